@@ -1,0 +1,37 @@
+// Evaluators for DeviceKeyTest and TrafficKeyTest (key_derivation.json): spec 3.2, 3.4, 3.5.
+// valid: recompute info and the key and compare both. invalid: the derivation MUST be refused
+// because an id violates [SW-3.2-1] ([SW-3.2-2]) (or, for traffic keys, S = R [SW-3.5-3]); we also
+// check that this is indeed why.
+import { expectRefusal, expectSuccess, hex, Report, type Evaluator } from './evalcommon.js';
+import { deviceKey, deviceKeyInfo, isValidNodeId, trafficKey, trafficKeyInfo } from './keys.js';
+
+export const evalDeviceKey: Evaluator = (_g, t) => {
+  const r = new Report();
+  const sk = hex(t, 'siteKey');
+  if (t.result === 'valid') {
+    const info = expectSuccess(r, 'info', () => deviceKeyInfo(t.deviceId, t.gen));
+    if (info) r.hex('info', info, t.info);
+    const dk = expectSuccess(r, 'deviceKey', () => deviceKey(sk, t.deviceId, t.gen));
+    if (dk) r.hex('deviceKey', dk, t.deviceKey);
+  } else {
+    expectRefusal(r, 'deviceKey', () => deviceKey(sk, t.deviceId, t.gen));
+    if (isValidNodeId(t.deviceId)) r.fail(`invalid test but deviceId ${JSON.stringify(t.deviceId)} is a valid node id (README: invalid means the id violates [SW-3.2-1])`);
+  }
+  return r.failures;
+};
+
+export const evalTrafficKey: Evaluator = (_g, t) => {
+  const r = new Report();
+  const pk = hex(t, 'pairKey');
+  if (t.result === 'valid') {
+    const info = expectSuccess(r, 'info', () => trafficKeyInfo(t.sender, t.receiver, t.epoch));
+    if (info) r.hex('info', info, t.info);
+    const tk = expectSuccess(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch));
+    if (tk) r.hex('trafficKey', tk, t.trafficKey);
+  } else {
+    expectRefusal(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch));
+    if (isValidNodeId(t.sender) && isValidNodeId(t.receiver) && t.sender !== t.receiver)
+      r.fail('invalid test but both ids are valid, distinct node ids (README: invalid means an id is not valid)');
+  }
+  return r.failures;
+};

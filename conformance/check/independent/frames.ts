@@ -1,0 +1,44 @@
+// Plaintext frames (4.7, 4.8) — step 11 of [SW-6.1-1].
+// Contract: parseFrames(p) returns the frames in order, or null if the whole plaintext must be
+// discarded as MALFORMED_INNER [SW-4.7-1]: a frame of unknown type (anything but 0x00-0x02 in this
+// version, including the 0x03-0x3f types reserved for later sections), a truncated INDEX body, an INDEX
+// frame with INDEX 0 or EPOCH 0, or more than one INDEX frame.
+// PADDING is the single byte 0x00 and may appear anywhere; a maximal run of n of them is one entry
+// { PADDING, length: n } [SW-4.7-3]. DATAGRAM extends to the end and may be empty [SW-4.7-2].
+// An empty plaintext has no frames (4.7). Output shape: conformance/README.md, OpenTest `expected.frames`.
+import { readU32, toHex } from './bytes.js';
+import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN } from './constants.js';
+
+export type Frame =
+  | { type: 'PADDING'; length: number }
+  | { type: 'INDEX'; index: number; gen: number; epoch: number }
+  | { type: 'DATAGRAM'; data: string };
+
+export function parseFrames(p: Uint8Array): Frame[] | null {
+  const frames: Frame[] = [];
+  let sawIndex = false;
+  let i = 0;
+  while (i < p.length) {
+    const type = p[i];
+    if (type === FRAME_PADDING) {
+      let j = i;
+      while (j < p.length && p[j] === FRAME_PADDING) j++;
+      frames.push({ type: 'PADDING', length: j - i });
+      i = j;
+    } else if (type === FRAME_INDEX) {
+      if (p.length - i < INDEX_FRAME_LEN) return null; // truncated
+      if (sawIndex) return null; // more than one INDEX frame
+      const index = readU32(p, i + 1), gen = p[i + 5], epoch = readU32(p, i + 6);
+      if (index === 0 || epoch === 0) return null;
+      sawIndex = true;
+      frames.push({ type: 'INDEX', index, gen, epoch });
+      i += INDEX_FRAME_LEN;
+    } else if (type === FRAME_DATAGRAM) {
+      frames.push({ type: 'DATAGRAM', data: toHex(p.subarray(i + 1)) });
+      i = p.length;
+    } else {
+      return null; // unknown or reserved type
+    }
+  }
+  return frames;
+}

@@ -1,0 +1,137 @@
+// The receive path of spec section 6.1, steps 1-12, over the state model of conformance/README.md
+// (OpenTest group). Contract: receive(d) runs the checks in the exact order of the [SW-6.1-1] table
+// and stops at the first failure, returning its reason; state changes only at step 10 [SW-6.3-1].
+// MALFORMED_INNER (step 11) is reported after the commit [SW-6.1-3].
+import type { DropReason } from './constants.js';
+import { commit, floorForNewContext, precheck, type Freshness, type ReceiveContext } from './context.js';
+import { parseFrames, type Frame } from './frames.js';
+import { nonceOf, parseHeader } from './header.js';
+import { deviceKey, isValidNodeId, trafficKey } from './keys.js';
+import { secretboxOpen } from './primitives.js';
+
+export type Keyring =
+  | { mode: 'site'; siteKey: Uint8Array }
+  | { mode: 'pairs'; pairKeys: { peer: string; gen: number; key: Uint8Array }[] };
+
+/** Generation policy of one peer [SW-3.6-1] (grace deadline reduced to a bool, as in the vectors). */
+export interface GenerationPolicy { current: number; previous: number | null; previousInGrace: boolean }
+
+export interface ReceiverConfig {
+  receiver: string;
+  maxDatagram: number;
+  windowSize: number;
+  keyring: Keyring;
+  generations: Map<string, GenerationPolicy>;
+  /** the store of maxEpoch values is complete [SW-5.6-2] */
+  completeStore: boolean;
+}
+
+export type ReceiveOutcome =
+  | { accepted: true; sender: string; gen: number; epoch: number; counter: number; plaintext: Uint8Array; frames: Frame[]; freshness: Freshness }
+  | { accepted: false; reason: DropReason; step: string };
+
+const ctxKey = (peer: string, gen: number) => `${gen}/${peer}`;
+
+export class Receiver {
+  readonly contexts = new Map<string, ReceiveContext>();
+  /** persisted maxEpoch of (peer, gen) with no context in memory (5.6) */
+  readonly persisted = new Map<string, number>();
+
+  constructor(readonly cfg: ReceiverConfig) {}
+
+  addContext(c: ReceiveContext): void { this.contexts.set(ctxKey(c.peer, c.gen), c); }
+  addPersisted(peer: string, gen: number, maxEpoch: number): void { this.persisted.set(ctxKey(peer, gen), maxEpoch); }
+
+  /**
+   * Configured policy; else, with explicit pair keys, the generation of the first key provisioned for
+   * the peer (first in keyring order) [SW-3.6-7]; else current 0, no previous [SW-3.6-5].
+   * SPEC GAP: 3.6-5 and 3.6-7 disagree when the first provisioned key is not generation 0; we let 3.6-7
+   * win for explicit pair keys, and read keyring order as provisioning order.
+   */
+  policy(peer: string): GenerationPolicy {
+    const configured = this.cfg.generations.get(peer);
+    if (configured) return configured;
+    const k = this.cfg.keyring;
+    const first = k.mode === 'pairs' ? k.pairKeys.find((e) => e.peer === peer) : undefined;
+    return { current: first ? first.gen : 0, previous: null, previousInGrace: false };
+  }
+
+  /** [SW-3.6-1]: is generation g of peer accepted? If not, which reason. */
+  generationVerdict(peer: string, g: number): DropReason | null {
+    const p = this.policy(peer);
+    if (g === p.current) return null;
+    if (p.previous !== null && g === p.previous && p.previousInGrace) return null;
+    return g < p.current ? 'RETIRED_KEY' : 'UNKNOWN_KEY';
+  }
+
+  /** The pair key for (peer, gen), selected from the KID alone [SW-3.6-2], or null. */
+  pairKey(peer: string, g: number): Uint8Array | null {
+    const k = this.cfg.keyring;
+    if (k.mode === 'site') return isValidNodeId(peer) ? deviceKey(k.siteKey, peer, g) : null; // [SW-6.1-2]
+    return k.pairKeys.find((e) => e.peer === peer && e.gen === g)?.key ?? null;
+  }
+
+  hasAnyKey(peer: string): boolean {
+    if (peer === this.cfg.receiver) return false; // [SW-3.5-3], [SW-3.8-2]
+    const k = this.cfg.keyring;
+    return k.mode === 'site' ? isValidNodeId(peer) : k.pairKeys.some((e) => e.peer === peer);
+  }
+
+  /**
+   * Steps 7a / second half of 7b: key and generation rules for (peer, gen) [SW-3.6-1] [SW-6.1-4].
+   * Order (our reading of 7a, whose wording does not order the sub-checks; SPEC GAP): own id, then no
+   * key at all for the peer (UNKNOWN_KEY), then the generation verdict, then no key for that generation.
+   */
+  keyFor(peer: string, gen: number): { key: Uint8Array } | { reason: DropReason } {
+    if (!this.hasAnyKey(peer)) return { reason: 'UNKNOWN_KEY' }; // own id [SW-3.5-3]; no key [SW-6.1-2]
+    const gv = this.generationVerdict(peer, gen);
+    if (gv) return { reason: gv };
+    const key = this.pairKey(peer, gen);
+    return key ? { key } : { reason: 'UNKNOWN_KEY' }; // accepted generation without a key (6.2)
+  }
+
+  receive(d: Uint8Array): ReceiveOutcome {
+    const drop = (reason: DropReason, step: string): ReceiveOutcome => ({ accepted: false, reason, step });
+    // step 1 [SW-4.10-1]
+    if (d.length > this.cfg.maxDatagram) return drop('TOO_LARGE', '1');
+    // steps 2-6
+    const h = parseHeader(d);
+    if (!h.ok) return drop(h.reason, '2-6');
+    const hd = h.header;
+
+    let peer: string, gen: number, epoch: number, ctx: ReceiveContext | undefined;
+    if (hd.form === 'FULL') {
+      // step 7a: not our own id [SW-3.5-3]; a pair key exists; the generation is accepted [SW-3.6-1]
+      peer = hd.senderId; gen = hd.gen; epoch = hd.epoch;
+      ctx = this.contexts.get(ctxKey(peer, gen));
+    } else {
+      // step 7b [SW-4.4-1]: index 0 is never assigned [SW-4.8-1]
+      ctx = hd.index === 0 ? undefined : [...this.contexts.values()].find((c) => c.index === hd.index);
+      if (!ctx) return drop('UNKNOWN_INDEX', '7b');
+      peer = ctx.peer; gen = ctx.gen; epoch = ctx.maxEpoch; // the index names the current epoch [SW-5.5-3]
+    }
+    // 7a, or 7b's "same key and generation rules as a FULL one" [SW-6.1-4]
+    const k = this.keyFor(peer, gen);
+    if ('reason' in k) return drop(k.reason, hd.form === 'FULL' ? '7a' : '7b');
+    const pk = k.key;
+    // steps 7c, 7d (7c does not apply to SHORT: epoch == maxEpoch by construction)
+    const key = ctxKey(peer, gen);
+    const persisted = ctx ? undefined : this.persisted.get(key);
+    const pre = precheck(ctx, persisted, epoch, hd.counter);
+    if (pre) return drop(pre, '7c/7d');
+    // step 8 [SW-3.5-1]
+    const tk = trafficKey(pk, peer, this.cfg.receiver, epoch);
+    // step 9 [SW-4.5-2]
+    const plaintext = secretboxOpen(tk, nonceOf(d.subarray(0, hd.length), hd.form), d.subarray(hd.length));
+    if (!plaintext) return drop('AUTH', '9');
+    // step 10 [SW-5.5-2] [SW-5.4-2]
+    const c = commit(ctx, peer, gen, epoch, hd.counter, this.cfg.windowSize, floorForNewContext(persisted, this.cfg.completeStore));
+    this.contexts.set(key, c.ctx);
+    this.persisted.delete(key);
+    // step 11 [SW-4.7-1] [SW-6.1-3]
+    const frames = parseFrames(plaintext);
+    if (!frames) return drop('MALFORMED_INNER', '11');
+    // step 12
+    return { accepted: true, sender: peer, gen, epoch, counter: hd.counter, plaintext, frames, freshness: c.freshness };
+  }
+}

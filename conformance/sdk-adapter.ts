@@ -1,0 +1,88 @@
+/**
+ * Maps vector groups onto the SDK: builds a Receiver from an OpenTest group and renders its result
+ * in the vector format. Used by the generator (to compute expectations) and by check/sdk.ts.
+ */
+import {
+  fromHex,
+  MemoryMaxEpochStore,
+  PairKeyring,
+  Receiver,
+  SiteKeyring,
+  toHex,
+  type CryptoSuite,
+  type Frame,
+  type Keyring,
+  type OpenResult,
+} from '../src/core.js';
+
+export interface OpenGroup {
+  receiver: string;
+  maxDatagram: number;
+  windowSize: number;
+  keyring: { mode: 'site'; siteKey: string } | { mode: 'pairs'; pairKeys: Array<{ peer: string; gen: number; key: string }> };
+  generations: Record<string, { current: number; previous?: number; previousInGrace?: boolean }>;
+  contexts: Array<{ peer: string; gen: number; maxEpoch: number; floor: number | null; top: number | null; seen: number[]; index: number | null }>;
+  persistedMaxEpochs: Array<{ peer: string; gen: number; maxEpoch: number }>;
+  durableMaxEpochs: boolean;
+}
+
+/** The time every OpenTest is evaluated at; grace deadlines are set around it. */
+export const NOW = 1000;
+
+export function buildReceiver(g: OpenGroup, suite: CryptoSuite): Receiver {
+  let keyring: Keyring;
+  if (g.keyring.mode === 'site') {
+    keyring = new SiteKeyring(suite, fromHex(g.keyring.siteKey));
+  } else {
+    const pk = new PairKeyring();
+    for (const e of g.keyring.pairKeys) pk.add(e.peer, e.gen, fromHex(e.key));
+    keyring = pk;
+  }
+  for (const [peer, p] of Object.entries(g.generations)) {
+    keyring.generations.set(peer, {
+      current: p.current,
+      ...(p.previous === undefined ? {} : { previous: p.previous, previousUntil: p.previousInGrace ? NOW + 1 : NOW }),
+    });
+  }
+  const maxEpochs = new MemoryMaxEpochStore();
+  for (const e of g.persistedMaxEpochs) maxEpochs.set(e.peer, e.gen, e.maxEpoch);
+  const r = new Receiver({
+    suite,
+    selfId: g.receiver,
+    keyring,
+    windowSize: g.windowSize,
+    maxDatagram: g.maxDatagram,
+    maxEpochs,
+    durableMaxEpochs: g.durableMaxEpochs,
+  });
+  for (const c of g.contexts) r.restore(c, NOW - 1); // before any grace deadline passes
+  return r;
+}
+
+export function frameJson(f: Frame): Record<string, unknown> {
+  switch (f.type) {
+    case 'DATAGRAM':
+      return { type: 'DATAGRAM', data: toHex(f.data) };
+    case 'PADDING':
+      return { type: 'PADDING', length: f.length };
+    case 'INDEX':
+      return { type: 'INDEX', index: f.index, gen: f.gen, epoch: f.epoch };
+  }
+}
+
+/** The vector rendering of an open() result: `expected` for valid, `reason` for invalid. */
+export function renderOpen(res: OpenResult): { result: 'valid'; expected: Record<string, unknown> } | { result: 'invalid'; reason: string } {
+  if (!res.ok) return { result: 'invalid', reason: res.reason };
+  return {
+    result: 'valid',
+    expected: {
+      sender: res.senderId,
+      gen: res.gen,
+      epoch: res.epoch,
+      counter: res.counter,
+      plaintext: toHex(res.plaintext),
+      frames: res.frames.map(frameJson),
+      freshness: res.freshness,
+    },
+  };
+}

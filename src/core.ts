@@ -1,0 +1,52 @@
+/**
+ * The runtime-agnostic core: everything here uses Uint8Array, reads no clock and imports no node:*
+ * module, so it runs in Node, Deno, browsers and workers. The Node entry (`saltwire`) re-exports it
+ * and adds UDP, files and the native crypto backend.
+ * @module
+ */
+export * from './constants.js';
+export * from './errors.js';
+export { toHex, fromHex } from './util/bytes.js';
+export type { CryptoSuite } from './crypto/suite.js';
+export { tweetnaclSuite } from './crypto/tweetnacl.js';
+export { sodiumSuite, type SodiumNativeApi } from './crypto/sodium.js';
+export { hmacSha512, hkdf, hkdfExtract, hkdfExpand } from './crypto/hkdf.js';
+export {
+  deriveDeviceKey,
+  deriveTrafficKey,
+  deviceKeyInfo,
+  trafficKeyInfo,
+  generateKey,
+  assertKey,
+  assertGeneration,
+} from './crypto/keys.js';
+export { isValidNodeId, assertNodeId } from './wire/node-id.js';
+export { DROP_REASONS, type DropReason } from './wire/drop-reason.js';
+export {
+  parseHeader,
+  encodeFullHeader,
+  encodeShortHeader,
+  nonceOf,
+  type Header,
+  type FullHeader,
+  type ShortHeader,
+  type HeaderParse,
+} from './wire/header.js';
+export { encodeFrames, decodeFrames, type Frame } from './wire/frames.js';
+export { ReplayWindow, type WindowVerdict } from './session/replay.js';
+export { DropCounters, type DropInfo } from './session/drop-counters.js';
+export { Generations, type GenerationPolicy, type GenerationVerdict } from './session/generations.js';
+export { SiteKeyring, PairKeyring, type Keyring, type KeyLookup } from './session/keyring.js';
+export { sealDatagram } from './session/seal.js';
+export { PeerSender, type PeerSenderOptions } from './session/sender.js';
+export { beginEpoch, MemoryEpochStore, type EpochStore } from './session/epoch.js';
+export { MemoryMaxEpochStore, type MaxEpochStore, type Freshness } from './session/context.js';
+export {
+  Receiver,
+  type ReceiverOptions,
+  type OpenResult,
+  type Accepted,
+  type Dropped,
+  type ContextState,
+  type IndexFrame,
+} from './session/receiver.js';

@@ -1,0 +1,294 @@
+/**
+ * The receive path of spec 6.1: cheap checks, then one authenticated decryption, then state.
+ * Every failure is a counted, silent drop [SW-6.3-1]; open() never throws on network input.
+ * Time is passed in; the receiver reads no clock.
+ * @module
+ */
+import { INDEX_REPEAT_INTERVAL_MS, MAX_DATAGRAM, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
+import { deriveTrafficKey } from '../crypto/keys.js';
+import type { CryptoSuite } from '../crypto/suite.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { DropReason } from '../wire/drop-reason.js';
+import { decodeFrames, type Frame } from '../wire/frames.js';
+import { parseHeader, writeNonce, type Header } from '../wire/header.js';
+import { assertNodeId } from '../wire/node-id.js';
+import {
+  freshnessOf,
+  IndexTable,
+  MemoryMaxEpochStore,
+  wipeContext,
+  type Freshness,
+  type MaxEpochStore,
+  type ReceiveContext,
+} from './context.js';
+import { DropCounters, type DropInfo } from './drop-counters.js';
+import type { Keyring } from './keyring.js';
+import { ReplayWindow } from './replay.js';
+
+export interface ReceiverOptions {
+  readonly suite: CryptoSuite;
+  /** This node's id: the R of every traffic key it opens with. */
+  readonly selfId: string;
+  readonly keyring: Keyring;
+  /** W of spec 5.4; default REPLAY_WINDOW (1024). */
+  readonly windowSize?: number;
+  /** Longest datagram accepted (spec 4.10); default MAX_DATAGRAM (1500). */
+  readonly maxDatagram?: number;
+  /** Persisted maxEpoch values (spec 5.6); default in memory only. */
+  readonly maxEpochs?: MaxEpochStore;
+  /**
+   * True if `maxEpochs` has recorded every epoch this node ever accepted (a durable store that was
+   * never wiped): a peer with no record then cannot be replaying, so its floor is 0 [SW-5.6-2].
+   */
+  readonly durableMaxEpochs?: boolean;
+  /** Limit on receive contexts; the least recently authenticated is evicted. Default 16384. */
+  readonly maxContexts?: number;
+  /** Assign receiver indexes to new contexts so senders can use SHORT headers (default true). */
+  readonly assignIndexes?: boolean;
+  readonly indexRepeatIntervalMs?: number;
+  /** Called for every drop, for a (rate-limited) debug log [SW-6.2-1]. */
+  readonly onDrop?: (info: DropInfo) => void;
+}
+
+export type IndexFrame = Extract<Frame, { type: 'INDEX' }>;
+
+/** An authenticated datagram, as handed to the layers above (spec 6.1 step 12). */
+export interface Accepted {
+  readonly ok: true;
+  readonly senderId: string;
+  readonly gen: number;
+  readonly epoch: number;
+  readonly counter: number;
+  readonly form: Header['form'];
+  readonly plaintext: Uint8Array;
+  readonly frames: Frame[];
+  /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
+  readonly freshness: Freshness;
+  /** An INDEX frame to put in the next datagram to the sender [SW-4.8-4]; undefined if none is due. */
+  readonly announceIndex?: IndexFrame;
+}
+
+export interface Dropped {
+  readonly ok: false;
+  readonly reason: DropReason;
+}
+
+export type OpenResult = Accepted | Dropped;
+
+/** State of one context, as saved or restored (conformance vectors, diagnostics). */
+export interface ContextState {
+  readonly peer: string;
+  readonly gen: number;
+  readonly maxEpoch: number;
+  /** Freshness floor (spec 5.6); the context is fresh iff maxEpoch > floor. */
+  readonly floor: number | null;
+  readonly top: number | null;
+  readonly seen: readonly number[];
+  readonly index: number | null;
+}
+
+export class Receiver {
+  readonly drops = new DropCounters();
+  private readonly o: Required<Omit<ReceiverOptions, 'onDrop'>> & Pick<ReceiverOptions, 'onDrop'>;
+  private readonly contexts = new Map<string, ReceiveContext>();
+  private readonly indexes: IndexTable;
+  private readonly nonce = new Uint8Array(NONCE_LEN);
+
+  constructor(options: ReceiverOptions) {
+    assertNodeId(options.selfId);
+    const maxDatagram = options.maxDatagram ?? MAX_DATAGRAM;
+    if (!Number.isInteger(maxDatagram) || maxDatagram < MIN_MAX_DATAGRAM) {
+      throw new InvalidArgumentError(`maxDatagram must be at least ${MIN_MAX_DATAGRAM} [SW-4.10-1]`);
+    }
+    this.o = {
+      windowSize: REPLAY_WINDOW,
+      maxEpochs: new MemoryMaxEpochStore(),
+      maxContexts: 16384,
+      durableMaxEpochs: false,
+      assignIndexes: true,
+      indexRepeatIntervalMs: INDEX_REPEAT_INTERVAL_MS,
+      // an option passed as undefined means "default", not "none"
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ReceiverOptions),
+      maxDatagram,
+    };
+    new ReplayWindow(this.o.windowSize); // validates the size now rather than at first datagram
+    this.indexes = new IndexTable(options.suite);
+  }
+
+  /** Number of receive contexts held. */
+  get contextCount(): number {
+    return this.contexts.size;
+  }
+
+  /** Processes one datagram in the order of spec 6.1 [SW-6.1-1]. Never throws on its content. */
+  open(d: Uint8Array, now: number): OpenResult {
+    if (d.length > this.o.maxDatagram) return this.drop('TOO_LARGE'); // step 1, before any copy
+    const parsed = parseHeader(d); // steps 2-6
+    if (!parsed.ok) return this.drop(parsed.reason);
+    const h = parsed.header;
+
+    let ctx: ReceiveContext | undefined;
+    let senderId: string;
+    let gen: number;
+    let epoch: number;
+    let pairKey: Uint8Array | undefined;
+    if (h.form === 'FULL') {
+      senderId = h.senderId;
+      gen = h.gen;
+      epoch = h.epoch;
+      if (senderId === this.o.selfId) return this.drop('UNKNOWN_KEY', senderId, gen); // [SW-3.5-3]
+      const key = this.o.keyring.lookup(senderId, gen, now); // step 7a
+      if (!key.ok) return this.drop(key.reason, senderId, gen);
+      pairKey = key.pairKey;
+      ctx = this.contexts.get(ctxKey(senderId, gen));
+      const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
+      if (ref !== undefined && epoch < ref) return this.drop('STALE_EPOCH', senderId, gen);
+    } else {
+      ctx = this.indexes.get(h.index); // step 7b
+      if (ctx === undefined) return this.drop('UNKNOWN_INDEX');
+      senderId = ctx.peer;
+      gen = ctx.gen;
+      // The generation may have expired, or the peer been revoked, since the index was assigned [SW-6.1-4].
+      const key = this.o.keyring.lookup(senderId, gen, now);
+      if (!key.ok) return this.drop(key.reason, senderId, gen);
+      epoch = ctx.maxEpoch; // an index names the current epoch [SW-5.5-3]
+    }
+
+    const sameEpoch = ctx !== undefined && epoch === ctx.maxEpoch;
+    if (sameEpoch) {
+      const verdict = ctx!.window.check(h.counter); // step 7d [SW-5.4-3]
+      if (verdict !== 'accept') return this.drop(verdict, senderId, gen);
+    }
+    // step 8: cached for the context's epoch, derived for a new one
+    const tk = sameEpoch ? ctx!.trafficKey : deriveTrafficKey(this.o.suite, pairKey!, senderId, this.o.selfId, epoch);
+    // step 9: the one authenticated decryption [SW-4.5-2]
+    const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), d.subarray(h.length));
+    if (plaintext === null) return this.drop('AUTH', senderId, gen);
+
+    ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, now); // step 10
+    const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
+    if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
+
+    let announceIndex: IndexFrame | undefined;
+    if (h.form === 'FULL' && ctx.index !== 0 && now - ctx.indexAnnouncedAt >= this.o.indexRepeatIntervalMs) {
+      ctx.indexAnnouncedAt = now;
+      announceIndex = { type: 'INDEX', index: ctx.index, gen, epoch: ctx.maxEpoch };
+    }
+    return {
+      ok: true,
+      senderId,
+      gen,
+      epoch,
+      counter: h.counter,
+      form: h.form,
+      plaintext,
+      frames,
+      freshness: freshnessOf(ctx),
+      ...(announceIndex === undefined ? {} : { announceIndex }),
+    };
+  }
+
+  /** Step 10: create the context or advance its epoch (spec 5.5), then mark the counter seen. */
+  private commit(
+    ctx: ReceiveContext | undefined,
+    peer: string,
+    gen: number,
+    epoch: number,
+    counter: number,
+    tk: Uint8Array,
+    now: number,
+  ): ReceiveContext {
+    if (ctx === undefined) {
+      const floor = this.o.maxEpochs.get(peer, gen) ?? (this.o.durableMaxEpochs ? 0 : null);
+      ctx = this.create(peer, gen, epoch, tk, floor);
+      this.o.maxEpochs.set(peer, gen, epoch); // [SW-5.6-1]
+    } else if (epoch > ctx.maxEpoch) {
+      wipeContext(ctx);
+      ctx.maxEpoch = epoch;
+      ctx.trafficKey = tk;
+      ctx.window.reset();
+      this.indexes.release(ctx); // [SW-5.5-3]
+      ctx.indexAnnouncedAt = -Infinity;
+      this.o.maxEpochs.set(peer, gen, epoch);
+    }
+    ctx.window.update(counter);
+    ctx.lastAuth = now;
+    if (this.o.assignIndexes && ctx.index === 0) this.indexes.assign(ctx);
+    return ctx;
+  }
+
+  private create(peer: string, gen: number, epoch: number, tk: Uint8Array, floor: number | null): ReceiveContext {
+    if (this.contexts.size >= this.o.maxContexts) this.evictOne();
+    const ctx: ReceiveContext = {
+      peer,
+      gen,
+      maxEpoch: epoch,
+      trafficKey: tk,
+      window: new ReplayWindow(this.o.windowSize),
+      index: 0,
+      floor,
+      lastAuth: -Infinity,
+      indexAnnouncedAt: -Infinity,
+    };
+    this.contexts.set(ctxKey(peer, gen), ctx);
+    return ctx;
+  }
+
+  /** Evicts the least recently authenticated context; its maxEpoch stays in the store (spec 5.6). */
+  private evictOne(): void {
+    let victim: ReceiveContext | undefined;
+    for (const c of this.contexts.values()) if (victim === undefined || c.lastAuth < victim.lastAuth) victim = c;
+    if (victim !== undefined) this.erase(victim.peer, victim.gen);
+  }
+
+  /** Erases the context of (peer, gen): index, window and key [SW-3.6-4]. */
+  erase(peer: string, gen: number): void {
+    const ctx = this.contexts.get(ctxKey(peer, gen));
+    if (ctx === undefined) return;
+    this.indexes.release(ctx);
+    wipeContext(ctx);
+    this.contexts.delete(ctxKey(peer, gen));
+  }
+
+  /** Saved state of one context, or undefined. */
+  context(peer: string, gen: number): ContextState | undefined {
+    const c = this.contexts.get(ctxKey(peer, gen));
+    if (c === undefined) return undefined;
+    return {
+      peer,
+      gen,
+      maxEpoch: c.maxEpoch,
+      floor: c.floor,
+      top: c.window.top ?? null,
+      seen: c.window.seen(),
+      index: c.index === 0 ? null : c.index,
+    };
+  }
+
+  /**
+   * Restores a context (for example from saved state or a conformance vector). The pair key comes
+   * from the keyring; throws InvalidArgumentError if the keyring has none or the index is taken.
+   */
+  restore(s: ContextState, now: number): void {
+    const key = this.o.keyring.lookup(s.peer, s.gen, now);
+    if (!key.ok) throw new InvalidArgumentError(`no pair key for ${s.peer} at generation ${s.gen}`);
+    this.erase(s.peer, s.gen);
+    const tk = deriveTrafficKey(this.o.suite, key.pairKey, s.peer, this.o.selfId, s.maxEpoch);
+    const ctx = this.create(s.peer, s.gen, s.maxEpoch, tk, s.floor);
+    for (const c of s.seen) ctx.window.update(c);
+    if (s.top !== null) ctx.window.update(s.top);
+    if (s.index !== null && !this.indexes.restore(ctx, s.index)) {
+      throw new InvalidArgumentError(`receiver index ${s.index} is already assigned`);
+    }
+  }
+
+  private drop(reason: DropReason, senderId?: string, gen?: number): Dropped {
+    this.drops.add(reason);
+    this.o.onDrop?.({ reason, ...(senderId === undefined ? {} : { senderId }), ...(gen === undefined ? {} : { gen }) });
+    return { ok: false, reason };
+  }
+}
+
+function ctxKey(peer: string, gen: number): string {
+  return `${gen}:${peer}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Drop reasons of spec 6.2. A receiver counts every dropped datagram under exactly one of these
+ * and never reveals it on the wire [SW-6.3-2].
+ * @module
+ */
+
+export const DROP_REASONS = [
+  'TOO_LARGE',
+  'MALFORMED',
+  'BAD_VERSION',
+  'BAD_FORM',
+  'BAD_FLAGS',
+  'COUNTER_LIMIT',
+  'UNKNOWN_KEY',
+  'RETIRED_KEY',
+  'UNKNOWN_INDEX',
+  'STALE_EPOCH',
+  'TOO_OLD',
+  'REPLAY',
+  'AUTH',
+  'MALFORMED_INNER',
+] as const;
+
+export type DropReason = (typeof DROP_REASONS)[number];

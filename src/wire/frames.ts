@@ -1,0 +1,101 @@
+/**
+ * Frames of the plaintext (spec 4.7, 4.8): PADDING, INDEX and DATAGRAM. Decoding is all or nothing:
+ * a bad frame anywhere rejects the whole plaintext [SW-4.7-1].
+ * @module
+ */
+import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN, MAX_GENERATION } from '../constants.js';
+import { InvalidArgumentError } from '../errors.js';
+import { readU32, writeU32 } from '../util/bytes.js';
+
+export type Frame =
+  | { readonly type: 'PADDING'; readonly length: number }
+  | { readonly type: 'INDEX'; readonly index: number; readonly gen: number; readonly epoch: number }
+  | { readonly type: 'DATAGRAM'; readonly data: Uint8Array };
+
+/**
+ * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame or a
+ * second INDEX frame; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
+ * DATAGRAM data is a view into `plaintext`.
+ */
+export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
+  const frames: Frame[] = [];
+  let i = 0;
+  while (i < plaintext.length) {
+    const type = plaintext[i]!;
+    if (type === FRAME_PADDING) {
+      let j = i + 1;
+      while (j < plaintext.length && plaintext[j] === FRAME_PADDING) j++;
+      frames.push({ type: 'PADDING', length: j - i }); // a run of one-byte PADDING frames
+      i = j;
+      continue;
+    }
+    if (type === FRAME_DATAGRAM) {
+      frames.push({ type: 'DATAGRAM', data: plaintext.subarray(i + 1) });
+      return frames; // extends to the end [SW-4.7-2]
+    }
+    if (type === FRAME_INDEX) {
+      if (i + INDEX_FRAME_LEN > plaintext.length) return undefined;
+      const index = readU32(plaintext, i + 1);
+      const epoch = readU32(plaintext, i + 6);
+      if (index === 0 || epoch === 0 || frames.some((f) => f.type === 'INDEX')) return undefined;
+      frames.push({ type: 'INDEX', index, gen: plaintext[i + 5]!, epoch });
+      i += INDEX_FRAME_LEN;
+      continue;
+    }
+    return undefined; // reserved or unknown type
+  }
+  return frames;
+}
+
+/** Encoded size of one frame. */
+export function frameSize(f: Frame): number {
+  switch (f.type) {
+    case 'PADDING':
+      return f.length;
+    case 'INDEX':
+      return INDEX_FRAME_LEN;
+    case 'DATAGRAM':
+      return 1 + f.data.length;
+  }
+}
+
+/**
+ * Encodes frames into one plaintext. DATAGRAM runs to the end, so it may only be the last frame;
+ * violating that throws InvalidArgumentError. PADDING of length n is n zero bytes, anywhere.
+ */
+export function encodeFrames(frames: readonly Frame[]): Uint8Array {
+  let n = 0;
+  for (const f of frames) n += frameSize(f);
+  const out = new Uint8Array(n);
+  let o = 0;
+  if (frames.filter((f) => f.type === 'INDEX').length > 1) throw new InvalidArgumentError('at most one INDEX frame');
+  frames.forEach((f, k) => {
+    const last = k === frames.length - 1;
+    switch (f.type) {
+      case 'PADDING':
+        if (!Number.isInteger(f.length) || f.length < 1) throw new InvalidArgumentError('PADDING length must be >= 1');
+        o += f.length; // zero bytes; out is zero-filled and out[o] = FRAME_PADDING = 0
+        break;
+      case 'DATAGRAM':
+        if (!last) throw new InvalidArgumentError('DATAGRAM must be the last frame');
+        out[o] = FRAME_DATAGRAM;
+        out.set(f.data, o + 1);
+        o += 1 + f.data.length;
+        break;
+      case 'INDEX':
+        if (f.index < 1 || f.index > 0xffffffff || f.epoch < 1 || f.epoch > 0xffffffff) {
+          throw new InvalidArgumentError('INDEX frame needs index and epoch in [1, 2^32-1]');
+        }
+        if (!Number.isInteger(f.gen) || f.gen < 0 || f.gen > MAX_GENERATION) {
+          throw new InvalidArgumentError('INDEX frame gen must be in [0, 255]');
+        }
+        out[o] = FRAME_INDEX;
+        writeU32(out, o + 1, f.index);
+        out[o + 5] = f.gen;
+        writeU32(out, o + 6, f.epoch);
+        o += INDEX_FRAME_LEN;
+        break;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,47 @@
+// The vectors: the SDK passes every one on every backend, the generator reproduces them byte for
+// byte, and every specRefs id exists in spec/.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkSdk } from '../../conformance/check/sdk.js';
+import { writeVectors } from '../../conformance/generate/main.js';
+import { suites } from '../suites.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'conformance', 'vectors');
+const specIds = new Set(
+  readdirSync(join(import.meta.dirname, '..', '..', 'spec'))
+    .map((f) => readFileSync(join(import.meta.dirname, '..', '..', 'spec', f), 'utf8'))
+    .flatMap((t) => [...t.matchAll(/\[(SW-\d+\.\d+-\d+)\]/g)].map((m) => m[1]!)),
+);
+
+describe('conformance vectors', () => {
+  for (const suite of suites) {
+    it(`the SDK passes every vector with ${suite.name}`, () => {
+      const results = checkSdk(dir, suite);
+      expect(results.map((r) => r.file)).toHaveLength(6);
+      for (const r of results) expect(r.failures, r.file).toEqual([]);
+      expect(results.reduce((n, r) => n + r.tests, 0)).toBeGreaterThanOrEqual(150);
+    });
+  }
+
+  it('regenerating gives byte-identical files', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sw-vectors-'));
+    writeVectors(out);
+    for (const f of readdirSync(dir)) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(dir, f), 'utf8'));
+  });
+
+  it('every specRefs id exists in spec/, and ids are continuous', () => {
+    for (const f of readdirSync(dir)) {
+      const v = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      let n = 0;
+      for (const g of v.testGroups)
+        for (const t of g.tests) {
+          expect(t.tcId).toBe(++n);
+          for (const ref of t.specRefs) expect(specIds.has(ref), `${f} tcId ${t.tcId}: ${ref}`).toBe(true);
+          for (const flag of t.flags) expect(v.notes[flag], `${f}: note for ${flag}`).toBeDefined();
+        }
+      expect(v.numberOfTests).toBe(n);
+    }
+  });
+});
