@@ -57,3 +57,35 @@ export class EpochPersistError extends SaltwireError {
     super('ERR_EPOCH_PERSIST', message, options);
   }
 }
+
+/** A transport failed locally: the socket is closed, or the OS refused the send or bind. */
+export class TransportError extends SaltwireError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TRANSPORT', message, options);
+  }
+}
+
+/** The peer is known to be unreachable (spec 11): the operation failed at once instead of waiting. */
+export class PeerUnreachableError extends SaltwireError {
+  readonly peer: string;
+  constructor(peer: string) {
+    super('ERR_PEER_UNREACHABLE', `peer ${JSON.stringify(peer)} is unreachable`);
+    this.peer = peer;
+  }
+}
+
+/** The peer is not in the peer table and no address for it is known, so nothing can be sent. */
+export class UnknownPeerError extends SaltwireError {
+  readonly peer: string;
+  constructor(peer: string) {
+    super('ERR_UNKNOWN_PEER', `no address known for peer ${JSON.stringify(peer)}`);
+    this.peer = peer;
+  }
+}
+
+/** The node was closed; nothing more can be sent or received. */
+export class NodeClosedError extends SaltwireError {
+  constructor() {
+    super('ERR_NODE_CLOSED', 'the node is closed');
+  }
+}

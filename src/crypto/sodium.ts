@@ -4,6 +4,7 @@
  * stays runtime-agnostic.
  * @module
  */
+import { view } from '../util/bytes.js';
 import type { CryptoSuite } from './suite.js';
 
 /** The part of the sodium-native module this suite uses. */
@@ -16,20 +17,49 @@ export interface SodiumNativeApi {
 
 const TAG = 16;
 
+export interface SodiumSuiteOptions {
+  /**
+   * Allocates an output buffer that seal or open then overwrites entirely. Default: slabAllocator(),
+   * which halves the cost of a 1200 B datagram compared with one `new Uint8Array` per call.
+   */
+  readonly alloc?: (n: number) => Uint8Array;
+}
+
+/**
+ * Carves small buffers out of shared 8 KiB slabs, as Node's Buffer pool does, but without its
+ * per-call Buffer construction. A slab is never reused once full, so every view starts zeroed and no
+ * bytes of one datagram can show through in another; a retained view keeps its slab (8 KiB) alive.
+ */
+export function slabAllocator(slabSize = 8192): (n: number) => Uint8Array {
+  let slab = new ArrayBuffer(slabSize);
+  let offset = 0;
+  return (n) => {
+    if (n > slabSize >>> 1) return new Uint8Array(n);
+    if (offset + n > slabSize) {
+      slab = new ArrayBuffer(slabSize);
+      offset = 0;
+    }
+    const view = new Uint8Array(slab, offset, n);
+    offset = (offset + n + 7) & ~7; // 8-byte alignment, as Node's pool
+    return view;
+  };
+}
+
 /** Wraps a loaded sodium-native module. Box encoding is crypto_secretbox_easy's (spec 7.1). */
-export function sodiumSuite(sodium: SodiumNativeApi): CryptoSuite {
+export function sodiumSuite(sodium: SodiumNativeApi, options: SodiumSuiteOptions = {}): CryptoSuite {
+  const alloc = options.alloc ?? slabAllocator();
   return {
     name: 'sodium-native',
     seal(key, nonce, plaintext, prefix) {
       const p = prefix === undefined ? 0 : prefix.length;
-      const out = new Uint8Array(p + TAG + plaintext.length);
+      const out = alloc(p + TAG + plaintext.length);
       if (prefix !== undefined) out.set(prefix, 0);
-      sodium.crypto_secretbox_easy(out.subarray(p), plaintext, nonce, key);
+      sodium.crypto_secretbox_easy(view(out, p), plaintext, nonce, key);
       return out;
     },
     open(key, nonce, box) {
       if (box.length < TAG) return null;
-      const m = new Uint8Array(box.length - TAG);
+      const m = alloc(box.length - TAG);
       return sodium.crypto_secretbox_open_easy(m, box, nonce, key) ? m : null;
     },
     randomBytes(n) {

@@ -14,6 +14,8 @@ export interface GenerationPolicy {
   readonly previousUntil?: number;
 }
 
+const DEFAULT_POLICY: GenerationPolicy = { current: 0 };
+
 export type GenerationVerdict = 'ok' | 'UNKNOWN_KEY' | 'RETIRED_KEY';
 
 export class Generations {
@@ -42,7 +44,7 @@ export class Generations {
 
   /** [SW-3.6-1]: current is accepted; previous until its deadline; lower is RETIRED, other UNKNOWN. */
   check(peer: string, gen: number, now: number): GenerationVerdict {
-    const p = this.policies.get(peer) ?? { current: 0 };
+    const p = this.policies.get(peer) ?? DEFAULT_POLICY;
     if (gen === p.current) return 'ok';
     if (gen === p.previous && now < (p.previousUntil ?? -Infinity)) return 'ok';
     return gen < p.current ? 'RETIRED_KEY' : 'UNKNOWN_KEY';

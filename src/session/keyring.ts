@@ -10,14 +10,21 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { Generations } from './generations.js';
 
-export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason: 'UNKNOWN_KEY' | 'RETIRED_KEY' };
+export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason: KeyFailure };
 
 export interface Keyring {
   /** The generations policy this keyring applies. */
   readonly generations: Generations;
   /** The pair key for `peer` at `gen`, or why there is none. `now` drives grace deadlines. */
   lookup(peer: string, gen: number, now: number): KeyLookup;
+  /**
+   * The verdict of lookup() without the key: 'ok' exactly when lookup() would succeed. Used on the
+   * SHORT path, which already holds the traffic key (spec 6.1 step 7b), so it must stay cheap.
+   */
+  status(peer: string, gen: number, now: number): 'ok' | KeyFailure;
 }
+
+export type KeyFailure = 'UNKNOWN_KEY' | 'RETIRED_KEY';
 
 /**
  * A hub's keyring: DK(peer, gen) derived from the site key on demand [SW-3.4-1], cached in a
@@ -41,9 +48,12 @@ export class SiteKeyring implements Keyring {
     this.revoked.add(peer);
   }
 
+  status(peer: string, gen: number, now: number): 'ok' | KeyFailure {
+    return this.revoked.has(peer) ? 'UNKNOWN_KEY' : this.generations.check(peer, gen, now);
+  }
+
   lookup(peer: string, gen: number, now: number): KeyLookup {
-    if (this.revoked.has(peer)) return { ok: false, reason: 'UNKNOWN_KEY' };
-    const verdict = this.generations.check(peer, gen, now);
+    const verdict = this.status(peer, gen, now);
     if (verdict !== 'ok') return { ok: false, reason: verdict };
     const k = `${gen}:${peer}`;
     let key = this.cache.get(k);
@@ -81,6 +91,11 @@ export class PairKeyring implements Keyring {
     const byGen = this.keys.get(peer);
     byGen?.get(gen)?.fill(0);
     byGen?.delete(gen);
+  }
+
+  status(peer: string, gen: number, now: number): 'ok' | KeyFailure {
+    const r = this.lookup(peer, gen, now);
+    return r.ok ? 'ok' : r.reason;
   }
 
   lookup(peer: string, gen: number, now: number): KeyLookup {

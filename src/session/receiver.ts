@@ -12,6 +12,7 @@ import type { DropReason } from '../wire/drop-reason.js';
 import { decodeFrames, type Frame } from '../wire/frames.js';
 import { parseHeader, writeNonce, type Header } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
+import { view } from '../util/bytes.js';
 import {
   freshnessOf,
   IndexTable,
@@ -65,7 +66,7 @@ export interface Accepted {
   /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
   readonly freshness: Freshness;
   /** An INDEX frame to put in the next datagram to the sender [SW-4.8-4]; undefined if none is due. */
-  readonly announceIndex?: IndexFrame;
+  readonly announceIndex: IndexFrame | undefined;
 }
 
 export interface Dropped {
@@ -123,9 +124,8 @@ export class Receiver {
   /** Processes one datagram in the order of spec 6.1 [SW-6.1-1]. Never throws on its content. */
   open(d: Uint8Array, now: number): OpenResult {
     if (d.length > this.o.maxDatagram) return this.drop('TOO_LARGE'); // step 1, before any copy
-    const parsed = parseHeader(d); // steps 2-6
-    if (!parsed.ok) return this.drop(parsed.reason);
-    const h = parsed.header;
+    const h = parseHeader(d); // steps 2-6
+    if (typeof h === 'string') return this.drop(h);
 
     let ctx: ReceiveContext | undefined;
     let senderId: string;
@@ -149,8 +149,8 @@ export class Receiver {
       senderId = ctx.peer;
       gen = ctx.gen;
       // The generation may have expired, or the peer been revoked, since the index was assigned [SW-6.1-4].
-      const key = this.o.keyring.lookup(senderId, gen, now);
-      if (!key.ok) return this.drop(key.reason, senderId, gen);
+      const status = this.o.keyring.status(senderId, gen, now);
+      if (status !== 'ok') return this.drop(status, senderId, gen);
       epoch = ctx.maxEpoch; // an index names the current epoch [SW-5.5-3]
     }
 
@@ -162,7 +162,8 @@ export class Receiver {
     // step 8: cached for the context's epoch, derived for a new one
     const tk = sameEpoch ? ctx!.trafficKey : deriveTrafficKey(this.o.suite, pairKey!, senderId, this.o.selfId, epoch);
     // step 9: the one authenticated decryption [SW-4.5-2]
-    const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), d.subarray(h.length));
+    const box = view(d, h.length);
+    const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), box);
     if (plaintext === null) return this.drop('AUTH', senderId, gen);
 
     ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, now); // step 10
@@ -184,7 +185,7 @@ export class Receiver {
       plaintext,
       frames,
       freshness: freshnessOf(ctx),
-      ...(announceIndex === undefined ? {} : { announceIndex }),
+      announceIndex, // always present (maybe undefined): one object shape for every result
     };
   }
 

@@ -74,3 +74,11 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function wipe(bytes: Uint8Array): void {
   bytes.fill(0);
 }
+
+/**
+ * A view of `buf` from `start` to `end` sharing its memory, always a plain Uint8Array. Cheaper than
+ * subarray(), which looks up a species constructor (and builds a Buffer when `buf` is one).
+ */
+export function view(buf: Uint8Array, start: number, end: number = buf.length): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+}

@@ -5,7 +5,7 @@
  */
 import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN, MAX_GENERATION } from '../constants.js';
 import { InvalidArgumentError } from '../errors.js';
-import { readU32, writeU32 } from '../util/bytes.js';
+import { readU32, view, writeU32 } from '../util/bytes.js';
 
 export type Frame =
   | { readonly type: 'PADDING'; readonly length: number }
@@ -18,6 +18,8 @@ export type Frame =
  * DATAGRAM data is a view into `plaintext`.
  */
 export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
+  // the steady-state plaintext is one DATAGRAM frame: decode it without a growing array
+  if (plaintext[0] === FRAME_DATAGRAM) return [{ type: 'DATAGRAM', data: view(plaintext, 1) }];
   const frames: Frame[] = [];
   let i = 0;
   while (i < plaintext.length) {
@@ -30,7 +32,7 @@ export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
       continue;
     }
     if (type === FRAME_DATAGRAM) {
-      frames.push({ type: 'DATAGRAM', data: plaintext.subarray(i + 1) });
+      frames.push({ type: 'DATAGRAM', data: view(plaintext, i + 1) });
       return frames; // extends to the end [SW-4.7-2]
     }
     if (type === FRAME_INDEX) {

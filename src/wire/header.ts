@@ -40,42 +40,43 @@ export interface ShortHeader {
 
 export type Header = FullHeader | ShortHeader;
 
-export type HeaderParse = { ok: true; header: Header } | { ok: false; reason: DropReason };
+/** A parsed header, or (a string) the drop reason of the first check that failed. */
+export type HeaderParse = Header | DropReason;
 
 const FORM_SHORT = 0b00;
 const FORM_FULL = 0b01;
 
 /**
  * Parses the header of `d`, applying spec 6.1 steps 2 to 6 in order. Does not check the length
- * limit (step 1, the receiver's MAX_DATAGRAM). Never throws.
+ * limit (step 1, the receiver's MAX_DATAGRAM). Never throws; a string result is the drop reason.
  */
 export function parseHeader(d: Uint8Array): HeaderParse {
-  if (d.length < 1) return { ok: false, reason: 'MALFORMED' };
+  if (d.length < 1) return 'MALFORMED';
   const first = d[0]!;
-  if (first >> 6 !== 0b01) return { ok: false, reason: 'BAD_VERSION' }; // [SW-4.2-2]
+  if (first >> 6 !== 0b01) return 'BAD_VERSION'; // [SW-4.2-2]
   const form = (first >> 4) & 0b11;
-  if (form !== FORM_SHORT && form !== FORM_FULL) return { ok: false, reason: 'BAD_FORM' };
-  if ((first & 0x0f) !== 0) return { ok: false, reason: 'BAD_FLAGS' };
+  if (form !== FORM_SHORT && form !== FORM_FULL) return 'BAD_FORM';
+  if ((first & 0x0f) !== 0) return 'BAD_FLAGS';
 
   if (form === FORM_SHORT) {
-    if (d.length < SHORT_HEADER_LEN + TAG_LEN) return { ok: false, reason: 'MALFORMED' }; // [SW-4.4-1]
+    if (d.length < SHORT_HEADER_LEN + TAG_LEN) return 'MALFORMED'; // [SW-4.4-1]
     const counter = readU32(d, 5);
-    if (counter >= COUNTER_LIMIT) return { ok: false, reason: 'COUNTER_LIMIT' }; // [SW-5.1-3]
-    return { ok: true, header: { form: 'SHORT', index: readU32(d, 1), counter, length: SHORT_HEADER_LEN } };
+    if (counter >= COUNTER_LIMIT) return 'COUNTER_LIMIT'; // [SW-5.1-3]
+    return { form: 'SHORT', index: readU32(d, 1), counter, length: SHORT_HEADER_LEN };
   }
 
-  if (d.length < FULL_HEADER_FIXED_LEN) return { ok: false, reason: 'MALFORMED' };
+  if (d.length < FULL_HEADER_FIXED_LEN) return 'MALFORMED';
   const sidLen = d[10]!;
   const length = FULL_HEADER_FIXED_LEN + sidLen;
   // [SW-4.3-1] SID_LEN range, id syntax and room for the tag; [SW-4.3-2] epoch 0.
-  if (sidLen === 0 || d.length < length + TAG_LEN) return { ok: false, reason: 'MALFORMED' };
+  if (sidLen === 0 || d.length < length + TAG_LEN) return 'MALFORMED';
   const senderId = decodeNodeId(d.subarray(FULL_HEADER_FIXED_LEN, length));
-  if (senderId === undefined) return { ok: false, reason: 'MALFORMED' };
+  if (senderId === undefined) return 'MALFORMED';
   const epoch = readU32(d, 2);
-  if (epoch === 0) return { ok: false, reason: 'MALFORMED' };
+  if (epoch === 0) return 'MALFORMED';
   const counter = readU32(d, 6);
-  if (counter >= COUNTER_LIMIT) return { ok: false, reason: 'COUNTER_LIMIT' };
-  return { ok: true, header: { form: 'FULL', gen: d[1]!, epoch, counter, senderId, length } };
+  if (counter >= COUNTER_LIMIT) return 'COUNTER_LIMIT';
+  return { form: 'FULL', gen: d[1]!, epoch, counter, senderId, length };
 }
 
 function checkU32(name: string, v: number, min: number, maxExclusive: number): void {
@@ -118,7 +119,7 @@ export function encodeShortHeader(index: number, counter: number): Uint8Array {
 export function writeNonce(out: Uint8Array, headerBytes: Uint8Array, form: Header['form']): Uint8Array {
   const n = form === 'SHORT' ? SHORT_HEADER_LEN : NONCE_PREFIX_FULL;
   for (let i = 0; i < n; i++) out[i] = headerBytes[i]!;
-  out.fill(0, n, NONCE_LEN);
+  for (let i = n; i < NONCE_LEN; i++) out[i] = 0;
   return out;
 }
 

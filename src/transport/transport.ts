@@ -1,0 +1,48 @@
+/**
+ * The Transport interface (spec 8): a way to send a datagram to an address and to receive datagrams
+ * with their source. The peer layer sees nothing else of the network, so the same node runs over
+ * UDP (transport/udp.ts, Node only), the in-memory network of tests (transport/memory.ts) or
+ * anything else that moves datagrams. Runtime-agnostic: no node:* imports here.
+ * @module
+ */
+
+/**
+ * A network address. `host` is a literal IP address (IPv4 dotted quad or IPv6 without brackets) for
+ * UDP, or any name on a MemoryNetwork; `port` is 0 to 65535. Two addresses are the same endpoint
+ * iff their addressKey() is equal.
+ */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A canonical string for an address: `host:port`, with IPv6 hosts in brackets (`[::1]:4000`). */
+export function addressKey(a: Address): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** Called once per received datagram. `data` is owned by the callee (the transport keeps no reference). */
+export type ReceiveHandler = (data: Uint8Array, from: Address) => void;
+
+export interface Transport {
+  /** The address this transport is bound to (after bind, with the real port when 0 was asked). */
+  readonly local: Address;
+  /**
+   * Largest datagram, in bytes, the transport will send [SW-8.1-2]. The peer layer never asks to send
+   * more; a larger `data` is refused with InvalidArgumentError.
+   */
+  readonly mtu: number;
+  /**
+   * Sends one datagram. Fire and forget, like UDP: resolves when handed to the network, and never
+   * rejects for a loss on the path. It rejects with TransportError only for a local failure (socket
+   * closed, unreachable network reported by the OS); the caller counts it and goes on.
+   */
+  send(data: Uint8Array, to: Address): Promise<void>;
+  /**
+   * Sets the one handler of received datagrams (replacing any previous one). Datagrams that arrive
+   * while no handler is set are dropped and counted in `stats.droppedNoHandler`.
+   */
+  onReceive(handler: ReceiveHandler): void;
+  /** Stops receiving and releases the socket. Idempotent. After close, send() rejects. */
+  close(): Promise<void>;
+}
