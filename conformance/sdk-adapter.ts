@@ -8,10 +8,12 @@ import {
   PairKeyring,
   Receiver,
   SiteKeyring,
+  SitePairsKeyring,
   toHex,
   type CryptoSuite,
   type Frame,
   type Keyring,
+  type KeyLookup,
   type OpenResult,
 } from '../src/core.js';
 
@@ -19,22 +21,36 @@ export interface OpenGroup {
   receiver: string;
   maxDatagram: number;
   windowSize: number;
-  keyring: { mode: 'site'; siteKey: string } | { mode: 'pairs'; pairKeys: Array<{ peer: string; gen: number; key: string }> };
+  /** pairKeys are in provisioning order: a peer's first entry is its current generation [SW-3.6-9]. */
+  keyring:
+    | { mode: 'site'; siteKey: string }
+    | { mode: 'pairs'; pairKeys: PairKeyEntry[] }
+    | { mode: 'site+pairs'; siteKey: string; pairKeys: PairKeyEntry[] };
   generations: Record<string, { current: number; previous?: number; previousInGrace?: boolean }>;
   contexts: Array<{ peer: string; gen: number; maxEpoch: number; floor: number | null; top: number | null; seen: number[]; index: number | null }>;
   persistedMaxEpochs: Array<{ peer: string; gen: number; maxEpoch: number }>;
   durableMaxEpochs: boolean;
 }
 
+export interface PairKeyEntry {
+  peer: string;
+  gen: number;
+  key: string;
+}
+
 /** The time every OpenTest is evaluated at; grace deadlines are set around it. */
 export const NOW = 1000;
+
+/** A traffic key for restored contexts whose key the group no longer holds; never used to open. */
+const PLACEHOLDER_KEY = new Uint8Array(32);
 
 export function buildReceiver(g: OpenGroup, suite: CryptoSuite): Receiver {
   let keyring: Keyring;
   if (g.keyring.mode === 'site') {
     keyring = new SiteKeyring(suite, fromHex(g.keyring.siteKey));
   } else {
-    const pk = new PairKeyring();
+    // add() in list order: the first key added for a peer makes its generation current [SW-3.6-9]
+    const pk = g.keyring.mode === 'pairs' ? new PairKeyring() : new SitePairsKeyring(suite, fromHex(g.keyring.siteKey));
     for (const e of g.keyring.pairKeys) pk.add(e.peer, e.gen, fromHex(e.key));
     keyring = pk;
   }
@@ -46,16 +62,29 @@ export function buildReceiver(g: OpenGroup, suite: CryptoSuite): Receiver {
   }
   const maxEpochs = new MemoryMaxEpochStore();
   for (const e of g.persistedMaxEpochs) maxEpochs.set(e.peer, e.gen, e.maxEpoch);
+  // Restore contexts through a view whose lookup() cannot fail: a context may name a (peer, gen) the
+  // keyring no longer has a key for (README, OpenTest `contexts`). Its placeholder key is never used:
+  // every datagram for it must drop at step 7b [SW-6.1-7], and a FULL one at step 7a.
+  let restoring = true;
+  const view: Keyring = {
+    generations: keyring.generations,
+    lookup: (peer, gen, now): KeyLookup => {
+      const k = keyring.lookup(peer, gen, now);
+      return k.ok || !restoring ? k : { ok: true, pairKey: PLACEHOLDER_KEY };
+    },
+    status: (peer, gen, now) => keyring.status(peer, gen, now),
+  };
   const r = new Receiver({
     suite,
     selfId: g.receiver,
-    keyring,
+    keyring: view,
     windowSize: g.windowSize,
     maxDatagram: g.maxDatagram,
     maxEpochs,
     durableMaxEpochs: g.durableMaxEpochs,
   });
   for (const c of g.contexts) r.restore(c, NOW - 1); // before any grace deadline passes
+  restoring = false;
   return r;
 }
 
@@ -67,6 +96,11 @@ export function frameJson(f: Frame): Record<string, unknown> {
       return { type: 'PADDING', length: f.length };
     case 'INDEX':
       return { type: 'INDEX', index: f.index, gen: f.gen, epoch: f.epoch };
+    case 'PING':
+      return { type: 'PING' };
+    case 'CHALLENGE':
+    case 'ECHO':
+      return { type: f.type, token: toHex(f.token) };
   }
 }
 

@@ -40,6 +40,15 @@ export const FRAME_INDEX = 0x01;
 export const FRAME_DATAGRAM = 0x02;
 /** Type byte plus the 9-byte INDEX body (spec 4.8). */
 export const INDEX_FRAME_LEN = 10;
+/** Asks the peer for an authenticated datagram in return (spec 11.2). No body. */
+export const FRAME_PING = 0x03;
+/** Carries a CHALLENGE_LEN-byte token the peer must echo (spec 12.3, 10.2). */
+export const FRAME_CHALLENGE = 0x04;
+/** Echoes a CHALLENGE token (spec 12.3, 10.2). */
+export const FRAME_ECHO = 0x05;
+export const CHALLENGE_LEN = 8;
+/** Before a path is validated, at most this many bytes are sent per byte received on it (spec 10.3). */
+export const AMPLIFICATION_FACTOR = 3;
 
 /** Steady-state overhead of the envelope: SHORT header plus tag (spec 4.9). */
 export const ENVELOPE_OVERHEAD_SHORT = SHORT_HEADER_LEN + TAG_LEN;

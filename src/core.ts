@@ -36,7 +36,7 @@ export { encodeFrames, decodeFrames, type Frame } from './wire/frames.js';
 export { ReplayWindow, type WindowVerdict } from './session/replay.js';
 export { DropCounters, type DropInfo } from './session/drop-counters.js';
 export { Generations, type GenerationPolicy, type GenerationVerdict } from './session/generations.js';
-export { SiteKeyring, PairKeyring, type Keyring, type KeyLookup } from './session/keyring.js';
+export { SiteKeyring, PairKeyring, SitePairsKeyring, type Keyring, type KeyLookup } from './session/keyring.js';
 export { sealDatagram } from './session/seal.js';
 export { PeerSender, type PeerSenderOptions } from './session/sender.js';
 export { beginEpoch, MemoryEpochStore, type EpochStore } from './session/epoch.js';
@@ -50,3 +50,32 @@ export {
   type ContextState,
   type IndexFrame,
 } from './session/receiver.js';
+export { Prng, type Seed } from './util/prng.js';
+export {
+  FaultModel,
+  planDeliveries,
+  resolveFaultConfig,
+  newFaultCounters,
+  type FaultConfig,
+  type ResolvedFaultConfig,
+  type FaultModelOptions,
+  type FaultCounters,
+  type Delivery,
+} from './transport/faults.js';
+export {
+  MemoryNetwork,
+  MemoryTransport,
+  MEMORY_DEFAULT_HOST,
+  newTransportStats,
+  type MemoryNetworkOptions,
+  type MemoryNetworkStats,
+  type TransportStats,
+  type CapturedDatagram,
+  type CaptureHook,
+} from './transport/memory.js';
+export { RealScheduler, VirtualScheduler, type Scheduler, type Timer, type Millis } from './time/scheduler.js';
+export { addressKey, type Address, type Transport, type ReceiveHandler } from './transport/transport.js';
+export { SaltwireNode, type NodeOptions, type PeerConfig, type NodeStats } from './peer/node.js';
+export type { Message, NodeEvents, PeerInfo } from './peer/node-events.js';
+export { LIVENESS_DEFAULTS, type LivenessConfig, type Reachability } from './peer/liveness.js';
+export { MemoryStateStore, epochStoreOf, type StateStore } from './peer/state-store.js';

@@ -6,3 +6,21 @@
 export * from './core.js';
 export { defaultCryptoSuite, loadSodiumSuite } from './node/crypto.js';
 export { FileEpochStore } from './node/file-epoch-store.js';
+export { FileStateStore } from './node/file-state-store.js';
+export { startNode, type StartNodeOptions } from './node/start.js';
+export {
+  UdpTransport,
+  UDP_MTU_IPV4,
+  UDP_MTU_IPV6,
+  UDP_RECV_BUFFER,
+  type UdpBindOptions,
+  type UdpTransportStats,
+} from './transport/udp.js';
+export {
+  ChaosProxy,
+  type ChaosProxyOptions,
+  type ChaosProxyStats,
+  type ProxyCapture,
+  type ProxyDirection,
+  type ProxyDirectionStats,
+} from './transport/chaos-proxy.js';

@@ -64,7 +64,8 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
     case 'SealTest': {
       const header = (): Uint8Array =>
         t.form === 'FULL' ? encodeFullHeader(t.gen, t.epoch, t.counter, g.sender) : encodeShortHeader(t.index, t.counter);
-      if (!valid) return throws(header) ? undefined : 'seal not refused';
+      // A refusal may come from the header (epoch, counter, index) or the traffic key (S = R) [SW-4.6-4].
+      if (!valid) return throws(() => (header(), deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch))) ? undefined : 'seal not refused';
       const tk = deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch);
       const hd = header();
       const d = sealDatagram(suite, tk, hd, t.form, h(t.plaintext));

@@ -30,6 +30,7 @@ export function sealVectors(): VectorFile {
       CounterLimit: { bugType: 'DEFINED', description: 'Counter 2^32-1 must never be sealed [SW-5.1-2].' },
       EpochZero: { bugType: 'DEFINED', description: 'Epoch 0 is never used for sending [SW-4.3-2].' },
       IndexZero: { bugType: 'DEFINED', description: 'Receiver index 0 is never used [SW-4.4-1].' },
+      SelfAddressed: { bugType: 'DEFINED', description: 'Sender id equal to the receiver id [SW-4.6-4] [SW-3.5-3].' },
     },
   );
   const rnd = new Seeded('seal');
@@ -70,7 +71,7 @@ export function sealVectors(): VectorFile {
   const frames: Frame[] = [{ type: 'INDEX', index: 0x1234abcd, gen: 0, epoch: 9 }, { type: 'DATAGRAM', data: text('hello') }];
   up('FULL', 1, 2, 0, encodeFrames(frames), ['PlaintextShape'], 'INDEX frame then DATAGRAM');
   up('FULL', 1, 3, 0, encodeFrames([{ type: 'PADDING', length: 16 }]), ['PlaintextShape'], '16 bytes of padding');
-  up('FULL', 1, 4, 0, encodeFrames([{ type: 'DATAGRAM', data: rnd.bytes(1000) }]), ['PlaintextShape'], '1000-byte payload');
+  up('FULL', 1, 4, 0, encodeFrames([{ type: 'DATAGRAM', data: rnd.bytes(1000) }]), ['PlaintextShape'], '1000-byte payload: a 1036-byte datagram, for a receiver whose MAX_DATAGRAM is configured at 1036 or more');
   up('SHORT', 1, 5, 0x0a0b0c0d, dg('21.5'), ['Normal'], 'steady state: SHORT header');
   up('SHORT', 1, 0, 1, dg('x'), ['IndexBoundary', 'CounterBoundary'], 'index 1, counter 0');
   up('SHORT', 1, 0xfffffffe, 0xffffffff, dg('x'), ['IndexBoundary', 'CounterBoundary'], 'largest index, last counter');
@@ -90,10 +91,15 @@ export function sealVectors(): VectorFile {
 
   const refuse = f.group('SealTest', { pairKey: hex(deriveDeviceKey(suite, site, 'sensor-1', 0)), sender: 'sensor-1', receiver: 'hub' });
   const r = (form: Form, epoch: number, counter: number, index: number, flag: string, comment: string, ref: string) =>
-    refuse({ comment, flags: [flag], specRefs: [ref], gen: 0, epoch, counter, form, ...(form === 'SHORT' ? { index } : {}), plaintext: hex(dg('x')), result: 'invalid' });
+    refuse({ comment, flags: [flag], specRefs: ['SW-4.6-4', ref], gen: 0, epoch, counter, form, ...(form === 'SHORT' ? { index } : {}), plaintext: hex(dg('x')), result: 'invalid' });
   r('FULL', 1, 0xffffffff, 0, 'CounterLimit', 'FULL with counter 2^32-1', 'SW-5.1-2');
   r('SHORT', 1, 0xffffffff, 5, 'CounterLimit', 'SHORT with counter 2^32-1', 'SW-5.1-2');
   r('FULL', 0, 0, 0, 'EpochZero', 'epoch 0', 'SW-4.3-2');
   r('SHORT', 1, 0, 0, 'IndexZero', 'receiver index 0', 'SW-4.4-1');
+
+  // Sender = receiver: both directions would share one traffic key, so reflection would succeed.
+  const self = f.group('SealTest', { pairKey: hex(deriveDeviceKey(suite, site, 'sensor-1', 0)), sender: 'sensor-1', receiver: 'sensor-1' });
+  for (const [form, index] of [['FULL', 0], ['SHORT', 5]] as const)
+    self({ comment: `${form}, receiver id equal to the sender id`, flags: ['SelfAddressed'], specRefs: ['SW-4.6-4', 'SW-3.5-3'], gen: 0, epoch: 1, counter: 0, form, ...(form === 'SHORT' ? { index } : {}), plaintext: hex(dg('x')), result: 'invalid' });
   return f;
 }

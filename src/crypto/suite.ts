@@ -18,4 +18,13 @@ export interface CryptoSuite {
   randomBytes(n: number): Uint8Array;
   /** SHA-512 (FIPS 180-4); the base of HMAC and HKDF (crypto/hkdf.ts). */
   sha512(data: Uint8Array): Uint8Array;
+  /**
+   * X25519 (RFC 7748): the 32-byte u-coordinate of scalar `n` (clamped inside) times the point `p`.
+   * Returns the output as computed, including the all-zero output of a low-order `p`, and never
+   * throws for 32-byte inputs: rejecting all zeros is the caller's job (spec 13.2), so that every
+   * backend behaves alike (libsodium refuses it, TweetNaCl does not, spec 7.5).
+   */
+  scalarMult(n: Uint8Array, p: Uint8Array): Uint8Array;
+  /** X25519 of scalar `n` (clamped inside) and the base point 9: the public key of `n`. */
+  scalarMultBase(n: Uint8Array): Uint8Array;
 }

@@ -51,4 +51,7 @@ export const tweetnaclSuite: CryptoSuite = {
   },
   randomBytes: (n) => nacl.randomBytes(n),
   sha512: (data) => nacl.hash(data),
+  // nacl.scalarMult checks the lengths (throws otherwise) and returns the raw output, zeros included.
+  scalarMult: (n, p) => nacl.scalarMult(n, p),
+  scalarMultBase: (n) => nacl.scalarMult.base(n),
 };

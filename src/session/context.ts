@@ -23,10 +23,65 @@ export interface ReceiveContext {
    * durable store that never saw the peer), or null if unknown. Fixed for the context's lifetime.
    */
   readonly floor: number | null;
+  /**
+   * Counter from which datagrams of `maxEpoch` are known fresh because the peer echoed a challenge in
+   * the datagram with this counter (spec 12.3); Infinity when no echo was seen in this epoch.
+   */
+  verifiedFrom: number;
+  /** Another generation's context of the same peer (rare: during a rotation's grace period). */
+  next: ReceiveContext | undefined;
   /** Time of the last authenticated datagram (eviction order). */
   lastAuth: number;
-  /** Time an INDEX frame was last handed out for this context (repeat limit, [SW-4.8-4]). */
+  /** Time an INDEX frame was last handed out for this context (repeat limit, [SW-4.8-6]). */
   indexAnnouncedAt: number;
+}
+
+/**
+ * Contexts by (peer, gen), keyed by the peer id alone with the other generations of a peer chained
+ * behind: no composite key string per peer (spec 9.5), and a peer rarely has more than one.
+ */
+export class ContextMap {
+  private readonly byPeer = new Map<string, ReceiveContext>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(peer: string, gen: number): ReceiveContext | undefined {
+    let c = this.byPeer.get(peer);
+    while (c !== undefined && c.gen !== gen) c = c.next;
+    return c;
+  }
+
+  /** Adds `ctx`, which must not be present (the caller checked with get). */
+  set(ctx: ReceiveContext): void {
+    ctx.next = this.byPeer.get(ctx.peer);
+    this.byPeer.set(ctx.peer, ctx);
+    this.count++;
+  }
+
+  delete(ctx: ReceiveContext): void {
+    const head = this.byPeer.get(ctx.peer);
+    if (this.get(ctx.peer, ctx.gen) !== ctx) return;
+    this.count--;
+    if (head === ctx) {
+      if (ctx.next === undefined) this.byPeer.delete(ctx.peer);
+      else this.byPeer.set(ctx.peer, ctx.next);
+    } else {
+      for (let c = head; c !== undefined; c = c.next) {
+        if (c.next === ctx) {
+          c.next = ctx.next;
+          break;
+        }
+      }
+    }
+    ctx.next = undefined;
+  }
+
+  *values(): IterableIterator<ReceiveContext> {
+    for (let c of this.byPeer.values()) for (; c !== undefined; c = c.next!) yield c;
+  }
 }
 
 /** Persisted maxEpoch per (peer, gen) [SW-5.6-1]. Synchronous: an implementation caches in memory. */
@@ -35,13 +90,23 @@ export interface MaxEpochStore {
   set(peer: string, gen: number, epoch: number): void;
 }
 
+/**
+ * In memory. Keyed by peer id with (gen, epoch) packed in one number, so a peer costs one map
+ * entry and no extra string (spec 9.5); the rare other generations go to a second map.
+ */
 export class MemoryMaxEpochStore implements MaxEpochStore {
-  private readonly values = new Map<string, number>();
+  private readonly latest = new Map<string, number>();
+  private readonly others = new Map<string, number>();
   get(peer: string, gen: number): number | undefined {
-    return this.values.get(`${gen}:${peer}`);
+    const v = this.latest.get(peer);
+    if (v !== undefined && Math.floor(v / 2 ** 32) === gen) return v % 2 ** 32;
+    return this.others.get(`${gen}:${peer}`);
   }
   set(peer: string, gen: number, epoch: number): void {
-    this.values.set(`${gen}:${peer}`, epoch);
+    const v = this.latest.get(peer);
+    if (v !== undefined && Math.floor(v / 2 ** 32) !== gen) this.others.set(`${Math.floor(v / 2 ** 32)}:${peer}`, v % 2 ** 32);
+    this.others.delete(`${gen}:${peer}`);
+    this.latest.set(peer, gen * 2 ** 32 + epoch);
   }
 }
 
@@ -83,9 +148,13 @@ export class IndexTable {
   }
 }
 
-/** [SW-5.6-3]: fresh iff a floor is known and the context's epoch is above it. */
-export function freshnessOf(ctx: { floor: number | null; maxEpoch: number }): Freshness {
-  return ctx.floor !== null && ctx.maxEpoch > ctx.floor ? 'fresh' : 'unknown';
+/**
+ * [SW-5.6-3]: fresh iff a floor is known and the context's epoch is above it, or [SW-12.3-4] the
+ * datagram's counter is at or after the one that echoed this receiver's challenge in this epoch.
+ */
+export function freshnessOf(ctx: { floor: number | null; maxEpoch: number; verifiedFrom?: number }, counter = -1): Freshness {
+  if (ctx.floor !== null && ctx.maxEpoch > ctx.floor) return 'fresh';
+  return counter >= (ctx.verifiedFrom ?? Infinity) ? 'fresh' : 'unknown';
 }
 
 /** Erases a context's secrets (spec 3.8-1). */

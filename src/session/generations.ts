@@ -21,7 +21,7 @@ export type GenerationVerdict = 'ok' | 'UNKNOWN_KEY' | 'RETIRED_KEY';
 export class Generations {
   private readonly policies = new Map<string, GenerationPolicy>();
 
-  /** Sets a peer's policy explicitly. Without one, a peer has current 0 and no previous [SW-3.6-5]. */
+  /** Sets a peer's policy explicitly. Without one, a peer has current 0 and no previous [SW-3.6-8]. */
   set(peer: string, policy: GenerationPolicy): void {
     assertGeneration(policy.current);
     if (policy.previous !== undefined) {

@@ -8,6 +8,7 @@ import { TRAFFIC_KEY_CACHE } from '../constants.js';
 import { assertGeneration, assertKey, deriveDeviceKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { assertNodeId } from '../wire/node-id.js';
+import { keepBytes } from '../util/slab.js';
 import { Generations } from './generations.js';
 
 export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason: KeyFailure };
@@ -58,7 +59,7 @@ export class SiteKeyring implements Keyring {
     const k = `${gen}:${peer}`;
     let key = this.cache.get(k);
     if (key === undefined) {
-      key = deriveDeviceKey(this.suite, this.siteKey, peer, gen);
+      key = keepBytes(deriveDeviceKey(this.suite, this.siteKey, peer, gen));
       if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(k, key);
     }
@@ -68,8 +69,10 @@ export class SiteKeyring implements Keyring {
 
 /** A device's keyring: explicit pair keys per (peer, generation). */
 export class PairKeyring implements Keyring {
-  readonly generations = new Generations();
   private readonly keys = new Map<string, Map<number, Uint8Array>>();
+
+  /** `generations` may be shared with another keyring (SitePairsKeyring); by default it is its own. */
+  constructor(readonly generations: Generations = new Generations()) {}
 
   /** Adds the key of `peer` at `gen`. The first key added for a peer makes that gen current. */
   add(peer: string, gen: number, key: Uint8Array): this {
@@ -93,6 +96,11 @@ export class PairKeyring implements Keyring {
     byGen?.delete(gen);
   }
 
+  /** Whether this keyring holds a key for `peer` at some generation. */
+  has(peer: string): boolean {
+    return (this.keys.get(peer)?.size ?? 0) > 0;
+  }
+
   status(peer: string, gen: number, now: number): 'ok' | KeyFailure {
     const r = this.lookup(peer, gen, now);
     return r.ok ? 'ok' : r.reason;
@@ -105,5 +113,52 @@ export class PairKeyring implements Keyring {
     if (verdict !== 'ok') return { ok: false, reason: verdict };
     const key = byGen.get(gen);
     return key === undefined ? { ok: false, reason: 'UNKNOWN_KEY' } : { ok: true, pairKey: key };
+  }
+}
+
+/**
+ * A hub's keyring that also holds provisioned pair keys [SW-3.8-3]: a peer for which it holds a pair
+ * key uses only its pair keys, at every generation, with the generation of its first key current
+ * [SW-3.6-9]; every other peer gets DK(peer, gen) from the site key, with generation 0 current
+ * [SW-3.6-8]. Never both for one peer: two keys for one key id would break [SW-3.6-2]. One
+ * Generations policy covers both kinds of peer. Check order is that of spec [SW-6.1-6], steps 2-4.
+ */
+export class SitePairsKeyring implements Keyring {
+  readonly generations: Generations;
+  private readonly site: SiteKeyring;
+  private readonly pairs: PairKeyring;
+  private readonly revoked = new Set<string>();
+
+  constructor(suite: CryptoSuite, siteKey: Uint8Array, cacheLimit: number = TRAFFIC_KEY_CACHE) {
+    this.site = new SiteKeyring(suite, siteKey, cacheLimit);
+    this.generations = this.site.generations;
+    this.pairs = new PairKeyring(this.generations);
+  }
+
+  /** Adds a provisioned key; from now on `peer` gets no derived key. See PairKeyring.add. */
+  add(peer: string, gen: number, key: Uint8Array): this {
+    this.pairs.add(peer, gen, key);
+    return this;
+  }
+
+  /** Erases a provisioned key. A peer left with none is derived again, like any unnamed peer. */
+  remove(peer: string, gen: number): void {
+    this.pairs.remove(peer, gen);
+  }
+
+  /** Revokes `peer`, whichever kind: UNKNOWN_KEY for every generation [SW-6.1-2]. */
+  revoke(peer: string): void {
+    assertNodeId(peer);
+    this.revoked.add(peer);
+  }
+
+  status(peer: string, gen: number, now: number): 'ok' | KeyFailure {
+    if (this.revoked.has(peer)) return 'UNKNOWN_KEY';
+    return this.pairs.has(peer) ? this.pairs.status(peer, gen, now) : this.site.status(peer, gen, now);
+  }
+
+  lookup(peer: string, gen: number, now: number): KeyLookup {
+    if (this.revoked.has(peer)) return { ok: false, reason: 'UNKNOWN_KEY' };
+    return this.pairs.has(peer) ? this.pairs.lookup(peer, gen, now) : this.site.lookup(peer, gen, now);
   }
 }

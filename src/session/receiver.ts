@@ -13,8 +13,10 @@ import { decodeFrames, type Frame } from '../wire/frames.js';
 import { parseHeader, writeNonce, type Header } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { view } from '../util/bytes.js';
+import { keepBytes } from '../util/slab.js';
 import {
   freshnessOf,
+  ContextMap,
   IndexTable,
   MemoryMaxEpochStore,
   wipeContext,
@@ -65,7 +67,12 @@ export interface Accepted {
   readonly frames: Frame[];
   /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
   readonly freshness: Freshness;
-  /** An INDEX frame to put in the next datagram to the sender [SW-4.8-4]; undefined if none is due. */
+  /**
+   * What this datagram did to the receive context: 'created' (first datagram of this (peer, gen) held
+   * here), 'epoch' (a higher epoch replaced the context's: the peer restarted, spec 12.2), or undefined.
+   */
+  readonly contextEvent: 'created' | 'epoch' | undefined;
+  /** An INDEX frame to put in the next datagram to the sender [SW-4.8-6]; undefined if none is due. */
   readonly announceIndex: IndexFrame | undefined;
 }
 
@@ -91,7 +98,7 @@ export interface ContextState {
 export class Receiver {
   readonly drops = new DropCounters();
   private readonly o: Required<Omit<ReceiverOptions, 'onDrop'>> & Pick<ReceiverOptions, 'onDrop'>;
-  private readonly contexts = new Map<string, ReceiveContext>();
+  private readonly contexts = new ContextMap();
   private readonly indexes: IndexTable;
   private readonly nonce = new Uint8Array(NONCE_LEN);
 
@@ -140,7 +147,7 @@ export class Receiver {
       const key = this.o.keyring.lookup(senderId, gen, now); // step 7a
       if (!key.ok) return this.drop(key.reason, senderId, gen);
       pairKey = key.pairKey;
-      ctx = this.contexts.get(ctxKey(senderId, gen));
+      ctx = this.contexts.get(senderId, gen);
       const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
       if (ref !== undefined && epoch < ref) return this.drop('STALE_EPOCH', senderId, gen);
     } else {
@@ -166,6 +173,7 @@ export class Receiver {
     const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), box);
     if (plaintext === null) return this.drop('AUTH', senderId, gen);
 
+    const contextEvent = ctx === undefined ? 'created' : epoch > ctx.maxEpoch ? 'epoch' : undefined;
     ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, now); // step 10
     const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
     if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
@@ -184,7 +192,8 @@ export class Receiver {
       form: h.form,
       plaintext,
       frames,
-      freshness: freshnessOf(ctx),
+      freshness: freshnessOf(ctx, h.counter),
+      contextEvent,
       announceIndex, // always present (maybe undefined): one object shape for every result
     };
   }
@@ -206,8 +215,9 @@ export class Receiver {
     } else if (epoch > ctx.maxEpoch) {
       wipeContext(ctx);
       ctx.maxEpoch = epoch;
-      ctx.trafficKey = tk;
+      ctx.trafficKey = keepBytes(tk);
       ctx.window.reset();
+      ctx.verifiedFrom = Infinity; // an echo proves freshness only within its epoch
       this.indexes.release(ctx); // [SW-5.5-3]
       ctx.indexAnnouncedAt = -Infinity;
       this.o.maxEpochs.set(peer, gen, epoch);
@@ -224,14 +234,16 @@ export class Receiver {
       peer,
       gen,
       maxEpoch: epoch,
-      trafficKey: tk,
+      trafficKey: keepBytes(tk),
+      next: undefined,
       window: new ReplayWindow(this.o.windowSize),
       index: 0,
       floor,
+      verifiedFrom: Infinity,
       lastAuth: -Infinity,
       indexAnnouncedAt: -Infinity,
     };
-    this.contexts.set(ctxKey(peer, gen), ctx);
+    this.contexts.set(ctx);
     return ctx;
   }
 
@@ -244,16 +256,28 @@ export class Receiver {
 
   /** Erases the context of (peer, gen): index, window and key [SW-3.6-4]. */
   erase(peer: string, gen: number): void {
-    const ctx = this.contexts.get(ctxKey(peer, gen));
+    const ctx = this.contexts.get(peer, gen);
     if (ctx === undefined) return;
     this.indexes.release(ctx);
     wipeContext(ctx);
-    this.contexts.delete(ctxKey(peer, gen));
+    this.contexts.delete(ctx);
+  }
+
+  /**
+   * Records that the datagram with `counter` in `epoch` from (peer, gen) echoed a challenge this node
+   * made after it lost state: it and every later counter of that epoch are fresh [SW-12.3-4]. Returns
+   * false (and changes nothing) if the context is gone or has moved to another epoch.
+   */
+  markFresh(peer: string, gen: number, epoch: number, counter: number): boolean {
+    const ctx = this.contexts.get(peer, gen);
+    if (ctx === undefined || ctx.maxEpoch !== epoch) return false;
+    if (counter < ctx.verifiedFrom) ctx.verifiedFrom = counter;
+    return true;
   }
 
   /** Saved state of one context, or undefined. */
   context(peer: string, gen: number): ContextState | undefined {
-    const c = this.contexts.get(ctxKey(peer, gen));
+    const c = this.contexts.get(peer, gen);
     if (c === undefined) return undefined;
     return {
       peer,
@@ -288,8 +312,4 @@ export class Receiver {
     this.o.onDrop?.({ reason, ...(senderId === undefined ? {} : { senderId }), ...(gen === undefined ? {} : { gen }) });
     return { ok: false, reason };
   }
-}
-
-function ctxKey(peer: string, gen: number): string {
-  return `${gen}:${peer}`;
 }

@@ -6,6 +6,7 @@
  */
 import { MIN_REPLAY_WINDOW, REPLAY_WINDOW } from '../constants.js';
 import { InvalidArgumentError } from '../errors.js';
+import { longLivedU32 } from '../util/slab.js';
 
 export type WindowVerdict = 'accept' | 'TOO_OLD' | 'REPLAY';
 
@@ -23,7 +24,7 @@ export class ReplayWindow {
     }
     this.size = size;
     this.blocks = Math.ceil(size / 32) + 1;
-    this.ring = new Uint32Array(this.blocks);
+    this.ring = longLivedU32(this.blocks); // shared slab: one ring per peer (spec 9.5)
   }
 
   /** The highest accepted counter, undefined while empty. */

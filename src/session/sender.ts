@@ -9,6 +9,7 @@ import { assertGeneration, assertKey, deriveTrafficKey } from '../crypto/keys.js
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError, InvalidArgumentError } from '../errors.js';
 import { writeU32 } from '../util/bytes.js';
+import { keepBytes } from '../util/slab.js';
 import type { Frame } from '../wire/frames.js';
 import { encodeFullHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
@@ -25,6 +26,11 @@ export interface PeerSenderOptions {
   readonly epoch: number;
 }
 
+// Scratch shared by every sender: seal() copies the header into its output and consumes the nonce
+// before returning, and JavaScript seals one datagram at a time. Saves two arrays per peer (spec 9.5).
+const SHORT_SCRATCH = new Uint8Array(SHORT_HEADER_LEN);
+const NONCE_SCRATCH = new Uint8Array(NONCE_LEN);
+
 export class PeerSender {
   readonly selfId: string;
   readonly peerId: string;
@@ -36,9 +42,6 @@ export class PeerSender {
   private index = 0;
   /** Time a datagram from the peer last passed every check; drives the SHORT fallback [SW-4.8-5]. */
   private lastHeard = -Infinity;
-  // Reused per datagram: seal() copies the header into its output before returning.
-  private readonly shortHeader = new Uint8Array(SHORT_HEADER_LEN);
-  private readonly nonce = new Uint8Array(NONCE_LEN);
 
   constructor(o: PeerSenderOptions) {
     assertNodeId(o.selfId);
@@ -53,8 +56,7 @@ export class PeerSender {
     this.peerId = o.peerId;
     this.gen = o.gen;
     this.epoch = o.epoch;
-    this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch);
-    this.shortHeader[0] = FIRST_BYTE_SHORT;
+    this.trafficKey = keepBytes(deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch));
   }
 
   /** The counter the next datagram will carry. */
@@ -78,11 +80,13 @@ export class PeerSender {
     // [SW-4.8-5]: with no authenticated word from the peer for INDEX_TIMEOUT, it may have lost the index.
     if (this.index !== 0 && now !== undefined && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
     if (this.index !== 0) {
-      writeU32(this.shortHeader, 5, c);
-      return sealDatagram(this.suite, this.trafficKey, this.shortHeader, 'SHORT', plaintext, this.nonce);
+      SHORT_SCRATCH[0] = FIRST_BYTE_SHORT;
+      writeU32(SHORT_SCRATCH, 1, this.index);
+      writeU32(SHORT_SCRATCH, 5, c);
+      return sealDatagram(this.suite, this.trafficKey, SHORT_SCRATCH, 'SHORT', plaintext, NONCE_SCRATCH);
     }
     const header = encodeFullHeader(this.gen, this.epoch, c, this.selfId);
-    return sealDatagram(this.suite, this.trafficKey, header, 'FULL', plaintext, this.nonce);
+    return sealDatagram(this.suite, this.trafficKey, header, 'FULL', plaintext, NONCE_SCRATCH);
   }
 
   /**
@@ -93,7 +97,6 @@ export class PeerSender {
     if (frame.gen !== this.gen || frame.epoch !== this.epoch) return false;
     if (now !== undefined) this.heard(now);
     this.index = frame.index;
-    writeU32(this.shortHeader, 1, frame.index);
     return true;
   }
 

@@ -35,12 +35,14 @@ export interface Transport {
   /**
    * Sends one datagram. Fire and forget, like UDP: resolves when handed to the network, and never
    * rejects for a loss on the path. It rejects with TransportError only for a local failure (socket
-   * closed, unreachable network reported by the OS); the caller counts it and goes on.
+   * closed, unreachable network reported by the OS); the caller counts it and goes on [SW-8.1-4].
+   * It never throws synchronously. The caller must not modify `data` until the promise settles: a
+   * UDP socket may read it after send() returns.
    */
   send(data: Uint8Array, to: Address): Promise<void>;
   /**
    * Sets the one handler of received datagrams (replacing any previous one). Datagrams that arrive
-   * while no handler is set are dropped and counted in `stats.droppedNoHandler`.
+   * while no handler is set are dropped (the SDK transports count them in `stats.droppedNoHandler`).
    */
   onReceive(handler: ReceiveHandler): void;
   /** Stops receiving and releases the socket. Idempotent. After close, send() rejects. */

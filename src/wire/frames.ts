@@ -3,18 +3,32 @@
  * a bad frame anywhere rejects the whole plaintext [SW-4.7-1].
  * @module
  */
-import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN, MAX_GENERATION } from '../constants.js';
+import {
+  CHALLENGE_LEN,
+  FRAME_CHALLENGE,
+  FRAME_DATAGRAM,
+  FRAME_ECHO,
+  FRAME_INDEX,
+  FRAME_PADDING,
+  FRAME_PING,
+  INDEX_FRAME_LEN,
+  MAX_GENERATION,
+} from '../constants.js';
 import { InvalidArgumentError } from '../errors.js';
 import { readU32, view, writeU32 } from '../util/bytes.js';
 
 export type Frame =
   | { readonly type: 'PADDING'; readonly length: number }
   | { readonly type: 'INDEX'; readonly index: number; readonly gen: number; readonly epoch: number }
-  | { readonly type: 'DATAGRAM'; readonly data: Uint8Array };
+  | { readonly type: 'DATAGRAM'; readonly data: Uint8Array }
+  | { readonly type: 'PING' }
+  | { readonly type: 'CHALLENGE'; readonly token: Uint8Array }
+  | { readonly type: 'ECHO'; readonly token: Uint8Array };
 
 /**
- * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame or a
- * second INDEX frame; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
+ * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
+ * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO; [SW-4.7-1], [SW-9.4-1]);
+ * the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
  * DATAGRAM data is a view into `plaintext`.
  */
 export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
@@ -34,6 +48,19 @@ export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
     if (type === FRAME_DATAGRAM) {
       frames.push({ type: 'DATAGRAM', data: view(plaintext, i + 1) });
       return frames; // extends to the end [SW-4.7-2]
+    }
+    if (type === FRAME_PING) {
+      if (frames.some((f) => f.type === 'PING')) return undefined;
+      frames.push({ type: 'PING' });
+      i += 1;
+      continue;
+    }
+    if (type === FRAME_CHALLENGE || type === FRAME_ECHO) {
+      const name = type === FRAME_CHALLENGE ? 'CHALLENGE' : 'ECHO';
+      if (i + 1 + CHALLENGE_LEN > plaintext.length || frames.some((f) => f.type === name)) return undefined;
+      frames.push({ type: name, token: plaintext.slice(i + 1, i + 1 + CHALLENGE_LEN) });
+      i += 1 + CHALLENGE_LEN;
+      continue;
     }
     if (type === FRAME_INDEX) {
       if (i + INDEX_FRAME_LEN > plaintext.length) return undefined;
@@ -58,6 +85,11 @@ export function frameSize(f: Frame): number {
       return INDEX_FRAME_LEN;
     case 'DATAGRAM':
       return 1 + f.data.length;
+    case 'PING':
+      return 1;
+    case 'CHALLENGE':
+    case 'ECHO':
+      return 1 + CHALLENGE_LEN;
   }
 }
 
@@ -70,7 +102,9 @@ export function encodeFrames(frames: readonly Frame[]): Uint8Array {
   for (const f of frames) n += frameSize(f);
   const out = new Uint8Array(n);
   let o = 0;
-  if (frames.filter((f) => f.type === 'INDEX').length > 1) throw new InvalidArgumentError('at most one INDEX frame');
+  for (const once of ['INDEX', 'PING', 'CHALLENGE', 'ECHO'] as const) {
+    if (frames.filter((f) => f.type === once).length > 1) throw new InvalidArgumentError(`at most one ${once} frame`);
+  }
   frames.forEach((f, k) => {
     const last = k === frames.length - 1;
     switch (f.type) {
@@ -96,6 +130,16 @@ export function encodeFrames(frames: readonly Frame[]): Uint8Array {
         out[o + 5] = f.gen;
         writeU32(out, o + 6, f.epoch);
         o += INDEX_FRAME_LEN;
+        break;
+      case 'PING':
+        out[o++] = FRAME_PING;
+        break;
+      case 'CHALLENGE':
+      case 'ECHO':
+        if (f.token.length !== CHALLENGE_LEN) throw new InvalidArgumentError(`${f.type} token must be ${CHALLENGE_LEN} bytes`);
+        out[o] = f.type === 'CHALLENGE' ? FRAME_CHALLENGE : FRAME_ECHO;
+        out.set(f.token, o + 1);
+        o += 1 + CHALLENGE_LEN;
         break;
     }
   });

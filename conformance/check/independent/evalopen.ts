@@ -13,13 +13,23 @@ export function buildReceiver(g: Json, problems: string[]): Receiver {
   if (!(g.maxDatagram >= MIN_MAX_DATAGRAM)) problems.push(`group maxDatagram ${g.maxDatagram} < MIN_MAX_DATAGRAM [SW-4.10-1]`);
   const kr = g.keyring ?? {};
   let keyring: Keyring;
+  // pairKeys keep their listed (provisioning) order: a peer's first entry is its current generation [SW-3.6-9]
+  const pairKeys = () => (kr.pairKeys ?? []).map((e: Json) => ({ peer: e.peer, gen: e.gen, key: fromHex(e.key, 'pairKeys.key') }));
   if (kr.mode === 'site') keyring = { mode: 'site', siteKey: fromHex(kr.siteKey, 'keyring.siteKey') };
-  else if (kr.mode === 'pairs') keyring = { mode: 'pairs', pairKeys: (kr.pairKeys ?? []).map((e: Json) => ({ peer: e.peer, gen: e.gen, key: fromHex(e.key, 'pairKeys.key') })) };
+  else if (kr.mode === 'pairs') keyring = { mode: 'pairs', pairKeys: pairKeys() };
+  else if (kr.mode === 'site+pairs') keyring = { mode: 'site+pairs', siteKey: fromHex(kr.siteKey, 'keyring.siteKey'), pairKeys: pairKeys() };
   else throw new Error(`unknown keyring mode ${JSON.stringify(kr.mode)}`);
+  if (keyring.mode !== 'site') {
+    const seen = new Set<string>();
+    for (const e of keyring.pairKeys) {
+      if (seen.has(`${e.gen}/${e.peer}`)) problems.push(`two pair keys for ${e.peer} at generation ${e.gen} [SW-3.6-2]`);
+      seen.add(`${e.gen}/${e.peer}`);
+    }
+  }
   const generations = new Map<string, GenerationPolicy>();
   for (const [peer, p] of Object.entries((g.generations ?? {}) as Record<string, Json>))
     generations.set(peer, { current: p.current ?? 0, previous: p.previous ?? null, previousInGrace: p.previousInGrace === true });
-  if (kr.mode === 'pairs' && (kr.pairKeys ?? []).some((e: Json) => e.peer === g.receiver))
+  if (kr.mode !== 'site' && (kr.pairKeys ?? []).some((e: Json) => e.peer === g.receiver))
     problems.push(`a pair key is configured for the receiver's own id ${g.receiver} [SW-3.5-3]`);
   if (typeof g.durableMaxEpochs !== 'boolean') problems.push('durableMaxEpochs missing (README, OpenTest group)');
   const rx = new Receiver({ receiver: g.receiver, maxDatagram: g.maxDatagram, windowSize: g.windowSize, keyring, generations, completeStore: g.durableMaxEpochs === true });

@@ -11,7 +11,8 @@ import { ReplayWindow } from './window.js';
 
 function stepsOf(t: Record<string, any>, r: Report): any[] {
   if (!Array.isArray(t.steps) || t.steps.length === 0) { r.fail('steps missing or empty'); return []; }
-  // README does not say what `result` means for a scenario (SPEC GAP); the steps carry the verdicts.
+  // README: a scenario's result is always "valid"; the verdicts are per step, in `expect`.
+  if (t.result !== 'valid') r.fail(`result ${JSON.stringify(t.result)}: a scenario test is always "valid"`);
   return t.steps;
 }
 

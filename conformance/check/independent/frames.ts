@@ -1,10 +1,11 @@
 // Plaintext frames (4.7, 4.8) — step 11 of [SW-6.1-1].
 // Contract: parseFrames(p) returns the frames in order, or null if the whole plaintext must be
-// discarded as MALFORMED_INNER [SW-4.7-1]: a frame of unknown type (anything but 0x00-0x02 in this
-// version, including the 0x03-0x3f types reserved for later sections), a truncated INDEX body, an INDEX
-// frame with INDEX 0 or EPOCH 0, or more than one INDEX frame.
+// discarded as MALFORMED_INNER [SW-4.7-1]: a frame of unknown type (anything but 0x00-0x05 in this
+// version, including the 0x06-0x3f types reserved for later sections), a truncated INDEX body, an INDEX
+// frame with INDEX 0 or EPOCH 0, more than one INDEX, PING, CHALLENGE or ECHO frame, or a CHALLENGE
+// or ECHO token shorter than 8 bytes [SW-9.4-1].
 // PADDING is the single byte 0x00 and may appear anywhere; a maximal run of n of them is one entry
-// { PADDING, length: n } [SW-4.7-3]. DATAGRAM extends to the end and may be empty [SW-4.7-2].
+// { PADDING, length: n } [SW-4.7-4]. DATAGRAM extends to the end and may be empty [SW-4.7-2].
 // An empty plaintext has no frames (4.7). Output shape: conformance/README.md, OpenTest `expected.frames`.
 import { readU32, toHex } from './bytes.js';
 import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN } from './constants.js';
@@ -12,7 +13,14 @@ import { FRAME_DATAGRAM, FRAME_INDEX, FRAME_PADDING, INDEX_FRAME_LEN } from './c
 export type Frame =
   | { type: 'PADDING'; length: number }
   | { type: 'INDEX'; index: number; gen: number; epoch: number }
-  | { type: 'DATAGRAM'; data: string };
+  | { type: 'DATAGRAM'; data: string }
+  | { type: 'PING' }
+  | { type: 'CHALLENGE' | 'ECHO'; token: string };
+
+const FRAME_PING = 0x03;
+const FRAME_CHALLENGE = 0x04;
+const FRAME_ECHO = 0x05;
+const TOKEN_LEN = 8;
 
 export function parseFrames(p: Uint8Array): Frame[] | null {
   const frames: Frame[] = [];
@@ -33,6 +41,17 @@ export function parseFrames(p: Uint8Array): Frame[] | null {
       sawIndex = true;
       frames.push({ type: 'INDEX', index, gen, epoch });
       i += INDEX_FRAME_LEN;
+    } else if (type === FRAME_PING || type === FRAME_CHALLENGE || type === FRAME_ECHO) {
+      const name = type === FRAME_PING ? 'PING' : type === FRAME_CHALLENGE ? 'CHALLENGE' : 'ECHO';
+      if (frames.some((f) => f.type === name)) return null; // at most one of each [SW-9.4-1]
+      if (name === 'PING') {
+        frames.push({ type: 'PING' });
+        i += 1;
+      } else {
+        if (p.length - i - 1 < TOKEN_LEN) return null;
+        frames.push({ type: name, token: toHex(p.subarray(i + 1, i + 1 + TOKEN_LEN)) });
+        i += 1 + TOKEN_LEN;
+      }
     } else if (type === FRAME_DATAGRAM) {
       frames.push({ type: 'DATAGRAM', data: toHex(p.subarray(i + 1)) });
       i = p.length;

@@ -9,9 +9,12 @@ import { nonceOf, parseHeader } from './header.js';
 import { deviceKey, isValidNodeId, trafficKey } from './keys.js';
 import { secretboxOpen } from './primitives.js';
 
+/** pairKeys are in provisioning order: a peer's first entry is the first key provisioned for it. */
+export type PairKeyEntry = { peer: string; gen: number; key: Uint8Array };
 export type Keyring =
   | { mode: 'site'; siteKey: Uint8Array }
-  | { mode: 'pairs'; pairKeys: { peer: string; gen: number; key: Uint8Array }[] };
+  | { mode: 'pairs'; pairKeys: PairKeyEntry[] }
+  | { mode: 'site+pairs'; siteKey: Uint8Array; pairKeys: PairKeyEntry[] };
 
 /** Generation policy of one peer [SW-3.6-1] (grace deadline reduced to a bool, as in the vectors). */
 export interface GenerationPolicy { current: number; previous: number | null; previousInGrace: boolean }
@@ -42,17 +45,21 @@ export class Receiver {
   addContext(c: ReceiveContext): void { this.contexts.set(ctxKey(c.peer, c.gen), c); }
   addPersisted(peer: string, gen: number, maxEpoch: number): void { this.persisted.set(ctxKey(peer, gen), maxEpoch); }
 
+  /** The provisioned pair keys of `peer`, in provisioning order (empty for a derived or unknown peer). */
+  provisioned(peer: string): PairKeyEntry[] {
+    const k = this.cfg.keyring;
+    return k.mode === 'site' ? [] : k.pairKeys.filter((e) => e.peer === peer);
+  }
+
   /**
-   * Configured policy; else, with explicit pair keys, the generation of the first key provisioned for
-   * the peer (first in keyring order) [SW-3.6-7]; else current 0, no previous [SW-3.6-5].
-   * SPEC GAP: 3.6-5 and 3.6-7 disagree when the first provisioned key is not generation 0; we let 3.6-7
-   * win for explicit pair keys, and read keyring order as provisioning order.
+   * Configured policy (a rotation); else, for a peer with provisioned pair keys, the generation of its
+   * first one [SW-3.6-9]; else (derived from the site key, or no key at all) current 0 [SW-3.6-8].
+   * No previous generation unless configured.
    */
   policy(peer: string): GenerationPolicy {
     const configured = this.cfg.generations.get(peer);
     if (configured) return configured;
-    const k = this.cfg.keyring;
-    const first = k.mode === 'pairs' ? k.pairKeys.find((e) => e.peer === peer) : undefined;
+    const first = this.provisioned(peer)[0];
     return { current: first ? first.gen : 0, previous: null, previousInGrace: false };
   }
 
@@ -64,30 +71,33 @@ export class Receiver {
     return g < p.current ? 'RETIRED_KEY' : 'UNKNOWN_KEY';
   }
 
-  /** The pair key for (peer, gen), selected from the KID alone [SW-3.6-2], or null. */
+  /**
+   * The pair key for (peer, gen), selected from the KID alone [SW-3.6-2], or null. A peer with
+   * provisioned keys uses only those, even when a site key could derive one [SW-3.8-3].
+   */
   pairKey(peer: string, g: number): Uint8Array | null {
     const k = this.cfg.keyring;
-    if (k.mode === 'site') return isValidNodeId(peer) ? deviceKey(k.siteKey, peer, g) : null; // [SW-6.1-2]
-    return k.pairKeys.find((e) => e.peer === peer && e.gen === g)?.key ?? null;
+    const mine = this.provisioned(peer);
+    if (mine.length > 0) return mine.find((e) => e.gen === g)?.key ?? null;
+    return k.mode !== 'pairs' && isValidNodeId(peer) ? deviceKey(k.siteKey, peer, g) : null; // [SW-6.1-2]
   }
 
+  /** Check 2 of [SW-6.1-6]: a pair key for the peer at some generation (held or derivable). */
   hasAnyKey(peer: string): boolean {
-    if (peer === this.cfg.receiver) return false; // [SW-3.5-3], [SW-3.8-2]
-    const k = this.cfg.keyring;
-    return k.mode === 'site' ? isValidNodeId(peer) : k.pairKeys.some((e) => e.peer === peer);
+    return this.provisioned(peer).length > 0 || (this.cfg.keyring.mode !== 'pairs' && isValidNodeId(peer));
   }
 
   /**
-   * Steps 7a / second half of 7b: key and generation rules for (peer, gen) [SW-3.6-1] [SW-6.1-4].
-   * Order (our reading of 7a, whose wording does not order the sub-checks; SPEC GAP): own id, then no
-   * key at all for the peer (UNKNOWN_KEY), then the generation verdict, then no key for that generation.
+   * Step 7a (checks 1-4 of [SW-6.1-6], in that order), or for step 7b checks 2-4 [SW-6.1-7]: the
+   * first failing check gives the reason. The vectors model no revocation, so check 2 is "no key".
    */
   keyFor(peer: string, gen: number): { key: Uint8Array } | { reason: DropReason } {
-    if (!this.hasAnyKey(peer)) return { reason: 'UNKNOWN_KEY' }; // own id [SW-3.5-3]; no key [SW-6.1-2]
-    const gv = this.generationVerdict(peer, gen);
+    if (peer === this.cfg.receiver) return { reason: 'UNKNOWN_KEY' }; // 1: own id [SW-3.5-3]
+    if (!this.hasAnyKey(peer)) return { reason: 'UNKNOWN_KEY' }; // 2: no key at all [SW-6.1-2]
+    const gv = this.generationVerdict(peer, gen); // 3: policy [SW-3.6-1]
     if (gv) return { reason: gv };
-    const key = this.pairKey(peer, gen);
-    return key ? { key } : { reason: 'UNKNOWN_KEY' }; // accepted generation without a key (6.2)
+    const key = this.pairKey(peer, gen); // 4: a key for this generation
+    return key ? { key } : { reason: 'UNKNOWN_KEY' };
   }
 
   receive(d: Uint8Array): ReceiveOutcome {
@@ -101,7 +111,7 @@ export class Receiver {
 
     let peer: string, gen: number, epoch: number, ctx: ReceiveContext | undefined;
     if (hd.form === 'FULL') {
-      // step 7a: not our own id [SW-3.5-3]; a pair key exists; the generation is accepted [SW-3.6-1]
+      // step 7a [SW-6.1-6]: own id, key for the peer, generation policy, key for the generation
       peer = hd.senderId; gen = hd.gen; epoch = hd.epoch;
       ctx = this.contexts.get(ctxKey(peer, gen));
     } else {
@@ -110,7 +120,7 @@ export class Receiver {
       if (!ctx) return drop('UNKNOWN_INDEX', '7b');
       peer = ctx.peer; gen = ctx.gen; epoch = ctx.maxEpoch; // the index names the current epoch [SW-5.5-3]
     }
-    // 7a, or 7b's "same key and generation rules as a FULL one" [SW-6.1-4]
+    // 7a, or 7b's "same key and generation rules as a FULL one" [SW-6.1-4] [SW-6.1-7]
     const k = this.keyFor(peer, gen);
     if ('reason' in k) return drop(k.reason, hd.form === 'FULL' ? '7a' : '7b');
     const pk = k.key;

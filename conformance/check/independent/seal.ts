@@ -1,13 +1,14 @@
 // Sealing (4.6), used to recompute SealTest vectors.
 // Contract: seal() refuses (RefusedError) exactly what the spec forbids a sender to produce:
-// - an invalid sender or receiver id [SW-3.2-2], or sender = receiver [SW-3.5-3];
+// - an invalid sender or receiver id [SW-3.2-2], or sender = receiver [SW-4.6-4] [SW-3.5-3];
 // - a generation outside 0..255 (3.6, GEN is one byte);
-// - epoch 0 [SW-4.6-3] or above EPOCH_MAX;
-// - a counter >= COUNTER_LIMIT [SW-4.6-3] [SW-5.1-2];
-// - a SHORT index of 0 [SW-4.6-3] or above 2^32-1;
+// - epoch 0 [SW-4.6-4] or above EPOCH_MAX;
+// - a counter >= COUNTER_LIMIT [SW-4.6-4] [SW-5.1-2];
+// - a SHORT index of 0 [SW-4.6-4] or above 2^32-1;
 // - an unknown form.
 // Otherwise it returns the traffic key, header, nonce and datagram = header || secretbox(TK, nonce, P).
-// The path size limit [SW-4.6-2] is a property of the path, not of these inputs, and is not applied.
+// The size limit [SW-4.6-5] needs the receiver's MAX_DATAGRAM as configured at the sender [SW-4.6-6],
+// which a SealTest does not carry (README: a valid test assumes a limit at least its length).
 import { concat, isUint } from './bytes.js';
 import { COUNTER_LIMIT, EPOCH_MAX, MAX_GENERATION } from './constants.js';
 import { buildFullHeader, buildShortHeader, nonceOf } from './header.js';

@@ -1,0 +1,81 @@
+/**
+ * Heap per idle peer on a hub (issue 3 goal: at most 1 KB), measured with 10,000 peers.
+ *
+ * Each device runs the full first contact with the hub (FULL PING + CHALLENGE, INDEX + ECHO +
+ * CHALLENGE, ECHO) on a MemoryNetwork, then sends one datagram, and is discarded: what stays is the
+ * hub's state for it (peer entry, receive context with its 1024-counter window and traffic key,
+ * sender, timer entry, key-cache share). Measured as the growth of V8 heap plus ArrayBuffer memory
+ * after a forced GC, divided by the number of peers. Bounded: 10,000 peers, about 10 s.
+ * Run: npm run bench:memory   (node --expose-gc)
+ */
+import { deriveDeviceKey, PairKeyring, SiteKeyring } from '../src/core.js';
+import { defaultCryptoSuite } from '../src/node/crypto.js';
+import { SaltwireNode } from '../src/peer/node.js';
+import { MemoryStateStore } from '../src/peer/state-store.js';
+import { VirtualScheduler } from '../src/time/scheduler.js';
+import { MemoryNetwork } from '../src/transport/memory.js';
+
+const N = Number(process.env['PEERS'] ?? 10_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:memory)');
+
+function used(): number {
+  gc!();
+  gc!();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+const suite = defaultCryptoSuite();
+const site = new Uint8Array(32).fill(9);
+const net = new MemoryNetwork({ seed: 1 });
+const hubAddr = { host: 'hub', port: 4000 };
+const hub = await SaltwireNode.start({
+  id: 'hub',
+  keyring: new SiteKeyring(suite, site),
+  suite,
+  transport: net.bind(hubAddr),
+  state: new MemoryStateStore(),
+  provisioning: true,
+  scheduler: net.scheduler,
+  maxPeers: N + 10,
+  rememberPeers: false,
+});
+let delivered = 0;
+hub.on('message', () => delivered++);
+
+async function oneDevice(i: number): Promise<void> {
+  const id = `dev-${i}`;
+  const sched = new VirtualScheduler(net.scheduler.now());
+  const dev = await SaltwireNode.start({
+    id,
+    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0)),
+    suite,
+    transport: net.bind({ host: id }),
+    state: new MemoryStateStore(),
+    provisioning: true,
+    scheduler: sched,
+    peers: [{ id: 'hub', address: hubAddr }],
+  });
+  sched.advance(0); // the start-up PING
+  net.advance(0); // deliveries: the whole first contact happens at one virtual instant
+  dev.send('hub', new Uint8Array([i & 0xff]));
+  net.advance(0);
+  await dev.close();
+}
+
+// warm up code paths and caches before the baseline
+for (let i = 0; i < 200; i++) await oneDevice(N + 1000 + i);
+const base = used();
+const baseScheduled = (net.scheduler as VirtualScheduler).pending;
+const t0 = performance.now();
+for (let i = 0; i < N; i++) await oneDevice(i);
+const after = used();
+const per = (after - base) / N;
+const validated = [...Array(N).keys()].filter((i) => hub.peer(`dev-${i}`)?.validated === true && hub.reachability(`dev-${i}`) === 'reachable').length;
+console.log(`peers: ${N} (validated and reachable: ${validated}); messages delivered: ${delivered - 200}`);
+console.log(`hub heap + ArrayBuffers: ${((after - base) / 2 ** 20).toFixed(2)} MiB for ${N} peers = ${per.toFixed(0)} B per idle peer (goal <= 1024)`);
+console.log(`pending timers: ${(net.scheduler as VirtualScheduler).pending - baseScheduled}; crypto: ${suite.name}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+if (process.env["SNAP"]) { const v8 = await import("node:v8"); console.log(v8.writeHeapSnapshot("/tmp/p/hub.heapsnapshot")); }
+await hub.close();
+if (validated !== N) process.exitCode = 1;

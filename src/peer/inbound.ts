@@ -1,0 +1,100 @@
+/**
+ * What a node does with an authenticated datagram (spec 9.3), after the envelope's receive path
+ * (spec 6) accepted it: update the peer's path, liveness and freshness, act on control frames, and
+ * deliver data. Nothing here runs for a dropped datagram, so nothing here can answer one [SW-6.3-1].
+ * @module
+ */
+import type { Accepted } from '../session/receiver.js';
+import type { Address } from '../transport/transport.js';
+import { checkEcho } from './challenge.js';
+import { heard } from './liveness.js';
+import { onAuthenticated, validate } from './path.js';
+import type { Peer } from './peer.js';
+
+export interface InboundEffects {
+  /** Application data of this datagram, with its freshness. */
+  readonly data: Uint8Array[];
+  readonly fresh: boolean;
+  /** The peer started a new epoch: it restarted (spec 12.2). */
+  readonly restarted: boolean;
+  /** The path moved to the datagram's source address. */
+  readonly moved: boolean;
+  readonly validated: boolean;
+  readonly reachability?: 'reachable';
+}
+
+/** Hooks into the node for the parts that touch other state. */
+export interface InboundContext {
+  /** Marks the datagram's counter and later ones fresh in the receive context [SW-12.3-4]. */
+  markFresh(peer: Peer, r: Accepted): void;
+}
+
+/** True if (epoch, counter) is above the highest seen from the peer; records it if so. */
+function advance(peer: Peer, r: Accepted): boolean {
+  const newer = r.epoch > peer.topEpoch || (r.epoch === peer.topEpoch && r.counter > peer.topCounter);
+  if (newer) {
+    peer.topEpoch = r.epoch;
+    peer.topCounter = r.counter;
+  }
+  return newer;
+}
+
+export function processAccepted(
+  ctx: InboundContext,
+  peer: Peer,
+  r: Accepted,
+  from: Address,
+  fromKey: string,
+  size: number,
+  now: number,
+): InboundEffects {
+  const restarted = r.contextEvent === 'epoch' || (r.contextEvent === 'created' && peer.topEpoch > 0 && r.epoch > peer.topEpoch);
+  if (r.gen !== peer.gen) peer.gen = r.gen;
+  const newest = advance(peer, r);
+  const sender = peer.sender;
+  if (restarted) {
+    sender?.dropIndex(); // it lost the index it gave us [SW-12.2-2]
+    peer.echoOwed = undefined;
+  }
+  sender?.heard(now);
+
+  let fresh = r.freshness === 'fresh';
+  let validated = false;
+  const data: Uint8Array[] = [];
+  for (const f of r.frames) {
+    switch (f.type) {
+      case 'INDEX':
+        sender?.applyIndex(f, now);
+        break;
+      case 'ECHO':
+        // [SW-12.3-4] the echo proves this datagram was sealed after our token was made.
+        if (checkEcho(peer, f.token)) {
+          if (!fresh) ctx.markFresh(peer, r);
+          fresh = true;
+          peer.needsFreshness = false;
+          if (fromKey === peer.sentTo) validated = validate(peer, fromKey); // [SW-10.2-2]
+        }
+        break;
+      case 'CHALLENGE':
+        peer.echoOwed = f.token; // answered in the next datagram, sent at once [SW-12.3-3]
+        peer.flushDue = true;
+        break;
+      case 'PING':
+        peer.flushDue = true; // [SW-11.2-3]
+        break;
+      case 'DATAGRAM':
+        data.push(f.data);
+        break;
+      case 'PADDING':
+        break;
+    }
+  }
+  if (!fresh) peer.needsFreshness = true;
+  // [SW-10.1-1] the path follows authenticated, window-accepted datagrams only (this one).
+  const moved = onAuthenticated(peer, from, fromKey, size, newest) === 'moved';
+  if (moved && !peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
+  if (!fresh) peer.flushDue = true; // challenge for freshness now [SW-12.3-1]
+  // [SW-11.2-4] only a fresh datagram proves the peer is there now; a replay proves nothing.
+  const reachability = fresh ? heard(peer, now) : undefined;
+  return { data, fresh, restarted, moved, validated, ...(reachability === undefined ? {} : { reachability }) };
+}

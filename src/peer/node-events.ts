@@ -1,0 +1,37 @@
+/**
+ * The events a node emits and the views it hands out. There is no connect or disconnect event: a
+ * peer is reachable or unreachable (spec 11.3), restarts (spec 12.2) and moves (spec 10).
+ * @module
+ */
+import type { DropInfo } from '../session/drop-counters.js';
+import type { Address } from '../transport/transport.js';
+import type { Reachability } from './liveness.js';
+
+/** Application data from a peer. */
+export interface Message {
+  readonly from: string;
+  readonly data: Uint8Array;
+  /** False only with deliverUnverified: the data may be a replay from before this node lost state. */
+  readonly fresh: boolean;
+}
+
+export interface NodeEvents {
+  message: Message;
+  reachable: { readonly peer: string };
+  unreachable: { readonly peer: string };
+  /** The peer started a new epoch (it restarted); the node already recovered (spec 12.2). */
+  restart: { readonly peer: string; readonly epoch: number };
+  /** The peer's datagrams now come from a new address (spec 10). */
+  address: { readonly peer: string; readonly address: Address; readonly validated: boolean };
+  /** A datagram was dropped by the receive path (spec 6.2): for a rate-limited debug log. */
+  drop: DropInfo;
+}
+
+export interface PeerInfo {
+  readonly id: string;
+  readonly address: Address | undefined;
+  readonly validated: boolean;
+  readonly reachability: Reachability;
+  readonly lastHeard: number;
+  readonly configured: boolean;
+}

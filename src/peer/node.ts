@@ -1,0 +1,328 @@
+/**
+ * A Saltwire node (spec 9): one identity, its keys, a transport, and a table of peers named by id.
+ * There is no connect() and no connection: send() names a peer, the node finds the address, keeps
+ * the path validated, notices restarts and silence, and recovers by itself (spec 10 to 12). The
+ * node is runtime-agnostic: time comes from the Scheduler, bytes from the Transport.
+ * @module
+ */
+import { MIN_MAX_DATAGRAM } from '../constants.js';
+import type { CryptoSuite } from '../crypto/suite.js';
+import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
+import { beginEpoch } from '../session/epoch.js';
+import type { Keyring } from '../session/keyring.js';
+import type { MaxEpochStore } from '../session/context.js';
+import { Receiver, type Accepted } from '../session/receiver.js';
+import { PeerSender } from '../session/sender.js';
+import { TimerQueue } from '../time/timer-queue.js';
+import { RealScheduler, type Scheduler } from '../time/scheduler.js';
+import { addressKey, type Address, type Transport } from '../transport/transport.js';
+import { Emitter } from '../util/emitter.js';
+import { assertNodeId } from '../wire/node-id.js';
+import { CHALLENGE_RETRY_MS } from './challenge.js';
+import { processAccepted } from './inbound.js';
+import { LIVENESS_DEFAULTS, nextDeadline, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
+import type { NodeEvents, PeerInfo } from './node-events.js';
+import { transmit, type OutboundContext, type Outgoing, type SendCounters } from './outbound.js';
+import { Peer } from './peer.js';
+import { PeerTable } from './peer-table.js';
+import { PeerMemory } from './peer-memory.js';
+import { epochStoreOf, type StateStore } from './state-store.js';
+
+export interface PeerConfig {
+  readonly id: string;
+  readonly address: Address;
+  /** Send keepalives to this peer when idle (default true for configured peers) [SW-11.1-1]. */
+  readonly keepalive?: boolean;
+}
+
+export interface NodeOptions {
+  readonly id: string;
+  readonly keyring: Keyring;
+  readonly transport: Transport;
+  readonly suite: CryptoSuite;
+  /** Where the epoch (and the remembered peers) live across restarts (spec 12.1). */
+  readonly state: StateStore;
+  /** First start with these keys: a missing epoch record is expected, not a loss [SW-5.2-5]. */
+  readonly provisioning?: boolean;
+  readonly scheduler?: Scheduler;
+  /** Peers this node knows from configuration: addresses trusted, never evicted (spec 9.2). */
+  readonly peers?: readonly PeerConfig[];
+  /** Peer table limit (spec 9.2); default 16384. */
+  readonly maxPeers?: number;
+  readonly liveness?: Partial<LivenessConfig>;
+  /** Largest datagram this node sends to a peer [SW-4.6-5] [SW-4.6-6]; default MIN_MAX_DATAGRAM (512). */
+  readonly peerMaxDatagram?: number;
+  readonly windowSize?: number;
+  readonly maxDatagram?: number;
+  readonly maxEpochs?: MaxEpochStore;
+  readonly durableMaxEpochs?: boolean;
+  /**
+   * Deliver application data of unknown freshness (possibly a replay from before this node lost
+   * state) flagged `fresh: false`, instead of dropping it until the peer answers a challenge
+   * (spec 12.3). Only for data that is safe to replay. Default false.
+   */
+  readonly deliverUnverified?: boolean;
+  /** Remember learned peers in `state` to tell them of a restart (spec 12.2); default true. */
+  readonly rememberPeers?: boolean;
+}
+
+export interface NodeStats {
+  readonly drops: Readonly<Record<string, number>>;
+  readonly sent: Readonly<SendCounters>;
+  readonly received: number;
+  /** Data not delivered because its freshness was unknown and deliverUnverified is off. */
+  readonly unverified: number;
+  /** Authenticated datagrams from a new peer refused because the table was full of configured peers. */
+  readonly peerLimit: number;
+  readonly peers: number;
+}
+
+export class SaltwireNode {
+  readonly id: string;
+  private readonly o: NodeOptions;
+  private readonly scheduler: Scheduler;
+  private readonly receiver: Receiver;
+  private readonly table: PeerTable;
+  private readonly timers: TimerQueue<Peer>;
+  private readonly events = new Emitter<NodeEvents>();
+  private readonly cfg: LivenessConfig;
+  private readonly out: OutboundContext;
+  private readonly memory: PeerMemory;
+  private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
+  private epochValue: number;
+  private closed = false;
+  private renewing = false;
+  private received = 0;
+  private unverified = 0;
+  private peerLimit = 0;
+
+  /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */
+  static async start(o: NodeOptions): Promise<SaltwireNode> {
+    assertNodeId(o.id);
+    const epoch = await beginEpoch(epochStoreOf(o.state), { provisioning: o.provisioning ?? false });
+    const node = new SaltwireNode(o, epoch);
+    await node.memory.load(node.scheduler.now());
+    node.announceStart();
+    return node;
+  }
+
+  private constructor(o: NodeOptions, epoch: number) {
+    this.o = o;
+    this.id = o.id;
+    this.epochValue = epoch;
+    this.scheduler = o.scheduler ?? new RealScheduler();
+    this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
+    this.receiver = new Receiver({
+      suite: o.suite,
+      selfId: o.id,
+      keyring: o.keyring,
+      windowSize: o.windowSize,
+      maxDatagram: o.maxDatagram,
+      maxEpochs: o.maxEpochs,
+      durableMaxEpochs: o.durableMaxEpochs,
+      maxContexts: o.maxPeers ?? 16384,
+      onDrop: (info) => this.events.has('drop') && this.events.emit('drop', info),
+    } as ConstructorParameters<typeof Receiver>[0]);
+    this.table = new PeerTable(o.maxPeers ?? 16384);
+    this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
+    this.memory = new PeerMemory(o.state, o.rememberPeers ?? true, this.scheduler, (id, address) => this.remember(id, address));
+    this.out = {
+      suite: o.suite,
+      transport: o.transport,
+      counters: this.counters,
+      sender: (p, now) => this.senderFor(p, now),
+      exhausted: () => void this.renewEpoch(),
+    };
+    for (const c of o.peers ?? []) {
+      assertNodeId(c.id);
+      this.table.add(new Peer(c.id, { address: c.address, configured: true, keepalive: c.keepalive ?? true }));
+    }
+    o.transport.onReceive((d, from) => this.onDatagram(d, from));
+  }
+
+  /** This node's current epoch (spec 5.2). */
+  get epoch(): number {
+    return this.epochValue;
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof NodeEvents>(name: K, fn: (e: NodeEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+
+  /**
+   * Sends `data` to `peer` once, unreliably (a DATAGRAM frame, spec 4.7). Returns false when the
+   * datagram could not go out now (amplification limit of a new path, no key); throws UnknownPeerError
+   * if no address is known, InvalidArgumentError if `data` does not fit in one datagram.
+   */
+  send(peer: string, data: Uint8Array): boolean {
+    if (this.closed) throw new NodeClosedError();
+    assertNodeId(peer);
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
+    const p = this.table.get(peer);
+    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    if (data.length > this.maxPayload) {
+      throw new InvalidArgumentError(`data is ${data.length} bytes; at most ${this.maxPayload} fit in one datagram to ${peer}`);
+    }
+    return this.flush(p, { data }, this.scheduler.now());
+  }
+
+  /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */
+  get maxPayload(): number {
+    const limit = Math.min(this.o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, this.o.transport.mtu);
+    return limit - (11 + this.id.length) - 16 - (10 + 9 + 9 + 1) - 1;
+  }
+
+  reachability(peer: string): Reachability {
+    return this.table.get(peer)?.reachability ?? 'unknown';
+  }
+
+  /** The fast failure path for request/response layers [SW-11.3-2]: throws if `peer` is unreachable. */
+  assertReachable(peer: string): void {
+    if (this.closed) throw new NodeClosedError();
+    const p = this.table.get(peer);
+    if (p === undefined || p.address === undefined) throw new UnknownPeerError(peer);
+    if (p.reachability === 'unreachable') throw new PeerUnreachableError(peer);
+  }
+
+  /** Asks the peer for a sign of life now (a PING), instead of waiting for the liveness timers. */
+  probe(peer: string): void {
+    const p = this.table.get(peer);
+    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    probeNow(p, this.scheduler.now());
+    this.timers.schedule(p, this.scheduler.now());
+  }
+
+  peer(id: string): PeerInfo | undefined {
+    const p = this.table.get(id);
+    if (p === undefined) return undefined;
+    return { id, address: p.address, validated: p.validated, reachability: p.reachability, lastHeard: p.lastHeard, configured: p.configured };
+  }
+
+  get stats(): NodeStats {
+    return {
+      drops: this.receiver.drops.snapshot(),
+      sent: { ...this.counters },
+      received: this.received,
+      unverified: this.unverified,
+      peerLimit: this.peerLimit,
+      peers: this.table.size,
+    };
+  }
+
+  /** Stops timers and closes the transport. Idempotent. Remembered peers are saved first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.close();
+    await this.memory.flush(this.table.values()).catch(() => undefined);
+    await this.o.transport.close();
+  }
+
+  // ---- receive ----
+
+  private onDatagram(d: Uint8Array, from: Address): void {
+    if (this.closed) return;
+    const now = this.scheduler.now();
+    const r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
+    if (!r.ok) return;
+    const fromKey = addressKey(from);
+    let p = this.table.get(r.senderId);
+    if (p === undefined) {
+      p = new Peer(r.senderId);
+      const evicted = this.table.add(p);
+      if (evicted === p) {
+        this.peerLimit++;
+        this.receiver.erase(r.senderId, r.gen);
+        return;
+      }
+      if (evicted !== undefined) this.receiver.erase(evicted.id, evicted.gen);
+    }
+    this.received++;
+    const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, fromKey, d.length, now);
+    if (fx.restarted) this.events.emit('restart', { peer: p.id, epoch: r.epoch });
+    if (fx.moved) {
+      this.memory.changed(() => this.table.values());
+      this.events.emit('address', { peer: p.id, address: from, validated: p.validated });
+    }
+    if (fx.reachability !== undefined) this.events.emit(fx.reachability, { peer: p.id });
+    if (p.flushDue || r.announceIndex !== undefined) this.flush(p, { index: r.announceIndex }, now);
+    for (const data of fx.data) {
+      if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh });
+      else this.unverified++;
+    }
+    this.timers.schedule(p, this.deadline(p));
+  }
+
+  private markFresh(p: Peer, r: Accepted): void {
+    this.receiver.markFresh(p.id, r.gen, r.epoch, r.counter);
+  }
+
+  // ---- send ----
+
+  private flush(p: Peer, out: Outgoing, now: number): boolean {
+    const sent = transmit(this.out, p, out, now);
+    this.timers.schedule(p, this.deadline(p));
+    return sent;
+  }
+
+  private senderFor(p: Peer, now: number): PeerSender | undefined {
+    if (p.sender !== undefined && p.sender.epoch === this.epochValue) return p.sender;
+    const gen = this.o.keyring.generations.current(p.id);
+    const key = this.o.keyring.lookup(p.id, gen, now);
+    if (!key.ok) return undefined;
+    p.sender = new PeerSender({ suite: this.o.suite, selfId: this.id, peerId: p.id, pairKey: key.pairKey, gen, epoch: this.epochValue });
+    return p.sender;
+  }
+
+  /** The counter of this epoch is used up: persist a new epoch, then senders restart on it (spec 5.2). */
+  private async renewEpoch(): Promise<void> {
+    if (this.renewing || this.closed) return;
+    this.renewing = true;
+    try {
+      this.epochValue = await beginEpoch(epochStoreOf(this.o.state));
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  // ---- timers (spec 11) ----
+
+  private deadline(p: Peer): number {
+    const retry = p.token !== undefined ? p.sentAt + CHALLENGE_RETRY_MS : Infinity;
+    return Math.min(nextDeadline(p, this.cfg), retry);
+  }
+
+  private onTimer(p: Peer, now: number): number {
+    if (this.closed || this.table.get(p.id) !== p) return Infinity; // evicted
+    const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
+    if (a.changed !== undefined) this.events.emit(a.changed, { peer: p.id });
+    // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
+    if (a.probe && p.probes > 1) p.sender?.dropIndex();
+    if (a.probe || a.keepalive) transmit(this.out, p, { ping: a.probe, keepalive: true }, now);
+    else if (p.token !== undefined && now >= p.sentAt + CHALLENGE_RETRY_MS) transmit(this.out, p, {}, now);
+    return this.deadline(p);
+  }
+
+  /**
+   * After a start, tell every configured and remembered peer at once (spec 12.2): a PING in the FULL
+   * form of the new epoch is the authenticated hint that this node restarted, and its CHALLENGE lets
+   * the peer's answer prove its own freshness within the same round trip.
+   */
+  private announceStart(): void {
+    const now = this.scheduler.now();
+    for (const p of this.table.values()) {
+      p.needsFreshness = true; // this node has no receive state for anyone yet
+      probeNow(p, now);
+      this.timers.schedule(p, now);
+    }
+  }
+
+  private remember(id: string, address: Address): void {
+    if (this.table.get(id) !== undefined || id === this.id) return;
+    const p = new Peer(id, { address });
+    p.validated = true; // validated before the restart; a stale address costs one datagram
+    p.previousKey = p.addressKey;
+    this.table.add(p);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Building and sending one datagram to a peer (spec 9.4): the control frames owed to it (INDEX,
+ * ECHO, CHALLENGE, PING) piggyback in front of the application data, the sender seals, and the
+ * amplification budget of an unvalidated path has the last word [SW-10.3-1].
+ * @module
+ */
+import type { CryptoSuite } from '../crypto/suite.js';
+import { CounterExhaustedError } from '../errors.js';
+import type { IndexFrame } from '../session/receiver.js';
+import type { Transport } from '../transport/transport.js';
+import { encodeFrames, type Frame } from '../wire/frames.js';
+import { challengeToSend } from './challenge.js';
+import { maySend, onSent } from './path.js';
+import type { Peer } from './peer.js';
+
+export interface SendCounters {
+  datagrams: number;
+  bytes: number;
+  /** Held back by the amplification limit of an unvalidated path (spec 10.3). */
+  amplificationLimited: number;
+  /** The transport reported a local failure. */
+  transportErrors: number;
+  /** No datagram could be sealed: no key, or the counter is exhausted (spec 5.1). */
+  sealFailures: number;
+}
+
+export interface OutboundContext {
+  readonly suite: CryptoSuite;
+  readonly transport: Transport;
+  readonly counters: SendCounters;
+  /** Makes (or returns) the peer's sender; undefined if this node holds no key for the peer. */
+  sender(peer: Peer, now: number): Peer['sender'];
+  /** Called when the counter of the current epoch is used up: the node starts a new epoch. */
+  exhausted(): void;
+}
+
+export interface Outgoing {
+  readonly data?: Uint8Array;
+  readonly ping?: boolean;
+  readonly index?: IndexFrame;
+  /** Send even if no frame is due: an empty datagram keeps NAT bindings open [SW-11.1-1]. */
+  readonly keepalive?: boolean;
+}
+
+/** The frames and their order [SW-9.4-2]: INDEX, ECHO, CHALLENGE, PING, then DATAGRAM last. */
+function framesFor(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number): Frame[] {
+  const frames: Frame[] = [];
+  if (out.index !== undefined) frames.push(out.index);
+  if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
+  const needed = peer.needsFreshness || !peer.validated;
+  const token = challengeToSend(peer, needed, peer.addressKey, now, (n) => ctx.suite.randomBytes(n));
+  if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
+  if (out.ping === true) frames.push({ type: 'PING' });
+  if (out.data !== undefined) frames.push({ type: 'DATAGRAM', data: out.data });
+  return frames;
+}
+
+/**
+ * Sends one datagram to the peer's current address. Returns false if nothing was sent (no address,
+ * no key, counter exhausted, or over the amplification budget); the reason is counted.
+ */
+export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number): boolean {
+  const to = peer.address;
+  if (to === undefined) return false;
+  const sender = ctx.sender(peer, now);
+  if (sender === undefined) {
+    ctx.counters.sealFailures++;
+    return false;
+  }
+  const frames = framesFor(ctx, peer, out, now);
+  if (frames.length === 0 && out.keepalive !== true) {
+    peer.flushDue = false;
+    return false; // nothing owed after all (a challenge resent too recently, say)
+  }
+  let d: Uint8Array;
+  try {
+    d = sender.seal(encodeFrames(frames), now);
+  } catch (e) {
+    ctx.counters.sealFailures++;
+    if (e instanceof CounterExhaustedError) ctx.exhausted();
+    return false;
+  }
+  if (!maySend(peer, d.length)) {
+    ctx.counters.amplificationLimited++; // the sealed counter is simply never used
+    return false;
+  }
+  onSent(peer, d.length);
+  peer.lastSent = now;
+  peer.flushDue = false;
+  if (frames.some((f) => f.type === 'ECHO')) peer.echoOwed = undefined;
+  ctx.counters.datagrams++;
+  ctx.counters.bytes += d.length;
+  ctx.transport.send(d, to).catch(() => void ctx.counters.transportErrors++);
+  return true;
+}

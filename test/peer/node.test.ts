@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, HUB, text } from './harness.js';
+import { PeerUnreachableError, UnknownPeerError } from '../../src/errors.js';
+
+describe('SaltwireNode on a MemoryNetwork', () => {
+  it('first contact: both sides verify each other in one round trip, then data flows fresh [SW-12.3-1] [SW-10.2-2]', async () => {
+    const h = new Harness();
+    const hub = await h.hub();
+    const dev = await h.device('sensor-1');
+    await h.run(50); // one-way delay is 0 on a perfect network: a few ticks settle everything
+    expect(hub.reachability('sensor-1')).toBe('reachable');
+    expect(dev.reachability('hub')).toBe('reachable');
+    expect(hub.peer('sensor-1')?.validated).toBe(true);
+    dev.send('hub', text('t=21.5'));
+    hub.send('sensor-1', text('ack'));
+    await h.run(10);
+    expect(h.texts('hub')).toEqual(['t=21.5']);
+    expect(h.texts('sensor-1')).toEqual(['ack']);
+    expect(h.inbox.get('hub')![0]!.fresh).toBe(true);
+    // first contact cost: PING+CHALLENGE, reply with INDEX+ECHO+CHALLENGE, ECHO: 3 datagrams
+    expect(hub.stats.sent.datagrams + dev.stats.sent.datagrams).toBeLessThanOrEqual(5);
+  });
+
+  it('typed errors: unknown peer, unreachable peer', async () => {
+    const h = new Harness();
+    const dev = await h.device('sensor-1'); // no hub on the network
+    expect(() => dev.send('nobody', text('x'))).toThrow(UnknownPeerError);
+    expect(() => dev.assertReachable('hub')).not.toThrow(); // unknown yet, not unreachable
+    await h.run(3_000);
+    expect(dev.reachability('hub')).toBe('unreachable');
+    expect(() => dev.assertReachable('hub')).toThrow(PeerUnreachableError);
+  });
+
+  it('hub comes up after the device: the device finds it with no user code [SW-11.3-3]', async () => {
+    const h = new Harness();
+    const dev = await h.device('sensor-1');
+    await h.run(3_000);
+    expect(dev.reachability('hub')).toBe('unreachable');
+    const hub = await h.hub();
+    await h.run(1_500);
+    expect(dev.reachability('hub')).toBe('reachable');
+    expect(hub.reachability('sensor-1')).toBe('reachable');
+  });
+});
