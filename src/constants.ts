@@ -64,4 +64,4 @@ export const INDEX_REPEAT_INTERVAL_MS = 1_000;
 /** With no authenticated datagram from the peer for this long, a sender returns to FULL (spec 4.8). */
 export const INDEX_TIMEOUT_MS = 30_000;
 /** Derived keys kept by a hub's key cache (spec 6.4). */
-export const TRAFFIC_KEY_CACHE = 4096;
+export const TRAFFIC_KEY_CACHE = 256;

@@ -79,3 +79,30 @@ export { SaltwireNode, type NodeOptions, type PeerConfig, type NodeStats } from 
 export type { Message, NodeEvents, PeerInfo } from './peer/node-events.js';
 export { LIVENESS_DEFAULTS, type LivenessConfig, type Reachability } from './peer/liveness.js';
 export { MemoryStateStore, epochStoreOf, type StateStore } from './peer/state-store.js';
+export {
+  createInitiation,
+  consumeInitiation,
+  consumeResponse,
+  parseHandshake,
+  rekeyAction,
+  retryDelay,
+  handshakeGivesUp,
+  directionalKeys,
+  hedgedEphemeral,
+  timestampAfter,
+  TokenBucket,
+  SESSION_DROP_REASONS,
+  type Session,
+  type SessionRole,
+  type RekeyAction,
+  type InitiationParams,
+  type InitiatorState,
+  type ResponderParams,
+  type InitiationResult,
+  type ResponseResult,
+  type PskLookup,
+  type Timestamp as HandshakeTimestamp,
+  type HandshakeDropReason,
+  type SessionDropReason,
+  type RateLimiter,
+} from './session/handshake/index.js';

@@ -22,6 +22,7 @@ import {
   type CryptoSuite,
 } from '../../src/core.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.js';
+import { checkHandshakeVector, HANDSHAKE_GROUP_TYPES } from './handshake.js';
 
 type Test = Record<string, any> & { tcId: number; result: 'valid' | 'invalid' };
 type Group = Record<string, any> & { type: string; tests: Test[] };
@@ -101,6 +102,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
       return undefined;
     }
     default:
+      if (HANDSHAKE_GROUP_TYPES.includes(g.type)) return checkHandshakeVector(suite, g, t);
       return `unknown group type ${g.type}`;
   }
 }

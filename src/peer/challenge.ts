@@ -3,20 +3,27 @@
  * echoes in its next one. One mechanism serves two purposes: an echo proves the peer's datagrams are
  * fresh (sent after the token was made, so not replays from before this node lost state), and, when
  * it arrives from the address the token was sent to, that the peer receives there (path validation).
+ * The state exists only while a challenge is outstanding: an idle peer carries none (spec 9.5).
  * @module
  */
 import { CHALLENGE_LEN } from '../constants.js';
+import type { Address } from '../transport/transport.js';
 import { constantTimeEqual } from '../util/bytes.js';
+import { sameAddress } from './path.js';
+
+/** An outstanding challenge. At most one per peer [SW-12.3-2]. */
+export interface Challenge {
+  readonly token: Uint8Array;
+  /** Address the token was last sent to. */
+  sentTo: Address;
+  /** When the token was last sent (resent after CHALLENGE_RETRY_MS). */
+  sentAt: number;
+  /** Sends of this token (a new one after CHALLENGE_ATTEMPTS). */
+  attempts: number;
+}
 
 export interface ChallengeState {
-  /** The outstanding token, or undefined. At most one per peer [SW-12.3-2]. */
-  token: Uint8Array | undefined;
-  /** Address key the token was last sent to. */
-  sentTo: string;
-  /** When the token was last sent (resend after CHALLENGE_RETRY_MS). */
-  sentAt: number;
-  /** Sends of the current token (gives up after CHALLENGE_ATTEMPTS). */
-  attempts: number;
+  challenge: Challenge | undefined;
   /** A token the peer challenged this node with, to echo in the next datagram [SW-12.3-3]. */
   echoOwed: Uint8Array | undefined;
 }
@@ -25,38 +32,43 @@ export interface ChallengeState {
 export const CHALLENGE_RETRY_MS = 1_000;
 export const CHALLENGE_ATTEMPTS = 5;
 
-export function initialChallenge(): ChallengeState {
-  return { token: undefined, sentTo: '', sentAt: -Infinity, attempts: 0, echoOwed: undefined };
-}
-
 /**
  * The token to put in the next datagram, or undefined when none is due: a new token when none is
- * outstanding, the outstanding one again when its retry time passed or the address changed.
+ * outstanding (or the last was sent CHALLENGE_ATTEMPTS times), the outstanding one again when its
+ * retry time passed or the address changed.
  */
 export function challengeToSend(
-  c: ChallengeState,
+  s: ChallengeState,
   needed: boolean,
-  toKey: string,
+  to: Address,
   now: number,
   random: (n: number) => Uint8Array,
 ): Uint8Array | undefined {
   if (!needed) return undefined;
-  if (c.token === undefined || c.attempts >= CHALLENGE_ATTEMPTS) {
-    c.token = random(CHALLENGE_LEN);
-    c.attempts = 0;
-  } else if (toKey === c.sentTo && now - c.sentAt < CHALLENGE_RETRY_MS) {
-    return undefined;
+  let c = s.challenge;
+  if (c === undefined || c.attempts >= CHALLENGE_ATTEMPTS) {
+    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: to, sentAt: now, attempts: 1 };
+    return c.token;
   }
-  c.sentTo = toKey;
+  if (sameAddress(to, c.sentTo) && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
+  c.sentTo = to;
   c.sentAt = now;
   c.attempts++;
   return c.token;
 }
 
-/** Checks an ECHO token; on a match the challenge is spent (one echo answers it). */
-export function checkEcho(c: ChallengeState, token: Uint8Array): boolean {
-  if (c.token === undefined || !constantTimeEqual(c.token, token)) return false;
-  c.token = undefined;
-  c.attempts = 0;
-  return true;
+/**
+ * Checks an ECHO token. On a match the challenge is spent (one echo answers it) and the address it
+ * was last sent to is returned, for path validation; otherwise undefined.
+ */
+export function checkEcho(s: ChallengeState, token: Uint8Array): Address | undefined {
+  const c = s.challenge;
+  if (c === undefined || !constantTimeEqual(c.token, token)) return undefined;
+  s.challenge = undefined;
+  return c.sentTo;
+}
+
+/** When the outstanding challenge should be resent, or Infinity. */
+export function challengeRetryAt(s: ChallengeState): number {
+  return s.challenge === undefined ? Infinity : s.challenge.sentAt + CHALLENGE_RETRY_MS;
 }

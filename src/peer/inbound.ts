@@ -8,7 +8,8 @@ import type { Accepted } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
 import { checkEcho } from './challenge.js';
 import { heard } from './liveness.js';
-import { onAuthenticated, validate } from './path.js';
+import { applyIndex, dropIndex } from './parking.js';
+import { onAuthenticated, sameAddress, validate } from './path.js';
 import type { Peer } from './peer.js';
 
 export interface InboundEffects {
@@ -29,34 +30,21 @@ export interface InboundContext {
   markFresh(peer: Peer, r: Accepted): void;
 }
 
-/** True if (epoch, counter) is above the highest seen from the peer; records it if so. */
-function advance(peer: Peer, r: Accepted): boolean {
-  const newer = r.epoch > peer.topEpoch || (r.epoch === peer.topEpoch && r.counter > peer.topCounter);
-  if (newer) {
-    peer.topEpoch = r.epoch;
-    peer.topCounter = r.counter;
-  }
-  return newer;
-}
-
 export function processAccepted(
   ctx: InboundContext,
   peer: Peer,
   r: Accepted,
   from: Address,
-  fromKey: string,
   size: number,
   now: number,
 ): InboundEffects {
-  const restarted = r.contextEvent === 'epoch' || (r.contextEvent === 'created' && peer.topEpoch > 0 && r.epoch > peer.topEpoch);
-  if (r.gen !== peer.gen) peer.gen = r.gen;
-  const newest = advance(peer, r);
-  const sender = peer.sender;
+  const restarted = r.contextEvent === 'epoch';
+  const newest = r.newest;
   if (restarted) {
-    sender?.dropIndex(); // it lost the index it gave us [SW-12.2-2]
+    dropIndex(peer); // it lost the index it gave us [SW-12.2-2]
     peer.echoOwed = undefined;
   }
-  sender?.heard(now);
+  peer.sender?.heard(now); // a parked sender takes the peer's lastHeard when rebuilt
 
   let fresh = r.freshness === 'fresh';
   let validated = false;
@@ -64,17 +52,19 @@ export function processAccepted(
   for (const f of r.frames) {
     switch (f.type) {
       case 'INDEX':
-        sender?.applyIndex(f, now);
+        applyIndex(peer, f, now);
         break;
-      case 'ECHO':
+      case 'ECHO': {
         // [SW-12.3-4] the echo proves this datagram was sealed after our token was made.
-        if (checkEcho(peer, f.token)) {
+        const sentTo = checkEcho(peer, f.token);
+        if (sentTo !== undefined) {
           if (!fresh) ctx.markFresh(peer, r);
           fresh = true;
           peer.needsFreshness = false;
-          if (fromKey === peer.sentTo) validated = validate(peer, fromKey); // [SW-10.2-2]
+          if (sameAddress(from, sentTo)) validated = validate(peer, from); // [SW-10.2-2]
         }
         break;
+      }
       case 'CHALLENGE':
         peer.echoOwed = f.token; // answered in the next datagram, sent at once [SW-12.3-3]
         peer.flushDue = true;
@@ -91,7 +81,7 @@ export function processAccepted(
   }
   if (!fresh) peer.needsFreshness = true;
   // [SW-10.1-1] the path follows authenticated, window-accepted datagrams only (this one).
-  const moved = onAuthenticated(peer, from, fromKey, size, newest) === 'moved';
+  const moved = onAuthenticated(peer, from, size, newest) === 'moved';
   if (moved && !peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
   if (!fresh) peer.flushDue = true; // challenge for freshness now [SW-12.3-1]
   // [SW-11.2-4] only a fresh datagram proves the peer is there now; a replay proves nothing.

@@ -35,16 +35,23 @@ export const LIVENESS_DEFAULTS: LivenessConfig = {
   recoveryIntervalMs: 5_000,
 };
 
+/**
+ * "No such time". Times are integer milliseconds >= 0 (the node floors its clock), so they and this
+ * sentinel stay small integers, which V8 stores in the object itself; Infinity would box every field
+ * of every peer (16 bytes each, spec 9.5).
+ */
+export const NONE = -1;
+
 /** The liveness fields of a peer. Kept on the peer record itself (no extra object per peer). */
 export interface LivenessState {
   reachability: Reachability;
-  /** Last fresh authenticated datagram from the peer (spec 11.2: only fresh datagrams count). */
+  /** Last fresh authenticated datagram from the peer (spec 11.2: only fresh datagrams count), or NONE. */
   lastHeard: number;
-  /** Last datagram sent to the peer. */
+  /** Last datagram sent to the peer, or NONE. */
   lastSent: number;
-  /** When probing started, or Infinity when not probing. */
+  /** When probing started, or NONE when not probing. */
   probingSince: number;
-  /** When the next probe is due, or Infinity. */
+  /** When the next probe is due, or NONE. */
   nextProbeAt: number;
   /** Probes sent since probing started. */
   probes: number;
@@ -55,10 +62,10 @@ export interface LivenessState {
 export function initialLiveness(keepalive: boolean): LivenessState {
   return {
     reachability: 'unknown',
-    lastHeard: -Infinity,
-    lastSent: -Infinity,
-    probingSince: Infinity,
-    nextProbeAt: Infinity,
+    lastHeard: NONE,
+    lastSent: NONE,
+    probingSince: NONE,
+    nextProbeAt: NONE,
     probes: 0,
     keepalive,
   };
@@ -67,8 +74,8 @@ export function initialLiveness(keepalive: boolean): LivenessState {
 /** A fresh authenticated datagram arrived. Returns the new reachability if it changed. */
 export function heard(s: LivenessState, now: number): 'reachable' | undefined {
   s.lastHeard = now;
-  s.probingSince = Infinity;
-  s.nextProbeAt = Infinity;
+  s.probingSince = NONE;
+  s.nextProbeAt = NONE;
   s.probes = 0;
   if (s.reachability === 'reachable') return undefined;
   s.reachability = 'reachable';
@@ -77,16 +84,17 @@ export function heard(s: LivenessState, now: number): 'reachable' | undefined {
 
 /** Starts probing at once (a node that has just started, or an application that needs the peer). */
 export function probeNow(s: LivenessState, now: number): void {
-  if (s.probingSince === Infinity) s.probingSince = now;
-  s.nextProbeAt = Math.min(s.nextProbeAt, now);
+  if (s.probingSince === NONE) s.probingSince = now;
+  s.nextProbeAt = s.nextProbeAt === NONE ? now : Math.min(s.nextProbeAt, now);
 }
 
-/** The next time at which tick() has something to do. */
+/** The next time at which tick() has something to do, or Infinity. */
 export function nextDeadline(s: LivenessState, c: LivenessConfig): number {
-  const keep = s.keepalive && c.keepaliveMs > 0 ? s.lastSent + c.keepaliveMs : Infinity;
-  const probeStart = s.probingSince === Infinity && s.lastHeard > -Infinity ? s.lastHeard + c.probeAfterMs : Infinity;
-  const giveUp = s.reachability !== 'unreachable' && s.probingSince !== Infinity ? s.probingSince + c.unreachableAfterMs : Infinity;
-  return Math.min(keep, probeStart, s.nextProbeAt, giveUp);
+  const keep = s.keepalive && c.keepaliveMs > 0 ? Math.max(s.lastSent, 0) + c.keepaliveMs : Infinity;
+  const probeStart = s.probingSince === NONE && s.lastHeard !== NONE ? s.lastHeard + c.probeAfterMs : Infinity;
+  const giveUp = s.reachability !== 'unreachable' && s.probingSince !== NONE ? s.probingSince + c.unreachableAfterMs : Infinity;
+  const probe = s.nextProbeAt === NONE ? Infinity : s.nextProbeAt;
+  return Math.min(keep, probeStart, probe, giveUp);
 }
 
 export interface LivenessActions {
@@ -104,15 +112,15 @@ export interface LivenessActions {
  */
 export function tick(s: LivenessState, c: LivenessConfig, now: number, jitter: number): LivenessActions {
   let changed: 'unreachable' | undefined;
-  if (s.probingSince === Infinity && s.lastHeard > -Infinity && now >= s.lastHeard + c.probeAfterMs) {
+  if (s.probingSince === NONE && s.lastHeard !== NONE && now >= s.lastHeard + c.probeAfterMs) {
     probeNow(s, now); // [SW-11.2-1]
   }
-  if (s.reachability !== 'unreachable' && s.probingSince !== Infinity && now >= s.probingSince + c.unreachableAfterMs) {
+  if (s.reachability !== 'unreachable' && s.probingSince !== NONE && now >= s.probingSince + c.unreachableAfterMs) {
     s.reachability = 'unreachable'; // [SW-11.3-1]
     changed = 'unreachable';
   }
   let probe = false;
-  if (now >= s.nextProbeAt) {
+  if (s.nextProbeAt !== NONE && now >= s.nextProbeAt) {
     probe = true;
     s.probes++;
     const base =
@@ -120,9 +128,9 @@ export function tick(s: LivenessState, c: LivenessConfig, now: number, jitter: n
         ? c.recoveryIntervalMs
         : Math.min(c.probeMaxIntervalMs, c.probeIntervalMs * 2 ** Math.min(s.probes - 1, 20));
     // [SW-11.3-3] only peers this node keeps alive are probed back; a learned peer returns by sending.
-    s.nextProbeAt = s.reachability === 'unreachable' && !s.keepalive ? Infinity : now + base * (1 + 0.1 * jitter);
+    s.nextProbeAt = s.reachability === 'unreachable' && !s.keepalive ? NONE : Math.round(now + base * (1 + 0.1 * jitter));
   }
   // A probe is itself a datagram, so a keepalive is only needed when no probe goes out.
-  const keepalive = !probe && s.keepalive && c.keepaliveMs > 0 && now >= s.lastSent + c.keepaliveMs;
+  const keepalive = !probe && s.keepalive && c.keepaliveMs > 0 && now >= Math.max(s.lastSent, 0) + c.keepaliveMs;
   return changed === undefined ? { probe, keepalive } : { probe, keepalive, changed };
 }

@@ -15,10 +15,11 @@ import { Receiver, type Accepted } from '../session/receiver.js';
 import { PeerSender } from '../session/sender.js';
 import { TimerQueue } from '../time/timer-queue.js';
 import { RealScheduler, type Scheduler } from '../time/scheduler.js';
-import { addressKey, type Address, type Transport } from '../transport/transport.js';
+import type { Address, Transport } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { CHALLENGE_RETRY_MS } from './challenge.js';
+import { challengeRetryAt } from './challenge.js';
+import { dropIndex, parkAt, parkIfIdle, SENDER_IDLE_MS } from './parking.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, nextDeadline, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
@@ -64,6 +65,8 @@ export interface NodeOptions {
   readonly deliverUnverified?: boolean;
   /** Remember learned peers in `state` to tell them of a restart (spec 12.2); default true. */
   readonly rememberPeers?: boolean;
+  /** A peer's sender unused for this long is set aside to save memory (spec 9.5); default 10 s. */
+  readonly senderIdleMs?: number;
 }
 
 export interface NodeStats {
@@ -90,6 +93,7 @@ export class SaltwireNode {
   private readonly memory: PeerMemory;
   private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
   private epochValue: number;
+  private readonly senderIdleMs: number;
   private closed = false;
   private renewing = false;
   private received = 0;
@@ -110,6 +114,7 @@ export class SaltwireNode {
     this.o = o;
     this.id = o.id;
     this.epochValue = epoch;
+    this.senderIdleMs = o.senderIdleMs ?? SENDER_IDLE_MS;
     this.scheduler = o.scheduler ?? new RealScheduler();
     this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
     this.receiver = new Receiver({
@@ -164,7 +169,7 @@ export class SaltwireNode {
     if (data.length > this.maxPayload) {
       throw new InvalidArgumentError(`data is ${data.length} bytes; at most ${this.maxPayload} fit in one datagram to ${peer}`);
     }
-    return this.flush(p, { data }, this.scheduler.now());
+    return this.flush(p, { data }, this.now());
   }
 
   /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */
@@ -189,8 +194,8 @@ export class SaltwireNode {
   probe(peer: string): void {
     const p = this.table.get(peer);
     if (p?.address === undefined) throw new UnknownPeerError(peer);
-    probeNow(p, this.scheduler.now());
-    this.timers.schedule(p, this.scheduler.now());
+    probeNow(p, this.now());
+    this.timers.schedule(p, this.now());
   }
 
   peer(id: string): PeerInfo | undefined {
@@ -219,14 +224,18 @@ export class SaltwireNode {
     await this.o.transport.close();
   }
 
+  /** Integer milliseconds: every time a peer keeps is a small integer, never boxed (spec 9.5). */
+  private now(): number {
+    return Math.floor(this.scheduler.now());
+  }
+
   // ---- receive ----
 
   private onDatagram(d: Uint8Array, from: Address): void {
     if (this.closed) return;
-    const now = this.scheduler.now();
+    const now = this.now();
     const r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
     if (!r.ok) return;
-    const fromKey = addressKey(from);
     let p = this.table.get(r.senderId);
     if (p === undefined) {
       p = new Peer(r.senderId);
@@ -236,10 +245,10 @@ export class SaltwireNode {
         this.receiver.erase(r.senderId, r.gen);
         return;
       }
-      if (evicted !== undefined) this.receiver.erase(evicted.id, evicted.gen);
+      if (evicted !== undefined) this.receiver.eraseAll(evicted.id);
     }
     this.received++;
-    const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, fromKey, d.length, now);
+    const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, d.length, now);
     if (fx.restarted) this.events.emit('restart', { peer: p.id, epoch: r.epoch });
     if (fx.moved) {
       this.memory.changed(() => this.table.values());
@@ -271,7 +280,14 @@ export class SaltwireNode {
     const gen = this.o.keyring.generations.current(p.id);
     const key = this.o.keyring.lookup(p.id, gen, now);
     if (!key.ok) return undefined;
-    p.sender = new PeerSender({ suite: this.o.suite, selfId: this.id, peerId: p.id, pairKey: key.pairKey, gen, epoch: this.epochValue });
+    // a parked sender of the same key resumes its counter: a nonce is never repeated [SW-5.1-1]
+    const parked = p.parked;
+    const resume =
+      parked !== undefined && parked.gen === gen && parked.epoch === this.epochValue
+        ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) }
+        : undefined;
+    p.parked = undefined;
+    p.sender = new PeerSender({ suite: this.o.suite, selfId: this.id, peerId: p.id, pairKey: key.pairKey, gen, epoch: this.epochValue, resume });
     return p.sender;
   }
 
@@ -289,8 +305,7 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    const retry = p.token !== undefined ? p.sentAt + CHALLENGE_RETRY_MS : Infinity;
-    return Math.min(nextDeadline(p, this.cfg), retry);
+    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs));
   }
 
   private onTimer(p: Peer, now: number): number {
@@ -298,9 +313,10 @@ export class SaltwireNode {
     const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
     if (a.changed !== undefined) this.events.emit(a.changed, { peer: p.id });
     // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
-    if (a.probe && p.probes > 1) p.sender?.dropIndex();
+    if (a.probe && p.probes > 1) dropIndex(p);
     if (a.probe || a.keepalive) transmit(this.out, p, { ping: a.probe, keepalive: true }, now);
-    else if (p.token !== undefined && now >= p.sentAt + CHALLENGE_RETRY_MS) transmit(this.out, p, {}, now);
+    else if (now >= challengeRetryAt(p)) transmit(this.out, p, {}, now);
+    parkIfIdle(p, now, this.senderIdleMs);
     return this.deadline(p);
   }
 
@@ -310,7 +326,7 @@ export class SaltwireNode {
    * the peer's answer prove its own freshness within the same round trip.
    */
   private announceStart(): void {
-    const now = this.scheduler.now();
+    const now = this.now();
     for (const p of this.table.values()) {
       p.needsFreshness = true; // this node has no receive state for anyone yet
       probeNow(p, now);
@@ -322,7 +338,7 @@ export class SaltwireNode {
     if (this.table.get(id) !== undefined || id === this.id) return;
     const p = new Peer(id, { address });
     p.validated = true; // validated before the restart; a stale address costs one datagram
-    p.previousKey = p.addressKey;
+    p.previous = p.address;
     this.table.add(p);
   }
 }

@@ -7,7 +7,7 @@
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
-import type { Transport } from '../transport/transport.js';
+import type { Address, Transport } from '../transport/transport.js';
 import { encodeFrames, type Frame } from '../wire/frames.js';
 import { challengeToSend } from './challenge.js';
 import { maySend, onSent } from './path.js';
@@ -43,12 +43,12 @@ export interface Outgoing {
 }
 
 /** The frames and their order [SW-9.4-2]: INDEX, ECHO, CHALLENGE, PING, then DATAGRAM last. */
-function framesFor(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number): Frame[] {
+function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing, now: number): Frame[] {
   const frames: Frame[] = [];
   if (out.index !== undefined) frames.push(out.index);
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
   const needed = peer.needsFreshness || !peer.validated;
-  const token = challengeToSend(peer, needed, peer.addressKey, now, (n) => ctx.suite.randomBytes(n));
+  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n));
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
   if (out.data !== undefined) frames.push({ type: 'DATAGRAM', data: out.data });
@@ -67,7 +67,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     ctx.counters.sealFailures++;
     return false;
   }
-  const frames = framesFor(ctx, peer, out, now);
+  const frames = framesFor(ctx, peer, to, out, now);
   if (frames.length === 0 && out.keepalive !== true) {
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)

@@ -1,16 +1,15 @@
 /**
  * The path to one peer (spec 10): where datagrams to it go, whether that address is validated, and
- * the amplification budget of an unvalidated address. Pure; the node supplies the facts.
+ * the amplification budget of an unvalidated address. Pure; the node supplies the facts. Addresses
+ * are compared by value (sameAddress), so a peer keeps no key strings (spec 9.5).
  * @module
  */
 import { AMPLIFICATION_FACTOR } from '../constants.js';
-import { addressKey, type Address } from '../transport/transport.js';
+import type { Address } from '../transport/transport.js';
 
 export interface PathState {
   /** Where datagrams to the peer are sent, or undefined while none is known. */
   address: Address | undefined;
-  /** addressKey(address), cached. */
-  addressKey: string;
   /** True once the peer proved it receives at `address` (an echo from it) or it was configured. */
   validated: boolean;
   /** Bytes of authenticated datagrams received from `address` while unvalidated. */
@@ -18,18 +17,12 @@ export interface PathState {
   /** Bytes sent to `address` while unvalidated. */
   budgetSent: number;
   /** The last validated address, to return to without a new validation [SW-10.2-4]. */
-  previousKey: string;
+  previous: Address | undefined;
 }
 
-export function initialPath(address?: Address, validated = false): PathState {
-  return {
-    address,
-    addressKey: address === undefined ? '' : addressKey(address),
-    validated: address !== undefined && validated,
-    budgetReceived: 0,
-    budgetSent: 0,
-    previousKey: '',
-  };
+/** Same host and port. Hosts are compared as written: transports report addresses canonically. */
+export function sameAddress(a: Address | undefined, b: Address | undefined): boolean {
+  return a !== undefined && b !== undefined && a.port === b.port && a.host === b.host;
 }
 
 export type PathUpdate = 'same' | 'moved' | 'ignored';
@@ -39,17 +32,16 @@ export type PathUpdate = 'same' | 'moved' | 'ignored';
  * `newest` is true when it carries the highest (epoch, counter) seen from the peer: only such a
  * datagram moves the path [SW-10.1-2], so a delayed or reordered datagram cannot pull it back.
  */
-export function onAuthenticated(p: PathState, from: Address, fromKey: string, bytes: number, newest: boolean): PathUpdate {
-  if (fromKey === p.addressKey) {
+export function onAuthenticated(p: PathState, from: Address, bytes: number, newest: boolean): PathUpdate {
+  if (sameAddress(from, p.address)) {
     if (!p.validated) p.budgetReceived += bytes;
     return 'same';
   }
   if (!newest && p.address !== undefined) return 'ignored';
-  const wasValidated = p.validated ? p.addressKey : p.previousKey;
+  const lastValidated = p.validated ? p.address : p.previous;
   p.address = from;
-  p.validated = fromKey === wasValidated && wasValidated !== ''; // returning to a validated address [SW-10.2-4]
-  p.previousKey = wasValidated;
-  p.addressKey = fromKey;
+  p.validated = sameAddress(from, lastValidated); // returning to a validated address [SW-10.2-4]
+  p.previous = lastValidated;
   p.budgetReceived = bytes;
   p.budgetSent = 0;
   return 'moved';
@@ -64,10 +56,10 @@ export function onSent(p: PathState, bytes: number): void {
   if (!p.validated) p.budgetSent += bytes;
 }
 
-/** The peer echoed a challenge from `fromKey`; validates the path if that is the current address. */
-export function validate(p: PathState, fromKey: string): boolean {
-  if (fromKey !== p.addressKey || p.address === undefined) return false;
+/** The peer echoed a challenge from `from`; validates the path if that is the current address. */
+export function validate(p: PathState, from: Address): boolean {
+  if (!sameAddress(from, p.address)) return false;
   p.validated = true;
-  p.previousKey = p.addressKey; // the same string instance: one per peer
+  p.previous = p.address;
   return true;
 }

@@ -1,63 +1,93 @@
 /**
  * One entry of the peer table (spec 9.2): everything a node keeps about a peer outside the receive
  * context (session/receiver.ts holds the window and traffic key). One flat object per peer, because
- * the per-peer memory goal is 1 KB (spec 9.5): the liveness, path and challenge states are its fields.
+ * the per-peer memory goal is 1 KB (spec 9.5): the liveness, path and challenge states are its
+ * fields, booleans share one integer, times are integers with NONE (-1) for "never" (an Infinity
+ * would make V8 box the field in every peer), and the challenge exists only while outstanding.
  * @module
  */
-import type { PeerSender } from '../session/sender.js';
+import type { PeerSender, SenderSnapshot } from '../session/sender.js';
 import type { Address } from '../transport/transport.js';
-import type { ChallengeState } from './challenge.js';
-import type { LivenessState, Reachability } from './liveness.js';
-import { initialPath, type PathState } from './path.js';
+import type { Challenge, ChallengeState } from './challenge.js';
+import { NONE, type LivenessState, type Reachability } from './liveness.js';
+import type { PathState } from './path.js';
+
+const VALIDATED = 1;
+const NEEDS_FRESHNESS = 2;
+const FLUSH_DUE = 4;
+const KEEPALIVE = 8;
+const CONFIGURED = 16;
 
 export class Peer implements LivenessState, PathState, ChallengeState {
+  private flags = 0;
   // liveness (spec 11)
   reachability: Reachability = 'unknown';
-  lastHeard = -Infinity;
-  lastSent = -Infinity;
-  probingSince = Infinity;
-  nextProbeAt = Infinity;
+  lastHeard = NONE;
+  lastSent = NONE;
+  probingSince = NONE;
+  nextProbeAt = NONE;
   probes = 0;
-  keepalive: boolean;
   // path (spec 10)
   address: Address | undefined;
-  addressKey: string;
-  validated: boolean;
   budgetReceived = 0;
   budgetSent = 0;
-  previousKey = '';
+  previous: Address | undefined = undefined;
   // challenge (spec 12.3)
-  token: Uint8Array | undefined = undefined;
-  sentTo = '';
-  sentAt = -Infinity;
-  attempts = 0;
+  challenge: Challenge | undefined = undefined;
   echoOwed: Uint8Array | undefined = undefined;
   // sending (spec 4.8, 5)
   /** The sender for this node's current epoch, created at the first datagram to the peer. */
   sender: PeerSender | undefined = undefined;
-  /** Generation of the peer's last accepted datagram, and its highest (epoch, counter) (spec 10.1). */
-  gen = -1;
-  topEpoch = 0;
-  topCounter = -1;
-  /** The last accepted datagram was of unknown freshness and no echo has verified the peer since. */
-  needsFreshness = false;
-  /** A datagram to the peer is owed (a PING, an INDEX, an echo or a challenge to send). */
-  flushDue = false;
-  /** Configured by the application (never evicted; validated address; keepalives on). */
-  readonly configured: boolean;
-  /** Earliest time for which a liveness timer is queued (timer-queue.ts), Infinity when none. */
-  timerAt = Infinity;
+  /** A sender set aside after SENDER_IDLE_MS without sending, to be rebuilt on the next send (spec 9.5). */
+  parked: SenderSnapshot | undefined = undefined;
+  /** Earliest time for which a liveness timer is queued (timer-queue.ts), NONE when none. */
+  timerAt = NONE;
 
   constructor(
     readonly id: string,
     options: { address?: Address; configured?: boolean; keepalive?: boolean } = {},
   ) {
-    this.configured = options.configured ?? false;
-    this.keepalive = options.keepalive ?? this.configured;
-    const p = initialPath(options.address, this.configured);
-    this.address = p.address;
-    this.addressKey = p.addressKey;
-    this.validated = p.validated;
+    const configured = options.configured ?? false;
+    this.address = options.address;
+    if (configured) this.flags |= CONFIGURED;
+    if (options.keepalive ?? configured) this.flags |= KEEPALIVE;
+    if (configured && options.address !== undefined) this.flags |= VALIDATED;
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+
+  /** Configured by the application (never evicted; validated address; keepalives on). */
+  get configured(): boolean {
+    return (this.flags & CONFIGURED) !== 0;
+  }
+  /** Whether this node sends keepalives to the peer and probes it back when unreachable (spec 11). */
+  get keepalive(): boolean {
+    return (this.flags & KEEPALIVE) !== 0;
+  }
+  set keepalive(on: boolean) {
+    this.flag(KEEPALIVE, on);
+  }
+  /** The peer proved it receives at `address`, or the address was configured (spec 10.2). */
+  get validated(): boolean {
+    return (this.flags & VALIDATED) !== 0;
+  }
+  set validated(on: boolean) {
+    this.flag(VALIDATED, on);
+  }
+  /** The last accepted datagram was of unknown freshness and no echo has verified the peer since. */
+  get needsFreshness(): boolean {
+    return (this.flags & NEEDS_FRESHNESS) !== 0;
+  }
+  set needsFreshness(on: boolean) {
+    this.flag(NEEDS_FRESHNESS, on);
+  }
+  /** A datagram to the peer is owed (a PING answer, an INDEX, an echo or a challenge). */
+  get flushDue(): boolean {
+    return (this.flags & FLUSH_DUE) !== 0;
+  }
+  set flushDue(on: boolean) {
+    this.flag(FLUSH_DUE, on);
   }
 }
-

@@ -25,7 +25,7 @@ export interface ReceiveContext {
   readonly floor: number | null;
   /**
    * Counter from which datagrams of `maxEpoch` are known fresh because the peer echoed a challenge in
-   * the datagram with this counter (spec 12.3); Infinity when no echo was seen in this epoch.
+   * the datagram with this counter (spec 12.3); -1 when no echo was seen in this epoch.
    */
   verifiedFrom: number;
   /** Another generation's context of the same peer (rare: during a rotation's grace period). */
@@ -88,6 +88,12 @@ export class ContextMap {
 export interface MaxEpochStore {
   get(peer: string, gen: number): number | undefined;
   set(peer: string, gen: number, epoch: number): void;
+  /**
+   * True if values survive a restart. A durable store is written at every new epoch [SW-5.6-1]; a
+   * memory-only store only needs a context's maxEpoch when the context is erased (while it exists,
+   * the context is the record), which saves an entry per live peer (spec 9.5).
+   */
+  readonly durable?: boolean;
 }
 
 /**
@@ -95,6 +101,8 @@ export interface MaxEpochStore {
  * entry and no extra string (spec 9.5); the rare other generations go to a second map.
  */
 export class MemoryMaxEpochStore implements MaxEpochStore {
+  /** `durable: true` makes it behave as a durable store would (written at every new epoch), for tests. */
+  constructor(readonly durable = false) {}
   private readonly latest = new Map<string, number>();
   private readonly others = new Map<string, number>();
   get(peer: string, gen: number): number | undefined {
@@ -123,7 +131,8 @@ export class IndexTable {
   assign(ctx: ReceiveContext): number {
     this.release(ctx);
     let index = 0;
-    while (index === 0 || this.byIndex.has(index)) index = readU32(this.suite.randomBytes(4), 0);
+    // 31 bits: a small integer for V8 (no boxed number per context, spec 9.5); 2^31 is plenty to pick from
+    while (index === 0 || this.byIndex.has(index)) index = readU32(this.suite.randomBytes(4), 0) >>> 1;
     this.byIndex.set(index, ctx);
     ctx.index = index;
     return index;
@@ -154,7 +163,8 @@ export class IndexTable {
  */
 export function freshnessOf(ctx: { floor: number | null; maxEpoch: number; verifiedFrom?: number }, counter = -1): Freshness {
   if (ctx.floor !== null && ctx.maxEpoch > ctx.floor) return 'fresh';
-  return counter >= (ctx.verifiedFrom ?? Infinity) ? 'fresh' : 'unknown';
+  const from = ctx.verifiedFrom ?? -1;
+  return from >= 0 && counter >= from ? 'fresh' : 'unknown';
 }
 
 /** Erases a context's secrets (spec 3.8-1). */

@@ -8,7 +8,6 @@ import { TRAFFIC_KEY_CACHE } from '../constants.js';
 import { assertGeneration, assertKey, deriveDeviceKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { keepBytes } from '../util/slab.js';
 import { Generations } from './generations.js';
 
 export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason: KeyFailure };
@@ -59,7 +58,7 @@ export class SiteKeyring implements Keyring {
     const k = `${gen}:${peer}`;
     let key = this.cache.get(k);
     if (key === undefined) {
-      key = keepBytes(deriveDeviceKey(this.suite, this.siteKey, peer, gen));
+      key = deriveDeviceKey(this.suite, this.siteKey, peer, gen);
       if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(k, key);
     }

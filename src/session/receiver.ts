@@ -4,7 +4,7 @@
  * Time is passed in; the receiver reads no clock.
  * @module
  */
-import { INDEX_REPEAT_INTERVAL_MS, MAX_DATAGRAM, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
+import { INDEX_REPEAT_INTERVAL_MS, KEY_LEN, MAX_DATAGRAM, MAX_GENERATION, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
 import { deriveTrafficKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -13,7 +13,7 @@ import { decodeFrames, type Frame } from '../wire/frames.js';
 import { parseHeader, writeNonce, type Header } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { view } from '../util/bytes.js';
-import { keepBytes } from '../util/slab.js';
+import { RegionPool } from '../util/region-pool.js';
 import {
   freshnessOf,
   ContextMap,
@@ -72,6 +72,12 @@ export interface Accepted {
    * here), 'epoch' (a higher epoch replaced the context's: the peer restarted, spec 12.2), or undefined.
    */
   readonly contextEvent: 'created' | 'epoch' | undefined;
+  /**
+   * True if this datagram carries the highest (epoch, counter) this receiver has accepted from the
+   * sender's context (a new context or epoch, or a counter above the window's top): the datagram
+   * that may move the peer's path ([SW-10.1-2]).
+   */
+  readonly newest: boolean;
   /** An INDEX frame to put in the next datagram to the sender [SW-4.8-6]; undefined if none is due. */
   readonly announceIndex: IndexFrame | undefined;
 }
@@ -101,6 +107,8 @@ export class Receiver {
   private readonly contexts = new ContextMap();
   private readonly indexes: IndexTable;
   private readonly nonce = new Uint8Array(NONCE_LEN);
+  private readonly ringWords: number;
+  private readonly regions: RegionPool;
 
   constructor(options: ReceiverOptions) {
     assertNodeId(options.selfId);
@@ -120,6 +128,8 @@ export class Receiver {
       maxDatagram,
     };
     new ReplayWindow(this.o.windowSize); // validates the size now rather than at first datagram
+    this.ringWords = ReplayWindow.wordsFor(this.o.windowSize);
+    this.regions = new RegionPool(this.ringWords + KEY_LEN / 4);
     this.indexes = new IndexTable(options.suite);
   }
 
@@ -174,12 +184,14 @@ export class Receiver {
     if (plaintext === null) return this.drop('AUTH', senderId, gen);
 
     const contextEvent = ctx === undefined ? 'created' : epoch > ctx.maxEpoch ? 'epoch' : undefined;
+    const top = sameEpoch ? ctx!.window.top : undefined;
+    const newest = top === undefined || h.counter > top;
     ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, now); // step 10
     const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
     if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
 
     let announceIndex: IndexFrame | undefined;
-    if (h.form === 'FULL' && ctx.index !== 0 && now - ctx.indexAnnouncedAt >= this.o.indexRepeatIntervalMs) {
+    if (h.form === 'FULL' && ctx.index !== 0 && (ctx.indexAnnouncedAt < 0 || now - ctx.indexAnnouncedAt >= this.o.indexRepeatIntervalMs)) {
       ctx.indexAnnouncedAt = now;
       announceIndex = { type: 'INDEX', index: ctx.index, gen, epoch: ctx.maxEpoch };
     }
@@ -194,6 +206,7 @@ export class Receiver {
       frames,
       freshness: freshnessOf(ctx, h.counter),
       contextEvent,
+      newest,
       announceIndex, // always present (maybe undefined): one object shape for every result
     };
   }
@@ -211,16 +224,16 @@ export class Receiver {
     if (ctx === undefined) {
       const floor = this.o.maxEpochs.get(peer, gen) ?? (this.o.durableMaxEpochs ? 0 : null);
       ctx = this.create(peer, gen, epoch, tk, floor);
-      this.o.maxEpochs.set(peer, gen, epoch); // [SW-5.6-1]
+      if (this.o.maxEpochs.durable !== false) this.o.maxEpochs.set(peer, gen, epoch); // [SW-5.6-1]
     } else if (epoch > ctx.maxEpoch) {
       wipeContext(ctx);
       ctx.maxEpoch = epoch;
-      ctx.trafficKey = keepBytes(tk);
+      ctx.trafficKey.set(tk); // in place: the key lives in the window's pooled region
       ctx.window.reset();
-      ctx.verifiedFrom = Infinity; // an echo proves freshness only within its epoch
+      ctx.verifiedFrom = -1; // an echo proves freshness only within its epoch
       this.indexes.release(ctx); // [SW-5.5-3]
-      ctx.indexAnnouncedAt = -Infinity;
-      this.o.maxEpochs.set(peer, gen, epoch);
+      ctx.indexAnnouncedAt = -1;
+      if (this.o.maxEpochs.durable !== false) this.o.maxEpochs.set(peer, gen, epoch);
     }
     ctx.window.update(counter);
     ctx.lastAuth = now;
@@ -230,18 +243,23 @@ export class Receiver {
 
   private create(peer: string, gen: number, epoch: number, tk: Uint8Array, floor: number | null): ReceiveContext {
     if (this.contexts.size >= this.o.maxContexts) this.evictOne();
+    // ring and traffic key share one pooled region: no typed array of their own but the key's view (spec 9.5)
+    const region = this.regions.alloc();
+    const window = new ReplayWindow(this.o.windowSize, region);
+    const trafficKey = new Uint8Array(region.words.buffer, (region.base + this.ringWords) * 4, KEY_LEN);
+    trafficKey.set(tk);
     const ctx: ReceiveContext = {
       peer,
       gen,
       maxEpoch: epoch,
-      trafficKey: keepBytes(tk),
+      trafficKey,
       next: undefined,
-      window: new ReplayWindow(this.o.windowSize),
+      window,
       index: 0,
       floor,
-      verifiedFrom: Infinity,
-      lastAuth: -Infinity,
-      indexAnnouncedAt: -Infinity,
+      verifiedFrom: -1, // -1 and integer times: V8 keeps these fields unboxed (spec 9.5)
+      lastAuth: -1,
+      indexAnnouncedAt: -1,
     };
     this.contexts.set(ctx);
     return ctx;
@@ -254,12 +272,20 @@ export class Receiver {
     if (victim !== undefined) this.erase(victim.peer, victim.gen);
   }
 
+  /** Erases every context of `peer` (it was evicted from the peer table, spec 9.2). */
+  eraseAll(peer: string): void {
+    for (let gen = 0; gen <= MAX_GENERATION; gen++) if (this.contexts.get(peer, gen) !== undefined) this.erase(peer, gen);
+  }
+
   /** Erases the context of (peer, gen): index, window and key [SW-3.6-4]. */
   erase(peer: string, gen: number): void {
     const ctx = this.contexts.get(peer, gen);
     if (ctx === undefined) return;
+    // the record outlives the context: an erased peer cannot come back with an older epoch [SW-5.6-1]
+    if (this.o.maxEpochs.durable === false) this.o.maxEpochs.set(peer, gen, ctx.maxEpoch);
     this.indexes.release(ctx);
     wipeContext(ctx);
+    this.regions.release(ctx.window.ring, ctx.window.base);
     this.contexts.delete(ctx);
   }
 
@@ -271,7 +297,7 @@ export class Receiver {
   markFresh(peer: string, gen: number, epoch: number, counter: number): boolean {
     const ctx = this.contexts.get(peer, gen);
     if (ctx === undefined || ctx.maxEpoch !== epoch) return false;
-    if (counter < ctx.verifiedFrom) ctx.verifiedFrom = counter;
+    if (ctx.verifiedFrom < 0 || counter < ctx.verifiedFrom) ctx.verifiedFrom = counter;
     return true;
   }
 

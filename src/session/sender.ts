@@ -8,8 +8,7 @@ import { COUNTER_LIMIT, FIRST_BYTE_SHORT, INDEX_TIMEOUT_MS, NONCE_LEN, SHORT_HEA
 import { assertGeneration, assertKey, deriveTrafficKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError, InvalidArgumentError } from '../errors.js';
-import { writeU32 } from '../util/bytes.js';
-import { keepBytes } from '../util/slab.js';
+import { wipe, writeU32 } from '../util/bytes.js';
 import type { Frame } from '../wire/frames.js';
 import { encodeFullHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
@@ -24,6 +23,21 @@ export interface PeerSenderOptions {
   readonly gen: number;
   /** The node's current, persisted epoch (session/epoch.ts). */
   readonly epoch: number;
+  /** Continue a sender of the same key that was set aside (see snapshot()): never reuses a counter. */
+  readonly resume?: SenderSnapshot;
+}
+
+/**
+ * What a sender must remember to be set aside and rebuilt later with the same traffic key: the next
+ * counter (so no nonce repeats), the receiver index and when the peer was last heard. Lets a node drop
+ * the key and object of a peer it has not sent to for a while (spec 9.5) and derive them again.
+ */
+export interface SenderSnapshot {
+  readonly gen: number;
+  readonly epoch: number;
+  readonly counter: number;
+  readonly index: number;
+  readonly lastHeard: number;
 }
 
 // Scratch shared by every sender: seal() copies the header into its output and consumes the nonce
@@ -41,7 +55,7 @@ export class PeerSender {
   private nextCounter = 0;
   private index = 0;
   /** Time a datagram from the peer last passed every check; drives the SHORT fallback [SW-4.8-5]. */
-  private lastHeard = -Infinity;
+  private lastHeard = -1; // none yet; an integer, so V8 keeps it unboxed (spec 9.5)
 
   constructor(o: PeerSenderOptions) {
     assertNodeId(o.selfId);
@@ -56,7 +70,12 @@ export class PeerSender {
     this.peerId = o.peerId;
     this.gen = o.gen;
     this.epoch = o.epoch;
-    this.trafficKey = keepBytes(deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch));
+    this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch);
+    if (o.resume !== undefined) {
+      this.nextCounter = o.resume.counter;
+      this.index = o.resume.index;
+      this.lastHeard = o.resume.lastHeard;
+    }
   }
 
   /** The counter the next datagram will carry. */
@@ -78,7 +97,7 @@ export class PeerSender {
     if (c >= COUNTER_LIMIT) throw new CounterExhaustedError();
     this.nextCounter = c + 1; // consumed even if sealing threw below: a counter is never reused
     // [SW-4.8-5]: with no authenticated word from the peer for INDEX_TIMEOUT, it may have lost the index.
-    if (this.index !== 0 && now !== undefined && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
+    if (this.index !== 0 && now !== undefined && this.lastHeard >= 0 && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
     if (this.index !== 0) {
       SHORT_SCRATCH[0] = FIRST_BYTE_SHORT;
       writeU32(SHORT_SCRATCH, 1, this.index);
@@ -108,6 +127,17 @@ export class PeerSender {
   /** Returns to the FULL form, for example on evidence that the peer lost the index [SW-4.8-3]. */
   dropIndex(): void {
     this.index = 0;
+  }
+
+  /**
+   * Sets this sender aside: returns the state to rebuild it with (options.resume, same gen and epoch)
+   * and erases its traffic key. The sender must not be used afterwards.
+   */
+  park(): SenderSnapshot {
+    const snapshot = { gen: this.gen, epoch: this.epoch, counter: this.nextCounter, index: this.index, lastHeard: this.lastHeard };
+    wipe(this.trafficKey);
+    this.nextCounter = COUNTER_LIMIT; // any further seal() fails instead of sealing under a zero key
+    return snapshot;
   }
 
   /** Test hook: continue from counter `c` (for boundary tests; never moves backwards). */

@@ -7,12 +7,17 @@
  */
 import type { Scheduler, Timer } from './scheduler.js';
 
+/** An item with the time it is queued for, or -1 when it is not queued. */
 export interface Timed {
   timerAt: number;
 }
 
+const NOT_QUEUED = -1;
+
 export class TimerQueue<T extends Timed> {
-  private readonly heap: Array<{ at: number; item: T }> = [];
+  // The heap as two parallel arrays (times, items): no entry object per queued item (spec 9.5).
+  private readonly ats: number[] = [];
+  private readonly items: T[] = [];
   private timer: Timer | undefined;
   private timerFor = Infinity;
   private closed = false;
@@ -25,9 +30,10 @@ export class TimerQueue<T extends Timed> {
 
   /** Makes sure `item` fires at or before `at`. */
   schedule(item: T, at: number): void {
-    if (this.closed || !(at < item.timerAt)) return; // also skips NaN and Infinity
+    if (this.closed || !(at < Infinity)) return; // also skips NaN
+    if (item.timerAt !== NOT_QUEUED && at >= item.timerAt) return;
     item.timerAt = at;
-    this.push({ at, item });
+    this.push(at, item);
     this.arm();
   }
 
@@ -35,62 +41,75 @@ export class TimerQueue<T extends Timed> {
   close(): void {
     this.closed = true;
     this.timer?.cancel();
-    this.heap.length = 0;
+    this.ats.length = 0;
+    this.items.length = 0;
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.ats.length;
   }
 
   private run(): void {
     this.timer = undefined;
     this.timerFor = Infinity;
-    const now = this.scheduler.now();
-    while (!this.closed && this.heap.length > 0 && this.heap[0]!.at <= now) {
-      const { at, item } = this.pop();
+    const now = Math.floor(this.scheduler.now()); // integer ms, as every time the items keep
+    while (!this.closed && this.ats.length > 0 && this.ats[0]! <= now) {
+      const at = this.ats[0]!;
+      const item = this.pop();
       if (item.timerAt !== at) continue; // superseded by an earlier entry, which already ran
-      item.timerAt = Infinity;
+      item.timerAt = NOT_QUEUED;
       const next = this.fire(item, now);
-      this.schedule(item, next);
+      this.schedule(item, next > now ? next : now + 1); // never loop on a deadline that stays due
     }
     this.arm();
   }
 
   private arm(): void {
-    const top = this.heap[0];
-    if (this.closed || top === undefined || top.at >= this.timerFor) return;
+    const top = this.ats[0];
+    if (this.closed || top === undefined || top >= this.timerFor) return;
     this.timer?.cancel();
-    this.timerFor = top.at;
-    this.timer = this.scheduler.at(top.at, () => this.run());
+    this.timerFor = top;
+    this.timer = this.scheduler.at(top, () => this.run());
   }
 
-  private push(e: { at: number; item: T }): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+  private swap(i: number, j: number): void {
+    const a = this.ats;
+    const t = this.items;
+    [a[i], a[j]] = [a[j]!, a[i]!];
+    [t[i], t[j]] = [t[j]!, t[i]!];
+  }
+
+  private push(at: number, item: T): void {
+    const a = this.ats;
+    a.push(at);
+    this.items.push(item);
+    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (h[p]!.at <= h[i]!.at) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      if (a[p]! <= a[i]!) break;
+      this.swap(i, p);
       i = p;
     }
   }
 
-  private pop(): { at: number; item: T } {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+  private pop(): T {
+    const a = this.ats;
+    const t = this.items;
+    const top = t[0]!;
+    const lastAt = a.pop()!;
+    const lastItem = t.pop()!;
+    if (a.length > 0) {
+      a[0] = lastAt;
+      t[0] = lastItem;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && h[l]!.at < h[m]!.at) m = l;
-        if (r < h.length && h[r]!.at < h[m]!.at) m = r;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        this.swap(i, m);
         i = m;
       }
     }

@@ -19,6 +19,11 @@ export const DROP_REASONS = [
   'REPLAY',
   'AUTH',
   'MALFORMED_INNER',
+  'HANDSHAKE_REPLAY',
+  'BAD_DH',
+  'HANDSHAKE_RATE',
+  'SESSION_DISABLED',
+  'SESSION_REQUIRED',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -21,7 +21,8 @@ describe('conformance vectors', () => {
   for (const suite of suites) {
     it(`the SDK passes every vector with ${suite.name}`, () => {
       const results = checkSdk(dir, suite);
-      expect(results.map((r) => r.file)).toHaveLength(6);
+      // every file in vectors/ is checked, whatever is added later
+      expect(results.map((r) => r.file).sort()).toEqual(readdirSync(dir).filter((f) => f.endsWith('.json')).sort());
       for (const r of results) expect(r.failures, r.file).toEqual([]);
       expect(results.reduce((n, r) => n + r.tests, 0)).toBeGreaterThanOrEqual(150);
     });

@@ -42,3 +42,31 @@ describe('SaltwireNode on a MemoryNetwork', () => {
     expect(hub.reachability('sensor-1')).toBe('reachable');
   });
 });
+
+describe('idle senders are set aside and resumed (spec 9.5)', () => {
+  it('a parked sender resumes its counter: nothing is dropped as a replay, and it survives a peer restart', async () => {
+    const h = new Harness();
+    const hub = await h.hub({ senderIdleMs: 300 }); // shorter than the device's probe cadence (FAST: 1.5 s)
+    const dev = await h.device('sensor-1');
+    await h.run(50);
+    const internals = (n: unknown) => (n as { table: { get(id: string): { sender?: unknown; parked?: { counter: number } } } }).table;
+    hub.send('sensor-1', text('one'));
+    await h.run(10);
+    await h.run(8_000, 50); // keepalives flow device -> hub; the hub sends nothing
+    const entry = internals(hub).get('sensor-1');
+    expect(entry.sender).toBeUndefined();
+    expect(entry.parked!.counter).toBeGreaterThan(0);
+    hub.send('sensor-1', text('two'));
+    await h.run(10);
+    expect(internals(hub).get('sensor-1').sender).toBeDefined();
+    expect(h.texts('sensor-1')).toEqual(['one', 'two']);
+    expect(dev.stats.drops['REPLAY'] ?? 0).toBe(0);
+    await h.run(8_000, 50); // parked again
+    await dev.close();
+    await h.device('sensor-1'); // restart: the hub drops the index of its parked sender
+    await h.run(20);
+    hub.send('sensor-1', text('three'));
+    await h.run(10);
+    expect(h.texts('sensor-1')).toEqual(['one', 'two', 'three']);
+  });
+});

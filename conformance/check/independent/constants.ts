@@ -26,5 +26,6 @@ export const INDEX_FRAME_LEN = 10; // 4.8: type byte + 9-byte body
 export const DROP_REASONS = [
   'TOO_LARGE', 'MALFORMED', 'BAD_VERSION', 'BAD_FORM', 'BAD_FLAGS', 'COUNTER_LIMIT', 'UNKNOWN_KEY',
   'RETIRED_KEY', 'UNKNOWN_INDEX', 'STALE_EPOCH', 'TOO_OLD', 'REPLAY', 'AUTH', 'MALFORMED_INNER',
+  'HANDSHAKE_REPLAY', 'BAD_DH', 'HANDSHAKE_RATE', 'SESSION_DISABLED', 'SESSION_REQUIRED',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evalHkdf, evalHmac, evalSecretbox } from './evalcrypto.js';
 import type { Evaluator } from './evalcommon.js';
+import { evalEphemeral, evalHandshake, evalInitiation, evalRekey, evalResponse } from './evalhandshake.js';
 import { evalDeviceKey, evalTrafficKey } from './evalkeys.js';
 import { evalOpen } from './evalopen.js';
 import { evalEpochScenario, evalWindowScenario } from './evalscenarios.js';
@@ -28,6 +29,11 @@ export const EVALUATORS: Record<string, Evaluator> = {
   OpenTest: evalOpen,
   WindowScenario: evalWindowScenario,
   EpochScenario: evalEpochScenario,
+  HandshakeTest: evalHandshake,
+  EphemeralTest: evalEphemeral,
+  InitiationTest: evalInitiation,
+  ResponseTest: evalResponse,
+  RekeyTest: evalRekey,
 };
 
 export function checkDocument(file: string, doc: any, specIds: Set<string>): FileResult {

@@ -8,6 +8,7 @@
 // - result is exactly "valid" or "invalid"; a `reason`, where present, is a drop reason of 6.2;
 // - group types are the ones README assigns to that file.
 import { DROP_REASONS } from './constants.js';
+import { SESSION_DROP_REASONS } from './handshake.js';
 
 /** Group types per file, from the README's "Files" and "Group types" sections. */
 export const FILE_GROUP_TYPES: Record<string, string[]> = {
@@ -17,6 +18,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'datagram_seal.json': ['SealTest'],
   'datagram_open.json': ['OpenTest'],
   'replay_window.json': ['WindowScenario', 'EpochScenario'],
+  'handshake.json': ['HandshakeTest', 'EphemeralTest', 'InitiationTest', 'ResponseTest', 'RekeyTest'],
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -58,7 +60,7 @@ export function checkShape(file: string, doc: unknown, specIds: Set<string>): st
         if (typeof r !== 'string' || !specIds.has(r)) f.push(`${where}: specRef ${JSON.stringify(r)} does not exist in spec/`);
       if ('reason' in t) {
         if (t.result !== 'invalid') f.push(`${where}: reason given on a test whose result is not "invalid"`);
-        if (!(DROP_REASONS as readonly string[]).includes(t.reason as string)) f.push(`${where}: reason ${JSON.stringify(t.reason)} is not a drop reason of 6.2`);
+        if (![...DROP_REASONS, ...SESSION_DROP_REASONS].includes(t.reason as never)) f.push(`${where}: reason ${JSON.stringify(t.reason)} is not a drop reason of 6.2 or 13.10`);
       }
     }
   }

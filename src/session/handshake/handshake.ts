@@ -2,7 +2,7 @@
  * The session-mode handshake of spec 13: `-> psk, e` / `<- e, ee`, in Noise's shape, over
  * HMAC-SHA-512, X25519 and secretbox. Pure: Uint8Array only, no clock (time is an argument), no
  * randomness except through the suite when no ephemeral is given. Functions that take network bytes
- * never throw on them: every failure is a drop reason [SW-13.6-5]; they throw InvalidArgumentError
+ * never throw on them: every failure is a drop reason [SW-13.6-6]; they throw InvalidArgumentError
  * only for bad parameters from the caller.
  * @module
  */
@@ -12,7 +12,7 @@ import type { CryptoSuite } from '../../crypto/suite.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { concat, readU32, u32, wipe } from '../../util/bytes.js';
 import { assertNodeId, lengthPrefixed } from '../../wire/node-id.js';
-import { DH_LEN, INITIATION_PAYLOAD_LEN } from './constants.js';
+import { INITIATION_PAYLOAD_LEN } from './constants.js';
 import {
   assertTimestamp,
   ephemeralKeyPair,
@@ -100,7 +100,7 @@ export type InitiationResult =
       readonly session: Session;
       readonly initiatorId: string;
       readonly gen: number;
-      /** Store as the initiator's greatest timestamp when committing [SW-13.6-6]. */
+      /** Store as the initiator's greatest timestamp when committing [SW-13.6-7]. */
       readonly timestamp: Timestamp;
     }
   | Dropped;
@@ -234,7 +234,7 @@ export function consumeResponse(
   if (m.receiverIndex !== state.localIndex) return drop('UNKNOWN_INDEX'); // step 6
   if (isAllZero(state.ephemeral.privateKey)) return drop('UNKNOWN_INDEX'); // already completed
   const dh = p.suite.scalarMult(state.ephemeral.privateKey, m.ephemeral); // step 7
-  if (dh.length !== DH_LEN || isAllZero(dh)) return drop('BAD_DH'); // [SW-13.2-1]
+  if (isAllZero(dh)) return drop('BAD_DH'); // [SW-13.2-1]
   const ss = SymmetricState.resume(p.suite, state.ck, state.h, p.trace);
   absorbResponse(ss, m.header, m.ephemeral, dh);
   wipe(dh);

@@ -78,13 +78,6 @@ export class SymmetricState {
     return new SymmetricState(suite, ck.slice(), h.slice(), trace);
   }
 
-  /** A copy, so that a failed attempt leaves the original usable (several responses, 13.7). */
-  clone(trace?: TraceStep[]): SymmetricState {
-    const s = new SymmetricState(this.suite, this.ck.slice(), this.h.slice(), trace);
-    if (this.k !== undefined) s.k = this.k.slice();
-    return s;
-  }
-
   /** h = HMAC(h, data). */
   mixHash(data: Uint8Array, op = 'MixHash'): void {
     this.h = hmacSha512(this.suite, this.h, data);

@@ -1,0 +1,41 @@
+/**
+ * Senders set aside (spec 9.5): a hub rarely sends to most of its devices, and a sender costs a
+ * traffic key and an object per peer. After SENDER_IDLE_MS without sending, the node keeps only the
+ * sender's counter and receiver index (a SenderSnapshot) and derives the key again on the next send:
+ * one HKDF, never a repeated counter. These helpers apply receive-side events to whichever form the
+ * sender is in, so receiving from an idle peer never rebuilds its sender.
+ * @module
+ */
+import type { IndexFrame } from '../session/receiver.js';
+import type { Peer } from './peer.js';
+
+/** A sender unused for this long is set aside; SDK default (a third of PROBE_AFTER: a hub that only answers probes keeps its senders parked most of the time). */
+export const SENDER_IDLE_MS = 10_000;
+
+/** Sets the peer's sender aside if it has not sent for SENDER_IDLE_MS. */
+export function parkIfIdle(p: Peer, now: number, idleMs: number = SENDER_IDLE_MS): void {
+  if (p.sender !== undefined && p.lastSent >= 0 && now - p.lastSent >= idleMs) {
+    p.parked = p.sender.park();
+    p.sender = undefined;
+  }
+}
+
+/** When the parked sender should be set aside, or Infinity. */
+export function parkAt(p: Peer, idleMs: number = SENDER_IDLE_MS): number {
+  return p.sender !== undefined && p.lastSent >= 0 ? p.lastSent + idleMs : Infinity;
+}
+
+/** The peer lost the index it gave us (it restarted, spec 12.2): FULL form from now on. */
+export function dropIndex(p: Peer): void {
+  p.sender?.dropIndex();
+  if (p.parked !== undefined && p.parked.index !== 0) p.parked = { ...p.parked, index: 0 };
+}
+
+/** An INDEX frame from the peer (spec 4.8), for the live or the parked sender. */
+export function applyIndex(p: Peer, f: IndexFrame, now: number): void {
+  if (p.sender !== undefined) {
+    p.sender.applyIndex(f, now);
+  } else if (p.parked !== undefined && f.gen === p.parked.gen && f.epoch === p.parked.epoch) {
+    p.parked = { ...p.parked, index: f.index, lastHeard: now };
+  }
+}
