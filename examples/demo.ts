@@ -1,152 +1,156 @@
 /**
- * Saltwire in one screen: a hub and a device exchange sealed datagrams over real UDP on loopback.
- * Shows what goes on the wire (FULL header first, 9-byte SHORT header once the hub has assigned an
- * index), and what an attacker's replayed, tampered and stale datagrams get: silence, counted.
+ * Saltwire in one screen: a hub and two devices over real UDP on loopback. They find each other
+ * with no connect(), exchange data, shrug off an attacker's junk and replays (silence, counted),
+ * recover from a device reboot in one round trip, and report a vanished device as unreachable and
+ * then reachable again, all with no user code. Every datagram on the wire is printed.
  *
  *   npm run demo
  */
 import DgramAsPromised from 'dgram-as-promised';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  beginEpoch,
   defaultCryptoSuite,
   deriveDeviceKey,
-  encodeFrames,
   generateKey,
-  MemoryEpochStore,
   PairKeyring,
-  PeerSender,
-  Receiver,
+  PeerUnreachableError,
   SiteKeyring,
-  toHex,
-  type Accepted,
+  startNode,
+  UdpTransport,
+  type Address,
+  type ReceiveHandler,
+  type SaltwireNode,
+  type Transport,
 } from '../src/index.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+/** Short timers so the demo shows a whole outage in seconds (defaults: 25 s / 30 s / 10 s). */
+const DEMO_LIVENESS = { keepaliveMs: 500, probeAfterMs: 800, probeIntervalMs: 200, probeMaxIntervalMs: 400, unreachableAfterMs: 1_000, recoveryIntervalMs: 500 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A UDP socket on 127.0.0.1 with a queue of received datagrams ('message' event, not recv()). */
-async function udpEndpoint() {
-  const sock = DgramAsPromised.createSocket('udp4');
-  const inbox: Uint8Array[] = [];
-  const waiters: Array<(d: Uint8Array) => void> = [];
-  sock.socket.on('message', (m) => {
-    const d = new Uint8Array(m.buffer, m.byteOffset, m.length);
-    const w = waiters.shift();
-    if (w) w(d);
-    else inbox.push(d);
-  });
-  const { port } = await sock.bind(0, '127.0.0.1');
-  return {
-    port,
-    send: (d: Uint8Array, to: number) => sock.send(d, to, '127.0.0.1'),
-    next: (ms = 1000) =>
-      new Promise<Uint8Array | undefined>((resolve) => {
-        const d = inbox.shift();
-        if (d) return resolve(d);
-        const t = setTimeout(() => resolve(undefined), ms);
-        waiters.push((x) => (clearTimeout(t), resolve(x)));
-      }),
-    close: () => sock.close(),
-  };
+const FORMS: Record<number, string> = { 0x40: 'SHORT', 0x50: 'FULL', 0x60: 'HANDSHAKE' };
+
+/** A Transport that prints every datagram it sends and keeps the last few, as a wire tap would. */
+class Tap implements Transport {
+  readonly sent: Uint8Array[] = [];
+  constructor(private readonly inner: UdpTransport, private readonly name: string, private readonly log: (s: string) => void, private readonly names: Map<number, string>) {}
+  get local(): Address { return this.inner.local; }
+  get mtu(): number { return this.inner.mtu; }
+  send(d: Uint8Array, to: Address): Promise<void> {
+    this.sent.push(d.slice());
+    const form = FORMS[d[0]!] ?? '?';
+    const hex = Buffer.from(d.subarray(0, Math.min(d.length, 12))).toString('hex');
+    this.log(`  wire  ${this.name.padEnd(8)} -> ${(this.names.get(to.port) ?? to.port.toString()).padEnd(8)} ${String(d.length).padStart(3)} B  ${form.padEnd(5)} ${hex}...`);
+    return this.inner.send(d, to);
+  }
+  onReceive(h: ReceiveHandler): void { this.inner.onReceive(h); }
+  close(): Promise<void> { return this.inner.close(); }
 }
 
 export interface DemoResult {
   delivered: string[];
-  forms: string[];
+  junkAnswers: number;
   drops: Record<string, number>;
-  hubAnswersToAttacks: number;
+  restartSeen: boolean;
+  recoveryMs: number;
+  unreachableMs: number;
+  fastFailure: boolean;
+  backMs: number;
   steadyOverhead: number;
 }
 
 export async function runDemo(log: (s: string) => void = console.log): Promise<DemoResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'saltwire-demo-'));
   const suite = defaultCryptoSuite();
-  const siteKey = generateKey(suite);
-  const deviceKey = deriveDeviceKey(suite, siteKey, 'sensor-1', 0); // what provisioning puts on the device
-  const hubKeys = new SiteKeyring(suite, siteKey); // the hub derives any device key from the site key
-  const hubRx = new Receiver({ suite, selfId: 'hub', keyring: hubKeys });
-  const devRx = new Receiver({ suite, selfId: 'sensor-1', keyring: new PairKeyring().add('hub', 0, deviceKey) });
-  const hubStore = new MemoryEpochStore(0); // records created at provisioning [SW-5.2-5]
-  const devStore = new MemoryEpochStore(0);
-  const hubEpoch = await beginEpoch(hubStore);
-  let devEpoch = await beginEpoch(devStore);
-
-  const hub = await udpEndpoint();
-  const dev = await udpEndpoint();
-  log(`crypto backend: ${suite.name}; hub on udp 127.0.0.1:${hub.port}, sensor-1 on 127.0.0.1:${dev.port}\n`);
-
-  const toHub = new PeerSender({ suite, selfId: 'hub', peerId: 'sensor-1', pairKey: deriveDeviceKey(suite, siteKey, 'sensor-1', 0), gen: 0, epoch: hubEpoch });
-  let toDev = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deviceKey, gen: 0, epoch: devEpoch });
-  const result: DemoResult = { delivered: [], forms: [], drops: {}, hubAnswersToAttacks: 0, steadyOverhead: 0 };
-  const captured: Uint8Array[] = [];
-  const show = (dir: string, d: Uint8Array, note: string) =>
-    log(`${dir} ${String(d.length).padStart(3)} B ${d[0] === 0x40 ? 'SHORT' : 'FULL '} ${toHex(d.subarray(0, d[0] === 0x40 ? 9 : 11 + d[10]!))} | ${toHex(d.subarray(d[0] === 0x40 ? 9 : 11 + d[10]!)).slice(0, 40)}…  ${note}`);
-
-  /** The hub's side: open, answer with an acknowledgement that carries the INDEX frame when due. */
-  const hubServe = async (): Promise<void> => {
-    const d = await hub.next();
-    if (d === undefined) return;
-    const r = hubRx.open(d, Date.now());
-    if (!r.ok) return; // silence [SW-6.3-1]
-    for (const f of r.frames) if (f.type === 'INDEX') toHub.applyIndex(f, Date.now());
-    toHub.heard(Date.now());
-    const text = dec.decode((r.frames.find((f) => f.type === 'DATAGRAM') as { data: Uint8Array }).data);
-    result.delivered.push(text);
-    result.forms.push(r.form);
-    const frames = r.announceIndex ? [r.announceIndex, { type: 'DATAGRAM' as const, data: enc.encode('ack') }] : [{ type: 'DATAGRAM' as const, data: enc.encode('ack') }];
-    const reply = toHub.seal(encodeFrames(frames));
-    show('hub -> dev', reply, r.announceIndex ? `ack + INDEX ${r.announceIndex.index}` : 'ack');
-    await hub.send(reply, dev.port);
+  const site = generateKey(suite);
+  const names = new Map<number, string>();
+  const delivered: string[] = [];
+  const nodes: SaltwireNode[] = [];
+  const tap = async (name: string, port = 0) => {
+    const t = new Tap(await UdpTransport.bind({ host: '127.0.0.1', port }), name, log, names);
+    names.set(t.local.port, name);
+    return t;
   };
-  let devIndexFrame: Accepted['announceIndex'];
-  const devReceive = async (): Promise<void> => {
-    const d = await dev.next();
-    if (d === undefined) return;
-    const r = devRx.open(d, Date.now()) as Accepted;
-    devIndexFrame = r.announceIndex; // piggybacked on the next reading
-    for (const f of r.frames) if (f.type === 'INDEX') toDev.applyIndex(f, Date.now());
-    toDev.heard(Date.now());
-  };
-  const reading = async (text: string) => {
-    const data = { type: 'DATAGRAM' as const, data: enc.encode(text) };
-    const d = toDev.seal(encodeFrames(devIndexFrame ? [devIndexFrame, data] : [data]), Date.now());
-    devIndexFrame = undefined;
-    captured.push(d);
-    show('dev -> hub', d, `"${text}" (epoch ${toDev.epoch}, counter ${toDev.counter - 1})`);
-    if (d[0] === 0x40 && d.length < 40) result.steadyOverhead = d.length - enc.encode(text).length;
-    await dev.send(d, hub.port);
-    await hubServe();
-    await devReceive();
-  };
+  try {
+    log(`crypto: ${suite.name}; site key generated; device keys derived from it (spec 3.4)\n`);
+    const hubTap = await tap('hub');
+    const hub = await startNode({ id: 'hub', keyring: new SiteKeyring(suite, site), transport: hubTap, stateDir: join(dir, 'hub'), provisioning: true, suite, liveness: DEMO_LIVENESS });
+    nodes.push(hub);
+    hub.on('message', (m) => { delivered.push(dec.decode(m.data)); log(`  hub   got "${dec.decode(m.data)}" from ${m.from}`); });
+    const device = async (id: string, provisioning: boolean, port = 0) => {
+      const t = await tap(id, port);
+      const keyring = new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0));
+      const n = await startNode({ id, keyring, transport: t, stateDir: join(dir, id), provisioning, suite, liveness: DEMO_LIVENESS, peers: [{ id: 'hub', address: hubTap.local }] });
+      nodes.push(n);
+      return { node: n, tap: t };
+    };
 
-  for (const t of ['21.5 C', '21.6 C', '21.6 C']) await reading(t);
+    log('1. First contact: each device says hello (PING + CHALLENGE, FULL header naming it); the hub answers');
+    log('   with an INDEX for SHORT headers, the echo, and its own challenge. No connect(), no handshake.');
+    const s1 = await device('sensor-1', true);
+    const s2 = await device('sensor-2', true);
+    await sleep(100);
+    log(`   hub sees sensor-1 ${hub.reachability('sensor-1')}, sensor-2 ${hub.reachability('sensor-2')}\n`);
 
-  log('\nattacker: replays a captured datagram, tampers with an intercepted one, sends junk');
-  // the second attack intercepts a datagram before it is delivered and changes one bit of its tag
-  const intercepted = toDev.seal(encodeFrames([{ type: 'DATAGRAM', data: enc.encode('99.9 C') }]), Date.now());
-  const attacks = [captured[1]!, Uint8Array.from(intercepted, (b, i) => (i === 12 ? b ^ 0x10 : b)), enc.encode('hello?')];
-  for (const a of attacks) await dev.send(a, hub.port);
-  for (let i = 0; i < attacks.length; i++) {
-    const d = await hub.next();
-    const r = hubRx.open(d!, Date.now());
-    log(`  hub drops ${String(d!.length).padStart(3)} B: ${r.ok ? 'ACCEPTED (bug!)' : r.reason}; sends nothing`);
-    if (r.ok) result.hubAnswersToAttacks++;
+    log('2. Data, addressed by id. Steady state uses the 9-byte SHORT header:');
+    s1.node.send('hub', enc.encode('21.5 C'));
+    s2.node.send('hub', enc.encode('40% RH'));
+    await sleep(50);
+    const last = s1.tap.sent[s1.tap.sent.length - 1]!;
+    const steadyOverhead = last.length - enc.encode('21.5 C').length;
+    log(`   overhead of that datagram: ${steadyOverhead} B (9 header + 16 tag + 1 frame type)\n`);
+
+    log('3. An attacker sends junk and replays a captured datagram: no byte comes back, drops are counted.');
+    const attacker = DgramAsPromised.createSocket('udp4');
+    let junkAnswers = 0;
+    attacker.socket.on('message', () => junkAnswers++);
+    await attacker.bind(0, '127.0.0.1');
+    for (let i = 0; i < 100; i++) await attacker.send(Buffer.from(suite.randomBytes(1 + (i % 80))), hubTap.local.port, '127.0.0.1');
+    await attacker.send(Buffer.from(last), hubTap.local.port, '127.0.0.1');
+    await sleep(100);
+    await attacker.close();
+    log(`   answers to the attacker: ${junkAnswers}; hub drop counters: ${JSON.stringify(hub.stats.drops)}\n`);
+
+    log('4. sensor-1 reboots (new process state: its epoch comes from its state directory, +1):');
+    const port1 = s1.tap.local.port;
+    await s1.node.close();
+    let restartSeen = false;
+    hub.on('restart', (e) => { restartSeen = true; log(`   hub: ${e.peer} restarted (epoch ${e.epoch}); it recovers by itself`); });
+    const t0 = performance.now();
+    const s1b = await device('sensor-1', false, port1);
+    s1b.node.send('hub', enc.encode('21.6 C'));
+    while (!delivered.includes('21.6 C') && performance.now() - t0 < 2_000) await sleep(5);
+    const recoveryMs = performance.now() - t0;
+    log(`   first reading after the reboot delivered ${recoveryMs.toFixed(1)} ms after the restart\n`);
+
+    log('5. sensor-2 vanishes (bad WiFi). The hub notices, fails fast, and finds it again when it returns.');
+    const port2 = s2.tap.local.port;
+    await s2.node.close();
+    const t1 = performance.now();
+    while (hub.reachability('sensor-2') !== 'unreachable' && performance.now() - t1 < 5_000) await sleep(20);
+    const unreachableMs = performance.now() - t1;
+    let fastFailure = false;
+    try { hub.assertReachable('sensor-2'); } catch (e) { fastFailure = e instanceof PeerUnreachableError; }
+    log(`   unreachable after ${unreachableMs.toFixed(0)} ms (demo timers); a request now fails at once: ${fastFailure}`);
+    const t2 = performance.now();
+    const s2b = await device('sensor-2', false, port2);
+    while (hub.reachability('sensor-2') !== 'reachable' && performance.now() - t2 < 5_000) await sleep(5);
+    const backMs = performance.now() - t2;
+    s2b.node.send('hub', enc.encode('41% RH'));
+    await sleep(50);
+    log(`   reachable again ${backMs.toFixed(1)} ms after it came back\n`);
+    return { delivered, junkAnswers, drops: { ...hub.stats.drops }, restartSeen, recoveryMs, unreachableMs, fastFailure, backMs, steadyOverhead };
+  } finally {
+    for (const n of nodes) await n.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
-
-  log('\nsensor-1 reboots: persists epoch+1 before sending, starts again with a FULL header');
-  devEpoch = await beginEpoch(devStore);
-  toDev = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deviceKey, gen: 0, epoch: devEpoch });
-  await reading('21.7 C');
-  const stale = hubRx.open(captured[0]!, Date.now());
-  log(`  a pre-reboot datagram replayed now: ${stale.ok ? 'ACCEPTED (bug!)' : stale.reason}`);
-
-  result.drops = hubRx.drops.snapshot() as Record<string, number>;
-  log(`\nhub delivered: ${JSON.stringify(result.delivered)}`);
-  log(`hub drop counters: ${JSON.stringify(result.drops)}`);
-  log(`steady-state overhead: ${result.steadyOverhead} bytes per datagram (9 header + 16 tag + 1 frame type)`);
-  await hub.close();
-  await dev.close();
-  return result;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runDemo();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = await runDemo();
+  console.log(`delivered: ${r.delivered.join(', ')}`);
+}

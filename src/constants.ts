@@ -62,6 +62,6 @@ export const KEY_GRACE_MS = 600_000;
 /** Least time between repeated INDEX frames to one sender, in milliseconds (spec 4.8). */
 export const INDEX_REPEAT_INTERVAL_MS = 1_000;
 /** With no authenticated datagram from the peer for this long, a sender returns to FULL (spec 4.8). */
-export const INDEX_TIMEOUT_MS = 30_000;
+export const INDEX_TIMEOUT_MS = 60_000;
 /** Derived keys kept by a hub's key cache (spec 6.4). */
 export const TRAFFIC_KEY_CACHE = 256;

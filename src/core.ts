@@ -106,3 +106,5 @@ export {
   type SessionDropReason,
   type RateLimiter,
 } from './session/handshake/index.js';
+export { SESSION_TIMERS, type SessionTimers } from './peer/session-state.js';
+export type { SessionOptions, SessionStats } from './peer/session-types.js';

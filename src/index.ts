@@ -7,6 +7,7 @@ export * from './core.js';
 export { defaultCryptoSuite, loadSodiumSuite } from './node/crypto.js';
 export { FileEpochStore } from './node/file-epoch-store.js';
 export { FileStateStore } from './node/file-state-store.js';
+export { FileMaxEpochStore } from './node/file-max-epoch-store.js';
 export { startNode, type StartNodeOptions } from './node/start.js';
 export {
   UdpTransport,

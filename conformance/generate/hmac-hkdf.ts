@@ -78,7 +78,7 @@ export function hmacHkdfVectors(): VectorFile {
     hk({
       comment,
       flags,
-      specRefs: ['SW-3.1-1'], // not [SW-3.1-3]: these test HKDF at other lengths and labels too
+      specRefs: ['SW-3.1-1'], // not [SW-3.1-4]: these test HKDF at other lengths and labels too
       ikm: hex(ikm),
       salt: hex(salt),
       info: hex(info),

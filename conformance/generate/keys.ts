@@ -47,7 +47,7 @@ export function keyVectors(): VectorFile {
     dev({
       comment,
       flags,
-      specRefs: ['SW-3.4-1', 'SW-3.2-1', 'SW-3.1-3'],
+      specRefs: ['SW-3.4-1', 'SW-3.2-1', 'SW-3.1-4'],
       siteKey: hex(sk),
       deviceId: id,
       gen,
@@ -76,7 +76,7 @@ export function keyVectors(): VectorFile {
     tk({
       comment,
       flags,
-      specRefs: ['SW-3.5-1', 'SW-3.5-2', 'SW-3.1-3'],
+      specRefs: ['SW-3.5-1', 'SW-3.5-2', 'SW-3.1-4'],
       pairKey: hex(key),
       sender: s,
       receiver: r,

@@ -12,6 +12,8 @@ import { UdpTransport, type UdpBindOptions } from '../transport/udp.js';
 import type { Transport } from '../transport/transport.js';
 import { defaultCryptoSuite } from './crypto.js';
 import { FileStateStore } from './file-state-store.js';
+import { FileMaxEpochStore } from './file-max-epoch-store.js';
+import { join } from 'node:path';
 
 export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite' | 'state'> {
   /** Where to listen; default 0.0.0.0 on a port the OS picks. Ignored when `transport` is given. */
@@ -33,9 +35,18 @@ export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   if (state === undefined) {
     throw new InvalidArgumentError('startNode needs stateDir (or state): the epoch must survive a restart [SW-5.2-1]');
   }
+  // With a state directory, peers' epochs are recorded durably too (spec 12.1-2): a new peer's first
+  // datagram and a restarted peer's datagrams are then fresh at once, with no challenge round trip.
+  let maxEpochs = o.maxEpochs;
+  let durableMaxEpochs = o.durableMaxEpochs;
+  if (maxEpochs === undefined && o.stateDir !== undefined) {
+    const store = new FileMaxEpochStore(join(o.stateDir, 'max-epochs.log'));
+    maxEpochs = store;
+    durableMaxEpochs ??= store.existed || o.provisioning === true; // a log lost after provisioning is not durable
+  }
   const transport = o.transport ?? (await UdpTransport.bind(o.listen ?? {}));
   try {
-    return await SaltwireNode.start({ ...o, transport, state, suite: o.suite ?? defaultCryptoSuite() });
+    return await SaltwireNode.start({ ...o, transport, state, maxEpochs, durableMaxEpochs, suite: o.suite ?? defaultCryptoSuite() });
   } catch (e) {
     if (o.transport === undefined) await transport.close();
     throw e;

@@ -21,6 +21,8 @@ export interface InboundEffects {
   /** The path moved to the datagram's source address. */
   readonly moved: boolean;
   readonly validated: boolean;
+  /** The datagram carried a PING: an answer is due even if it has nothing to carry. */
+  readonly pinged: boolean;
   readonly reachability?: 'reachable';
 }
 
@@ -48,6 +50,7 @@ export function processAccepted(
 
   let fresh = r.freshness === 'fresh';
   let validated = false;
+  let pinged = false;
   const data: Uint8Array[] = [];
   for (const f of r.frames) {
     switch (f.type) {
@@ -70,7 +73,8 @@ export function processAccepted(
         peer.flushDue = true;
         break;
       case 'PING':
-        peer.flushDue = true; // [SW-11.2-3]
+        peer.flushDue = true;
+        pinged = true; // [SW-11.2-3]: answered even if nothing else is owed
         break;
       case 'DATAGRAM':
         data.push(f.data);
@@ -86,5 +90,5 @@ export function processAccepted(
   if (!fresh) peer.flushDue = true; // challenge for freshness now [SW-12.3-1]
   // [SW-11.2-4] only a fresh datagram proves the peer is there now; a replay proves nothing.
   const reachability = fresh ? heard(peer, now) : undefined;
-  return { data, fresh, restarted, moved, validated, ...(reachability === undefined ? {} : { reachability }) };
+  return { data, fresh, restarted, moved, validated, pinged, ...(reachability === undefined ? {} : { reachability }) };
 }

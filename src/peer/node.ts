@@ -5,80 +5,30 @@
  * node is runtime-agnostic: time comes from the Scheduler, bytes from the Transport.
  * @module
  */
-import { MIN_MAX_DATAGRAM } from '../constants.js';
-import type { CryptoSuite } from '../crypto/suite.js';
+import { MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
 import { beginEpoch } from '../session/epoch.js';
-import type { Keyring } from '../session/keyring.js';
-import type { MaxEpochStore } from '../session/context.js';
 import { Receiver, type Accepted } from '../session/receiver.js';
-import { PeerSender } from '../session/sender.js';
 import { TimerQueue } from '../time/timer-queue.js';
 import { RealScheduler, type Scheduler } from '../time/scheduler.js';
-import type { Address, Transport } from '../transport/transport.js';
+import type { Address } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { challengeRetryAt } from './challenge.js';
-import { dropIndex, parkAt, parkIfIdle, SENDER_IDLE_MS } from './parking.js';
+import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './parking.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, nextDeadline, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
+import type { NodeOptions, NodeStats } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
 import { transmit, type OutboundContext, type Outgoing, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
-import { epochStoreOf, type StateStore } from './state-store.js';
+import { SessionMode, type SessionHost } from './session-mode.js';
+import { epochStoreOf } from './state-store.js';
 
-export interface PeerConfig {
-  readonly id: string;
-  readonly address: Address;
-  /** Send keepalives to this peer when idle (default true for configured peers) [SW-11.1-1]. */
-  readonly keepalive?: boolean;
-}
-
-export interface NodeOptions {
-  readonly id: string;
-  readonly keyring: Keyring;
-  readonly transport: Transport;
-  readonly suite: CryptoSuite;
-  /** Where the epoch (and the remembered peers) live across restarts (spec 12.1). */
-  readonly state: StateStore;
-  /** First start with these keys: a missing epoch record is expected, not a loss [SW-5.2-5]. */
-  readonly provisioning?: boolean;
-  readonly scheduler?: Scheduler;
-  /** Peers this node knows from configuration: addresses trusted, never evicted (spec 9.2). */
-  readonly peers?: readonly PeerConfig[];
-  /** Peer table limit (spec 9.2); default 16384. */
-  readonly maxPeers?: number;
-  readonly liveness?: Partial<LivenessConfig>;
-  /** Largest datagram this node sends to a peer [SW-4.6-5] [SW-4.6-6]; default MIN_MAX_DATAGRAM (512). */
-  readonly peerMaxDatagram?: number;
-  readonly windowSize?: number;
-  readonly maxDatagram?: number;
-  readonly maxEpochs?: MaxEpochStore;
-  readonly durableMaxEpochs?: boolean;
-  /**
-   * Deliver application data of unknown freshness (possibly a replay from before this node lost
-   * state) flagged `fresh: false`, instead of dropping it until the peer answers a challenge
-   * (spec 12.3). Only for data that is safe to replay. Default false.
-   */
-  readonly deliverUnverified?: boolean;
-  /** Remember learned peers in `state` to tell them of a restart (spec 12.2); default true. */
-  readonly rememberPeers?: boolean;
-  /** A peer's sender unused for this long is set aside to save memory (spec 9.5); default 10 s. */
-  readonly senderIdleMs?: number;
-}
-
-export interface NodeStats {
-  readonly drops: Readonly<Record<string, number>>;
-  readonly sent: Readonly<SendCounters>;
-  readonly received: number;
-  /** Data not delivered because its freshness was unknown and deliverUnverified is off. */
-  readonly unverified: number;
-  /** Authenticated datagrams from a new peer refused because the table was full of configured peers. */
-  readonly peerLimit: number;
-  readonly peers: number;
-}
+export type { PeerConfig, NodeOptions, NodeStats } from './node-options.js';
+export type { SessionOptions, SessionStats } from './session-mode.js';
 
 export class SaltwireNode {
   readonly id: string;
@@ -91,6 +41,7 @@ export class SaltwireNode {
   private readonly cfg: LivenessConfig;
   private readonly out: OutboundContext;
   private readonly memory: PeerMemory;
+  private readonly sessions: SessionMode;
   private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
   private epochValue: number;
   private readonly senderIdleMs: number;
@@ -127,6 +78,8 @@ export class SaltwireNode {
       durableMaxEpochs: o.durableMaxEpochs,
       maxContexts: o.maxPeers ?? 16384,
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', info),
+      sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
+      sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
     this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
@@ -135,12 +88,15 @@ export class SaltwireNode {
       suite: o.suite,
       transport: o.transport,
       counters: this.counters,
-      sender: (p, now) => this.senderFor(p, now),
+      // never a PeerSender for a session-mode peer [SW-13.8-12]
+      sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, now)),
       exhausted: () => void this.renewEpoch(),
     };
+    this.sessions = new SessionMode(this.sessionHost(), o.session, Math.max(o.maxPeers ?? 16384, 1024));
     for (const c of o.peers ?? []) {
       assertNodeId(c.id);
-      this.table.add(new Peer(c.id, { address: c.address, configured: true, keepalive: c.keepalive ?? true }));
+      this.sessions.configure(c.id, c.mode);
+      this.add(new Peer(c.id, { address: c.address, configured: true, keepalive: c.keepalive ?? true }));
     }
     o.transport.onReceive((d, from) => this.onDatagram(d, from));
   }
@@ -158,7 +114,9 @@ export class SaltwireNode {
   /**
    * Sends `data` to `peer` once, unreliably (a DATAGRAM frame, spec 4.7). Returns false when the
    * datagram could not go out now (amplification limit of a new path, no key); throws UnknownPeerError
-   * if no address is known, InvalidArgumentError if `data` does not fit in one datagram.
+   * if no address is known, InvalidArgumentError if `data` does not fit in one datagram. In session
+   * mode, data for a peer with no session is held (bounded) while a handshake runs, and true means
+   * sent or held [SW-13.8-14].
    */
   send(peer: string, data: Uint8Array): boolean {
     if (this.closed) throw new NodeClosedError();
@@ -212,6 +170,7 @@ export class SaltwireNode {
       unverified: this.unverified,
       peerLimit: this.peerLimit,
       peers: this.table.size,
+      sessions: { ...this.sessions.stats },
     };
   }
 
@@ -220,6 +179,7 @@ export class SaltwireNode {
     if (this.closed) return;
     this.closed = true;
     this.timers.close();
+    for (const p of this.table.values()) this.sessions.forget(p); // sessions live in RAM only [SW-13.8-10]
     await this.memory.flush(this.table.values()).catch(() => undefined);
     await this.o.transport.close();
   }
@@ -234,28 +194,31 @@ export class SaltwireNode {
   private onDatagram(d: Uint8Array, from: Address): void {
     if (this.closed) return;
     const now = this.now();
-    const r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
+    if ((d[0]! & 0xf0) === 0x60) return this.sessions.onHandshake(d, from, now); // FORM 10 (spec 13.6, 13.7)
+    let r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
     if (!r.ok) return;
     let p = this.table.get(r.senderId);
     if (p === undefined) {
       p = new Peer(r.senderId);
-      const evicted = this.table.add(p);
+      const evicted = this.add(p);
       if (evicted === p) {
         this.peerLimit++;
         this.receiver.erase(r.senderId, r.gen);
+        this.sessions.forget(r.senderId);
         return;
       }
-      if (evicted !== undefined) this.receiver.eraseAll(evicted.id);
     }
     this.received++;
+    const sx = r.session === undefined ? undefined : this.sessions.accepted(p, r, now); // confirms a next session
+    if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
     const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, d.length, now);
-    if (fx.restarted) this.events.emit('restart', { peer: p.id, epoch: r.epoch });
+    if (fx.restarted || (sx?.restartEpoch ?? 0) > 0) this.events.emit('restart', { peer: p.id, epoch: sx?.restartEpoch ?? r.epoch });
     if (fx.moved) {
       this.memory.changed(() => this.table.values());
       this.events.emit('address', { peer: p.id, address: from, validated: p.validated });
     }
     if (fx.reachability !== undefined) this.events.emit(fx.reachability, { peer: p.id });
-    if (p.flushDue || r.announceIndex !== undefined) this.flush(p, { index: r.announceIndex }, now);
+    if (p.flushDue || r.announceIndex !== undefined) this.flush(p, { index: r.announceIndex, keepalive: fx.pinged }, now);
     for (const data of fx.data) {
       if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh });
       else this.unverified++;
@@ -270,25 +233,14 @@ export class SaltwireNode {
   // ---- send ----
 
   private flush(p: Peer, out: Outgoing, now: number): boolean {
-    const sent = transmit(this.out, p, out, now);
+    const sent = this.route(p, out, now);
     this.timers.schedule(p, this.deadline(p));
     return sent;
   }
 
-  private senderFor(p: Peer, now: number): PeerSender | undefined {
-    if (p.sender !== undefined && p.sender.epoch === this.epochValue) return p.sender;
-    const gen = this.o.keyring.generations.current(p.id);
-    const key = this.o.keyring.lookup(p.id, gen, now);
-    if (!key.ok) return undefined;
-    // a parked sender of the same key resumes its counter: a nonce is never repeated [SW-5.1-1]
-    const parked = p.parked;
-    const resume =
-      parked !== undefined && parked.gen === gen && parked.epoch === this.epochValue
-        ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) }
-        : undefined;
-    p.parked = undefined;
-    p.sender = new PeerSender({ suite: this.o.suite, selfId: this.id, peerId: p.id, pairKey: key.pairKey, gen, epoch: this.epochValue, resume });
-    return p.sender;
+  /** Under the peer's session in session mode (spec 13.8), else with its sender (spec 4, 5). */
+  private route(p: Peer, out: Outgoing, now: number): boolean {
+    return p.session !== undefined ? this.sessions.flush(p, out, now) : transmit(this.out, p, out, now);
   }
 
   /** The counter of this epoch is used up: persist a new epoch, then senders restart on it (spec 5.2). */
@@ -305,17 +257,18 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs));
+    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), this.sessions.deadline(p));
   }
 
   private onTimer(p: Peer, now: number): number {
     if (this.closed || this.table.get(p.id) !== p) return Infinity; // evicted
+    this.sessions.tick(p, now); // retries, give-up, expiry (spec 13.9)
     const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
     if (a.changed !== undefined) this.events.emit(a.changed, { peer: p.id });
     // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
     if (a.probe && p.probes > 1) dropIndex(p);
-    if (a.probe || a.keepalive) transmit(this.out, p, { ping: a.probe, keepalive: true }, now);
-    else if (now >= challengeRetryAt(p)) transmit(this.out, p, {}, now);
+    if (a.probe || a.keepalive) this.route(p, { ping: a.probe, keepalive: true }, now);
+    else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
     parkIfIdle(p, now, this.senderIdleMs);
     return this.deadline(p);
   }
@@ -328,7 +281,8 @@ export class SaltwireNode {
   private announceStart(): void {
     const now = this.now();
     for (const p of this.table.values()) {
-      p.needsFreshness = true; // this node has no receive state for anyone yet
+      // this node has no receive state for anyone yet; a session-mode peer gets an initiation [SW-13.8-16]
+      if (p.session === undefined) p.needsFreshness = true;
       probeNow(p, now);
       this.timers.schedule(p, now);
     }
@@ -339,6 +293,40 @@ export class SaltwireNode {
     const p = new Peer(id, { address });
     p.validated = true; // validated before the restart; a stale address costs one datagram
     p.previous = p.address;
-    this.table.add(p);
+    this.add(p);
+  }
+
+  /** Adds a peer entry (with its session state in session mode); erases whatever it evicted. */
+  private add(p: Peer): Peer | undefined {
+    this.sessions.attach(p);
+    const evicted = this.table.add(p);
+    if (evicted !== undefined && evicted !== p) {
+      this.receiver.eraseAll(evicted.id);
+      this.sessions.forget(evicted);
+    }
+    return evicted;
+  }
+
+  private sessionHost(): SessionHost {
+    const o = this.o;
+    return {
+      suite: o.suite,
+      selfId: o.id,
+      keyring: o.keyring,
+      receiver: this.receiver,
+      out: this.out,
+      maxDatagram: o.maxDatagram ?? MAX_DATAGRAM,
+      windowSize: o.windowSize,
+      epoch: () => this.epochValue,
+      peer: (id) => this.table.get(id),
+      sendRaw: (bytes, to) => {
+        this.counters.datagrams++;
+        this.counters.bytes += bytes.length;
+        o.transport.send(bytes, to).catch(() => void this.counters.transportErrors++);
+      },
+      unreachable: (p) => this.events.emit('unreachable', { peer: p.id }),
+      reachable: (p) => this.events.emit('reachable', { peer: p.id }),
+      schedule: (p) => this.timers.schedule(p, this.deadline(p)),
+    };
   }
 }

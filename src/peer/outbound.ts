@@ -29,9 +29,14 @@ export interface OutboundContext {
   readonly transport: Transport;
   readonly counters: SendCounters;
   /** Makes (or returns) the peer's sender; undefined if this node holds no key for the peer. */
-  sender(peer: Peer, now: number): Peer['sender'];
+  sender(peer: Peer, now: number): Sealer | undefined;
   /** Called when the counter of the current epoch is used up: the node starts a new epoch. */
   exhausted(): void;
+}
+
+/** Whatever seals the next datagram: the peer's PeerSender (spec 4, 5), or its current session (spec 13.8). */
+export interface Sealer {
+  seal(plaintext: Uint8Array, now: number): Uint8Array;
 }
 
 export interface Outgoing {
@@ -57,12 +62,13 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
 
 /**
  * Sends one datagram to the peer's current address. Returns false if nothing was sent (no address,
- * no key, counter exhausted, or over the amplification budget); the reason is counted.
+ * no key, counter exhausted, or over the amplification budget); the reason is counted. `sealer`
+ * replaces the peer's sender (a session, spec 13.8).
  */
-export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number): boolean {
+export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number, sealer?: Sealer): boolean {
   const to = peer.address;
   if (to === undefined) return false;
-  const sender = ctx.sender(peer, now);
+  const sender = sealer ?? ctx.sender(peer, now);
   if (sender === undefined) {
     ctx.counters.sealFailures++;
     return false;
@@ -77,7 +83,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     d = sender.seal(encodeFrames(frames), now);
   } catch (e) {
     ctx.counters.sealFailures++;
-    if (e instanceof CounterExhaustedError) ctx.exhausted();
+    if (e instanceof CounterExhaustedError && sealer === undefined) ctx.exhausted(); // a session expires instead
     return false;
   }
   if (!maySend(peer, d.length)) {

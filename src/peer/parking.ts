@@ -6,7 +6,10 @@
  * sender is in, so receiving from an idle peer never rebuilds its sender.
  * @module
  */
+import type { CryptoSuite } from '../crypto/suite.js';
+import type { Keyring } from '../session/keyring.js';
 import type { IndexFrame } from '../session/receiver.js';
+import { PeerSender } from '../session/sender.js';
 import type { Peer } from './peer.js';
 
 /** A sender unused for this long is set aside; SDK default (a third of PROBE_AFTER: a hub that only answers probes keeps its senders parked most of the time). */
@@ -38,4 +41,22 @@ export function applyIndex(p: Peer, f: IndexFrame, now: number): void {
   } else if (p.parked !== undefined && f.gen === p.parked.gen && f.epoch === p.parked.epoch) {
     p.parked = { ...p.parked, index: f.index, lastHeard: now };
   }
+}
+
+/**
+ * The peer's sender for the node's current epoch: the live one, or a new one that resumes a parked
+ * sender of the same key (its counter, so a nonce is never repeated [SW-5.1-1]). Undefined if the
+ * node holds no key for the peer.
+ */
+export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring: Keyring }, epoch: number, now: number): PeerSender | undefined {
+  if (p.sender !== undefined && p.sender.epoch === epoch) return p.sender;
+  const gen = o.keyring.generations.current(p.id);
+  const key = o.keyring.lookup(p.id, gen, now);
+  if (!key.ok) return undefined;
+  const parked = p.parked;
+  const resume =
+    parked !== undefined && parked.gen === gen && parked.epoch === epoch ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) } : undefined;
+  p.parked = undefined;
+  p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, pairKey: key.pairKey, gen, epoch, resume });
+  return p.sender;
 }

@@ -11,6 +11,7 @@ import type { Address } from '../transport/transport.js';
 import type { Challenge, ChallengeState } from './challenge.js';
 import { NONE, type LivenessState, type Reachability } from './liveness.js';
 import type { PathState } from './path.js';
+import type { PeerSessions } from './session-state.js';
 
 const VALIDATED = 1;
 const NEEDS_FRESHNESS = 2;
@@ -42,6 +43,11 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   parked: SenderSnapshot | undefined = undefined;
   /** Earliest time for which a liveness timer is queued (timer-queue.ts), NONE when none. */
   timerAt = NONE;
+  /**
+   * Session mode only (spec 13): sessions, pending initiation, queue. Declared, not initialised: a
+   * peer in the default mode never gets the property, so it costs it no memory at all (spec 9.5).
+   */
+  declare session: PeerSessions | undefined;
 
   constructor(
     readonly id: string,

@@ -6,6 +6,7 @@
 import type { CryptoSuite } from '../crypto/suite.js';
 import { readU32, wipe } from '../util/bytes.js';
 import type { ReplayWindow } from './replay.js';
+import type { IndexHolder } from './session-receiver.js';
 
 export type Freshness = 'fresh' | 'unknown';
 
@@ -118,28 +119,46 @@ export class MemoryMaxEpochStore implements MaxEpochStore {
   }
 }
 
-/** The receiver-index table: each index names at most one context [SW-4.8-1]. */
+/**
+ * The receiver-index table: each index names at most one context [SW-4.8-1], or, in session mode,
+ * one session or pending initiation, never both [SW-13.8-7]. Holders are told apart from contexts by
+ * their `kind` field, which receive contexts do not have (no extra field per context, spec 9.5).
+ */
 export class IndexTable {
-  private readonly byIndex = new Map<number, ReceiveContext>();
+  private readonly byIndex = new Map<number, ReceiveContext | IndexHolder>();
   constructor(private readonly suite: CryptoSuite) {}
 
+  /** The receive context `index` names, or undefined (none, or a session's index). */
   get(index: number): ReceiveContext | undefined {
-    return index === 0 ? undefined : this.byIndex.get(index);
+    const e = index === 0 ? undefined : this.byIndex.get(index);
+    return e === undefined || 'kind' in e ? undefined : e;
+  }
+
+  /** The session or pending initiation `index` names, or undefined. */
+  holder(index: number): IndexHolder | undefined {
+    const e = index === 0 ? undefined : this.byIndex.get(index);
+    return e !== undefined && 'kind' in e ? e : undefined;
+  }
+
+  /** A free random non-zero index, not yet assigned: a candidate for place() (spec 13.6 step 13). */
+  pick(): number {
+    let index = 0;
+    // 31 bits: a small integer for V8 (no boxed number per context, spec 9.5); 2^31 is plenty to pick from
+    while (index === 0 || this.byIndex.has(index)) index = readU32(this.suite.randomBytes(4), 0) >>> 1;
+    return index;
   }
 
   /** Assigns a fresh random non-zero index to `ctx`, replacing any it had. */
   assign(ctx: ReceiveContext): number {
     this.release(ctx);
-    let index = 0;
-    // 31 bits: a small integer for V8 (no boxed number per context, spec 9.5); 2^31 is plenty to pick from
-    while (index === 0 || this.byIndex.has(index)) index = readU32(this.suite.randomBytes(4), 0) >>> 1;
+    const index = this.pick();
     this.byIndex.set(index, ctx);
     ctx.index = index;
     return index;
   }
 
-  /** Assigns a given index (restoring saved state). Returns false if it is taken or 0. */
-  restore(ctx: ReceiveContext, index: number): boolean {
+  /** Assigns a given index (restoring saved state, or a picked one). Returns false if it is taken or 0. */
+  restore(ctx: ReceiveContext | IndexHolder, index: number): boolean {
     if (index === 0 || this.byIndex.has(index)) return false;
     this.release(ctx);
     this.byIndex.set(index, ctx);
@@ -147,7 +166,16 @@ export class IndexTable {
     return true;
   }
 
-  release(ctx: ReceiveContext): void {
+  /** Moves the index of `from` to `to` (a pending initiation becomes its session, [SW-13.4-4]). */
+  transfer(from: IndexHolder, to: IndexHolder): void {
+    const index = from.index;
+    this.release(to);
+    if (index !== 0 && this.byIndex.get(index) === from) this.byIndex.set(index, to);
+    from.index = 0;
+    to.index = index;
+  }
+
+  release(ctx: ReceiveContext | IndexHolder): void {
     if (ctx.index !== 0 && this.byIndex.get(ctx.index) === ctx) this.byIndex.delete(ctx.index);
     ctx.index = 0;
   }

@@ -6,11 +6,10 @@
  */
 import { INDEX_REPEAT_INTERVAL_MS, KEY_LEN, MAX_DATAGRAM, MAX_GENERATION, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
 import { deriveTrafficKey } from '../crypto/keys.js';
-import type { CryptoSuite } from '../crypto/suite.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { DropReason } from '../wire/drop-reason.js';
-import { decodeFrames, type Frame } from '../wire/frames.js';
-import { parseHeader, writeNonce, type Header } from '../wire/header.js';
+import { decodeFrames } from '../wire/frames.js';
+import { parseHeader, writeNonce, type ShortHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { view } from '../util/bytes.js';
 import { RegionPool } from '../util/region-pool.js';
@@ -20,92 +19,25 @@ import {
   IndexTable,
   MemoryMaxEpochStore,
   wipeContext,
-  type Freshness,
-  type MaxEpochStore,
   type ReceiveContext,
 } from './context.js';
-import { DropCounters, type DropInfo } from './drop-counters.js';
-import type { Keyring } from './keyring.js';
+import { DropCounters } from './drop-counters.js';
+import { REJECT_AFTER_TIME_MS } from './handshake/constants.js';
 import { ReplayWindow } from './replay.js';
+import type { Accepted, ContextState, Dropped, IndexFrame, OpenResult, ReceiverOptions } from './receiver-types.js';
+import { openSessionDatagram, wipePending, wipeSession, type IndexHolder } from './session-receiver.js';
 
-export interface ReceiverOptions {
-  readonly suite: CryptoSuite;
-  /** This node's id: the R of every traffic key it opens with. */
-  readonly selfId: string;
-  readonly keyring: Keyring;
-  /** W of spec 5.4; default REPLAY_WINDOW (1024). */
-  readonly windowSize?: number;
-  /** Longest datagram accepted (spec 4.10); default MAX_DATAGRAM (1500). */
-  readonly maxDatagram?: number;
-  /** Persisted maxEpoch values (spec 5.6); default in memory only. */
-  readonly maxEpochs?: MaxEpochStore;
-  /**
-   * True if `maxEpochs` has recorded every epoch this node ever accepted (a durable store that was
-   * never wiped): a peer with no record then cannot be replaying, so its floor is 0 [SW-5.6-2].
-   */
-  readonly durableMaxEpochs?: boolean;
-  /** Limit on receive contexts; the least recently authenticated is evicted. Default 16384. */
-  readonly maxContexts?: number;
-  /** Assign receiver indexes to new contexts so senders can use SHORT headers (default true). */
-  readonly assignIndexes?: boolean;
-  readonly indexRepeatIntervalMs?: number;
-  /** Called for every drop, for a (rate-limited) debug log [SW-6.2-1]. */
-  readonly onDrop?: (info: DropInfo) => void;
-}
+type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs';
 
-export type IndexFrame = Extract<Frame, { type: 'INDEX' }>;
-
-/** An authenticated datagram, as handed to the layers above (spec 6.1 step 12). */
-export interface Accepted {
-  readonly ok: true;
-  readonly senderId: string;
-  readonly gen: number;
-  readonly epoch: number;
-  readonly counter: number;
-  readonly form: Header['form'];
-  readonly plaintext: Uint8Array;
-  readonly frames: Frame[];
-  /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
-  readonly freshness: Freshness;
-  /**
-   * What this datagram did to the receive context: 'created' (first datagram of this (peer, gen) held
-   * here), 'epoch' (a higher epoch replaced the context's: the peer restarted, spec 12.2), or undefined.
-   */
-  readonly contextEvent: 'created' | 'epoch' | undefined;
-  /**
-   * True if this datagram carries the highest (epoch, counter) this receiver has accepted from the
-   * sender's context (a new context or epoch, or a counter above the window's top): the datagram
-   * that may move the peer's path ([SW-10.1-2]).
-   */
-  readonly newest: boolean;
-  /** An INDEX frame to put in the next datagram to the sender [SW-4.8-6]; undefined if none is due. */
-  readonly announceIndex: IndexFrame | undefined;
-}
-
-export interface Dropped {
-  readonly ok: false;
-  readonly reason: DropReason;
-}
-
-export type OpenResult = Accepted | Dropped;
-
-/** State of one context, as saved or restored (conformance vectors, diagnostics). */
-export interface ContextState {
-  readonly peer: string;
-  readonly gen: number;
-  readonly maxEpoch: number;
-  /** Freshness floor (spec 5.6); the context is fresh iff maxEpoch > floor. */
-  readonly floor: number | null;
-  readonly top: number | null;
-  readonly seen: readonly number[];
-  readonly index: number | null;
-}
+export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState } from './receiver-types.js';
 
 export class Receiver {
   readonly drops = new DropCounters();
-  private readonly o: Required<Omit<ReceiverOptions, 'onDrop'>> & Pick<ReceiverOptions, 'onDrop'>;
+  private readonly o: Required<Omit<ReceiverOptions, SessionOptionKeys>> & Pick<ReceiverOptions, SessionOptionKeys>;
   private readonly contexts = new ContextMap();
   private readonly indexes: IndexTable;
+  private readonly sessionRequired: ((peer: string) => boolean) | undefined;
+  private readonly sessionRejectAfterMs: number;
   private readonly nonce = new Uint8Array(NONCE_LEN);
   private readonly ringWords: number;
   private readonly regions: RegionPool;
@@ -131,6 +63,8 @@ export class Receiver {
     this.ringWords = ReplayWindow.wordsFor(this.o.windowSize);
     this.regions = new RegionPool(this.ringWords + KEY_LEN / 4);
     this.indexes = new IndexTable(options.suite);
+    this.sessionRequired = options.sessionRequired;
+    this.sessionRejectAfterMs = options.sessionRejectAfterMs ?? REJECT_AFTER_TIME_MS;
   }
 
   /** Number of receive contexts held. */
@@ -156,13 +90,14 @@ export class Receiver {
       if (senderId === this.o.selfId) return this.drop('UNKNOWN_KEY', senderId, gen); // [SW-3.5-3]
       const key = this.o.keyring.lookup(senderId, gen, now); // step 7a
       if (!key.ok) return this.drop(key.reason, senderId, gen);
+      if (this.sessionRequired?.(senderId) === true) return this.drop('SESSION_REQUIRED', senderId, gen); // [SW-13.8-12]
       pairKey = key.pairKey;
       ctx = this.contexts.get(senderId, gen);
       const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
       if (ref !== undefined && epoch < ref) return this.drop('STALE_EPOCH', senderId, gen);
     } else {
       ctx = this.indexes.get(h.index); // step 7b
-      if (ctx === undefined) return this.drop('UNKNOWN_INDEX');
+      if (ctx === undefined) return this.openSession(d, h, now); // a session's index, or none [SW-13.8-7]
       senderId = ctx.peer;
       gen = ctx.gen;
       // The generation may have expired, or the peer been revoked, since the index was assigned [SW-6.1-4].
@@ -186,7 +121,18 @@ export class Receiver {
     const contextEvent = ctx === undefined ? 'created' : epoch > ctx.maxEpoch ? 'epoch' : undefined;
     const top = sameEpoch ? ctx!.window.top : undefined;
     const newest = top === undefined || h.counter > top;
-    ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, now); // step 10
+    // [SW-5.6-4] a new epoch is recorded durably before anything is accepted; if the store fails,
+    // the datagram is dropped unaccepted (the window is untouched), never delivered unrecorded.
+    // the floor is the record as it was before this datagram [SW-5.6-2]
+    const floor = ctx === undefined ? (this.o.maxEpochs.get(senderId, gen) ?? (this.o.durableMaxEpochs ? 0 : null)) : null;
+    if ((ctx === undefined || epoch > ctx.maxEpoch) && this.o.maxEpochs.durable !== false) {
+      try {
+        this.o.maxEpochs.set(senderId, gen, epoch);
+      } catch {
+        return this.drop('STORE_FAILED', senderId, gen);
+      }
+    }
+    ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, floor, now); // step 10
     const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
     if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
 
@@ -208,6 +154,7 @@ export class Receiver {
       contextEvent,
       newest,
       announceIndex, // always present (maybe undefined): one object shape for every result
+      session: undefined,
     };
   }
 
@@ -219,12 +166,11 @@ export class Receiver {
     epoch: number,
     counter: number,
     tk: Uint8Array,
+    floor: number | null,
     now: number,
   ): ReceiveContext {
     if (ctx === undefined) {
-      const floor = this.o.maxEpochs.get(peer, gen) ?? (this.o.durableMaxEpochs ? 0 : null);
-      ctx = this.create(peer, gen, epoch, tk, floor);
-      if (this.o.maxEpochs.durable !== false) this.o.maxEpochs.set(peer, gen, epoch); // [SW-5.6-1]
+      ctx = this.create(peer, gen, epoch, tk, floor); // a durable store was written in open()
     } else if (epoch > ctx.maxEpoch) {
       wipeContext(ctx);
       ctx.maxEpoch = epoch;
@@ -233,7 +179,6 @@ export class Receiver {
       ctx.verifiedFrom = -1; // an echo proves freshness only within its epoch
       this.indexes.release(ctx); // [SW-5.5-3]
       ctx.indexAnnouncedAt = -1;
-      if (this.o.maxEpochs.durable !== false) this.o.maxEpochs.set(peer, gen, epoch);
     }
     ctx.window.update(counter);
     ctx.lastAuth = now;
@@ -331,6 +276,39 @@ export class Receiver {
     if (s.index !== null && !this.indexes.restore(ctx, s.index)) {
       throw new InvalidArgumentError(`receiver index ${s.index} is already assigned`);
     }
+  }
+
+  /** The index table, shared with sessions and pending initiations (spec 13) [SW-13.8-7]. */
+  get indexTable(): IndexTable {
+    return this.indexes;
+  }
+
+  /** Erases a session: releases its index and wipes its keys [SW-13.8-10]. Idempotent. */
+  eraseSession(slot: IndexHolder): void {
+    this.indexes.release(slot);
+    if (slot.kind === 'session') wipeSession(slot);
+    else wipePending(slot);
+  }
+
+  /** Counts a drop decided outside open() (handshake messages, spec 13.6, 13.7) [SW-13.10-1]. */
+  countDrop(reason: DropReason, senderId?: string, gen?: number): void {
+    this.drop(reason, senderId, gen);
+  }
+
+  /** A SHORT datagram whose index names no receive context: a session's, or none (spec 13.8). */
+  private openSession(d: Uint8Array, h: ShortHeader, now: number): OpenResult {
+    const slot = this.indexes.holder(h.index);
+    if (slot === undefined || slot.kind !== 'session') return this.drop('UNKNOWN_INDEX'); // [SW-4.4-1]
+    const { peerId, gen } = slot.session;
+    const r = openSessionDatagram(this.o.suite, this.o.keyring, slot, d, h, now, this.sessionRejectAfterMs, this.nonce);
+    if (!r.ok) {
+      if (r.erase === true) this.eraseSession(slot); // [SW-13.8-5] [SW-13.8-11]
+      return this.drop(r.reason, peerId, gen);
+    }
+    const { plaintext, frames, newest } = r;
+    // datagrams of a session are always fresh [SW-13.8-6]; a session has no epoch (0 here)
+    const common = { form: 'SHORT' as const, freshness: 'fresh' as const, contextEvent: undefined, announceIndex: undefined };
+    return { ok: true, senderId: peerId, gen, epoch: 0, counter: h.counter, plaintext, frames, newest, ...common, session: slot };
   }
 
   private drop(reason: DropReason, senderId?: string, gen?: number): Dropped {

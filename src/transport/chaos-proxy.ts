@@ -289,7 +289,7 @@ export class ChaosProxy {
       this.capture.shift();
       this.stats.captureOverflow++;
     }
-    this.capture.push({ seq: this.seq++, at: this.scheduler.now(), direction, client, bytes: data.slice() });
+    this.capture.push({ seq: this.seq++, at: this.scheduler.now(), direction, client, bytes: Uint8Array.prototype.slice.call(data) });
   }
 
   /** The mapping of `client`, created (evicting the least recently used) if needed; marks it used. */

@@ -122,7 +122,7 @@ export function planDeliveries(config: ResolvedFaultConfig, prng: Prng, data: Ui
       counters.reordered++;
       delayMs += prng.next() * config.reorderDelayMs;
     }
-    let bytes: Uint8Array = data.slice();
+    let bytes: Uint8Array = Uint8Array.prototype.slice.call(data); // a copy even when data is a Buffer
     if (prng.bool(config.corrupt)) {
       counters.corrupted++;
       bytes = corrupt(config, prng, bytes, counters);

@@ -154,7 +154,7 @@ export class MemoryNetwork {
     if (!(delayMs >= 0)) throw new InvalidArgumentError('inject: delayMs must be >= 0');
     this.stats.injected++;
     this.record(bytes, src, dst, true);
-    this.schedule(bytes.slice(), src, dst, delayMs);
+    this.schedule(Uint8Array.prototype.slice.call(bytes), src, dst, delayMs);
   }
 
   /** Runs deliveries due within `ms`; only for the default VirtualScheduler. */
@@ -209,7 +209,7 @@ export class MemoryNetwork {
   }
 
   private record(bytes: Uint8Array, from: Address, to: Address, injected: boolean): void {
-    this.captureHook?.({ at: this.scheduler.now(), from, to, bytes: bytes.slice(), injected });
+    this.captureHook?.({ at: this.scheduler.now(), from, to, bytes: Uint8Array.prototype.slice.call(bytes), injected });
   }
 
   private freePort(host: string): number {

@@ -187,7 +187,9 @@ export class UdpTransport implements Transport {
     }
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += msg.length;
-    h(msg, { host: canonicalHost(rinfo.address), port: rinfo.port });
+    // a plain Uint8Array view, never the Buffer: Buffer#slice shares memory where Uint8Array#slice
+    // copies, and code above the transport relies on slice() being a copy
+    h(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { host: canonicalHost(rinfo.address), port: rinfo.port });
   };
 
   /** The host string to hand to dgram for `to`, or throws InvalidArgumentError. */

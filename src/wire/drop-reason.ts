@@ -24,6 +24,7 @@ export const DROP_REASONS = [
   'HANDSHAKE_RATE',
   'SESSION_DISABLED',
   'SESSION_REQUIRED',
+  'STORE_FAILED',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

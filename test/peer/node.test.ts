@@ -70,3 +70,18 @@ describe('idle senders are set aside and resumed (spec 9.5)', () => {
     expect(h.texts('sensor-1')).toEqual(['one', 'two', 'three']);
   });
 });
+
+describe('liveness traffic in the steady state', () => {
+  it('a SHORT PING is answered even when nothing else is owed, so probes never escalate to FULL [SW-11.2-3] [SW-11.2-5]', async () => {
+    const h = new Harness();
+    await h.hub();
+    const dev = await h.device('sensor-1');
+    await h.run(50);
+    const forms: number[] = [];
+    h.net.onCapture((d) => d.from.host === 'sensor-1' && forms.push(d.bytes[0]!));
+    await h.run(10_000, 50);
+    expect(forms.length).toBeGreaterThan(5); // keepalives and probes flowed
+    expect(forms.filter((b) => b === 0x50)).toEqual([]); // never FULL: every probe was answered
+    expect(dev.reachability('hub')).toBe('reachable');
+  });
+});

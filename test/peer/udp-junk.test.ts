@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Prng } from '../../src/util/prng.js';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
+import { UdpTransport } from '../../src/transport/udp.js';
 import { killAll, removeTempDirs, sleep, spawnNode, tempDir, totalDrops, waitUntil } from './process-helpers.js';
 
 const DEV = 'sensor-1';
@@ -28,7 +29,7 @@ function junk(rng: () => number, n: number): Uint8Array {
   return b;
 }
 
-/** A copy of `d` with 1-3 bit flips, a truncation, or random bytes appended (a third each). */
+/** A copy of `d` (a plain Uint8Array, whose slice() copies) with 1-3 bit flips, a truncation, or random bytes appended (a third each). */
 function mutate(rng: () => number, d: Uint8Array): Uint8Array {
   const kind = Math.floor(rng() * 3);
   if (kind === 0) {
@@ -62,7 +63,8 @@ describe('junk over real UDP', () => {
       expect(await dev.sendText('hub', `reading ${i}`)).toBe(true);
     }
     await hub.waitFor('message', (l) => l['text'] === 'reading 7', 3000);
-    const valid = proxy.captured.filter((c) => c.direction === 'toTarget').map((c) => c.bytes);
+    // Copied: captured bytes are shared with the proxy (and, being a Buffer's view, slice() would not copy).
+    const valid = proxy.captured.filter((c) => c.direction === 'toTarget').map((c) => new Uint8Array(c.bytes));
     expect(valid.length).toBeGreaterThanOrEqual(10);
     await dev.exit(); // no genuine traffic from here on: every change below is the junk's doing
 
@@ -103,5 +105,29 @@ describe('junk over real UDP', () => {
     expect(after.transport.datagramsSent).toBe(before.transport.datagramsSent);
     expect(hub.texts()).toEqual(Array.from({ length: 8 }, (_, i) => `reading ${i}`));
     expect(hub.events('address')).toHaveLength(1); // the first contact only: no junk moved the path
+  });
+});
+
+describe('ChaosProxy capture (SDK bug found while capturing for the junk test)', () => {
+  // BUG: src/transport/chaos-proxy.ts record() copies with `data.slice()`, and faults.ts
+  // planDeliveries() makes its "private copy" with `data.slice()` too. UdpTransport hands over a
+  // Node Buffer, whose slice() is a view, not a copy: the corrupt fault then flips bits in the
+  // captured datagram (documented as "as the proxy received it, before faults"), and a duplicate's
+  // corruption lands in its sibling. Uint8Array.prototype.slice.call(data) (or UdpTransport handing
+  // out plain Uint8Array views) would copy.
+  it('captures a datagram as it was received, before the corrupt fault changes its delivery', async () => {
+    const server = await UdpTransport.bind({ host: '127.0.0.1' });
+    cleanup.push(() => server.close());
+    const arrived: Uint8Array[] = [];
+    server.onReceive((d) => arrived.push(new Uint8Array(d)));
+    const proxy = await ChaosProxy.start({ target: server.local, faults: { corrupt: 1 }, seed: 1 });
+    cleanup.push(() => proxy.close());
+    const client = await UdpTransport.bind({ host: '127.0.0.1' });
+    cleanup.push(() => client.close());
+    const sent = new Uint8Array(32).fill(0x55);
+    await client.send(sent, proxy.address);
+    expect(await waitUntil(() => arrived.length === 1, 2000, 5)).toBe(true);
+    expect(Array.from(arrived[0]!)).not.toEqual(Array.from(sent)); // the delivery was corrupted, as configured
+    expect(Array.from(proxy.captured[0]!.bytes)).toEqual(Array.from(sent)); // fails: the capture was corrupted too
   });
 });

@@ -46,11 +46,13 @@ async function listener(port = 0): Promise<{ sock: Socket; address: Address; got
 async function setup() {
   const dir = await tempDir('saltwire-roam-');
   const hubT = await UdpTransport.bind({ host: '127.0.0.1' });
+  cleanup.push(() => hubT.close()); // idempotent; covers a failed start
   const hub = await startNode({ id: 'hub', keyring: new SiteKeyring(suite, SITE), suite, transport: hubT, stateDir: join(dir, 'hub'), provisioning: true });
   cleanup.push(() => hub.close());
   const proxy = await ChaosProxy.start({ target: hubT.local });
   cleanup.push(() => proxy.close());
   const devT = await UdpTransport.bind({ host: '127.0.0.1' });
+  cleanup.push(() => devT.close());
   const dev = await startNode({
     id: DEV,
     keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, SITE, DEV, 0)),

@@ -1,0 +1,73 @@
+/**
+ * Configuration and statistics of a SaltwireNode (peer/node.ts), which re-exports them.
+ * @module
+ */
+import type { CryptoSuite } from '../crypto/suite.js';
+import type { MaxEpochStore } from '../session/context.js';
+import type { Keyring } from '../session/keyring.js';
+import type { Scheduler } from '../time/scheduler.js';
+import type { Address, Transport } from '../transport/transport.js';
+import type { LivenessConfig } from './liveness.js';
+import type { SendCounters } from './outbound.js';
+import type { SessionOptions, SessionStats } from './session-mode.js';
+import type { StateStore } from './state-store.js';
+
+export interface PeerConfig {
+  readonly id: string;
+  readonly address: Address;
+  /** Send keepalives to this peer when idle (default true for configured peers) [SW-11.1-1]. */
+  readonly keepalive?: boolean;
+  /**
+   * 'session': forward-secret session mode with this peer (spec 13), which must be configured for it
+   * too [SW-13.1-1]; 'psk': the default mode of sections 3 to 6. Default: NodeOptions.session.peers.
+   */
+  readonly mode?: 'psk' | 'session';
+}
+
+export interface NodeOptions {
+  readonly id: string;
+  readonly keyring: Keyring;
+  readonly transport: Transport;
+  readonly suite: CryptoSuite;
+  /** Where the epoch (and the remembered peers) live across restarts (spec 12.1). */
+  readonly state: StateStore;
+  /** First start with these keys: a missing epoch record is expected, not a loss [SW-5.2-5]. */
+  readonly provisioning?: boolean;
+  readonly scheduler?: Scheduler;
+  /** Peers this node knows from configuration: addresses trusted, never evicted (spec 9.2). */
+  readonly peers?: readonly PeerConfig[];
+  /** Peer table limit (spec 9.2); default 16384. */
+  readonly maxPeers?: number;
+  readonly liveness?: Partial<LivenessConfig>;
+  /** Largest datagram this node sends to a peer [SW-4.6-5] [SW-4.6-6]; default MIN_MAX_DATAGRAM (512). */
+  readonly peerMaxDatagram?: number;
+  readonly windowSize?: number;
+  readonly maxDatagram?: number;
+  readonly maxEpochs?: MaxEpochStore;
+  readonly durableMaxEpochs?: boolean;
+  /**
+   * Deliver application data of unknown freshness (possibly a replay from before this node lost
+   * state) flagged `fresh: false`, instead of dropping it until the peer answers a challenge
+   * (spec 12.3). Only for data that is safe to replay. Default false.
+   */
+  readonly deliverUnverified?: boolean;
+  /** Remember learned peers in `state` to tell them of a restart (spec 12.2); default true. */
+  readonly rememberPeers?: boolean;
+  /** A peer's sender unused for this long is set aside to save memory (spec 9.5); default 10 s. */
+  readonly senderIdleMs?: number;
+  /** Session mode (spec 13): which peers use it, and its limits. Default: no peer (PSK mode, 0-RTT). */
+  readonly session?: SessionOptions;
+}
+
+export interface NodeStats {
+  readonly drops: Readonly<Record<string, number>>;
+  readonly sent: Readonly<SendCounters>;
+  readonly received: number;
+  /** Data not delivered because its freshness was unknown and deliverUnverified is off. */
+  readonly unverified: number;
+  /** Authenticated datagrams from a new peer refused because the table was full of configured peers. */
+  readonly peerLimit: number;
+  readonly peers: number;
+  /** Handshakes and sessions (spec 13); all zero unless some peer is in session mode. */
+  readonly sessions: Readonly<SessionStats>;
+}

@@ -1,0 +1,92 @@
+/**
+ * Options and results of the receive path (session/receiver.ts), kept apart so the receiver stays
+ * short. Re-exported by receiver.ts.
+ * @module
+ */
+import type { CryptoSuite } from '../crypto/suite.js';
+import type { DropReason } from '../wire/drop-reason.js';
+import type { Frame } from '../wire/frames.js';
+import type { Header } from '../wire/header.js';
+import type { Freshness, MaxEpochStore } from './context.js';
+import type { DropInfo } from './drop-counters.js';
+import type { Keyring } from './keyring.js';
+import type { SessionSlot } from './session-receiver.js';
+
+export interface ReceiverOptions {
+  readonly suite: CryptoSuite;
+  /** This node's id: the R of every traffic key it opens with. */
+  readonly selfId: string;
+  readonly keyring: Keyring;
+  /** W of spec 5.4; default REPLAY_WINDOW (1024). */
+  readonly windowSize?: number;
+  /** Longest datagram accepted (spec 4.10); default MAX_DATAGRAM (1500). */
+  readonly maxDatagram?: number;
+  /** Persisted maxEpoch values (spec 5.6); default in memory only. */
+  readonly maxEpochs?: MaxEpochStore;
+  /**
+   * True if `maxEpochs` has recorded every epoch this node ever accepted (a durable store that was
+   * never wiped): a peer with no record then cannot be replaying, so its floor is 0 [SW-5.6-2].
+   */
+  readonly durableMaxEpochs?: boolean;
+  /** Limit on receive contexts; the least recently authenticated is evicted. Default 16384. */
+  readonly maxContexts?: number;
+  /** Assign receiver indexes to new contexts so senders can use SHORT headers (default true). */
+  readonly assignIndexes?: boolean;
+  readonly indexRepeatIntervalMs?: number;
+  /** Called for every drop, for a (rate-limited) debug log [SW-6.2-1]. */
+  readonly onDrop?: (info: DropInfo) => void;
+  /** True for a peer configured for session mode: its FULL datagrams are dropped [SW-13.8-12]. */
+  readonly sessionRequired?: (peer: string) => boolean;
+  /** Age at which a session opens nothing more; default REJECT_AFTER_TIME [SW-13.9-2]. */
+  readonly sessionRejectAfterMs?: number;
+}
+
+export type IndexFrame = Extract<Frame, { type: 'INDEX' }>;
+
+/** An authenticated datagram, as handed to the layers above (spec 6.1 step 12). */
+export interface Accepted {
+  readonly ok: true;
+  readonly senderId: string;
+  readonly gen: number;
+  readonly epoch: number;
+  readonly counter: number;
+  readonly form: Header['form'];
+  readonly plaintext: Uint8Array;
+  readonly frames: Frame[];
+  /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
+  readonly freshness: Freshness;
+  /**
+   * What this datagram did to the receive context: 'created' (first datagram of this (peer, gen) held
+   * here), 'epoch' (a higher epoch replaced the context's: the peer restarted, spec 12.2), or undefined.
+   */
+  readonly contextEvent: 'created' | 'epoch' | undefined;
+  /**
+   * True if this datagram carries the highest (epoch, counter) this receiver has accepted from the
+   * sender's context (a new context or epoch, or a counter above the window's top): the datagram
+   * that may move the peer's path ([SW-10.1-2]).
+   */
+  readonly newest: boolean;
+  /** An INDEX frame to put in the next datagram to the sender [SW-4.8-6]; undefined if none is due. */
+  readonly announceIndex: IndexFrame | undefined;
+  /** The session the datagram came under (spec 13.8), or undefined for a receive context's datagram. */
+  readonly session: SessionSlot | undefined;
+}
+
+export interface Dropped {
+  readonly ok: false;
+  readonly reason: DropReason;
+}
+
+export type OpenResult = Accepted | Dropped;
+
+/** State of one context, as saved or restored (conformance vectors, diagnostics). */
+export interface ContextState {
+  readonly peer: string;
+  readonly gen: number;
+  readonly maxEpoch: number;
+  /** Freshness floor (spec 5.6); the context is fresh iff maxEpoch > floor. */
+  readonly floor: number | null;
+  readonly top: number | null;
+  readonly seen: readonly number[];
+  readonly index: number | null;
+}
