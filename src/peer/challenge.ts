@@ -14,8 +14,8 @@ import { sameAddress } from './path.js';
 /** An outstanding challenge. At most one per peer [SW-12.3-2]. */
 export interface Challenge {
   readonly token: Uint8Array;
-  /** Address the token was last sent to. */
-  sentTo: Address;
+  /** Addresses the token was sent to: the path, and the last validated address while the path is not ([SW-12.3-8]). */
+  sentTo: Address[];
   /** When the token was last sent (resent after CHALLENGE_RETRY_MS). */
   sentAt: number;
   /** Sends of this token (a new one after CHALLENGE_ATTEMPTS). */
@@ -43,25 +43,31 @@ export function challengeToSend(
   to: Address,
   now: number,
   random: (n: number) => Uint8Array,
+  /** An answer to a fresh datagram: resend now, whatever the retry interval (bounded by what arrives). */
+  force = false,
 ): Uint8Array | undefined {
   if (!needed) return undefined;
   let c = s.challenge;
   if (c === undefined || c.attempts >= CHALLENGE_ATTEMPTS) {
-    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: to, sentAt: now, attempts: 1 };
+    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: [to], sentAt: now, attempts: 1 };
     return c.token;
   }
-  if (sameAddress(to, c.sentTo) && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
-  c.sentTo = to;
+  const known = c.sentTo.some((a) => sameAddress(a, to));
+  if (known && !force && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
+  if (!known) {
+    if (c.sentTo.length >= 2) c.sentTo.shift(); // at most the path and the last validated address
+    c.sentTo.push(to);
+  }
   c.sentAt = now;
   c.attempts++;
   return c.token;
 }
 
 /**
- * Checks an ECHO token. On a match the challenge is spent (one echo answers it) and the address it
- * was last sent to is returned, for path validation; otherwise undefined.
+ * Checks an ECHO token. On a match the challenge is spent (one echo answers it) and the addresses it
+ * was sent to are returned, for path validation; otherwise undefined.
  */
-export function checkEcho(s: ChallengeState, token: Uint8Array): Address | undefined {
+export function checkEcho(s: ChallengeState, token: Uint8Array): Address[] | undefined {
   const c = s.challenge;
   if (c === undefined || !constantTimeEqual(c.token, token)) return undefined;
   s.challenge = undefined;

@@ -7,7 +7,7 @@
 import type { Accepted } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
 import { checkEcho } from './challenge.js';
-import { heard } from './liveness.js';
+import { heard, NONE } from './liveness.js';
 import { applyIndex, dropIndex } from './parking.js';
 import { onAuthenticated, sameAddress, validate } from './path.js';
 import type { Peer } from './peer.js';
@@ -16,14 +16,20 @@ export interface InboundEffects {
   /** Application data of this datagram, with its freshness. */
   readonly data: Uint8Array[];
   readonly fresh: boolean;
-  /** The peer started a new epoch: it restarted (spec 12.2). */
-  readonly restarted: boolean;
+  /** The peer restarted (a fresh datagram of a higher epoch, [SW-9.3-5]); its epoch. 0 if not. */
+  readonly restartEpoch: number;
   /** The path moved to the datagram's source address. */
   readonly moved: boolean;
+  /** The path became validated (or fell back to the validated address) with this datagram. */
   readonly validated: boolean;
   /** The datagram carried a PING: an answer is due even if it has nothing to carry. */
   readonly pinged: boolean;
-  readonly reachability?: 'reachable';
+  /**
+   * A datagram of unknown freshness from another address: it did not move the path, and the answer
+   * goes to this address once, within the amplification factor of `size` ([SW-10.1-6]).
+   */
+  readonly answerAt: Address | undefined;
+  readonly reachability: 'reachable' | undefined;
 }
 
 /** Hooks into the node for the parts that touch other state. */
@@ -40,16 +46,18 @@ export function processAccepted(
   size: number,
   now: number,
 ): InboundEffects {
-  const restarted = r.contextEvent === 'epoch';
-  const newest = r.newest;
-  if (restarted) {
-    dropIndex(peer); // it lost the index it gave us [SW-12.2-2]
+  if (r.contextEvent === 'epoch') {
+    // The peer (or a replay of an older restart) is in a new epoch: it cannot know the index it gave
+    // us; the FULL form is safe either way [SW-12.2-2]. Whether it restarted waits for freshness.
+    dropIndex(peer);
     peer.echoOwed = undefined;
+    peer.epochPending = true;
   }
   peer.sender?.heard(now); // a parked sender takes the peer's lastHeard when rebuilt
 
   let fresh = r.freshness === 'fresh';
-  let validated = false;
+  let echoed = false;
+  let echoFromSentTo = false;
   let pinged = false;
   const data: Uint8Array[] = [];
   for (const f of r.frames) {
@@ -63,8 +71,9 @@ export function processAccepted(
         if (sentTo !== undefined) {
           if (!fresh) ctx.markFresh(peer, r);
           fresh = true;
+          echoed = true;
           peer.needsFreshness = false;
-          if (sameAddress(from, sentTo)) validated = validate(peer, from); // [SW-10.2-2]
+          echoFromSentTo = sentTo.some((a) => sameAddress(from, a));
         }
         break;
       }
@@ -83,12 +92,31 @@ export function processAccepted(
         break;
     }
   }
-  if (!fresh) peer.needsFreshness = true;
-  // [SW-10.1-1] the path follows authenticated, window-accepted datagrams only (this one).
-  const moved = onAuthenticated(peer, from, size, newest) === 'moved';
-  if (moved && !peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
-  if (!fresh) peer.flushDue = true; // challenge for freshness now [SW-12.3-1]
-  // [SW-11.2-4] only a fresh datagram proves the peer is there now; a replay proves nothing.
-  const reachability = fresh ? heard(peer, now) : undefined;
-  return { data, fresh, restarted, moved, validated, pinged, ...(reachability === undefined ? {} : { reachability }) };
+  let restartEpoch = 0;
+  if (fresh && peer.epochPending) {
+    peer.epochPending = false;
+    restartEpoch = r.epoch; // [SW-9.3-5] confirmed by a fresh datagram
+  }
+  if (!fresh) {
+    peer.needsFreshness = true;
+    peer.flushDue = true; // challenge for freshness now [SW-12.3-1]
+  }
+  // [SW-10.1-1], [SW-10.1-6]: the path follows fresh, authenticated, window-accepted datagrams; one of
+  // unknown freshness from elsewhere is answered where it came from and moves nothing.
+  let moved = false;
+  let answerAt: Address | undefined;
+  if (fresh || peer.address === undefined) {
+    moved = onAuthenticated(peer, from, size, r.newest, now) === 'moved';
+    if (moved && !peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
+  } else if (!sameAddress(from, peer.address)) {
+    answerAt = from;
+  } else {
+    onAuthenticated(peer, from, size, false, now); // same address: counts towards its budget
+  }
+  // [SW-10.2-2] an echo from an address the token went to validates it (after any move to it)
+  const validated = echoFromSentTo && !peer.validated && validate(peer, from);
+  // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
+  // started only an echo of the current token does (a withheld genuine datagram proves nothing).
+  const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
+  return { data, fresh, restartEpoch, moved, validated, pinged, answerAt, reachability };
 }

@@ -22,7 +22,17 @@ export interface NodeEvents {
   /** The peer started a new epoch (it restarted); the node already recovered (spec 12.2). */
   restart: { readonly peer: string; readonly epoch: number };
   /** The peer's datagrams now come from a new address (spec 10). */
-  address: { readonly peer: string; readonly address: Address; readonly validated: boolean };
+  address: {
+    readonly peer: string;
+    readonly address: Address;
+    readonly validated: boolean;
+    /**
+     * 'moved': datagrams now come from `address` (validated if the node knew it); 'validated': the
+     * peer echoed a challenge from it (spec 10.2); 'returned': the new address never answered and the
+     * path went back to the last validated one ([SW-10.2-5]).
+     */
+    readonly change: 'moved' | 'validated' | 'returned';
+  };
   /** A datagram was dropped by the receive path (spec 6.2): for a rate-limited debug log. */
   drop: DropInfo;
 }

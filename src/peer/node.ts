@@ -5,7 +5,7 @@
  * node is runtime-agnostic: time comes from the Scheduler, bytes from the Transport.
  * @module
  */
-import { MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
+import { AMPLIFICATION_FACTOR, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
 import { beginEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted } from '../session/receiver.js';
@@ -17,10 +17,11 @@ import { assertNodeId } from '../wire/node-id.js';
 import { challengeRetryAt } from './challenge.js';
 import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './parking.js';
 import { processAccepted } from './inbound.js';
-import { LIVENESS_DEFAULTS, nextDeadline, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
+import { LIVENESS_DEFAULTS, nextDeadline, NONE, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
+import { fallBack, fallBackAt, sameAddress } from './path.js';
 import type { NodeOptions, NodeStats } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
-import { transmit, type OutboundContext, type Outgoing, type SendCounters } from './outbound.js';
+import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
@@ -76,7 +77,9 @@ export class SaltwireNode {
       maxDatagram: o.maxDatagram,
       maxEpochs: o.maxEpochs,
       durableMaxEpochs: o.durableMaxEpochs,
-      maxContexts: o.maxPeers ?? 16384,
+      // the table decides who gets a context ([SW-9.2-3]); the receiver's own limit is a backstop
+      maxContexts: (o.maxPeers ?? 16384) + 64,
+      admit: (peer, _gen, fresh) => this.table.get(peer) !== undefined || this.table.hasRoom(fresh),
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', info),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
@@ -99,6 +102,11 @@ export class SaltwireNode {
       this.add(new Peer(c.id, { address: c.address, configured: true, keepalive: c.keepalive ?? true }));
     }
     o.transport.onReceive((d, from) => this.onDatagram(d, from));
+  }
+
+  /** The address this node receives on (its transport's). */
+  get local(): Address {
+    return this.o.transport.local;
   }
 
   /** This node's current epoch (spec 5.2). */
@@ -200,7 +208,8 @@ export class SaltwireNode {
     let p = this.table.get(r.senderId);
     if (p === undefined) {
       p = new Peer(r.senderId);
-      const evicted = this.add(p);
+      // [SW-9.3-6] a datagram that may be a replay cannot evict a peer that was ever heard fresh
+      const evicted = this.add(p, r.freshness === 'fresh');
       if (evicted === p) {
         this.peerLimit++;
         this.receiver.erase(r.senderId, r.gen);
@@ -212,13 +221,22 @@ export class SaltwireNode {
     const sx = r.session === undefined ? undefined : this.sessions.accepted(p, r, now); // confirms a next session
     if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
     const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, d.length, now);
-    if (fx.restarted || (sx?.restartEpoch ?? 0) > 0) this.events.emit('restart', { peer: p.id, epoch: sx?.restartEpoch ?? r.epoch });
-    if (fx.moved) {
+    const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
+    if (restartEpoch > 0) this.events.emit('restart', { peer: p.id, epoch: restartEpoch });
+    if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values());
-      this.events.emit('address', { peer: p.id, address: from, validated: p.validated });
+      const change = fx.moved ? 'moved' : sameAddress(p.address, from) ? 'validated' : 'returned';
+      this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change });
     }
     if (fx.reachability !== undefined) this.events.emit(fx.reachability, { peer: p.id });
-    if (p.flushDue || r.announceIndex !== undefined) this.flush(p, { index: r.announceIndex, keepalive: fx.pinged }, now);
+    if (fx.answerAt !== undefined) {
+      // [SW-10.1-6] answered where it came from, once, within 3x its size; the path stays
+      const dest = { to: fx.answerAt, budget: AMPLIFICATION_FACTOR * d.length };
+      this.sessionOr(p, (sealer) => transmit(this.out, p!, { index: r.announceIndex, keepalive: fx.pinged }, now, sealer, dest));
+    } else if (p.flushDue || r.announceIndex !== undefined || (fx.fresh && p.challenge !== undefined && p.probingSince !== NONE)) {
+      // a fresh datagram from a peer being probed gets the challenge again at once [SW-11.2-6]
+      this.flush(p, { index: r.announceIndex, keepalive: fx.pinged, answer: fx.fresh }, now);
+    }
     for (const data of fx.data) {
       if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh });
       else this.unverified++;
@@ -243,6 +261,13 @@ export class SaltwireNode {
     return p.session !== undefined ? this.sessions.flush(p, out, now) : transmit(this.out, p, out, now);
   }
 
+  /** Runs `send` with the peer's session sealer in session mode, or its sender otherwise. */
+  private sessionOr(p: Peer, send: (sealer: Sealer | undefined) => boolean): boolean {
+    if (p.session === undefined) return send(undefined);
+    const sealer = this.sessions.sealer(p, this.now());
+    return sealer === undefined ? false : send(sealer);
+  }
+
   /** The counter of this epoch is used up: persist a new epoch, then senders restart on it (spec 5.2). */
   private async renewEpoch(): Promise<void> {
     if (this.renewing || this.closed) return;
@@ -257,19 +282,28 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), this.sessions.deadline(p));
+    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p));
   }
 
   private onTimer(p: Peer, now: number): number {
     if (this.closed || this.table.get(p.id) !== p) return Infinity; // evicted
     this.sessions.tick(p, now); // retries, give-up, expiry (spec 13.9)
+    if (now >= fallBackAt(p)) {
+      fallBack(p); // [SW-10.2-5] the new address never answered: back to the validated one
+      this.events.emit('address', { peer: p.id, address: p.address!, validated: true, change: 'returned' });
+    }
     const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
     if (a.changed !== undefined) this.events.emit(a.changed, { peer: p.id });
     // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
     if (a.probe && p.probes > 1) dropIndex(p);
-    if (a.probe || a.keepalive) this.route(p, { ping: a.probe, keepalive: true }, now);
+    // [SW-11.1-2] a keepalive after a quiet spell also asks for an answer, so both sides stay fresh
+    const quiet = p.lastHeard === NONE || now - p.lastHeard >= this.cfg.keepaliveMs;
+    if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), keepalive: true }, now);
     else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
     parkIfIdle(p, now, this.senderIdleMs);
+    // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,
+    // unreachable peer keeps no challenge state (spec 9.5).
+    if (p.reachability === 'unreachable' && p.nextProbeAt === NONE && !p.needsFreshness) p.challenge = undefined;
     return this.deadline(p);
   }
 
@@ -296,10 +330,13 @@ export class SaltwireNode {
     this.add(p);
   }
 
-  /** Adds a peer entry (with its session state in session mode); erases whatever it evicted. */
-  private add(p: Peer): Peer | undefined {
+  /**
+   * Adds a peer entry (with its session state in session mode); erases whatever it evicted. An entry
+   * made by a datagram of unknown freshness may only evict a peer never heard fresh ([SW-9.3-6]).
+   */
+  private add(p: Peer, fresh = true): Peer | undefined {
     this.sessions.attach(p);
-    const evicted = this.table.add(p);
+    const evicted = this.table.add(p, fresh);
     if (evicted !== undefined && evicted !== p) {
       this.receiver.eraseAll(evicted.id);
       this.sessions.forget(evicted);

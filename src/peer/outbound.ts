@@ -12,6 +12,7 @@ import { encodeFrames, type Frame } from '../wire/frames.js';
 import { challengeToSend } from './challenge.js';
 import { maySend, onSent } from './path.js';
 import type { Peer } from './peer.js';
+import { NONE } from './liveness.js';
 
 export interface SendCounters {
   datagrams: number;
@@ -45,6 +46,11 @@ export interface Outgoing {
   readonly index?: IndexFrame;
   /** Send even if no frame is due: an empty datagram keeps NAT bindings open [SW-11.1-1]. */
   readonly keepalive?: boolean;
+  /**
+   * This datagram answers a fresh one from the peer: an outstanding challenge goes out again now, so a
+   * peer that just came back can echo it within the round trip ([SW-12.3-8]).
+   */
+  readonly answer?: boolean;
 }
 
 /** The frames and their order [SW-9.4-2]: INDEX, ECHO, CHALLENGE, PING, then DATAGRAM last. */
@@ -52,21 +58,28 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   const frames: Frame[] = [];
   if (out.index !== undefined) frames.push(out.index);
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
-  const needed = peer.needsFreshness || !peer.validated;
-  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n));
+  // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6])
+  const needed = peer.needsFreshness || !peer.validated || out.ping === true || peer.probingSince !== NONE;
+  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.answer === true);
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
   if (out.data !== undefined) frames.push({ type: 'DATAGRAM', data: out.data });
   return frames;
 }
 
+/** A one-off destination for an answer that must not move the path, with its own byte budget. */
+export interface Destination {
+  readonly to: Address;
+  readonly budget: number;
+}
+
 /**
- * Sends one datagram to the peer's current address. Returns false if nothing was sent (no address,
- * no key, counter exhausted, or over the amplification budget); the reason is counted. `sealer`
- * replaces the peer's sender (a session, spec 13.8).
+ * Sends one datagram to the peer's current address (or to `dest`, [SW-10.1-6]). Returns false if
+ * nothing was sent (no address, no key, counter exhausted, or over the amplification budget); the
+ * reason is counted. `sealer` replaces the peer's sender (a session, spec 13.8).
  */
-export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number, sealer?: Sealer): boolean {
-  const to = peer.address;
+export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: number, sealer?: Sealer, dest?: Destination): boolean {
+  const to = dest?.to ?? peer.address;
   if (to === undefined) return false;
   const sender = sealer ?? ctx.sender(peer, now);
   if (sender === undefined) {
@@ -78,24 +91,34 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)
   }
-  let d: Uint8Array;
-  try {
-    d = sender.seal(encodeFrames(frames), now);
-  } catch (e) {
-    ctx.counters.sealFailures++;
-    if (e instanceof CounterExhaustedError && sealer === undefined) ctx.exhausted(); // a session expires instead
-    return false;
-  }
-  if (!maySend(peer, d.length)) {
+  const d = seal(ctx, sender, frames, now, sealer !== undefined);
+  if (d === undefined) return false;
+  if (dest !== undefined ? d.length > dest.budget : !maySend(peer, d.length)) {
     ctx.counters.amplificationLimited++; // the sealed counter is simply never used
     return false;
   }
-  onSent(peer, d.length);
-  peer.lastSent = now;
+  if (dest === undefined) {
+    onSent(peer, d.length);
+    peer.lastSent = now;
+  }
   peer.flushDue = false;
   if (frames.some((f) => f.type === 'ECHO')) peer.echoOwed = undefined;
+  put(ctx, d, to);
+  return true;
+}
+
+function seal(ctx: OutboundContext, sender: Sealer, frames: Frame[], now: number, session: boolean): Uint8Array | undefined {
+  try {
+    return sender.seal(encodeFrames(frames), now);
+  } catch (e) {
+    ctx.counters.sealFailures++;
+    if (e instanceof CounterExhaustedError && !session) ctx.exhausted(); // a session expires instead
+    return undefined;
+  }
+}
+
+function put(ctx: OutboundContext, d: Uint8Array, to: Address): void {
   ctx.counters.datagrams++;
   ctx.counters.bytes += d.length;
   ctx.transport.send(d, to).catch(() => void ctx.counters.transportErrors++);
-  return true;
 }

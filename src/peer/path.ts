@@ -16,9 +16,14 @@ export interface PathState {
   budgetReceived: number;
   /** Bytes sent to `address` while unvalidated. */
   budgetSent: number;
-  /** The last validated address, to return to without a new validation [SW-10.2-4]. */
+  /** The last validated address, to return to without a new validation [SW-10.2-4], [SW-10.2-5]. */
   previous: Address | undefined;
+  /** When the path moved to its current, unvalidated address, or -1. */
+  movedAt: number;
 }
+
+/** An unvalidated path falls back to the last validated address after this long [SW-10.2-5]. */
+export const VALIDATION_TIMEOUT_MS = 5_000;
 
 /** Same host and port. Hosts are compared as written: transports report addresses canonically. */
 export function sameAddress(a: Address | undefined, b: Address | undefined): boolean {
@@ -32,7 +37,7 @@ export type PathUpdate = 'same' | 'moved' | 'ignored';
  * `newest` is true when it carries the highest (epoch, counter) seen from the peer: only such a
  * datagram moves the path [SW-10.1-2], so a delayed or reordered datagram cannot pull it back.
  */
-export function onAuthenticated(p: PathState, from: Address, bytes: number, newest: boolean): PathUpdate {
+export function onAuthenticated(p: PathState, from: Address, bytes: number, newest: boolean, now: number): PathUpdate {
   if (sameAddress(from, p.address)) {
     if (!p.validated) p.budgetReceived += bytes;
     return 'same';
@@ -42,6 +47,7 @@ export function onAuthenticated(p: PathState, from: Address, bytes: number, newe
   p.address = from;
   p.validated = sameAddress(from, lastValidated); // returning to a validated address [SW-10.2-4]
   p.previous = lastValidated;
+  p.movedAt = p.validated ? -1 : now;
   p.budgetReceived = bytes;
   p.budgetSent = 0;
   return 'moved';
@@ -58,8 +64,31 @@ export function onSent(p: PathState, bytes: number): void {
 
 /** The peer echoed a challenge from `from`; validates the path if that is the current address. */
 export function validate(p: PathState, from: Address): boolean {
-  if (!sameAddress(from, p.address)) return false;
+  if (sameAddress(from, p.address)) {
+    p.validated = true;
+    p.previous = p.address;
+    p.movedAt = -1;
+    return true;
+  }
+  // [SW-10.2-5] an echo from the last validated address: the peer is still there; go back
+  if (!p.validated && sameAddress(from, p.previous)) {
+    fallBack(p);
+    return true;
+  }
+  return false;
+}
+
+/** When an unvalidated path should fall back, or Infinity [SW-10.2-5]. */
+export function fallBackAt(p: PathState, timeoutMs: number = VALIDATION_TIMEOUT_MS): number {
+  return !p.validated && p.previous !== undefined && p.movedAt >= 0 ? p.movedAt + timeoutMs : Infinity;
+}
+
+/** Moves an unvalidated path back to the last validated address, as validated [SW-10.2-5]. */
+export function fallBack(p: PathState): void {
+  if (p.validated || p.previous === undefined) return;
+  p.address = p.previous;
   p.validated = true;
-  p.previous = p.address;
-  return true;
+  p.movedAt = -1;
+  p.budgetReceived = 0;
+  p.budgetSent = 0;
 }

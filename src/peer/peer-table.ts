@@ -27,10 +27,10 @@ export class PeerTable {
    * Adds `peer`. Returns the evicted peer (the caller erases its receive context), `peer` itself if
    * no room could be made, or undefined if there was room.
    */
-  add(peer: Peer): Peer | undefined {
+  add(peer: Peer, fresh = true): Peer | undefined {
     let evicted: Peer | undefined;
     if (this.peers.size >= this.limit) {
-      evicted = this.victim();
+      evicted = this.victim(fresh);
       if (evicted === undefined) return peer;
       this.peers.delete(evicted.id);
     }
@@ -38,15 +38,24 @@ export class PeerTable {
     return evicted;
   }
 
+  /** Whether add() would find room for a new peer now (a free slot, or a peer it may evict). */
+  hasRoom(fresh = true): boolean {
+    return this.peers.size < this.limit || this.victim(fresh) !== undefined;
+  }
+
   delete(id: string): boolean {
     return this.peers.delete(id);
   }
 
-  /** Least recently heard learned peer. O(n), run only when the table is full. */
-  private victim(): Peer | undefined {
+  /**
+   * Least recently heard learned peer; for a newcomer whose datagram may be a replay, only a peer
+   * never heard fresh ([SW-9.3-6]). O(n), run only when the table is full.
+   */
+  private victim(fresh: boolean): Peer | undefined {
     let v: Peer | undefined;
     for (const p of this.peers.values()) {
-      if (!p.configured && (v === undefined || p.lastHeard < v.lastHeard)) v = p;
+      if (p.configured || (!fresh && p.lastHeard >= 0)) continue;
+      if (v === undefined || p.lastHeard < v.lastHeard) v = p;
     }
     return v;
   }

@@ -18,6 +18,7 @@ const NEEDS_FRESHNESS = 2;
 const FLUSH_DUE = 4;
 const KEEPALIVE = 8;
 const CONFIGURED = 16;
+const EPOCH_PENDING = 32;
 
 export class Peer implements LivenessState, PathState, ChallengeState {
   private flags = 0;
@@ -33,6 +34,8 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   budgetReceived = 0;
   budgetSent = 0;
   previous: Address | undefined = undefined;
+  /** When the path moved to its current, unvalidated address; NONE while validated ([SW-10.2-5]). */
+  movedAt = NONE;
   // challenge (spec 12.3)
   challenge: Challenge | undefined = undefined;
   echoOwed: Uint8Array | undefined = undefined;
@@ -88,6 +91,16 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   }
   set needsFreshness(on: boolean) {
     this.flag(NEEDS_FRESHNESS, on);
+  }
+  /**
+   * The peer's context moved to a higher epoch on a datagram of unknown freshness: a restart, or a
+   * replay of an old one. Reported as a restart only once a fresh datagram confirms it ([SW-9.3-5]).
+   */
+  get epochPending(): boolean {
+    return (this.flags & EPOCH_PENDING) !== 0;
+  }
+  set epochPending(on: boolean) {
+    this.flag(EPOCH_PENDING, on);
   }
   /** A datagram to the peer is owed (a PING answer, an INDEX, an echo or a challenge). */
   get flushDue(): boolean {

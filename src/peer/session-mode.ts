@@ -166,6 +166,13 @@ export class SessionMode {
     return transmit(this.host.out, p, out, now, sealer);
   }
 
+  /** A sealer for the peer's usable session, or undefined if it has none now (no handshake started). */
+  sealer(p: Peer, now: number): Sealer | undefined {
+    const s = p.session;
+    const slot = s === undefined ? undefined : this.sealable(p, s, now);
+    return slot === undefined ? undefined : { seal: (plaintext) => sealSessionDatagram(this.host.suite, slot, plaintext) };
+  }
+
   private enqueue(s: st.PeerSessions, data: Uint8Array): boolean {
     const q = (s.queue ??= []);
     if (q.length >= (this.o.queueLimit ?? QUEUE_LIMIT)) {

@@ -21,9 +21,10 @@ export interface ReceiveContext {
   index: number;
   /**
    * Freshness floor [SW-5.6-2]: the persisted maxEpoch known when the context was created (0 for a
-   * durable store that never saw the peer), or null if unknown. Fixed for the context's lifetime.
+   * durable store that never saw the peer), or null if unknown. It only ever rises: an echo in epoch
+   * E raises it to E [SW-12.3-7].
    */
-  readonly floor: number | null;
+  floor: number | null;
   /**
    * Counter from which datagrams of `maxEpoch` are known fresh because the peer echoed a challenge in
    * the datagram with this counter (spec 12.3); -1 when no echo was seen in this epoch.

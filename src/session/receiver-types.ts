@@ -35,6 +35,11 @@ export interface ReceiverOptions {
   readonly indexRepeatIntervalMs?: number;
   /** Called for every drop, for a (rate-limited) debug log [SW-6.2-1]. */
   readonly onDrop?: (info: DropInfo) => void;
+  /**
+   * Asked before a datagram of a peer with no context creates one (step 10): false drops it as
+   * PEER_LIMIT with no state changed. The peer layer answers from its table ([SW-9.2-3], [SW-9.3-6]).
+   */
+  readonly admit?: (peer: string, gen: number, fresh: boolean) => boolean;
   /** True for a peer configured for session mode: its FULL datagrams are dropped [SW-13.8-12]. */
   readonly sessionRequired?: (peer: string) => boolean;
   /** Age at which a session opens nothing more; default REJECT_AFTER_TIME [SW-13.9-2]. */

@@ -27,7 +27,7 @@ import { ReplayWindow } from './replay.js';
 import type { Accepted, ContextState, Dropped, IndexFrame, OpenResult, ReceiverOptions } from './receiver-types.js';
 import { openSessionDatagram, wipePending, wipeSession, type IndexHolder } from './session-receiver.js';
 
-type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs';
+type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit'; // optional hooks
 
 export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState } from './receiver-types.js';
 
@@ -125,6 +125,9 @@ export class Receiver {
     // the datagram is dropped unaccepted (the window is untouched), never delivered unrecorded.
     // the floor is the record as it was before this datagram [SW-5.6-2]
     const floor = ctx === undefined ? (this.o.maxEpochs.get(senderId, gen) ?? (this.o.durableMaxEpochs ? 0 : null)) : null;
+    if (ctx === undefined && this.o.admit !== undefined && !this.o.admit(senderId, gen, floor !== null && epoch > floor)) {
+      return this.drop('PEER_LIMIT', senderId, gen); // [SW-9.2-3]: decided before any state changes
+    }
     if ((ctx === undefined || epoch > ctx.maxEpoch) && this.o.maxEpochs.durable !== false) {
       try {
         this.o.maxEpochs.set(senderId, gen, epoch);
@@ -243,6 +246,8 @@ export class Receiver {
     const ctx = this.contexts.get(peer, gen);
     if (ctx === undefined || ctx.maxEpoch !== epoch) return false;
     if (ctx.verifiedFrom < 0 || counter < ctx.verifiedFrom) ctx.verifiedFrom = counter;
+    // [SW-12.3-7] every later epoch of the peer began after the token existed: fresh at once
+    if (ctx.floor === null || ctx.floor < epoch) ctx.floor = epoch;
     return true;
   }
 

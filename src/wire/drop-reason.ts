@@ -25,6 +25,7 @@ export const DROP_REASONS = [
   'SESSION_DISABLED',
   'SESSION_REQUIRED',
   'STORE_FAILED',
+  'PEER_LIMIT',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -101,7 +101,7 @@ describe('roaming to a new IP in a network namespace', () => {
       closeHubT = () => hubT.close(); // covers a failed start
       hub = await startNode({ id: 'hub', keyring: new SiteKeyring(suite, SITE), suite, transport: hubT, stateDir: join(dir, 'hub'), provisioning: true });
       const moves: Array<{ host: string; port: number; validated: boolean }> = [];
-      hub.on('address', (e) => moves.push({ host: e.address.host, port: e.address.port, validated: e.validated }));
+      hub.on('address', (e) => e.change === 'moved' && moves.push({ host: e.address.host, port: e.address.port, validated: e.validated }));
       const inbox: string[] = [];
       hub.on('message', (m) => inbox.push(new TextDecoder().decode(m.data)));
 

@@ -78,20 +78,22 @@ describe('peer recovery', () => {
     const moved: Array<{ port: number; validated: boolean }> = [];
     hub.on('address', (e) => moved.push({ port: e.address.port, validated: e.validated }));
     const toOld: number[] = [];
-    h.net.onCapture((d) => d.from.host === 'hub' && d.to.port === oldPort && toOld.push(d.at));
+    h.net.onCapture((d) => d.from.host === 'hub' && d.to.port === oldPort && toOld.push(d.bytes.length));
     const next = tr.rebind({ port: 0 });
     dev.send('hub', text('from new address'));
     await h.run(5);
-    expect(moved).toEqual([{ port: next.port, validated: false }]);
+    expect(moved).toEqual([{ port: next.port, validated: false }, { port: next.port, validated: true }]);
     expect(hub.peer('sensor-1')?.validated).toBe(true); // the echo came back from the new address
     expect(hub.peer('sensor-1')?.address?.port).toBe(next.port);
+    const beforeTraffic = toOld.length;
+    expect(beforeTraffic).toBe(0);
     hub.send('sensor-1', text('reply'));
-    await h.run(5);
+    await h.run(5_000, 50); // keepalives, probes, data: all to the new address
     expect(h.texts('sensor-1')).toEqual(['reply']);
-    expect(toOld).toEqual([]);
+    expect(toOld.length).toBe(beforeTraffic);
   });
 
-  it('a spoofed copy of a fresh datagram moves nothing far: 3x budget, no validation, real peer pulls it back [SW-10.3-1]', async () => {
+  it('a spoofed copy of a fresh datagram moves nothing far: 3x budget, no validation, the real peer pulls it back [SW-10.3-1] [SW-10.2-4]', async () => {
     const h = new Harness();
     const { hub, dev } = await pair(h);
     let held: CapturedDatagram | undefined;
@@ -110,11 +112,16 @@ describe('peer recovery', () => {
     await h.run(5);
     const received = held!.bytes.length;
     expect(victimBytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3 * received);
-    expect(hub.peer('sensor-1')?.validated).toBe(false);
-    dev.send('hub', text('real'));
+    expect(hub.peer('sensor-1')?.validated).toBe(false); // the victim cannot echo
+    const victimTotal = victimBytes.length;
+    dev.send('hub', text('real')); // the real device's next datagram brings the path home [SW-10.2-4]
     await h.run(5);
     expect(hub.peer('sensor-1')?.address?.host).toBe('sensor-1');
     expect(hub.peer('sensor-1')?.validated).toBe(true);
+    hub.send('sensor-1', text('reply'));
+    await h.run(5);
+    expect(h.texts('sensor-1')).toContain('reply');
+    expect(victimBytes.length).toBe(victimTotal); // nothing more to the victim
   });
 
   it('blackout: unreachable within probeAfter + unreachableAfter, reachable again when it heals, with no user code [SW-11.3-1]', async () => {

@@ -82,7 +82,7 @@ describe('roaming over real UDP', () => {
     const { hub, dev, devT, proxy, inbox } = await setup();
     const oldUp = proxy.upstreamAddressOf(devT.local)!;
     const moves: Array<{ port: number; validated: boolean }> = [];
-    hub.on('address', (e) => moves.push({ port: e.address.port, validated: e.validated }));
+    hub.on('address', (e) => e.change === 'moved' && moves.push({ port: e.address.port, validated: e.validated }));
 
     const newUp = await proxy.rebindClient(devT.local); // the old upstream socket is closed
     expect(newUp.port).not.toBe(oldUp.port);
