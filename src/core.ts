@@ -108,3 +108,19 @@ export {
 } from './session/handshake/index.js';
 export { SESSION_TIMERS, type SessionTimers } from './peer/session-state.js';
 export type { SessionOptions, SessionStats } from './peer/session-types.js';
+export { DropLog } from './util/drop-log.js';
+// types reachable from the public API, exported so the API docs are complete
+export type { Dropped as HandshakeDropped } from './session/handshake/handshake.js';
+export type { SessionSlot, IndexHolder } from './session/session-receiver.js';
+export type { TraceStep } from './session/handshake/symmetric.js';
+export type { EphemeralKeyPair } from './session/handshake/ephemeral.js';
+export type { SendCounters } from './peer/outbound.js';
+export type { SenderSnapshot } from './session/sender.js';
+export type { ParsedHandshake } from './session/handshake/messages.js';
+export type { KeyFailure } from './session/keyring.js';
+export type { IndexTable } from './session/context.js';
+export type { RekeyInput } from './session/handshake/session.js';
+export type { SodiumSuiteOptions } from './crypto/sodium.js';
+export type { PendingInitiation } from './session/session-receiver.js';
+export type { ParsedInitiation, ParsedResponse } from './session/handshake/messages.js';
+export type { ReceiveContext } from './session/context.js';

@@ -13,6 +13,7 @@ import type { Transport } from '../transport/transport.js';
 import { defaultCryptoSuite } from './crypto.js';
 import { FileStateStore } from './file-state-store.js';
 import { FileMaxEpochStore } from './file-max-epoch-store.js';
+import { DropLog } from '../util/drop-log.js';
 import { join } from 'node:path';
 
 export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite' | 'state'> {
@@ -23,6 +24,11 @@ export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite
   readonly stateDir?: string;
   readonly state?: StateStore;
   readonly suite?: CryptoSuite;
+  /**
+   * Log dropped datagrams, rate-limited, to stderr (true) or to a function: how an operator finds a
+   * device with the wrong key, an unknown id or a retired generation, which the wire never reveals.
+   */
+  readonly debug?: boolean | ((line: string) => void);
 }
 
 /**
@@ -46,7 +52,12 @@ export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   }
   const transport = o.transport ?? (await UdpTransport.bind(o.listen ?? {}));
   try {
-    return await SaltwireNode.start({ ...o, transport, state, maxEpochs, durableMaxEpochs, suite: o.suite ?? defaultCryptoSuite() });
+    const node = await SaltwireNode.start({ ...o, transport, state, maxEpochs, durableMaxEpochs, suite: o.suite ?? defaultCryptoSuite() });
+    if (o.debug !== undefined && o.debug !== false) {
+      const log = new DropLog(o.debug === true ? (line) => process.stderr.write(`${line}\n`) : o.debug);
+      node.on('drop', (info) => log.add(info, performance.now()));
+    }
+    return node;
   } catch (e) {
     if (o.transport === undefined) await transport.close();
     throw e;

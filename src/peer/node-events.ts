@@ -34,7 +34,7 @@ export interface NodeEvents {
     readonly change: 'moved' | 'validated' | 'returned';
   };
   /** A datagram was dropped by the receive path (spec 6.2): for a rate-limited debug log. */
-  drop: DropInfo;
+  drop: DropInfo & { readonly from?: Address };
 }
 
 export interface PeerInfo {

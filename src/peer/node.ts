@@ -45,6 +45,8 @@ export class SaltwireNode {
   private readonly sessions: SessionMode;
   private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
   private epochValue: number;
+  /** Source of the datagram being processed, for drop events (spec 6.2: diagnosable, never answered). */
+  private dropFrom: Address | undefined;
   private readonly senderIdleMs: number;
   private closed = false;
   private renewing = false;
@@ -80,7 +82,7 @@ export class SaltwireNode {
       // the table decides who gets a context ([SW-9.2-3]); the receiver's own limit is a backstop
       maxContexts: (o.maxPeers ?? 16384) + 64,
       admit: (peer, _gen, fresh) => this.table.get(peer) !== undefined || this.table.hasRoom(fresh),
-      onDrop: (info) => this.events.has('drop') && this.events.emit('drop', info),
+      onDrop: (info) => this.events.has('drop') && this.events.emit('drop', this.dropFrom === undefined ? info : { ...info, from: this.dropFrom }),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
     } as ConstructorParameters<typeof Receiver>[0]);
@@ -202,6 +204,7 @@ export class SaltwireNode {
   private onDatagram(d: Uint8Array, from: Address): void {
     if (this.closed) return;
     const now = this.now();
+    this.dropFrom = from;
     if ((d[0]! & 0xf0) === 0x60) return this.sessions.onHandshake(d, from, now); // FORM 10 (spec 13.6, 13.7)
     let r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
     if (!r.ok) return;
@@ -298,7 +301,7 @@ export class SaltwireNode {
     if (a.probe && p.probes > 1) dropIndex(p);
     // [SW-11.1-2] a keepalive after a quiet spell also asks for an answer, so both sides stay fresh
     const quiet = p.lastHeard === NONE || now - p.lastHeard >= this.cfg.keepaliveMs;
-    if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), keepalive: true }, now);
+    if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
     else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
     parkIfIdle(p, now, this.senderIdleMs);
     // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,

@@ -51,6 +51,8 @@ export interface Outgoing {
    * peer that just came back can echo it within the round trip ([SW-12.3-8]).
    */
   readonly answer?: boolean;
+  /** A liveness probe: it always carries the challenge, whatever the retry interval ([SW-11.2-6]). */
+  readonly probe?: boolean;
 }
 
 /** The frames and their order [SW-9.4-2]: INDEX, ECHO, CHALLENGE, PING, then DATAGRAM last. */
@@ -59,8 +61,8 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   if (out.index !== undefined) frames.push(out.index);
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
   // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6])
-  const needed = peer.needsFreshness || !peer.validated || out.ping === true || peer.probingSince !== NONE;
-  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.answer === true);
+  const needed = peer.needsFreshness || !peer.validated || out.probe === true || peer.probingSince !== NONE;
+  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.answer === true || out.probe === true);
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
   if (out.data !== undefined) frames.push({ type: 'DATAGRAM', data: out.data });

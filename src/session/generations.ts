@@ -42,7 +42,7 @@ export class Generations {
     return this.policies.get(peer)?.current ?? 0;
   }
 
-  /** [SW-3.6-1]: current is accepted; previous until its deadline; lower is RETIRED, other UNKNOWN. */
+  /** Per [SW-3.6-1], current is accepted; previous until its deadline; lower is RETIRED, other UNKNOWN. */
   check(peer: string, gen: number, now: number): GenerationVerdict {
     const p = this.policies.get(peer) ?? DEFAULT_POLICY;
     if (gen === p.current) return 'ok';

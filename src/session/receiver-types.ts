@@ -58,7 +58,7 @@ export interface Accepted {
   readonly form: Header['form'];
   readonly plaintext: Uint8Array;
   readonly frames: Frame[];
-  /** [SW-5.6-3]: 'unknown' means it may be a replay from before this receiver lost state. */
+  /** Per [SW-5.6-3], 'unknown' means it may be a replay from before this receiver lost state. */
   readonly freshness: Freshness;
   /**
    * What this datagram did to the receive context: 'created' (first datagram of this (peer, gen) held
