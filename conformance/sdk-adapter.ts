@@ -101,6 +101,9 @@ export function frameJson(f: Frame): Record<string, unknown> {
     case 'CHALLENGE':
     case 'ECHO':
       return { type: f.type, token: toHex(f.token) };
+    default:
+      // reliability frames (spec 14): their fields as they are, bytes in hex
+      return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v instanceof Uint8Array ? toHex(v) : v]));
   }
 }
 

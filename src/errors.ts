@@ -89,3 +89,45 @@ export class NodeClosedError extends SaltwireError {
     super('ERR_NODE_CLOSED', 'the node is closed');
   }
 }
+
+/**
+ * A reliable message was not acknowledged by its deadline (spec 14.8), or a fragmented message not
+ * within FRAGMENT_LIFETIME (spec 14.6). The peer may still have received it: the acknowledgement is
+ * what did not arrive in time. Nothing more is sent for it.
+ */
+export class DeadlineExceededError extends SaltwireError {
+  readonly peer: string;
+  /** The ticket `send` returned for the message. */
+  readonly ticket: number;
+  /** 'queued': it never left the outbox; 'in-flight': sent and not (fully) acknowledged. */
+  readonly stage: 'queued' | 'in-flight';
+  constructor(peer: string, ticket: number, stage: 'queued' | 'in-flight') {
+    super('ERR_DEADLINE_EXCEEDED', `message ${ticket} to peer ${JSON.stringify(peer)} was not acknowledged by its deadline (${stage})`);
+    this.peer = peer;
+    this.ticket = ticket;
+    this.stage = stage;
+  }
+}
+
+/**
+ * A message is larger than the peer reassembles (its MAX_MESSAGE, spec 14.6), or an unreliable
+ * message does not fit one datagram. Nothing was sent.
+ */
+export class MessageTooLargeError extends SaltwireError {
+  readonly size: number;
+  readonly limit: number;
+  constructor(size: number, limit: number, what = 'message') {
+    super('ERR_MESSAGE_TOO_LARGE', `${what} of ${size} bytes is over the limit of ${limit} bytes`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** The peer's outbox is full (spec 14.8): the message was not accepted. */
+export class OutboxFullError extends SaltwireError {
+  readonly peer: string;
+  constructor(peer: string, maxMessages: number, maxBytes: number) {
+    super('ERR_OUTBOX_FULL', `outbox of peer ${JSON.stringify(peer)} is full (limits: ${maxMessages} messages, ${maxBytes} bytes)`);
+    this.peer = peer;
+  }
+}

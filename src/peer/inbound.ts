@@ -4,6 +4,7 @@
  * deliver data. Nothing here runs for a dropped datagram, so nothing here can answer one [SW-6.3-1].
  * @module
  */
+import type { RelFrame } from '../reliability/frames.js';
 import type { Accepted } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
 import { checkEcho } from './challenge.js';
@@ -11,10 +12,16 @@ import { heard, NONE } from './liveness.js';
 import { applyIndex, dropIndex } from './parking.js';
 import { onAuthenticated, sameAddress, validate } from './path.js';
 import type { Peer } from './peer.js';
+import { isRelFrame, type WireFrame } from '../wire/frames.js';
 
 export interface InboundEffects {
   /** Application data of this datagram, with its freshness. */
   readonly data: Uint8Array[];
+  /**
+   * The reliability frames (spec 14.2), in order; the node hands them to the peer's link after the
+   * peer frames and after a restart is applied [SW-14.10-2].
+   */
+  readonly rel: RelFrame[];
   readonly fresh: boolean;
   /** The peer restarted (a fresh datagram of a higher epoch, [SW-9.3-5]); its epoch. 0 if not. */
   readonly restartEpoch: number;
@@ -60,7 +67,13 @@ export function processAccepted(
   let echoFromSentTo = false;
   let pinged = false;
   const data: Uint8Array[] = [];
+  const rel: RelFrame[] = [];
   for (const f of r.frames) {
+    const w = f as WireFrame; // the receive path declares Frame[]; the reliability frames are there too
+    if (isRelFrame(w)) {
+      rel.push(w);
+      continue;
+    }
     switch (f.type) {
       case 'INDEX':
         applyIndex(peer, f, now);
@@ -118,5 +131,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, fresh, restartEpoch, moved, validated, pinged, answerAt, reachability };
+  return { data, rel, fresh, restartEpoch, moved, validated, pinged, answerAt, reachability };
 }

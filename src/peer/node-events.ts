@@ -13,6 +13,10 @@ export interface Message {
   readonly data: Uint8Array;
   /** False only with deliverUnverified: the data may be a replay from before this node lost state. */
   readonly fresh: boolean;
+  /** True for a message sent with `send(peer, data, { reliable: true })` (spec 14); false for plain data. */
+  readonly reliable: boolean;
+  /** The message's channel (spec 14.1); 0 for plain data. */
+  readonly channel: number;
 }
 
 export interface NodeEvents {
@@ -33,6 +37,11 @@ export interface NodeEvents {
      */
     readonly change: 'moved' | 'validated' | 'returned';
   };
+  /**
+   * The peer acknowledged every fragment of a reliable message sent with `receipt: true`
+   * ([SW-14.1-2]); `ticket` is the message's number (the `ticket` of a DeadlineExceededError).
+   */
+  receipt: { readonly peer: string; readonly ticket: number };
   /** A datagram was dropped by the receive path (spec 6.2): for a rate-limited debug log. */
   drop: DropInfo & { readonly from?: Address };
 }

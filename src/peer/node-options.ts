@@ -4,6 +4,8 @@
  */
 import type { CryptoSuite } from '../crypto/suite.js';
 import type { MaxEpochStore } from '../session/context.js';
+import type { ReceiveConfig } from '../reliability/receive-state.js';
+import type { SendConfig } from '../reliability/send-state.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Address, Transport } from '../transport/transport.js';
@@ -22,6 +24,30 @@ export interface PeerConfig {
    * too [SW-13.1-1]; 'psk': the default mode of sections 3 to 6. Default: NodeOptions.session.peers.
    */
   readonly mode?: 'psk' | 'session';
+}
+
+/** How `send(peer, data, { reliable: true, ... })` sends one message (spec 14). */
+export interface ReliableSendOptions {
+  readonly reliable: true;
+  /** Delivered after every earlier ordered message of its channel ([SW-14.7-3]). Default false. */
+  readonly ordered?: boolean;
+  /** 0 to 255, default 0. */
+  readonly channel?: number;
+  /**
+   * Milliseconds from now by which the peer must have acknowledged the message, else the promise
+   * rejects with DeadlineExceededError ([SW-14.8-2]). Default: reliability.send.defaultDeadlineMs (60 s).
+   */
+  readonly deadlineMs?: number;
+  /** Also emit a 'receipt' event when the peer acknowledged it ([SW-14.1-2]). Default false. */
+  readonly receipt?: boolean;
+}
+
+/** Reliable delivery (spec 14): limits and timers. Every field has the default of section 20. */
+export interface ReliabilityOptions {
+  readonly send?: Partial<Omit<SendConfig, 'peer' | 'datagramBudget'>>;
+  readonly receive?: Partial<ReceiveConfig>;
+  /** Reassembly bytes for all peers together ([SW-14.6-3]); default REASSEMBLY_TOTAL (8 MiB). */
+  readonly reassemblyTotal?: number;
 }
 
 export interface NodeOptions {
@@ -55,6 +81,8 @@ export interface NodeOptions {
   readonly rememberPeers?: boolean;
   /** A peer's sender unused for this long is set aside to save memory (spec 9.5); default 10 s. */
   readonly senderIdleMs?: number;
+  /** Reliable delivery (spec 14). */
+  readonly reliability?: ReliabilityOptions;
   /** Session mode (spec 13): which peers use it, and its limits. Default: no peer (PSK mode, 0-RTT). */
   readonly session?: SessionOptions;
 }

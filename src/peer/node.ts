@@ -6,7 +6,13 @@
  * @module
  */
 import { AMPLIFICATION_FACTOR, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
-import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
+import { DeadlineExceededError, InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
+import { DATAGRAM_BUDGET, REASSEMBLY_TOTAL } from '../reliability/constants.js';
+import type { RelFrame } from '../reliability/frames.js';
+import { ReliableLink } from '../reliability/link.js';
+import { ReassemblyBudget } from '../reliability/reassembly.js';
+import type { Delivered } from '../reliability/receive-state.js';
+import type { SendEvent } from '../reliability/send-state.js';
 import { beginEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted } from '../session/receiver.js';
 import { TimerQueue } from '../time/timer-queue.js';
@@ -19,7 +25,7 @@ import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './park
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, nextDeadline, NONE, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
 import { fallBack, fallBackAt, sameAddress } from './path.js';
-import type { NodeOptions, NodeStats } from './node-options.js';
+import type { NodeOptions, NodeStats, ReliableSendOptions } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
 import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
@@ -28,7 +34,19 @@ import { PeerMemory } from './peer-memory.js';
 import { SessionMode, type SessionHost } from './session-mode.js';
 import { epochStoreOf } from './state-store.js';
 
-export type { PeerConfig, NodeOptions, NodeStats } from './node-options.js';
+export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, ReliabilityOptions } from './node-options.js';
+
+/** The settlement of one reliable message's promise. */
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+  readonly receipt: boolean;
+}
+
+/** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
+const PUMP_LIMIT = 64;
+/** Retry interval for a link with work that could not be sent (no key, no session yet, amplification). */
+const STALL_RETRY_MS = 100;
 export type { SessionOptions, SessionStats } from './session-mode.js';
 
 export class SaltwireNode {
@@ -53,6 +71,14 @@ export class SaltwireNode {
   private received = 0;
   private unverified = 0;
   private peerLimit = 0;
+  /** Reassembly bytes of all peers together [SW-14.6-3]. */
+  private readonly reassembly: ReassemblyBudget;
+  /** Promises of reliable messages in flight, per link and ticket. */
+  private readonly waiters = new Map<ReliableLink, Map<number, Waiter>>();
+  /** Peers whose link had work that no datagram could carry: retried after STALL_RETRY_MS. */
+  private readonly stalled = new Set<Peer>();
+  /** Datagram budget for reliable delivery (spec 14.6). */
+  private readonly budget: number;
 
   /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */
   static async start(o: NodeOptions): Promise<SaltwireNode> {
@@ -71,6 +97,8 @@ export class SaltwireNode {
     this.senderIdleMs = o.senderIdleMs ?? SENDER_IDLE_MS;
     this.scheduler = o.scheduler ?? new RealScheduler();
     this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
+    this.reassembly = new ReassemblyBudget(o.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
+    this.budget = Math.min(o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, o.transport.mtu, DATAGRAM_BUDGET);
     this.receiver = new Receiver({
       suite: o.suite,
       selfId: o.id,
@@ -96,6 +124,7 @@ export class SaltwireNode {
       // never a PeerSender for a session-mode peer [SW-13.8-12]
       sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, now)),
       exhausted: () => void this.renewEpoch(),
+      budget: this.budget,
     };
     this.sessions = new SessionMode(this.sessionHost(), o.session, Math.max(o.maxPeers ?? 16384, 1024));
     for (const c of o.peers ?? []) {
@@ -128,7 +157,20 @@ export class SaltwireNode {
    * mode, data for a peer with no session is held (bounded) while a handshake runs, and true means
    * sent or held [SW-13.8-14].
    */
-  send(peer: string, data: Uint8Array): boolean {
+  send(peer: string, data: Uint8Array): boolean;
+  /**
+   * Sends `data` to `peer` reliably (spec 14): delivered exactly once (in order on its channel if
+   * `ordered`), fragmented if it does not fit one datagram, retransmitted until acknowledged. The
+   * promise resolves when the peer acknowledged every fragment ([SW-14.1-2]) and rejects with
+   * MessageTooLargeError (over the peer's MAX_MESSAGE, before anything is sent [SW-14.6-5]),
+   * OutboxFullError (the peer's outbox is full [SW-14.8-1]), DeadlineExceededError (not acknowledged by
+   * `deadlineMs` [SW-14.8-2]; it may still have been delivered, once) or NodeClosedError. Throws at
+   * once, like the unreliable form, UnknownPeerError, NodeClosedError and InvalidArgumentError. While
+   * the peer is unreachable the message waits, its deadline running ([SW-14.8-3]).
+   */
+  send(peer: string, data: Uint8Array, options: ReliableSendOptions): Promise<void>;
+  send(peer: string, data: Uint8Array, options?: ReliableSendOptions): boolean | Promise<void> {
+    if (options !== undefined) return this.sendReliable(peer, data, options);
     if (this.closed) throw new NodeClosedError();
     assertNodeId(peer);
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
@@ -138,6 +180,120 @@ export class SaltwireNode {
       throw new InvalidArgumentError(`data is ${data.length} bytes; at most ${this.maxPayload} fit in one datagram to ${peer}`);
     }
     return this.flush(p, { data }, this.now());
+  }
+
+  private sendReliable(peer: string, data: Uint8Array, options: ReliableSendOptions): Promise<void> {
+    if (this.closed) throw new NodeClosedError();
+    assertNodeId(peer);
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
+    if (options.reliable !== true) throw new InvalidArgumentError('options.reliable must be true (plain send(peer, data) is unreliable)');
+    const d = options.deadlineMs;
+    if (d !== undefined && !(Number.isFinite(d) && d >= 0)) throw new InvalidArgumentError('deadlineMs must be a finite number >= 0');
+    const p = this.table.get(peer);
+    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    const now = this.now();
+    const link = this.linkOf(p);
+    let ticket: number;
+    try {
+      ticket = link.send(data, {
+        reliable: true,
+        ordered: options.ordered ?? false,
+        channel: options.channel ?? 0,
+        deadline: d === undefined ? undefined : now + d,
+        receipt: true, // the promise settles on the acknowledgement
+      }, now);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw e;
+      return Promise.reject(e as Error); // MessageTooLargeError, OutboxFullError: nothing was queued
+    }
+    const promise = new Promise<void>((resolve, reject) => {
+      let m = this.waiters.get(link);
+      if (m === undefined) this.waiters.set(link, (m = new Map()));
+      m.set(ticket, { resolve, reject, receipt: options.receipt ?? false });
+    });
+    this.pump(p, now);
+    this.timers.schedule(p, this.deadline(p));
+    return promise;
+  }
+
+  /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
+  private linkOf(p: Peer): ReliableLink {
+    if (p.link !== undefined) return p.link;
+    const r = this.o.reliability;
+    const random = (): number => {
+      const b = this.o.suite.randomBytes(4); // uniform in [0, 1) for the timer jitter [SW-14.4-3]
+      return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
+    };
+    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.budget }, receive: r?.receive }, random, this.reassembly);
+    p.link.setReachable(p.reachability !== 'unreachable');
+    return p.link;
+  }
+
+  /** Sends what the peer's link has due now, a datagram at a time (bounded). */
+  private pump(p: Peer, now: number): void {
+    const link = p.link;
+    if (link === undefined) return;
+    this.stalled.delete(p);
+    for (let i = 0; i < PUMP_LIMIT && link.due(now); i++) {
+      if (!this.route(p, {}, now)) {
+        this.stalled.add(p);
+        break;
+      }
+    }
+  }
+
+  /** Receipts and failures from the peer's link: settle the promises. */
+  private settle(p: Peer, link: ReliableLink, events: readonly SendEvent[]): void {
+    const m = this.waiters.get(link);
+    for (const e of events) {
+      const w = m?.get(e.ticket);
+      if (w === undefined) continue;
+      m!.delete(e.ticket);
+      if (e.type === 'delivered') {
+        if (w.receipt) this.events.emit('receipt', { peer: p.id, ticket: e.ticket });
+        w.resolve();
+      } else {
+        w.reject(e.error);
+      }
+    }
+    if (m !== undefined && m.size === 0) this.waiters.delete(link);
+  }
+
+  /** Rejects every promise of a link that goes away (eviction, close, a new epoch of this node). */
+  private dropLink(link: ReliableLink, error: (ticket: number) => Error): void {
+    const m = this.waiters.get(link);
+    this.waiters.delete(link);
+    for (const [ticket, w] of m ?? []) w.reject(error(ticket));
+  }
+
+  /**
+   * The reliability frames of an accepted datagram, after its peer frames and a restart
+   * [SW-14.10-2]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
+   * a reliable MSG is then neither recorded nor acknowledged ([SW-14.3-2]), so the sender retransmits it
+   * and it is delivered once the challenge completed. ACK and FORWARD of unknown freshness are ignored
+   * too: a replay from before this node lost its state would acknowledge, or settle, ids of its new
+   * send and receive state that never arrived.
+   */
+  private onRelFrames(p: Peer, rel: readonly RelFrame[], fresh: boolean, now: number): Delivered[] {
+    if (rel.length === 0) {
+      if (fresh) p.link?.heard(now);
+      return [];
+    }
+    let frames = rel;
+    if (!fresh) {
+      frames = this.o.deliverUnverified === true ? rel.filter((f) => f.type === 'MSG') : [];
+      const msgs = rel.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
+      if (frames.length === 0) {
+        this.unverified += msgs;
+        return [];
+      }
+    }
+    // an ACK alone from a peer this node never sent to reliably makes no link
+    if (p.link === undefined && !frames.some((f) => f.type === 'MSG' || f.type === 'FORWARD')) return [];
+    const link = this.linkOf(p);
+    const res = link.receive(frames, now);
+    this.settle(p, link, res.events);
+    return res.delivered;
   }
 
   /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */
@@ -189,6 +345,7 @@ export class SaltwireNode {
     if (this.closed) return;
     this.closed = true;
     this.timers.close();
+    for (const p of this.table.values()) if (p.link !== undefined) this.dropLink(p.link, () => new NodeClosedError());
     for (const p of this.table.values()) this.sessions.forget(p); // sessions live in RAM only [SW-13.8-10]
     await this.memory.flush(this.table.values()).catch(() => undefined);
     await this.o.transport.close();
@@ -225,13 +382,22 @@ export class SaltwireNode {
     if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
     const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, d.length, now);
     const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
-    if (restartEpoch > 0) this.events.emit('restart', { peer: p.id, epoch: restartEpoch });
+    if (restartEpoch > 0) {
+      // [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged
+      p.link?.resetReceiver();
+      p.link?.peerRestarted();
+      this.events.emit('restart', { peer: p.id, epoch: restartEpoch });
+    }
+    const delivered = this.onRelFrames(p, fx.rel, fx.fresh, now);
     if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values());
       const change = fx.moved ? 'moved' : sameAddress(p.address, from) ? 'validated' : 'returned';
       this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change });
     }
-    if (fx.reachability !== undefined) this.events.emit(fx.reachability, { peer: p.id });
+    if (fx.reachability !== undefined) {
+      p.link?.setReachable(true); // [SW-14.8-3] the outbox flows again
+      this.events.emit(fx.reachability, { peer: p.id });
+    }
     if (fx.answerAt !== undefined) {
       // [SW-10.1-6] answered where it came from, once, within 3x its size; the path stays
       const dest = { to: fx.answerAt, budget: AMPLIFICATION_FACTOR * d.length };
@@ -240,8 +406,10 @@ export class SaltwireNode {
       // a fresh datagram from a peer being probed gets the challenge again at once [SW-11.2-6]
       this.flush(p, { index: r.announceIndex, keepalive: fx.pinged, answer: fx.fresh }, now);
     }
+    this.pump(p, now); // acks owed at once, and whatever a restart or an ACK let go
+    for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
     for (const data of fx.data) {
-      if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh });
+      if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
       else this.unverified++;
     }
     this.timers.schedule(p, this.deadline(p));
@@ -277,6 +445,17 @@ export class SaltwireNode {
     this.renewing = true;
     try {
       this.epochValue = await beginEpoch(epochStoreOf(this.o.state));
+      // [SW-14.1-1] message ids are per sender epoch: a new send state (ids from 1) for every link; the
+      // receive state stays (the peer's epoch did not change). Messages of the old epoch fail: they may
+      // or may not have been delivered ([SW-14.1-2]).
+      for (const p of this.table.values()) {
+        const old = p.link;
+        if (old === undefined) continue;
+        p.link = undefined;
+        const fresh = this.linkOf(p);
+        fresh.receiver = old.receiver;
+        this.dropLink(old, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
+      }
     } finally {
       this.renewing = false;
     }
@@ -285,7 +464,15 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p));
+    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p), this.linkDeadline(p));
+  }
+
+  /** When the peer's link has work (spec 14.4, 14.8): its timers, or STALL_RETRY_MS after a stalled pump. */
+  private linkDeadline(p: Peer): number {
+    if (p.link === undefined) return Infinity;
+    const now = this.now();
+    const at = p.link.nextDeadline(now);
+    return at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at;
   }
 
   private onTimer(p: Peer, now: number): number {
@@ -296,13 +483,20 @@ export class SaltwireNode {
       this.events.emit('address', { peer: p.id, address: p.address!, validated: true, change: 'returned' });
     }
     const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
-    if (a.changed !== undefined) this.events.emit(a.changed, { peer: p.id });
+    if (a.changed !== undefined) {
+      p.link?.setReachable(false); // [SW-14.8-3] reliable fragments wait, timers held
+      this.events.emit(a.changed, { peer: p.id });
+    }
     // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
     if (a.probe && p.probes > 1) dropIndex(p);
     // [SW-11.1-2] a keepalive after a quiet spell also asks for an answer, so both sides stay fresh
     const quiet = p.lastHeard === NONE || now - p.lastHeard >= this.cfg.keepaliveMs;
     if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
     else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
+    if (p.link !== undefined) {
+      this.settle(p, p.link, p.link.tick(now)); // deadlines, retransmission timers [SW-14.4-3], [SW-14.8-2]
+      this.pump(p, now);
+    }
     parkIfIdle(p, now, this.senderIdleMs);
     // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,
     // unreachable peer keeps no challenge state (spec 9.5).
@@ -342,6 +536,11 @@ export class SaltwireNode {
     const evicted = this.table.add(p, fresh);
     if (evicted !== undefined && evicted !== p) {
       this.receiver.eraseAll(evicted.id);
+      if (evicted.link !== undefined) {
+        evicted.link.receiver.reassembly.clear(); // its bytes go back to the node's budget
+        this.dropLink(evicted.link, (t) => new DeadlineExceededError(evicted.id, t, 'in-flight'));
+        this.stalled.delete(evicted);
+      }
       this.sessions.forget(evicted);
     }
     return evicted;
@@ -364,8 +563,14 @@ export class SaltwireNode {
         this.counters.bytes += bytes.length;
         o.transport.send(bytes, to).catch(() => void this.counters.transportErrors++);
       },
-      unreachable: (p) => this.events.emit('unreachable', { peer: p.id }),
-      reachable: (p) => this.events.emit('reachable', { peer: p.id }),
+      unreachable: (p) => {
+        p.link?.setReachable(false);
+        this.events.emit('unreachable', { peer: p.id });
+      },
+      reachable: (p) => {
+        p.link?.setReachable(true);
+        this.events.emit('reachable', { peer: p.id });
+      },
       schedule: (p) => this.timers.schedule(p, this.deadline(p)),
     };
   }

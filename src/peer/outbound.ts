@@ -8,7 +8,8 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
 import type { Address, Transport } from '../transport/transport.js';
-import { encodeFrames, type Frame } from '../wire/frames.js';
+import { DATAGRAM_BUDGET } from '../reliability/constants.js';
+import { encodeFrames, frameSize, type WireFrame } from '../wire/frames.js';
 import { challengeToSend } from './challenge.js';
 import { maySend, onSent } from './path.js';
 import type { Peer } from './peer.js';
@@ -33,7 +34,15 @@ export interface OutboundContext {
   sender(peer: Peer, now: number): Sealer | undefined;
   /** Called when the counter of the current epoch is used up: the node starts a new epoch. */
   exhausted(): void;
+  /**
+   * Largest datagram to build (spec 14.6: min(peer MAX_DATAGRAM, transport MTU, DATAGRAM_BUDGET));
+   * the reliability frames fill what the other frames leave. Default DATAGRAM_BUDGET.
+   */
+  readonly budget?: number;
 }
+
+/** The largest header and tag (spec 4, 13): what a datagram needs besides its plaintext ([SW-14.6-1]). */
+const HEADER_AND_TAG = 43 + 16;
 
 /** Whatever seals the next datagram: the peer's PeerSender (spec 4, 5), or its current session (spec 13.8). */
 export interface Sealer {
@@ -55,9 +64,12 @@ export interface Outgoing {
   readonly probe?: boolean;
 }
 
-/** The frames and their order [SW-9.4-2]: INDEX, ECHO, CHALLENGE, PING, then DATAGRAM last. */
-function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing, now: number): Frame[] {
-  const frames: Frame[] = [];
+/**
+ * The frames and their order [SW-9.4-2], [SW-14.10-1]: INDEX, ECHO, CHALLENGE, PING, then the
+ * reliability frames (ACK, FORWARD, SLEEP, MSG) in the room left, then DATAGRAM last.
+ */
+function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing, now: number, rel: boolean): WireFrame[] {
+  const frames: WireFrame[] = [];
   if (out.index !== undefined) frames.push(out.index);
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
   // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6])
@@ -65,6 +77,13 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.answer === true || out.probe === true);
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
+  if (rel && peer.link !== undefined) {
+    // whatever the link owes rides on this datagram (piggybacking, [SW-14.10-1])
+    let room = (ctx.budget ?? DATAGRAM_BUDGET) - HEADER_AND_TAG - (out.data !== undefined ? 1 + out.data.length : 0);
+    for (const f of frames) room -= frameSize(f);
+    const rel = room > 0 ? peer.link.poll(now, room, true) : undefined;
+    if (rel !== undefined) frames.push(...rel);
+  }
   if (out.data !== undefined) frames.push({ type: 'DATAGRAM', data: out.data });
   return frames;
 }
@@ -88,7 +107,8 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     ctx.counters.sealFailures++;
     return false;
   }
-  const frames = framesFor(ctx, peer, to, out, now);
+  // a one-off answer to an unverified address carries no reliability frames (they would count as sent)
+  const frames = framesFor(ctx, peer, to, out, now, dest === undefined);
   if (frames.length === 0 && out.keepalive !== true) {
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)
@@ -109,7 +129,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
   return true;
 }
 
-function seal(ctx: OutboundContext, sender: Sealer, frames: Frame[], now: number, session: boolean): Uint8Array | undefined {
+function seal(ctx: OutboundContext, sender: Sealer, frames: WireFrame[], now: number, session: boolean): Uint8Array | undefined {
   try {
     return sender.seal(encodeFrames(frames), now);
   } catch (e) {

@@ -6,6 +6,7 @@
  * would make V8 box the field in every peer), and the challenge exists only while outstanding.
  * @module
  */
+import type { ReliableLink } from '../reliability/link.js';
 import type { PeerSender, SenderSnapshot } from '../session/sender.js';
 import type { Address } from '../transport/transport.js';
 import type { Challenge, ChallengeState } from './challenge.js';
@@ -51,6 +52,12 @@ export class Peer implements LivenessState, PathState, ChallengeState {
    * peer in the default mode never gets the property, so it costs it no memory at all (spec 9.5).
    */
   declare session: PeerSessions | undefined;
+  /**
+   * Reliable delivery with this peer (spec 14), created at the first reliable send or the first
+   * reliability frame from it. Declared, not initialised, like `session`: an idle peer that never
+   * used reliable delivery pays nothing for it (spec 9.5).
+   */
+  declare link: ReliableLink | undefined;
 
   constructor(
     readonly id: string,

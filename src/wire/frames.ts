@@ -1,5 +1,6 @@
 /**
- * Frames of the plaintext (spec 4.7, 4.8): PADDING, INDEX and DATAGRAM. Decoding is all or nothing:
+ * Frames of the plaintext (spec 4.7, 4.8, 9.4, 14.2): PADDING, INDEX, PING, CHALLENGE, ECHO, the
+ * reliability frames MSG, ACK, FORWARD and SLEEP (decoded by reliability/frames.ts), and DATAGRAM. Decoding is all or nothing:
  * a bad frame anywhere rejects the whole plaintext [SW-4.7-1].
  * @module
  */
@@ -15,6 +16,7 @@ import {
   MAX_GENERATION,
 } from '../constants.js';
 import { InvalidArgumentError } from '../errors.js';
+import { decodeRelFrame, encodeRelFrame, isReliabilityFrameType, relFrameSize, type RelFrame } from '../reliability/frames.js';
 import { readU32, view, writeU32 } from '../util/bytes.js';
 
 export type Frame =
@@ -25,16 +27,35 @@ export type Frame =
   | { readonly type: 'CHALLENGE'; readonly token: Uint8Array }
   | { readonly type: 'ECHO'; readonly token: Uint8Array };
 
+/** Every frame a plaintext may hold: the frames above and the reliability frames of spec 14.2. */
+export type WireFrame = Frame | RelFrame;
+
+/** Whether a decoded frame is a reliability frame (MSG, ACK, FORWARD, SLEEP; spec 14.2). */
+export function isRelFrame(f: WireFrame): f is RelFrame {
+  return f.type === 'MSG' || f.type === 'ACK' || f.type === 'FORWARD' || f.type === 'SLEEP';
+}
+
+/** Reliability frame types that may appear at most once per plaintext [SW-14.2-6]. */
+const ONCE_REL = ['ACK', 'FORWARD', 'SLEEP'] as const;
+
 /**
  * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
- * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO; [SW-4.7-1], [SW-9.4-1]);
- * the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
+ * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO, ACK, FORWARD, SLEEP;
+ * [SW-4.7-1], [SW-9.4-1], [SW-14.2-6]), or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
  * DATAGRAM data is a view into `plaintext`.
  */
 export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
+  // Compatibility: callers (the receive path's Accepted.frames, the conformance runner) declare
+  // Frame[] and switch over the peer frames; the reliability frames are in the array too, and a
+  // caller that wants them narrows with isRelFrame (or calls decodeWireFrames).
+  return decodeWireFrames(plaintext) as Frame[] | undefined;
+}
+
+/** decodeFrames with its true element type: the peer frames and the reliability frames (spec 14.2). */
+export function decodeWireFrames(plaintext: Uint8Array): WireFrame[] | undefined {
   // the steady-state plaintext is one DATAGRAM frame: decode it without a growing array
   if (plaintext[0] === FRAME_DATAGRAM) return [{ type: 'DATAGRAM', data: view(plaintext, 1) }];
-  const frames: Frame[] = [];
+  const frames: WireFrame[] = [];
   let i = 0;
   while (i < plaintext.length) {
     const type = plaintext[i]!;
@@ -71,13 +92,23 @@ export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
       i += INDEX_FRAME_LEN;
       continue;
     }
+    if (isReliabilityFrameType(type)) {
+      // MSG, ACK, FORWARD, SLEEP (spec 14.2); 0x0a, 0x0b and any malformed frame reject the plaintext [SW-14.2-6]
+      const d = decodeRelFrame(plaintext, i);
+      if (d === undefined) return undefined;
+      const t = d.frame.type;
+      if (t !== 'MSG' && frames.some((f) => f.type === t)) return undefined;
+      frames.push(d.frame);
+      i = d.end;
+      continue;
+    }
     return undefined; // reserved or unknown type
   }
   return frames;
 }
 
 /** Encoded size of one frame. */
-export function frameSize(f: Frame): number {
+export function frameSize(f: WireFrame): number {
   switch (f.type) {
     case 'PADDING':
       return f.length;
@@ -90,6 +121,8 @@ export function frameSize(f: Frame): number {
     case 'CHALLENGE':
     case 'ECHO':
       return 1 + CHALLENGE_LEN;
+    default:
+      return relFrameSize(f);
   }
 }
 
@@ -97,12 +130,12 @@ export function frameSize(f: Frame): number {
  * Encodes frames into one plaintext. DATAGRAM runs to the end, so it may only be the last frame;
  * violating that throws InvalidArgumentError. PADDING of length n is n zero bytes, anywhere.
  */
-export function encodeFrames(frames: readonly Frame[]): Uint8Array {
+export function encodeFrames(frames: readonly WireFrame[]): Uint8Array {
   let n = 0;
   for (const f of frames) n += frameSize(f);
   const out = new Uint8Array(n);
   let o = 0;
-  for (const once of ['INDEX', 'PING', 'CHALLENGE', 'ECHO'] as const) {
+  for (const once of ['INDEX', 'PING', 'CHALLENGE', 'ECHO', ...ONCE_REL] as const) {
     if (frames.filter((f) => f.type === once).length > 1) throw new InvalidArgumentError(`at most one ${once} frame`);
   }
   frames.forEach((f, k) => {
@@ -140,6 +173,9 @@ export function encodeFrames(frames: readonly Frame[]): Uint8Array {
         out[o] = f.type === 'CHALLENGE' ? FRAME_CHALLENGE : FRAME_ECHO;
         out.set(f.token, o + 1);
         o += 1 + CHALLENGE_LEN;
+        break;
+      default:
+        o = encodeRelFrame(f, out, o); // MSG, ACK, FORWARD, SLEEP (spec 14.2)
         break;
     }
   });

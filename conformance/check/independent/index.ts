@@ -12,6 +12,7 @@ import { evalEphemeral, evalHandshake, evalInitiation, evalRekey, evalResponse }
 import { evalDeviceKey, evalTrafficKey } from './evalkeys.js';
 import { evalOpen } from './evalopen.js';
 import { evalEpochScenario, evalWindowScenario } from './evalscenarios.js';
+import { evalRelFrame, evalRelScenario } from './evalreliability.js';
 import { evalSeal } from './evalseal.js';
 import { initSodium } from './primitives.js';
 import { checkShape, FILE_GROUP_TYPES } from './shape.js';
@@ -34,6 +35,8 @@ export const EVALUATORS: Record<string, Evaluator> = {
   InitiationTest: evalInitiation,
   ResponseTest: evalResponse,
   RekeyTest: evalRekey,
+  RelFrameTest: evalRelFrame,
+  RelScenario: evalRelScenario,
 };
 
 export function checkDocument(file: string, doc: any, specIds: Set<string>): FileResult {

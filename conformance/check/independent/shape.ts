@@ -19,6 +19,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'datagram_open.json': ['OpenTest'],
   'replay_window.json': ['WindowScenario', 'EpochScenario'],
   'handshake.json': ['HandshakeTest', 'EphemeralTest', 'InitiationTest', 'ResponseTest', 'RekeyTest'],
+  'reliability.json': ['RelFrameTest', 'RelScenario'],
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -1,0 +1,446 @@
+// Sender A and receiver B of spec section 14, written from the spec text only (no SDK code).
+// Contract: RelSender and RelReceiver are driven by evalreliability.ts with explicit times in ms.
+// Every place where the spec leaves the vector's expectation open raises a gap (reliabilitygaps.ts)
+// through the `gap` callback, with the value the simulator then uses.
+// Constants: section 20.3 protocol constants and the SDK defaults table of 20.3 (the scenarios state
+// only the configuration values that differ from those defaults).
+import { type AckFrame, type MsgFrame, type RelFrame, ACK_FIXED_LEN, ACK_RANGE_LEN, FORWARD_FRAME_LEN, SLEEP_FRAME_LEN, msgFrameLen } from './reliabilityframes.js';
+import { toHex } from './bytes.js';
+import type { GapId } from './reliabilitygaps.js';
+
+export const D = {
+  FIRST_MESSAGE_ID: 1,
+  MAX_ACK_DELAY: 200,
+  DUP_THRESH: 3,
+  FRAGMENT_RESERVE: 133,
+  FRAGMENT_LIFETIME: 60_000,
+  DATAGRAM_BUDGET: 1200,
+  RECEIVE_WINDOW: 64,
+  INITIAL_PEER_WINDOW: 16,
+  MAX_ACK_RANGES: 32,
+  ACK_DELAY: 20,
+  HOLD_BACK_MESSAGES: 32,
+  HOLD_BACK_BYTES: 256 * 1024,
+  MAX_MESSAGE: 65536,
+  REASSEMBLY_PER_PEER: 128 * 1024,
+  INITIAL_RTO: 1000,
+  MIN_RTO: 200,
+  MAX_RTO: 60_000,
+  RTO_JITTER: 0.25,
+  INITIAL_CWND: 4,
+  MIN_CWND: 2,
+  PACING_GAIN: 1.25,
+  OUTBOX_MESSAGES: 64,
+  OUTBOX_BYTES: 1024 * 1024,
+  DEFAULT_DEADLINE: 60_000,
+  CLOCK_GRANULARITY: 1,
+} as const;
+
+export type GapFn = (id: GapId, detail: string) => void;
+
+export interface SenderConfig { datagramBudget: number; initialPeerWindow: number; peerMaxMessage: number; outboxMessages: number; outboxBytes: number }
+
+interface Frag { msg: Msg; id: number; index: number; len: number; frameLen: number; tx: number; seq: number; sentAt: number; timerAt: number; inflight: boolean; lost: boolean; acked: boolean; givenUp: boolean }
+interface Msg { ticket: number; size: number; fill: number; reliable: boolean; ordered: boolean; channel: number; deadline: number; frags: Frag[] | null; prev: number; done: boolean; firstTxAt: number | null }
+
+export class RefusedSend extends Error { constructor(readonly code: string) { super(code); } }
+
+export class RelSender {
+  rto: number = D.INITIAL_RTO;
+  srtt: number | null = null;
+  rttvar = 0;
+  cwnd: number;
+  ssthresh = Infinity;
+  inflightBytes = 0;
+  private nextId: number = D.FIRST_MESSAGE_ID;
+  private outbox: Msg[] = [];
+  private unreliable: Msg[] = [];
+  private assigned: Msg[] = []; // messages with ids, not done
+  private frags = new Map<number, Frag>(); // id -> fragment (all ever assigned)
+  private cum = 1;
+  private peerWindow: number;
+  private seq = 0;
+  private lastReductionSeq = -1;
+  private pacingAt: number | null = null;
+  private lastForwardAt: number | null = null;
+  private lastPrevOnChannel = new Map<number, number>();
+  private peerSleep: { wake: number; awake: number } | null = null;
+  private heardAt: number | null = null;
+  readonly events: unknown[] = [];
+
+  constructor(readonly cfg: SenderConfig, readonly room: number, readonly random: number, readonly gap: GapFn) {
+    this.cwnd = D.INITIAL_CWND * cfg.datagramBudget;
+    this.peerWindow = cfg.initialPeerWindow;
+  }
+
+  private unit(): number { return this.cfg.datagramBudget - D.FRAGMENT_RESERVE; }
+
+  /** Hands a message over [SW-14.6-5] [SW-14.8-1]; throws RefusedSend. */
+  send(now: number, ticket: number, size: number, fill: number, opts: Record<string, any>): void {
+    const reliable = opts.reliable !== false;
+    const ordered = opts.ordered === true;
+    const channel = opts.channel ?? 0;
+    if (reliable) {
+      if (size > this.cfg.peerMaxMessage || Math.ceil(size / this.unit()) > 65535) throw new RefusedSend('MessageTooLargeError');
+      const bytes = this.outbox.reduce((n, m) => n + m.size, 0);
+      if (this.outbox.length + 1 > this.cfg.outboxMessages || bytes + size > this.cfg.outboxBytes) throw new RefusedSend('OutboxFullError');
+    } else if (size > this.unit()) throw new RefusedSend('MessageTooLargeError');
+    const deadline = now + (opts.deadline ?? D.DEFAULT_DEADLINE);
+    const m: Msg = { ticket, size, fill, reliable, ordered, channel, deadline, frags: null, prev: 0, done: false, firstTxAt: null };
+    (reliable ? this.outbox : this.unreliable).push(m);
+  }
+
+  private listening(now: number): boolean {
+    if (!this.peerSleep) return true;
+    return this.heardAt !== null && now <= this.heardAt + this.peerSleep.awake;
+  }
+
+  heard(now: number): void { this.heardAt = now; }
+
+  private floor(): number {
+    let f = this.nextId;
+    for (const m of this.assigned) for (const fr of m.frags!) if (!fr.acked && fr.id < f) f = fr.id;
+    return f;
+  }
+
+  private forwardOwed(): boolean { return this.floor() > this.cum; }
+
+  private giveUp(m: Msg, why: string): void {
+    m.done = true;
+    for (const fr of m.frags ?? []) {
+      if (fr.inflight) { fr.inflight = false; this.inflightBytes -= fr.frameLen; }
+      fr.acked = true; fr.givenUp = true; // settled (given up)
+      fr.lost = false;
+    }
+    this.outbox = this.outbox.filter((x) => x !== m);
+    this.assigned = this.assigned.filter((x) => x !== m);
+    this.events.push({ type: 'failed', ticket: m.ticket, code: why });
+  }
+
+  private reduce(timeout: boolean, txSeq: number): void {
+    if (txSeq <= this.lastReductionSeq) return; // one reduction per loss episode [SW-14.5-3]
+    const v = Math.max(this.cwnd / 2, D.MIN_CWND * this.cfg.datagramBudget);
+    this.ssthresh = v;
+    this.cwnd = timeout ? D.MIN_CWND * this.cfg.datagramBudget : v;
+    this.lastReductionSeq = this.seq++;
+  }
+
+  /** Timers: deadlines [SW-14.8-4], fragment lifetime [SW-14.6-4], retransmission timers [SW-14.4-3]. */
+  tick(now: number): void {
+    for (const m of [...this.outbox, ...this.assigned]) {
+      if (m.done) continue;
+      if (m.deadline <= now) {
+        this.giveUp(m, 'DeadlineExceededError');
+      }
+      else if (m.frags && m.frags.length > 1 && m.firstTxAt !== null && m.firstTxAt + D.FRAGMENT_LIFETIME <= now) this.giveUp(m, 'DeadlineExceededError');
+    }
+    const expired = [...this.frags.values()].filter((f) => f.inflight && f.timerAt <= now).sort((a, b) => a.seq - b.seq);
+    for (const f of expired) {
+      f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen;
+      if (this.listening(now)) this.reduce(true, f.seq); // [SW-14.9-4]: not while the peer sleeps
+    }
+  }
+
+  private timerFor(n: number): number {
+    return Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1)) * (1 + D.RTO_JITTER * this.random);
+  }
+
+  private cwndAllows(bytes: number, extra: number): boolean {
+    const inflight = this.inflightBytes + extra;
+    return inflight === 0 || inflight + bytes <= this.cwnd;
+  }
+
+  /** Next fragment to send (retransmissions first, lowest id; then new), without changing state. */
+  private candidates(): { frag?: Frag; msg?: Msg; index?: number; frameLen: number; id: number }[] {
+    const out: { frag?: Frag; msg?: Msg; index?: number; frameLen: number; id: number }[] = [];
+    const lost = [...this.frags.values()].filter((f) => f.lost && !f.acked).sort((a, b) => a.id - b.id);
+    for (const f of lost) out.push({ frag: f, frameLen: f.frameLen, id: f.id });
+    for (const m of this.assigned) for (const f of m.frags!) if (f.tx === 0 && !f.acked) out.push({ frag: f, frameLen: f.frameLen, id: f.id });
+    let id = this.nextId;
+    for (const m of this.outbox) {
+      const count = m.size > this.unit() ? Math.ceil(m.size / this.unit()) : 1;
+      for (let i = 0; i < count; i++) {
+        const len = count === 1 ? m.size : i < count - 1 ? this.unit() : m.size - (count - 1) * this.unit();
+        out.push({ msg: m, index: i, frameLen: msgFrameLen(true, m.ordered, count > 1, len), id: id + i });
+      }
+      id += count;
+    }
+    return out;
+  }
+
+  private assign(m: Msg, now: number): void {
+    const count = m.size > this.unit() ? Math.ceil(m.size / this.unit()) : 1;
+    m.prev = m.ordered ? this.lastPrevOnChannel.get(m.channel) ?? 0 : 0;
+    const first = this.nextId;
+    if (m.ordered) this.lastPrevOnChannel.set(m.channel, first);
+    m.frags = [];
+    for (let i = 0; i < count; i++) {
+      const len = count === 1 ? m.size : i < count - 1 ? this.unit() : m.size - (count - 1) * this.unit();
+      const f: Frag = { msg: m, id: first + i, index: i, len, frameLen: msgFrameLen(true, m.ordered, count > 1, len), tx: 0, seq: -1, sentAt: 0, timerAt: 0, inflight: false, lost: false, acked: false, givenUp: false };
+      m.frags.push(f);
+      this.frags.set(f.id, f);
+    }
+    this.nextId += count;
+    m.firstTxAt = now;
+    this.outbox = this.outbox.filter((x) => x !== m);
+    this.assigned.push(m);
+  }
+
+  private msgFrame(f: Frag): MsgFrame {
+    const m = f.msg, count = m.frags!.length;
+    const fr: MsgFrame = { type: 'MSG', channel: m.channel, id: f.id, data: toHex(new Uint8Array(f.len).fill(m.fill)) };
+    if (m.ordered) fr.prev = m.prev;
+    if (count > 1) fr.frag = { index: f.index, count, total: m.size };
+    return fr;
+  }
+
+  private sendable(now: number): boolean {
+    if (!this.listening(now)) return false;
+    const c = this.candidates()[0];
+    if (!c) return false;
+    if (c.frag === undefined && c.id >= this.cum + this.peerWindow) return false;
+    if (c.frag !== undefined && !c.frag.lost && c.id >= this.cum + this.peerWindow) return false;
+    return this.cwndAllows(c.frameLen, 0);
+  }
+
+  /** Builds the next datagram (14.10), or null. */
+  poll(now: number): RelFrame[] | null {
+    const frames: RelFrame[] = [];
+    let room = this.room;
+    const listening = this.listening(now);
+    if (listening && this.forwardOwed()) {
+      const standAloneDue = this.lastForwardAt === null ? now : this.lastForwardAt + this.rto;
+      const other = this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.pacingAt <= now));
+      if (other || standAloneDue <= now) {
+        frames.push({ type: 'FORWARD', floor: this.floor() });
+        room -= FORWARD_FRAME_LEN;
+        this.lastForwardAt = now;
+      }
+    }
+    for (const m of [...this.unreliable]) {
+      const len = msgFrameLen(false, false, false, m.size);
+      if (len > room) break;
+      frames.push({ type: 'MSG', channel: m.channel, data: toHex(new Uint8Array(m.size).fill(m.fill)) });
+      room -= len;
+      this.unreliable.shift();
+    }
+    let bytes = 0;
+    if (listening && (this.pacingAt === null || this.pacingAt <= now)) {
+      for (;;) {
+        const c = this.candidates()[0];
+        if (!c || c.frameLen > room) break;
+        const retrans = c.frag !== undefined && c.frag.lost;
+        if (!retrans && c.id >= this.cum + this.peerWindow) break; // [SW-14.5-1]
+        if (!this.cwndAllows(c.frameLen, 0)) break; // [SW-14.5-2]
+        let f = c.frag;
+        if (!f) { this.assign(c.msg!, now); f = c.msg!.frags![0]; }
+        f.tx++; f.seq = this.seq++; f.sentAt = now; f.timerAt = now + this.timerFor(f.tx); f.inflight = true; f.lost = false;
+        this.inflightBytes += f.frameLen;
+        frames.push(this.msgFrame(f));
+        room -= f.frameLen; bytes += f.frameLen;
+      }
+    }
+    if (frames.length === 0) return null;
+    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-7]
+    else if (bytes > 0) this.pacingAt = null;
+    return frames;
+  }
+
+  /** A datagram from B arrives (its frames, already parsed). */
+  receive(now: number, frames: RelFrame[]): void {
+    this.heardAt = now;
+    for (const f of frames) {
+      if (f.type === 'SLEEP') this.peerSleep = f.wakeIntervalMs === 0 ? null : { wake: f.wakeIntervalMs, awake: f.awakeMs };
+      else if (f.type === 'ACK') this.onAck(now, f);
+    }
+  }
+
+  private onAck(now: number, a: AckFrame): void {
+    if (a.cum >= this.cum) { this.cum = a.cum; this.peerWindow = a.window; }
+    const isAcked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
+    const newly: Frag[] = [];
+    for (const f of [...this.frags.values()].sort((x, y) => x.id - y.id)) {
+      if (f.acked || !isAcked(f.id)) continue;
+      f.acked = true; newly.push(f);
+      if (f.inflight) { f.inflight = false; this.inflightBytes -= f.frameLen; }
+      f.lost = false;
+    }
+    // RTT sample [SW-14.4-2]
+    const highest = a.ranges.length ? a.ranges[a.ranges.length - 1].end - 1 : a.cum - 1;
+    const hf = this.frags.get(highest);
+    if (hf && newly.includes(hf) && hf.tx === 1) {
+      const r = Math.max(1, now - hf.sentAt - Math.min(a.delay, D.MAX_ACK_DELAY));
+      if (this.srtt === null) { this.srtt = r; this.rttvar = r / 2; }
+      else { this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); this.srtt = 0.875 * this.srtt + 0.125 * r; }
+      this.rto = Math.min(D.MAX_RTO, Math.max(D.MIN_RTO, this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar)));
+    }
+    // cwnd growth [SW-14.5-2]
+    let grew = false;
+    for (const f of newly) {
+      if (f.seq <= this.lastReductionSeq) continue;
+      grew = true;
+      if (this.cwnd < this.ssthresh) {
+        this.cwnd += Math.min(f.frameLen, this.cfg.datagramBudget);
+      } else this.cwnd += (this.cfg.datagramBudget * f.frameLen) / this.cwnd;
+    }
+    // fast retransmit [SW-14.4-4]
+    const ackedSeqs = [...this.frags.values()].filter((f) => f.acked && !f.givenUp && f.tx > 0).map((f) => f.seq);
+    for (const f of [...this.frags.values()].filter((x) => x.inflight).sort((x, y) => x.seq - y.seq)) {
+      const later = ackedSeqs.filter((s) => s > f.seq).length;
+      if (later >= D.DUP_THRESH) {
+        f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen;
+        this.reduce(false, f.seq);
+      }
+    }
+    for (const m of [...this.assigned]) if (m.frags!.every((f) => f.acked)) { m.done = true; this.assigned = this.assigned.filter((x) => x !== m); }
+  }
+
+  /** The earliest time at which A has something to do, or null (conformance/README.md, RelScenario). */
+  nextDeadline(now: number): number | null {
+    const c: number[] = [];
+    if (this.sendable(now)) {
+      const at = this.pacingAt !== null && this.pacingAt > now ? this.pacingAt : now;
+      c.push(Math.ceil(at)); // [SW-14.5-7] pacing times are rounded up to a whole ms
+    }
+    if (this.unreliable.length) c.push(now);
+    if (this.listening(now) && this.forwardOwed()) c.push(this.lastForwardAt === null ? now : this.lastForwardAt + this.rto);
+    for (const f of this.frags.values()) if (f.inflight) c.push(f.timerAt);
+    for (const m of [...this.outbox, ...this.assigned]) if (!m.done) {
+      c.push(m.deadline);
+      if (m.frags && m.frags.length > 1 && m.firstTxAt !== null) c.push(m.firstTxAt + D.FRAGMENT_LIFETIME);
+    }
+    return c.length ? Math.min(...c) : null;
+  }
+}
+
+export interface Delivered { channel: number; id?: number; ordered: boolean; length: number }
+
+interface Partial { channel: number; ordered: boolean; prev: number; count: number; total: number; unit: number | null; got: Map<number, number>; bad: boolean }
+interface Complete { channel: number; id: number; ordered: boolean; prev: number; length: number }
+
+export class RelReceiver {
+  private base = 1;
+  private received = new Set<number>();
+  private highestId = 0;
+  private highestAt = 0;
+  private highestDupLater = false;
+  private ackOwed = false;
+  private ackDue = Infinity;
+  private unacked = 0;
+  private partials = new Map<number, Partial>();
+  private held: Complete[] = [];
+  private lastOrdered = new Map<number, number>();
+  private senderFloor = 0;
+  private sentFirst = false;
+  private delayedAck = false;
+
+  constructor(readonly room: number, readonly sleep: { wakeIntervalMs: number; awakeMs: number } | null, readonly gap: GapFn) {}
+
+  private rangesAboveBase(): { start: number; end: number }[] {
+    const ids = [...this.received].filter((i) => i >= this.base).sort((a, b) => a - b);
+    const out: { start: number; end: number }[] = [];
+    for (const i of ids) {
+      const last = out[out.length - 1];
+      if (last && last.end === i) last.end++;
+      else out.push({ start: i, end: i + 1 });
+    }
+    return out;
+  }
+
+  private deliverable(c: Complete): boolean {
+    if (!c.ordered || c.prev === 0) return true;
+    if ((this.lastOrdered.get(c.channel) ?? 0) >= c.prev) return true;
+    const prevHeld = this.held.some((h) => h.id === c.prev);
+    const prevPartial = this.partials.has(c.prev);
+    return c.prev < this.senderFloor && !prevHeld && !prevPartial;
+  }
+
+  private complete(c: Complete, out: Delivered[]): void {
+    if (!this.deliverable(c)) { this.held.push(c); return; }
+    this.hand(c, out);
+    for (let again = true; again;) {
+      again = false;
+      for (const h of this.held) if (this.deliverable(h)) { this.held = this.held.filter((x) => x !== h); this.hand(h, out); again = true; break; }
+    }
+  }
+
+  private hand(c: Complete, out: Delivered[]): void {
+    if (c.ordered) this.lastOrdered.set(c.channel, Math.max(this.lastOrdered.get(c.channel) ?? 0, c.id));
+    out.push({ channel: c.channel, id: c.id, ordered: c.ordered, length: c.length });
+  }
+
+  receive(now: number, frames: RelFrame[]): Delivered[] {
+    const out: Delivered[] = [];
+    for (const f of frames) {
+      if (f.type === 'MSG') {
+        const len = f.data.length / 2;
+        if (f.id === undefined) { out.push({ channel: f.channel, ordered: false, length: len }); continue; }
+        const id = f.id;
+        if (id < this.base || this.received.has(id)) { // duplicate [SW-14.3-1]
+          this.ackOwed = true; this.ackDue = now; this.delayedAck = false;
+          if (id === this.highestId) this.highestDupLater = true;
+          continue;
+        }
+        if (id >= this.base + D.RECEIVE_WINDOW) continue; // [SW-14.3-2]
+        const inOrder = id === this.base;
+        this.received.add(id);
+        if (this.rangesAboveBase().filter((r) => r.start > this.base).length > D.MAX_ACK_RANGES) { this.received.delete(id); continue; }
+        if (id > this.highestId) { this.highestId = id; this.highestAt = now; this.highestDupLater = false; }
+        while (this.received.has(this.base)) { this.received.delete(this.base); this.base++; }
+        this.unacked++;
+        this.ackOwed = true;
+        if (!inOrder || this.unacked >= 2) { this.ackDue = now; this.delayedAck = false; }
+        else if (this.ackDue === Infinity) { this.ackDue = now + D.ACK_DELAY; this.delayedAck = true; }
+        const ordered = f.prev !== undefined, prev = f.prev ?? 0;
+        if (!f.frag) { this.complete({ channel: f.channel, id, ordered, prev, length: len }, out); continue; }
+        const first = id - f.frag.index;
+        let p = this.partials.get(first);
+        if (!p) { p = { channel: f.channel, ordered, prev, count: f.frag.count, total: f.frag.total, unit: null, got: new Map(), bad: false }; this.partials.set(first, p); }
+        if (p.count !== f.frag.count || p.total !== f.frag.total) p.bad = true;
+        const isLast = f.frag.index === f.frag.count - 1;
+        if (!isLast) { if (p.unit === null) p.unit = len; else if (p.unit !== len) p.bad = true; }
+        p.got.set(f.frag.index, len);
+        if (p.got.size === p.count) {
+          this.partials.delete(first);
+          const unit = p.unit ?? 0;
+          const lastLen = p.got.get(p.count - 1)!;
+          if (p.bad || lastLen !== p.total - (p.count - 1) * unit || lastLen < 1 || lastLen > unit) continue; // [SW-14.6-2]
+          this.complete({ channel: p.channel, id: first, ordered: p.ordered, prev: p.prev, length: p.total }, out);
+        }
+      } else if (f.type === 'FORWARD') { // [SW-14.3-7]
+        this.senderFloor = Math.max(this.senderFloor, f.floor);
+        if (f.floor > this.base) {
+          this.base = f.floor;
+          for (const i of [...this.received]) if (i < this.base) this.received.delete(i);
+          for (const k of [...this.partials.keys()]) if (k < this.base) this.partials.delete(k);
+          while (this.received.has(this.base)) { this.received.delete(this.base); this.base++; }
+        }
+        for (let again = true; again;) {
+          again = false;
+          for (const h of this.held) if (this.deliverable(h)) { this.held = this.held.filter((x) => x !== h); this.hand(h, out); again = true; break; }
+        }
+        this.ackOwed = true;
+        this.ackDue = now; this.delayedAck = false;
+      }
+    }
+    return out;
+  }
+
+  poll(now: number): RelFrame[] | null {
+    const frames: RelFrame[] = [];
+    let room = this.room;
+    if (this.sleep && !this.sentFirst) { frames.push({ type: 'SLEEP', ...this.sleep }); room -= SLEEP_FRAME_LEN; }
+    if (this.ackOwed && (now >= this.ackDue || frames.length > 0)) {
+      let delay = this.highestId === 0 ? 0 : Math.min(now - this.highestAt, D.MAX_ACK_DELAY);
+      const ranges = this.rangesAboveBase();
+      const fit = Math.max(0, Math.floor((room - ACK_FIXED_LEN) / ACK_RANGE_LEN));
+      frames.unshift({ type: 'ACK', cum: this.base, window: Math.max(1, D.RECEIVE_WINDOW - this.held.length), delay, ranges: ranges.slice(0, Math.min(fit, 255)) });
+      this.ackOwed = false; this.ackDue = Infinity; this.unacked = 0; this.delayedAck = false;
+    }
+    if (frames.length === 0) {
+      return null;
+    }
+    this.sentFirst = true;
+    return frames;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * reliability.json: frame codec tests of spec 14.2 (RelFrameTest) and scenario vectors of spec 14
+ * (RelScenario): a sender A and a receiver B, scripted steps at stated times (send, build a datagram,
+ * deliver or lose it, run timers), and after each step the decisions an implementation must make.
+ * The expectations come from the SDK's pure core (src/reliability/), run step by step by
+ * playScenario, which the SDK checker (conformance/check/sdk.ts) runs again and compares.
+ */
+import {
+  decodeRelFrames,
+  encodeRelFrames,
+  ReassemblyBudget,
+  ReliableLink,
+  type LinkConfig,
+  type RelFrame,
+  type SendOptions,
+} from '../../src/reliability/index.js';
+import { fromHex, toHex } from '../../src/util/bytes.js';
+import { VectorFile } from './common.js';
+
+/** JSON form of a frame, keys in layout order: MSG data as hex. */
+export function frameJson(f: RelFrame): Record<string, unknown> {
+  if (f.type !== 'MSG') return { ...f };
+  const frag = f.frag && { index: f.frag.index, count: f.frag.count, total: f.frag.total };
+  return { type: 'MSG', channel: f.channel, ...(f.id !== undefined && { id: f.id }), ...(f.prev !== undefined && { prev: f.prev }), ...(frag && { frag }), data: toHex(f.data) };
+}
+
+export type Who = 'A' | 'B';
+export type ScriptStep =
+  | { t: number; do: 'send'; size: number; fill: number; opts: SendOptions }
+  | { t: number; do: 'poll'; who: Who }
+  | { t: number; do: 'deliver'; datagram: string }
+  | { t: number; do: 'tick'; who: Who }
+  | { t: number; do: 'heard'; who: Who };
+
+export interface ScenarioConfig {
+  /** Plaintext room the node leaves for reliability frames in each datagram. */
+  room: number;
+  random: number;
+  A: Omit<LinkConfig, 'peer'>;
+  B: Omit<LinkConfig, 'peer'>;
+}
+
+/** Runs a script against the SDK; returns each step with what happened (`expect`). */
+export function playScenario(cfg: ScenarioConfig, script: ScriptStep[]): Array<ScriptStep & { expect: Record<string, unknown> }> {
+  const links = {
+    A: new ReliableLink({ ...cfg.A, peer: 'B' }, () => cfg.random, new ReassemblyBudget(1 << 24)),
+    B: new ReliableLink({ ...cfg.B, peer: 'A' }, () => cfg.random, new ReassemblyBudget(1 << 24)),
+  };
+  const sent = new Map<string, { to: Who; bytes: Uint8Array }>();
+  const count = { A: 0, B: 0 };
+  const evJson = (evs: ReturnType<ReliableLink['tick']>): unknown[] =>
+    evs.map((e) => (e.type === 'failed' ? { type: 'failed', ticket: e.ticket, code: e.error.code } : { type: e.type, ticket: e.ticket }));
+  return script.map((s) => {
+    let expect: Record<string, unknown>;
+    switch (s.do) {
+      case 'send':
+        try {
+          expect = { ticket: links.A.send(new Uint8Array(s.size).fill(s.fill), s.opts, s.t) };
+        } catch (e) {
+          expect = { error: (e as { code?: string }).code ?? 'unknown' };
+        }
+        break;
+      case 'poll': {
+        const frames = links[s.who].poll(s.t, cfg.room);
+        if (frames === undefined) {
+          expect = { datagram: null };
+          break;
+        }
+        const name = `${s.who}${++count[s.who]}`;
+        const bytes = encodeRelFrames(frames);
+        sent.set(name, { to: s.who === 'A' ? 'B' : 'A', bytes });
+        expect = { datagram: name, plaintext: toHex(bytes), frames: frames.map(frameJson) };
+        break;
+      }
+      case 'deliver': {
+        const d = sent.get(s.datagram);
+        if (d === undefined) throw new Error(`step at ${s.t}: no datagram ${s.datagram}`);
+        const got = links[d.to].receive(decodeRelFrames(d.bytes)!, s.t);
+        expect = {
+          delivered: got.delivered.map((m) => ({ channel: m.channel, id: m.id ?? null, ordered: m.ordered, length: m.data.length })),
+          events: evJson(got.events),
+        };
+        break;
+      }
+      case 'tick':
+        expect = { events: evJson(links[s.who].tick(s.t)) };
+        break;
+      case 'heard':
+        links[s.who].heard(s.t);
+        expect = {};
+        break;
+    }
+    const a = links.A.sender.snapshot();
+    expect.sender = { rto: a.rto, srtt: a.srtt ?? null, cwnd: a.cwnd, inflightBytes: a.inflightBytes, nextDeadline: nullIfInf(links.A.nextDeadline(s.t)) };
+    return { ...s, expect };
+  });
+}
+
+const nullIfInf = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+const send = (t: number, size: number, opts: SendOptions = {}, fill = 0x61): ScriptStep => ({ t, do: 'send', size, fill, opts });
+const poll = (t: number, who: Who): ScriptStep => ({ t, do: 'poll', who });
+const deliver = (t: number, datagram: string): ScriptStep => ({ t, do: 'deliver', datagram });
+const tick = (t: number, who: Who): ScriptStep => ({ t, do: 'tick', who });
+
+export function reliabilityVectors(): VectorFile {
+  const f = new VectorFile(
+    'reliability.json',
+    'Saltwire reliable delivery',
+    'saltwire_reliability_schema_v1',
+    [
+      'RelFrameTest: a plaintext made only of spec 14.2 frames; valid ones give the decoded frames (MSG data in hex).',
+      'RelScenario: steps in order; a datagram not delivered is lost. random is the value every random draw returns.',
+      'expect.sender is the sender A after the step: RTO, SRTT (null before a sample), cwnd, bytes in flight, next deadline.',
+    ],
+    {
+      Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-1].' },
+      Malformed: { bugType: 'MALFORMED_INPUT', description: 'A bad frame rejects the whole plaintext [SW-14.2-6].' },
+      Ack: { bugType: 'FUNCTIONALITY', description: 'Acknowledgements, delayed and piggybacked [SW-14.3-6].' },
+      Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout with backoff, Karn rule [SW-14.4-3].' },
+      FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window halving [SW-14.4-4].' },
+      Duplicate: { bugType: 'FUNCTIONALITY', description: 'A duplicate is not delivered again and is acknowledged again [SW-14.3-1].' },
+      Ordering: { bugType: 'FUNCTIONALITY', description: 'Ordered delivery with hold-back [SW-14.7-3].' },
+      Fragmentation: { bugType: 'FUNCTIONALITY', description: 'Fragments and reassembly [SW-14.6-1].' },
+      Deadline: { bugType: 'FUNCTIONALITY', description: 'A deadline passes; FORWARD moves the receiver [SW-14.8-4].' },
+      Limits: { bugType: 'EDGE_CASE', description: 'Refusal at the sender [SW-14.6-5].' },
+      Sleepy: { bugType: 'FUNCTIONALITY', description: 'No transmission while a sleepy peer sleeps [SW-14.9-3].' },
+    },
+  );
+
+  // ---- frame codec ----
+  const codec = f.group('RelFrameTest', {});
+  const valid = (frames: RelFrame[], comment: string): void =>
+    codec({ comment, flags: ['Codec'], specRefs: ['SW-14.2-1', 'SW-14.2-4'], plaintext: toHex(encodeRelFrames(frames)), frames: frames.map(frameJson), result: 'valid' });
+  const invalid = (hex: string, comment: string): void => {
+    if (decodeRelFrames(fromHex(hex)) !== undefined) throw new Error(`invalid vector decodes: ${comment}`);
+    codec({ comment, flags: ['Malformed'], specRefs: ['SW-14.2-6'], plaintext: hex, result: 'invalid' });
+  };
+  valid([{ type: 'MSG', channel: 0, data: fromHex('68656c6c6f') }], 'unreliable MSG');
+  valid([{ type: 'MSG', channel: 7, id: 1, data: fromHex('01') }], 'reliable unordered MSG');
+  valid([{ type: 'MSG', channel: 2, id: 9, prev: 5, data: new Uint8Array(0) }], 'reliable ordered empty MSG');
+  valid([{ type: 'MSG', channel: 1, id: 12, prev: 3, frag: { index: 1, count: 3, total: 5 }, data: fromHex('0203') }], 'ordered fragment');
+  valid(
+    [
+      { type: 'ACK', cum: 5, window: 64, delay: 20, ranges: [{ start: 7, end: 9 }, { start: 12, end: 13 }] },
+      { type: 'FORWARD', floor: 5 },
+      { type: 'SLEEP', wakeIntervalMs: 60_000, awakeMs: 300 },
+      { type: 'MSG', channel: 0, id: 20, data: fromHex('aa') },
+      { type: 'MSG', channel: 0, id: 21, data: fromHex('bb') },
+    ],
+    'ACK, FORWARD, SLEEP and two MSGs coalesced',
+  );
+  valid([{ type: 'ACK', cum: 1, window: 0, delay: 0, ranges: [] }], 'ACK without ranges');
+  valid([{ type: 'SLEEP', wakeIntervalMs: 0, awakeMs: 0 }], 'SLEEP cancellation');
+  invalid('060800000000', 'MSG with a reserved flag bit');
+  invalid('060200000000', 'ordered without reliable');
+  invalid('0604000000000000000000000000', 'fragment without reliable');
+  invalid('06010000000000000000', 'MSG id 0');
+  invalid('0603000000000500000005000000', 'PREV not below ID');
+  invalid('06050000000003000000010000000200' + '0101', 'fragment with COUNT 1');
+  invalid('06010000000001000561', 'LEN past the end');
+  invalid('07000000000040000000', 'ACK with CUM 0');
+  invalid('070000000500400000010001', 'ACK with its range truncated');
+  invalid('0700000005004000000100000001', 'ACK range with GAP 0');
+  invalid('0800000000', 'FORWARD with FLOOR 0');
+  invalid('08000000020800000003', 'two FORWARD frames');
+  invalid('090000ea6000000000', 'SLEEP with AWAKE 0 and an interval');
+  invalid('0a', 'reserved type 0x0a');
+
+  // ---- scenarios ----
+  const sc = f.group('RelScenario', {});
+  const base: ScenarioConfig = { room: 1112, random: 0, A: { send: { datagramBudget: 1200 } }, B: {} };
+  const scenario = (cfg: ScenarioConfig, script: ScriptStep[], flags: string[], specRefs: string[], comment: string): void =>
+    sc({ comment, flags, specRefs, config: cfg, steps: playScenario(cfg, script), result: 'valid' });
+
+  scenario(
+    base,
+    [send(0, 100), send(0, 200), poll(0, 'A'), deliver(40, 'A1'), poll(40, 'B'), tick(60, 'B'), poll(60, 'B'), deliver(100, 'B1'), poll(100, 'A')],
+    ['Ack'],
+    ['SW-14.3-6', 'SW-14.4-1', 'SW-14.4-2', 'SW-14.10-1'],
+    'two messages coalesced; the second in-order id makes the ACK due at once; RTT sample 100 ms',
+  );
+  scenario(
+    base,
+    [send(0, 10), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(3000, 'A'), poll(3000, 'A'), deliver(3050, 'A3'), tick(3070, 'B'), poll(3070, 'B'), deliver(3120, 'B1')],
+    ['Retransmit'],
+    ['SW-14.4-3', 'SW-14.4-2', 'SW-14.5-3'],
+    'lost twice: retransmitted after RTO then 2 RTO with the same id; no RTT sample (Karn); the timeout collapses cwnd',
+  );
+  const big: ScenarioConfig = { ...base, A: { send: { datagramBudget: 1200, initialPeerWindow: 16 } } };
+  scenario(
+    big,
+    [
+      ...[0, 1, 2, 3, 4].map((k) => send(0, 1000, {}, 0x30 + k)),
+      poll(0, 'A'), poll(0, 'A'), poll(0, 'A'), poll(0, 'A'), poll(0, 'A'),
+      deliver(30, 'A2'), poll(30, 'B'), deliver(31, 'A3'), poll(31, 'B'), deliver(32, 'A4'), poll(32, 'B'),
+      deliver(60, 'B1'), deliver(61, 'B2'), deliver(62, 'B3'), poll(62, 'A'),
+    ],
+    ['FastRetransmit', 'Ack'],
+    ['SW-14.4-4', 'SW-14.5-2', 'SW-14.5-3', 'SW-14.3-4'],
+    'five 1000-byte messages, one per datagram (cwnd allows four); the first is lost; three later ACKs trigger its retransmission',
+  );
+  scenario(
+    base,
+    [send(0, 5), poll(0, 'A'), deliver(20, 'A1'), deliver(21, 'A1'), poll(21, 'B'), deliver(50, 'B1')],
+    ['Duplicate'],
+    ['SW-14.3-1', 'SW-14.3-6'],
+    'a datagram duplicated by the network: delivered once, acknowledged at once',
+  );
+  scenario(
+    { ...base, room: 200 },
+    [send(0, 150, { ordered: true, channel: 3 }), poll(0, 'A'), send(1, 150, { ordered: true, channel: 3 }), poll(1, 'A'), deliver(30, 'A2'), deliver(35, 'A1'), poll(35, 'B')],
+    ['Ordering'],
+    ['SW-14.7-3', 'SW-14.2-2'],
+    'two ordered messages arrive reversed: the second is held back, then both are delivered in order',
+  );
+  scenario(
+    base,
+    [send(0, 2500, { ordered: true }), poll(0, 'A'), poll(0, 'A'), poll(0, 'A'), deliver(20, 'A3'), deliver(21, 'A1'), deliver(22, 'A2'), poll(22, 'B'), deliver(50, 'B1')],
+    ['Fragmentation'],
+    ['SW-14.6-1', 'SW-14.6-2', 'SW-14.6-3'],
+    'a 2500-byte message in 3 fragments (1067 + 1067 + 366) arriving out of order',
+  );
+  scenario(
+    base,
+    [send(0, 10, { deadline: 1500 }), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(1500, 'A'), poll(1500, 'A'), deliver(1520, 'A3'), poll(1520, 'B'), deliver(1560, 'B1'), poll(1560, 'A')],
+    ['Deadline'],
+    ['SW-14.8-4', 'SW-14.7-1', 'SW-14.7-5', 'SW-14.3-7'],
+    'a message lost until its deadline: DeadlineExceeded at 1500, then a FORWARD moves the receiver past its id',
+  );
+  scenario(
+    { ...base, A: { send: { datagramBudget: 512, peerMaxMessage: 4096, outboxMessages: 1 } } },
+    [send(0, 4097), send(0, 380, { reliable: false }), send(0, 10), send(0, 10), poll(0, 'A')],
+    ['Limits'],
+    ['SW-14.6-5', 'SW-14.8-1'],
+    'refusals at the sender: over the peer MAX_MESSAGE, an unreliable message over one fragment (379 at budget 512), a full outbox',
+  );
+  scenario(
+    { ...base, B: { sleep: { wakeIntervalMs: 10_000, awakeMs: 500 } } },
+    [poll(0, 'B'), deliver(10, 'B1'), send(100, 10), poll(100, 'A'), tick(1100, 'A'), poll(1100, 'A'), { t: 10_000, do: 'heard', who: 'A' }, tick(10_000, 'A'), poll(10_000, 'A'), deliver(10_020, 'A2'), poll(10_020, 'B'), poll(10_040, 'B'), deliver(10_060, 'B2')],
+    ['Sleepy'],
+    ['SW-14.9-1', 'SW-14.9-3', 'SW-14.9-4'],
+    'B sleeps (wakes every 10 s, listens 500 ms): the retry due at 1100 waits for B to be heard at 10000, without a congestion response',
+  );
+  return f;
+}

@@ -1,0 +1,92 @@
+/**
+ * Congestion control of one peer (spec 14.5): a window in bytes with slow start and additive
+ * increase, a multiplicative decrease on loss (at most once per round trip), a collapse on a
+ * retransmission timeout, and pacing (a send-time budget). Pure: times are passed in.
+ * @module
+ */
+import { INITIAL_CWND_DATAGRAMS, MIN_CWND_DATAGRAMS, PACING_GAIN } from './constants.js';
+
+export interface CongestionConfig {
+  /** Bytes of one full datagram (the datagram budget): the unit of the window. */
+  readonly mss: number;
+  readonly initialDatagrams: number;
+  readonly minDatagrams: number;
+  readonly pacingGain: number;
+}
+
+export function congestionConfig(mss: number): CongestionConfig {
+  return { mss, initialDatagrams: INITIAL_CWND_DATAGRAMS, minDatagrams: MIN_CWND_DATAGRAMS, pacingGain: PACING_GAIN };
+}
+
+export class Congestion {
+  cwnd: number;
+  ssthresh = Infinity;
+  /** Bytes sent and neither acknowledged nor declared lost. */
+  inflight = 0;
+  /** Transmissions sent at or before this time belong to the current loss episode ([SW-14.5-3]). */
+  private recoveryStart = -1;
+  /** Earliest time of the next transmission allowed by pacing (fractional ms). */
+  private nextSendAt = 0;
+
+  constructor(readonly config: CongestionConfig) {
+    this.cwnd = config.mss * config.initialDatagrams;
+  }
+
+  get minCwnd(): number {
+    return this.config.mss * this.config.minDatagrams;
+  }
+
+  /** Whether `bytes` more may be in flight: within cwnd, or nothing in flight at all. */
+  canSend(bytes: number): boolean {
+    return this.inflight === 0 || this.inflight + bytes <= this.cwnd;
+  }
+
+  onSent(bytes: number): void {
+    this.inflight += bytes;
+  }
+
+  /**
+   * Pacing [SW-14.5-7]: after a datagram carrying `bytes` of reliable frames, the next may leave
+   * bytes / (PACING_GAIN * cwnd / SRTT) later. No pacing before the first RTT sample.
+   */
+  pace(bytes: number, now: number, srtt: number | undefined): void {
+    if (srtt === undefined || !(srtt > 0) || bytes <= 0) return;
+    const rate = (this.config.pacingGain * this.cwnd) / srtt; // bytes per ms
+    this.nextSendAt = Math.max(this.nextSendAt, now) + bytes / rate;
+  }
+
+  /** Earliest time pacing allows the next transmission (an integer ms, never before now). */
+  sendTime(now: number): number {
+    return Math.max(now, Math.ceil(this.nextSendAt - 1e-9));
+  }
+
+  /** Bytes of a transmission left the network: acknowledged (`acked`) or abandoned/declared lost. */
+  onRemoved(bytes: number): void {
+    this.inflight = Math.max(0, this.inflight - bytes);
+  }
+
+  /** Newly acknowledged bytes [SW-14.5-2]: slow start below ssthresh, else about one datagram per window. */
+  onAcked(bytes: number, sentAt: number): void {
+    if (sentAt <= this.recoveryStart) return; // sent before the last reduction: no growth from it
+    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(bytes, this.config.mss);
+    else this.cwnd += (this.config.mss * bytes) / this.cwnd;
+  }
+
+  /** A loss found by acknowledgements (fast retransmit): halve, once per episode [SW-14.5-3]. */
+  onLoss(sentAt: number, now: number): boolean {
+    if (sentAt <= this.recoveryStart) return false;
+    this.ssthresh = Math.max(this.cwnd / 2, this.minCwnd);
+    this.cwnd = this.ssthresh;
+    this.recoveryStart = now;
+    return true;
+  }
+
+  /** A retransmission timeout: ssthresh halves and the window collapses to its floor [SW-14.5-3]. */
+  onTimeout(sentAt: number, now: number): boolean {
+    if (sentAt <= this.recoveryStart) return false;
+    this.ssthresh = Math.max(this.cwnd / 2, this.minCwnd);
+    this.cwnd = this.minCwnd;
+    this.recoveryStart = now;
+    return true;
+  }
+}

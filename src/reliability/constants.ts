@@ -1,0 +1,93 @@
+/**
+ * Constants of the reliability layer (spec 14, table 20.x). Protocol constants first (both sides
+ * must agree), then the SDK's declared implementation defaults.
+ * @module
+ */
+
+// ---- protocol constants ----
+
+/** Frame types taken by spec 14 from the range 4.7 reserves (0x06-0x0b). */
+export const FRAME_MSG = 0x06;
+export const FRAME_ACK = 0x07;
+export const FRAME_FORWARD = 0x08;
+export const FRAME_SLEEP = 0x09;
+/** 0x0a and 0x0b stay reserved for later reliability frames; they MUST NOT be sent. */
+export const FRAME_RELIABILITY_LAST = 0x0b;
+
+/** MSG flag bits [SW-14.2-1]. */
+export const MSG_FLAG_RELIABLE = 0x01;
+export const MSG_FLAG_ORDERED = 0x02;
+export const MSG_FLAG_FRAGMENT = 0x04;
+
+/** Encoded sizes of the fixed frames. */
+export const ACK_FIXED_LEN = 10; // type, CUM u32, WINDOW u16, DELAY u16, N u8
+export const ACK_RANGE_LEN = 4; // GAP u16, LEN u16
+export const FORWARD_FRAME_LEN = 5;
+export const SLEEP_FRAME_LEN = 9;
+/** Largest MSG header: type, flags, channel, ID, PREV, INDEX, COUNT, TOTAL, LEN. */
+export const MSG_MAX_HEADER_LEN = 21;
+/** Largest number of ranges one ACK frame can carry (N is a u8). */
+export const ACK_MAX_RANGES = 255;
+
+/** Message ids start here in each sender epoch; 0 means "no message" in PREV. */
+export const FIRST_MESSAGE_ID = 1;
+/** Largest message id; a sender that reaches it starts a new epoch (ids restart at 1). */
+export const MAX_MESSAGE_ID = 0xffffffff;
+
+/** A receiver never delays an acknowledgement by more than this; senders cap DELAY to it. */
+export const MAX_ACK_DELAY_MS = 200;
+/**
+ * A sender abandons a fragmented message not fully acknowledged this long after its first fragment
+ * was first sent; a receiver keeps a partial message at least this long after its first fragment
+ * arrived [SW-14.6-4].
+ */
+export const FRAGMENT_LIFETIME_MS = 60_000;
+/** Every receiver reassembles messages of at least this many bytes [SW-14.6-3]. */
+export const MIN_MAX_MESSAGE = 16_384;
+/** Datagram budget floor: the smallest MTU budget a node may configure (= MIN_MAX_DATAGRAM). */
+export const MIN_DATAGRAM_BUDGET = 512;
+/**
+ * Bytes of a datagram that a full-size fragment leaves free: the largest header and tag (43 + 16),
+ * the peer control frames (INDEX 10, ECHO 9, CHALLENGE 9, PING 1), an ACK without ranges (10), a
+ * FORWARD (5), a SLEEP (9) and the largest MSG header (21) [SW-14.6-1].
+ */
+export const FRAGMENT_RESERVE = 43 + 16 + 29 + ACK_FIXED_LEN + FORWARD_FRAME_LEN + SLEEP_FRAME_LEN + MSG_MAX_HEADER_LEN;
+/** Packet threshold of fast retransmit: lost when this many later transmissions are acknowledged. */
+export const DUP_THRESH = 3;
+
+// ---- implementation constants (SDK defaults) ----
+
+/** Datagram budget (whole datagram, header to tag) used for coalescing and fragment size. */
+export const DATAGRAM_BUDGET = 1200;
+/** Message ids ahead of the cumulative point a receiver accepts and advertises (u16). */
+export const RECEIVE_WINDOW = 64;
+/** The window a sender assumes before the first ACK. */
+export const INITIAL_PEER_WINDOW = 16;
+/** Separate ranges a receiver keeps above its cumulative point. */
+export const MAX_ACK_RANGES = 32;
+/** Ordered messages held back per peer waiting for their predecessor, and their bytes. */
+export const HOLD_BACK_MESSAGES = 32;
+export const HOLD_BACK_BYTES = 256 * 1024;
+/** Largest message a receiver reassembles (MAX_MESSAGE), per-peer and total reassembly bytes. */
+export const MAX_MESSAGE = 65_536;
+export const REASSEMBLY_PER_PEER = 131_072;
+export const REASSEMBLY_TOTAL = 8 * 1024 * 1024;
+/** Delay of an acknowledgement that nothing else is due with (it waits for data to ride on). */
+export const ACK_DELAY_MS = 20;
+/** RFC 6298 bounds: initial RTO, floor, ceiling (milliseconds) and clock granularity. */
+export const INITIAL_RTO_MS = 1_000;
+export const MIN_RTO_MS = 200;
+export const MAX_RTO_MS = 60_000;
+export const CLOCK_GRANULARITY_MS = 1;
+/** Retransmission timers are spread by up to this fraction, from an injected random number. */
+export const RTO_JITTER = 0.25;
+/** Congestion window, in datagram budgets: initial and floor. */
+export const INITIAL_CWND_DATAGRAMS = 4;
+export const MIN_CWND_DATAGRAMS = 2;
+/** Pacing rate = PACING_GAIN * cwnd / SRTT. */
+export const PACING_GAIN = 1.25;
+/** Outbox per peer: messages and bytes waiting for a window or a reachable peer. */
+export const OUTBOX_MESSAGES = 64;
+export const OUTBOX_BYTES = 1024 * 1024;
+/** Deadline of a reliable message when the application gives none. */
+export const DEFAULT_DEADLINE_MS = 60_000;

@@ -1,0 +1,295 @@
+/**
+ * Codecs of the reliability frames (spec 14.2): MSG, ACK, FORWARD and SLEEP. Like src/wire/frames.ts,
+ * decoding is all or nothing: a truncated frame, a reserved flag bit or an inconsistent field rejects
+ * the frame, and a plaintext with one bad frame is rejected whole ([SW-4.7-1], [SW-14.2-6]).
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { readU32, view, writeU32 } from '../util/bytes.js';
+import {
+  ACK_FIXED_LEN,
+  ACK_MAX_RANGES,
+  ACK_RANGE_LEN,
+  FORWARD_FRAME_LEN,
+  FRAME_ACK,
+  FRAME_FORWARD,
+  FRAME_MSG,
+  FRAME_SLEEP,
+  MSG_FLAG_FRAGMENT,
+  MSG_FLAG_ORDERED,
+  MSG_FLAG_RELIABLE,
+  SLEEP_FRAME_LEN,
+} from './constants.js';
+
+/** Fragment fields of a MSG frame: this fragment's index, the fragment count, the message length. */
+export interface FragmentInfo {
+  readonly index: number;
+  readonly count: number;
+  readonly total: number;
+}
+
+/**
+ * A MSG frame. `id` is present exactly when the message is reliable; `prev` exactly when it is
+ * ordered (0: first ordered message of its channel); `frag` exactly when it is one of several fragments.
+ */
+export interface MsgFrame {
+  readonly type: 'MSG';
+  readonly channel: number;
+  readonly id?: number;
+  readonly prev?: number;
+  readonly frag?: FragmentInfo;
+  readonly data: Uint8Array;
+}
+
+/** An ACK range: ids start..end-1 received. */
+export interface AckRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Every id below `cum` is settled; `ranges` are increasing, disjoint and above cum with a gap before each. */
+export interface AckFrame {
+  readonly type: 'ACK';
+  readonly cum: number;
+  readonly window: number;
+  readonly delay: number;
+  readonly ranges: readonly AckRange[];
+}
+
+export interface ForwardFrame {
+  readonly type: 'FORWARD';
+  readonly floor: number;
+}
+
+/** wakeIntervalMs 0 (and awakeMs 0) says "I do not sleep". */
+export interface SleepFrame {
+  readonly type: 'SLEEP';
+  readonly wakeIntervalMs: number;
+  readonly awakeMs: number;
+}
+
+export type RelFrame = MsgFrame | AckFrame | ForwardFrame | SleepFrame;
+
+const U16 = 0xffff;
+const U32 = 0xffffffff;
+const isU = (n: number, max: number): boolean => Number.isInteger(n) && n >= 0 && n <= max;
+const readU16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const writeU16 = (b: Uint8Array, o: number, v: number): void => {
+  b[o] = v >>> 8;
+  b[o + 1] = v & 0xff;
+};
+
+/** Whether a type byte belongs to spec 14 (0x06-0x09 in use; 0x0a-0x0b reserved, never valid). */
+export function isReliabilityFrameType(type: number): boolean {
+  return type >= FRAME_MSG && type <= FRAME_SLEEP;
+}
+
+/** Size of the MSG header (everything before DATA) for these fields. */
+export function msgHeaderSize(f: { id?: number; prev?: number; frag?: FragmentInfo }): number {
+  return 3 + (f.id !== undefined ? 4 : 0) + (f.prev !== undefined ? 4 : 0) + (f.frag !== undefined ? 8 : 0) + 2;
+}
+
+/** Encoded size of one reliability frame. */
+export function relFrameSize(f: RelFrame): number {
+  switch (f.type) {
+    case 'MSG':
+      return msgHeaderSize(f) + f.data.length;
+    case 'ACK':
+      return ACK_FIXED_LEN + ACK_RANGE_LEN * f.ranges.length;
+    case 'FORWARD':
+      return FORWARD_FRAME_LEN;
+    case 'SLEEP':
+      return SLEEP_FRAME_LEN;
+  }
+}
+
+/**
+ * Decodes one reliability frame starting at `offset` (the type byte). Returns the frame and the
+ * offset after it, or undefined if it is truncated or invalid [SW-14.2-6]. MSG data is a view.
+ */
+export function decodeRelFrame(b: Uint8Array, offset: number): { frame: RelFrame; end: number } | undefined {
+  const type = b[offset];
+  let o = offset + 1;
+  const need = (n: number): boolean => o + n <= b.length;
+  switch (type) {
+    case FRAME_MSG: {
+      if (!need(2)) return undefined;
+      const flags = b[o]!;
+      const channel = b[o + 1]!;
+      o += 2;
+      if ((flags & ~(MSG_FLAG_RELIABLE | MSG_FLAG_ORDERED | MSG_FLAG_FRAGMENT)) !== 0) return undefined;
+      const reliable = (flags & MSG_FLAG_RELIABLE) !== 0;
+      if (!reliable && flags !== 0) return undefined; // ordered or fragment without reliable
+      let id: number | undefined;
+      let prev: number | undefined;
+      let frag: FragmentInfo | undefined;
+      if (reliable) {
+        if (!need(4)) return undefined;
+        id = readU32(b, o);
+        o += 4;
+        if (id === 0) return undefined;
+      }
+      if ((flags & MSG_FLAG_ORDERED) !== 0) {
+        if (!need(4)) return undefined;
+        prev = readU32(b, o);
+        o += 4;
+        if (prev >= id!) return undefined; // the predecessor was sent earlier: a smaller id
+      }
+      if ((flags & MSG_FLAG_FRAGMENT) !== 0) {
+        if (!need(8)) return undefined;
+        const index = readU16(b, o);
+        const count = readU16(b, o + 2);
+        const total = readU32(b, o + 4);
+        o += 8;
+        if (count < 2 || index >= count || total < count || index > id! - 1) return undefined;
+        if (prev !== undefined && prev >= id! - index) return undefined;
+        frag = { index, count, total };
+      }
+      if (!need(2)) return undefined;
+      const len = readU16(b, o);
+      o += 2;
+      if (!need(len)) return undefined;
+      if (frag !== undefined && (len === 0 || len > frag.total)) return undefined;
+      const data = view(b, o, o + len);
+      o += len;
+      const frame: MsgFrame = { type: 'MSG', channel, data, ...(id !== undefined && { id }), ...(prev !== undefined && { prev }), ...(frag && { frag }) };
+      return { frame, end: o };
+    }
+    case FRAME_ACK: {
+      if (!need(ACK_FIXED_LEN - 1)) return undefined;
+      const cum = readU32(b, o);
+      const window = readU16(b, o + 4);
+      const delay = readU16(b, o + 6);
+      const n = b[o + 8]!;
+      o += ACK_FIXED_LEN - 1;
+      if (cum === 0 || !need(n * ACK_RANGE_LEN)) return undefined;
+      const ranges: AckRange[] = [];
+      let prevEnd = cum;
+      for (let k = 0; k < n; k++) {
+        const gap = readU16(b, o);
+        const len = readU16(b, o + 2);
+        o += ACK_RANGE_LEN;
+        const start = prevEnd + gap;
+        const end = start + len;
+        if (gap === 0 || len === 0 || end > U32 + 1) return undefined;
+        ranges.push({ start, end });
+        prevEnd = end;
+      }
+      return { frame: { type: 'ACK', cum, window, delay, ranges }, end: o };
+    }
+    case FRAME_FORWARD: {
+      if (!need(4)) return undefined;
+      const floor = readU32(b, o);
+      if (floor === 0) return undefined;
+      return { frame: { type: 'FORWARD', floor }, end: o + 4 };
+    }
+    case FRAME_SLEEP: {
+      if (!need(8)) return undefined;
+      const wakeIntervalMs = readU32(b, o);
+      const awakeMs = readU32(b, o + 4);
+      if ((wakeIntervalMs === 0) !== (awakeMs === 0)) return undefined;
+      return { frame: { type: 'SLEEP', wakeIntervalMs, awakeMs }, end: o + 8 };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Decodes a byte string made only of reliability frames (for tests and vectors; the node decodes
+ * them inside decodeFrames). Returns undefined if any frame is bad, or if ACK, FORWARD or SLEEP
+ * appears more than once [SW-14.2-6].
+ */
+export function decodeRelFrames(b: Uint8Array): RelFrame[] | undefined {
+  const out: RelFrame[] = [];
+  let o = 0;
+  while (o < b.length) {
+    const r = decodeRelFrame(b, o);
+    if (r === undefined) return undefined;
+    if (r.frame.type !== 'MSG' && out.some((f) => f.type === r.frame.type)) return undefined;
+    out.push(r.frame);
+    o = r.end;
+  }
+  return out;
+}
+
+/** Writes one frame at `offset` of `out` (which must have room); returns the offset after it. Throws on bad fields. */
+export function encodeRelFrame(f: RelFrame, out: Uint8Array, offset: number): number {
+  let o = offset;
+  switch (f.type) {
+    case 'MSG': {
+      if (!isU(f.channel, 0xff)) throw new InvalidArgumentError('MSG channel must be in [0, 255]');
+      if (f.data.length > U16) throw new InvalidArgumentError('MSG data must be at most 65535 bytes');
+      const reliable = f.id !== undefined;
+      if (!reliable && (f.prev !== undefined || f.frag !== undefined)) throw new InvalidArgumentError('an unreliable MSG has no PREV or fragment fields');
+      if (reliable && (!isU(f.id!, U32) || f.id === 0)) throw new InvalidArgumentError('MSG id must be in [1, 2^32-1]');
+      if (f.prev !== undefined && (!isU(f.prev, U32) || f.prev >= f.id!)) throw new InvalidArgumentError('MSG prev must be below its id');
+      if (f.frag !== undefined) {
+        const { index, count, total } = f.frag;
+        if (!isU(index, U16) || !isU(count, U16) || !isU(total, U32) || count < 2 || index >= count || total < count || index > f.id! - 1 || f.data.length === 0 || f.data.length > total) {
+          throw new InvalidArgumentError('bad MSG fragment fields');
+        }
+        if (f.prev !== undefined && f.prev >= f.id! - index) throw new InvalidArgumentError('MSG prev must be below the first fragment id');
+      }
+      out[o++] = FRAME_MSG;
+      out[o++] = (reliable ? MSG_FLAG_RELIABLE : 0) | (f.prev !== undefined ? MSG_FLAG_ORDERED : 0) | (f.frag !== undefined ? MSG_FLAG_FRAGMENT : 0);
+      out[o++] = f.channel;
+      if (reliable) (writeU32(out, o, f.id!), (o += 4));
+      if (f.prev !== undefined) (writeU32(out, o, f.prev), (o += 4));
+      if (f.frag !== undefined) {
+        writeU16(out, o, f.frag.index);
+        writeU16(out, o + 2, f.frag.count);
+        writeU32(out, o + 4, f.frag.total);
+        o += 8;
+      }
+      writeU16(out, o, f.data.length);
+      out.set(f.data, o + 2);
+      return o + 2 + f.data.length;
+    }
+    case 'ACK': {
+      if (!isU(f.cum, U32) || f.cum === 0 || !isU(f.window, U16) || !isU(f.delay, U16) || f.ranges.length > ACK_MAX_RANGES) {
+        throw new InvalidArgumentError('bad ACK fields');
+      }
+      out[o] = FRAME_ACK;
+      writeU32(out, o + 1, f.cum);
+      writeU16(out, o + 5, f.window);
+      writeU16(out, o + 7, f.delay);
+      out[o + 9] = f.ranges.length;
+      o += ACK_FIXED_LEN;
+      let prevEnd = f.cum;
+      for (const r of f.ranges) {
+        const gap = r.start - prevEnd;
+        const len = r.end - r.start;
+        if (!isU(gap, U16) || gap === 0 || !isU(len, U16) || len === 0) throw new InvalidArgumentError('ACK ranges must be increasing, separated and short');
+        writeU16(out, o, gap);
+        writeU16(out, o + 2, len);
+        o += ACK_RANGE_LEN;
+        prevEnd = r.end;
+      }
+      return o;
+    }
+    case 'FORWARD':
+      if (!isU(f.floor, U32) || f.floor === 0) throw new InvalidArgumentError('FORWARD floor must be in [1, 2^32-1]');
+      out[o] = FRAME_FORWARD;
+      writeU32(out, o + 1, f.floor);
+      return o + FORWARD_FRAME_LEN;
+    case 'SLEEP':
+      if (!isU(f.wakeIntervalMs, U32) || !isU(f.awakeMs, U32) || (f.wakeIntervalMs === 0) !== (f.awakeMs === 0)) {
+        throw new InvalidArgumentError('SLEEP needs both intervals zero or both non-zero');
+      }
+      out[o] = FRAME_SLEEP;
+      writeU32(out, o + 1, f.wakeIntervalMs);
+      writeU32(out, o + 5, f.awakeMs);
+      return o + SLEEP_FRAME_LEN;
+  }
+}
+
+/** Encodes frames into one byte string (to be placed before any DATAGRAM frame of the plaintext). */
+export function encodeRelFrames(frames: readonly RelFrame[]): Uint8Array {
+  let n = 0;
+  for (const f of frames) n += relFrameSize(f);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const f of frames) o = encodeRelFrame(f, out, o);
+  return out;
+}

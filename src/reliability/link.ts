@@ -1,0 +1,146 @@
+/**
+ * Reliable delivery towards and from one peer, as the node uses it (spec 14.10): the sending and
+ * receiving halves, and the choice of frames for the next datagram within its space. Pure: the node
+ * passes `now`, turns nextDeadline() into a timer, and turns poll() results into datagrams.
+ * @module
+ */
+import { SLEEP_FRAME_LEN } from './constants.js';
+import type { RelFrame, SleepFrame } from './frames.js';
+import type { ReassemblyBudget } from './reassembly.js';
+import { ReceiveState, type Delivered, type ReceiveConfig } from './receive-state.js';
+import { SendState, type SendConfig, type SendEvent, type SendOptions } from './send-state.js';
+import type { SleepDeclaration } from './sleepy.js';
+
+export interface LinkConfig {
+  readonly peer: string;
+  readonly send?: Partial<Omit<SendConfig, 'peer'>>;
+  readonly receive?: Partial<ReceiveConfig>;
+  /** This node's own sleep schedule, announced to the peer in SLEEP frames [SW-14.9-1]. */
+  readonly sleep?: SleepDeclaration;
+}
+
+export interface Received {
+  /** Messages for the application, in delivery order. */
+  readonly delivered: Delivered[];
+  /** Receipts for messages this node sent. */
+  readonly events: SendEvent[];
+}
+
+export class ReliableLink {
+  readonly sender: SendState;
+  receiver: ReceiveState;
+  private announceSleep: boolean;
+
+  constructor(
+    readonly config: LinkConfig,
+    random: () => number,
+    private readonly budget: ReassemblyBudget,
+  ) {
+    this.sender = new SendState({ ...config.send, peer: config.peer }, random);
+    this.receiver = new ReceiveState(config.receive ?? {}, budget);
+    this.announceSleep = config.sleep !== undefined;
+  }
+
+  /** Queues a message; see SendState.send for the errors it throws. Returns the message's ticket. */
+  send(data: Uint8Array, opts: SendOptions, now: number): number {
+    return this.sender.send(data, opts, now);
+  }
+
+  /**
+   * The reliability frames of one authenticated datagram from the peer, in order. Also counts as
+   * hearing from the peer (heard()).
+   */
+  receive(frames: readonly RelFrame[], now: number): Received {
+    this.heard(now);
+    const delivered: Delivered[] = [];
+    const events: SendEvent[] = [];
+    for (const f of frames) {
+      switch (f.type) {
+        case 'MSG':
+          delivered.push(...this.receiver.onMsg(f, now));
+          break;
+        case 'ACK':
+          events.push(...this.sender.onAck(f, now));
+          break;
+        case 'FORWARD':
+          delivered.push(...this.receiver.onForward(f.floor, now));
+          break;
+        case 'SLEEP':
+          this.sender.sleep.declare(f.wakeIntervalMs === 0 ? undefined : f);
+          break;
+      }
+    }
+    return { delivered, events };
+  }
+
+  /** Every authenticated datagram from the peer, with or without reliability frames. */
+  heard(now: number): void {
+    this.sender.heard(now);
+  }
+
+  setReachable(reachable: boolean): void {
+    this.sender.setReachable(reachable);
+  }
+
+  /** The peer restarted (spec 12.2): the node also replaces this link's receiver (see resetReceiver). */
+  peerRestarted(): void {
+    this.sender.peerRestarted();
+  }
+
+  /**
+   * The peer restarted: its reliability state for this node starts empty [SW-14.1-1], and so does
+   * this node's for it (a new peer epoch; partial messages give their reassembly bytes back).
+   */
+  resetReceiver(): void {
+    this.receiver.reassembly.clear();
+    this.receiver = new ReceiveState(this.config.receive ?? {}, this.budget);
+  }
+
+  /** This node woke (a sleepy node): its next datagram announces SLEEP again [SW-14.9-1]. */
+  wake(): void {
+    if (this.config.sleep !== undefined) this.announceSleep = true;
+  }
+
+  /** Deadlines and timers: returns failures; the node calls it at nextDeadline(). */
+  tick(now: number): SendEvent[] {
+    this.receiver.tick(now);
+    return this.sender.tick(now);
+  }
+
+  /** Whether a datagram is due now for this link's sake. */
+  due(now: number): boolean {
+    return this.announceSleep || this.receiver.ackDue(now) || this.sender.wantsDatagram(now);
+  }
+
+  /** The earliest time at which tick() or poll() has work, or Infinity. */
+  nextDeadline(now: number): number {
+    if (this.due(now)) return now;
+    return Math.min(this.sender.nextDeadline(now), Math.max(now, this.receiver.nextDeadline()));
+  }
+
+  /**
+   * Frames for the next datagram, within `room` plaintext bytes: ACK, FORWARD, SLEEP, then MSG
+   * frames [SW-14.10-1]. Returns undefined if nothing is due, unless `piggyback` (the node sends a
+   * datagram anyway, so whatever is owed rides on it). The frames count as sent at `now`.
+   */
+  poll(now: number, room: number, piggyback = false): RelFrame[] | undefined {
+    if (!piggyback && !this.due(now)) return undefined;
+    const out: RelFrame[] = [];
+    const take = (f: RelFrame | undefined, size: number): void => {
+      if (f === undefined) return;
+      out.push(f);
+      room -= size;
+    };
+    const ack = this.receiver.takeAck(now, room);
+    if (ack !== undefined) take(ack, 10 + 4 * ack.ranges.length);
+    take(this.sender.forwardFrame(now, room), 5);
+    if (this.announceSleep && room >= SLEEP_FRAME_LEN) {
+      const s = this.config.sleep!;
+      const f: SleepFrame = { type: 'SLEEP', wakeIntervalMs: s.wakeIntervalMs, awakeMs: s.awakeMs };
+      take(f, SLEEP_FRAME_LEN);
+      this.announceSleep = false;
+    }
+    for (const m of this.sender.takeMessages(now, room)) out.push(m);
+    return out.length === 0 ? undefined : out;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Round-trip time and retransmission timeout, as RFC 6298 (spec 14.4): SRTT and RTTVAR from samples,
+ * RTO = SRTT + max(G, 4 RTTVAR) clamped to [min, max], and Karn's rule (the caller takes samples
+ * only from messages transmitted once). Pure: no clock; the caller passes measured samples.
+ * @module
+ */
+import { CLOCK_GRANULARITY_MS, INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS } from './constants.js';
+
+export interface RttConfig {
+  readonly initialRtoMs: number;
+  readonly minRtoMs: number;
+  readonly maxRtoMs: number;
+  readonly granularityMs: number;
+}
+
+export const RTT_DEFAULTS: RttConfig = {
+  initialRtoMs: INITIAL_RTO_MS,
+  minRtoMs: MIN_RTO_MS,
+  maxRtoMs: MAX_RTO_MS,
+  granularityMs: CLOCK_GRANULARITY_MS,
+};
+
+export class RttEstimator {
+  /** Smoothed RTT and its variation (ms), undefined before the first sample. */
+  srtt: number | undefined;
+  rttvar: number | undefined;
+  /** Current retransmission timeout (ms), before backoff. */
+  rto: number;
+
+  constructor(readonly config: RttConfig = RTT_DEFAULTS) {
+    this.rto = config.initialRtoMs; // RFC 6298 (2.1)
+  }
+
+  /** Adds one sample R (ms, > 0) and recomputes RTO (RFC 6298 2.2 and 2.3). */
+  sample(r: number): void {
+    if (!(r > 0)) return;
+    if (this.srtt === undefined || this.rttvar === undefined) {
+      this.srtt = r;
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); // beta = 1/4, with the old SRTT
+      this.srtt = 0.875 * this.srtt + 0.125 * r; // alpha = 1/8
+    }
+    const c = this.config;
+    this.rto = Math.min(c.maxRtoMs, Math.max(c.minRtoMs, this.srtt + Math.max(c.granularityMs, 4 * this.rttvar)));
+  }
+
+  /**
+   * The timeout of a transmission that is the `n`-th of its message (n >= 1): RTO doubled per earlier
+   * transmission (RFC 6298 5.5), capped at the maximum, then spread by `jitter` * `random` (random in [0, 1)).
+   */
+  backedOff(n: number, jitter: number, random: number): number {
+    const base = Math.min(this.config.maxRtoMs, this.rto * 2 ** Math.min(Math.max(n - 1, 0), 30));
+    return base * (1 + jitter * random);
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * The sending half of reliable delivery towards one peer (spec 14.3-14.9). Message ids, the
+ * messages in flight, which of them to (re)send now, acknowledgements, fast retransmit, backed-off
+ * and jittered retransmission timers, the receiver's window and the congestion window, the outbox
+ * and the deadlines. Pure: every method takes `now`; randomness comes from an injected function.
+ * @module
+ */
+import { DeadlineExceededError, InvalidArgumentError, MessageTooLargeError, OutboxFullError } from '../errors.js';
+import {
+  DATAGRAM_BUDGET,
+  DEFAULT_DEADLINE_MS,
+  DUP_THRESH,
+  FIRST_MESSAGE_ID,
+  FORWARD_FRAME_LEN,
+  FRAGMENT_LIFETIME_MS,
+  FRAGMENT_RESERVE,
+  INITIAL_PEER_WINDOW,
+  MAX_ACK_DELAY_MS,
+  MAX_MESSAGE,
+  MAX_MESSAGE_ID,
+  MIN_DATAGRAM_BUDGET,
+  OUTBOX_BYTES,
+  OUTBOX_MESSAGES,
+  RTO_JITTER,
+} from './constants.js';
+import { Congestion, congestionConfig } from './congestion.js';
+import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
+import { Outbox } from './outbox.js';
+import { RTT_DEFAULTS, RttEstimator, type RttConfig } from './rtt.js';
+import { SleepSchedule } from './sleepy.js';
+
+/** How one message is sent. */
+export interface SendOptions {
+  /** Default true. An unreliable message (QoS 0) goes out in the next datagram and is never retransmitted. */
+  readonly reliable?: boolean;
+  /** Delivered in order with the other ordered messages of its channel (reliable only). Default false. */
+  readonly ordered?: boolean;
+  /** 0 to 255, default 0. */
+  readonly channel?: number;
+  /** Absolute time (ms) by which the message must be acknowledged; default now + defaultDeadlineMs. */
+  readonly deadline?: number;
+  /** Report a `delivered` event when every fragment is acknowledged. Default false. */
+  readonly receipt?: boolean;
+}
+
+export type SendEvent =
+  | { readonly type: 'delivered'; readonly ticket: number }
+  | { readonly type: 'failed'; readonly ticket: number; readonly error: DeadlineExceededError };
+
+export interface SendConfig {
+  /** The peer's id, for errors. */
+  readonly peer: string;
+  /** Whole-datagram budget (header to tag), 512 or more; fixes the fragment size [SW-14.6-1]. */
+  readonly datagramBudget: number;
+  /** The largest message the peer reassembles (its declared MAX_MESSAGE). */
+  readonly peerMaxMessage: number;
+  readonly outboxMessages: number;
+  readonly outboxBytes: number;
+  readonly defaultDeadlineMs: number;
+  readonly initialPeerWindow: number;
+  readonly rtt: RttConfig;
+  /** Fraction of random spread of retransmission timers (0.25: up to +25%). */
+  readonly jitter: number;
+  readonly fragmentLifetimeMs: number;
+}
+
+export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
+  datagramBudget: DATAGRAM_BUDGET,
+  peerMaxMessage: MAX_MESSAGE,
+  outboxMessages: OUTBOX_MESSAGES,
+  outboxBytes: OUTBOX_BYTES,
+  defaultDeadlineMs: DEFAULT_DEADLINE_MS,
+  initialPeerWindow: INITIAL_PEER_WINDOW,
+  rtt: RTT_DEFAULTS,
+  jitter: RTO_JITTER,
+  fragmentLifetimeMs: FRAGMENT_LIFETIME_MS,
+};
+
+/** Payload bytes of one fragment (and the largest unfragmented or unreliable message) for a budget. */
+export function fragmentPayload(datagramBudget: number): number {
+  return datagramBudget - FRAGMENT_RESERVE;
+}
+
+interface Pending {
+  readonly ticket: number;
+  readonly data: Uint8Array;
+  readonly channel: number;
+  readonly ordered: boolean;
+  readonly receipt: boolean;
+  readonly deadline: number;
+  readonly size: number;
+}
+
+interface Msg {
+  readonly ticket: number;
+  readonly receipt: boolean;
+  readonly deadline: number;
+  readonly count: number;
+  readonly firstId: number;
+  unacked: number;
+  /** First transmission of any of its fragments, or undefined while none was sent. */
+  firstSentAt: number | undefined;
+}
+
+interface Frag {
+  readonly id: number;
+  readonly msg: Msg;
+  readonly frame: MsgFrame;
+  readonly size: number;
+  transmissions: number;
+  sentAt: number;
+  rtxAt: number;
+  /** Declared lost and waiting for retransmission (its bytes are out of the congestion inflight). */
+  lost: boolean;
+  /** Local order of its latest transmission. */
+  seq: number;
+  /** Acknowledged transmissions sent after its latest one (fast retransmit). */
+  sackedAbove: number;
+}
+
+/** A snapshot for tests, vectors and diagnostics. */
+export interface SendSnapshot {
+  readonly rto: number;
+  readonly srtt: number | undefined;
+  readonly rttvar: number | undefined;
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  readonly inflightBytes: number;
+  readonly inflightIds: number;
+  readonly outbox: number;
+  readonly floor: number;
+  readonly peerCum: number;
+  readonly peerWindow: number;
+}
+
+export class SendState {
+  readonly config: SendConfig;
+  readonly rtt: RttEstimator;
+  readonly cong: Congestion;
+  readonly sleep = new SleepSchedule();
+  readonly outbox: Outbox<Pending>;
+  /** Assigned ids not yet settled, in id order (Map keeps insertion order; ids only grow). */
+  private readonly frags = new Map<number, Frag>();
+  private readonly msgs = new Map<number, Msg>();
+  private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
+  private readonly lastOrdered = new Map<number, number>();
+  private nextId = FIRST_MESSAGE_ID;
+  private nextTicket = 1;
+  private nextSeq = 1;
+  /** The receiver's cumulative point and window, from the newest ACK. */
+  peerCum = FIRST_MESSAGE_ID;
+  peerWindow: number;
+  reachable = true;
+  private forwardSentAt = -Infinity;
+
+  constructor(
+    config: Partial<SendConfig> & { peer: string },
+    private readonly random: () => number,
+  ) {
+    this.config = { ...SEND_DEFAULTS, ...config };
+    const c = this.config;
+    if (!Number.isInteger(c.datagramBudget) || c.datagramBudget < MIN_DATAGRAM_BUDGET || c.datagramBudget > 65_507) {
+      throw new InvalidArgumentError(`datagramBudget must be an integer in [${MIN_DATAGRAM_BUDGET}, 65507]`);
+    }
+    this.rtt = new RttEstimator(c.rtt);
+    this.cong = new Congestion(congestionConfig(c.datagramBudget));
+    this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes);
+    this.peerWindow = c.initialPeerWindow;
+  }
+
+  /** Payload bytes per fragment. */
+  get fragmentPayload(): number {
+    return fragmentPayload(this.config.datagramBudget);
+  }
+
+  /** The lowest id not yet settled (acknowledged or abandoned): what FORWARD carries. */
+  get floor(): number {
+    for (const id of this.frags.keys()) return id;
+    return this.nextId;
+  }
+
+  /** Whether a FORWARD is owed: the receiver's cumulative point is below the floor [SW-14.7-5]. */
+  get forwardOwed(): boolean {
+    return this.floor > this.peerCum;
+  }
+
+  /** True when message ids are used up: the node must start a new epoch (and a new SendState). */
+  get idsExhausted(): boolean {
+    return this.nextId >= MAX_MESSAGE_ID - 0xffff;
+  }
+
+  /**
+   * Accepts a message. Returns its ticket (events name it). Throws MessageTooLargeError (over the
+   * peer's MAX_MESSAGE, or an unreliable message over one fragment), OutboxFullError, or
+   * InvalidArgumentError; in each case nothing is queued [SW-14.6-5], [SW-14.8-1].
+   */
+  send(data: Uint8Array, opts: SendOptions, now: number): number {
+    const reliable = opts.reliable ?? true;
+    const ordered = opts.ordered ?? false;
+    const channel = opts.channel ?? 0;
+    if (!Number.isInteger(channel) || channel < 0 || channel > 255) throw new InvalidArgumentError('channel must be in [0, 255]');
+    if (ordered && !reliable) throw new InvalidArgumentError('ordered delivery needs a reliable message');
+    const ticket = this.nextTicket++;
+    if (!reliable) {
+      if (data.length > this.fragmentPayload) throw new MessageTooLargeError(data.length, this.fragmentPayload, 'unreliable message');
+      if (this.unreliable.length >= this.config.outboxMessages) throw new OutboxFullError(this.config.peer, this.config.outboxMessages, this.config.outboxBytes);
+      this.unreliable.push({ channel, data: data.slice() });
+      return ticket;
+    }
+    if (data.length > this.config.peerMaxMessage) throw new MessageTooLargeError(data.length, this.config.peerMaxMessage);
+    if (Math.ceil(data.length / this.fragmentPayload) > 0xffff) throw new MessageTooLargeError(data.length, this.fragmentPayload * 0xffff);
+    const deadline = opts.deadline ?? now + this.config.defaultDeadlineMs;
+    this.outbox.push({ ticket, data: data.slice(), channel, ordered, receipt: opts.receipt ?? false, deadline, size: data.length });
+    return ticket;
+  }
+
+  /** An authenticated datagram came from the peer: a sleepy peer listens now [SW-14.9-3]. */
+  heard(now: number): void {
+    this.sleep.heard(now);
+  }
+
+  /** Reachability from liveness (spec 11): while unreachable nothing reliable is sent and timers hold [SW-14.8-3]. */
+  setReachable(reachable: boolean): void {
+    this.reachable = reachable;
+  }
+
+  /**
+   * The peer restarted (spec 12.2) and lost its receive state: FORWARD is owed again, and every
+   * message in flight is resent at once, without a congestion response [SW-14.7-4].
+   */
+  peerRestarted(): void {
+    this.peerCum = FIRST_MESSAGE_ID;
+    this.peerWindow = this.config.initialPeerWindow;
+    this.forwardSentAt = -Infinity;
+    for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) this.markLost(f);
+  }
+
+  private markLost(f: Frag): void {
+    f.lost = true;
+    this.cong.onRemoved(f.size);
+  }
+
+  /** Processes an ACK frame [SW-14.3-6], [SW-14.4-2], [SW-14.4-4]. Returns receipts. */
+  onAck(a: AckFrame, now: number): SendEvent[] {
+    const events: SendEvent[] = [];
+    if (a.cum >= this.peerCum) {
+      this.peerCum = a.cum;
+      this.peerWindow = a.window;
+    }
+    const acked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
+    const largest = a.ranges.length > 0 ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
+    const ackedSeqs: number[] = [];
+    for (const f of [...this.frags.values()]) {
+      if (f.transmissions === 0 || !acked(f.id)) continue;
+      this.frags.delete(f.id);
+      if (!f.lost) this.cong.onRemoved(f.size);
+      this.cong.onAcked(f.size, f.sentAt);
+      ackedSeqs.push(f.seq);
+      if (f.id === largest && f.transmissions === 1) {
+        // Karn: only a message sent once gives a sample; the peer's declared delay is taken off
+        const raw = now - f.sentAt;
+        this.rtt.sample(Math.max(1, raw - Math.min(a.delay, MAX_ACK_DELAY_MS)));
+      }
+      if (--f.msg.unacked === 0) {
+        this.msgs.delete(f.msg.ticket);
+        if (f.msg.receipt) events.push({ type: 'delivered', ticket: f.msg.ticket });
+      }
+    }
+    if (ackedSeqs.length > 0) {
+      ackedSeqs.sort((x, y) => x - y);
+      for (const f of this.frags.values()) {
+        if (f.transmissions === 0 || f.lost) continue;
+        f.sackedAbove += ackedSeqs.length - upperBound(ackedSeqs, f.seq);
+        if (f.sackedAbove >= DUP_THRESH) {
+          this.markLost(f); // fast retransmit [SW-14.4-4]
+          this.cong.onLoss(f.sentAt, now);
+        }
+      }
+    }
+    return events;
+  }
+
+  /** Deadlines, the fragment lifetime and retransmission timers [SW-14.4-3], [SW-14.8-4]. */
+  tick(now: number): SendEvent[] {
+    const events: SendEvent[] = [];
+    for (const p of this.outbox.expire(now)) {
+      events.push({ type: 'failed', ticket: p.ticket, error: new DeadlineExceededError(this.config.peer, p.ticket, 'queued') });
+    }
+    for (const m of [...this.msgs.values()]) {
+      const lifetimeOver = m.count > 1 && m.firstSentAt !== undefined && now >= m.firstSentAt + this.config.fragmentLifetimeMs;
+      if (m.deadline <= now || lifetimeOver) {
+        this.abandon(m);
+        const stage = m.firstSentAt === undefined ? 'queued' : 'in-flight';
+        events.push({ type: 'failed', ticket: m.ticket, error: new DeadlineExceededError(this.config.peer, m.ticket, stage) });
+      }
+    }
+    if (this.reachable) {
+      const awake = this.sleep.awake(now);
+      for (const f of this.frags.values()) {
+        if (f.transmissions === 0 || f.lost || f.rtxAt > now) continue;
+        this.markLost(f);
+        // a peer that fell asleep did not lose the datagram to congestion [SW-14.9-4]
+        if (awake) this.cong.onTimeout(f.sentAt, now);
+      }
+    }
+    return events;
+  }
+
+  /** Gives up a message: its ids become settled and FORWARD carries the new floor [SW-14.7-1]. */
+  private abandon(m: Msg): void {
+    this.msgs.delete(m.ticket);
+    for (let id = m.firstId; id < m.firstId + m.count; id++) {
+      const f = this.frags.get(id);
+      if (f === undefined) continue;
+      this.frags.delete(id);
+      if (f.transmissions > 0 && !f.lost) this.cong.onRemoved(f.size);
+    }
+  }
+
+  /** Whether reliable frames may go now: reachable, the peer listening, and pacing allows it. */
+  private mayTransmit(now: number): boolean {
+    return this.reachable && this.sleep.awake(now) && this.cong.sendTime(now) <= now;
+  }
+
+  /** The next fragment that would be sent, or undefined if the window or ids block every one. */
+  private nextCandidate(): Frag | 'from-outbox' | undefined {
+    for (const f of this.frags.values()) if (f.lost) return f;
+    const limit = this.peerCum + this.peerWindow;
+    for (const f of this.frags.values()) if (f.transmissions === 0) return f.id < limit ? f : undefined;
+    if (this.outbox.length > 0 && this.nextId < limit && !this.idsExhausted) return 'from-outbox';
+    return undefined;
+  }
+
+  private candidateSize(c: Frag | 'from-outbox'): number {
+    if (c !== 'from-outbox') return c.size;
+    const p = this.outbox.peek()!;
+    const n = Math.min(p.data.length, this.fragmentPayload);
+    return msgHeaderSize({ id: 1, ...(p.ordered && { prev: 0 }), ...(p.data.length > this.fragmentPayload && { frag: { index: 0, count: 2, total: 2 } }) }) + n;
+  }
+
+  /** Whether this sender needs a datagram now (data to send, a FORWARD due). */
+  wantsDatagram(now: number): boolean {
+    if (this.unreliable.length > 0) return true;
+    if (this.forwardDue(now)) return true;
+    if (!this.mayTransmit(now)) return false;
+    const c = this.nextCandidate();
+    return c !== undefined && this.cong.canSend(this.candidateSize(c));
+  }
+
+  private forwardDue(now: number): boolean {
+    return this.forwardOwed && this.reachable && this.sleep.awake(now) && now >= this.forwardSentAt + this.rtt.rto;
+  }
+
+  /** The earliest time tick() or wantsDatagram() has something new to say, or Infinity. */
+  nextDeadline(now: number): number {
+    if (this.wantsDatagram(now)) return now;
+    let d = Math.min(this.outbox.nextDeadline(), Infinity);
+    for (const m of this.msgs.values()) {
+      d = Math.min(d, m.deadline);
+      if (m.count > 1 && m.firstSentAt !== undefined) d = Math.min(d, m.firstSentAt + this.config.fragmentLifetimeMs);
+    }
+    if (this.reachable) {
+      for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) d = Math.min(d, f.rtxAt);
+      const awake = this.sleep.awake(now);
+      if (awake && this.forwardOwed) d = Math.min(d, this.forwardSentAt + this.rtt.rto);
+      if (awake) {
+        const c = this.nextCandidate();
+        if (c !== undefined && this.cong.canSend(this.candidateSize(c))) d = Math.min(d, this.cong.sendTime(now));
+      }
+    }
+    return Math.max(now, Math.ceil(d));
+  }
+
+  /** A FORWARD frame if one is owed and `room` allows; a FORWARD rides on every datagram while owed [SW-14.7-5]. */
+  forwardFrame(now: number, room: number): ForwardFrame | undefined {
+    if (!this.forwardOwed || room < FORWARD_FRAME_LEN) return undefined;
+    this.forwardSentAt = now;
+    return { type: 'FORWARD', floor: this.floor };
+  }
+
+  /**
+   * MSG frames for one datagram with `room` bytes: unreliable messages first, then
+   * retransmissions (lowest id first), then new fragments, within the peer's window, the
+   * congestion window and pacing [SW-14.5-1]. The frames count as sent at `now`.
+   */
+  takeMessages(now: number, room: number): MsgFrame[] {
+    const out: MsgFrame[] = [];
+    while (this.unreliable.length > 0) {
+      const u = this.unreliable[0]!;
+      const size = msgHeaderSize({}) + u.data.length;
+      if (size > room) break;
+      this.unreliable.shift();
+      out.push({ type: 'MSG', channel: u.channel, data: u.data });
+      room -= size;
+    }
+    if (!this.mayTransmit(now)) return out;
+    let sent = 0;
+    for (let guard = 0; guard < 1 << 16; guard++) {
+      const c = this.nextCandidate();
+      if (c === undefined) break;
+      if (!this.cong.canSend(this.candidateSize(c)) || this.candidateSize(c) > room) break;
+      if (c === 'from-outbox') {
+        this.assign(this.outbox.shift()!, now);
+        continue;
+      }
+      const f = c;
+      f.transmissions++;
+      f.lost = false;
+      f.sentAt = now;
+      f.seq = this.nextSeq++;
+      f.sackedAbove = 0;
+      f.rtxAt = now + this.rtt.backedOff(f.transmissions, this.config.jitter, this.random()); // [SW-14.4-3]
+      if (f.msg.firstSentAt === undefined) f.msg.firstSentAt = now;
+      this.cong.onSent(f.size);
+      sent += f.size;
+      out.push(f.frame);
+      room -= f.size;
+    }
+    this.cong.pace(sent, now, this.rtt.srtt); // one pacing step per datagram
+    return out;
+  }
+
+  /** Gives a queued message its ids (consecutive, one per fragment) and its PREV [SW-14.2-3]. */
+  private assign(p: Pending, now: number): void {
+    const unit = this.fragmentPayload;
+    const count = p.data.length <= unit ? 1 : Math.ceil(p.data.length / unit);
+    const firstId = this.nextId;
+    this.nextId += count;
+    const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
+    this.msgs.set(p.ticket, msg);
+    let prev: number | undefined;
+    if (p.ordered) {
+      prev = this.lastOrdered.get(p.channel) ?? 0;
+      this.lastOrdered.set(p.channel, firstId);
+    }
+    for (let i = 0; i < count; i++) {
+      const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
+      const frame: MsgFrame = {
+        type: 'MSG',
+        channel: p.channel,
+        id: firstId + i,
+        ...(prev !== undefined && { prev }),
+        ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
+        data,
+      };
+      const size = msgHeaderSize(frame) + data.length;
+      this.frags.set(firstId + i, { id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
+    }
+  }
+
+  snapshot(): SendSnapshot {
+    let ids = 0;
+    for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) ids++;
+    return {
+      rto: this.rtt.rto,
+      srtt: this.rtt.srtt,
+      rttvar: this.rtt.rttvar,
+      cwnd: this.cong.cwnd,
+      ssthresh: this.cong.ssthresh,
+      inflightBytes: this.cong.inflight,
+      inflightIds: ids,
+      outbox: this.outbox.length,
+      floor: this.floor,
+      peerCum: this.peerCum,
+      peerWindow: this.peerWindow,
+    };
+  }
+}
+
+/** Number of elements of sorted `a` that are <= x. */
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
