@@ -124,3 +124,8 @@ export type { SodiumSuiteOptions } from './crypto/sodium.js';
 export type { PendingInitiation } from './session/session-receiver.js';
 export type { ParsedInitiation, ParsedResponse } from './session/handshake/messages.js';
 export type { ReceiveContext } from './session/context.js';
+// reliable delivery (spec 14): the pure core, and the node's options and events for it
+export * from './reliability/index.js';
+export { decodeWireFrames, isRelFrame, type WireFrame } from './wire/frames.js';
+export type { ReliableSendOptions, ReliabilityOptions } from './peer/node-options.js';
+export type { Pending as ReliablePending } from './reliability/send-state.js';

@@ -19,7 +19,7 @@ export interface InboundEffects {
   readonly data: Uint8Array[];
   /**
    * The reliability frames (spec 14.2), in order; the node hands them to the peer's link after the
-   * peer frames and after a restart is applied [SW-14.10-2].
+   * peer frames and after a restart is applied [SW-14.10-3].
    */
   readonly rel: RelFrame[];
   readonly fresh: boolean;

@@ -91,7 +91,10 @@ export interface NodeStats {
   readonly drops: Readonly<Record<string, number>>;
   readonly sent: Readonly<SendCounters>;
   readonly received: number;
-  /** Data not delivered because its freshness was unknown and deliverUnverified is off. */
+  /**
+   * Data not delivered because its freshness was unknown and deliverUnverified is off: DATAGRAM frames,
+   * and reliable MSG frames (not acknowledged either; the sender retransmits them, spec 14.10).
+   */
   readonly unverified: number;
   /** Authenticated datagrams from a new peer refused because the table was full of configured peers. */
   readonly peerLimit: number;

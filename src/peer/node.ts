@@ -7,7 +7,7 @@
  */
 import { AMPLIFICATION_FACTOR, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { DeadlineExceededError, InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
-import { DATAGRAM_BUDGET, REASSEMBLY_TOTAL } from '../reliability/constants.js';
+import { DATAGRAM_BUDGET, REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
 import type { RelFrame } from '../reliability/frames.js';
 import { ReliableLink } from '../reliability/link.js';
 import { ReassemblyBudget } from '../reliability/reassembly.js';
@@ -224,7 +224,12 @@ export class SaltwireNode {
       const b = this.o.suite.randomBytes(4); // uniform in [0, 1) for the timer jitter [SW-14.4-3]
       return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
     };
-    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.budget }, receive: r?.receive }, random, this.reassembly);
+    // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
+    // window is never refused for want of hold-back room: a refused fragment backs its timer off
+    // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
+    const window = r?.receive?.window ?? RECEIVE_WINDOW;
+    const receive = { holdBackMessages: window, ...r?.receive };
+    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.budget }, receive }, random, this.reassembly);
     p.link.setReachable(p.reachability !== 'unreachable');
     return p.link;
   }
@@ -268,7 +273,7 @@ export class SaltwireNode {
 
   /**
    * The reliability frames of an accepted datagram, after its peer frames and a restart
-   * [SW-14.10-2]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
+   * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
    * a reliable MSG is then neither recorded nor acknowledged ([SW-14.3-2]), so the sender retransmits it
    * and it is delivered once the challenge completed. ACK and FORWARD of unknown freshness are ignored
    * too: a replay from before this node lost its state would acknowledge, or settle, ids of its new

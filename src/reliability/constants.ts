@@ -66,7 +66,7 @@ export const INITIAL_PEER_WINDOW = 16;
 /** Separate ranges a receiver keeps above its cumulative point. */
 export const MAX_ACK_RANGES = 32;
 /** Ordered messages held back per peer waiting for their predecessor, and their bytes. */
-export const HOLD_BACK_MESSAGES = 32;
+export const HOLD_BACK_MESSAGES = 64; // at least RECEIVE_WINDOW: a smaller hold-back can stall an ordered channel (spec 20.3)
 export const HOLD_BACK_BYTES = 256 * 1024;
 /** Largest message a receiver reassembles (MAX_MESSAGE), per-peer and total reassembly bytes. */
 export const MAX_MESSAGE = 65_536;

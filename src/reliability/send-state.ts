@@ -81,7 +81,8 @@ export function fragmentPayload(datagramBudget: number): number {
   return datagramBudget - FRAGMENT_RESERVE;
 }
 
-interface Pending {
+/** A message queued or in flight at the sender (see SendState.outbox). */
+export interface Pending {
   readonly ticket: number;
   readonly data: Uint8Array;
   readonly channel: number;

@@ -5,7 +5,7 @@ import { DeadlineExceededError, MessageTooLargeError } from '../../src/errors.js
 import type { SaltwireNode } from '../../src/peer/node.js';
 import type { Message } from '../../src/peer/node-events.js';
 import type { Peer } from '../../src/peer/peer.js';
-import { Harness, HUB, text } from './harness.js';
+import { FAST, Harness, HUB, text } from './harness.js';
 
 const dec = (d: Uint8Array): string => new TextDecoder().decode(d);
 
@@ -53,9 +53,10 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     expect(results.filter((r) => r.state === 'ok').length).toBe(N);
     expect(h.inbox.get('hub')!.every((m) => m.fresh)).toBe(true);
     // the faults did happen
-    expect(h.net.faults.counters.lost).toBeGreaterThan(100);
-    expect(h.net.faults.counters.duplicated).toBeGreaterThan(50);
-    expect(hub.stats.drops['AUTH'] ?? 0).toBeGreaterThan(0);
+    const c = h.net.faults.counters;
+    expect(c.lost / c.datagrams).toBeGreaterThan(0.1);
+    expect(c.duplicated).toBeGreaterThan(0);
+    expect(c.reordered).toBeGreaterThan(0);
     expect(took).toBeLessThan(900_000);
     await dev.close();
     await hub.close();
@@ -74,17 +75,26 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     dev.on('unreachable', (e) => unreachable.push(e.peer));
     await h.run(6_000); // the device notices (FAST: probe after 1.5 s, unreachable 2 s later)
     expect(dev.reachability('hub')).toBe('unreachable');
-    const sent = dev.stats.sent.datagrams;
+    // baseline: what liveness alone sends to an unreachable peer in 10 s
+    let sent = dev.stats.sent.datagrams;
+    await h.run(10_000);
+    const baseline = dev.stats.sent.datagrams - sent;
+    sent = dev.stats.sent.datagrams;
     const early = [0, 1, 2, 3, 4].map((i) => track(dev.send('hub', text(`q${i}`), { reliable: true, ordered: true, deadlineMs: 120_000 })));
     const short = track(dev.send('hub', text('short'), { reliable: true, ordered: true, deadlineMs: 5_000 }));
     const late = [5, 6, 7, 8, 9].map((i) => track(dev.send('hub', text(`q${i}`), { reliable: true, ordered: true, deadlineMs: 120_000 })));
-    await h.run(24_000); // 30 s away in all
+    await h.run(2_000);
+    // while unreachable nothing reliable is transmitted: the messages wait in the outbox [SW-14.8-3]
+    const snap = peerOf(dev, 'hub')!.link!.sender.snapshot();
+    expect([snap.outbox, snap.inflightIds]).toEqual([11, 0]);
+    await h.run(8_000);
+    // only liveness probes went out, not a datagram per message or retransmission
+    expect(dev.stats.sent.datagrams - sent).toBeLessThanOrEqual(baseline + 5);
+    await h.run(4_000); // 30 s away in all
     expect(short.state).toBe('failed');
     expect(short.error).toBeInstanceOf(DeadlineExceededError);
     expect((short.error as DeadlineExceededError).stage).toBe('queued'); // never transmitted while unreachable
     expect([...early, ...late].every((r) => r.state === 'pending')).toBe(true);
-    // while unreachable only liveness probes go out, not a datagram per message or retransmission
-    expect(dev.stats.sent.datagrams - sent).toBeLessThan(40);
     expect(unreachable).toEqual(['hub']);
 
     h.net.heal();
@@ -141,9 +151,9 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     const feed = (k: number): void => {
       for (let j = 0; j < k && next < N; j++) results.push(track(dev.send('hub', text(`r${next++}`), { reliable: true, ordered: true, deadlineMs: 600_000 })));
     };
-    for (let t = 0; t < 10; t++) {
-      feed(20);
-      await h.run(50);
+    for (let t = 0; t < 40; t++) {
+      feed(5);
+      await h.run(100);
     }
     expect(perInstance[0]!.length).toBeGreaterThan(50); // mid-stream
     await hub.close();
@@ -173,10 +183,11 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     await hub.close();
   }, 60_000);
 
-  it('data of unknown freshness after a hub restart is neither acknowledged nor delivered; it is delivered once the challenge completes [SW-12.3-5] [SW-14.10-2]', async () => {
+  it('data of unknown freshness after a hub restart is neither acknowledged nor delivered; it is delivered once the challenge completes [SW-12.3-5] [SW-14.10-3]', async () => {
     const h = new Harness(undefined, 5);
     let hub = await h.hub();
-    const dev = await h.device('dev-e');
+    // the device probes a silent hub in the FULL form but stays reachable (so it keeps retransmitting)
+    const dev = await h.device('dev-e', { liveness: { ...FAST, unreachableAfterMs: 60_000 } });
     const first = track(dev.send('hub', text('one'), { reliable: true }));
     await until(h, () => first.state !== 'pending', 5_000);
     expect(first.state).toBe('ok');
@@ -186,7 +197,9 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     const fresh: Message[] = [];
     hub.on('message', (m) => fresh.push(m));
     const m = track(dev.send('hub', text('two'), { reliable: true }));
-    await h.run(3_000);
+    // the device's SHORT datagrams name an index the new hub never gave; its probes fall back to FULL
+    await until(h, () => hub.stats.unverified > 0, 20_000);
+    await h.run(2_000);
     expect(hub.stats.unverified).toBeGreaterThan(0); // it arrived, of unknown freshness
     expect(fresh.length).toBe(0); // not delivered
     const link = peerOf(hub, 'dev-e')?.link;
@@ -198,6 +211,25 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     await until(h, () => m.state !== 'pending', 20_000);
     expect(m.state).toBe('ok');
     expect(fresh.filter((x) => x.reliable).map((x) => [dec(x.data), x.fresh])).toEqual([['two', true]]);
+    await dev.close();
+    await hub.close();
+  }, 60_000);
+
+  it('session mode (spec 13): 300 ordered messages both ways through 10% loss, each delivered once, in order', async () => {
+    const h = new Harness(undefined, 13);
+    const SESSION = { session: { peers: 'all' as const }, reliability: { send: { outboxMessages: 1024 } } };
+    const hub = await h.hub(SESSION);
+    const dev = await h.device('dev-s', SESSION);
+    h.net.setFaults({ loss: 0.1, reorder: 0.1 });
+    const N = 300;
+    const up = Array.from({ length: N }, (_, i) => track(dev.send('hub', text(`u${i}`), { reliable: true, ordered: true, deadlineMs: 300_000 })));
+    await until(h, () => peerOf(hub, 'dev-s') !== undefined, 30_000);
+    const down = Array.from({ length: N }, (_, i) => track(hub.send('dev-s', text(`d${i}`), { reliable: true, ordered: true, deadlineMs: 300_000 })));
+    await until(h, () => [...up, ...down].every((r) => r.state !== 'pending'), 300_000);
+    expect([...up, ...down].every((r) => r.state === 'ok')).toBe(true);
+    expect(reliableTexts(h.inbox.get('hub')!)).toEqual(Array.from({ length: N }, (_, i) => `u${i}`));
+    expect(reliableTexts(h.inbox.get('dev-s')!)).toEqual(Array.from({ length: N }, (_, i) => `d${i}`));
+    expect(hub.stats.sessions.established + dev.stats.sessions.established).toBeGreaterThan(0); // it did run over sessions
     await dev.close();
     await hub.close();
   }, 60_000);
