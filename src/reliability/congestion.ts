@@ -18,6 +18,9 @@ export function congestionConfig(mss: number): CongestionConfig {
   return { mss, initialDatagrams: INITIAL_CWND_DATAGRAMS, minDatagrams: MIN_CWND_DATAGRAMS, pacingGain: PACING_GAIN };
 }
 
+/** Pacing is enforced per quantum: up to one quantum's worth of bytes may leave at once ([SW-14.5-8]). */
+export const PACING_QUANTUM_MS = 1;
+
 export class Congestion {
   cwnd: number;
   ssthresh = Infinity;
@@ -46,7 +49,7 @@ export class Congestion {
   }
 
   /**
-   * Pacing [SW-14.5-7]: after a datagram carrying `bytes` of reliable frames, the next may leave
+   * Pacing [SW-14.5-8]: after a datagram carrying `bytes` of reliable frames, the next may leave
    * bytes / (PACING_GAIN * cwnd / SRTT) later. No pacing before the first RTT sample.
    */
   pace(bytes: number, now: number, srtt: number | undefined): void {
@@ -57,7 +60,7 @@ export class Congestion {
 
   /** Earliest time pacing allows the next transmission (an integer ms, never before now). */
   sendTime(now: number): number {
-    return Math.max(now, Math.ceil(this.nextSendAt - 1e-9));
+    return Math.max(now, Math.ceil(this.nextSendAt - 1e-9) - PACING_QUANTUM_MS);
   }
 
   /** Bytes of a transmission left the network: acknowledged (`acked`) or abandoned/declared lost. */

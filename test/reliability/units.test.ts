@@ -68,13 +68,16 @@ describe('congestion window', () => {
     expect(c.cwnd).toBe(2000); // the floor: 2 datagrams
   });
 
-  it('paces: the next send time moves by bytes / (gain * cwnd / srtt)', () => {
+  it('paces: the next send time moves by bytes / (gain * cwnd / srtt), rounded up, one quantum early [SW-14.5-8]', () => {
     const c = new Congestion(congestionConfig(1000));
     c.pace(1000, 0, undefined);
     expect(c.sendTime(0)).toBe(0); // no pacing before an RTT sample
     c.pace(1000, 0, 100); // rate = 1.25 * 4000 / 100 = 50 bytes/ms -> 20 ms
-    expect(c.sendTime(0)).toBe(20);
+    expect(c.sendTime(0)).toBe(19); // 20 ms, brought forward by PACING_QUANTUM (1 ms)
     expect(c.sendTime(25)).toBe(25);
+    const d = new Congestion(congestionConfig(1000));
+    d.pace(10, 0, 100); // 0.2 ms: within the current millisecond's quantum, so no wait at all
+    expect(d.sendTime(0)).toBe(0);
   });
 });
 

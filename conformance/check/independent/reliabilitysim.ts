@@ -62,6 +62,10 @@ export class RelSender {
   private seq = 0;
   private lastReductionSeq = -1;
   private pacingAt: number | null = null;
+  /** [SW-14.5-8]: the pacing time rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
+  private paceAt(): number {
+    return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt - 1e-9) - 1;
+  }
   private lastForwardAt: number | null = null;
   private lastPrevOnChannel = new Map<number, number>();
   private peerSleep: { wake: number; awake: number } | null = null;
@@ -210,7 +214,7 @@ export class RelSender {
     const listening = this.listening(now);
     if (listening && this.forwardOwed()) {
       const standAloneDue = this.lastForwardAt === null ? now : this.lastForwardAt + this.rto;
-      const other = this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.pacingAt <= now));
+      const other = this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.paceAt() <= now));
       if (other || standAloneDue <= now) {
         frames.push({ type: 'FORWARD', floor: this.floor() });
         room -= FORWARD_FRAME_LEN;
@@ -225,7 +229,7 @@ export class RelSender {
       this.unreliable.shift();
     }
     let bytes = 0;
-    if (listening && (this.pacingAt === null || this.pacingAt <= now)) {
+    if (listening && (this.pacingAt === null || this.paceAt() <= now)) {
       for (;;) {
         const c = this.candidates()[0];
         if (!c || c.frameLen > room) break;
@@ -241,7 +245,7 @@ export class RelSender {
       }
     }
     if (frames.length === 0) return null;
-    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-7]
+    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]
     else if (bytes > 0) this.pacingAt = null;
     return frames;
   }
@@ -299,8 +303,7 @@ export class RelSender {
   nextDeadline(now: number): number | null {
     const c: number[] = [];
     if (this.sendable(now)) {
-      const at = this.pacingAt !== null && this.pacingAt > now ? this.pacingAt : now;
-      c.push(Math.ceil(at)); // [SW-14.5-7] pacing times are rounded up to a whole ms
+      c.push(this.pacingAt === null ? now : Math.max(now, this.paceAt())); // [SW-14.5-8]
     }
     if (this.unreliable.length) c.push(now);
     if (this.listening(now) && this.forwardOwed()) c.push(this.lastForwardAt === null ? now : this.lastForwardAt + this.rto);
