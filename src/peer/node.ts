@@ -6,13 +6,8 @@
  * @module
  */
 import { AMPLIFICATION_FACTOR, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
-import { DeadlineExceededError, InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
-import { DATAGRAM_BUDGET, REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
-import type { RelFrame } from '../reliability/frames.js';
-import { ReliableLink } from '../reliability/link.js';
-import { ReassemblyBudget } from '../reliability/reassembly.js';
-import type { Delivered } from '../reliability/receive-state.js';
-import type { SendEvent } from '../reliability/send-state.js';
+import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
+import { DATAGRAM_BUDGET } from '../reliability/constants.js';
 import { beginEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted } from '../session/receiver.js';
 import { TimerQueue } from '../time/timer-queue.js';
@@ -31,22 +26,12 @@ import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCo
 import { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
+import { ReliableMode } from './reliable-mode.js';
 import { SessionMode, type SessionHost } from './session-mode.js';
 import { epochStoreOf } from './state-store.js';
 
 export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, ReliabilityOptions } from './node-options.js';
 
-/** The settlement of one reliable message's promise. */
-interface Waiter {
-  readonly resolve: () => void;
-  readonly reject: (e: Error) => void;
-  readonly receipt: boolean;
-}
-
-/** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
-const PUMP_LIMIT = 64;
-/** Retry interval for a link with work that could not be sent (no key, no session yet, amplification). */
-const STALL_RETRY_MS = 100;
 export type { SessionOptions, SessionStats } from './session-mode.js';
 
 export class SaltwireNode {
@@ -71,21 +56,14 @@ export class SaltwireNode {
   private received = 0;
   private unverified = 0;
   private peerLimit = 0;
-  /** Reassembly bytes of all peers together [SW-14.6-3]. */
-  private readonly reassembly: ReassemblyBudget;
-  /** Promises of reliable messages in flight, per link and ticket. */
-  private readonly waiters = new Map<ReliableLink, Map<number, Waiter>>();
-  /** Peers whose link had work that no datagram could carry: retried after STALL_RETRY_MS. */
-  private readonly stalled = new Set<Peer>();
-  /** Datagram budget for reliable delivery (spec 14.6). */
-  private readonly budget: number;
+  private readonly reliable: ReliableMode;
 
   /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */
   static async start(o: NodeOptions): Promise<SaltwireNode> {
     assertNodeId(o.id);
     const epoch = await beginEpoch(epochStoreOf(o.state), { provisioning: o.provisioning ?? false });
     const node = new SaltwireNode(o, epoch);
-    await node.memory.load(node.scheduler.now());
+    await node.memory.load();
     node.announceStart();
     return node;
   }
@@ -97,8 +75,13 @@ export class SaltwireNode {
     this.senderIdleMs = o.senderIdleMs ?? SENDER_IDLE_MS;
     this.scheduler = o.scheduler ?? new RealScheduler();
     this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
-    this.reassembly = new ReassemblyBudget(o.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
-    this.budget = Math.min(o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, o.transport.mtu, DATAGRAM_BUDGET);
+    const budget = Math.min(o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, o.transport.mtu, DATAGRAM_BUDGET);
+    this.reliable = new ReliableMode({
+      options: o,
+      budget,
+      route: (p, now) => this.route(p, {}, now),
+      receipt: (peer, ticket) => this.events.emit('receipt', { peer, ticket }),
+    });
     this.receiver = new Receiver({
       suite: o.suite,
       selfId: o.id,
@@ -124,7 +107,7 @@ export class SaltwireNode {
       // never a PeerSender for a session-mode peer [SW-13.8-12]
       sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, now)),
       exhausted: () => void this.renewEpoch(),
-      budget: this.budget,
+      budget,
     };
     this.sessions = new SessionMode(this.sessionHost(), o.session, Math.max(o.maxPeers ?? 16384, 1024));
     for (const c of o.peers ?? []) {
@@ -191,114 +174,9 @@ export class SaltwireNode {
     if (d !== undefined && !(Number.isFinite(d) && d >= 0)) throw new InvalidArgumentError('deadlineMs must be a finite number >= 0');
     const p = this.table.get(peer);
     if (p?.address === undefined) throw new UnknownPeerError(peer);
-    const now = this.now();
-    const link = this.linkOf(p);
-    let ticket: number;
-    try {
-      ticket = link.send(data, {
-        reliable: true,
-        ordered: options.ordered ?? false,
-        channel: options.channel ?? 0,
-        deadline: d === undefined ? undefined : now + d,
-        receipt: true, // the promise settles on the acknowledgement
-      }, now);
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) throw e;
-      return Promise.reject(e as Error); // MessageTooLargeError, OutboxFullError: nothing was queued
-    }
-    const promise = new Promise<void>((resolve, reject) => {
-      let m = this.waiters.get(link);
-      if (m === undefined) this.waiters.set(link, (m = new Map()));
-      m.set(ticket, { resolve, reject, receipt: options.receipt ?? false });
-    });
-    this.pump(p, now);
+    const promise = this.reliable.send(p, data, options, this.now());
     this.timers.schedule(p, this.deadline(p));
     return promise;
-  }
-
-  /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
-  private linkOf(p: Peer): ReliableLink {
-    if (p.link !== undefined) return p.link;
-    const r = this.o.reliability;
-    const random = (): number => {
-      const b = this.o.suite.randomBytes(4); // uniform in [0, 1) for the timer jitter [SW-14.4-3]
-      return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
-    };
-    // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
-    // window is never refused for want of hold-back room: a refused fragment backs its timer off
-    // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
-    const window = r?.receive?.window ?? RECEIVE_WINDOW;
-    const receive = { holdBackMessages: window, ...r?.receive };
-    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.budget }, receive }, random, this.reassembly);
-    p.link.setReachable(p.reachability !== 'unreachable');
-    return p.link;
-  }
-
-  /** Sends what the peer's link has due now, a datagram at a time (bounded). */
-  private pump(p: Peer, now: number): void {
-    const link = p.link;
-    if (link === undefined) return;
-    this.stalled.delete(p);
-    for (let i = 0; i < PUMP_LIMIT && link.due(now); i++) {
-      if (!this.route(p, {}, now)) {
-        this.stalled.add(p);
-        break;
-      }
-    }
-  }
-
-  /** Receipts and failures from the peer's link: settle the promises. */
-  private settle(p: Peer, link: ReliableLink, events: readonly SendEvent[]): void {
-    const m = this.waiters.get(link);
-    for (const e of events) {
-      const w = m?.get(e.ticket);
-      if (w === undefined) continue;
-      m!.delete(e.ticket);
-      if (e.type === 'delivered') {
-        if (w.receipt) this.events.emit('receipt', { peer: p.id, ticket: e.ticket });
-        w.resolve();
-      } else {
-        w.reject(e.error);
-      }
-    }
-    if (m !== undefined && m.size === 0) this.waiters.delete(link);
-  }
-
-  /** Rejects every promise of a link that goes away (eviction, close, a new epoch of this node). */
-  private dropLink(link: ReliableLink, error: (ticket: number) => Error): void {
-    const m = this.waiters.get(link);
-    this.waiters.delete(link);
-    for (const [ticket, w] of m ?? []) w.reject(error(ticket));
-  }
-
-  /**
-   * The reliability frames of an accepted datagram, after its peer frames and a restart
-   * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
-   * a reliable MSG is then neither recorded nor acknowledged ([SW-14.3-2]), so the sender retransmits it
-   * and it is delivered once the challenge completed. ACK and FORWARD of unknown freshness are ignored
-   * too: a replay from before this node lost its state would acknowledge, or settle, ids of its new
-   * send and receive state that never arrived.
-   */
-  private onRelFrames(p: Peer, rel: readonly RelFrame[], fresh: boolean, now: number): Delivered[] {
-    if (rel.length === 0) {
-      if (fresh) p.link?.heard(now);
-      return [];
-    }
-    let frames = rel;
-    if (!fresh) {
-      frames = this.o.deliverUnverified === true ? rel.filter((f) => f.type === 'MSG') : [];
-      const msgs = rel.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
-      if (frames.length === 0) {
-        this.unverified += msgs;
-        return [];
-      }
-    }
-    // an ACK alone from a peer this node never sent to reliably makes no link
-    if (p.link === undefined && !frames.some((f) => f.type === 'MSG' || f.type === 'FORWARD')) return [];
-    const link = this.linkOf(p);
-    const res = link.receive(frames, now);
-    this.settle(p, link, res.events);
-    return res.delivered;
   }
 
   /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */
@@ -338,7 +216,7 @@ export class SaltwireNode {
       drops: this.receiver.drops.snapshot(),
       sent: { ...this.counters },
       received: this.received,
-      unverified: this.unverified,
+      unverified: this.unverified + this.reliable.unverified,
       peerLimit: this.peerLimit,
       peers: this.table.size,
       sessions: { ...this.sessions.stats },
@@ -350,7 +228,7 @@ export class SaltwireNode {
     if (this.closed) return;
     this.closed = true;
     this.timers.close();
-    for (const p of this.table.values()) if (p.link !== undefined) this.dropLink(p.link, () => new NodeClosedError());
+    this.reliable.close(this.table.values());
     for (const p of this.table.values()) this.sessions.forget(p); // sessions live in RAM only [SW-13.8-10]
     await this.memory.flush(this.table.values()).catch(() => undefined);
     await this.o.transport.close();
@@ -389,18 +267,17 @@ export class SaltwireNode {
     const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
     if (restartEpoch > 0) {
       // [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged
-      p.link?.resetReceiver();
-      p.link?.peerRestarted();
+      this.reliable.peerRestarted(p);
       this.events.emit('restart', { peer: p.id, epoch: restartEpoch });
     }
-    const delivered = this.onRelFrames(p, fx.rel, fx.fresh, now);
+    const delivered = this.reliable.receive(p, fx.rel, fx.fresh, now);
     if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values());
       const change = fx.moved ? 'moved' : sameAddress(p.address, from) ? 'validated' : 'returned';
       this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change });
     }
     if (fx.reachability !== undefined) {
-      p.link?.setReachable(true); // [SW-14.8-3] the outbox flows again
+      this.reliable.setReachable(p, true); // [SW-14.8-3] the outbox flows again
       this.events.emit(fx.reachability, { peer: p.id });
     }
     if (fx.answerAt !== undefined) {
@@ -411,7 +288,7 @@ export class SaltwireNode {
       // a fresh datagram from a peer being probed gets the challenge again at once [SW-11.2-6]
       this.flush(p, { index: r.announceIndex, keepalive: fx.pinged, answer: fx.fresh }, now);
     }
-    this.pump(p, now); // acks owed at once, and whatever a restart or an ACK let go
+    this.reliable.pump(p, now); // acks owed at once, and whatever a restart or an ACK let go
     for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
     for (const data of fx.data) {
       if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
@@ -450,17 +327,7 @@ export class SaltwireNode {
     this.renewing = true;
     try {
       this.epochValue = await beginEpoch(epochStoreOf(this.o.state));
-      // [SW-14.1-1] message ids are per sender epoch: a new send state (ids from 1) for every link; the
-      // receive state stays (the peer's epoch did not change). Messages of the old epoch fail: they may
-      // or may not have been delivered ([SW-14.1-2]).
-      for (const p of this.table.values()) {
-        const old = p.link;
-        if (old === undefined) continue;
-        p.link = undefined;
-        const fresh = this.linkOf(p);
-        fresh.receiver = old.receiver;
-        this.dropLink(old, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
-      }
+      this.reliable.renewEpoch(this.table.values()); // message ids are per sender epoch [SW-14.1-1]
     } finally {
       this.renewing = false;
     }
@@ -469,15 +336,7 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p), this.linkDeadline(p));
-  }
-
-  /** When the peer's link has work (spec 14.4, 14.8): its timers, or STALL_RETRY_MS after a stalled pump. */
-  private linkDeadline(p: Peer): number {
-    if (p.link === undefined) return Infinity;
-    const now = this.now();
-    const at = p.link.nextDeadline(now);
-    return at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at;
+    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p), this.reliable.deadline(p, this.now()));
   }
 
   private onTimer(p: Peer, now: number): number {
@@ -489,7 +348,7 @@ export class SaltwireNode {
     }
     const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
     if (a.changed !== undefined) {
-      p.link?.setReachable(false); // [SW-14.8-3] reliable fragments wait, timers held
+      this.reliable.setReachable(p, false); // [SW-14.8-3] reliable fragments wait, timers held
       this.events.emit(a.changed, { peer: p.id });
     }
     // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
@@ -498,10 +357,7 @@ export class SaltwireNode {
     const quiet = p.lastHeard === NONE || now - p.lastHeard >= this.cfg.keepaliveMs;
     if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
     else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
-    if (p.link !== undefined) {
-      this.settle(p, p.link, p.link.tick(now)); // deadlines, retransmission timers [SW-14.4-3], [SW-14.8-2]
-      this.pump(p, now);
-    }
+    this.reliable.tick(p, now);
     parkIfIdle(p, now, this.senderIdleMs);
     // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,
     // unreachable peer keeps no challenge state (spec 9.5).
@@ -541,11 +397,7 @@ export class SaltwireNode {
     const evicted = this.table.add(p, fresh);
     if (evicted !== undefined && evicted !== p) {
       this.receiver.eraseAll(evicted.id);
-      if (evicted.link !== undefined) {
-        evicted.link.receiver.reassembly.clear(); // its bytes go back to the node's budget
-        this.dropLink(evicted.link, (t) => new DeadlineExceededError(evicted.id, t, 'in-flight'));
-        this.stalled.delete(evicted);
-      }
+      this.reliable.forget(evicted);
       this.sessions.forget(evicted);
     }
     return evicted;
@@ -569,11 +421,11 @@ export class SaltwireNode {
         o.transport.send(bytes, to).catch(() => void this.counters.transportErrors++);
       },
       unreachable: (p) => {
-        p.link?.setReachable(false);
+        this.reliable.setReachable(p, false);
         this.events.emit('unreachable', { peer: p.id });
       },
       reachable: (p) => {
-        p.link?.setReachable(true);
+        this.reliable.setReachable(p, true);
         this.events.emit('reachable', { peer: p.id });
       },
       schedule: (p) => this.timers.schedule(p, this.deadline(p)),

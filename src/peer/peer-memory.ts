@@ -27,7 +27,7 @@ export class PeerMemory {
   ) {}
 
   /** Loads remembered peers into the table through `restore`. A corrupt record restores nothing. */
-  async load(_now: number): Promise<void> {
+  async load(): Promise<void> {
     if (!this.enabled) return;
     for (const p of decodePeers(await this.store.load(PEERS_KEY).catch(() => undefined))) {
       this.restore(p.id, { host: p.host, port: p.port });

@@ -7,90 +7,23 @@
  */
 import { DeadlineExceededError, InvalidArgumentError, MessageTooLargeError, OutboxFullError } from '../errors.js';
 import {
-  DATAGRAM_BUDGET,
-  DEFAULT_DEADLINE_MS,
   DUP_THRESH,
   FIRST_MESSAGE_ID,
   FORWARD_FRAME_LEN,
-  FRAGMENT_LIFETIME_MS,
-  FRAGMENT_RESERVE,
-  INITIAL_PEER_WINDOW,
   MAX_ACK_DELAY_MS,
   MAX_MESSAGE,
   MAX_MESSAGE_ID,
   MIN_DATAGRAM_BUDGET,
-  OUTBOX_BYTES,
-  OUTBOX_MESSAGES,
-  RTO_JITTER,
 } from './constants.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { Outbox } from './outbox.js';
-import { RTT_DEFAULTS, RttEstimator, type RttConfig } from './rtt.js';
+import { RttEstimator } from './rtt.js';
 import { SleepSchedule } from './sleepy.js';
+import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
-/** How one message is sent. */
-export interface SendOptions {
-  /** Default true. An unreliable message (QoS 0) goes out in the next datagram and is never retransmitted. */
-  readonly reliable?: boolean;
-  /** Delivered in order with the other ordered messages of its channel (reliable only). Default false. */
-  readonly ordered?: boolean;
-  /** 0 to 255, default 0. */
-  readonly channel?: number;
-  /** Absolute time (ms) by which the message must be acknowledged; default now + defaultDeadlineMs. */
-  readonly deadline?: number;
-  /** Report a `delivered` event when every fragment is acknowledged. Default false. */
-  readonly receipt?: boolean;
-}
-
-export type SendEvent =
-  | { readonly type: 'delivered'; readonly ticket: number }
-  | { readonly type: 'failed'; readonly ticket: number; readonly error: DeadlineExceededError };
-
-export interface SendConfig {
-  /** The peer's id, for errors. */
-  readonly peer: string;
-  /** Whole-datagram budget (header to tag), 512 or more; fixes the fragment size [SW-14.6-1]. */
-  readonly datagramBudget: number;
-  /** The largest message the peer reassembles (its declared MAX_MESSAGE). */
-  readonly peerMaxMessage: number;
-  readonly outboxMessages: number;
-  readonly outboxBytes: number;
-  readonly defaultDeadlineMs: number;
-  readonly initialPeerWindow: number;
-  readonly rtt: RttConfig;
-  /** Fraction of random spread of retransmission timers (0.25: up to +25%). */
-  readonly jitter: number;
-  readonly fragmentLifetimeMs: number;
-}
-
-export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
-  datagramBudget: DATAGRAM_BUDGET,
-  peerMaxMessage: MAX_MESSAGE,
-  outboxMessages: OUTBOX_MESSAGES,
-  outboxBytes: OUTBOX_BYTES,
-  defaultDeadlineMs: DEFAULT_DEADLINE_MS,
-  initialPeerWindow: INITIAL_PEER_WINDOW,
-  rtt: RTT_DEFAULTS,
-  jitter: RTO_JITTER,
-  fragmentLifetimeMs: FRAGMENT_LIFETIME_MS,
-};
-
-/** Payload bytes of one fragment (and the largest unfragmented or unreliable message) for a budget. */
-export function fragmentPayload(datagramBudget: number): number {
-  return datagramBudget - FRAGMENT_RESERVE;
-}
-
-/** A message queued or in flight at the sender (see SendState.outbox). */
-export interface Pending {
-  readonly ticket: number;
-  readonly data: Uint8Array;
-  readonly channel: number;
-  readonly ordered: boolean;
-  readonly receipt: boolean;
-  readonly deadline: number;
-  readonly size: number;
-}
+// The public shapes live in send-types.ts; re-exported so importers of this module keep working.
+export { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
 interface Msg {
   readonly ticket: number;
@@ -117,21 +50,6 @@ interface Frag {
   seq: number;
   /** Acknowledged transmissions sent after its latest one (fast retransmit). */
   sackedAbove: number;
-}
-
-/** A snapshot for tests, vectors and diagnostics. */
-export interface SendSnapshot {
-  readonly rto: number;
-  readonly srtt: number | undefined;
-  readonly rttvar: number | undefined;
-  readonly cwnd: number;
-  readonly ssthresh: number;
-  readonly inflightBytes: number;
-  readonly inflightIds: number;
-  readonly outbox: number;
-  readonly floor: number;
-  readonly peerCum: number;
-  readonly peerWindow: number;
 }
 
 export class SendState {

@@ -38,7 +38,7 @@ export class Harness {
     const { store, provisioning } = this.state('hub');
     const keyring = new SiteKeyring(this.suite, SITE);
     const node = SaltwireNode.start({ id: 'hub', keyring, suite: this.suite, transport: this.net.bind(HUB), state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, ...extra });
-    return this.collect(await this.settle(node));
+    return this.collect(await node);
   }
 
   async device(id: string, extra: Partial<NodeOptions> & { address?: Partial<Address> } = {}): Promise<SaltwireNode> {
@@ -46,12 +46,7 @@ export class Harness {
     const keyring = new PairKeyring().add('hub', 0, deriveDeviceKey(this.suite, SITE, id, 0));
     const transport = this.net.bind({ host: id, ...extra.address });
     const node = SaltwireNode.start({ id, keyring, suite: this.suite, transport, state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, peers: [{ id: 'hub', address: HUB }], ...extra });
-    return this.collect(await this.settle(node));
-  }
-
-  /** Lets the node's start (async epoch persistence) finish without advancing virtual time. */
-  private async settle<T>(p: Promise<T>): Promise<T> {
-    return p;
+    return this.collect(await node);
   }
 
   /** Advances virtual time in small steps so that promise continuations run between deliveries. */

@@ -1,0 +1,222 @@
+/**
+ * The node side of reliable delivery (spec 14): one ReliableLink per peer, made at its first reliable
+ * use (spec 9.5: idle peers pay nothing), the promises of messages in flight, and the pump that sends
+ * what a link has due. The link itself (src/reliability) is pure; this file ties it to the peer's
+ * datagrams, timers, restarts and reachability, so node.ts only says when.
+ * @module
+ */
+import { DeadlineExceededError, InvalidArgumentError, NodeClosedError } from '../errors.js';
+import { REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
+import type { RelFrame } from '../reliability/frames.js';
+import { ReliableLink } from '../reliability/link.js';
+import { ReassemblyBudget } from '../reliability/reassembly.js';
+import type { Delivered } from '../reliability/receive-state.js';
+import type { SendEvent } from '../reliability/send-state.js';
+import type { NodeOptions, ReliableSendOptions } from './node-options.js';
+import type { Peer } from './peer.js';
+
+/** What reliable delivery needs from the node. */
+export interface ReliableHost {
+  readonly options: NodeOptions;
+  /** Datagram budget for reliable delivery (spec 14.6). */
+  readonly budget: number;
+  /** Sends one datagram to the peer (control frames plus what its link has due); false if none could go. */
+  route(p: Peer, now: number): boolean;
+  /** A message sent with `receipt` was acknowledged. */
+  receipt(peer: string, ticket: number): void;
+}
+
+/** The settlement of one reliable message's promise. */
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+  readonly receipt: boolean;
+}
+
+/** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
+const PUMP_LIMIT = 64;
+/** Retry interval for a link with work that could not be sent (no key, no session yet, amplification). */
+const STALL_RETRY_MS = 100;
+
+export class ReliableMode {
+  /** Reliable MSG frames refused because their datagram's freshness was unknown ([SW-14.10-3]). */
+  unverified = 0;
+  /** Reassembly bytes of all peers together [SW-14.6-3]. */
+  private readonly reassembly: ReassemblyBudget;
+  /** Promises of reliable messages in flight, per link and ticket. */
+  private readonly waiters = new Map<ReliableLink, Map<number, Waiter>>();
+  /** Peers whose link had work that no datagram could carry: retried after STALL_RETRY_MS. */
+  private readonly stalled = new Set<Peer>();
+
+  constructor(private readonly host: ReliableHost) {
+    this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
+  }
+
+  /**
+   * Queues `data` on the peer's link and sends what is due. Arguments were checked by the node. The
+   * promise settles on the acknowledgement or the failure (MessageTooLargeError and OutboxFullError
+   * reject at once, with nothing queued).
+   */
+  send(p: Peer, data: Uint8Array, options: ReliableSendOptions, now: number): Promise<void> {
+    const link = this.linkOf(p);
+    const d = options.deadlineMs;
+    let ticket: number;
+    try {
+      ticket = link.send(data, {
+        reliable: true,
+        ordered: options.ordered ?? false,
+        channel: options.channel ?? 0,
+        deadline: d === undefined ? undefined : now + d,
+        receipt: true, // the promise settles on the acknowledgement
+      }, now);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw e; // a programming error: thrown, like the plain send
+      return Promise.reject(e as Error); // MessageTooLargeError, OutboxFullError: nothing was queued
+    }
+    const promise = new Promise<void>((resolve, reject) => {
+      let m = this.waiters.get(link);
+      if (m === undefined) this.waiters.set(link, (m = new Map()));
+      m.set(ticket, { resolve, reject, receipt: options.receipt ?? false });
+    });
+    this.pump(p, now);
+    return promise;
+  }
+
+  /**
+   * The reliability frames of an accepted datagram, after its peer frames and a restart
+   * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
+   * a reliable MSG is then neither recorded nor acknowledged, so the sender retransmits it and it is
+   * delivered once the challenge completed. ACK and FORWARD of unknown freshness are ignored too: a
+   * replay from before this node lost its state would acknowledge, or settle, ids of its new send and
+   * receive state that never arrived.
+   */
+  receive(p: Peer, rel: readonly RelFrame[], fresh: boolean, now: number): Delivered[] {
+    if (rel.length === 0) {
+      if (fresh) p.link?.heard(now);
+      return [];
+    }
+    let frames = rel;
+    if (!fresh) {
+      frames = this.host.options.deliverUnverified === true ? rel.filter((f) => f.type === 'MSG') : [];
+      if (frames.length === 0) {
+        this.unverified += rel.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
+        return [];
+      }
+    }
+    // an ACK alone from a peer this node never sent to reliably makes no link
+    if (p.link === undefined && !frames.some((f) => f.type === 'MSG' || f.type === 'FORWARD')) return [];
+    const link = this.linkOf(p);
+    const res = link.receive(frames, now);
+    this.settle(p, link, res.events);
+    return res.delivered;
+  }
+
+  /** Sends what the peer's link has due now, a datagram at a time (bounded). */
+  pump(p: Peer, now: number): void {
+    const link = p.link;
+    if (link === undefined) return;
+    this.stalled.delete(p);
+    for (let i = 0; i < PUMP_LIMIT && link.due(now); i++) {
+      if (!this.host.route(p, now)) {
+        this.stalled.add(p);
+        break;
+      }
+    }
+  }
+
+  /** Deadlines and retransmission timers [SW-14.4-3], [SW-14.8-4], then whatever they let go. */
+  tick(p: Peer, now: number): void {
+    if (p.link === undefined) return;
+    this.settle(p, p.link, p.link.tick(now));
+    this.pump(p, now);
+  }
+
+  /** When the peer's link has work (spec 14.4, 14.8): its timers, or STALL_RETRY_MS after a stalled pump. */
+  deadline(p: Peer, now: number): number {
+    if (p.link === undefined) return Infinity;
+    const at = p.link.nextDeadline(now);
+    return at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at;
+  }
+
+  /** [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged. */
+  peerRestarted(p: Peer): void {
+    p.link?.resetReceiver();
+    p.link?.peerRestarted();
+  }
+
+  /** [SW-14.8-3] an unreachable peer's outbox waits; a reachable one flows again. */
+  setReachable(p: Peer, reachable: boolean): void {
+    p.link?.setReachable(reachable);
+  }
+
+  /** The peer left the table: its reassembly bytes go back to the budget, its promises fail. */
+  forget(p: Peer): void {
+    if (p.link === undefined) return;
+    p.link.receiver.reassembly.clear();
+    this.dropLink(p.link, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
+    this.stalled.delete(p);
+  }
+
+  /** The node closes: every promise rejects with NodeClosedError. */
+  close(peers: Iterable<Peer>): void {
+    for (const p of peers) if (p.link !== undefined) this.dropLink(p.link, () => new NodeClosedError());
+  }
+
+  /**
+   * This node started a new epoch: message ids are per sender epoch [SW-14.1-1], so every link gets a
+   * new send state (ids from 1) and keeps its receive state (the peer's epoch did not change).
+   * Messages of the old epoch fail: they may or may not have been delivered ([SW-14.1-2]).
+   */
+  renewEpoch(peers: Iterable<Peer>): void {
+    for (const p of peers) {
+      const old = p.link;
+      if (old === undefined) continue;
+      p.link = undefined;
+      this.linkOf(p).receiver = old.receiver;
+      this.dropLink(old, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
+    }
+  }
+
+  /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
+  private linkOf(p: Peer): ReliableLink {
+    if (p.link !== undefined) return p.link;
+    const o = this.host.options;
+    const r = o.reliability;
+    const random = (): number => {
+      const b = o.suite.randomBytes(4); // uniform in [0, 1) for the timer jitter [SW-14.4-3]
+      return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
+    };
+    // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
+    // window is never refused for want of hold-back room: a refused fragment backs its timer off
+    // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
+    const window = r?.receive?.window ?? RECEIVE_WINDOW;
+    const receive = { holdBackMessages: window, ...r?.receive };
+    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, random, this.reassembly);
+    p.link.setReachable(p.reachability !== 'unreachable');
+    return p.link;
+  }
+
+  /** Receipts and failures from the peer's link: settle the promises. */
+  private settle(p: Peer, link: ReliableLink, events: readonly SendEvent[]): void {
+    const m = this.waiters.get(link);
+    for (const e of events) {
+      const w = m?.get(e.ticket);
+      if (w === undefined) continue;
+      m!.delete(e.ticket);
+      if (e.type === 'delivered') {
+        if (w.receipt) this.host.receipt(p.id, e.ticket);
+        w.resolve();
+      } else {
+        w.reject(e.error);
+      }
+    }
+    if (m !== undefined && m.size === 0) this.waiters.delete(link);
+  }
+
+  /** Rejects every promise of a link that goes away. */
+  private dropLink(link: ReliableLink, error: (ticket: number) => Error): void {
+    const m = this.waiters.get(link);
+    this.waiters.delete(link);
+    for (const [ticket, w] of m ?? []) w.reject(error(ticket));
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The public shapes of the sending half of reliable delivery (spec 14): what the application passes
+ * (SendOptions), what it gets back (SendEvent), the configuration and its SDK defaults, and the
+ * fragment payload a datagram budget leaves. send-state.ts holds the state machine itself.
+ * @module
+ */
+import type { DeadlineExceededError } from '../errors.js';
+import {
+  DATAGRAM_BUDGET,
+  DEFAULT_DEADLINE_MS,
+  FRAGMENT_LIFETIME_MS,
+  FRAGMENT_RESERVE,
+  INITIAL_PEER_WINDOW,
+  MAX_MESSAGE,
+  OUTBOX_BYTES,
+  OUTBOX_MESSAGES,
+  RTO_JITTER,
+} from './constants.js';
+import { RTT_DEFAULTS, type RttConfig } from './rtt.js';
+
+/** How one message is sent. */
+export interface SendOptions {
+  /** Default true. An unreliable message (QoS 0) goes out in the next datagram and is never retransmitted. */
+  readonly reliable?: boolean;
+  /** Delivered in order with the other ordered messages of its channel (reliable only). Default false. */
+  readonly ordered?: boolean;
+  /** 0 to 255, default 0. */
+  readonly channel?: number;
+  /** Absolute time (ms) by which the message must be acknowledged; default now + defaultDeadlineMs. */
+  readonly deadline?: number;
+  /** Report a `delivered` event when every fragment is acknowledged. Default false. */
+  readonly receipt?: boolean;
+}
+
+export type SendEvent =
+  | { readonly type: 'delivered'; readonly ticket: number }
+  | { readonly type: 'failed'; readonly ticket: number; readonly error: DeadlineExceededError };
+
+export interface SendConfig {
+  /** The peer's id, for errors. */
+  readonly peer: string;
+  /** Whole-datagram budget (header to tag), 512 or more; fixes the fragment size [SW-14.6-1]. */
+  readonly datagramBudget: number;
+  /** The largest message the peer reassembles (its declared MAX_MESSAGE). */
+  readonly peerMaxMessage: number;
+  readonly outboxMessages: number;
+  readonly outboxBytes: number;
+  readonly defaultDeadlineMs: number;
+  readonly initialPeerWindow: number;
+  readonly rtt: RttConfig;
+  /** Fraction of random spread of retransmission timers (0.25: up to +25%). */
+  readonly jitter: number;
+  readonly fragmentLifetimeMs: number;
+}
+
+export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
+  datagramBudget: DATAGRAM_BUDGET,
+  peerMaxMessage: MAX_MESSAGE,
+  outboxMessages: OUTBOX_MESSAGES,
+  outboxBytes: OUTBOX_BYTES,
+  defaultDeadlineMs: DEFAULT_DEADLINE_MS,
+  initialPeerWindow: INITIAL_PEER_WINDOW,
+  rtt: RTT_DEFAULTS,
+  jitter: RTO_JITTER,
+  fragmentLifetimeMs: FRAGMENT_LIFETIME_MS,
+};
+
+/** Payload bytes of one fragment (and the largest unfragmented or unreliable message) for a budget. */
+export function fragmentPayload(datagramBudget: number): number {
+  return datagramBudget - FRAGMENT_RESERVE;
+}
+
+/** A message queued or in flight at the sender (see SendState.outbox). */
+export interface Pending {
+  readonly ticket: number;
+  readonly data: Uint8Array;
+  readonly channel: number;
+  readonly ordered: boolean;
+  readonly receipt: boolean;
+  readonly deadline: number;
+  readonly size: number;
+}
+
+/** A snapshot for tests, vectors and diagnostics. */
+export interface SendSnapshot {
+  readonly rto: number;
+  readonly srtt: number | undefined;
+  readonly rttvar: number | undefined;
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  readonly inflightBytes: number;
+  readonly inflightIds: number;
+  readonly outbox: number;
+  readonly floor: number;
+  readonly peerCum: number;
+  readonly peerWindow: number;
+}
+
