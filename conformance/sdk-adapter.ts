@@ -12,6 +12,7 @@ import {
   toHex,
   type CryptoSuite,
   type Frame,
+  type WireFrame,
   type Keyring,
   type KeyLookup,
   type OpenResult,
@@ -88,7 +89,7 @@ export function buildReceiver(g: OpenGroup, suite: CryptoSuite): Receiver {
   return r;
 }
 
-export function frameJson(f: Frame): Record<string, unknown> {
+export function frameJson(f: WireFrame): Record<string, unknown> {
   switch (f.type) {
     case 'DATAGRAM':
       return { type: 'DATAGRAM', data: toHex(f.data) };

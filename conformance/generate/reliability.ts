@@ -118,7 +118,10 @@ export function reliabilityVectors(): VectorFile {
       Malformed: { bugType: 'MALFORMED_INPUT', description: 'A bad frame rejects the whole plaintext [SW-14.2-6].' },
       Ack: { bugType: 'FUNCTIONALITY', description: 'Acknowledgements, delayed and piggybacked [SW-14.3-6].' },
       Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout with backoff, Karn rule [SW-14.4-3].' },
-      FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window halving [SW-14.4-4].' },
+      FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window reduction [SW-14.4-4], [SW-14.5-9].' },
+      Karn: { bugType: 'FUNCTIONALITY', description: 'No RTT sample from an ACK that also acknowledges a later retransmission [SW-14.4-7].' },
+      Probe: { bugType: 'FUNCTIONALITY', description: 'The probe timeout resends the newest fragment when a lost tail leaves no later ACK, without reducing cwnd [SW-14.4-6].' },
+      TimeThreshold: { bugType: 'FUNCTIONALITY', description: 'Loss declared by the time threshold when fewer than DUP_THRESH later fragments were acknowledged; the random-loss reduction [SW-14.4-5], [SW-14.5-9].' },
       Duplicate: { bugType: 'FUNCTIONALITY', description: 'A duplicate is not delivered again and is acknowledged again [SW-14.3-1].' },
       Ordering: { bugType: 'FUNCTIONALITY', description: 'Ordered delivery with hold-back [SW-14.7-3].' },
       Fragmentation: { bugType: 'FUNCTIONALITY', description: 'Fragments and reassembly [SW-14.6-1].' },
@@ -177,14 +180,14 @@ export function reliabilityVectors(): VectorFile {
     base,
     [send(0, 100), send(0, 200), poll(0, 'A'), deliver(40, 'A1'), poll(40, 'B'), tick(60, 'B'), poll(60, 'B'), deliver(100, 'B1'), poll(100, 'A')],
     ['Ack'],
-    ['SW-14.3-6', 'SW-14.4-1', 'SW-14.4-2', 'SW-14.10-1'],
+    ['SW-14.3-6', 'SW-14.4-1', 'SW-14.4-7', 'SW-14.10-1'],
     'two messages coalesced; the second in-order id makes the ACK due at once; RTT sample 100 ms',
   );
   scenario(
     base,
     [send(0, 10), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(3000, 'A'), poll(3000, 'A'), deliver(3050, 'A3'), tick(3070, 'B'), poll(3070, 'B'), deliver(3120, 'B1')],
     ['Retransmit'],
-    ['SW-14.4-3', 'SW-14.4-2', 'SW-14.5-3'],
+    ['SW-14.4-3', 'SW-14.4-7', 'SW-14.5-10'],
     'lost twice: retransmitted after RTO then 2 RTO with the same id; no RTT sample (Karn); the timeout collapses cwnd',
   );
   const big: ScenarioConfig = { ...base, A: { send: { datagramBudget: 1200, initialPeerWindow: 16 } } };
@@ -197,7 +200,7 @@ export function reliabilityVectors(): VectorFile {
       deliver(60, 'B1'), deliver(61, 'B2'), deliver(62, 'B3'), poll(62, 'A'),
     ],
     ['FastRetransmit', 'Ack'],
-    ['SW-14.4-4', 'SW-14.5-2', 'SW-14.5-3', 'SW-14.3-4'],
+    ['SW-14.4-4', 'SW-14.5-2', 'SW-14.5-9', 'SW-14.5-10', 'SW-14.3-4'],
     'five 1000-byte messages, one per datagram (cwnd allows four); the first is lost; three later ACKs trigger its retransmission',
   );
   scenario(
@@ -241,6 +244,27 @@ export function reliabilityVectors(): VectorFile {
     ['Sleepy'],
     ['SW-14.9-1', 'SW-14.9-3', 'SW-14.9-4'],
     'B sleeps (wakes every 10 s, listens 500 ms): the retry due at 1100 waits for B to be heard at 10000, without a congestion response',
+  );
+  scenario(
+    base,
+    [send(0, 1000), send(0, 1000), poll(0, 'A'), poll(0, 'A'), deliver(40, 'A1'), tick(60, 'B'), poll(60, 'B'), deliver(100, 'B1'), tick(440, 'A'), poll(440, 'A'), deliver(480, 'A3'), tick(500, 'B'), poll(500, 'B'), deliver(540, 'B2'), poll(540, 'A')],
+    ['Probe'],
+    ['SW-14.4-6', 'SW-14.4-7', 'SW-14.3-6'],
+    'the tail is lost: no later ACK can find it, so the probe timeout (SRTT + 4 RTTVAR + MAX_ACK_DELAY for a lone fragment = 440) resends the newest fragment, without a congestion response',
+  );
+  scenario(
+    base,
+    [send(0, 1000), poll(0, 'A'), send(10, 1000), poll(10, 'A'), deliver(50, 'A2'), poll(50, 'B'), deliver(100, 'B1'), tick(102, 'A'), poll(102, 'A'), deliver(140, 'A3'), tick(160, 'B'), poll(160, 'B'), deliver(200, 'B2'), poll(200, 'A')],
+    ['TimeThreshold'],
+    ['SW-14.4-5', 'SW-14.5-9', 'SW-14.3-6'],
+    'the first of two datagrams is lost: one later fragment is below DUP_THRESH, so the time threshold (9/8 of the 90 ms RTT) declares it lost at 102; no queue (SRTT = base RTT), so cwnd keeps 0.9',
+  );
+  scenario(
+    base,
+    [send(0, 10), poll(0, 'A'), send(5, 10), poll(5, 'A'), deliver(20, 'A1'), deliver(21, 'A2'), poll(21, 'B'), tick(1000, 'A'), poll(1000, 'A'), deliver(1020, 'A3'), poll(1020, 'B'), deliver(1040, 'B2')],
+    ['Karn'],
+    ['SW-14.4-7', 'SW-14.3-1'],
+    'the only ACK of two messages is lost; the retransmission of id 1 draws an ACK that also covers id 2 (sent once): no RTT sample, since id 1 was sent after id 2',
   );
   return f;
 }

@@ -23,6 +23,7 @@ import {
   toHex,
   tweetnaclSuite,
   type Frame,
+  type WireFrame,
 } from '../../src/core.js';
 import type { ActorSpec, FrameSpec, FrameType } from './scenario.js';
 
@@ -37,7 +38,7 @@ export interface Decoded {
   readonly epoch: number;
   readonly counter: number;
   /** The frames, or undefined if the plaintext did not parse (a target bug: it sent malformed frames). */
-  readonly frames: readonly Frame[] | undefined;
+  readonly frames: readonly WireFrame[] | undefined;
 }
 
 /**

@@ -29,6 +29,11 @@ export interface InboundEffects {
   readonly moved: boolean;
   /** The path became validated (or fell back to the validated address) with this datagram. */
   readonly validated: boolean;
+  /**
+   * The datagram carried a CHALLENGE: the peer could not tell our datagrams fresh, so it ignored
+   * their reliability frames ([SW-14.10-3]); they go again with the ECHO ([SW-14.10-4]).
+   */
+  readonly challenged: boolean;
   /** The datagram carried a PING: an answer is due even if it has nothing to carry. */
   readonly pinged: boolean;
   /**
@@ -66,6 +71,7 @@ export function processAccepted(
   let echoed = false;
   let echoFromSentTo = false;
   let pinged = false;
+  let challenged = false;
   const data: Uint8Array[] = [];
   const rel: RelFrame[] = [];
   for (const f of r.frames) {
@@ -93,6 +99,7 @@ export function processAccepted(
       case 'CHALLENGE':
         peer.echoOwed = f.token; // answered in the next datagram, sent at once [SW-12.3-3]
         peer.flushDue = true;
+        challenged = true;
         break;
       case 'PING':
         peer.flushDue = true;
@@ -131,5 +138,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, rel, fresh, restartEpoch, moved, validated, pinged, answerAt, reachability };
+  return { data, rel, fresh, restartEpoch, moved, validated, pinged, challenged, answerAt, reachability };
 }

@@ -81,6 +81,10 @@ export class SaltwireNode {
       budget,
       route: (p, now) => this.route(p, {}, now),
       receipt: (peer, ticket) => this.events.emit('receipt', { peer, ticket }),
+      soon: this.scheduler.soon?.bind(this.scheduler),
+      now: () => this.now(),
+      reschedule: (p) => this.timers.schedule(p, this.deadline(p)),
+      idsExhausted: () => void this.renewEpoch(),
     });
     this.receiver = new Receiver({
       suite: o.suite,
@@ -271,6 +275,7 @@ export class SaltwireNode {
       this.events.emit('restart', { peer: p.id, epoch: restartEpoch });
     }
     const delivered = this.reliable.receive(p, fx.rel, fx.fresh, now);
+    if (fx.challenged && fx.fresh) this.reliable.challenged(p, now); // resent with the ECHO [SW-14.10-4]
     if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values());
       const change = fx.moved ? 'moved' : sameAddress(p.address, from) ? 'validated' : 'returned';
@@ -288,7 +293,7 @@ export class SaltwireNode {
       // a fresh datagram from a peer being probed gets the challenge again at once [SW-11.2-6]
       this.flush(p, { index: r.announceIndex, keepalive: fx.pinged, answer: fx.fresh }, now);
     }
-    this.reliable.pump(p, now); // acks owed at once, and whatever a restart or an ACK let go
+    this.reliable.pumpSoon(p, now); // acks owed at once (after this burst), and whatever a restart or an ACK let go
     for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
     for (const data of fx.data) {
       if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
@@ -311,6 +316,7 @@ export class SaltwireNode {
 
   /** Under the peer's session in session mode (spec 13.8), else with its sender (spec 4, 5). */
   private route(p: Peer, out: Outgoing, now: number): boolean {
+    if (this.closed) return false; // a pump deferred past close()
     return p.session !== undefined ? this.sessions.flush(p, out, now) : transmit(this.out, p, out, now);
   }
 
@@ -327,7 +333,7 @@ export class SaltwireNode {
     this.renewing = true;
     try {
       this.epochValue = await beginEpoch(epochStoreOf(this.o.state));
-      this.reliable.renewEpoch(this.table.values()); // message ids are per sender epoch [SW-14.1-1]
+      this.reliable.renewEpoch(this.table.values(), this.now()); // message ids are per sender epoch [SW-14.1-1]
     } finally {
       this.renewing = false;
     }

@@ -24,6 +24,13 @@ export interface ReliableHost {
   route(p: Peer, now: number): boolean;
   /** A message sent with `receipt` was acknowledged. */
   receipt(peer: string, ticket: number): void;
+  /** Runs work after the datagrams already received (Scheduler.soon), if the runtime has it. */
+  readonly soon: ((fn: () => void) => void) | undefined;
+  now(): number;
+  /** Sets the peer's timer from its deadlines again. */
+  reschedule(p: Peer): void;
+  /** A link used up its message ids: start a new epoch (then renewEpoch() runs) [SW-14.1-1]. */
+  idsExhausted(): void;
 }
 
 /** The settlement of one reliable message's promise. */
@@ -47,6 +54,10 @@ export class ReliableMode {
   private readonly waiters = new Map<ReliableLink, Map<number, Waiter>>();
   /** Peers whose link had work that no datagram could carry: retried after STALL_RETRY_MS. */
   private readonly stalled = new Set<Peer>();
+  /** Peers to pump once the datagrams at hand are handled (pumpSoon). */
+  private readonly soonPeers = new Set<Peer>();
+  /** Peers to pump at the end of the current task's sends (pumpAfterSends). */
+  private readonly microPeers = new Set<Peer>();
 
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
@@ -78,7 +89,7 @@ export class ReliableMode {
       if (m === undefined) this.waiters.set(link, (m = new Map()));
       m.set(ticket, { resolve, reject, receipt: options.receipt ?? false });
     });
-    this.pump(p, now);
+    this.pumpAfterSends(p);
     return promise;
   }
 
@@ -111,11 +122,49 @@ export class ReliableMode {
     return res.delivered;
   }
 
+  /**
+   * Pumps the peer once the burst of datagrams being received is handled: one ACK then answers them
+   * all ("at once" of [SW-14.3-6] is after the input at hand, not per datagram), and messages the
+   * application sends from its message handlers ride with it. Without Scheduler.soon, pumps now.
+   */
+  pumpSoon(p: Peer, now: number): void {
+    const soon = this.host.soon;
+    if (soon === undefined || p.link?.ackUrgent() === true) return this.pump(p, now);
+    this.pumpLater(this.soonPeers, p, soon);
+  }
+
+  /**
+   * Pumps once the code that is sending has run to its end (a microtask): messages sent in one
+   * loop, or from the handlers of one batch of settled promises, share datagrams instead of each
+   * taking one while the windows are open (a sender-side Nagle with no timer: nothing waits for
+   * more than the current task).
+   */
+  private pumpAfterSends(p: Peer): void {
+    this.pumpLater(this.microPeers, p, queueMicrotask);
+  }
+
+  /** Adds `p` to `batch`; the first addition schedules one pump of the whole batch with `schedule`. */
+  private pumpLater(batch: Set<Peer>, p: Peer, schedule: (fn: () => void) => void): void {
+    batch.add(p);
+    if (batch.size > 1) return;
+    schedule(() => {
+      const t = this.host.now();
+      const peers = [...batch];
+      batch.clear();
+      for (const q of peers) {
+        this.pump(q, t);
+        this.host.reschedule(q);
+      }
+    });
+  }
+
   /** Sends what the peer's link has due now, a datagram at a time (bounded). */
   pump(p: Peer, now: number): void {
     const link = p.link;
     if (link === undefined) return;
     this.stalled.delete(p);
+    // ids used up and everything sent of this epoch settled: a new epoch lets the outbox go on
+    if (link.sender.idsExhausted && link.sender.outbox.length > 0 && link.sender.settled) this.host.idsExhausted();
     for (let i = 0; i < PUMP_LIMIT && link.due(now); i++) {
       if (!this.host.route(p, now)) {
         this.stalled.add(p);
@@ -144,6 +193,11 @@ export class ReliableMode {
     p.link?.peerRestarted();
   }
 
+  /** The peer challenged this node: what it ignored goes again with the ECHO [SW-14.10-4]. */
+  challenged(p: Peer, now: number): void {
+    p.link?.sender.challenged(now);
+  }
+
   /** [SW-14.8-3] an unreachable peer's outbox waits; a reachable one flows again. */
   setReachable(p: Peer, reachable: boolean): void {
     p.link?.setReachable(reachable);
@@ -167,13 +221,32 @@ export class ReliableMode {
    * new send state (ids from 1) and keeps its receive state (the peer's epoch did not change).
    * Messages of the old epoch fail: they may or may not have been delivered ([SW-14.1-2]).
    */
-  renewEpoch(peers: Iterable<Peer>): void {
+  renewEpoch(peers: Iterable<Peer>, now: number): void {
     for (const p of peers) {
       const old = p.link;
       if (old === undefined) continue;
       p.link = undefined;
-      this.linkOf(p).receiver = old.receiver;
+      const link = this.linkOf(p);
+      link.receiver = old.receiver;
+      // messages still queued were never given ids: they go on in the new epoch, promises and all
+      const waiting = this.waiters.get(old);
+      for (const q of old.sender.outbox.drain()) {
+        const w = waiting?.get(q.ticket);
+        waiting?.delete(q.ticket);
+        let ticket: number;
+        try {
+          ticket = link.send(q.data, { reliable: true, ordered: q.ordered, channel: q.channel, deadline: q.deadline, receipt: true }, now);
+        } catch (e) {
+          w?.reject(e as Error);
+          continue;
+        }
+        if (w === undefined) continue;
+        let m = this.waiters.get(link);
+        if (m === undefined) this.waiters.set(link, (m = new Map()));
+        m.set(ticket, w);
+      }
       this.dropLink(old, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
+      this.pumpAfterSends(p);
     }
   }
 
@@ -182,9 +255,18 @@ export class ReliableMode {
     if (p.link !== undefined) return p.link;
     const o = this.host.options;
     const r = o.reliability;
+    // uniform in [0, 1) for the timer jitter [SW-14.4-3], drawn 64 at a time: one call into the
+    // crypto library per transmission cost more than the rest of the send path on a busy link
+    let pool: Uint8Array = new Uint8Array(0);
+    let at = 0;
     const random = (): number => {
-      const b = o.suite.randomBytes(4); // uniform in [0, 1) for the timer jitter [SW-14.4-3]
-      return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 2 ** 32;
+      if (at + 4 > pool.length) {
+        pool = o.suite.randomBytes(256);
+        at = 0;
+      }
+      const v = (((pool[at]! << 24) | (pool[at + 1]! << 16) | (pool[at + 2]! << 8) | pool[at + 3]!) >>> 0) / 2 ** 32;
+      at += 4;
+      return v;
     };
     // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
     // window is never refused for want of hold-back room: a refused fragment backs its timer off

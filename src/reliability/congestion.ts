@@ -4,7 +4,7 @@
  * retransmission timeout, and pacing (a send-time budget). Pure: times are passed in.
  * @module
  */
-import { INITIAL_CWND_DATAGRAMS, MIN_CWND_DATAGRAMS, PACING_GAIN } from './constants.js';
+import { CLOCK_GRANULARITY_MS, CONGESTION_BETA, INITIAL_CWND_DATAGRAMS, MIN_CWND_DATAGRAMS, MIN_RTT_WINDOW_MS, PACING_GAIN, RANDOM_LOSS_BACKLOG, RANDOM_LOSS_BETA } from './constants.js';
 
 export interface CongestionConfig {
   /** Bytes of one full datagram (the datagram budget): the unit of the window. */
@@ -26,10 +26,13 @@ export class Congestion {
   ssthresh = Infinity;
   /** Bytes sent and neither acknowledged nor declared lost. */
   inflight = 0;
-  /** Transmissions sent at or before this time belong to the current loss episode ([SW-14.5-3]). */
+  /** Transmissions sent at or before this time belong to the current loss episode ([SW-14.5-10]). */
   private recoveryStart = -1;
   /** Earliest time of the next transmission allowed by pacing (fractional ms). */
   private nextSendAt = 0;
+  /** Base RTT: the smallest RTT sample of the last MIN_RTT_WINDOW_MS, and when it was taken [SW-14.5-9]. */
+  minRtt = Infinity;
+  private minRttAt = -Infinity;
 
   constructor(readonly config: CongestionConfig) {
     this.cwnd = config.mss * config.initialDatagrams;
@@ -75,16 +78,33 @@ export class Congestion {
     else this.cwnd += (this.config.mss * bytes) / this.cwnd;
   }
 
-  /** A loss found by acknowledgements (fast retransmit): halve, once per episode [SW-14.5-3]. */
-  onLoss(sentAt: number, now: number): boolean {
+  /** An RTT sample (after the ACK delay was taken off): keeps the base RTT [SW-14.5-9]. */
+  onRttSample(r: number, now: number): void {
+    if (r <= this.minRtt || now - this.minRttAt > MIN_RTT_WINDOW_MS) {
+      this.minRtt = r;
+      this.minRttAt = now;
+    }
+  }
+
+  /**
+   * A loss found by acknowledgements (fast retransmit or time threshold), once per episode
+   * ([SW-14.5-10]); keeps CONGESTION_BETA of the window, or RANDOM_LOSS_BETA when the queue the window builds
+   * (cwnd x (SRTT - base RTT) / SRTT, in datagrams) is under RANDOM_LOSS_BACKLOG [SW-14.5-9]: a
+   * datagram lost with no queue behind it was lost to the radio, not to congestion (TCP Veno).
+   */
+  onLoss(sentAt: number, now: number, srtt?: number): boolean {
     if (sentAt <= this.recoveryStart) return false;
-    this.ssthresh = Math.max(this.cwnd / 2, this.minCwnd);
+    // queueing delay within one clock tick is not evidence of a queue: ms clocks make sub-ms RTTs jump 1 <-> 2
+    const queueing = srtt === undefined || this.minRtt === Infinity ? Infinity : Math.max(0, srtt - this.minRtt - CLOCK_GRANULARITY_MS);
+    const backlog = srtt !== undefined && srtt > 0 ? ((this.cwnd / this.config.mss) * queueing) / srtt : Infinity;
+    const beta = backlog < RANDOM_LOSS_BACKLOG ? RANDOM_LOSS_BETA : CONGESTION_BETA;
+    this.ssthresh = Math.max(this.cwnd * beta, this.minCwnd);
     this.cwnd = this.ssthresh;
     this.recoveryStart = now;
     return true;
   }
 
-  /** A retransmission timeout: ssthresh halves and the window collapses to its floor [SW-14.5-3]. */
+  /** A retransmission timeout: ssthresh halves and the window collapses to its floor [SW-14.5-10]. */
   onTimeout(sentAt: number, now: number): boolean {
     if (sentAt <= this.recoveryStart) return false;
     this.ssthresh = Math.max(this.cwnd / 2, this.minCwnd);

@@ -72,6 +72,8 @@ export const HOLD_BACK_BYTES = 256 * 1024;
 export const MAX_MESSAGE = 65_536;
 export const REASSEMBLY_PER_PEER = 131_072;
 export const REASSEMBLY_TOTAL = 8 * 1024 * 1024;
+/** A receiver answering a burst with one ACK [SW-14.3-8] still sends one after this many datagrams of data. */
+export const ACK_EVERY_DATAGRAMS = 4;
 /** Delay of an acknowledgement that nothing else is due with (it waits for data to ride on). */
 export const ACK_DELAY_MS = 20;
 /** RFC 6298 bounds: initial RTO, floor, ceiling (milliseconds) and clock granularity. */
@@ -84,6 +86,18 @@ export const RTO_JITTER = 0.25;
 /** Congestion window, in datagram budgets: initial and floor. */
 export const INITIAL_CWND_DATAGRAMS = 4;
 export const MIN_CWND_DATAGRAMS = 2;
+/**
+ * Loss found by acknowledgements with little queueing (backlog below RANDOM_LOSS_BACKLOG datagram
+ * budgets) is taken as radio loss: cwnd x RANDOM_LOSS_BETA instead of halving [SW-14.5-9] (TCP
+ * Veno's rule). The base RTT is the smallest sample of the last MIN_RTT_WINDOW_MS.
+ */
+export const RANDOM_LOSS_BACKLOG = 3;
+export const RANDOM_LOSS_BETA = 0.9;
+/** Multiplicative decrease for a loss with a queue behind it: CUBIC's beta (RFC 9438 4.6). */
+export const CONGESTION_BETA = 0.7;
+export const MIN_RTT_WINDOW_MS = 10_000;
+/** Time threshold of loss detection: 9/8 of max(SRTT, latest RTT) [SW-14.4-5] (RFC 9002 6.1.2). */
+export const LOSS_TIME_THRESHOLD = 9 / 8;
 /** Pacing rate = PACING_GAIN * cwnd / SRTT. */
 export const PACING_GAIN = 1.25;
 /** Outbox per peer: messages and bytes waiting for a window or a reachable peer. */

@@ -11,6 +11,7 @@ export { ReceivedIds, type Admission } from './ack-ranges.js';
 export { SleepSchedule, type SleepDeclaration } from './sleepy.js';
 export { Outbox, type Queued } from './outbox.js';
 export { Reassembly, ReassemblyBudget, type Offer } from './reassembly.js';
-export { SendState, SEND_DEFAULTS, fragmentPayload, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-state.js';
+export { SendState, SEND_DEFAULTS, fragmentPayload, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-state.js';
+export { ProbeTimer } from './probe-timer.js';
 export { ReceiveState, RECEIVE_DEFAULTS, type Delivered, type ReceiveConfig, type ReceiveCounters } from './receive-state.js';
 export { ReliableLink, type LinkConfig, type Received } from './link.js';

@@ -4,7 +4,7 @@
  * passes `now`, turns nextDeadline() into a timer, and turns poll() results into datagrams.
  * @module
  */
-import { SLEEP_FRAME_LEN } from './constants.js';
+import { ACK_EVERY_DATAGRAMS, SLEEP_FRAME_LEN } from './constants.js';
 import type { RelFrame, SleepFrame } from './frames.js';
 import type { ReassemblyBudget } from './reassembly.js';
 import { ReceiveState, type Delivered, type ReceiveConfig } from './receive-state.js';
@@ -54,10 +54,12 @@ export class ReliableLink {
     this.heard(now);
     const delivered: Delivered[] = [];
     const events: SendEvent[] = [];
+    let data = false;
     for (const f of frames) {
       switch (f.type) {
         case 'MSG':
           delivered.push(...this.receiver.onMsg(f, now));
+          data ||= f.id !== undefined;
           break;
         case 'ACK':
           events.push(...this.sender.onAck(f, now));
@@ -70,6 +72,7 @@ export class ReliableLink {
           break;
       }
     }
+    if (data) this.receiver.datagramsSinceAck++;
     return { delivered, events };
   }
 
@@ -105,6 +108,15 @@ export class ReliableLink {
   tick(now: number): SendEvent[] {
     this.receiver.tick(now);
     return this.sender.tick(now);
+  }
+
+  /**
+   * Whether the ACK owed should go before the rest of the burst at hand is read: after
+   * ACK_EVERY_DATAGRAMS datagrams of reliable data [SW-14.3-8], so that one lost ACK does not leave
+   * the sender's whole window waiting for a probe.
+   */
+  ackUrgent(): boolean {
+    return this.receiver.ackPending && this.receiver.datagramsSinceAck >= ACK_EVERY_DATAGRAMS;
   }
 
   /** Whether a datagram is due now for this link's sake. */

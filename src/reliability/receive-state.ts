@@ -80,6 +80,8 @@ export class ReceiveState {
   private ackOwed = false;
   private ackDueAt = Infinity;
   private unacked = 0;
+  /** Datagrams that brought reliable MSG frames since the last ACK (see ACK_EVERY_DATAGRAMS). */
+  datagramsSinceAck = 0;
   /** When the highest received id arrived, or -1 before any. */
   private largestAt = -1;
   readonly counters: ReceiveCounters = {
@@ -229,6 +231,7 @@ export class ReceiveState {
     this.ackOwed = false;
     this.ackDueAt = Infinity;
     this.unacked = 0;
+    this.datagramsSinceAck = 0;
     return a;
   }
 }

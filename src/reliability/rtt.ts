@@ -24,6 +24,8 @@ export class RttEstimator {
   /** Smoothed RTT and its variation (ms), undefined before the first sample. */
   srtt: number | undefined;
   rttvar: number | undefined;
+  /** The latest sample (ms), undefined before the first. */
+  latest: number | undefined;
   /** Current retransmission timeout (ms), before backoff. */
   rto: number;
 
@@ -34,6 +36,7 @@ export class RttEstimator {
   /** Adds one sample R (ms, > 0) and recomputes RTO (RFC 6298 2.2 and 2.3). */
   sample(r: number): void {
     if (!(r > 0)) return;
+    this.latest = r;
     if (this.srtt === undefined || this.rttvar === undefined) {
       this.srtt = r;
       this.rttvar = r / 2;
@@ -43,6 +46,23 @@ export class RttEstimator {
     }
     const c = this.config;
     this.rto = Math.min(c.maxRtoMs, Math.max(c.minRtoMs, this.srtt + Math.max(c.granularityMs, 4 * this.rttvar)));
+  }
+
+  /**
+   * The probe timeout [SW-14.4-6] before backoff: SRTT + max(G, 4 RTTVAR), plus MAX_ACK_DELAY when a
+   * lone fragment is in flight (its receiver may hold the ACK that long), or undefined before any
+   * sample (the retransmission timers alone act until then).
+   */
+  pto(loneFragment: boolean, maxAckDelay: number): number | undefined {
+    if (this.srtt === undefined || this.rttvar === undefined) return undefined;
+    return this.srtt + Math.max(this.config.granularityMs, 4 * this.rttvar) + (loneFragment ? maxAckDelay : 0);
+  }
+
+  /** Time after which a fragment sent before an acknowledged one is lost [SW-14.4-5]; Infinity before any sample. */
+  lossDelay(threshold: number): number {
+    if (this.srtt === undefined) return Infinity; // no time threshold before the first sample
+    const base = Math.max(this.srtt, this.latest ?? 0);
+    return Math.max(this.config.granularityMs, threshold * base);
   }
 
   /**

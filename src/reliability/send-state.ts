@@ -7,50 +7,25 @@
  */
 import { DeadlineExceededError, InvalidArgumentError, MessageTooLargeError, OutboxFullError } from '../errors.js';
 import {
-  DUP_THRESH,
   FIRST_MESSAGE_ID,
+  LOSS_TIME_THRESHOLD,
   FORWARD_FRAME_LEN,
   MAX_ACK_DELAY_MS,
   MAX_MESSAGE,
-  MAX_MESSAGE_ID,
   MIN_DATAGRAM_BUDGET,
 } from './constants.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
+import { scanLosses } from './loss-detection.js';
+import { ProbeTimer } from './probe-timer.js';
 import { Outbox } from './outbox.js';
 import { RttEstimator } from './rtt.js';
 import { SleepSchedule } from './sleepy.js';
-import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
+import { FragmentBook, type Frag, type Msg } from './fragment-book.js';
+import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
 // The public shapes live in send-types.ts; re-exported so importers of this module keep working.
-export { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
-
-interface Msg {
-  readonly ticket: number;
-  readonly receipt: boolean;
-  readonly deadline: number;
-  readonly count: number;
-  readonly firstId: number;
-  unacked: number;
-  /** First transmission of any of its fragments, or undefined while none was sent. */
-  firstSentAt: number | undefined;
-}
-
-interface Frag {
-  readonly id: number;
-  readonly msg: Msg;
-  readonly frame: MsgFrame;
-  readonly size: number;
-  transmissions: number;
-  sentAt: number;
-  rtxAt: number;
-  /** Declared lost and waiting for retransmission (its bytes are out of the congestion inflight). */
-  lost: boolean;
-  /** Local order of its latest transmission. */
-  seq: number;
-  /** Acknowledged transmissions sent after its latest one (fast retransmit). */
-  sackedAbove: number;
-}
+export { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
 export class SendState {
   readonly config: SendConfig;
@@ -58,9 +33,7 @@ export class SendState {
   readonly cong: Congestion;
   readonly sleep = new SleepSchedule();
   readonly outbox: Outbox<Pending>;
-  /** Assigned ids not yet settled, in id order (Map keeps insertion order; ids only grow). */
-  private readonly frags = new Map<number, Frag>();
-  private readonly msgs = new Map<number, Msg>();
+  private readonly book: FragmentBook;
   private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
   private readonly lastOrdered = new Map<number, number>();
   private nextId = FIRST_MESSAGE_ID;
@@ -70,8 +43,13 @@ export class SendState {
   peerCum = FIRST_MESSAGE_ID;
   peerWindow: number;
   reachable = true;
+  readonly counters: RetransmitCounters = { transmissions: 0, retransmissions: 0, fastLosses: 0, timeouts: 0, reductions: 0, collapses: 0 };
   private forwardSentAt = -Infinity;
-
+  /** The latest transmission (seq) ever acknowledged, and when the time threshold next has work [SW-14.4-5]. */
+  private largestAckedSeq = 0;
+  private lossTimer = Infinity;
+  /** The probe timeout [SW-14.4-6]. */
+  readonly probe = new ProbeTimer();
   constructor(
     config: Partial<SendConfig> & { peer: string },
     private readonly random: () => number,
@@ -84,6 +62,7 @@ export class SendState {
     this.rtt = new RttEstimator(c.rtt);
     this.cong = new Congestion(congestionConfig(c.datagramBudget));
     this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes);
+    this.book = new FragmentBook(this.cong, c.fragmentLifetimeMs);
     this.peerWindow = c.initialPeerWindow;
   }
 
@@ -94,8 +73,7 @@ export class SendState {
 
   /** The lowest id not yet settled (acknowledged or abandoned): what FORWARD carries. */
   get floor(): number {
-    for (const id of this.frags.keys()) return id;
-    return this.nextId;
+    return this.book.floor(this.nextId);
   }
 
   /** Whether a FORWARD is owed: the receiver's cumulative point is below the floor [SW-14.7-5]. */
@@ -105,7 +83,12 @@ export class SendState {
 
   /** True when message ids are used up: the node must start a new epoch (and a new SendState). */
   get idsExhausted(): boolean {
-    return this.nextId >= MAX_MESSAGE_ID - 0xffff;
+    return this.nextId >= this.config.lastMessageId;
+  }
+
+  /** Nothing assigned is waiting for acknowledgement: every id of this epoch is settled. */
+  get settled(): boolean {
+    return this.book.frags.size === 0;
   }
 
   /**
@@ -151,52 +134,82 @@ export class SendState {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
     this.forwardSentAt = -Infinity;
-    for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) this.markLost(f);
+    for (const f of [...this.book.inFlightFrags()]) this.book.markLost(f);
   }
 
-  private markLost(f: Frag): void {
-    f.lost = true;
-    this.cong.onRemoved(f.size);
+  /**
+   * The peer sent a CHALLENGE: it could not tell this node's datagrams fresh and ignored their
+   * reliability frames ([SW-14.10-3]). Fragments in flight are resent at once, without a congestion
+   * response, and FORWARD is owed again [SW-14.10-4]: on first contact they would otherwise wait for
+   * INITIAL_RTO and collapse cwnd for a loss the network never had.
+   */
+  challenged(now: number): void {
+    this.forwardSentAt = -Infinity;
+    for (const f of [...this.book.inFlightFrags()]) if (f.sentAt <= now) this.book.markLost(f);
   }
 
-  /** Processes an ACK frame [SW-14.3-6], [SW-14.4-2], [SW-14.4-4]. Returns receipts. */
+  /** Processes an ACK frame [SW-14.3-6], [SW-14.4-7], [SW-14.4-4]. Returns receipts. */
   onAck(a: AckFrame, now: number): SendEvent[] {
     const events: SendEvent[] = [];
     if (a.cum >= this.peerCum) {
       this.peerCum = a.cum;
       this.peerWindow = a.window;
     }
-    const acked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
     const largest = a.ranges.length > 0 ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
     const ackedSeqs: number[] = [];
-    for (const f of [...this.frags.values()]) {
-      if (f.transmissions === 0 || !acked(f.id)) continue;
-      this.frags.delete(f.id);
-      if (!f.lost) this.cong.onRemoved(f.size);
+    // frags are in id order: only those up to the largest id reported can be acknowledged
+    let r = 0;
+    const newly: Frag[] = [];
+    for (const f of this.book.frags.values()) {
+      if (f.id > largest) break;
+      if (f.transmissions === 0) continue;
+      if (f.id >= a.cum) {
+        while (r < a.ranges.length && a.ranges[r]!.end <= f.id) r++;
+        const rg = a.ranges[r];
+        if (rg === undefined || f.id < rg.start) continue;
+      }
+      newly.push(f);
+    }
+    let newestSeq = 0;
+    for (const f of newly) newestSeq = Math.max(newestSeq, f.seq);
+    for (const f of newly) {
+      this.book.remove(f);
       this.cong.onAcked(f.size, f.sentAt);
       ackedSeqs.push(f.seq);
-      if (f.id === largest && f.transmissions === 1) {
-        // Karn: only a message sent once gives a sample; the peer's declared delay is taken off
+      if (f.id === largest && f.transmissions === 1 && f.seq === newestSeq) {
+        // Karn: only a fragment sent once gives a sample, and only if no later transmission is
+        // acknowledged with it (that one, not it, made the peer send this ACK) [SW-14.4-7];
+        // the peer's declared delay is taken off
         const raw = now - f.sentAt;
-        this.rtt.sample(Math.max(1, raw - Math.min(a.delay, MAX_ACK_DELAY_MS)));
+        const sample = Math.max(1, raw - Math.min(a.delay, MAX_ACK_DELAY_MS));
+        this.rtt.sample(sample);
+        this.cong.onRttSample(sample, now);
       }
       if (--f.msg.unacked === 0) {
-        this.msgs.delete(f.msg.ticket);
+        this.book.msgs.delete(f.msg.ticket);
         if (f.msg.receipt) events.push({ type: 'delivered', ticket: f.msg.ticket });
       }
     }
     if (ackedSeqs.length > 0) {
       ackedSeqs.sort((x, y) => x - y);
-      for (const f of this.frags.values()) {
-        if (f.transmissions === 0 || f.lost) continue;
-        f.sackedAbove += ackedSeqs.length - upperBound(ackedSeqs, f.seq);
-        if (f.sackedAbove >= DUP_THRESH) {
-          this.markLost(f); // fast retransmit [SW-14.4-4]
-          this.cong.onLoss(f.sentAt, now);
-        }
-      }
+      this.largestAckedSeq = Math.max(this.largestAckedSeq, ackedSeqs[ackedSeqs.length - 1]!);
+      this.probe.progress();
+      this.detectLosses(ackedSeqs, now);
     }
     return events;
+  }
+
+  /** Declares lost what the thresholds of [SW-14.4-4] and [SW-14.4-5] show lost, reducing cwnd once [SW-14.5-6]. */
+  private detectLosses(ackedSeqs: readonly number[], now: number): void {
+    const candidates = this.book.sentBefore(this.largestAckedSeq);
+    const scan = scanLosses(candidates, ackedSeqs, this.largestAckedSeq, now, this.rtt.lossDelay(LOSS_TIME_THRESHOLD));
+    this.lossTimer = scan.lossTimer;
+    for (const f of scan.lost) {
+      this.book.markLost(f);
+      this.counters.fastLosses++;
+      if (this.cong.onLoss(f.sentAt, now, this.rtt.srtt)) this.counters.reductions++;
+    }
+    this.book.keepBefore(candidates);
   }
 
   /** Deadlines, the fragment lifetime and retransmission timers [SW-14.4-3], [SW-14.8-4]. */
@@ -205,47 +218,45 @@ export class SendState {
     for (const p of this.outbox.expire(now)) {
       events.push({ type: 'failed', ticket: p.ticket, error: new DeadlineExceededError(this.config.peer, p.ticket, 'queued') });
     }
-    for (const m of [...this.msgs.values()]) {
-      const lifetimeOver = m.count > 1 && m.firstSentAt !== undefined && now >= m.firstSentAt + this.config.fragmentLifetimeMs;
-      if (m.deadline <= now || lifetimeOver) {
-        this.abandon(m);
-        const stage = m.firstSentAt === undefined ? 'queued' : 'in-flight';
-        events.push({ type: 'failed', ticket: m.ticket, error: new DeadlineExceededError(this.config.peer, m.ticket, stage) });
-      }
-    }
-    if (this.reachable) {
+    if (this.book.earliestDeadline() <= now) this.expireMessages(now, events);
+    if (this.reachable && this.book.earliestTimeout() <= now) {
       const awake = this.sleep.awake(now);
-      for (const f of this.frags.values()) {
-        if (f.transmissions === 0 || f.lost || f.rtxAt > now) continue;
-        this.markLost(f);
+      for (const f of this.book.dueTimeouts(now)) {
+        this.book.markLost(f);
+        this.counters.timeouts++;
         // a peer that fell asleep did not lose the datagram to congestion [SW-14.9-4]
-        if (awake) this.cong.onTimeout(f.sentAt, now);
+        if (awake && this.cong.onTimeout(f.sentAt, now)) this.counters.collapses++;
       }
     }
+    if (this.lossTimer <= now) this.detectLosses([], now);
+    if (this.reachable && this.sleep.awake(now) && !this.probe.owed && this.probe.at(this.rtt, this.book.inFlight) <= now) this.probe.fire();
     return events;
   }
 
-  /** Gives up a message: its ids become settled and FORWARD carries the new floor [SW-14.7-1]. */
-  private abandon(m: Msg): void {
-    this.msgs.delete(m.ticket);
-    for (let id = m.firstId; id < m.firstId + m.count; id++) {
-      const f = this.frags.get(id);
-      if (f === undefined) continue;
-      this.frags.delete(id);
-      if (f.transmissions > 0 && !f.lost) this.cong.onRemoved(f.size);
+  /** Fails messages past their deadline or fragment lifetime [SW-14.8-4], [SW-14.6-4]. */
+  private expireMessages(now: number, events: SendEvent[]): void {
+    for (const m of this.book.dueMessages(now)) {
+      const lifetimeOver = m.count > 1 && m.firstSentAt !== undefined && now >= m.firstSentAt + this.config.fragmentLifetimeMs;
+      if (m.deadline <= now || lifetimeOver) {
+        this.book.abandon(m);
+        const stage = m.firstSentAt === undefined ? 'queued' : 'in-flight';
+        events.push({ type: 'failed', ticket: m.ticket, error: new DeadlineExceededError(this.config.peer, m.ticket, stage) });
+      }
     }
   }
 
   /** Whether reliable frames may go now: reachable, the peer listening, and pacing allows it. */
   private mayTransmit(now: number): boolean {
-    return this.reachable && this.sleep.awake(now) && this.cong.sendTime(now) <= now;
+    return this.reachable && this.sleep.awake(now) && (this.probe.owed || this.cong.sendTime(now) <= now);
   }
 
   /** The next fragment that would be sent, or undefined if the window or ids block every one. */
   private nextCandidate(): Frag | 'from-outbox' | undefined {
-    for (const f of this.frags.values()) if (f.lost) return f;
+    const lost = this.book.firstLost();
+    if (lost !== undefined) return lost;
     const limit = this.peerCum + this.peerWindow;
-    for (const f of this.frags.values()) if (f.transmissions === 0) return f.id < limit ? f : undefined;
+    const fresh = this.book.nextFresh(this.nextId);
+    if (fresh !== undefined) return fresh.id < limit ? fresh : undefined;
     if (this.outbox.length > 0 && this.nextId < limit && !this.idsExhausted) return 'from-outbox';
     return undefined;
   }
@@ -262,6 +273,7 @@ export class SendState {
     if (this.unreliable.length > 0) return true;
     if (this.forwardDue(now)) return true;
     if (!this.mayTransmit(now)) return false;
+    if (this.probe.owed) return true;
     const c = this.nextCandidate();
     return c !== undefined && this.cong.canSend(this.candidateSize(c));
   }
@@ -273,14 +285,11 @@ export class SendState {
   /** The earliest time tick() or wantsDatagram() has something new to say, or Infinity. */
   nextDeadline(now: number): number {
     if (this.wantsDatagram(now)) return now;
-    let d = Math.min(this.outbox.nextDeadline(), Infinity);
-    for (const m of this.msgs.values()) {
-      d = Math.min(d, m.deadline);
-      if (m.count > 1 && m.firstSentAt !== undefined) d = Math.min(d, m.firstSentAt + this.config.fragmentLifetimeMs);
-    }
+    let d = Math.min(this.outbox.nextDeadline(), this.book.earliestDeadline(), this.lossTimer);
     if (this.reachable) {
-      for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) d = Math.min(d, f.rtxAt);
+      d = Math.min(d, this.book.earliestTimeout());
       const awake = this.sleep.awake(now);
+      if (awake) d = Math.min(d, this.probe.at(this.rtt, this.book.inFlight));
       if (awake && this.forwardOwed) d = Math.min(d, this.forwardSentAt + this.rtt.rto);
       if (awake) {
         const c = this.nextCandidate();
@@ -313,30 +322,43 @@ export class SendState {
       room -= size;
     }
     if (!this.mayTransmit(now)) return out;
+    const probe = this.probe.owed;
+    if (probe && this.book.lostCount === 0 && this.nextCandidate() === undefined) this.probeWithNewest(room);
     let sent = 0;
     for (let guard = 0; guard < 1 << 16; guard++) {
       const c = this.nextCandidate();
       if (c === undefined) break;
-      if (!this.cong.canSend(this.candidateSize(c)) || this.candidateSize(c) > room) break;
+      // a probe fills its datagram whatever cwnd says [SW-14.4-6]
+      if ((!probe && !this.cong.canSend(this.candidateSize(c))) || this.candidateSize(c) > room) break;
       if (c === 'from-outbox') {
         this.assign(this.outbox.shift()!, now);
         continue;
       }
       const f = c;
-      f.transmissions++;
-      f.lost = false;
-      f.sentAt = now;
-      f.seq = this.nextSeq++;
-      f.sackedAbove = 0;
-      f.rtxAt = now + this.rtt.backedOff(f.transmissions, this.config.jitter, this.random()); // [SW-14.4-3]
-      if (f.msg.firstSentAt === undefined) f.msg.firstSentAt = now;
-      this.cong.onSent(f.size);
+      if (f.transmissions > 0) this.counters.retransmissions++;
+      this.counters.transmissions++;
+      const rtxAt = now + this.rtt.backedOff(f.transmissions + 1, this.config.jitter, this.random()); // [SW-14.4-3]
+      this.book.transmitted(f, now, this.nextSeq++, rtxAt);
       sent += f.size;
       out.push(f.frame);
       room -= f.size;
     }
     this.cong.pace(sent, now, this.rtt.srtt); // one pacing step per datagram
+    if (sent > 0) this.probe.sent(now);
+    else if (probe) this.probe.owed = false; // nothing could go (no room): the timer runs again
     return out;
+  }
+
+  /**
+   * A probe with no new fragment to carry retransmits the newest fragments in flight (as many as fit
+   * `room`), declared lost without a congestion response: a probe is not a loss [SW-14.4-6].
+   */
+  private probeWithNewest(room: number): void {
+    const newest = [...this.book.inFlightFrags()];
+    for (let i = newest.length - 1; i >= 0 && room >= newest[i]!.size; i--) {
+      room -= newest[i]!.size;
+      this.book.markLost(newest[i]!);
+    }
   }
 
   /** Gives a queued message its ids (consecutive, one per fragment) and its PREV [SW-14.2-3]. */
@@ -346,7 +368,7 @@ export class SendState {
     const firstId = this.nextId;
     this.nextId += count;
     const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
-    this.msgs.set(p.ticket, msg);
+    const frags: Frag[] = [];
     let prev: number | undefined;
     if (p.ordered) {
       prev = this.lastOrdered.get(p.channel) ?? 0;
@@ -363,13 +385,13 @@ export class SendState {
         data,
       };
       const size = msgHeaderSize(frame) + data.length;
-      this.frags.set(firstId + i, { id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
+      frags.push({ id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
     }
+    this.book.add(msg, frags);
   }
 
   snapshot(): SendSnapshot {
-    let ids = 0;
-    for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) ids++;
+    const ids = this.book.inFlight;
     return {
       rto: this.rtt.rto,
       srtt: this.rtt.srtt,
@@ -384,16 +406,4 @@ export class SendState {
       peerWindow: this.peerWindow,
     };
   }
-}
-
-/** Number of elements of sorted `a` that are <= x. */
-function upperBound(a: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

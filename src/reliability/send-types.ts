@@ -9,6 +9,7 @@ import {
   DATAGRAM_BUDGET,
   DEFAULT_DEADLINE_MS,
   FRAGMENT_LIFETIME_MS,
+  MAX_MESSAGE_ID,
   FRAGMENT_RESERVE,
   INITIAL_PEER_WINDOW,
   MAX_MESSAGE,
@@ -51,6 +52,12 @@ export interface SendConfig {
   /** Fraction of random spread of retransmission timers (0.25: up to +25%). */
   readonly jitter: number;
   readonly fragmentLifetimeMs: number;
+  /**
+   * The sender takes no new message once its next id reaches this: the node then starts a new epoch
+   * (ids from 1 again) [SW-14.1-1]. Default MAX_MESSAGE_ID - 65535, room for the largest message;
+   * tests set it low to reach the renewal.
+   */
+  readonly lastMessageId: number;
 }
 
 export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
@@ -63,6 +70,7 @@ export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
   rtt: RTT_DEFAULTS,
   jitter: RTO_JITTER,
   fragmentLifetimeMs: FRAGMENT_LIFETIME_MS,
+  lastMessageId: MAX_MESSAGE_ID - 0xffff,
 };
 
 /** Payload bytes of one fragment (and the largest unfragmented or unreliable message) for a budget. */
@@ -79,6 +87,19 @@ export interface Pending {
   readonly receipt: boolean;
   readonly deadline: number;
   readonly size: number;
+}
+
+/** Running totals of one sender, for diagnostics and benches. */
+export interface RetransmitCounters {
+  /** MSG frames of reliable fragments put in datagrams, first transmissions and retransmissions. */
+  transmissions: number;
+  retransmissions: number;
+  /** Fragments declared lost by acknowledgements (fast retransmit) and by their timers. */
+  fastLosses: number;
+  timeouts: number;
+  /** Window reductions: by acknowledgement-found loss, and by timeout. */
+  reductions: number;
+  collapses: number;
 }
 
 /** A snapshot for tests, vectors and diagnostics. */

@@ -5,7 +5,7 @@
  */
 import type { CryptoSuite } from '../crypto/suite.js';
 import type { DropReason } from '../wire/drop-reason.js';
-import type { Frame } from '../wire/frames.js';
+import type { Frame, WireFrame } from '../wire/frames.js';
 import type { Header } from '../wire/header.js';
 import type { Freshness, MaxEpochStore } from './context.js';
 import type { DropInfo } from './drop-counters.js';
@@ -57,7 +57,7 @@ export interface Accepted {
   readonly counter: number;
   readonly form: Header['form'];
   readonly plaintext: Uint8Array;
-  readonly frames: Frame[];
+  readonly frames: WireFrame[];
   /** Per [SW-5.6-3], 'unknown' means it may be a replay from before this receiver lost state. */
   readonly freshness: Freshness;
   /**

@@ -10,7 +10,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import { view, wipe, writeU32 } from '../util/bytes.js';
 import type { DropReason } from '../wire/drop-reason.js';
-import { decodeFrames, type Frame } from '../wire/frames.js';
+import { decodeFrames, type WireFrame } from '../wire/frames.js';
 import { writeNonce, type ShortHeader } from '../wire/header.js';
 import { REJECT_AFTER_MESSAGES } from './handshake/constants.js';
 import type { InitiatorState } from './handshake/handshake.js';
@@ -77,7 +77,7 @@ export type SessionOpen =
       readonly ok: true;
       readonly plaintext: Uint8Array;
       /** Frames, INDEX frames removed [SW-13.8-15]. */
-      readonly frames: Frame[];
+      readonly frames: WireFrame[];
       /** The counter is above the window's top: the newest datagram of this session. */
       readonly newest: boolean;
     }

@@ -20,7 +20,15 @@ export interface Scheduler {
   now(): Millis;
   /** Runs `fn` once at or after `at` (absolute time). Timers due at the same time run in the order set. */
   at(at: Millis, fn: () => void): Timer;
+  /**
+   * Runs `fn` once the input already received has been handled (after the current burst of
+   * datagrams), before any timer of a later time. Optional: without it, work runs at once. A node
+   * uses it so that one ACK answers a burst of datagrams instead of one ACK per datagram.
+   */
+  soon?(fn: () => void): void;
 }
+
+type Immediate = (fn: () => void) => unknown;
 
 /** Wall-clock scheduler: performance.now() and setTimeout. */
 export class RealScheduler implements Scheduler {
@@ -32,6 +40,12 @@ export class RealScheduler implements Scheduler {
     // a pending protocol timer must not keep a process alive on its own (where the runtime has unref)
     (h as { unref?: () => void }).unref?.();
     return { cancel: () => clearTimeout(h) };
+  }
+  soon(fn: () => void): void {
+    // setImmediate (Node, Bun, Deno) runs after the I/O callbacks of this loop turn; elsewhere a 0 ms timer
+    const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate;
+    if (immediate !== undefined) immediate(fn);
+    else setTimeout(fn, 0);
   }
 }
 
@@ -63,6 +77,11 @@ export class VirtualScheduler implements Scheduler {
     const p: Pending = { at: Math.max(at, this.t), seq: this.seq++, fn, cancelled: false };
     this.push(p);
     return { cancel: () => void (p.cancelled = true) };
+  }
+
+  /** Runs `fn` at the current virtual time, after what is already due now. */
+  soon(fn: () => void): void {
+    this.at(this.t, fn);
   }
 
   /** Number of timers not yet run or cancelled. */

@@ -44,11 +44,8 @@ const ONCE_REL = ['ACK', 'FORWARD', 'SLEEP'] as const;
  * [SW-4.7-1], [SW-9.4-1], [SW-14.2-6]), or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
  * DATAGRAM data is a view into `plaintext`.
  */
-export function decodeFrames(plaintext: Uint8Array): Frame[] | undefined {
-  // Compatibility: callers (the receive path's Accepted.frames, the conformance runner) declare
-  // Frame[] and switch over the peer frames; the reliability frames are in the array too, and a
-  // caller that wants them narrows with isRelFrame (or calls decodeWireFrames).
-  return decodeWireFrames(plaintext) as Frame[] | undefined;
+export function decodeFrames(plaintext: Uint8Array): WireFrame[] | undefined {
+  return decodeWireFrames(plaintext);
 }
 
 /** decodeFrames with its true element type: the peer frames and the reliability frames (spec 14.2). */

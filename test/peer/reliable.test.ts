@@ -234,6 +234,46 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     await hub.close();
   }, 60_000);
 
+  it('first contact: the messages the hub could not tell fresh go again with the ECHO, not after INITIAL_RTO, and cwnd is not cut [SW-14.10-4]', async () => {
+    const h = new Harness(undefined, 21);
+    const hub = await h.hub();
+    const dev = await h.device('dev-g');
+    h.net.setFaults({ delayMs: 10 }); // 20 ms round trip
+    const t0 = h.net.scheduler.now();
+    const sent = Array.from({ length: 5 }, (_, i) => track(dev.send('hub', text(`c${i}`), { reliable: true, ordered: true })));
+    const took = await until(h, () => sent.every((r) => r.state !== 'pending'), 5_000);
+    expect(sent.every((r) => r.state === 'ok')).toBe(true);
+    expect(reliableTexts(h.inbox.get('hub')!)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    // challenge, echo with the data, ACK: a few round trips; INITIAL_RTO is 1000 ms
+    expect(h.net.scheduler.now() - t0).toBeLessThanOrEqual(took);
+    expect(took).toBeLessThan(400);
+    const sender = peerOf(dev, 'hub')!.link!.sender;
+    expect(sender.counters.timeouts).toBe(0);
+    expect(sender.counters.retransmissions).toBeGreaterThan(0); // they did go twice: the hub ignored the first copy
+    expect(sender.cong.ssthresh).toBe(Infinity); // no congestion response
+    await dev.close();
+    await hub.close();
+  }, 30_000);
+
+  it('message ids used up: the node starts a new epoch once the old ids are settled, queued messages go on in it, none lost or doubled [SW-14.1-1] [SW-14.1-3]', async () => {
+    const h = new Harness(undefined, 33);
+    const hub = await h.hub();
+    const dev = await h.device('dev-h', { reliability: { send: { lastMessageId: 20, outboxMessages: 256 } } });
+    const restarts: number[] = [];
+    hub.on('restart', (e) => restarts.push(e.epoch));
+    const epoch0 = dev.epoch;
+    h.net.setFaults({ loss: 0.05, delayMs: 2 });
+    const N = 70;
+    const sent = Array.from({ length: N }, (_, i) => track(dev.send('hub', text(`e${i}`), { reliable: true, ordered: true, deadlineMs: 120_000 })));
+    await until(h, () => sent.every((r) => r.state !== 'pending'), 120_000);
+    expect(sent.map((r) => r.state)).toEqual(Array.from({ length: N }, () => 'ok'));
+    expect(reliableTexts(h.inbox.get('hub')!)).toEqual(Array.from({ length: N }, (_, i) => `e${i}`));
+    expect(dev.epoch).toBeGreaterThanOrEqual(epoch0 + 3); // 70 messages, 19 ids per epoch
+    expect(restarts.length).toBeGreaterThanOrEqual(3); // the hub saw each new epoch
+    await dev.close();
+    await hub.close();
+  }, 60_000);
+
   it('an idle peer has no link; the reliable and the plain send coexist', async () => {
     const h = new Harness(undefined, 9);
     const hub = await h.hub();

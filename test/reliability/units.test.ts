@@ -50,7 +50,7 @@ describe('RTT estimator (RFC 6298)', () => {
 });
 
 describe('congestion window', () => {
-  it('grows in slow start, halves on a loss once per episode, collapses on a timeout', () => {
+  it('grows in slow start, cuts to CONGESTION_BETA on a loss with no RTT sample, once per episode, collapses on a timeout', () => {
     const c = new Congestion(congestionConfig(1000));
     expect(c.cwnd).toBe(4000);
     c.onSent(1000);
@@ -58,12 +58,12 @@ describe('congestion window', () => {
     c.onRemoved(1000);
     expect(c.cwnd).toBe(5000); // slow start: +1 datagram per datagram acknowledged
     expect(c.onLoss(10, 20)).toBe(true);
-    expect(c.cwnd).toBe(2500);
-    expect(c.ssthresh).toBe(2500);
+    expect(c.cwnd).toBe(3500);
+    expect(c.ssthresh).toBe(3500);
     expect(c.onLoss(15, 21)).toBe(false); // sent before the reduction: same episode
-    expect(c.cwnd).toBe(2500);
+    expect(c.cwnd).toBe(3500);
     c.onAcked(1000, 30); // congestion avoidance: mss * bytes / cwnd
-    expect(c.cwnd).toBeCloseTo(2500 + 400);
+    expect(c.cwnd).toBeCloseTo(3500 + 1000 / 3.5);
     expect(c.onTimeout(40, 50)).toBe(true);
     expect(c.cwnd).toBe(2000); // the floor: 2 datagrams
   });

@@ -6,6 +6,9 @@
 // All nine found so far are closed: spec 14 now states them ([SW-14.3-6], [SW-14.3-7], [SW-14.5-5],
 // [SW-14.5-6], [SW-14.5-7], [SW-14.7-5], [SW-14.8-4], [SW-14.11-1]) and the simulator no longer
 // raises them. The mechanism stays for the next one.
+// The five found with [SW-14.4-5], [SW-14.4-6], [SW-14.5-9] and [SW-14.5-10] are closed too: [SW-14.4-8]
+// (whole ms), [SW-14.5-10] (same-ms episode), [SW-14.4-6] (T moves only on a transmission), [SW-14.5-9]
+// (base RTT rule, 1/2 with no sample) and [SW-14.4-5] (no time threshold before the first sample).
 export const GAPS = {
   ACK_ORDER: 'an ACK that both acknowledges fragments and triggers fast retransmit: the spec does not say whether cwnd first grows by the acknowledged bytes and is then halved, or is halved first (and then, by [SW-14.5-3], not grown by acks of transmissions sent before the reduction)',
   FORWARD_FIRST: 'the first stand-alone FORWARD after a give-up: [SW-14.7-2] says "RTO after the last" but not when the first one goes when there is no last (at once, or RTO after the give-up)',

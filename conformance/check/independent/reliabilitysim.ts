@@ -19,7 +19,7 @@ export const D = {
   INITIAL_PEER_WINDOW: 16,
   MAX_ACK_RANGES: 32,
   ACK_DELAY: 20,
-  HOLD_BACK_MESSAGES: 32,
+  HOLD_BACK_MESSAGES: 64,
   HOLD_BACK_BYTES: 256 * 1024,
   MAX_MESSAGE: 65536,
   REASSEMBLY_PER_PEER: 128 * 1024,
@@ -34,6 +34,12 @@ export const D = {
   OUTBOX_BYTES: 1024 * 1024,
   DEFAULT_DEADLINE: 60_000,
   CLOCK_GRANULARITY: 1,
+  LOSS_TIME_THRESHOLD: 9 / 8, // [SW-14.4-5]
+  PTO_BACKOFF_CAP: 6, // PTO × 2^min(k, 6) [SW-14.4-6]
+  RANDOM_LOSS_BACKLOG: 3, // datagram budgets [SW-14.5-9]
+  RANDOM_LOSS_BETA: 0.9,
+  CONGESTION_BETA: 0.7,
+  MIN_RTT_WINDOW: 10_000,
 } as const;
 
 export type GapFn = (id: GapId, detail: string) => void;
@@ -59,8 +65,16 @@ export class RelSender {
   private frags = new Map<number, Frag>(); // id -> fragment (all ever assigned)
   private cum = 1;
   private peerWindow: number;
-  private seq = 0;
+  private seq = 0; // the sender's own send order (transmissions and reductions)
+  /** [SW-14.5-10]: time (ms clock) and send order of the last window reduction. */
+  private lastReductionAt = -Infinity;
   private lastReductionSeq = -1;
+  /** The base RTT of [SW-14.5-9] and when it was set (null before the first sample [SW-14.4-7]). */
+  private baseRtt: { at: number; r: number } | null = null;
+  private latestRtt: number | null = null;
+  /** [SW-14.4-6]: probes sent since an ACK last acknowledged something new (k), time of the latest transmission of a fragment, time of that ACK. */
+  private probes = 0;
+  private lastTxAt: number | null = null;
   private pacingAt: number | null = null;
   /** [SW-14.5-8]: the pacing time rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
   private paceAt(): number {
@@ -121,12 +135,76 @@ export class RelSender {
     this.events.push({ type: 'failed', ticket: m.ticket, code: why });
   }
 
-  private reduce(timeout: boolean, txSeq: number): void {
-    if (txSeq <= this.lastReductionSeq) return; // one reduction per loss episode [SW-14.5-3]
-    const v = Math.max(this.cwnd / 2, D.MIN_CWND * this.cfg.datagramBudget);
-    this.ssthresh = v;
-    this.cwnd = timeout ? D.MIN_CWND * this.cfg.datagramBudget : v;
+  /**
+   * [SW-14.5-10]: whether transmission `f` belongs to the loss episode of the last reduction (sent before
+   * it). Compared on the ms clock, a transmission in the same ms as the reduction but after it in send
+   * order counts as before it.
+   */
+  private inEpisode(f: Frag, what: string, matters: boolean): boolean {
+    if (f.sentAt < this.lastReductionAt) return true;
+    if (f.sentAt > this.lastReductionAt) return false;
+    return true; // same ms as the reduction, even after it in send order: in the episode
+  }
+
+  /** [SW-14.5-9] β from the backlog estimate (TCP Veno) with the base RTT of the last MIN_RTT_WINDOW. */
+  private beta(now: number): number {
+    if (this.srtt === null || this.baseRtt === null) return D.CONGESTION_BETA; // no RTT sample yet
+    const base = this.baseRtt.r;
+    const queueing = Math.max(0, this.srtt - base - D.CLOCK_GRANULARITY);
+    const backlog = (this.cwnd / this.cfg.datagramBudget) * queueing / this.srtt;
+    return backlog < D.RANDOM_LOSS_BACKLOG ? D.RANDOM_LOSS_BETA : D.CONGESTION_BETA;
+  }
+
+  /** Reduces the window for the loss of transmission `f`: [SW-14.5-9] (found by acks) or [SW-14.5-10] (timeout). */
+  private reduce(timeout: boolean, f: Frag, now: number): void {
+    const min = D.MIN_CWND * this.cfg.datagramBudget;
+    const ssthresh = timeout ? Math.max(this.cwnd / 2, min) : Math.max(this.cwnd * this.beta(now), min);
+    const cwnd = timeout ? min : ssthresh;
+    if (this.inEpisode(f, 'a loss', cwnd !== this.cwnd || ssthresh !== this.ssthresh)) return; // one reduction per loss episode
+    this.ssthresh = ssthresh;
+    this.cwnd = cwnd;
+    this.lastReductionAt = now;
     this.lastReductionSeq = this.seq++;
+  }
+
+  /** [SW-14.4-5]: the time-threshold wait, LOSS_TIME_THRESHOLD × max(SRTT, latest RTT), at least G; null before any sample. */
+  private lossDelay(): number | null {
+    if (this.srtt === null || this.latestRtt === null) return null;
+    return Math.max(D.LOSS_TIME_THRESHOLD * Math.max(this.srtt, this.latestRtt), D.CLOCK_GRANULARITY);
+  }
+
+  /**
+   * [SW-14.4-5]: the time at which in-flight `f` is lost by the time threshold (a later transmission in
+   * send order is acknowledged), or null. The exact time sentAt + delay is rounded up to a whole ms
+   * ([SW-14.4-8]: 9/8 × 90 = 101.25 after 0 is due at 102).
+   */
+  private lossTime(f: Frag, now: number): { at: number; exact: number } | null {
+    if (!this.scan().some((g) => g.acked && !g.givenUp && g.tx > 0 && g.seq > f.seq)) return null;
+    const delay = this.lossDelay();
+    if (delay === null) return null; // no time threshold before the first RTT sample [SW-14.4-5]
+    const exact = f.sentAt + delay;
+    return { at: Math.ceil(exact), exact };
+  }
+
+  /** All fragments ever given ids, in send order of their latest transmission (a scan, no index). */
+  private scan(): Frag[] {
+    return [...this.frags.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** [SW-14.4-4] and [SW-14.4-5]: declares losses found by acknowledgements, then reduces once ([SW-14.5-6]). */
+  private detectLosses(now: number): void {
+    const ackedSeqs = this.scan().filter((f) => f.acked && !f.givenUp && f.tx > 0).map((f) => f.seq);
+    const lost: Frag[] = [];
+    for (const f of this.scan().filter((x) => x.inflight)) {
+      const later = ackedSeqs.filter((s) => s > f.seq).length;
+      let isLost = later >= D.DUP_THRESH;
+      if (!isLost) {
+        const lt = this.lossTime(f, now);
+        if (lt && now >= lt.at) isLost = true; // due at the whole ms at or after it [SW-14.4-8]
+      }
+      if (isLost) { f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen; lost.push(f); }
+    }
+    for (const f of lost) this.reduce(false, f, now);
   }
 
   /** Timers: deadlines [SW-14.8-4], fragment lifetime [SW-14.6-4], retransmission timers [SW-14.4-3]. */
@@ -138,11 +216,25 @@ export class RelSender {
       }
       else if (m.frags && m.frags.length > 1 && m.firstTxAt !== null && m.firstTxAt + D.FRAGMENT_LIFETIME <= now) this.giveUp(m, 'DeadlineExceededError');
     }
-    const expired = [...this.frags.values()].filter((f) => f.inflight && f.timerAt <= now).sort((a, b) => a.seq - b.seq);
+    this.detectLosses(now); // [SW-14.4-5]: the time threshold's own check
+    const expired = this.scan().filter((f) => f.inflight && f.timerAt <= now);
     for (const f of expired) {
       f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen;
-      if (this.listening(now)) this.reduce(true, f.seq); // [SW-14.9-4]: not while the peer sleeps
+      if (this.listening(now)) this.reduce(true, f, now); // [SW-14.5-10]; [SW-14.9-4]: not while the peer sleeps
     }
+  }
+
+  /**
+   * [SW-14.4-6]: when the next probe is due, or null (no sample, nothing in flight, peer not listening).
+   * The wait runs from the latest transmission of a fragment; an ACK of something new resets k but does
+   * not move the start (only a transmission does).
+   */
+  private probeAt(now: number): number | null {
+    if (this.srtt === null || !this.listening(now) || this.lastTxAt === null) return null;
+    const inflight = this.scan().filter((f) => f.inflight).length;
+    if (inflight === 0) return null;
+    const pto = this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar) + (inflight === 1 ? D.MAX_ACK_DELAY : 0);
+    return this.lastTxAt + pto * 2 ** Math.min(this.probes, D.PTO_BACKOFF_CAP);
   }
 
   private timerFor(n: number): number {
@@ -212,9 +304,11 @@ export class RelSender {
     const frames: RelFrame[] = [];
     let room = this.room;
     const listening = this.listening(now);
+    const due = this.probeAt(now);
+    const probe = due !== null && due <= now; // [SW-14.4-6]: one datagram, whatever cwnd and pacing say
     if (listening && this.forwardOwed()) {
       const standAloneDue = this.lastForwardAt === null ? now : this.lastForwardAt + this.rto;
-      const other = this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.paceAt() <= now));
+      const other = probe || this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.paceAt() <= now));
       if (other || standAloneDue <= now) {
         frames.push({ type: 'FORWARD', floor: this.floor() });
         room -= FORWARD_FRAME_LEN;
@@ -229,21 +323,33 @@ export class RelSender {
       this.unreliable.shift();
     }
     let bytes = 0;
-    if (listening && (this.pacingAt === null || this.paceAt() <= now)) {
+    const transmit = (f: Frag): void => {
+      f.tx++; f.seq = this.seq++; f.sentAt = now; f.timerAt = now + this.timerFor(f.tx); f.lost = false;
+      if (!f.inflight) { f.inflight = true; this.inflightBytes += f.frameLen; }
+      this.lastTxAt = now;
+      frames.push(this.msgFrame(f));
+      room -= f.frameLen; bytes += f.frameLen;
+    };
+    if (listening && (probe || this.pacingAt === null || this.paceAt() <= now)) {
       for (;;) {
         const c = this.candidates()[0];
         if (!c || c.frameLen > room) break;
         const retrans = c.frag !== undefined && c.frag.lost;
         if (!retrans && c.id >= this.cum + this.peerWindow) break; // [SW-14.5-1]
-        if (!this.cwndAllows(c.frameLen, 0)) break; // [SW-14.5-2]
+        if (!probe && !this.cwndAllows(c.frameLen, 0)) break; // [SW-14.5-2]
         let f = c.frag;
         if (!f) { this.assign(c.msg!, now); f = c.msg!.frags![0]; }
-        f.tx++; f.seq = this.seq++; f.sentAt = now; f.timerAt = now + this.timerFor(f.tx); f.inflight = true; f.lost = false;
-        this.inflightBytes += f.frameLen;
-        frames.push(this.msgFrame(f));
-        room -= f.frameLen; bytes += f.frameLen;
+        transmit(f);
       }
     }
+    if (probe && bytes === 0) {
+      // Neither lost nor new fragments: the newest in flight (latest transmissions), as many as fit, lowest id first (14.10).
+      const pick: Frag[] = [];
+      let left = room;
+      for (const f of this.scan().filter((x) => x.inflight).reverse()) { if (f.frameLen > left) break; pick.push(f); left -= f.frameLen; }
+      for (const f of pick.sort((a, b) => a.id - b.id)) transmit(f);
+    }
+    if (probe && bytes > 0) this.probes++;
     if (frames.length === 0) return null;
     if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]
     else if (bytes > 0) this.pacingAt = null;
@@ -269,33 +375,27 @@ export class RelSender {
       if (f.inflight) { f.inflight = false; this.inflightBytes -= f.frameLen; }
       f.lost = false;
     }
-    // RTT sample [SW-14.4-2]
+    // RTT sample [SW-14.4-7]: the highest id, sent once, and no later transmission acknowledged with it
     const highest = a.ranges.length ? a.ranges[a.ranges.length - 1].end - 1 : a.cum - 1;
     const hf = this.frags.get(highest);
-    if (hf && newly.includes(hf) && hf.tx === 1) {
+    if (newly.some((f) => !f.givenUp)) this.probes = 0; // [SW-14.4-6]: k counts since this
+    if (hf && newly.includes(hf) && hf.tx === 1 && !newly.some((g) => g.seq > hf.seq)) {
       const r = Math.max(1, now - hf.sentAt - Math.min(a.delay, D.MAX_ACK_DELAY));
+      this.latestRtt = r;
+      if (this.baseRtt === null || r <= this.baseRtt.r || now - this.baseRtt.at > D.MIN_RTT_WINDOW) this.baseRtt = { at: now, r };
       if (this.srtt === null) { this.srtt = r; this.rttvar = r / 2; }
       else { this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); this.srtt = 0.875 * this.srtt + 0.125 * r; }
       this.rto = Math.min(D.MAX_RTO, Math.max(D.MIN_RTO, this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar)));
     }
-    // cwnd growth [SW-14.5-2]
-    let grew = false;
+    // cwnd growth [SW-14.5-2], not for transmissions of the last loss episode [SW-14.5-10]
     for (const f of newly) {
-      if (f.seq <= this.lastReductionSeq) continue;
-      grew = true;
+      if (this.inEpisode(f, 'an acknowledgement', true)) continue;
       if (this.cwnd < this.ssthresh) {
         this.cwnd += Math.min(f.frameLen, this.cfg.datagramBudget);
       } else this.cwnd += (this.cfg.datagramBudget * f.frameLen) / this.cwnd;
     }
-    // fast retransmit [SW-14.4-4]
-    const ackedSeqs = [...this.frags.values()].filter((f) => f.acked && !f.givenUp && f.tx > 0).map((f) => f.seq);
-    for (const f of [...this.frags.values()].filter((x) => x.inflight).sort((x, y) => x.seq - y.seq)) {
-      const later = ackedSeqs.filter((s) => s > f.seq).length;
-      if (later >= D.DUP_THRESH) {
-        f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen;
-        this.reduce(false, f.seq);
-      }
-    }
+    // losses found by acknowledgements [SW-14.4-4] [SW-14.4-5], after the acknowledgements [SW-14.5-6]
+    this.detectLosses(now);
     for (const m of [...this.assigned]) if (m.frags!.every((f) => f.acked)) { m.done = true; this.assigned = this.assigned.filter((x) => x !== m); }
   }
 
@@ -308,11 +408,15 @@ export class RelSender {
     if (this.unreliable.length) c.push(now);
     if (this.listening(now) && this.forwardOwed()) c.push(this.lastForwardAt === null ? now : this.lastForwardAt + this.rto);
     for (const f of this.frags.values()) if (f.inflight) c.push(f.timerAt);
+    for (const f of this.scan()) if (f.inflight) { const lt = this.lossTime(f, now); if (lt) c.push(lt.at); }
+    const due = this.probeAt(now);
+    if (due !== null) c.push(due);
     for (const m of [...this.outbox, ...this.assigned]) if (!m.done) {
       c.push(m.deadline);
       if (m.frags && m.frags.length > 1 && m.firstTxAt !== null) c.push(m.firstTxAt + D.FRAGMENT_LIFETIME);
     }
-    return c.length ? Math.min(...c) : null;
+    if (!c.length) return null;
+    return Math.max(now, Math.ceil(Math.min(...c))); // whole ms [SW-14.4-8], overdue work is due now
   }
 }
 
