@@ -127,5 +127,17 @@ export type { ReceiveContext } from './session/context.js';
 // reliable delivery (spec 14): the pure core, and the node's options and events for it
 export * from './reliability/index.js';
 export { decodeWireFrames, isRelFrame, type WireFrame } from './wire/frames.js';
-export type { ReliableSendOptions, ReliabilityOptions } from './peer/node-options.js';
+export type { ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './peer/node-options.js';
 export type { Pending as ReliablePending } from './reliability/send-state.js';
+// the message layer (spec 15 to 18): topics and pub/sub engines, access control, RPC, Client and Hub
+export * from './pubsub/index.js';
+export * from './acl/index.js';
+export * from './rpc/errors.js';
+export { RpcEngine, type RpcCounters, type EngineCounters } from './rpc/engine.js';
+export type { CallerCounters } from './rpc/caller.js';
+export type { ResponderCounters } from './rpc/responder.js';
+export type { ForwarderCounters } from './rpc/forwarder.js';
+export type { HubForwarder, Forwarded } from './pubsub/hub-forwarder.js';
+export type { ParsedAcl, CompiledRule, CompiledPatterns } from './acl/acl-config.js';
+export type { Qos as RetainedQos } from './pubsub/retained-store.js';
+export * from './messaging/index.js';

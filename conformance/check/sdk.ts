@@ -23,6 +23,7 @@ import {
 } from '../../src/core.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.js';
 import { checkHandshakeVector, HANDSHAKE_GROUP_TYPES } from './handshake.js';
+import { checkMessageOpVector, MESSAGE_OPS_GROUP_TYPES } from './message-ops.js';
 import { checkReliabilityVector, RELIABILITY_GROUP_TYPES } from './reliability.js';
 
 type Test = Record<string, any> & { tcId: number; result: 'valid' | 'invalid' };
@@ -105,6 +106,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
     default:
       if (HANDSHAKE_GROUP_TYPES.includes(g.type)) return checkHandshakeVector(suite, g, t);
       if (RELIABILITY_GROUP_TYPES.includes(g.type)) return checkReliabilityVector(g, t);
+      if (MESSAGE_OPS_GROUP_TYPES.includes(g.type)) return checkMessageOpVector(g, t);
       return `unknown group type ${g.type}`;
   }
 }

@@ -35,7 +35,12 @@ export function filterCovers(granted: string, requested: string): boolean {
     if (gi === undefined && ri === undefined) return true;
     if (i === 0 && gi !== undefined && isWild(gi) && ri !== undefined && !isWild(ri) && isSystemTopic(ri)) return false;
     if (gi === '#') return true;
-    if (ri === '#') return i === 0 && g.length === 2 && g[0] === '+' && g[1] === '#';
+    if (ri === '#') {
+      // r matches its parent (the first i levels) and all below; '+/#' in g covers all below, and the
+      // parent is no topic when i = 0, or when i = 1 and it is the empty level (the empty topic)
+      const plusHash = g.length === i + 2 && g[i] === '+' && g[i + 1] === '#';
+      return plusHash && (i === 0 || (i === 1 && r[0] === ''));
+    }
     if (gi === undefined || ri === undefined) return false;
     if (gi === '+') continue;
     if (gi !== ri) return false;

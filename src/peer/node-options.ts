@@ -42,6 +42,16 @@ export interface ReliableSendOptions {
   readonly receipt?: boolean;
 }
 
+/**
+ * An unreliable message on a channel (14.1): one MSG frame in the next datagram, never
+ * retransmitted, at most once; the message layer's QoS 0 (spec 15.4). It must fit one fragment.
+ */
+export interface UnreliableSendOptions {
+  readonly reliable: false;
+  /** 0 to 255, default 0. */
+  readonly channel?: number;
+}
+
 /** Reliable delivery (spec 14): limits and timers. Every field has the default of section 20. */
 export interface ReliabilityOptions {
   readonly send?: Partial<Omit<SendConfig, 'peer' | 'datagramBudget'>>;

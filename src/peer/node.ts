@@ -20,7 +20,7 @@ import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './park
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, nextDeadline, NONE, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
 import { fallBack, fallBackAt, sameAddress } from './path.js';
-import type { NodeOptions, NodeStats, ReliableSendOptions } from './node-options.js';
+import type { NodeOptions, NodeStats, ReliableSendOptions, UnreliableSendOptions } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
 import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
@@ -28,16 +28,17 @@ import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
 import { ReliableMode } from './reliable-mode.js';
 import { SessionMode, type SessionHost } from './session-mode.js';
-import { epochStoreOf } from './state-store.js';
+import { epochStoreOf, type StateStore } from './state-store.js';
 
-export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, ReliabilityOptions } from './node-options.js';
+export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './node-options.js';
 
 export type { SessionOptions, SessionStats } from './session-mode.js';
 
 export class SaltwireNode {
   readonly id: string;
   private readonly o: NodeOptions;
-  private readonly scheduler: Scheduler;
+  /** The clock and timers this node runs on (RealScheduler unless one was passed in). */
+  readonly scheduler: Scheduler;
   private readonly receiver: Receiver;
   private readonly table: PeerTable;
   private readonly timers: TimerQueue<Peer>;
@@ -127,6 +128,11 @@ export class SaltwireNode {
     return this.o.transport.local;
   }
 
+  /** Where this node keeps what must survive a restart (spec 12.1); layers above may keep theirs there too. */
+  get state(): StateStore {
+    return this.o.state;
+  }
+
   /** This node's current epoch (spec 5.2). */
   get epoch(): number {
     return this.epochValue;
@@ -156,7 +162,15 @@ export class SaltwireNode {
    * the peer is unreachable the message waits, its deadline running ([SW-14.8-3]).
    */
   send(peer: string, data: Uint8Array, options: ReliableSendOptions): Promise<void>;
-  send(peer: string, data: Uint8Array, options?: ReliableSendOptions): boolean | Promise<void> {
+  /**
+   * Sends `data` to `peer` once, unreliably, as a MSG frame on `channel` (spec 14.1): it leaves with
+   * the next datagram to the peer (coalesced with whatever else is due) and is never retransmitted.
+   * Returns true once queued; throws MessageTooLargeError if it does not fit one fragment, and
+   * OutboxFullError, UnknownPeerError, NodeClosedError, InvalidArgumentError.
+   */
+  send(peer: string, data: Uint8Array, options: UnreliableSendOptions): boolean;
+  send(peer: string, data: Uint8Array, options?: ReliableSendOptions | UnreliableSendOptions): boolean | Promise<void> {
+    if (options?.reliable === false) return this.sendOnChannel(peer, data, options.channel ?? 0);
     if (options !== undefined) return this.sendReliable(peer, data, options);
     if (this.closed) throw new NodeClosedError();
     assertNodeId(peer);
@@ -181,6 +195,16 @@ export class SaltwireNode {
     const promise = this.reliable.send(p, data, options, this.now());
     this.timers.schedule(p, this.deadline(p));
     return promise;
+  }
+
+  private sendOnChannel(peer: string, data: Uint8Array, channel: number): boolean {
+    if (this.closed) throw new NodeClosedError();
+    assertNodeId(peer);
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
+    const p = this.table.get(peer);
+    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    this.reliable.sendUnreliable(p, data, channel, this.now());
+    return true;
   }
 
   /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */

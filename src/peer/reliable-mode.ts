@@ -94,6 +94,15 @@ export class ReliableMode {
   }
 
   /**
+   * Queues an unreliable MSG frame on `channel` (spec 14.1); it leaves with the peer's next datagram.
+   * Throws MessageTooLargeError (over one fragment) or OutboxFullError, with nothing queued.
+   */
+  sendUnreliable(p: Peer, data: Uint8Array, channel: number, now: number): void {
+    this.linkOf(p).send(data, { reliable: false, channel }, now);
+    this.pumpAfterSends(p);
+  }
+
+  /**
    * The reliability frames of an accepted datagram, after its peer frames and a restart
    * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
    * a reliable MSG is then neither recorded nor acknowledged, so the sender retransmits it and it is

@@ -43,7 +43,7 @@ export const DEDUPE_KEY = 'dedupe';
 
 const U64_MAX = (1n << 64n) - 1n;
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // U+FEFF is kept [SW-15.1-3]
 
 export interface DedupeWindowOptions {
   readonly windowMs?: number;

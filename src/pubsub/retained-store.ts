@@ -34,7 +34,7 @@ export const RETAINED_KEY = 'retained';
 export const RETAINED_FORMAT_VERSION = 1;
 
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // U+FEFF is kept [SW-15.1-3]
 
 export type Qos = 0 | 1 | 2;
 

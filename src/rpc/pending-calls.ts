@@ -114,6 +114,17 @@ export class PendingCalls<T = undefined> {
     return out;
   }
 
+  /**
+   * Removes and returns every call for which `pred` holds, in the order they were added (e.g. the
+   * calls sent through a hub that became unreachable: the hop is in the context, not in `peer`).
+   */
+  takeWhere(pred: (c: PendingCall<T>) => boolean): PendingCall<T>[] {
+    const out: PendingCall<T>[] = [];
+    for (const c of this.calls.values()) if (pred(c)) out.push(c);
+    for (const c of out) this.calls.delete(c.callId);
+    return out;
+  }
+
   /** Removes and returns every call (the node is closing). */
   drain(): PendingCall<T>[] {
     const all = [...this.calls.values()];

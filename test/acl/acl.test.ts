@@ -104,6 +104,8 @@ describe('filtersOverlap [SW-17.5-4]', () => {
     expect(filtersOverlap('#', '$sys/x')).toBe(false);
     expect(filtersOverlap('$sys/x', '#')).toBe(true);
     expect(filtersOverlap('+', '/#')).toBe(false); // only the empty topic would match both
+    expect(filterCovers('/+/#', '/#')).toBe(true); // '/#' also matches '', which is no topic
+    expect(filterCovers('a/+/#', 'a/#')).toBe(false); // 'a/#' matches 'a'
     expect(filtersOverlap('+', '+/#')).toBe(true);
   });
 

@@ -172,4 +172,13 @@ describe('PendingCalls', () => {
       }),
     );
   });
+  it('takeWhere removes and returns the matching calls in the order added, leaving the rest', () => {
+    const p = new PendingCalls<{ hop: string }>();
+    const a = p.add('dev-b', 'm', 10, 0, { hop: 'hub' });
+    const b = p.add('hub', 'm', 10, 0, { hop: 'hub' });
+    const c = p.add('dev-c', 'm', 10, 0, { hop: 'dev-c' });
+    expect(p.takeWhere((x) => x.context.hop === 'hub').map((x) => x.callId)).toEqual([a, b]);
+    expect(p.size).toBe(1);
+    expect(p.get(c)).toBeDefined();
+  });
 });

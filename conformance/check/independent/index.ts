@@ -10,6 +10,7 @@ import { evalHkdf, evalHmac, evalSecretbox } from './evalcrypto.js';
 import type { Evaluator } from './evalcommon.js';
 import { evalEphemeral, evalHandshake, evalInitiation, evalRekey, evalResponse } from './evalhandshake.js';
 import { evalDeviceKey, evalTrafficKey } from './evalkeys.js';
+import { evalOpCodec } from './evalmessageops.js';
 import { evalOpen } from './evalopen.js';
 import { evalEpochScenario, evalWindowScenario } from './evalscenarios.js';
 import { evalRelFrame, evalRelScenario } from './evalreliability.js';
@@ -37,6 +38,7 @@ export const EVALUATORS: Record<string, Evaluator> = {
   RekeyTest: evalRekey,
   RelFrameTest: evalRelFrame,
   RelScenario: evalRelScenario,
+  OpCodecTest: evalOpCodec,
 };
 
 export function checkDocument(file: string, doc: any, specIds: Set<string>): FileResult {

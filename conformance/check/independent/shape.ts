@@ -20,6 +20,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'replay_window.json': ['WindowScenario', 'EpochScenario'],
   'handshake.json': ['HandshakeTest', 'EphemeralTest', 'InitiationTest', 'ResponseTest', 'RekeyTest'],
   'reliability.json': ['RelFrameTest', 'RelScenario'],
+  'message_ops.json': ['OpCodecTest'],
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

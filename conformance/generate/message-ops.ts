@@ -1,0 +1,428 @@
+/**
+ * message_ops.json: the operations of the message layer (spec 15.3, 16.1-16.2) as bytes, checked
+ * three ways (decode, encode, round trip) like mqtt-packet's fixtures. Valid vectors are written
+ * with the SDK encoder (encodeOp) from an operation stated here; the expected JSON is that stated
+ * operation, not what the SDK decodes, so an SDK decoder bug shows up as a failing vector. Invalid
+ * vectors are raw bytes built field by field below, one drop rule of [SW-15.3-3] each.
+ */
+import { encode as msgpack } from '@msgpack/msgpack';
+import { decodeOp, encodeOp } from '../../src/messaging/op-codec.js';
+import type { Op, QoS } from '../../src/messaging/ops.js';
+import { fromHex, toHex } from '../../src/util/bytes.js';
+import { VectorFile } from './common.js';
+
+// ---- JSON form of an operation (conformance/README.md, OpCodecTest) ----
+
+/** JSON of an operation, keys in wire order: u64 fields as decimal strings, byte fields as hex. */
+export function opJson(o: Op): Record<string, unknown> {
+  switch (o.op) {
+    case 'PUBLISH':
+      return {
+        op: o.op,
+        qos: o.qos,
+        retain: o.retain,
+        ...(o.alias !== undefined && { alias: o.alias }),
+        ...(o.topic !== undefined && { topic: o.topic }),
+        ...(o.from !== undefined && { from: o.from }),
+        ...(o.pubId !== undefined && { pubId: o.pubId.toString() }),
+        payload: toHex(o.payload),
+      };
+    case 'SUBSCRIBE':
+    case 'SYNC':
+      return { op: o.op, req: o.req, filters: o.filters.map((f) => ({ qos: f.qos, filter: f.filter })) };
+    case 'SUBACK':
+      return { op: o.op, req: o.req, codes: [...o.codes] };
+    case 'UNSUBSCRIBE':
+      return { op: o.op, req: o.req, filters: [...o.filters] };
+    case 'UNSUBACK':
+      return { op: o.op, req: o.req };
+    case 'WILL':
+      return { op: o.op, qos: o.qos, retain: o.retain, topic: o.topic, payload: toHex(o.payload) };
+    case 'ALIAS':
+      return { op: o.op, alias: o.alias, topic: o.topic };
+    case 'CALL':
+      return { op: o.op, callId: o.callId.toString(), timeoutMs: o.timeoutMs, to: o.to, from: o.from, method: o.method, params: toHex(o.params) };
+    case 'CALLACK':
+      return { op: o.op, callId: o.callId.toString(), to: o.to };
+    case 'RESULT':
+      return { op: o.op, callId: o.callId.toString(), to: o.to, outcome: o.outcome, body: toHex(o.body) };
+  }
+}
+
+/** The inverse of opJson. */
+export function opFromJson(j: Record<string, any>): Op {
+  const b = (s: string): Uint8Array => fromHex(s);
+  switch (j.op as Op['op']) {
+    case 'PUBLISH':
+      return {
+        op: 'PUBLISH',
+        qos: j.qos,
+        retain: j.retain,
+        ...(j.alias !== undefined && { alias: j.alias }),
+        ...(j.topic !== undefined && { topic: j.topic }),
+        ...(j.from !== undefined && { from: j.from }),
+        ...(j.pubId !== undefined && { pubId: BigInt(j.pubId) }),
+        payload: b(j.payload),
+      };
+    case 'SUBSCRIBE':
+    case 'SYNC':
+      return { op: j.op, req: j.req, filters: j.filters.map((f: { qos: QoS; filter: string }) => ({ filter: f.filter, qos: f.qos })) };
+    case 'SUBACK':
+      return { op: 'SUBACK', req: j.req, codes: j.codes };
+    case 'UNSUBSCRIBE':
+      return { op: 'UNSUBSCRIBE', req: j.req, filters: j.filters };
+    case 'UNSUBACK':
+      return { op: 'UNSUBACK', req: j.req };
+    case 'WILL':
+      return { op: 'WILL', qos: j.qos, retain: j.retain, topic: j.topic, payload: b(j.payload) };
+    case 'ALIAS':
+      return { op: 'ALIAS', alias: j.alias, topic: j.topic };
+    case 'CALL':
+      return { op: 'CALL', callId: BigInt(j.callId), timeoutMs: j.timeoutMs, to: j.to, from: j.from, method: j.method, params: b(j.params) };
+    case 'CALLACK':
+      return { op: 'CALLACK', callId: BigInt(j.callId), to: j.to };
+    case 'RESULT':
+      return { op: 'RESULT', callId: BigInt(j.callId), to: j.to, outcome: j.outcome, body: b(j.body) };
+    default:
+      throw new Error(`unknown op ${JSON.stringify(j.op)}`);
+  }
+}
+
+// ---- raw field writers, for bytes the encoder refuses to write ----
+
+const utf8 = (s: string): string => toHex(new TextEncoder().encode(s));
+const h8 = (n: number): string => n.toString(16).padStart(2, '0');
+const h16 = (n: number): string => n.toString(16).padStart(4, '0');
+const h32 = (n: number): string => n.toString(16).padStart(8, '0');
+const h64 = (n: bigint): string => n.toString(16).padStart(16, '0');
+/** string8 / string16 of raw hex bytes. */
+const s8x = (hx: string): string => h8(hx.length / 2) + hx;
+const s16x = (hx: string): string => h16(hx.length / 2) + hx;
+const s8 = (s: string): string => s8x(utf8(s));
+const s16 = (s: string): string => s16x(utf8(s));
+
+/** A field of an encoding: its hex and how it may be cut (a string has a length prefix). */
+interface Seg {
+  name: string;
+  hex: string;
+  /** Bytes of length prefix at the start (string8: 1, string16: 2), 0 for integers. */
+  prefix?: number;
+  /** PAYLOAD/PARAMS/BODY: any cut inside it is a valid, shorter operation. */
+  rest?: boolean;
+  /** Also cut inside a u16 (or inside a string16's length). */
+  half?: boolean;
+  /** Only cut before this field (a later list entry, already cut inside at its first entry). */
+  brief?: boolean;
+}
+
+/**
+ * Cut points that leave a fixed field absent or partial: the start of every field after OP; inside
+ * every integer of 4 or 8 bytes (and of a u16 marked `half`); inside a string's bytes (or, with no
+ * bytes to cut, right after its length) and, when marked `half`, inside a string16's length.
+ */
+function cuts(segs: Seg[]): Array<{ len: number; where: string }> {
+  const out: Array<{ len: number; where: string }> = [];
+  let off = 0;
+  for (const [k, s] of segs.entries()) {
+    const n = s.hex.length / 2;
+    if (s.rest) break;
+    if (k > 0) out.push({ len: off, where: `${s.name} absent` });
+    if (!s.brief) {
+      if (s.prefix) {
+        if (s.prefix === 2 && s.half) out.push({ len: off + 1, where: `${s.name} length half present` });
+        const body = n - s.prefix;
+        if (body >= 2) out.push({ len: off + s.prefix + Math.floor(body / 2), where: `${s.name} bytes partial` });
+        else if (body === 1) out.push({ len: off + s.prefix, where: `${s.name} bytes absent` });
+      } else if (n >= 4 || (n === 2 && s.half)) out.push({ len: off + Math.floor(n / 2), where: `${s.name} partial` });
+    }
+    off += n;
+  }
+  return out;
+}
+
+// ---- the vectors ----
+
+const ALL_SDK_DISAGREEMENTS: string[] = [];
+
+export function messageOpVectors(): VectorFile {
+  const f = new VectorFile(
+    'message_ops.json',
+    'Saltwire message-layer operations',
+    'saltwire_message_ops_schema_v1',
+    [
+      'OpCodecTest: `encoded` is one operation of spec 15.3 (the data of one MSG frame).',
+      'valid: decoding gives `operation` (u64 fields as decimal strings, byte fields as hex), encoding `operation` gives `encoded`.',
+      'invalid: a receiver drops the bytes [SW-15.3-3]; `operation` is absent.',
+      'Only the bytes are judged: channel, alias table and hub-only FROM rules need state and are not tested here.',
+    ],
+    {
+      Codec: { bugType: 'BASIC', description: 'Field layout of an operation [SW-15.3-2].' },
+      PublishFields: { bugType: 'BASIC', description: 'A combination of the optional PUBLISH fields ALIAS, TOPIC, FROM, PUB_ID and the QOS/RETAIN bits [SW-15.3-2], [SW-15.4-2].' },
+      Boundary: { bugType: 'EDGE_CASE', description: 'A field at the edge of its range: REQ, ALIAS, CALL_ID, TIMEOUT, list counts, topic length and levels, id and method length, empty REST.' },
+      Utf8: { bugType: 'EDGE_CASE', description: 'Multi-byte UTF-8, control characters or non-characters in a string: valid and kept byte for byte [SW-15.1-1], [SW-15.1-11].' },
+      ByteOrderMark: { bugType: 'EDGE_CASE', description: 'A string starting with U+FEFF (EF BB BF): an ordinary character that a decoder MUST keep, not a byte order mark to strip [SW-15.1-1], [SW-15.1-3], [SW-15.2-4].' },
+      Truncated: { bugType: 'MALFORMED_INPUT', description: 'The bytes end inside or before a fixed field [SW-15.3-3].' },
+      Trailing: { bugType: 'MALFORMED_INPUT', description: 'Bytes left after the last field of an operation without REST [SW-15.3-3].' },
+      ReservedBits: { bugType: 'MALFORMED_INPUT', description: 'A reserved FLAGS bit is set [SW-15.3-3].' },
+      Qos3: { bugType: 'MALFORMED_INPUT', description: 'A QOS of 3 [SW-15.3-3].' },
+      QosContradiction: { bugType: 'MALFORMED_INPUT', description: 'PUB_ID present with QOS 0 or 1, or absent with QOS 2 [SW-15.4-2], [SW-15.6-1].' },
+      NoTopic: { bugType: 'MALFORMED_INPUT', description: 'A PUBLISH with neither ALIAS nor TOPIC [SW-15.4-2].' },
+      AliasZero: { bugType: 'MALFORMED_INPUT', description: 'Alias 0: aliases start at 1 [SW-15.7-1].' },
+      InvalidTopic: { bugType: 'MALFORMED_INPUT', description: 'A topic name breaking 15.1: empty, wildcard, U+0000, ill-formed UTF-8, over 256 bytes or 32 levels [SW-15.1-9].' },
+      InvalidFilter: { bugType: 'MALFORMED_INPUT', description: 'A topic filter breaking 15.1 [SW-15.1-9].' },
+      InvalidNodeId: { bugType: 'MALFORMED_INPUT', description: 'A node id breaking [SW-3.2-1] in FROM or TO.' },
+      InvalidMethod: { bugType: 'MALFORMED_INPUT', description: 'A method name that is empty, over 64 bytes, contains U+0000 or is not UTF-8 [SW-15.3-2].' },
+      UnknownOp: { bugType: 'MALFORMED_INPUT', description: 'An OP byte that is not in the table of 15.3, or no OP at all [SW-15.3-3].' },
+      InvalidCode: { bugType: 'MALFORMED_INPUT', description: 'A SUBACK CODE or RESULT OUTCOME outside its table [SW-15.3-2], [SW-16.2-1].' },
+      EmptyList: { bugType: 'MALFORMED_INPUT', description: 'SUBSCRIBE or UNSUBSCRIBE with N = 0 (N ≥ 1) [SW-15.3-2].' },
+    },
+  );
+  const add = f.group('OpCodecTest', {});
+
+  const valid = (o: Op, comment: string, flags: string[], specRefs: string[]): void => {
+    const encoded = toHex(encodeOp(o));
+    const operation = opJson(o);
+    const got = decodeOp(fromHex(encoded));
+    if (got === undefined || JSON.stringify(opJson(got)) !== JSON.stringify(operation))
+      ALL_SDK_DISAGREEMENTS.push(`valid "${comment}": SDK decodes ${got === undefined ? 'nothing' : JSON.stringify(opJson(got))}`);
+    add({ comment, flags, specRefs: ['SW-15.3-2', ...specRefs], encoded, operation, result: 'valid' });
+  };
+  const invalid = (encoded: string, comment: string, flags: string[], specRefs: string[]): void => {
+    if (decodeOp(fromHex(encoded)) !== undefined) ALL_SDK_DISAGREEMENTS.push(`invalid "${comment}": SDK accepts ${encoded}`);
+    add({ comment, flags, specRefs: ['SW-15.3-3', ...specRefs], encoded, result: 'invalid' });
+  };
+
+  const none = new Uint8Array(0);
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const U64_MAX = (1n << 64n) - 1n;
+  const id32 = 'abcdefghijklmnopqrstuvwxyzABCDE_';
+  const levels = (n: number): string => Array.from({ length: n }, (_, i) => `l${i % 10}`).join('/');
+
+  // ---- PUBLISH: every combination of the optional fields ----
+  let k = 0;
+  for (const naming of ['alias', 'topic', 'both'] as const) {
+    for (const withFrom of [false, true]) {
+      for (const qos of [0, 1, 2] as const) {
+        const retain = k++ % 2 === 1;
+        const o: Op = {
+          op: 'PUBLISH',
+          qos,
+          retain,
+          ...(naming !== 'topic' && { alias: 1 + (k % 7) }),
+          ...(naming !== 'alias' && { topic: 'sensors/kitchen/temp' }),
+          ...(withFrom && { from: 'dev-7' }),
+          ...(qos === 2 && { pubId: (5n << 32n) + BigInt(k) }),
+          payload: bytes(`v${k}`),
+        };
+        const parts = [naming === 'both' ? 'ALIAS+TOPIC' : naming.toUpperCase(), withFrom ? 'FROM' : '', qos === 2 ? 'PUB_ID' : ''].filter(Boolean).join('+');
+        valid(o, `PUBLISH QoS ${qos}${retain ? ' RETAIN' : ''} with ${parts}`, ['PublishFields'], ['SW-15.4-2', ...(qos === 2 ? ['SW-15.6-1'] : []), ...(naming !== 'topic' ? ['SW-15.7-1'] : [])]);
+      }
+    }
+  }
+  const pub = (topic: string, extra: Partial<Extract<Op, { op: 'PUBLISH' }>> = {}): Op => ({ op: 'PUBLISH', qos: 0, retain: false, topic, payload: bytes('x'), ...extra });
+  valid(pub('a', { payload: none }), 'PUBLISH with an empty payload and a one-character topic', ['Boundary'], ['SW-15.4-1']);
+  valid(pub('a', { payload: new Uint8Array(300).fill(0xa5) }), 'PUBLISH with a 300-byte payload', ['Boundary'], ['SW-15.4-1']);
+  valid({ op: 'PUBLISH', qos: 0, retain: false, alias: 1, payload: none }, 'PUBLISH alias 1 alone, empty payload: the 4-byte steady state of 15.7', ['Boundary'], ['SW-15.7-1']);
+  valid({ op: 'PUBLISH', qos: 1, retain: false, alias: 65535, payload: bytes('z') }, 'PUBLISH alias 65535 (the u16 maximum; a receiver with fewer aliases drops it later, 15.7-2)', ['Boundary'], ['SW-15.7-1', 'SW-15.7-2']);
+  valid({ op: 'PUBLISH', qos: 2, retain: true, topic: 't', pubId: U64_MAX, payload: none }, 'PUBLISH with PUB_ID 2^64-1', ['Boundary'], ['SW-15.6-1']);
+  valid({ op: 'PUBLISH', qos: 1, retain: false, topic: 't', from: id32, payload: none }, 'PUBLISH with a 32-character FROM', ['Boundary'], ['SW-3.2-1', 'SW-15.4-2']);
+  valid(pub('x'.repeat(256)), 'PUBLISH with a topic of 256 bytes', ['Boundary'], ['SW-15.1-4']);
+  valid(pub('😀'.repeat(64)), 'PUBLISH with a topic of 64 four-byte characters (256 bytes)', ['Boundary', 'Utf8'], ['SW-15.1-4']);
+  valid(pub(levels(32)), 'PUBLISH with a topic of 32 levels', ['Boundary'], ['SW-15.1-5']);
+  valid(pub('/'.repeat(31)), 'PUBLISH to 31 slashes: 32 empty levels', ['Boundary'], ['SW-15.1-1', 'SW-15.1-5']);
+  valid(pub('/'), 'PUBLISH to "/" (two empty levels)', ['Boundary'], ['SW-15.1-1']);
+  valid(pub('a//b'), 'PUBLISH to "a//b"', ['Boundary'], ['SW-15.1-1']);
+  valid(pub('$SYS/broker/load'), 'PUBLISH to a system topic', ['Codec'], ['SW-15.1-10']);
+  valid(pub('café/ñandú/温度'), 'PUBLISH with two- and three-byte UTF-8 in the topic', ['Utf8'], ['SW-15.1-1', 'SW-15.2-4']);
+  valid(pub('cafe\u0301/🌡'), 'PUBLISH with a combining mark and a four-byte character (no normalization)', ['Utf8'], ['SW-15.1-1', 'SW-15.2-4']);
+  valid(pub('a\u0001b\u007f/\u009f c'), 'PUBLISH with control characters and a space in the topic', ['Utf8'], ['SW-15.1-11']);
+  valid(pub('\uFFFF/\uFDD0'), 'PUBLISH with non-characters U+FFFF and U+FDD0 in the topic', ['Utf8'], ['SW-15.1-11']);
+  valid(pub('\uFEFFa/b'), 'PUBLISH whose topic starts with U+FEFF (EF BB BF): kept, not stripped', ['ByteOrderMark', 'Utf8'], ['SW-15.1-1', 'SW-15.1-3']);
+
+  // ---- SUBSCRIBE / SUBACK / UNSUBSCRIBE / UNSUBACK / SYNC ----
+  valid({ op: 'SUBSCRIBE', req: 0, filters: [{ filter: 'a/b', qos: 1 }] }, 'SUBSCRIBE REQ 0 one filter', ['Codec', 'Boundary'], ['SW-15.5-1']);
+  valid(
+    { op: 'SUBSCRIBE', req: 65535, filters: [{ filter: '#', qos: 0 }, { filter: '+', qos: 1 }, { filter: 'a/+/b', qos: 2 }, { filter: '+/+', qos: 0 }, { filter: 'a/#', qos: 1 }, { filter: '$SYS/#', qos: 2 }] },
+    'SUBSCRIBE REQ 65535 with wildcard filters and every QoS',
+    ['Codec', 'Boundary'],
+    ['SW-15.5-1', 'SW-15.1-7', 'SW-15.1-8'],
+  );
+  valid(
+    { op: 'SUBSCRIBE', req: 7, filters: Array.from({ length: 255 }, (_, i) => ({ filter: `f/${i}`, qos: (i % 3) as QoS })) },
+    'SUBSCRIBE with N = 255 filters',
+    ['Boundary'],
+    ['SW-15.5-1'],
+  );
+  valid({ op: 'SUBSCRIBE', req: 3, filters: [{ filter: 'x'.repeat(254) + '/#', qos: 0 }, { filter: '+/'.repeat(31) + '#', qos: 1 }] }, 'SUBSCRIBE with a 256-byte filter and a 32-level filter', ['Boundary'], ['SW-15.1-4', 'SW-15.1-5']);
+  valid({ op: 'SUBSCRIBE', req: 4, filters: [{ filter: '\uFEFFa/+', qos: 1 }] }, 'SUBSCRIBE whose filter starts with U+FEFF: kept, not stripped', ['ByteOrderMark'], ['SW-15.1-1', 'SW-15.1-3']);
+  valid({ op: 'SUBACK', req: 9, codes: [0, 1, 2, 0x80, 0x81, 0x82] }, 'SUBACK with every code', ['Codec'], ['SW-15.5-1']);
+  valid({ op: 'SUBACK', req: 65535, codes: [] }, 'SUBACK with N = 0 (the answer to an empty SYNC)', ['Boundary'], ['SW-15.5-2']);
+  valid({ op: 'UNSUBSCRIBE', req: 1, filters: ['a/+'] }, 'UNSUBSCRIBE one filter', ['Codec'], ['SW-15.5-1']);
+  valid({ op: 'UNSUBSCRIBE', req: 0, filters: ['#', 'ü/+/ß', 'never/held'] }, 'UNSUBSCRIBE three filters, REQ 0', ['Codec', 'Utf8', 'Boundary'], ['SW-15.5-1']);
+  valid({ op: 'UNSUBACK', req: 0 }, 'UNSUBACK REQ 0', ['Codec', 'Boundary'], ['SW-15.5-1']);
+  valid({ op: 'UNSUBACK', req: 65535 }, 'UNSUBACK REQ 65535', ['Codec', 'Boundary'], ['SW-15.5-1']);
+  valid({ op: 'SYNC', req: 0, filters: [] }, 'SYNC with 0 filters (drop every subscription)', ['Boundary'], ['SW-15.5-2', 'SW-15.5-3']);
+  valid({ op: 'SYNC', req: 12, filters: [{ filter: 'a/#', qos: 2 }, { filter: '$presence/+', qos: 1 }] }, 'SYNC with two filters', ['Codec'], ['SW-15.5-2']);
+  valid({ op: 'SYNC', req: 65535, filters: Array.from({ length: 256 }, (_, i) => ({ filter: `s${i}`, qos: 0 as QoS })) }, 'SYNC with N = 256 (N is a u16)', ['Boundary'], ['SW-15.5-2']);
+
+  // ---- WILL / ALIAS ----
+  valid({ op: 'WILL', qos: 1, retain: true, topic: 'status/dev-7', payload: bytes('offline') }, 'WILL QoS 1 retained', ['Codec'], ['SW-15.9-1']);
+  valid({ op: 'WILL', qos: 0, retain: false, topic: 'w', payload: none }, 'WILL QoS 0 with an empty payload', ['Codec', 'Boundary'], ['SW-15.9-1']);
+  valid({ op: 'WILL', qos: 2, retain: false, topic: 'é/😀', payload: bytes('x') }, 'WILL QoS 2 with a multi-byte topic', ['Codec', 'Utf8'], ['SW-15.9-1']);
+  valid({ op: 'WILL', qos: 0, retain: false, topic: '', payload: none }, 'WILL with an empty TOPIC: clears the will', ['Boundary'], ['SW-15.9-1']);
+  valid({ op: 'ALIAS', alias: 1, topic: 'sensors/kitchen/temp' }, 'ALIAS 1', ['Codec', 'Boundary'], ['SW-15.7-1']);
+  valid({ op: 'ALIAS', alias: 64, topic: '$SYS/x' }, 'ALIAS 64 (MAX_TOPIC_ALIASES)', ['Codec', 'Boundary'], ['SW-15.7-1']);
+  valid({ op: 'ALIAS', alias: 65535, topic: '😀'.repeat(64) }, 'ALIAS 65535 with a 256-byte topic', ['Boundary', 'Utf8'], ['SW-15.7-1', 'SW-15.1-4']);
+  valid({ op: 'ALIAS', alias: 2, topic: '\uFEFF' }, 'ALIAS whose topic is the single character U+FEFF', ['ByteOrderMark'], ['SW-15.1-1', 'SW-15.1-3']);
+
+  // ---- CALL / CALLACK / RESULT ----
+  const call = (extra: Partial<Extract<Op, { op: 'CALL' }>>): Op => ({ op: 'CALL', callId: (1n << 32n) + 1n, timeoutMs: 5000, to: '', from: '', method: 'ping', params: none, ...extra });
+  valid(call({}), 'CALL direct, empty PARAMS (nil)', ['Codec', 'Boundary'], ['SW-16.1-1']);
+  valid(call({ to: 'dev-9', params: msgpack([1, 2, 3]) }), 'CALL through a hub: TO set, FROM empty', ['Codec'], ['SW-16.1-1']);
+  valid(call({ to: 'dev-9', from: 'dev-7', params: msgpack({ a: 1 }) }), 'CALL forwarded by a hub: TO and FROM set', ['Codec'], ['SW-16.1-1']);
+  valid(call({ callId: U64_MAX, timeoutMs: 0xffffffff }), 'CALL with CALL_ID 2^64-1 and TIMEOUT 2^32-1', ['Boundary'], ['SW-16.1-1']);
+  valid(call({ timeoutMs: 0, method: 'a' }), 'CALL with TIMEOUT 0 and a one-byte method', ['Boundary'], ['SW-16.1-1']);
+  valid(call({ method: 'm'.repeat(64), to: id32, from: id32 }), 'CALL with a 64-byte method and 32-character ids', ['Boundary'], ['SW-16.1-1', 'SW-3.2-1']);
+  valid(call({ method: '😀'.repeat(16) }), 'CALL with a method of 16 four-byte characters (64 bytes)', ['Boundary', 'Utf8'], ['SW-16.1-1']);
+  valid(call({ method: 'ñ/ü.set x', params: fromHex('c1') }), 'CALL with a multi-byte method; PARAMS not MessagePack is still a well-formed CALL (answered bad-params)', ['Utf8'], ['SW-16.1-1', 'SW-16.1-2']);
+  valid(call({ method: '\uFEFFping' }), 'CALL whose method starts with U+FEFF: kept, not stripped', ['ByteOrderMark'], ['SW-16.1-1']);
+  valid({ op: 'CALLACK', callId: 1n, to: '' }, 'CALLACK with an empty TO', ['Codec'], ['SW-16.1-3']);
+  valid({ op: 'CALLACK', callId: U64_MAX, to: id32 }, 'CALLACK with CALL_ID 2^64-1 and a 32-character TO', ['Boundary'], ['SW-16.1-3', 'SW-3.2-1']);
+  valid({ op: 'RESULT', callId: 7n, to: '', outcome: 0, body: msgpack(42) }, 'RESULT Ok with a value', ['Codec'], ['SW-16.2-1']);
+  valid({ op: 'RESULT', callId: 7n, to: 'dev-7', outcome: 0, body: none }, 'RESULT Ok with an empty BODY', ['Boundary'], ['SW-16.2-1']);
+  for (const [outcome, name] of [[1, 'NoResponder'], [2, 'Rejected'], [4, 'Unreachable'], [5, 'Timeout']] as const)
+    valid({ op: 'RESULT', callId: (3n << 32n) + BigInt(outcome), to: 'dev-7', outcome, body: none }, `RESULT ${name}`, ['Codec'], ['SW-16.2-1']);
+  valid({ op: 'RESULT', callId: U64_MAX, to: id32, outcome: 3, body: msgpack({ code: 'busy', message: 'try later' }) }, 'RESULT RemoteError, CALL_ID 2^64-1', ['Codec', 'Boundary'], ['SW-16.2-1']);
+
+  // ---- invalid: truncation at every field ----
+  const flagsP = 0x08 | 0x10 | 0x20 | 0x40 | 2;
+  const truncSets: Array<[string, Seg[], string[]]> = [
+    ['PUBLISH', [{ name: 'OP', hex: '01' }, { name: 'FLAGS', hex: h8(flagsP) }, { name: 'ALIAS', hex: h16(3), half: true }, { name: 'TOPIC', hex: s16('ab/cd'), prefix: 2, half: true }, { name: 'FROM', hex: s8('dev-7'), prefix: 1 }, { name: 'PUB_ID', hex: h64((2n << 32n) + 9n) }, { name: 'PAYLOAD', hex: '0102', rest: true }], ['SW-15.4-2']],
+    ['SUBSCRIBE', [{ name: 'OP', hex: '02' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: '02' }, { name: 'QOS[0]', hex: '01' }, { name: 'FILTER[0]', hex: s16('a/+'), prefix: 2 }, { name: 'QOS[1]', hex: '00', brief: true }, { name: 'FILTER[1]', hex: s16('b'), prefix: 2, brief: true }], ['SW-15.5-1']],
+    ['SUBACK', [{ name: 'OP', hex: '03' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: '02' }, { name: 'CODE[0]', hex: '00' }, { name: 'CODE[1]', hex: '81' }], ['SW-15.5-1']],
+    ['UNSUBSCRIBE', [{ name: 'OP', hex: '04' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: '02' }, { name: 'FILTER[0]', hex: s16('a/#'), prefix: 2 }, { name: 'FILTER[1]', hex: s16('b'), prefix: 2, brief: true }], ['SW-15.5-1']],
+    ['UNSUBACK', [{ name: 'OP', hex: '05' }, { name: 'REQ', hex: h16(513), half: true }], ['SW-15.5-1']],
+    ['SYNC', [{ name: 'OP', hex: '06' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: h16(1), half: true }, { name: 'QOS[0]', hex: '02' }, { name: 'FILTER[0]', hex: s16('x/y'), prefix: 2, half: true }], ['SW-15.5-2']],
+    ['WILL', [{ name: 'OP', hex: '07' }, { name: 'FLAGS', hex: '05' }, { name: 'TOPIC', hex: s16('st/d'), prefix: 2 }, { name: 'PAYLOAD', hex: '6f', rest: true }], ['SW-15.9-1']],
+    ['ALIAS', [{ name: 'OP', hex: '08' }, { name: 'ALIAS', hex: h16(5) }, { name: 'TOPIC', hex: s16('a/b'), prefix: 2 }], ['SW-15.7-1']],
+    ['CALL', [{ name: 'OP', hex: '10' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TIMEOUT', hex: h32(1000) }, { name: 'TO', hex: s8('hub'), prefix: 1 }, { name: 'FROM', hex: s8('dev'), prefix: 1 }, { name: 'METHOD', hex: s8('get'), prefix: 1 }, { name: 'PARAMS', hex: 'c0', rest: true }], ['SW-16.1-1']],
+    ['CALLACK', [{ name: 'OP', hex: '11' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TO', hex: s8('dev'), prefix: 1 }], ['SW-16.1-3']],
+    ['RESULT', [{ name: 'OP', hex: '12' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TO', hex: s8('dev'), prefix: 1 }, { name: 'OUTCOME', hex: '00' }, { name: 'BODY', hex: 'c3', rest: true }], ['SW-16.2-1']],
+  ];
+  invalid('', 'no bytes at all: OP absent', ['Truncated', 'UnknownOp'], ['SW-15.3-2']);
+  for (const [name, segs, refs] of truncSets) {
+    const whole = segs.map((s) => s.hex).join('');
+    for (const c of cuts(segs)) invalid(whole.slice(0, 2 * c.len), `${name} truncated to ${c.len} bytes: ${c.where}`, ['Truncated'], ['SW-15.3-2', ...refs]);
+  }
+
+  // ---- invalid: bytes after the last field ----
+  const trailing: Array<[string, string]> = [
+    ['SUBSCRIBE', '02' + h16(1) + '01' + '00' + s16('a')],
+    ['SUBACK', '03' + h16(1) + '01' + '00'],
+    ['UNSUBSCRIBE', '04' + h16(1) + '01' + s16('a')],
+    ['UNSUBACK', '05' + h16(1)],
+    ['SYNC', '06' + h16(1) + h16(0)],
+    ['ALIAS', '08' + h16(1) + s16('a')],
+    ['CALLACK', '11' + h64(1n) + s8('')],
+  ];
+  for (const [name, hx] of trailing) invalid(hx + '00', `${name} with one byte after its last field`, ['Trailing'], ['SW-15.3-2']);
+  invalid('03' + h16(1) + '01' + '00' + '01', 'SUBACK N = 1 followed by two codes', ['Trailing'], ['SW-15.3-2']);
+
+  // ---- invalid: PUBLISH flags and QoS ----
+  const pubT = (flags: number, after = ''): string => '01' + h8(flags) + s16('t') + after + '70';
+  invalid(pubT(0x90), 'PUBLISH with FLAGS bit 7 set', ['ReservedBits'], ['SW-15.3-2']);
+  invalid(pubT(0x10 | 0x03), 'PUBLISH with QOS 3', ['Qos3'], ['SW-15.3-2']);
+  invalid(pubT(0x10 | 0x40 | 0x03, h64(1n)), 'PUBLISH with QOS 3 and a PUB_ID', ['Qos3'], ['SW-15.3-2']);
+  invalid(pubT(0x10 | 0x40 | 0x00, h64((1n << 32n) + 1n)), 'PUBLISH QOS 0 with a PUB_ID', ['QosContradiction'], ['SW-15.4-2', 'SW-15.6-1']);
+  invalid(pubT(0x10 | 0x40 | 0x01, h64((1n << 32n) + 1n)), 'PUBLISH QOS 1 with a PUB_ID', ['QosContradiction'], ['SW-15.4-2', 'SW-15.6-1']);
+  invalid(pubT(0x10 | 0x02), 'PUBLISH QOS 2 without PUB_ID', ['QosContradiction'], ['SW-15.4-2', 'SW-15.6-1']);
+  invalid(pubT(0x10 | 0x02) + '00000000000000', 'PUBLISH QOS 2 without the PUB_ID bit, 8 payload bytes where PUB_ID would be', ['QosContradiction'], ['SW-15.4-2', 'SW-15.6-1']);
+  invalid('01' + '00' + '70', 'PUBLISH with neither ALIAS nor TOPIC', ['NoTopic'], ['SW-15.4-2']);
+  invalid('01' + '25' + s8('dev-7') + '70', 'PUBLISH with FROM and RETAIN but neither ALIAS nor TOPIC', ['NoTopic'], ['SW-15.4-2']);
+  invalid('01' + '08' + h16(0) + '70', 'PUBLISH with ALIAS 0 alone', ['AliasZero'], ['SW-15.7-1']);
+  invalid('01' + '18' + h16(0) + s16('t') + '70', 'PUBLISH with ALIAS 0 and a TOPIC', ['AliasZero'], ['SW-15.7-1']);
+
+  // ---- invalid: topics (in PUBLISH unless said) ----
+  const pubTopic = (topicHex: string): string => '01' + '10' + s16x(topicHex) + '70';
+  const badTopics: Array<[string, string, string[]]> = [
+    ['', 'an empty topic', ['SW-15.1-2']],
+    [utf8('a/+'), 'a topic name with a + level', ['SW-15.1-6']],
+    [utf8('a/#'), 'a topic name with a # level', ['SW-15.1-6']],
+    [utf8('a+b'), 'a topic name with + inside a level', ['SW-15.1-6']],
+    [utf8('a') + '00' + utf8('b'), 'a topic containing U+0000', ['SW-15.1-3']],
+    ['61c328', 'ill-formed UTF-8 (C3 followed by an ASCII byte)', ['SW-15.1-3']],
+    ['6180', 'ill-formed UTF-8 (a lone continuation byte)', ['SW-15.1-3']],
+    ['c0af', 'an overlong encoding of "/" (C0 AF)', ['SW-15.1-3']],
+    ['eda080', 'a lone surrogate U+D800 encoded as ED A0 80', ['SW-15.1-3']],
+    ['eda0bdedb880', 'a surrogate pair encoded as two three-byte sequences (CESU-8)', ['SW-15.1-3']],
+    ['f4908080', 'a code point above U+10FFFF (F4 90 80 80)', ['SW-15.1-3']],
+    ['61e282', 'a three-byte sequence cut short at the end of the topic', ['SW-15.1-3']],
+    [utf8('x'.repeat(257)), 'a topic of 257 bytes', ['SW-15.1-4']],
+    [utf8('😀'.repeat(64) + 'a'), 'a topic of 64 four-byte characters and one more byte (257 bytes)', ['SW-15.1-4']],
+    [utf8(levels(33)), 'a topic of 33 levels', ['SW-15.1-5']],
+  ];
+  for (const [hx, what, refs] of badTopics) invalid(pubTopic(hx), `PUBLISH to ${what}`, ['InvalidTopic'], ['SW-15.1-9', ...refs]);
+  invalid('01' + '19' + h16(4) + s16x('') + '70', 'PUBLISH with ALIAS 4 and an empty TOPIC', ['InvalidTopic'], ['SW-15.1-2', 'SW-15.1-9']);
+  invalid('08' + h16(1) + s16('s/+'), 'ALIAS for a topic with a wildcard', ['InvalidTopic'], ['SW-15.1-6', 'SW-15.1-9']);
+  invalid('08' + h16(1) + s16x(''), 'ALIAS for an empty topic', ['InvalidTopic'], ['SW-15.1-2', 'SW-15.1-9']);
+  invalid('08' + h16(0) + s16('a'), 'ALIAS 0', ['AliasZero'], ['SW-15.7-1']);
+  invalid('07' + '01' + s16('will/#') + '6f', 'WILL with a wildcard topic', ['InvalidTopic'], ['SW-15.1-6', 'SW-15.1-9']);
+  invalid('07' + '00' + s16x('eda080') + '6f', 'WILL with a lone-surrogate topic', ['InvalidTopic'], ['SW-15.1-3', 'SW-15.1-9']);
+
+  // ---- invalid: filters ----
+  const subF = (fHex: string): string => '02' + h16(1) + '01' + '00' + s16x(fHex);
+  const badFilters: Array<[string, string, string[]]> = [
+    [utf8('a#'), '"a#"', ['SW-15.1-8']],
+    [utf8('#/a'), '"#/a"', ['SW-15.1-8']],
+    [utf8('a/#/b'), '"a/#/b"', ['SW-15.1-8']],
+    [utf8('a+'), '"a+"', ['SW-15.1-7']],
+    [utf8('a/+b'), '"a/+b"', ['SW-15.1-7']],
+    ['', 'an empty filter', ['SW-15.1-2']],
+    [utf8('a/') + '00', 'a filter containing U+0000', ['SW-15.1-3']],
+    [utf8('x'.repeat(255) + '#'), 'a filter of 256 bytes ending in "x#"', ['SW-15.1-8']],
+    [utf8('x'.repeat(255) + '/#'), 'a filter of 257 bytes', ['SW-15.1-4']],
+    [utf8('+/'.repeat(32) + '#'), 'a filter of 33 levels', ['SW-15.1-5']],
+  ];
+  for (const [hx, what, refs] of badFilters) invalid(subF(hx), `SUBSCRIBE to ${what}`, ['InvalidFilter'], ['SW-15.1-9', ...refs]);
+  invalid(subF('efbbbf23'), 'SUBSCRIBE to U+FEFF followed by "#": "#" is not the whole level (a decoder that strips a BOM reads "#")', ['InvalidFilter', 'ByteOrderMark'], ['SW-15.1-3', 'SW-15.1-8', 'SW-15.1-9']);
+  invalid('02' + h16(1) + '02' + '00' + s16('ok/#') + '01' + s16('bad#'), 'SUBSCRIBE whose second filter is invalid', ['InvalidFilter'], ['SW-15.1-8', 'SW-15.1-9']);
+  invalid('04' + h16(1) + '01' + s16('a/#/b'), 'UNSUBSCRIBE "a/#/b"', ['InvalidFilter'], ['SW-15.1-8', 'SW-15.1-9']);
+  invalid('04' + h16(1) + '01' + s16x(''), 'UNSUBSCRIBE an empty filter', ['InvalidFilter'], ['SW-15.1-2', 'SW-15.1-9']);
+  invalid('06' + h16(1) + h16(1) + '00' + s16('s+'), 'SYNC with the filter "s+"', ['InvalidFilter'], ['SW-15.1-7', 'SW-15.1-9']);
+  invalid('06' + h16(1) + h16(1) + '00' + s16x('eda080'), 'SYNC with a lone-surrogate filter', ['InvalidFilter'], ['SW-15.1-3', 'SW-15.1-9']);
+
+  // ---- invalid: QoS, flags, counts and codes of the control operations ----
+  invalid('02' + h16(1) + '01' + '03' + s16('a'), 'SUBSCRIBE with QOS 3', ['Qos3'], ['SW-15.3-2', 'SW-15.5-1']);
+  invalid('06' + h16(1) + h16(2) + '00' + s16('a') + '03' + s16('b'), 'SYNC whose second QOS is 3', ['Qos3'], ['SW-15.3-2', 'SW-15.5-2']);
+  invalid('02' + h16(1) + '00', 'SUBSCRIBE with N = 0', ['EmptyList'], ['SW-15.3-2']);
+  invalid('04' + h16(1) + '00', 'UNSUBSCRIBE with N = 0', ['EmptyList'], ['SW-15.3-2']);
+  invalid('03' + h16(1) + '01' + '03', 'SUBACK with CODE 3', ['InvalidCode'], ['SW-15.3-2']);
+  invalid('03' + h16(1) + '02' + '00' + '83', 'SUBACK whose second CODE is 0x83', ['InvalidCode'], ['SW-15.3-2']);
+  invalid('07' + '03' + s16('w') + '6f', 'WILL with QOS 3', ['Qos3'], ['SW-15.3-2']);
+  for (const bit of [0x08, 0x10, 0x80]) invalid('07' + h8(bit | 0x01) + s16('w') + '6f', `WILL with reserved FLAGS bit 0x${h8(bit)}`, ['ReservedBits'], ['SW-15.3-2']);
+
+  // ---- invalid: node ids and methods ----
+  const callX = (to: string, from: string, method: string): string => '10' + h64(1n) + h32(100) + to + from + method + 'c0';
+  invalid(callX(s8(id32 + 'x'), s8(''), s8('m')), 'CALL with a 33-character TO', ['InvalidNodeId'], ['SW-3.2-1', 'SW-16.1-1']);
+  invalid(callX(s8('x'.repeat(255)), s8(''), s8('m')), 'CALL with a 255-byte TO', ['InvalidNodeId', 'Boundary'], ['SW-3.2-1', 'SW-16.1-1']);
+  invalid(callX(s8(''), s8('dev.7'), s8('m')), 'CALL with "dev.7" as FROM', ['InvalidNodeId'], ['SW-3.2-1', 'SW-16.1-1']);
+  invalid(callX(s8(''), s8('dé'), s8('m')), 'CALL with a non-ASCII FROM', ['InvalidNodeId'], ['SW-3.2-1', 'SW-16.1-1']);
+  invalid('11' + h64(1n) + s8('a/b'), 'CALLACK with "a/b" as TO', ['InvalidNodeId'], ['SW-3.2-1']);
+  invalid('12' + h64(1n) + s8('hub 1') + '00', 'RESULT with "hub 1" as TO', ['InvalidNodeId'], ['SW-3.2-1', 'SW-16.2-1']);
+  invalid('01' + '30' + s16('t') + s8('a+b') + '70', 'PUBLISH with "a+b" as FROM', ['InvalidNodeId'], ['SW-3.2-1', 'SW-15.4-2']);
+  invalid('01' + '30' + s16('t') + s8(id32 + 'x') + '70', 'PUBLISH with a 33-character FROM', ['InvalidNodeId'], ['SW-3.2-1', 'SW-15.4-2']);
+  invalid(callX(s8(''), s8(''), s8('')), 'CALL with an empty method', ['InvalidMethod'], ['SW-16.1-1']);
+  invalid(callX(s8(''), s8(''), s8('m'.repeat(65))), 'CALL with a 65-byte method', ['InvalidMethod', 'Boundary'], ['SW-16.1-1']);
+  invalid(callX(s8(''), s8(''), s8('m'.repeat(63) + 'é')), 'CALL with a 65-byte method of 64 characters', ['InvalidMethod', 'Boundary'], ['SW-16.1-1']);
+  invalid(callX(s8(''), s8(''), s8('get\u0000x')), 'CALL with U+0000 in the method', ['InvalidMethod'], ['SW-16.1-1']);
+  invalid(callX(s8(''), s8(''), s8x('67c328')), 'CALL with a method that is not UTF-8 (C3 followed by an ASCII byte)', ['InvalidMethod'], ['SW-16.1-1']);
+
+  // ---- invalid: OP and OUTCOME ----
+  for (const op of [0x00, 0x09, 0x13, 0xff]) invalid(h8(op) + h16(1), `unknown OP 0x${h8(op)}`, ['UnknownOp'], ['SW-15.3-2']);
+  invalid('12' + h64(1n) + s8('') + '06', 'RESULT with OUTCOME 6', ['InvalidCode'], ['SW-16.2-1']);
+  invalid('12' + h64(1n) + s8('') + 'ff' + 'c0', 'RESULT with OUTCOME 255', ['InvalidCode'], ['SW-16.2-1']);
+
+  for (const d of ALL_SDK_DISAGREEMENTS) console.warn(`message_ops.json: SDK disagrees: ${d}`);
+  ALL_SDK_DISAGREEMENTS.length = 0;
+  return f;
+}

@@ -1,0 +1,140 @@
+/**
+ * The CLI's flag parser: each command declares its flags; parseArgs accepts `--flag value` and
+ * `--flag=value`, refuses unknown flags, repeated flags and stray words, and the typed getters of
+ * Flags validate values with an error that names the flag. Every such error is a UsageError: the
+ * CLI prints it with the command's usage and exits 1.
+ * @module
+ */
+import type { QoS } from '../messaging/ops.js';
+import { parseHostPort, parseJson, parseKey, parseNodeId, parseInteger, parsePositive, parseQos, parseTopic, UsageError, type HostPort } from './values.js';
+
+export * from './values.js';
+
+export interface FlagSpec {
+  /** Placeholder of the value (`HEX`, `N`); absent for a boolean flag. */
+  readonly value?: string;
+  readonly help: string;
+  readonly required?: boolean;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  /** One line: what the command does. */
+  readonly summary: string;
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** Further paragraphs of --help (output formats, exit codes). */
+  readonly notes?: string;
+}
+
+/** The --help text of a command. */
+export function commandUsage(spec: CommandSpec): string {
+  const entries = Object.entries(spec.flags);
+  const req = entries.filter(([, f]) => f.required === true).map(([n, f]) => (f.value === undefined ? n : `${n} ${f.value}`));
+  const opt = entries.some(([, f]) => f.required !== true) ? ' [options]' : '';
+  const lines = [`usage: saltwire ${spec.name}${req.map((r) => ` ${r}`).join('')}${opt}`, '', spec.summary, '', 'flags:'];
+  const rows: Array<[string, string]> = entries.map(([n, f]) => [
+    `${n}${f.value === undefined ? '' : ` ${f.value}`}`,
+    `${f.help}${f.required === true ? ' (required)' : ''}`,
+  ]);
+  rows.push(['--help', 'show this help']);
+  const w = Math.max(...rows.map(([l]) => l.length)) + 2;
+  for (const [l, r] of rows) lines.push(`  ${l.padEnd(w)}${r}`);
+  if (spec.notes !== undefined) lines.push('', spec.notes);
+  return lines.join('\n');
+}
+
+/** Parses `argv` (the words after the command name); 'help' if --help or -h is among them. */
+export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | 'help' {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
+  const values = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!word.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(word)}: every value follows its --flag`);
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    const f = spec.flags[name];
+    if (f === undefined) throw new UsageError(`unknown flag ${name} for "saltwire ${spec.name}" (see saltwire ${spec.name} --help)`);
+    if (values.has(name)) throw new UsageError(`${name} is given twice`);
+    if (f.value === undefined) {
+      if (eq >= 0) throw new UsageError(`${name} takes no value`);
+      values.set(name, true);
+    } else if (eq >= 0) {
+      values.set(name, word.slice(eq + 1));
+    } else {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value ${f.value}${v === undefined ? '' : ` (for a value starting with --, write ${name}=VALUE)`}`);
+      values.set(name, v);
+      i++;
+    }
+  }
+  for (const [name, f] of Object.entries(spec.flags)) {
+    if (f.required === true && !values.has(name)) throw new UsageError(`missing ${name} ${f.value ?? ''}`.trimEnd());
+  }
+  return new Flags(values);
+}
+
+/** The parsed flags of one command line, with typed, validating getters. */
+export class Flags {
+  constructor(private readonly values: ReadonlyMap<string, string | true>) {}
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  bool(name: string): boolean {
+    return this.values.get(name) === true;
+  }
+
+  string(name: string): string | undefined {
+    const v = this.values.get(name);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  require(name: string): string {
+    const v = this.string(name);
+    if (v === undefined) throw new UsageError(`missing ${name}`);
+    return v;
+  }
+
+  /** The value of `name`, or of environment variable `env` when the flag is absent. */
+  key(name: string, env?: { readonly name: string; readonly value: string | undefined }): Uint8Array {
+    const v = this.string(name);
+    if (v !== undefined) return parseKey(v, name);
+    if (env?.value !== undefined && env.value !== '') return parseKey(env.value, `${env.name} (environment)`);
+    throw new UsageError(`missing ${name} HEX${env === undefined ? '' : ` (or environment variable ${env.name})`}`);
+  }
+
+  nodeId(name: string, fallback?: string): string {
+    const v = this.string(name) ?? fallback;
+    if (v === undefined) throw new UsageError(`missing ${name} ID`);
+    return parseNodeId(v, name);
+  }
+
+  hostPort(name: string, o?: { allowZero?: boolean; literalIp?: boolean }): HostPort {
+    return parseHostPort(this.require(name), name, o);
+  }
+
+  int(name: string, min: number, max: number, fallback: number): number {
+    const v = this.string(name);
+    return v === undefined ? fallback : parseInteger(v, name, min, max);
+  }
+
+  positive(name: string, max: number): number | undefined {
+    const v = this.string(name);
+    return v === undefined ? undefined : parsePositive(v, name, max);
+  }
+
+  qos(name: string): QoS {
+    const v = this.string(name);
+    return v === undefined ? 0 : parseQos(v, name);
+  }
+
+  topic(name: string, kind: 'name' | 'filter'): string {
+    return parseTopic(this.require(name), name, kind);
+  }
+
+  json(name: string): unknown {
+    const v = this.string(name);
+    return v === undefined ? undefined : parseJson(v, name);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * `saltwire hub`: a hub on a UDP address, deriving every device's key from the site key, with an
+ * optional access-control configuration; runs until SIGINT or SIGTERM.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessControl } from '../../acl/acl.js';
+import { Hub } from '../../messaging/index.js';
+import { defaultCryptoSuite } from '../../node/crypto.js';
+import { startNode } from '../../node/start.js';
+import { SiteKeyring } from '../../session/keyring.js';
+import { addressKey } from '../../transport/transport.js';
+import { UdpTransport } from '../../transport/udp.js';
+import { UsageError } from '../args.js';
+import { EXIT, type Command } from '../command.js';
+import { DEFAULT_HUB_ID, isNewStateDir } from '../endpoint.js';
+
+/** Top-level keys of the --config file. */
+const CONFIG_KEYS = new Set(['acl']);
+
+export interface HubConfig {
+  readonly acl?: AccessControl;
+}
+
+/** Reads and checks the --config file: `{ "acl": <spec 17.9 configuration> }`. */
+export async function loadHubConfig(path: string, warn: (line: string) => void): Promise<HubConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--config: cannot read ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--config: ${path} must hold a JSON object`);
+  const o = json as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!CONFIG_KEYS.has(k)) warn(`warning: --config: unknown key ${JSON.stringify(k)} ignored`);
+  if (o['acl'] === undefined) return {};
+  try {
+    return { acl: AccessControl.fromConfig(o['acl']) };
+  } catch (e) {
+    throw new UsageError(`--config: ${path}: acl: ${(e as Error).message}`);
+  }
+}
+
+export const hub: Command = {
+  spec: {
+    name: 'hub',
+    summary: 'Runs a hub: routes publications and forwards calls between the devices of a site.',
+    flags: {
+      '--listen': { value: 'HOST:PORT', help: 'UDP address to listen on (an IP address; port 0: the OS picks)', required: true },
+      '--site': { value: 'HEX', help: 'the site key, 64 hex characters (devices use `saltwire derive` keys)', required: true },
+      '--id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; devices then need --hub-id ID)` },
+      '--state': { value: 'DIR', help: 'state directory (default: saltwire-hub-<PORT> in the OS temp dir); created on first start' },
+      '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
+      '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
+    },
+    notes: [
+      'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
+      'SIGINT or SIGTERM: drains, closes and exits 0 (a second signal exits at once with 1).',
+    ].join('\n'),
+  },
+  async run(flags, io) {
+    const listen = flags.hostPort('--listen', { allowZero: true, literalIp: true });
+    const site = flags.key('--site');
+    const id = flags.nodeId('--id', DEFAULT_HUB_ID);
+    const configPath = flags.string('--config');
+    const config = configPath === undefined ? {} : await loadHubConfig(configPath, io.err);
+    const suite = defaultCryptoSuite();
+    const transport = await UdpTransport.bind({ host: listen.host, port: listen.port });
+    const stateDir = flags.string('--state') ?? join(tmpdir(), `saltwire-hub-${transport.local.port}`);
+    let node;
+    try {
+      const provisioning = isNewStateDir(stateDir);
+      node = await startNode({ id, keyring: new SiteKeyring(suite, site), transport, stateDir, provisioning, suite, debug: flags.bool('--debug') });
+    } catch (e) {
+      await transport.close();
+      throw e;
+    }
+    let h: Hub;
+    try {
+      h = await Hub.start(node, config.acl === undefined ? {} : { acl: config.acl });
+    } catch (e) {
+      await node.close();
+      throw e;
+    }
+    if (config.acl === undefined || config.acl.isOpen) {
+      io.err('warning: no access-control rules: every device may publish, subscribe, call and serve anything (--config)');
+    }
+    io.out(`listening ${addressKey(node.local)}`);
+    await io.stopped;
+    try {
+      await h.close();
+    } finally {
+      await node.close();
+    }
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,129 @@
+/**
+ * The device side of the client commands (pub, sub, serve, call): from --hub, --id and --key to a
+ * started node and Client. The node holds one pair key, for the hub (id `hub`, or --hub-id), listens
+ * on a port the OS picks and keeps its state in a directory under the OS temp dir named after its
+ * id (or --state), provisioned on first use.
+ * @module
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PairKeyring } from '../session/keyring.js';
+import { startNode } from '../node/start.js';
+import { defaultCryptoSuite } from '../node/crypto.js';
+import type { SaltwireNode } from '../peer/node.js';
+import { Client } from '../messaging/index.js';
+import { UsageError, type FlagSpec, type Flags, type HostPort } from './args.js';
+import type { Io } from './command.js';
+
+/** The environment variable that may hold the device key instead of --key. */
+export const KEY_ENV = 'SALTWIRE_KEY';
+export const DEFAULT_HUB_ID = 'hub';
+
+/** The flags every client command takes. */
+export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
+  '--hub': { value: 'HOST:PORT', help: "the hub's address", required: true },
+  '--id': { value: 'ID', help: "this device's node id (1-32 of A-Z a-z 0-9 _ -)", required: true },
+  '--key': { value: 'HEX', help: `this device's key, 64 hex characters (default: environment variable ${KEY_ENV})` },
+  '--hub-id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; the hub sets it with --id)` },
+  '--state': { value: 'DIR', help: "this device's state directory (default: saltwire-<ID> in the OS temp dir)" },
+  '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
+});
+
+/** A state directory is new (first start: provisioning) when it is missing or empty. */
+export function isNewStateDir(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).length === 0;
+}
+
+export interface ClientSettings {
+  readonly hub: HostPort;
+  readonly hubId: string;
+  readonly id: string;
+  readonly key: Uint8Array;
+  readonly stateDir: string;
+  readonly debug: boolean;
+}
+
+/** Reads and validates the client flags (throws UsageError), before anything touches the network. */
+export function clientSettings(flags: Flags, io: Pick<Io, 'env'>): ClientSettings {
+  const hub = flags.hostPort('--hub');
+  const id = flags.nodeId('--id');
+  const hubId = flags.nodeId('--hub-id', DEFAULT_HUB_ID);
+  if (hubId === id) throw new UsageError(`--id ${id} is the hub's id: a device needs an id of its own`);
+  const key = flags.key('--key', { name: KEY_ENV, value: io.env[KEY_ENV] });
+  return { hub, hubId, id, key, stateDir: flags.string('--state') ?? join(tmpdir(), `saltwire-${id}`), debug: flags.bool('--debug') };
+}
+
+export interface Endpoint {
+  readonly node: SaltwireNode;
+  readonly client: Client;
+  /** Client.close, then node.close; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Resolves true once the node has heard from the hub (it answered the Client's SYNC), false after
+ * `ms` without it. A call forwarded to this device needs the hub to know it.
+ */
+export async function hubHeard(ep: Endpoint, hubId: string, ms: number): Promise<boolean> {
+  if (ep.node.reachability(hubId) === 'reachable') return true;
+  let off: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<boolean>((resolve) => {
+      off = ep.node.on('reachable', (e) => e.peer === hubId && resolve(true));
+      timer = setTimeout(() => resolve(ep.node.reachability(hubId) === 'reachable'), ms);
+    });
+  } finally {
+    off?.();
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves a host name to an address (IP literals as they are). */
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  try {
+    return (await lookup(host)).address;
+  } catch {
+    throw new UsageError(`--hub: cannot resolve host ${JSON.stringify(host)}`);
+  }
+}
+
+/** Starts the node and the Client. */
+export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
+  const address = { host: await resolveHost(s.hub.host), port: s.hub.port };
+  const suite = defaultCryptoSuite();
+  const node = await startNode({
+    id: s.id,
+    keyring: new PairKeyring().add(s.hubId, 0, s.key),
+    listen: { host: isIP(address.host) === 6 ? '::' : '0.0.0.0', port: 0 },
+    stateDir: s.stateDir,
+    provisioning: isNewStateDir(s.stateDir),
+    suite,
+    peers: [{ id: s.hubId, address }],
+    debug: s.debug,
+  });
+  let client: Client;
+  try {
+    client = await Client.start(node, { hub: s.hubId });
+  } catch (e) {
+    await node.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    node,
+    client,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await client.close();
+        } finally {
+          await node.close();
+        }
+      })()),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Hub: the message layer of a node serving others (spec 18): routing of publications with retained
+ * messages, wills and presence (PubSubHub), forwarding of calls (the RPC engine in role 'hub'), both
+ * under one access policy. Its own application publishes, subscribes, calls and serves like a
+ * Client does.
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { AccessControl } from '../acl/acl.js';
+import type { SaltwireNode } from '../peer/node.js';
+import type { StateStore } from '../peer/state-store.js';
+import { DRAIN_TIMEOUT_MS } from '../pubsub/hub-forwarder.js';
+import { PubSubHub, type PubSubHubOptions } from '../pubsub/hub-pubsub.js';
+import { RpcEngine } from '../rpc/engine.js';
+import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription } from './api.js';
+import { NodePort } from './port.js';
+
+export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
+  /** Access control for publications, subscriptions and calls (spec 17); default open. */
+  readonly acl?: AccessControl;
+  /** Persist subscriptions, retained store and QoS 2 window [SW-18.3-1]; default true. */
+  readonly persist?: boolean;
+  /** Where to persist; default the node's own StateStore (NodeOptions.state). */
+  readonly state?: StateStore;
+  /** How long close() waits for forwarded publications, default DRAIN_TIMEOUT_MS (2 s). */
+  readonly drainTimeoutMs?: number;
+  readonly maxPending?: RpcEngineOptions['maxPending'];
+  readonly resultCache?: RpcEngineOptions['resultCache'];
+}
+
+export class Hub implements Messaging {
+  private closed = false;
+
+  private constructor(
+    readonly port: NodePort,
+    /** The publish/subscribe engine, for its counters and stores. */
+    readonly pubsub: PubSubHub,
+    private readonly rpc: RpcEngine,
+    private readonly drainTimeoutMs: number,
+  ) {}
+
+  /** Loads the persisted state (before anything is routed), then serves. */
+  static async start(node: SaltwireNode, options: HubOptions = {}): Promise<Hub> {
+    const port = new NodePort(node);
+    const state = options.persist === false ? undefined : (options.state ?? node.state);
+    if (options.persist !== false && state === undefined) throw new InvalidArgumentError('persist needs a StateStore: pass options.state');
+    const { persist: _p, state: _s, drainTimeoutMs, maxPending, resultCache, ...rest } = options;
+    const pubsub = await PubSubHub.create(port, { ...rest, ...(state !== undefined && { state }) });
+    const rpc = new RpcEngine(port, {
+      role: 'hub',
+      ...(options.acl !== undefined && { acl: options.acl }),
+      ...(maxPending !== undefined && { maxPending }),
+      ...(resultCache !== undefined && { resultCache }),
+    });
+    return new Hub(port, pubsub, rpc, drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+  }
+
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
+    return this.pubsub.publish(topic, payload, options);
+  }
+
+  subscribe(filter: string, options?: SubscribeOptions, callback?: (p: Publication) => void): Subscription {
+    return this.pubsub.subscribe(filter, options, callback);
+  }
+
+  call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown> {
+    return this.rpc.call(peer, method, params, options);
+  }
+
+  serve(method: string, handler: Handler): () => void {
+    return this.rpc.serve(method, handler);
+  }
+
+  /** A hub has no hub to leave a will with: always rejects with InvalidArgumentError. */
+  async setWill(): Promise<void> {
+    throw new InvalidArgumentError('a hub has no will: setWill() is for devices (Client)');
+  }
+
+  /**
+   * Waits up to the drain timeout for forwarded publications to be acknowledged, then stops the
+   * engines (saves finished) and the port [SW-18.3-1]. The node stays open: close it right after
+   * this, since a publication the node acknowledges once the engines stopped reaches no one.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pubsub.drain(this.drainTimeoutMs);
+    await this.pubsub.close();
+    this.rpc.close();
+    this.port.close();
+  }
+}

@@ -1,0 +1,329 @@
+/**
+ * Encoding and decoding of message-layer operations (spec 15.3). encodeOp throws a typed error for
+ * an operation this node must not send ([SW-15.3-4]); decodeOp returns undefined for bytes a
+ * receiver drops ([SW-15.3-3]), never throws: what comes from the network is a counted drop.
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { isValidTopicFilter, isValidTopicName } from '../pubsub/topic.js';
+import { isValidNodeId } from '../wire/node-id.js';
+import * as K from './ops.js';
+import type { Op, QoS } from './ops.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // U+FEFF is a character, never stripped [SW-15.1-3]
+/** A UTF-16 string that has no UTF-8 encoding (TextEncoder would silently write U+FFFD for it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `m` is a method name: 1 to MAX_METHOD_BYTES bytes of UTF-8, no U+0000 [SW-15.3-2]. */
+export function isValidMethod(m: unknown): m is string {
+  if (typeof m !== 'string' || m.length === 0 || m.includes('\u0000') || LONE_SURROGATE.test(m)) return false;
+  return enc.encode(m).length <= K.MAX_METHOD_BYTES;
+}
+
+class Writer {
+  private parts: number[] = [];
+  private tail: Uint8Array | undefined;
+  u8(v: number): this {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  u16(v: number): this {
+    return this.u8(v >>> 8).u8(v);
+  }
+  u32(v: number): this {
+    return this.u16(v >>> 16).u16(v & 0xffff);
+  }
+  u64(v: bigint): this {
+    return this.u32(Number((v >> 32n) & 0xffffffffn)).u32(Number(v & 0xffffffffn));
+  }
+  bytes(b: Uint8Array): this {
+    for (const x of b) this.parts.push(x);
+    return this;
+  }
+  str8(s: string): this {
+    const b = enc.encode(s);
+    return this.u8(b.length).bytes(b);
+  }
+  str16(s: string): this {
+    const b = enc.encode(s);
+    return this.u16(b.length).bytes(b);
+  }
+  rest(b: Uint8Array): Uint8Array {
+    this.tail = b;
+    return this.done();
+  }
+  done(): Uint8Array {
+    const head = this.parts.length;
+    const out = new Uint8Array(head + (this.tail?.length ?? 0));
+    out.set(this.parts);
+    if (this.tail !== undefined) out.set(this.tail, head);
+    return out;
+  }
+}
+
+const bad = (what: string): never => {
+  throw new InvalidArgumentError(what);
+};
+const checkQos = (q: number): void => void (q === 0 || q === 1 || q === 2 || bad(`qos must be 0, 1 or 2, got ${q}`));
+const checkU = (v: number, max: number, what: string): void => void (Number.isInteger(v) && v >= 0 && v <= max ? 0 : bad(`${what} must be an integer in [0, ${max}]`));
+const checkU64 = (v: bigint, what: string): void => void (typeof v === 'bigint' && v >= 0n && v < 1n << 64n ? 0 : bad(`${what} must be a u64 bigint`));
+const checkId = (id: string, what: string): void => void (id === '' || isValidNodeId(id) || bad(`${what} must be a node id or empty, got ${JSON.stringify(id)}`));
+const checkTopic = (t: string): void => void (isValidTopicName(t) || bad(`invalid topic name ${JSON.stringify(t)}`));
+const checkFilter = (f: string): void => void (isValidTopicFilter(f) || bad(`invalid topic filter ${JSON.stringify(f)}`));
+
+/** Encodes an operation; throws InvalidArgumentError naming the field for one that must not be sent. */
+export function encodeOp(o: Op): Uint8Array {
+  switch (o.op) {
+    case 'PUBLISH': {
+      checkQos(o.qos);
+      if (o.alias === undefined && o.topic === undefined) bad('a PUBLISH needs a topic or an alias');
+      if ((o.qos === 2) !== (o.pubId !== undefined)) bad('pubId must be given if and only if qos is 2');
+      let flags = o.qos | (o.retain ? K.PUB_RETAIN : 0);
+      const w = new Writer().u8(K.OP_PUBLISH);
+      if (o.alias !== undefined) {
+        checkU(o.alias, 0xffff, 'alias');
+        if (o.alias === 0) bad('alias must be 1 or more');
+        flags |= K.PUB_ALIAS;
+      }
+      if (o.topic !== undefined) (checkTopic(o.topic), (flags |= K.PUB_TOPIC));
+      if (o.from !== undefined) (checkId(o.from, 'from'), o.from === '' && bad('from must not be empty when given'), (flags |= K.PUB_FROM));
+      if (o.pubId !== undefined) (checkU64(o.pubId, 'pubId'), (flags |= K.PUB_ID));
+      w.u8(flags);
+      if (o.alias !== undefined) w.u16(o.alias);
+      if (o.topic !== undefined) w.str16(o.topic);
+      if (o.from !== undefined) w.str8(o.from);
+      if (o.pubId !== undefined) w.u64(o.pubId);
+      return w.rest(o.payload);
+    }
+    case 'SUBSCRIBE':
+    case 'SYNC': {
+      checkU(o.req, 0xffff, 'req');
+      const max = o.op === 'SUBSCRIBE' ? 0xff : 0xffff;
+      if ((o.op === 'SUBSCRIBE' && o.filters.length === 0) || o.filters.length > max) bad(`${o.op} takes 1 to ${max} filters`);
+      const w = new Writer().u8(o.op === 'SUBSCRIBE' ? K.OP_SUBSCRIBE : K.OP_SYNC).u16(o.req);
+      if (o.op === 'SUBSCRIBE') w.u8(o.filters.length);
+      else w.u16(o.filters.length);
+      for (const f of o.filters) (checkQos(f.qos), checkFilter(f.filter), w.u8(f.qos).str16(f.filter));
+      return w.done();
+    }
+    case 'SUBACK': {
+      checkU(o.req, 0xffff, 'req');
+      if (o.codes.length > 0xff) bad('SUBACK takes at most 255 codes');
+      const w = new Writer().u8(K.OP_SUBACK).u16(o.req).u8(o.codes.length);
+      for (const c of o.codes) (isSubackCode(c) || bad(`invalid SUBACK code ${c}`), w.u8(c));
+      return w.done();
+    }
+    case 'UNSUBSCRIBE': {
+      checkU(o.req, 0xffff, 'req');
+      if (o.filters.length === 0 || o.filters.length > 0xff) bad('UNSUBSCRIBE takes 1 to 255 filters');
+      const w = new Writer().u8(K.OP_UNSUBSCRIBE).u16(o.req).u8(o.filters.length);
+      for (const f of o.filters) (checkFilter(f), w.str16(f));
+      return w.done();
+    }
+    case 'UNSUBACK':
+      checkU(o.req, 0xffff, 'req');
+      return new Writer().u8(K.OP_UNSUBACK).u16(o.req).done();
+    case 'WILL':
+      checkQos(o.qos);
+      if (o.topic !== '') checkTopic(o.topic);
+      return new Writer()
+        .u8(K.OP_WILL)
+        .u8(o.qos | (o.retain ? K.PUB_RETAIN : 0))
+        .str16(o.topic)
+        .rest(o.payload);
+    case 'ALIAS':
+      checkU(o.alias, 0xffff, 'alias');
+      if (o.alias === 0) bad('alias must be 1 or more');
+      checkTopic(o.topic);
+      return new Writer().u8(K.OP_ALIAS).u16(o.alias).str16(o.topic).done();
+    case 'CALL':
+      checkU64(o.callId, 'callId');
+      checkU(o.timeoutMs, 0xffffffff, 'timeoutMs');
+      checkId(o.to, 'to');
+      checkId(o.from, 'from');
+      if (!isValidMethod(o.method)) bad(`invalid method name ${JSON.stringify(o.method)}: 1 to ${K.MAX_METHOD_BYTES} bytes of UTF-8, no U+0000`);
+      return new Writer().u8(K.OP_CALL).u64(o.callId).u32(o.timeoutMs).str8(o.to).str8(o.from).str8(o.method).rest(o.params);
+    case 'CALLACK':
+      checkU64(o.callId, 'callId');
+      checkId(o.to, 'to');
+      return new Writer().u8(K.OP_CALLACK).u64(o.callId).str8(o.to).done();
+    case 'RESULT':
+      checkU64(o.callId, 'callId');
+      checkId(o.to, 'to');
+      if (!(Number.isInteger(o.outcome) && o.outcome >= 0 && o.outcome <= K.OUTCOME_TIMEOUT)) bad(`invalid outcome ${o.outcome}`);
+      return new Writer().u8(K.OP_RESULT).u64(o.callId).str8(o.to).u8(o.outcome).rest(o.body);
+  }
+}
+
+function isSubackCode(c: number): boolean {
+  return c === 0 || c === 1 || c === 2 || c === K.SUBACK_REFUSED || c === K.SUBACK_INVALID || c === K.SUBACK_LIMIT;
+}
+
+/** Reads fields; every read returns undefined past the end, and decodeOp gives up on the first. */
+class Reader {
+  i = 0;
+  constructor(readonly b: Uint8Array) {}
+  get left(): number {
+    return this.b.length - this.i;
+  }
+  u8(): number | undefined {
+    return this.i < this.b.length ? this.b[this.i++] : undefined;
+  }
+  u16(): number | undefined {
+    if (this.left < 2) return undefined;
+    const v = (this.b[this.i]! << 8) | this.b[this.i + 1]!;
+    this.i += 2;
+    return v;
+  }
+  u32(): number | undefined {
+    const hi = this.u16();
+    const lo = hi === undefined ? undefined : this.u16();
+    return hi === undefined || lo === undefined ? undefined : hi * 0x10000 + lo;
+  }
+  u64(): bigint | undefined {
+    const hi = this.u32();
+    const lo = hi === undefined ? undefined : this.u32();
+    return hi === undefined || lo === undefined ? undefined : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  str(len: number | undefined): string | undefined {
+    if (len === undefined || this.left < len) return undefined;
+    const s = this.b.subarray(this.i, this.i + len);
+    this.i += len;
+    try {
+      return dec.decode(s);
+    } catch {
+      return undefined; // ill-formed UTF-8 is never repaired [SW-15.1-3]
+    }
+  }
+  str8(): string | undefined {
+    return this.str(this.u8());
+  }
+  str16(): string | undefined {
+    return this.str(this.u16());
+  }
+  rest(): Uint8Array {
+    const r = this.b.slice(this.i);
+    this.i = this.b.length;
+    return r;
+  }
+}
+
+const qosOf = (v: number | undefined): QoS | undefined => (v === 0 || v === 1 || v === 2 ? v : undefined);
+const idOk = (s: string | undefined): s is string => s !== undefined && (s === '' || isValidNodeId(s));
+
+/** Decodes one operation, or undefined if a receiver must drop it [SW-15.3-3]. */
+export function decodeOp(bytes: Uint8Array): Op | undefined {
+  const r = new Reader(bytes);
+  const op = r.u8();
+  const o = decodeBody(op, r);
+  return o !== undefined && r.left === 0 ? o : undefined;
+}
+
+function decodeBody(op: number | undefined, r: Reader): Op | undefined {
+  switch (op) {
+    case K.OP_PUBLISH: {
+      const flags = r.u8();
+      if (flags === undefined || (flags & 0x80) !== 0) return undefined;
+      const qos = qosOf(flags & K.PUB_QOS_MASK);
+      if (qos === undefined || ((flags & K.PUB_ID) !== 0) !== (qos === 2)) return undefined;
+      if ((flags & (K.PUB_ALIAS | K.PUB_TOPIC)) === 0) return undefined;
+      const alias = flags & K.PUB_ALIAS ? r.u16() : undefined;
+      if (flags & K.PUB_ALIAS && !alias) return undefined; // absent or 0
+      const topic = flags & K.PUB_TOPIC ? r.str16() : undefined;
+      if (flags & K.PUB_TOPIC && !isValidTopicName(topic)) return undefined;
+      const from = flags & K.PUB_FROM ? r.str8() : undefined;
+      if (flags & K.PUB_FROM && !isValidNodeId(from)) return undefined;
+      const pubId = flags & K.PUB_ID ? r.u64() : undefined;
+      if (flags & K.PUB_ID && pubId === undefined) return undefined;
+      return {
+        op: 'PUBLISH',
+        qos,
+        retain: (flags & K.PUB_RETAIN) !== 0,
+        ...(alias !== undefined && { alias }),
+        ...(topic !== undefined && { topic }),
+        ...(from !== undefined && { from }),
+        ...(pubId !== undefined && { pubId }),
+        payload: r.rest(),
+      };
+    }
+    case K.OP_SUBSCRIBE:
+    case K.OP_SYNC: {
+      const req = r.u16();
+      const n = op === K.OP_SUBSCRIBE ? r.u8() : r.u16();
+      if (req === undefined || n === undefined || (op === K.OP_SUBSCRIBE && n === 0)) return undefined;
+      const filters: Array<{ filter: string; qos: QoS }> = [];
+      for (let k = 0; k < n; k++) {
+        const qos = qosOf(r.u8());
+        const filter = r.str16();
+        if (qos === undefined || !isValidTopicFilter(filter)) return undefined;
+        filters.push({ filter, qos });
+      }
+      return op === K.OP_SUBSCRIBE ? { op: 'SUBSCRIBE', req, filters } : { op: 'SYNC', req, filters };
+    }
+    case K.OP_SUBACK: {
+      const req = r.u16();
+      const n = r.u8();
+      if (req === undefined || n === undefined) return undefined;
+      const codes: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const c = r.u8();
+        if (c === undefined || !isSubackCode(c)) return undefined;
+        codes.push(c);
+      }
+      return { op: 'SUBACK', req, codes };
+    }
+    case K.OP_UNSUBSCRIBE: {
+      const req = r.u16();
+      const n = r.u8();
+      if (req === undefined || !n) return undefined;
+      const filters: string[] = [];
+      for (let k = 0; k < n; k++) {
+        const f = r.str16();
+        if (!isValidTopicFilter(f)) return undefined;
+        filters.push(f);
+      }
+      return { op: 'UNSUBSCRIBE', req, filters };
+    }
+    case K.OP_UNSUBACK: {
+      const req = r.u16();
+      return req === undefined ? undefined : { op: 'UNSUBACK', req };
+    }
+    case K.OP_WILL: {
+      const flags = r.u8();
+      const qos = qosOf((flags ?? 3) & K.PUB_QOS_MASK);
+      if (flags === undefined || qos === undefined || (flags & ~(K.PUB_QOS_MASK | K.PUB_RETAIN)) !== 0) return undefined;
+      const topic = r.str16();
+      if (topic === undefined || (topic !== '' && !isValidTopicName(topic))) return undefined;
+      return { op: 'WILL', qos, retain: (flags & K.PUB_RETAIN) !== 0, topic, payload: r.rest() };
+    }
+    case K.OP_ALIAS: {
+      const alias = r.u16();
+      const topic = r.str16();
+      return !alias || !isValidTopicName(topic) ? undefined : { op: 'ALIAS', alias, topic };
+    }
+    case K.OP_CALL: {
+      const callId = r.u64();
+      const timeoutMs = r.u32();
+      const to = r.str8();
+      const from = r.str8();
+      const method = r.str8();
+      if (callId === undefined || timeoutMs === undefined || !idOk(to) || !idOk(from) || !isValidMethod(method)) return undefined;
+      return { op: 'CALL', callId, timeoutMs, to, from, method, params: r.rest() };
+    }
+    case K.OP_CALLACK: {
+      const callId = r.u64();
+      const to = r.str8();
+      return callId === undefined || !idOk(to) ? undefined : { op: 'CALLACK', callId, to };
+    }
+    case K.OP_RESULT: {
+      const callId = r.u64();
+      const to = r.str8();
+      const outcome = r.u8();
+      if (callId === undefined || !idOk(to) || outcome === undefined || outcome > K.OUTCOME_TIMEOUT) return undefined;
+      return { op: 'RESULT', callId, to, outcome, body: r.rest() };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The message layer's view of a node (spec 15.3): operations to and from peers on their channels,
+ * the peers' reachability and restarts, this node's epoch and clock. The pub/sub and RPC engines are
+ * written against MessagePort only, so they run on a SaltwireNode (NodePort) or on a fake in tests.
+ * @module
+ */
+import { decodeOp, encodeOp } from './op-codec.js';
+import { channelOf, LAST_MESSAGE_LAYER_CHANNEL, type Op, type QoS } from './ops.js';
+import type { SaltwireNode } from '../peer/node.js';
+import type { Reachability } from '../peer/liveness.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { Emitter } from '../util/emitter.js';
+
+export interface PortEvents {
+  /** An operation from `peer`, decoded and on its own channel. */
+  op: { readonly peer: string; readonly op: Op };
+  /** `peer` restarted (a new epoch, [SW-9.3-5]): its message-layer state for us is gone. */
+  restart: { readonly peer: string };
+  reachable: { readonly peer: string };
+  unreachable: { readonly peer: string };
+}
+
+export interface SendOpOptions {
+  /** 0: one unreliable MSG frame; 1 and 2: reliable (ordered on the control and publish channels). */
+  readonly qos: QoS;
+  /** For reliable operations: ms until the promise rejects with DeadlineExceededError. */
+  readonly deadlineMs?: number;
+}
+
+export interface MessagePort {
+  /** This node's id. */
+  readonly self: string;
+  /** This node's current epoch (5.2): the high half of CALL_IDs and PUB_IDs. */
+  epoch(): number;
+  readonly scheduler: Scheduler;
+  /**
+   * Sends `op` to `peer` on the operation's channel. QoS 0 resolves once queued; QoS 1 and 2 resolve
+   * when the peer acknowledged it ([SW-14.1-2]). Throws (or rejects) with the node's typed errors.
+   */
+  send(peer: string, op: Op, o: SendOpOptions): Promise<void>;
+  reachability(peer: string): Reachability;
+  /** Whether `peer` is in the node's table with an address (it can be sent to). */
+  knows(peer: string): boolean;
+  on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void;
+  /** Operations dropped as malformed or on the wrong channel ([SW-15.3-3]). */
+  readonly drops: { malformed: number; wrongChannel: number };
+}
+
+/** MessagePort over a SaltwireNode. */
+export class NodePort implements MessagePort {
+  readonly drops = { malformed: 0, wrongChannel: 0 };
+  private readonly events = new Emitter<PortEvents>();
+  private readonly off: Array<() => void> = [];
+
+  readonly scheduler: Scheduler;
+
+  constructor(readonly node: SaltwireNode) {
+    this.scheduler = node.scheduler;
+    this.off.push(
+      node.on('message', (m) => {
+        if (m.channel < 1 || m.channel > LAST_MESSAGE_LAYER_CHANNEL || !m.fresh) return;
+        const op = decodeOp(m.data);
+        if (op === undefined) return void this.drops.malformed++;
+        if (channelOf(op.op) !== m.channel) return void this.drops.wrongChannel++;
+        this.events.emit('op', { peer: m.from, op });
+      }),
+      node.on('restart', (e) => this.events.emit('restart', { peer: e.peer })),
+      node.on('reachable', (e) => this.events.emit('reachable', { peer: e.peer })),
+      node.on('unreachable', (e) => this.events.emit('unreachable', { peer: e.peer })),
+    );
+  }
+
+  get self(): string {
+    return this.node.id;
+  }
+
+  epoch(): number {
+    return this.node.epoch;
+  }
+
+  async send(peer: string, op: Op, o: SendOpOptions): Promise<void> {
+    const data = encodeOp(op);
+    const channel = channelOf(op.op);
+    if (o.qos === 0) {
+      this.node.send(peer, data, { reliable: false, channel });
+      return;
+    }
+    const ordered = op.op !== 'CALL' && op.op !== 'CALLACK' && op.op !== 'RESULT';
+    await this.node.send(peer, data, { reliable: true, ordered, channel, ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }) });
+  }
+
+  reachability(peer: string): Reachability {
+    return this.node.reachability(peer);
+  }
+
+  knows(peer: string): boolean {
+    return this.node.peer(peer)?.address !== undefined;
+  }
+
+  on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+
+  /** Stops listening to the node (the node itself stays open). */
+  close(): void {
+    for (const f of this.off.splice(0)) f();
+  }
+}

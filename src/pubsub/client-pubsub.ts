@@ -1,0 +1,281 @@
+/**
+ * PubSubClient: the device side of publish/subscribe (spec 15) over a MessagePort, talking to one
+ * hub. It publishes (QoS 0/1/2, retain, aliases), keeps the application's subscriptions and tells
+ * the hub about them (SUBSCRIBE, UNSUBSCRIBE, and SYNC at start and after every hub restart, so they
+ * come back with no application code [SW-15.5-2]), keeps the will at the hub [SW-15.9-1], and
+ * delivers incoming publications to every matching local subscription, once each [SW-15.4-3], with
+ * QoS 2 deduplication [SW-15.6-2]. Bad operations from the network are counted in `drops`.
+ * @module
+ */
+import type { Publication, PublishOptions, SubscribeOptions, Subscription, WillOptions } from '../messaging/api.js';
+import type { MessagePort } from '../messaging/port.js';
+import type { Op, PublishOp, QoS, SubackOp } from '../messaging/ops.js';
+import { InvalidArgumentError, NodeClosedError } from '../errors.js';
+import { AliasSender, PubIdCounter } from './alias-sender.js';
+import { IncomingAliases } from './alias-table.js';
+import { DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
+import { SubscriptionRefusedError } from './errors.js';
+import { DEFAULT_BUFFER_LIMIT, type LocalSubscription } from './local-subscription.js';
+import { LocalSubscriptions } from './local-subscriptions.js';
+import { payloadBytes } from './publication.js';
+import { SubscriptionLimitError } from './topic-errors.js';
+import { validateTopicName } from './topic.js';
+
+/** Most distinct filters a client holds: a SYNC is answered by one SUBACK of at most 255 codes. */
+export const CLIENT_MAX_FILTERS = 255;
+
+export interface PubSubClientOptions {
+  /** The hub's node id. */
+  readonly hub: string;
+  /** Topic aliases this node defines towards the hub and accepts from peers; default 64, 0: none. */
+  readonly aliases?: number;
+  /** Default bufferLimit of subscriptions (api.ts), default 1024. */
+  readonly bufferLimit?: number;
+  readonly dedupe?: DedupeWindowOptions;
+}
+
+export interface PubSubClientDrops {
+  /** PUBLISH with an unknown or out-of-range alias, or ALIAS above our limit [SW-15.7-2]. */
+  alias: number;
+  /** QoS 2 publications already taken within the window [SW-15.6-2]. */
+  duplicate: number;
+  /** Operations a device does not expect (SUBSCRIBE, SYNC, WILL...) or an answer matching no request. */
+  unexpected: number;
+  /** Control operations that could not be sent (outbox full, deadline). */
+  sendFailed: number;
+}
+
+interface PendingReq {
+  readonly kind: 'subscribe' | 'sync' | 'unsubscribe';
+  readonly filters: readonly string[];
+  readonly done?: () => void;
+}
+
+export class PubSubClient {
+  readonly drops: PubSubClientDrops = { alias: 0, duplicate: 0, unexpected: 0, sendFailed: 0 };
+  private readonly hub: string;
+  private readonly local: LocalSubscriptions;
+  private readonly out: AliasSender;
+  private readonly incoming = new Map<string, IncomingAliases>();
+  private readonly maxAliases: number | undefined;
+  private readonly dedupe: DedupeWindow;
+  private readonly pubIds = new PubIdCounter();
+  private readonly pending = new Map<number, PendingReq>();
+  /** filter -> QoS the hub granted. */
+  private readonly grantedQos = new Map<string, QoS>();
+  private nextReq = 0;
+  private will: Op | undefined;
+  private readonly off: Array<() => void> = [];
+  private closed = false;
+  /** The first SYNC went: from then on, subscriptions are sent as SUBSCRIBE. */
+  private synced = false;
+
+  constructor(private readonly port: MessagePort, options: PubSubClientOptions) {
+    this.hub = options.hub;
+    this.maxAliases = options.aliases;
+    this.local = new LocalSubscriptions(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
+    this.out = new AliasSender(port, this.hub, options.aliases);
+    this.dedupe = new DedupeWindow(options.dedupe);
+    this.off.push(
+      port.on('op', (e) => this.onOp(e.peer, e.op)),
+      port.on('restart', (e) => this.onRestart(e.peer)),
+      port.on('reachable', (e) => e.peer === this.hub && this.sendWill()),
+    );
+  }
+
+  /**
+   * Starts the session with the hub: one SYNC of what is held [SW-15.5-2], sent once the current
+   * task ends (Scheduler.soon, else a microtask), so the subscriptions the application makes right
+   * after start() are in it. That matters for a device that restarted: its SYNC replaces the
+   * subscriptions the hub kept for it [SW-15.5-3], and a SYNC without them followed by SUBSCRIBEs
+   * would leave a gap in which publications for it are not routed.
+   */
+  start(): void {
+    const go = (): void => {
+      if (this.closed || this.synced) return;
+      this.synced = true;
+      this.sync();
+    };
+    if (this.port.scheduler.soon !== undefined) this.port.scheduler.soon(go);
+    else queueMicrotask(go);
+  }
+
+  async publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
+    if (this.closed) throw new NodeClosedError();
+    const op = this.buildPublish(topic, payload, options);
+    await this.port.send(this.hub, op, { qos: op.qos, ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }) });
+  }
+
+  subscribe(filter: string, options: SubscribeOptions = {}, callback?: (p: Publication) => void): Subscription {
+    if (this.closed) throw new NodeClosedError();
+    const before = this.local.qosOf(filter);
+    if (before === undefined && this.grantedQosCount() >= CLIENT_MAX_FILTERS) throw new SubscriptionLimitError(CLIENT_MAX_FILTERS);
+    const sub = this.local.add(filter, options, callback, (s) => this.removed(s));
+    const want = this.local.qosOf(filter)!;
+    const granted = this.grantedQos.get(filter);
+    if (!this.synced) {
+      // the first SYNC, still to be sent, carries it
+    } else if (before === undefined || want > before) {
+      this.request({ op: 'SUBSCRIBE', req: 0, filters: [{ filter, qos: want }] }, { kind: 'subscribe', filters: [filter] });
+    } else if (granted !== undefined) {
+      sub.grant(granted); // the filter is held already at this QoS or more
+    }
+    return sub;
+  }
+
+  /** Sets (topic non-null) or clears the will; resolves when the hub acknowledged the WILL. */
+  async setWill(topic: string | null, payload?: Uint8Array | string, options: WillOptions = {}): Promise<void> {
+    if (this.closed) throw new NodeClosedError();
+    if (topic !== null) validateTopicName(topic);
+    const qos = options.qos ?? 0;
+    if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidArgumentError(`qos must be 0, 1 or 2, got ${String(qos)}`);
+    const op: Op = { op: 'WILL', qos, retain: options.retain ?? false, topic: topic ?? '', payload: topic === null ? new Uint8Array(0) : checkedPayload(payload) };
+    this.will = topic === null ? undefined : op;
+    await this.port.send(this.hub, op, { qos: 1 });
+  }
+
+  /** Stops listening; every subscription ends. The node stays open. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of this.off.splice(0)) f();
+    this.local.endAll();
+    for (const p of this.pending.values()) p.done?.();
+    this.pending.clear();
+  }
+
+  private buildPublish(topic: string, payload: Uint8Array | string, options: PublishOptions): PublishOp {
+    validateTopicName(topic);
+    const qos = options.qos ?? 0;
+    if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidArgumentError(`qos must be 0, 1 or 2, got ${String(qos)}`);
+    const bytes = checkedPayload(payload);
+    const names = this.out.fields(topic, qos);
+    const pubId = qos === 2 ? this.pubIds.next(this.port.epoch()) : undefined;
+    return { op: 'PUBLISH', qos, retain: options.retain === true, ...names, ...(pubId !== undefined && { pubId }), payload: bytes };
+  }
+
+  private grantedQosCount(): number {
+    return this.local.filters().length; // distinct filters held
+  }
+
+  /** The last local subscription of a filter went: the hub is told; resolves on UNSUBACK. */
+  private removed(s: LocalSubscription): Promise<void> {
+    if (this.closed || !this.synced || this.local.qosOf(s.filter) !== undefined) return Promise.resolve();
+    this.grantedQos.delete(s.filter);
+    return new Promise((done) => this.request({ op: 'UNSUBSCRIBE', req: 0, filters: [s.filter] }, { kind: 'unsubscribe', filters: [s.filter], done }));
+  }
+
+  /** SYNC: the complete list of this node's subscriptions [SW-15.5-2]. */
+  private sync(): void {
+    const filters = this.local.filters();
+    this.request({ op: 'SYNC', req: 0, filters }, { kind: 'sync', filters: filters.map((f) => f.filter) });
+  }
+
+  private request(op: Extract<Op, { req: number }>, p: PendingReq): void {
+    const req = (this.nextReq = (this.nextReq + 1) & 0xffff);
+    this.pending.set(req, p);
+    this.control({ ...op, req } as Op, () => {
+      // never answered: an unsubscribe must not wait forever
+      this.pending.delete(req);
+      p.done?.();
+    });
+  }
+
+  private control(op: Op, failed?: () => void): void {
+    const fail = (): void => {
+      this.drops.sendFailed++;
+      failed?.();
+    };
+    try {
+      this.port.send(this.hub, op, { qos: 1 }).catch(fail);
+    } catch {
+      fail();
+    }
+  }
+
+  private sendWill(): void {
+    if (this.will !== undefined && !this.closed) this.control(this.will);
+  }
+
+  private onRestart(peer: string): void {
+    this.incoming.get(peer)?.reset();
+    if (peer !== this.hub) return;
+    this.out.reset();
+    if (!this.synced) return; // the first SYNC is still to come
+    // The SYNC below replaces whatever was pending at the old hub process.
+    for (const p of this.pending.values()) p.done?.();
+    this.pending.clear();
+    this.sync();
+    this.sendWill();
+  }
+
+  private onOp(peer: string, op: Op): void {
+    switch (op.op) {
+      case 'PUBLISH':
+        return this.onPublish(peer, op);
+      case 'ALIAS':
+        if (!this.aliasesOf(peer).define(op.alias, op.topic)) this.drops.alias++;
+        return;
+      case 'SUBACK':
+        return peer === this.hub ? this.onSuback(op) : void this.drops.unexpected++;
+      case 'UNSUBACK': {
+        const p = this.pending.get(op.req);
+        if (peer !== this.hub || p?.kind !== 'unsubscribe') return void this.drops.unexpected++;
+        this.pending.delete(op.req);
+        return p.done?.();
+      }
+      case 'SUBSCRIBE':
+      case 'UNSUBSCRIBE':
+      case 'SYNC':
+      case 'WILL':
+        this.drops.unexpected++;
+        return;
+      default:
+        return; // RPC operations belong to the RPC engine
+    }
+  }
+
+  private onPublish(peer: string, op: PublishOp): void {
+    const topic = this.aliasesOf(peer).accept(op.alias, op.topic);
+    if (topic === undefined) return void this.drops.alias++;
+    const publisher = op.from ?? peer;
+    if (op.qos === 2 && op.pubId !== undefined && this.dedupe.seen(publisher, op.pubId, this.port.scheduler.now())) {
+      this.drops.duplicate++;
+      return;
+    }
+    this.local.deliver(topic, op.payload, op.qos, op.retain, publisher);
+  }
+
+  private onSuback(op: SubackOp): void {
+    const p = this.pending.get(op.req);
+    if (p === undefined || p.kind === 'unsubscribe' || p.filters.length !== op.codes.length) return void this.drops.unexpected++;
+    this.pending.delete(op.req);
+    op.codes.forEach((code, i) => this.answer(p.filters[i]!, code));
+  }
+
+  private answer(filter: string, code: number): void {
+    const subs = this.local.of(filter);
+    if (code <= 2) {
+      if (subs.length > 0) this.grantedQos.set(filter, code as QoS);
+      for (const s of subs) s.grant(code as QoS);
+      return;
+    }
+    this.grantedQos.delete(filter);
+    const err = new SubscriptionRefusedError(filter, code);
+    for (const s of subs) {
+      this.local.delete(s);
+      s.refuse(err);
+    }
+  }
+
+  private aliasesOf(peer: string): IncomingAliases {
+    let a = this.incoming.get(peer);
+    if (a === undefined) this.incoming.set(peer, (a = new IncomingAliases({ ...(this.maxAliases !== undefined && { maxAliases: this.maxAliases }) })));
+    return a;
+  }
+}
+
+function checkedPayload(p: Uint8Array | string | undefined): Uint8Array {
+  if (p !== undefined && typeof p !== 'string' && !(p instanceof Uint8Array)) throw new InvalidArgumentError('payload must be a Uint8Array or a string');
+  return payloadBytes(p);
+}

@@ -1,0 +1,92 @@
+/**
+ * The hub's sending of publications to the devices it serves [SW-18.2-1] [SW-18.2-2]: its own
+ * aliases towards each device, QoS 1 and 2 reliably with FORWARD_DEADLINE (waiting in the device's
+ * outbox while it is away), failures counted per reason, and the in-flight sends for draining.
+ * @module
+ */
+import type { MessagePort } from '../messaging/port.js';
+import type { PublishOp, QoS } from '../messaging/ops.js';
+import { AliasSender } from './alias-sender.js';
+
+/** How long a forwarded QoS 1 or 2 publication may wait for its subscriber (spec 18.5). */
+export const FORWARD_DEADLINE_MS = 10 * 60_000;
+/** How long a hub that stops gracefully waits for its outboxes (spec 18.5). */
+export const DRAIN_TIMEOUT_MS = 2_000;
+
+export interface Forwarded {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly from: string;
+  readonly pubId?: bigint;
+}
+
+export class HubForwarder {
+  /** Forwarded publications dropped: outbox full, deadline passed, unknown peer, too large. */
+  dropped = 0;
+  sent = 0;
+  private readonly aliases = new Map<string, AliasSender>();
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly port: MessagePort,
+    private readonly maxAliases: number | undefined,
+    private readonly deadlineMs: number,
+  ) {}
+
+  /** Sends one publication to `device`; never throws (failures are counted). */
+  forward(device: string, f: Forwarded): void {
+    const op: PublishOp = {
+      op: 'PUBLISH',
+      qos: f.qos,
+      retain: f.retain,
+      ...this.aliasesOf(device).fields(f.topic, f.qos),
+      from: f.from,
+      ...(f.qos === 2 && f.pubId !== undefined && { pubId: f.pubId }),
+      payload: f.payload,
+    };
+    let p: Promise<void>;
+    try {
+      p = this.port.send(device, op, { qos: f.qos, ...(f.qos > 0 && { deadlineMs: this.deadlineMs }) });
+    } catch {
+      this.dropped++;
+      return;
+    }
+    this.sent++;
+    const tracked = p.then(
+      () => undefined,
+      () => void this.dropped++,
+    );
+    this.inflight.add(tracked);
+    void tracked.then(() => this.inflight.delete(tracked));
+  }
+
+  /** `device` restarted (or this hub did): the aliases towards it are defined again. */
+  reset(device: string): void {
+    this.aliases.get(device)?.reset();
+  }
+
+  /** Sends in flight (not yet acknowledged, failed or past their deadline). */
+  get pending(): number {
+    return this.inflight.size;
+  }
+
+  /** Resolves when every send in flight settled, or after `timeoutMs` [SW-18.3-1]. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = this.port.scheduler.at(this.port.scheduler.now() + timeoutMs, resolve)));
+    const all = (async () => {
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    })();
+    await Promise.race([all, timeout]);
+    timer?.cancel();
+  }
+
+  private aliasesOf(device: string): AliasSender {
+    let a = this.aliases.get(device);
+    if (a === undefined) this.aliases.set(device, (a = new AliasSender(this.port, device, this.maxAliases)));
+    return a;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The Publication objects handed to subscriptions [SW-15.4-3].
+ * @module
+ */
+import type { Publication } from '../messaging/api.js';
+import type { QoS } from '../messaging/ops.js';
+
+const dec = new TextDecoder(); // not fatal: text() documents U+FFFD for ill-formed bytes
+
+/** Builds a Publication; `payload` is shared, not copied (the receiver owns the decoded bytes). */
+export function publication(topic: string, payload: Uint8Array, qos: QoS, retained: boolean, from: string): Publication {
+  return {
+    topic,
+    payload,
+    qos,
+    retained,
+    from,
+    text: () => dec.decode(payload),
+    json: <T>() => JSON.parse(dec.decode(payload)) as T,
+  };
+}
+
+/** The lower of two QoS levels [SW-15.4-3]. */
+export function minQos(a: QoS, b: QoS): QoS {
+  return a < b ? a : b;
+}
+
+/** A payload given as a string is UTF-8. */
+export function payloadBytes(p: Uint8Array | string | undefined): Uint8Array {
+  if (p === undefined) return new Uint8Array(0);
+  return typeof p === 'string' ? new TextEncoder().encode(p) : p;
+}
