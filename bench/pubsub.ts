@@ -79,6 +79,9 @@ async function saltwireQos0(suite: CryptoSuite, hubPort: number, run: number): P
   }
   while (received < sent && performance.now() - Math.max(last, t0) < 1000 && performance.now() - t0 < TIME_LIMIT_MS + 2000) await new Promise((r) => setTimeout(r, 5));
   const elapsedMs = (received > 0 ? last : performance.now()) - t0;
+  // Unsubscribed, not just closed: a closed client does not tell the hub, which would go on
+  // forwarding every later run's publications to this run's dead subscriber too.
+  await s.unsubscribe();
   for (const d of [pub, sub]) {
     await d.client.close();
     await d.node.close();

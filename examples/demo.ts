@@ -2,7 +2,8 @@
  * Saltwire in one screen: a hub and two devices over real UDP on loopback. They find each other
  * with no connect(), exchange data, shrug off an attacker's junk and replays (silence, counted),
  * recover from a device reboot in one round trip, and report a vanished device as unreachable and
- * then reachable again, all with no user code. Every datagram on the wire is printed.
+ * then reachable again, all with no user code; then they publish, subscribe and call each other by
+ * id through the hub. Every datagram on the wire is printed.
  *
  *   npm run demo
  */
@@ -12,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  Client,
   defaultCryptoSuite,
+  Hub,
   deriveDeviceKey,
   generateKey,
   PairKeyring,
@@ -61,6 +64,9 @@ export interface DemoResult {
   fastFailure: boolean;
   backMs: number;
   steadyOverhead: number;
+  /** What sensor-2 got on `sensors/#`, and what sensor-1's call of sensor-2's `reading` returned. */
+  published: string[];
+  called: unknown;
 }
 
 export async function runDemo(log: (s: string) => void = console.log): Promise<DemoResult> {
@@ -80,7 +86,11 @@ export async function runDemo(log: (s: string) => void = console.log): Promise<D
     const hubTap = await tap('hub');
     const hub = await startNode({ id: 'hub', keyring: new SiteKeyring(suite, site), transport: hubTap, stateDir: join(dir, 'hub'), provisioning: true, suite, liveness: DEMO_LIVENESS });
     nodes.push(hub);
-    hub.on('message', (m) => { delivered.push(dec.decode(m.data)); log(`  hub   got "${dec.decode(m.data)}" from ${m.from}`); });
+    hub.on('message', (m) => {
+      if (m.channel !== 0) return; // channels 1-15 carry the message layer of step 6 (spec 15.3)
+      delivered.push(dec.decode(m.data));
+      log(`  hub   got "${dec.decode(m.data)}" from ${m.from}`);
+    });
     const device = async (id: string, provisioning: boolean, port = 0) => {
       const t = await tap(id, port);
       const keyring = new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0));
@@ -143,7 +153,27 @@ export async function runDemo(log: (s: string) => void = console.log): Promise<D
     s2b.node.send('hub', enc.encode('41% RH'));
     await sleep(50);
     log(`   reachable again ${backMs.toFixed(1)} ms after it came back\n`);
-    return { delivered, junkAnswers, drops: { ...hub.stats.drops }, restartSeen, recoveryMs, unreachableMs, fastFailure, backMs, steadyOverhead };
+
+    log('6. Pub/sub and RPC through the hub (spec 15, 16): sensor-2 subscribes to sensors/#, sensor-1');
+    log('   publishes at QoS 1, and calls sensor-2 by id; the hub routes both.');
+    const hubMsg = await Hub.start(hub, {});
+    const c1 = await Client.start(s1b.node, { hub: 'hub' });
+    const c2 = await Client.start(s2b.node, { hub: 'hub' });
+    const published: string[] = [];
+    const sub = c2.subscribe('sensors/#', { qos: 1 }, (p) => {
+      published.push(p.text());
+      log(`   sensor-2 got "${p.text()}" on ${p.topic} from ${p.from}`);
+    });
+    await sub.granted;
+    c2.serve('reading', () => ({ rh: 41 }));
+    await c1.publish('sensors/sensor-1/temp', '21.7 C', { qos: 1 });
+    const called = await c1.call('sensor-2', 'reading', null, { timeout: 2_000 });
+    log(`   sensor-1 called sensor-2.reading: ${JSON.stringify(called)}\n`);
+    for (let i = 0; i < 100 && published.length === 0; i++) await sleep(10);
+    await c1.close();
+    await c2.close();
+    await hubMsg.close();
+    return { delivered, junkAnswers, drops: { ...hub.stats.drops }, restartSeen, recoveryMs, unreachableMs, fastFailure, backMs, steadyOverhead, published, called };
   } finally {
     for (const n of nodes) await n.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -138,6 +138,6 @@ export type { CallerCounters } from './rpc/caller.js';
 export type { ResponderCounters } from './rpc/responder.js';
 export type { ForwarderCounters } from './rpc/forwarder.js';
 export type { HubForwarder, Forwarded } from './pubsub/hub-forwarder.js';
-export type { ParsedAcl, CompiledRule, CompiledPatterns } from './acl/acl-config.js';
+export type { ParsedAcl, CompiledRule, CompiledPatterns, CompiledPattern } from './acl/acl-config.js';
 export type { Qos as RetainedQos } from './pubsub/retained-store.js';
 export * from './messaging/index.js';

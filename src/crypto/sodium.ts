@@ -6,7 +6,10 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { view } from '../util/bytes.js';
+import { Slab } from '../util/slab.js';
 import type { CryptoSuite } from './suite.js';
+
+export { Slab }; // its home was here
 
 /** The part of the sodium-native module this suite uses. */
 export interface SodiumNativeApi {
@@ -33,38 +36,6 @@ export interface SodiumSuiteOptions {
    * halves the cost of a 1200 B datagram compared with one `new Uint8Array` per call.
    */
   readonly alloc?: (n: number) => Uint8Array;
-}
-
-/**
- * Carves small buffers out of shared slabs, as Node's Buffer pool does, but without its per-call
- * Buffer construction. A slab is never reused once full, so every view starts zeroed and no bytes of
- * one datagram can show through in another; a retained view keeps its slab alive. `buffer` and `at`
- * describe the last view handed out, so a caller can make a second view of it without reading
- * `.buffer` (a slow getter: it costs as much as the view itself).
- */
-export class Slab {
-  buffer: ArrayBuffer;
-  at = 0;
-  private offset = 0;
-  constructor(private readonly size = 32768) {
-    this.buffer = new ArrayBuffer(size);
-  }
-  take(n: number): Uint8Array {
-    if (n > this.size >>> 2) {
-      const own = new Uint8Array(n);
-      this.buffer = own.buffer as ArrayBuffer;
-      this.at = 0;
-      this.offset = this.size; // the next take starts a new slab
-      return own;
-    }
-    if (this.offset + n > this.size) {
-      this.buffer = new ArrayBuffer(this.size);
-      this.offset = 0;
-    }
-    this.at = this.offset;
-    this.offset = (this.offset + n + 7) & ~7; // 8-byte alignment, as Node's pool
-    return new Uint8Array(this.buffer, this.at, n);
-  }
 }
 
 /** Wraps a loaded sodium-native module. Box encoding is crypto_secretbox_easy's (spec 7.1). */

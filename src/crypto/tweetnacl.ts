@@ -4,6 +4,7 @@
  * @module
  */
 import nacl from 'tweetnacl';
+import { Slab } from '../util/slab.js';
 import type { CryptoSuite } from './suite.js';
 
 /** tweetnacl's low-level NaCl C-style API; present at runtime, missing from its typings. */
@@ -15,6 +16,9 @@ const lowlevel = (
     };
   }
 ).lowlevel;
+
+/** The padded inputs and the outputs of seal and open, as sodiumSuite's (see Slab). */
+const slab = new Slab(128 * 1024);
 
 const ZEROBYTES = 32; // crypto_secretbox_ZEROBYTES
 const BOXZEROBYTES = 16; // crypto_secretbox_BOXZEROBYTES
@@ -28,24 +32,25 @@ export const tweetnaclSuite: CryptoSuite = {
   name: 'tweetnacl',
   seal(key, nonce, plaintext, prefix) {
     const p = prefix === undefined ? 0 : prefix.length;
-    const m = new Uint8Array(ZEROBYTES + plaintext.length);
+    // slab views start zeroed (a slab is never reused): the padding NaCl needs is there already
+    const m = slab.take(ZEROBYTES + plaintext.length);
     m.set(plaintext, ZEROBYTES);
-    const c = new Uint8Array(m.length);
+    const c = slab.take(m.length);
     lowlevel.crypto_secretbox(c, m, m.length, nonce, key);
     if (p <= BOXZEROBYTES) {
       if (prefix !== undefined) c.set(prefix, BOXZEROBYTES - p);
       return c.subarray(BOXZEROBYTES - p);
     }
-    const out = new Uint8Array(p + c.length - BOXZEROBYTES);
+    const out = slab.take(p + c.length - BOXZEROBYTES);
     out.set(prefix!, 0);
     out.set(c.subarray(BOXZEROBYTES), p);
     return out;
   },
   open(key, nonce, box) {
     if (box.length < BOXZEROBYTES) return null;
-    const c = new Uint8Array(BOXZEROBYTES + box.length);
+    const c = slab.take(BOXZEROBYTES + box.length);
     c.set(box, BOXZEROBYTES);
-    const m = new Uint8Array(c.length);
+    const m = slab.take(c.length);
     if (lowlevel.crypto_secretbox_open(m, c, c.length, nonce, key) !== 0) return null;
     return m.subarray(ZEROBYTES);
   },

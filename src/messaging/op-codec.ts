@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { isValidTopicFilter, isValidTopicName } from '../pubsub/topic.js';
+import { Slab } from '../util/slab.js';
 import { isValidNodeId } from '../wire/node-id.js';
 import * as K from './ops.js';
 import type { Op, QoS } from './ops.js';
@@ -21,15 +22,57 @@ export function isValidMethod(m: unknown): m is string {
   return enc.encode(m).length <= K.MAX_METHOD_BYTES;
 }
 
+/**
+ * UTF-8 of the short strings operations repeat (topics, node ids, method names): one publisher or
+ * hub encodes the same few for every message. Bounded; cleared when full. Entries are never
+ * handed out, only copied into the output, so sharing them is safe.
+ */
+const utf8Cache = new Map<string, Uint8Array>();
+const UTF8_CACHE_MAX = 512;
+const UTF8_CACHE_LONGEST = 256;
+
+function utf8(s: string): Uint8Array {
+  let b = utf8Cache.get(s);
+  if (b !== undefined) return b;
+  b = enc.encode(s);
+  if (s.length <= UTF8_CACHE_LONGEST) {
+    if (utf8Cache.size >= UTF8_CACHE_MAX) utf8Cache.clear();
+    utf8Cache.set(s, b);
+  }
+  return b;
+}
+
+/**
+ * Writes into one growing scratch buffer shared by every Writer (encoding never nests nor yields),
+ * and done() copies out exactly the bytes written: no per-byte array of numbers per operation.
+ */
+let scratch = new Uint8Array(512);
+/**
+ * Encoded operations are views carved from shared slabs (a node's send() copies them at once): a
+ * fresh ArrayBuffer per operation cost more than its encoding. A slab is never reused.
+ */
+const outSlab = new Slab();
+
 class Writer {
-  private parts: number[] = [];
-  private tail: Uint8Array | undefined;
+  private n = 0;
+  private room(k: number): Uint8Array {
+    if (this.n + k > scratch.length) {
+      const grown = new Uint8Array(Math.max(scratch.length * 2, this.n + k));
+      grown.set(scratch.subarray(0, this.n));
+      scratch = grown;
+    }
+    return scratch;
+  }
   u8(v: number): this {
-    this.parts.push(v & 0xff);
+    this.room(1)[this.n++] = v & 0xff;
     return this;
   }
   u16(v: number): this {
-    return this.u8(v >>> 8).u8(v);
+    const b = this.room(2);
+    b[this.n] = (v >>> 8) & 0xff;
+    b[this.n + 1] = v & 0xff;
+    this.n += 2;
+    return this;
   }
   u32(v: number): this {
     return this.u16(v >>> 16).u16(v & 0xffff);
@@ -38,26 +81,27 @@ class Writer {
     return this.u32(Number((v >> 32n) & 0xffffffffn)).u32(Number(v & 0xffffffffn));
   }
   bytes(b: Uint8Array): this {
-    for (const x of b) this.parts.push(x);
+    this.room(b.length).set(b, this.n);
+    this.n += b.length;
     return this;
   }
   str8(s: string): this {
-    const b = enc.encode(s);
+    const b = utf8(s);
     return this.u8(b.length).bytes(b);
   }
   str16(s: string): this {
-    const b = enc.encode(s);
+    const b = utf8(s);
     return this.u16(b.length).bytes(b);
   }
   rest(b: Uint8Array): Uint8Array {
-    this.tail = b;
-    return this.done();
+    const out = outSlab.take(this.n + b.length);
+    out.set(scratch.subarray(0, this.n));
+    out.set(b, this.n);
+    return out;
   }
   done(): Uint8Array {
-    const head = this.parts.length;
-    const out = new Uint8Array(head + (this.tail?.length ?? 0));
-    out.set(this.parts);
-    if (this.tail !== undefined) out.set(this.tail, head);
+    const out = outSlab.take(this.n);
+    out.set(scratch.subarray(0, this.n));
     return out;
   }
 }
@@ -163,7 +207,10 @@ function isSubackCode(c: number): boolean {
 /** Reads fields; every read returns undefined past the end, and decodeOp gives up on the first. */
 class Reader {
   i = 0;
-  constructor(readonly b: Uint8Array) {}
+  constructor(
+    readonly b: Uint8Array,
+    private readonly owned = false,
+  ) {}
   get left(): number {
     return this.b.length - this.i;
   }
@@ -188,8 +235,11 @@ class Reader {
   }
   str(len: number | undefined): string | undefined {
     if (len === undefined || this.left < len) return undefined;
-    const s = this.b.subarray(this.i, this.i + len);
+    const start = this.i;
     this.i += len;
+    const ascii = asciiString(this.b, start, len);
+    if (ascii !== undefined) return ascii;
+    const s = this.b.subarray(start, start + len);
     try {
       return dec.decode(s);
     } catch {
@@ -203,18 +253,38 @@ class Reader {
     return this.str(this.u16());
   }
   rest(): Uint8Array {
-    const r = this.b.slice(this.i);
+    const r = this.owned ? this.b.subarray(this.i) : this.b.slice(this.i);
     this.i = this.b.length;
     return r;
   }
 }
 
+/**
+ * A short all-ASCII field (the usual topic, id, method) as a string without TextDecoder, whose
+ * per-call cost dominates for a few bytes; undefined for anything else, which TextDecoder checks.
+ * ASCII is valid UTF-8 and decodes to the same string either way.
+ */
+function asciiString(b: Uint8Array, at: number, len: number): string | undefined {
+  if (len > 64) return undefined;
+  let s = '';
+  for (let k = at; k < at + len; k++) {
+    const c = b[k]!;
+    if (c >= 0x80) return undefined;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 const qosOf = (v: number | undefined): QoS | undefined => (v === 0 || v === 1 || v === 2 ? v : undefined);
 const idOk = (s: string | undefined): s is string => s !== undefined && (s === '' || isValidNodeId(s));
 
-/** Decodes one operation, or undefined if a receiver must drop it [SW-15.3-3]. */
-export function decodeOp(bytes: Uint8Array): Op | undefined {
-  const r = new Reader(bytes);
+/**
+ * Decodes one operation, or undefined if a receiver must drop it [SW-15.3-3]. The payload, params or
+ * body is a copy, unless `owned`: the caller hands over `bytes` (a node's delivered message is
+ * already its own copy), and the trailing bytes are then a view of it, not a second copy.
+ */
+export function decodeOp(bytes: Uint8Array, owned = false): Op | undefined {
+  const r = new Reader(bytes, owned);
   const op = r.u8();
   const o = decodeBody(op, r);
   return o !== undefined && r.left === 0 ? o : undefined;

@@ -46,6 +46,8 @@ export interface MessagePort {
   readonly drops: { malformed: number; wrongChannel: number };
 }
 
+const SENT: Promise<void> = Promise.resolve();
+
 /** MessagePort over a SaltwireNode. */
 export class NodePort implements MessagePort {
   readonly drops = { malformed: 0, wrongChannel: 0 };
@@ -59,7 +61,7 @@ export class NodePort implements MessagePort {
     this.off.push(
       node.on('message', (m) => {
         if (m.channel < 1 || m.channel > LAST_MESSAGE_LAYER_CHANNEL || !m.fresh) return;
-        const op = decodeOp(m.data);
+        const op = decodeOp(m.data, true); // m.data is this delivery's own copy (receive-state)
         if (op === undefined) return void this.drops.malformed++;
         if (channelOf(op.op) !== m.channel) return void this.drops.wrongChannel++;
         this.events.emit('op', { peer: m.from, op });
@@ -78,15 +80,21 @@ export class NodePort implements MessagePort {
     return this.node.epoch;
   }
 
-  async send(peer: string, op: Op, o: SendOpOptions): Promise<void> {
-    const data = encodeOp(op);
-    const channel = channelOf(op.op);
-    if (o.qos === 0) {
-      this.node.send(peer, data, { reliable: false, channel });
-      return;
+  // Not an async function: a QoS 0 operation (one per publication on a busy hub) returns one shared,
+  // already resolved promise instead of allocating one; errors still come back as a rejection.
+  send(peer: string, op: Op, o: SendOpOptions): Promise<void> {
+    try {
+      const data = encodeOp(op);
+      const channel = channelOf(op.op);
+      if (o.qos === 0) {
+        this.node.send(peer, data, { reliable: false, channel });
+        return SENT;
+      }
+      const ordered = op.op !== 'CALL' && op.op !== 'CALLACK' && op.op !== 'RESULT';
+      return this.node.send(peer, data, { reliable: true, ordered, channel, ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }) });
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
-    const ordered = op.op !== 'CALL' && op.op !== 'CALLACK' && op.op !== 'RESULT';
-    await this.node.send(peer, data, { reliable: true, ordered, channel, ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }) });
   }
 
   reachability(peer: string): Reachability {

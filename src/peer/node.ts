@@ -291,7 +291,7 @@ export class SaltwireNode {
     this.received++;
     const sx = r.session === undefined ? undefined : this.sessions.accepted(p, r, now); // confirms a next session
     if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
-    const fx = processAccepted({ markFresh: (peer, a) => this.markFresh(peer, a) }, p, r, from, d.length, now);
+    const fx = processAccepted(this.inboundHost, p, r, from, d.length, now);
     const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
     if (restartEpoch > 0) {
       // [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged
@@ -318,13 +318,21 @@ export class SaltwireNode {
       this.flush(p, { index: r.announceIndex, keepalive: fx.pinged, answer: fx.fresh }, now);
     }
     this.reliable.pumpSoon(p, now); // acks owed at once (after this burst), and whatever a restart or an ACK let go
-    for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
-    for (const data of fx.data) {
-      if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
-      else this.unverified++;
+    this.reliable.delivering++; // what the handlers send waits for the end of this burst (pumpAfterSends)
+    try {
+      for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
+      for (const data of fx.data) {
+        if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
+        else this.unverified++;
+      }
+    } finally {
+      this.reliable.delivering--;
     }
     this.timers.schedule(p, this.deadline(p));
   }
+
+  /** processAccepted's view of the node, made once (not one closure per datagram). */
+  private readonly inboundHost = { markFresh: (p: Peer, r: Accepted): void => this.markFresh(p, r) };
 
   private markFresh(p: Peer, r: Accepted): void {
     this.receiver.markFresh(p.id, r.gen, r.epoch, r.counter);

@@ -149,8 +149,16 @@ export class ReliableMode {
    * more than the current task).
    */
   private pumpAfterSends(p: Peer): void {
+    // Sent from a handler of received messages: wait for the rest of the burst like the ACK does, so
+    // that what a hub forwards from many incoming datagrams fills whole datagrams, instead of each
+    // incoming datagram's messages leaving in a full datagram and a partial one.
+    const soon = this.host.soon;
+    if (this.delivering > 0 && soon !== undefined) return this.pumpLater(this.soonPeers, p, soon);
     this.pumpLater(this.microPeers, p, queueMicrotask);
   }
+
+  /** Runs `deliver` (the node's message events) with sends from its handlers batched as pumpSoon's. */
+  delivering = 0;
 
   /** Adds `p` to `batch`; the first addition schedules one pump of the whole batch with `schedule`. */
   private pumpLater(batch: Set<Peer>, p: Peer, schedule: (fn: () => void) => void): void {

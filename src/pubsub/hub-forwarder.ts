@@ -13,6 +13,8 @@ export const FORWARD_DEADLINE_MS = 10 * 60_000;
 /** How long a hub that stops gracefully waits for its outboxes (spec 18.5). */
 export const DRAIN_TIMEOUT_MS = 2_000;
 
+const QOS0 = { qos: 0 } as const;
+
 export interface Forwarded {
   readonly topic: string;
   readonly payload: Uint8Array;
@@ -37,23 +39,26 @@ export class HubForwarder {
 
   /** Sends one publication to `device`; never throws (failures are counted). */
   forward(device: string, f: Forwarded): void {
-    const op: PublishOp = {
-      op: 'PUBLISH',
-      qos: f.qos,
-      retain: f.retain,
-      ...this.aliasesOf(device).fields(f.topic, f.qos),
-      from: f.from,
-      ...(f.qos === 2 && f.pubId !== undefined && { pubId: f.pubId }),
-      payload: f.payload,
-    };
+    const names = this.aliasesOf(device).fields(f.topic, f.qos);
+    // built field by field (no spreads): one of these per subscriber per publication on a busy hub
+    const op: { -readonly [K in keyof PublishOp]: PublishOp[K] } = { op: 'PUBLISH', qos: f.qos, retain: f.retain, payload: f.payload };
+    if (names.alias !== undefined) op.alias = names.alias;
+    if (names.topic !== undefined) op.topic = names.topic;
+    op.from = f.from;
+    if (f.qos === 2 && f.pubId !== undefined) op.pubId = f.pubId;
     let p: Promise<void>;
     try {
-      p = this.port.send(device, op, { qos: f.qos, ...(f.qos > 0 && { deadlineMs: this.deadlineMs }) });
+      p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs: this.deadlineMs } : QOS0);
     } catch {
       this.dropped++;
       return;
     }
     this.sent++;
+    if (f.qos === 0) {
+      // settled once queued: nothing for drain() to wait for, so no tracking per publication
+      p.then(undefined, () => void this.dropped++);
+      return;
+    }
     const tracked = p.then(
       () => undefined,
       () => void this.dropped++,

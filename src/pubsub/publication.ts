@@ -9,15 +9,12 @@ const dec = new TextDecoder(); // not fatal: text() documents U+FFFD for ill-for
 
 /** Builds a Publication; `payload` is shared, not copied (the receiver owns the decoded bytes). */
 export function publication(topic: string, payload: Uint8Array, qos: QoS, retained: boolean, from: string): Publication {
-  return {
-    topic,
-    payload,
-    qos,
-    retained,
-    from,
-    text: () => dec.decode(payload),
-    json: <T>() => JSON.parse(dec.decode(payload)) as T,
-  };
+  const p = { topic, payload, qos, retained, from } as { -readonly [K in keyof Publication]: Publication[K] };
+  // Assigned, not written in the literal: the literal's inferred method names make tsx/esbuild
+  // (keepNames) wrap both closures in a defineProperty call, once per delivered publication.
+  p.text = () => dec.decode(payload);
+  p.json = <T>() => JSON.parse(dec.decode(payload)) as T;
+  return p;
 }
 
 /** The lower of two QoS levels [SW-15.4-3]. */

@@ -44,6 +44,9 @@ export class TopicTree<V> {
   private readonly root: TrieNode<V> = newNode<V>(undefined, '');
   private count = 0;
   readonly maxFilters: number;
+  /** The last topic forEachMatch checked, and its levels (never modified). */
+  private lastTopic: string | undefined;
+  private lastLevels: readonly string[] | undefined;
 
   constructor(options: TopicTreeOptions = {}) {
     const max = options.maxFilters ?? DEFAULT_MAX_FILTERS;
@@ -122,8 +125,14 @@ export class TopicTree<V> {
 
   /** Like `match`, calling `visit` for each value instead of building an array. */
   forEachMatch(topic: string, visit: (value: V) => void): void {
-    validateTopicName(topic);
-    const levels = topicLevels(topic);
+    // A stream of publications mostly repeats its topic: the last one's check and split are kept.
+    let levels = this.lastLevels;
+    if (topic !== this.lastTopic || levels === undefined) {
+      validateTopicName(topic);
+      levels = topicLevels(topic);
+      this.lastTopic = topic;
+      this.lastLevels = levels;
+    }
     // [SW-15.2-3]: at the first level, a '$' topic is matched only by literal children.
     const system = isSystemTopic(topic);
     this.walk(this.root, levels, 0, system, visit);
@@ -143,9 +152,12 @@ export class TopicTree<V> {
   private walk(node: TrieNode<V>, levels: readonly string[], i: number, system: boolean, visit: (value: V) => void): void {
     const wild = !(system && i === 0);
     // '#' matches the rest of the topic, and at i === levels.length its parent too [SW-15.2-2].
-    if (wild) node.children.get('#')?.values?.forEach((v) => visit(v));
+    if (wild) {
+      const hash = node.children.get('#')?.values;
+      if (hash !== undefined) for (const v of hash) visit(v);
+    }
     if (i === levels.length) {
-      node.values?.forEach((v) => visit(v));
+      if (node.values !== undefined) for (const v of node.values) visit(v);
       return;
     }
     const plus = wild ? node.children.get('+') : undefined;

@@ -137,19 +137,23 @@ export class ReliableLink {
    */
   poll(now: number, room: number, piggyback = false): RelFrame[] | undefined {
     if (!piggyback && !this.due(now)) return undefined;
+    // no closure per datagram: each frame taken is pushed and its size subtracted from the room
     const out: RelFrame[] = [];
-    const take = (f: RelFrame | undefined, size: number): void => {
-      if (f === undefined) return;
-      out.push(f);
-      room -= size;
-    };
     const ack = this.receiver.takeAck(now, room);
-    if (ack !== undefined) take(ack, 10 + 4 * ack.ranges.length);
-    take(this.sender.forwardFrame(now, room), 5);
+    if (ack !== undefined) {
+      out.push(ack);
+      room -= 10 + 4 * ack.ranges.length;
+    }
+    const fwd = this.sender.forwardFrame(now, room);
+    if (fwd !== undefined) {
+      out.push(fwd);
+      room -= 5;
+    }
     if (this.announceSleep && room >= SLEEP_FRAME_LEN) {
       const s = this.config.sleep!;
       const f: SleepFrame = { type: 'SLEEP', wakeIntervalMs: s.wakeIntervalMs, awakeMs: s.awakeMs };
-      take(f, SLEEP_FRAME_LEN);
+      out.push(f);
+      room -= SLEEP_FRAME_LEN;
       this.announceSleep = false;
     }
     for (const m of this.sender.takeMessages(now, room)) out.push(m);

@@ -19,6 +19,10 @@ import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from '
 import { scanLosses } from './loss-detection.js';
 import { ProbeTimer } from './probe-timer.js';
 import { Outbox } from './outbox.js';
+import { Slab } from '../util/slab.js';
+
+/** Copies of unreliable messages, all links together (reliable ones may wait long: own buffers). */
+const unreliableSlab = new Slab();
 import { RttEstimator } from './rtt.js';
 import { SleepSchedule } from './sleepy.js';
 import { FragmentBook, type Frag, type Msg } from './fragment-book.js';
@@ -106,7 +110,10 @@ export class SendState {
     if (!reliable) {
       if (data.length > this.fragmentPayload) throw new MessageTooLargeError(data.length, this.fragmentPayload, 'unreliable message');
       if (this.unreliable.length >= this.config.outboxMessages) throw new OutboxFullError(this.config.peer, this.config.outboxMessages, this.config.outboxBytes);
-      this.unreliable.push({ channel, data: data.slice() });
+      // copied into a slab: it leaves with the next datagram, so it pins its slab only briefly
+      const copy = unreliableSlab.take(data.length);
+      copy.set(data);
+      this.unreliable.push({ channel, data: copy });
       return ticket;
     }
     if (data.length > this.config.peerMaxMessage) throw new MessageTooLargeError(data.length, this.config.peerMaxMessage);

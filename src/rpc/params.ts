@@ -7,12 +7,17 @@
  * empty map and a Date as an extension type; a caller must get an error instead of a different value.
  * @module
  */
-import { decode, encode, ExtData } from '@msgpack/msgpack';
+import { Decoder, Encoder, ExtData } from '@msgpack/msgpack';
 
 /** Deepest nesting of arrays and maps accepted either way (the SDK's limit of [SW-16.1-2]). */
 export const MAX_VALUE_DEPTH = 64;
 
 const EMPTY = new Uint8Array(0);
+
+// One encoder and one decoder for every call: encode()/decode() build a new one per value (the
+// encoder with a 2 KiB buffer). Same options, same bytes; the library clones them if re-entered.
+const encoder = new Encoder({ maxDepth: MAX_VALUE_DEPTH + 1 });
+const decoder = new Decoder();
 
 /** Why `value` cannot be sent as MessagePack, or undefined if it can. */
 export function whyNotEncodable(value: unknown, depth = 0): string | undefined {
@@ -53,7 +58,7 @@ export function encodeValue(value: unknown): Uint8Array | undefined {
   if (value === undefined || value === null) return EMPTY;
   if (whyNotEncodable(value) !== undefined) return undefined;
   try {
-    return encode(value, { maxDepth: MAX_VALUE_DEPTH + 1 });
+    return encoder.encode(value);
   } catch {
     return undefined;
   }
@@ -67,7 +72,7 @@ export function decodeValue(bytes: Uint8Array): Decoded {
   if (bytes.length === 0) return { ok: true, value: null };
   let value: unknown;
   try {
-    value = decode(bytes);
+    value = decoder.decode(bytes);
   } catch {
     return { ok: false };
   }
