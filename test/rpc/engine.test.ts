@@ -409,6 +409,41 @@ describe('RPC engine: at most once [SW-16.3-1] [SW-14.7-4]', () => {
     await shutdown(r);
   });
 
+  it('the serving device restarts: a call it had taken fails Timeout delivered=true and is not run again (at most once); one it had not taken waits and is served by the new process [SW-14.1-2] [SW-14.7-4] [SW-16.3-3]', async () => {
+    const r = await rig(['dev-a', 'dev-b'], { seed: 4 });
+    let firstRuns = 0;
+    dev(r, 'dev-b').serve('work', () => {
+      firstRuns++;
+      return new Promise(() => undefined); // the first process dies before it answers
+    });
+    const taken = track(r.h, dev(r, 'dev-a').call('dev-b', 'work', 1, { timeout: 5_000 }));
+    await until(r.h, () => firstRuns > 0, 2_000);
+    // dev-b goes dark before a second call reaches it, then restarts
+    r.h.net.partition(HUB, node(r, 'dev-b').local);
+    const waiting = track(r.h, dev(r, 'dev-a').call('dev-b', 'work', 2, { timeout: 20_000 }));
+    await r.h.run(500);
+    dev(r, 'dev-b').close();
+    await node(r, 'dev-b').close();
+    r.h.net.heal();
+    const again = await r.h.device('dev-b'); // same state store: a new epoch
+    r.nodes.set('dev-b', again);
+    const engine = new RpcEngine(new NodePort(again), { role: 'client', hub: 'hub' });
+    r.devs.set('dev-b', engine);
+    const secondRuns: unknown[] = [];
+    engine.serve('work', (p) => {
+      secondRuns.push(p);
+      return { done: p };
+    });
+    await until(r.h, () => taken.state !== 'pending' && waiting.state !== 'pending', 30_000);
+    expect(taken.state).toBe('failed');
+    expect(taken.error).toBeInstanceOf(RpcTimeoutError);
+    expect((taken.error as RpcTimeoutError).delivered).toBe(true);
+    expect(waiting).toMatchObject({ state: 'ok', value: { done: 2 } });
+    expect(secondRuns).toEqual([2]); // call 1 never ran twice
+    expect(firstRuns).toBe(1);
+    await shutdown(r);
+  });
+
   it('a copy of a call that arrives while the handler runs is answered when it completes, and a later copy from the cache', async () => {
     const r = await rig(['dev-a']);
     let runs = 0;
