@@ -266,10 +266,10 @@ export function messageOpVectors(): VectorFile {
   valid({ op: 'SYNC', req: 65535, filters: Array.from({ length: 256 }, (_, i) => ({ filter: `s${i}`, qos: 0 as QoS })) }, 'SYNC with N = 256 (N is a u16)', ['Boundary'], ['SW-15.5-2']);
 
   // ---- WILL / ALIAS ----
-  valid({ op: 'WILL', qos: 1, retain: true, topic: 'status/dev-7', payload: bytes('offline') }, 'WILL QoS 1 retained', ['Codec'], ['SW-15.9-1']);
-  valid({ op: 'WILL', qos: 0, retain: false, topic: 'w', payload: none }, 'WILL QoS 0 with an empty payload', ['Codec', 'Boundary'], ['SW-15.9-1']);
-  valid({ op: 'WILL', qos: 2, retain: false, topic: 'é/😀', payload: bytes('x') }, 'WILL QoS 2 with a multi-byte topic', ['Codec', 'Utf8'], ['SW-15.9-1']);
-  valid({ op: 'WILL', qos: 0, retain: false, topic: '', payload: none }, 'WILL with an empty TOPIC: clears the will', ['Boundary'], ['SW-15.9-1']);
+  valid({ op: 'WILL', qos: 1, retain: true, topic: 'status/dev-7', payload: bytes('offline') }, 'WILL QoS 1 retained', ['Codec'], ['SW-15.9-3']);
+  valid({ op: 'WILL', qos: 0, retain: false, topic: 'w', payload: none }, 'WILL QoS 0 with an empty payload', ['Codec', 'Boundary'], ['SW-15.9-3']);
+  valid({ op: 'WILL', qos: 2, retain: false, topic: 'é/😀', payload: bytes('x') }, 'WILL QoS 2 with a multi-byte topic', ['Codec', 'Utf8'], ['SW-15.9-3']);
+  valid({ op: 'WILL', qos: 0, retain: false, topic: '', payload: none }, 'WILL with an empty TOPIC: clears the will', ['Boundary'], ['SW-15.9-3']);
   valid({ op: 'ALIAS', alias: 1, topic: 'sensors/kitchen/temp' }, 'ALIAS 1', ['Codec', 'Boundary'], ['SW-15.7-1']);
   valid({ op: 'ALIAS', alias: 64, topic: '$SYS/x' }, 'ALIAS 64 (MAX_TOPIC_ALIASES)', ['Codec', 'Boundary'], ['SW-15.7-1']);
   valid({ op: 'ALIAS', alias: 65535, topic: '😀'.repeat(64) }, 'ALIAS 65535 with a 256-byte topic', ['Boundary', 'Utf8'], ['SW-15.7-1', 'SW-15.1-4']);
@@ -303,7 +303,7 @@ export function messageOpVectors(): VectorFile {
     ['UNSUBSCRIBE', [{ name: 'OP', hex: '04' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: '02' }, { name: 'FILTER[0]', hex: s16('a/#'), prefix: 2 }, { name: 'FILTER[1]', hex: s16('b'), prefix: 2, brief: true }], ['SW-15.5-1']],
     ['UNSUBACK', [{ name: 'OP', hex: '05' }, { name: 'REQ', hex: h16(513), half: true }], ['SW-15.5-1']],
     ['SYNC', [{ name: 'OP', hex: '06' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: h16(1), half: true }, { name: 'QOS[0]', hex: '02' }, { name: 'FILTER[0]', hex: s16('x/y'), prefix: 2, half: true }], ['SW-15.5-2']],
-    ['WILL', [{ name: 'OP', hex: '07' }, { name: 'FLAGS', hex: '05' }, { name: 'TOPIC', hex: s16('st/d'), prefix: 2 }, { name: 'PAYLOAD', hex: '6f', rest: true }], ['SW-15.9-1']],
+    ['WILL', [{ name: 'OP', hex: '07' }, { name: 'FLAGS', hex: '05' }, { name: 'TOPIC', hex: s16('st/d'), prefix: 2 }, { name: 'PAYLOAD', hex: '6f', rest: true }], ['SW-15.9-3']],
     ['ALIAS', [{ name: 'OP', hex: '08' }, { name: 'ALIAS', hex: h16(5) }, { name: 'TOPIC', hex: s16('a/b'), prefix: 2 }], ['SW-15.7-1']],
     ['CALL', [{ name: 'OP', hex: '10' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TIMEOUT', hex: h32(1000) }, { name: 'TO', hex: s8('hub'), prefix: 1 }, { name: 'FROM', hex: s8('dev'), prefix: 1 }, { name: 'METHOD', hex: s8('get'), prefix: 1 }, { name: 'PARAMS', hex: 'c0', rest: true }], ['SW-16.1-1']],
     ['CALLACK', [{ name: 'OP', hex: '11' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TO', hex: s8('dev'), prefix: 1 }], ['SW-16.1-3']],

@@ -89,7 +89,7 @@ export interface Messaging {
   call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown>;
   /** Serves `method`; returns a function that stops serving it. Throws if it is served already. */
   serve(method: string, handler: Handler): () => void;
-  /** Sets (or with topic null clears) this node's will at its hub [SW-15.9-1]. */
+  /** Sets (or with topic null clears) this node's will at its hub [SW-15.9-3]. */
   setWill(topic: string | null, payload?: Uint8Array | string, options?: WillOptions): Promise<void>;
   /** Stops the message layer (the node stays open); outstanding calls fail with NodeClosedError. */
   close(): Promise<void>;

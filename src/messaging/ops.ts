@@ -96,7 +96,7 @@ export interface WillOp {
   readonly op: 'WILL';
   readonly qos: QoS;
   readonly retain: boolean;
-  /** Empty clears the will [SW-15.9-1]. */
+  /** Empty clears the will [SW-15.9-3]. */
   readonly topic: string;
   readonly payload: Uint8Array;
 }

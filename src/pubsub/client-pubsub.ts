@@ -2,7 +2,7 @@
  * PubSubClient: the device side of publish/subscribe (spec 15) over a MessagePort, talking to one
  * hub. It publishes (QoS 0/1/2, retain, aliases), keeps the application's subscriptions and tells
  * the hub about them (SUBSCRIBE, UNSUBSCRIBE, and SYNC at start and after every hub restart, so they
- * come back with no application code [SW-15.5-2]), keeps the will at the hub [SW-15.9-1], and
+ * come back with no application code [SW-15.5-2]), keeps the will at the hub [SW-15.9-3], and
  * delivers incoming publications to every matching local subscription, once each [SW-15.4-3], with
  * QoS 2 deduplication [SW-15.6-2]. Bad operations from the network are counted in `drops`.
  * @module
@@ -46,6 +46,8 @@ export interface PubSubClientDrops {
   unexpected: number;
   /** Control operations that could not be sent (outbox full, deadline). */
   sendFailed: number;
+  /** PUBLISH carrying FROM from a peer other than the hub [SW-15.4-2]. */
+  untrustedFrom: number;
 }
 
 interface PendingReq {
@@ -55,7 +57,7 @@ interface PendingReq {
 }
 
 export class PubSubClient {
-  readonly drops: PubSubClientDrops = { alias: 0, duplicate: 0, unexpected: 0, sendFailed: 0 };
+  readonly drops: PubSubClientDrops = { alias: 0, duplicate: 0, unexpected: 0, sendFailed: 0, untrustedFrom: 0 };
   private readonly hub: string;
   private readonly local: LocalSubscriptions;
   private readonly out: AliasSender;
@@ -249,6 +251,8 @@ export class PubSubClient {
   }
 
   private onPublish(peer: string, op: PublishOp): void {
+    // FROM names the publisher the application sees and keys dedupe: believed only from the hub [SW-15.4-2]
+    if (op.from !== undefined && peer !== this.hub) return void this.drops.untrustedFrom++;
     const topic = this.aliasesOf(peer).accept(op.alias, op.topic);
     if (topic === undefined) return void this.drops.alias++;
     const publisher = op.from ?? peer;

@@ -3,7 +3,7 @@
  * subscriptions of the devices it serves (kept across a device's restart until its SYNC
  * [SW-15.5-3]), checks access control (17.4, 17.5; revoked devices' operations are dropped
  * [SW-18.1-1]), routes publications [SW-18.2-1] through HubForwarder [SW-18.2-2], keeps retained
- * messages [SW-15.8-1], wills [SW-15.9-1], presence [SW-15.9-2] and the QoS 2 window [SW-15.6-2],
+ * messages [SW-15.8-1], wills [SW-15.9-3], presence [SW-15.9-2] and the QoS 2 window [SW-15.6-2],
  * and persists subscriptions, retained store and window, loaded before it routes [SW-18.3-1].
  * The hub's own application publishes and subscribes through the same routing.
  * @module
@@ -262,11 +262,13 @@ export class PubSubHub {
     this.presence(peer, 'online');
   }
 
-  /** [SW-15.9-1] the will is published as if the device had published it, then forgotten. */
+  /**
+   * [SW-15.9-3] the will is published as if the device had published it, and kept for the next time
+   * (the device cannot tell that this hub declared it unreachable, so it would not send it again).
+   */
   private onUnreachable(peer: string): void {
     const will = this.wills.get(peer);
     if (will !== undefined) {
-      this.wills.delete(peer);
       // QoS 2 would need a PUB_ID of the device's own sequence: a will goes at most QoS 1.
       this.route(peer, will.topic, will.payload, minQos(will.qos, 1), will.retain, undefined);
     }

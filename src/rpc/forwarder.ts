@@ -21,7 +21,7 @@ import { sendResult } from './responder.js';
 export interface ForwarderCounters {
   /** CALLs forwarded to their target. */
   forwarded: number;
-  /** CALLs answered Rejected by access control [SW-17.8-1]. */
+  /** CALLs answered Rejected by access control [SW-17.8-3]. */
   rejected: number;
   /** CALLs answered Unreachable (at once, or when the target became unreachable before acknowledging). */
   unreachable: number;

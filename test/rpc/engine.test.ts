@@ -322,7 +322,7 @@ describe('RPC engine: Unreachable [SW-16.1-3] [SW-18.4-1]', () => {
   });
 });
 
-describe('RPC engine: access control through a hub [SW-17.6-2] [SW-17.7-1] [SW-17.8-1] [SW-17.8-2]', () => {
+describe('RPC engine: access control through a hub [SW-17.6-2] [SW-17.7-1] [SW-17.8-3] [SW-17.8-2]', () => {
   const acl = AccessControl.fromConfig({
     revoked: ['dev-r'],
     rules: [{ devices: ['*'], call: ['dev-*', 'time'], serve: ['{id}.*'] }, { devices: ['*'], deny: { call: ['dev-b.read'] } }],

@@ -79,7 +79,7 @@ const topicFilter: Rule = (s, n) => {
   const lv = topicLevels(s, n);
   return lv !== null && lv.every((l, i) => (!l.includes('+') || l === '+') && (!l.includes('#') || (l === '#' && i === lv.length - 1)));
 };
-/** [SW-15.9-1]: a WILL's TOPIC may be empty (it clears the will); otherwise a topic name. */
+/** [SW-15.9-3]: a WILL's TOPIC may be empty (it clears the will); otherwise a topic name. */
 const willTopic: Rule = (s, n) => s === '' || topicName(s, n);
 /** [SW-15.3-2]: node ids follow 3.2; an empty string8 means "none". */
 const nodeIdOrNone: Rule = (s) => s === '' || NODE_ID.test(s);

@@ -1,0 +1,53 @@
+// FROM in a PUBLISH is believed only from the node's hub [SW-15.4-2]: a direct peer cannot speak for
+// another publisher (what the application sees as `from`, and the key of QoS 2 deduplication).
+import { describe, expect, it } from 'vitest';
+import type { Op } from '../../src/messaging/ops.js';
+import type { MessagePort, PortEvents, SendOpOptions } from '../../src/messaging/port.js';
+import type { Reachability } from '../../src/peer/liveness.js';
+import { PubSubClient } from '../../src/pubsub/client-pubsub.js';
+import type { Publication } from '../../src/messaging/api.js';
+import { VirtualScheduler } from '../../src/time/scheduler.js';
+import { Emitter } from '../../src/util/emitter.js';
+
+class FakePort implements MessagePort {
+  readonly scheduler = new VirtualScheduler(1_000);
+  readonly drops = { malformed: 0, wrongChannel: 0 };
+  readonly self = 'dev-a';
+  private readonly events = new Emitter<PortEvents>();
+  epoch(): number {
+    return 3;
+  }
+  send(_peer: string, _op: Op, _o: SendOpOptions): Promise<void> {
+    return Promise.resolve();
+  }
+  reachability(_peer: string): Reachability {
+    return 'reachable';
+  }
+  knows(_peer: string): boolean {
+    return true;
+  }
+  on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+  deliver(peer: string, op: Op): void {
+    this.events.emit('op', { peer, op });
+  }
+}
+
+describe('PUBLISH FROM [SW-15.4-2]', () => {
+  it('is taken from the hub, dropped and counted from any other peer; a direct PUBLISH without FROM names its sender', () => {
+    const port = new FakePort();
+    const client = new PubSubClient(port, { hub: 'hub' });
+    const got: Publication[] = [];
+    client.subscribe('t/#', { qos: 2 }, (p) => got.push(p));
+    const pub = (from: string | undefined, pubId: bigint): Op => ({ op: 'PUBLISH', qos: 2, retain: false, topic: 't/1', ...(from !== undefined && { from }), pubId, payload: new Uint8Array([1]) });
+    port.deliver('hub', pub('dev-y', 1n));
+    port.deliver('dev-z', pub('dev-y', 2n)); // a peer speaking for dev-y
+    port.deliver('dev-z', pub(undefined, 3n)); // a peer speaking for itself
+    expect(got.map((p) => p.from)).toEqual(['dev-y', 'dev-z']);
+    expect(client.drops.untrustedFrom).toBe(1);
+    // the forged one did not enter dev-y's deduplication window: the real one with id 2 still arrives
+    port.deliver('hub', pub('dev-y', 2n));
+    expect(got.map((p) => p.from)).toEqual(['dev-y', 'dev-z', 'dev-y']);
+  });
+});
