@@ -19,7 +19,7 @@ import { UdpTransport } from '../src/transport/udp.js';
 const MESSAGES = Number(process.env['MESSAGES'] ?? 60_000);
 const RUN_MS = Number(process.env['RUN_MS'] ?? 6_000);
 /** Each row is the median of REPS runs: one loopback run varies by +-20% with the machine's load. */
-const REPS = Number(process.env['REPS'] ?? 3);
+const REPS = Number(process.env['REPS'] ?? 5);
 const PAYLOAD = 100;
 const SITE = new Uint8Array(32).fill(7);
 const suite = defaultCryptoSuite();

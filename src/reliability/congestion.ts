@@ -4,7 +4,7 @@
  * retransmission timeout, and pacing (a send-time budget). Pure: times are passed in.
  * @module
  */
-import { CLOCK_GRANULARITY_MS, CONGESTION_BETA, INITIAL_CWND_DATAGRAMS, MIN_CWND_DATAGRAMS, MIN_RTT_WINDOW_MS, PACING_GAIN, RANDOM_LOSS_BACKLOG, RANDOM_LOSS_BETA } from './constants.js';
+import { BDP_GAIN, CLOCK_GRANULARITY_MS, CONGESTION_BETA, RATE_SAMPLES, INITIAL_CWND_DATAGRAMS, MIN_CWND_DATAGRAMS, MIN_RTT_WINDOW_MS, PACING_GAIN, RANDOM_LOSS_BACKLOG, RANDOM_LOSS_BETA } from './constants.js';
 
 export interface CongestionConfig {
   /** Bytes of one full datagram (the datagram budget): the unit of the window. */
@@ -33,6 +33,10 @@ export class Congestion {
   /** Base RTT: the smallest RTT sample of the last MIN_RTT_WINDOW_MS, and when it was taken [SW-14.5-9]. */
   minRtt = Infinity;
   private minRttAt = -Infinity;
+  /** Delivery rate ([SW-14.5-11]): bytes acknowledged since `rateMark`, and the last samples (bytes/ms). */
+  private delivered = 0;
+  private rateMark = -1;
+  private readonly rates: number[] = [];
 
   constructor(readonly config: CongestionConfig) {
     this.cwnd = config.mss * config.initialDatagrams;
@@ -78,6 +82,27 @@ export class Congestion {
     else this.cwnd += (this.config.mss * bytes) / this.cwnd;
   }
 
+  /**
+   * Bytes newly acknowledged by one ACK at `now`: one delivery-rate sample per round trip (at least
+   * a clock tick); the largest of the last RATE_SAMPLES is the path's delivery rate [SW-14.5-11].
+   */
+  onDelivered(bytes: number, now: number, srtt: number | undefined): void {
+    if (this.rateMark < 0) return void (this.rateMark = now); // these bytes left before the mark
+    this.delivered += bytes;
+    const interval = now - this.rateMark;
+    if (interval < Math.max(srtt ?? 0, CLOCK_GRANULARITY_MS)) return;
+    this.rates.push(this.delivered / interval);
+    if (this.rates.length > RATE_SAMPLES) this.rates.shift();
+    this.delivered = 0;
+    this.rateMark = now;
+  }
+
+  /** Bandwidth-delay product: the largest recent delivery rate times the base RTT; 0 before both are known. */
+  get bdp(): number {
+    if (this.rates.length === 0 || this.minRtt === Infinity) return 0;
+    return Math.max(...this.rates) * this.minRtt;
+  }
+
   /** An RTT sample (after the ACK delay was taken off): keeps the base RTT [SW-14.5-9]. */
   onRttSample(r: number, now: number): void {
     if (r <= this.minRtt || now - this.minRttAt > MIN_RTT_WINDOW_MS) {
@@ -97,8 +122,10 @@ export class Congestion {
     // queueing delay within one clock tick is not evidence of a queue: ms clocks make sub-ms RTTs jump 1 <-> 2
     const queueing = srtt === undefined || this.minRtt === Infinity ? Infinity : Math.max(0, srtt - this.minRtt - CLOCK_GRANULARITY_MS);
     const backlog = srtt !== undefined && srtt > 0 ? ((this.cwnd / this.config.mss) * queueing) / srtt : Infinity;
-    const beta = backlog < RANDOM_LOSS_BACKLOG ? RANDOM_LOSS_BETA : CONGESTION_BETA;
-    this.ssthresh = Math.max(this.cwnd * beta, this.minCwnd);
+    const random = backlog < RANDOM_LOSS_BACKLOG;
+    // a loss with no queue keeps at least twice the BDP: what the path delivers stays in flight [SW-14.5-11]
+    const floor = random ? Math.max(this.minCwnd, BDP_GAIN * this.bdp) : this.minCwnd;
+    this.ssthresh = Math.max(this.cwnd * (random ? RANDOM_LOSS_BETA : CONGESTION_BETA), floor);
     this.cwnd = this.ssthresh;
     this.recoveryStart = now;
     return true;

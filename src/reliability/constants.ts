@@ -93,6 +93,9 @@ export const MIN_CWND_DATAGRAMS = 2;
  */
 export const RANDOM_LOSS_BACKLOG = 3;
 export const RANDOM_LOSS_BETA = 0.9;
+/** Delivery-rate samples kept (one per round trip) and the BDP multiple a random loss keeps [SW-14.5-11]. */
+export const RATE_SAMPLES = 10;
+export const BDP_GAIN = 2;
 /** Multiplicative decrease for a loss with a queue behind it: CUBIC's beta (RFC 9438 4.6). */
 export const CONGESTION_BETA = 0.7;
 export const MIN_RTT_WINDOW_MS = 10_000;

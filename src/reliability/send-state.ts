@@ -198,6 +198,9 @@ export class SendState {
       }
     }
     if (ackedSeqs.length > 0) {
+      let bytes = 0;
+      for (const f of newly) bytes += f.size;
+      this.cong.onDelivered(bytes, now, this.rtt.srtt);
       ackedSeqs.sort((x, y) => x - y);
       this.largestAckedSeq = Math.max(this.largestAckedSeq, ackedSeqs[ackedSeqs.length - 1]!);
       this.probe.progress();

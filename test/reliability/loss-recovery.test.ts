@@ -114,6 +114,26 @@ describe('window reduction [SW-14.5-9] [SW-14.5-10]', () => {
     expect(c.minRtt).toBe(40);
   });
 
+  it('delivery rate: one sample per round trip from the second ACK on; a random loss keeps 2 x BDP, a loss with a queue does not [SW-14.5-11]', () => {
+    const c = new Congestion(congestionConfig(mss));
+    c.onRttSample(10, 0);
+    c.onDelivered(5000, 100, 10); // starts the interval; these bytes are not counted
+    c.onDelivered(3000, 105, 10); // 5 ms < SRTT: no sample yet
+    expect(c.bdp).toBe(0);
+    c.onDelivered(3000, 110, 10); // 6000 B in 10 ms: 600 B/ms
+    expect(c.bdp).toBe(600 * 10);
+    c.cwnd = 4 * mss; // 4800 < 2 x BDP = 12000
+    c.onLoss(100, 120, 10.5); // no queue: random
+    expect(c.cwnd).toBe(12_000);
+    const q = new Congestion(congestionConfig(mss));
+    q.onRttSample(10, 0);
+    q.onDelivered(1, 100, 10);
+    q.onDelivered(6000, 110, 10);
+    q.cwnd = 10 * mss;
+    q.onLoss(100, 120, 40); // a queue: CONGESTION_BETA, no floor
+    expect(q.cwnd).toBeCloseTo(10 * mss * CONGESTION_BETA);
+  });
+
   it('a timeout collapses to MIN_CWND', () => {
     const c = new Congestion(congestionConfig(mss));
     c.cwnd = 20 * mss;

@@ -39,6 +39,8 @@ export const D = {
   RANDOM_LOSS_BACKLOG: 3, // datagram budgets [SW-14.5-9]
   RANDOM_LOSS_BETA: 0.9,
   CONGESTION_BETA: 0.7,
+  RATE_SAMPLES: 10,
+  BDP_GAIN: 2,
   MIN_RTT_WINDOW: 10_000,
 } as const;
 
@@ -69,6 +71,10 @@ export class RelSender {
   /** [SW-14.5-10]: time (ms clock) and send order of the last window reduction. */
   private lastReductionAt = -Infinity;
   private lastReductionSeq = -1;
+  /** [SW-14.5-11]: start of the current delivery-rate interval (null before the first ACK), bytes since, samples. */
+  private rateMark: number | null = null;
+  private rateBytes = 0;
+  private rateSamples: number[] = [];
   /** The base RTT of [SW-14.5-9] and when it was set (null before the first sample [SW-14.4-7]). */
   private baseRtt: { at: number; r: number } | null = null;
   private latestRtt: number | null = null;
@@ -158,7 +164,10 @@ export class RelSender {
   /** Reduces the window for the loss of transmission `f`: [SW-14.5-9] (found by acks) or [SW-14.5-10] (timeout). */
   private reduce(timeout: boolean, f: Frag, now: number): void {
     const min = D.MIN_CWND * this.cfg.datagramBudget;
-    const ssthresh = timeout ? Math.max(this.cwnd / 2, min) : Math.max(this.cwnd * this.beta(now), min);
+    const beta = this.beta(now);
+    // [SW-14.5-11]: a loss with no queue keeps at least BDP_GAIN x (largest recent delivery rate x base RTT)
+    const bdpFloor = beta === D.RANDOM_LOSS_BETA && this.rateSamples.length > 0 && this.baseRtt !== null ? D.BDP_GAIN * Math.max(...this.rateSamples) * this.baseRtt.r : 0;
+    const ssthresh = timeout ? Math.max(this.cwnd / 2, min) : Math.max(this.cwnd * beta, min, bdpFloor);
     const cwnd = timeout ? min : ssthresh;
     if (this.inEpisode(f, 'a loss', cwnd !== this.cwnd || ssthresh !== this.ssthresh)) return; // one reduction per loss episode
     this.ssthresh = ssthresh;
@@ -386,6 +395,20 @@ export class RelSender {
       if (this.srtt === null) { this.srtt = r; this.rttvar = r / 2; }
       else { this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); this.srtt = 0.875 * this.srtt + 0.125 * r; }
       this.rto = Math.min(D.MAX_RTO, Math.max(D.MIN_RTO, this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar)));
+    }
+    // delivery rate [SW-14.5-11]: one sample per interval of at least max(SRTT, G), from the first ACK on
+    const deliveredBytes = newly.filter((f) => !f.givenUp && f.tx > 0).reduce((n, f) => n + f.frameLen, 0);
+    if (deliveredBytes > 0) {
+      if (this.rateMark === null) this.rateMark = now;
+      else {
+        this.rateBytes += deliveredBytes;
+        const interval = now - this.rateMark;
+        if (interval >= Math.max(this.srtt ?? 0, D.CLOCK_GRANULARITY)) {
+          this.rateSamples = [...this.rateSamples, this.rateBytes / interval].slice(-D.RATE_SAMPLES);
+          this.rateBytes = 0;
+          this.rateMark = now;
+        }
+      }
     }
     // cwnd growth [SW-14.5-2], not for transmissions of the last loss episode [SW-14.5-10]
     for (const f of newly) {
