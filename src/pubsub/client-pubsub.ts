@@ -62,6 +62,8 @@ export class PubSubClient {
   private readonly local: LocalSubscriptions;
   private readonly out: AliasSender;
   private readonly incoming = new Map<string, IncomingAliases>();
+  /** A SYNC, SUBSCRIBE or UNSUBSCRIBE was never acknowledged: SYNC when the hub is back [SW-15.5-5]. */
+  private resync = false;
   private readonly maxAliases: number | undefined;
   private readonly dedupe: DedupeWindow;
   private readonly pubIds = new PubIdCounter();
@@ -84,7 +86,7 @@ export class PubSubClient {
     this.off.push(
       port.on('op', (e) => this.onOp(e.peer, e.op)),
       port.on('restart', (e) => this.onRestart(e.peer)),
-      port.on('reachable', (e) => e.peer === this.hub && this.sendWill()),
+      port.on('reachable', (e) => e.peer === this.hub && this.onHubReachable()),
     );
   }
 
@@ -199,6 +201,7 @@ export class PubSubClient {
   private control(op: Op, failed?: () => void): void {
     const fail = (): void => {
       this.drops.sendFailed++;
+      if (op.op === 'SYNC' || op.op === 'SUBSCRIBE' || op.op === 'UNSUBSCRIBE') this.resync = true;
       failed?.();
     };
     try {
@@ -206,6 +209,18 @@ export class PubSubClient {
     } catch {
       fail();
     }
+  }
+
+  /**
+   * The hub is reachable again: a control operation that gave up meanwhile (its deadline passed while
+   * the hub was away) is made good by a SYNC of everything held [SW-15.5-5]; the will goes again too.
+   */
+  private onHubReachable(): void {
+    if (this.resync && !this.closed) {
+      this.resync = false;
+      this.sync();
+    }
+    this.sendWill();
   }
 
   private sendWill(): void {

@@ -141,3 +141,23 @@ describe('restarts (spec 15.5, 18.3)', () => {
     await w.close();
   }, 30_000);
 });
+
+describe('a hub away longer than a control deadline [SW-15.5-5]', () => {
+  it('a subscription made while the hub is unreachable for over the deadline is sent again by SYNC once it is back; publications then flow', async () => {
+    const w = await World.create(41, {}, {});
+    const pub = await w.device('dev-p');
+    const sub = await w.device('dev-s', {}, { reliability: { send: { defaultDeadlineMs: 5_000 } } });
+    await w.run(500);
+    w.h.net.partition(HUB); // the hub goes dark for 20 s, four times the SUBSCRIBE's deadline
+    const got = collector();
+    const s = sub.subscribe('late/#', { qos: 1 }, got.fn);
+    await w.run(20_000);
+    expect(sub.pubsub.drops.sendFailed).toBeGreaterThan(0); // the SUBSCRIBE gave up while the hub was away
+    w.h.net.heal();
+    await w.granted(s, 30_000); // granted by the SUBACK of the SYNC sent when the hub was reachable again
+    await w.settle(pub.publish('late/x', 'hello', { qos: 1 }), 10_000);
+    await w.until(() => got.got.length > 0, 10_000);
+    expect(got.got.map((p) => p.text())).toEqual(['hello']);
+    await w.close();
+  }, 60_000);
+});
