@@ -172,38 +172,35 @@ export class SaltwireNode {
   send(peer: string, data: Uint8Array, options?: ReliableSendOptions | UnreliableSendOptions): boolean | Promise<void> {
     if (options?.reliable === false) return this.sendOnChannel(peer, data, options.channel ?? 0);
     if (options !== undefined) return this.sendReliable(peer, data, options);
-    if (this.closed) throw new NodeClosedError();
-    assertNodeId(peer);
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
-    const p = this.table.get(peer);
-    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    const p = this.target(peer, data);
     if (data.length > this.maxPayload) {
       throw new InvalidArgumentError(`data is ${data.length} bytes; at most ${this.maxPayload} fit in one datagram to ${peer}`);
     }
     return this.flush(p, { data }, this.now());
   }
 
-  private sendReliable(peer: string, data: Uint8Array, options: ReliableSendOptions): Promise<void> {
+  /** The peer a send goes to, after the checks every form of send() shares; throws their typed errors. */
+  private target(peer: string, data: Uint8Array): Peer {
     if (this.closed) throw new NodeClosedError();
     assertNodeId(peer);
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
+    const p = this.table.get(peer);
+    if (p?.address === undefined) throw new UnknownPeerError(peer);
+    return p;
+  }
+
+  private sendReliable(peer: string, data: Uint8Array, options: ReliableSendOptions): Promise<void> {
+    const p = this.target(peer, data);
     if (options.reliable !== true) throw new InvalidArgumentError('options.reliable must be true (plain send(peer, data) is unreliable)');
     const d = options.deadlineMs;
     if (d !== undefined && !(Number.isFinite(d) && d >= 0)) throw new InvalidArgumentError('deadlineMs must be a finite number >= 0');
-    const p = this.table.get(peer);
-    if (p?.address === undefined) throw new UnknownPeerError(peer);
     const promise = this.reliable.send(p, data, options, this.now());
     this.timers.schedule(p, this.deadline(p));
     return promise;
   }
 
   private sendOnChannel(peer: string, data: Uint8Array, channel: number): boolean {
-    if (this.closed) throw new NodeClosedError();
-    assertNodeId(peer);
-    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('data must be a Uint8Array');
-    const p = this.table.get(peer);
-    if (p?.address === undefined) throw new UnknownPeerError(peer);
-    this.reliable.sendUnreliable(p, data, channel, this.now());
+    this.reliable.sendUnreliable(this.target(peer, data), data, channel, this.now());
     return true;
   }
 

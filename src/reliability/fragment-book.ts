@@ -8,7 +8,8 @@
  */
 import { FIRST_MESSAGE_ID } from './constants.js';
 import type { Congestion } from './congestion.js';
-import type { MsgFrame } from './frames.js';
+import { msgHeaderSize, type MsgFrame } from './frames.js';
+import type { Pending } from './send-types.js';
 import { MinHeap } from '../util/min-heap.js';
 
 export interface Msg {
@@ -83,11 +84,27 @@ export class FragmentBook {
     return undefined;
   }
 
-  /** Records a message and its fragments (ids consecutive from msg.firstId). */
-  add(msg: Msg, frags: readonly Frag[]): void {
+  /**
+   * Records a queued message under consecutive ids from `firstId`, cut into `count` fragments of
+   * `unit` payload bytes [SW-14.6-1], each carrying PREV when the message is ordered [SW-14.2-3].
+   */
+  addMessage(p: Pending, firstId: number, count: number, unit: number, prev: number | undefined, now: number): void {
+    const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
     this.msgs.set(msg.ticket, msg);
     this.msgTimers.push({ at: msg.deadline, msg });
-    for (const f of frags) this.frags.set(f.id, f);
+    for (let i = 0; i < count; i++) {
+      const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
+      const frame: MsgFrame = {
+        type: 'MSG',
+        channel: p.channel,
+        id: firstId + i,
+        ...(prev !== undefined && { prev }),
+        ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
+        data,
+      };
+      const size = msgHeaderSize(frame) + data.length;
+      this.frags.set(firstId + i, { id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
+    }
   }
 
   /** A transmission of `f` left at `now` with local order `seq`; its timer fires at `rtxAt`. */
@@ -115,6 +132,18 @@ export class FragmentBook {
     this.lostCount++;
     this.inFlight--;
     this.cong.onRemoved(f.size);
+  }
+
+  /**
+   * Declares the newest fragments in flight lost (as many as fit `room`) so that a probe carries them
+   * again; the caller makes no congestion response: a probe is not a loss [SW-14.4-6].
+   */
+  markNewestLost(room: number): void {
+    const newest = [...this.inFlightFrags()];
+    for (let i = newest.length - 1; i >= 0 && room >= newest[i]!.size; i--) {
+      room -= newest[i]!.size;
+      this.markLost(newest[i]!);
+    }
   }
 
   /** Removes a settled fragment (acknowledged or abandoned). */

@@ -25,7 +25,7 @@ import { Slab } from '../util/slab.js';
 const unreliableSlab = new Slab();
 import { RttEstimator } from './rtt.js';
 import { SleepSchedule } from './sleepy.js';
-import { FragmentBook, type Frag, type Msg } from './fragment-book.js';
+import { FragmentBook, type Frag } from './fragment-book.js';
 import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
 // The public shapes live in send-types.ts; re-exported so importers of this module keep working.
@@ -333,7 +333,7 @@ export class SendState {
     }
     if (!this.mayTransmit(now)) return out;
     const probe = this.probe.owed;
-    if (probe && this.book.lostCount === 0 && this.nextCandidate() === undefined) this.probeWithNewest(room);
+    if (probe && this.book.lostCount === 0 && this.nextCandidate() === undefined) this.book.markNewestLost(room); // a probe with nothing new resends the newest [SW-14.4-6]
     let sent = 0;
     for (let guard = 0; guard < 1 << 16; guard++) {
       const c = this.nextCandidate();
@@ -359,45 +359,17 @@ export class SendState {
     return out;
   }
 
-  /**
-   * A probe with no new fragment to carry retransmits the newest fragments in flight (as many as fit
-   * `room`), declared lost without a congestion response: a probe is not a loss [SW-14.4-6].
-   */
-  private probeWithNewest(room: number): void {
-    const newest = [...this.book.inFlightFrags()];
-    for (let i = newest.length - 1; i >= 0 && room >= newest[i]!.size; i--) {
-      room -= newest[i]!.size;
-      this.book.markLost(newest[i]!);
-    }
-  }
-
   /** Gives a queued message its ids (consecutive, one per fragment) and its PREV [SW-14.2-3]. */
   private assign(p: Pending, now: number): void {
-    const unit = this.fragmentPayload;
-    const count = p.data.length <= unit ? 1 : Math.ceil(p.data.length / unit);
+    const count = p.data.length <= this.fragmentPayload ? 1 : Math.ceil(p.data.length / this.fragmentPayload);
     const firstId = this.nextId;
     this.nextId += count;
-    const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
-    const frags: Frag[] = [];
     let prev: number | undefined;
     if (p.ordered) {
       prev = this.lastOrdered.get(p.channel) ?? 0;
       this.lastOrdered.set(p.channel, firstId);
     }
-    for (let i = 0; i < count; i++) {
-      const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
-      const frame: MsgFrame = {
-        type: 'MSG',
-        channel: p.channel,
-        id: firstId + i,
-        ...(prev !== undefined && { prev }),
-        ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
-        data,
-      };
-      const size = msgHeaderSize(frame) + data.length;
-      frags.push({ id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
-    }
-    this.book.add(msg, frags);
+    this.book.addMessage(p, firstId, count, this.fragmentPayload, prev, now);
   }
 
   snapshot(): SendSnapshot {

@@ -2,41 +2,13 @@
 // another publisher (what the application sees as `from`, and the key of QoS 2 deduplication).
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../src/messaging/ops.js';
-import type { MessagePort, PortEvents, SendOpOptions } from '../../src/messaging/port.js';
-import type { Reachability } from '../../src/peer/liveness.js';
 import { PubSubClient } from '../../src/pubsub/client-pubsub.js';
 import type { Publication } from '../../src/messaging/api.js';
-import { VirtualScheduler } from '../../src/time/scheduler.js';
-import { Emitter } from '../../src/util/emitter.js';
-
-class FakePort implements MessagePort {
-  readonly scheduler = new VirtualScheduler(1_000);
-  readonly drops = { malformed: 0, wrongChannel: 0 };
-  readonly self = 'dev-a';
-  private readonly events = new Emitter<PortEvents>();
-  epoch(): number {
-    return 3;
-  }
-  send(_peer: string, _op: Op, _o: SendOpOptions): Promise<void> {
-    return Promise.resolve();
-  }
-  reachability(_peer: string): Reachability {
-    return 'reachable';
-  }
-  knows(_peer: string): boolean {
-    return true;
-  }
-  on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void {
-    return this.events.on(name, fn);
-  }
-  deliver(peer: string, op: Op): void {
-    this.events.emit('op', { peer, op });
-  }
-}
+import { FakePort } from '../messaging/fake-port.js';
 
 describe('PUBLISH FROM [SW-15.4-2]', () => {
   it('is taken from the hub, dropped and counted from any other peer; a direct PUBLISH without FROM names its sender', () => {
-    const port = new FakePort();
+    const port = new FakePort('dev-a');
     const client = new PubSubClient(port, { hub: 'hub' });
     const got: Publication[] = [];
     client.subscribe('t/#', { qos: 2 }, (p) => got.push(p));
