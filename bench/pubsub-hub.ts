@@ -26,9 +26,10 @@ const SELF = fileURLToPath(import.meta.url);
 /** Receive window and outbox large enough for a saturating publisher (the defaults suit devices). */
 export const BENCH_RELIABILITY: ReliabilityOptions = { send: { outboxMessages: 4096 }, receive: { window: 1024, maxRanges: 1024 } };
 
-export async function startHubProcess(site: Uint8Array): Promise<HubProcess> {
+/** `busyPollUs`: the hub's UdpTransport busyPollUs (0: none). */
+export async function startHubProcess(site: Uint8Array, busyPollUs = 0): Promise<HubProcess> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child = fork(SELF, ['--serve-hub', JSON.stringify([...site])], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SELF, ['--serve-hub', JSON.stringify([...site]), String(busyPollUs)], { execArgv: ['--import', tsx, ...(process.env['HUB_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const kill = (): boolean => child.kill('SIGKILL');
   process.once('exit', kill);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -55,7 +56,7 @@ export async function startHubProcess(site: Uint8Array): Promise<HubProcess> {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF && process.argv[2] === '--serve-hub') {
   const site = Uint8Array.from(JSON.parse(process.argv[3]!) as number[]);
   const suite = defaultCryptoSuite();
-  const transport = await UdpTransport.bind({ host: '127.0.0.1' });
+  const transport = await UdpTransport.bind({ host: '127.0.0.1', busyPollUs: Number(process.argv[4] ?? 0) });
   const node = await SaltwireNode.start({
     id: 'hub',
     keyring: new SiteKeyring(suite, site),

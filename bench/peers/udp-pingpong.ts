@@ -30,6 +30,12 @@ export interface UdpPingPongOptions {
   payloadBytes?: number;
   /** default 5000 ms */
   timeLimitMs?: number;
+  /**
+   * Both ends keep their event loop polling this many µs after each datagram, as UdpTransport's
+   * busyPollUs does (default 0: off), so that a Saltwire row with busy polling has a raw UDP row
+   * with the same technique beside it.
+   */
+  busyPollUs?: number;
 }
 
 export interface UdpThroughputOptions {
@@ -60,10 +66,19 @@ export interface UdpThroughputResult {
   timedOut: boolean;
 }
 
+// The same polling as UdpTransport's busyPollUs: an immediate per loop turn until the window passes.
+const POLL_JS = `
+const pollMs = Number(process.argv[1] || 0) / 1000;
+let pollUntil = 0, polling = false;
+const poll = () => { if (performance.now() >= pollUntil) { polling = false; return; } setImmediate(poll); };
+const keepPolling = () => { if (pollMs === 0) return; pollUntil = performance.now() + pollMs; if (!polling) { polling = true; setImmediate(poll); } };
+`;
+
 const ECHO_JS = `
 const dgram = require('node:dgram');
+${POLL_JS}
 const s = dgram.createSocket('udp4');
-s.on('message', (m, r) => s.send(m, r.port, r.address));
+s.on('message', (m, r) => { s.send(m, r.port, r.address); keepPolling(); });
 s.bind(0, '127.0.0.1', () => process.send({ port: s.address().port }));
 process.on('disconnect', () => process.exit(0));
 `;
@@ -136,6 +151,25 @@ function closeSocket(s: Socket | undefined): Promise<void> {
   });
 }
 
+/** POLL_JS's keepPolling for this process. */
+function poller(busyPollUs: number): () => void {
+  const pollMs = busyPollUs / 1000;
+  let pollUntil = 0;
+  let polling = false;
+  const poll = (): void => {
+    if (performance.now() >= pollUntil) polling = false;
+    else setImmediate(poll);
+  };
+  return () => {
+    if (pollMs === 0) return;
+    pollUntil = performance.now() + pollMs;
+    if (!polling) {
+      polling = true;
+      setImmediate(poll);
+    }
+  };
+}
+
 /** Raw UDP ping-pong round trip, p50/p99. */
 export async function udpPingPong(o: UdpPingPongOptions = {}): Promise<LatencyResult> {
   const mode = o.mode ?? 'cross-process';
@@ -148,7 +182,7 @@ export async function udpPingPong(o: UdpPingPongOptions = {}): Promise<LatencyRe
   try {
     let port: number;
     if (mode === 'cross-process') {
-      child = await spawnChild(ECHO_JS, []);
+      child = await spawnChild(ECHO_JS, [String(o.busyPollUs ?? 0)]);
       port = (await child.next<{ port: number }>('udp echo child start')).port;
     } else {
       const e = await bindSocket();
@@ -160,7 +194,12 @@ export async function udpPingPong(o: UdpPingPongOptions = {}): Promise<LatencyRe
     await connectSocket(ping, port);
     const payload = Buffer.alloc(Math.max(4, o.payloadBytes ?? 64), 0x63);
     let waiting: ((seq: number) => void) | undefined;
-    ping.on('message', (m) => waiting?.(m.readUInt32BE(0)));
+    // the pinging end polls like the echo child (in-process mode has one loop for both)
+    const keepPolling = poller(o.busyPollUs ?? 0);
+    ping.on('message', (m) => {
+      keepPolling();
+      waiting?.(m.readUInt32BE(0));
+    });
     const samples: number[] = [];
     const deadline = performance.now() + timeLimitMs;
     let timedOut = false;
@@ -177,6 +216,7 @@ export async function udpPingPong(o: UdpPingPongOptions = {}): Promise<LatencyRe
       });
       const t = process.hrtime.bigint();
       ping.send(payload);
+      keepPolling();
       if (!(await got)) {
         if (++lost > 10) throw new Error('udp ping-pong: more than 10 datagrams lost on loopback');
         continue;

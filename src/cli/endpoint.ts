@@ -22,6 +22,9 @@ import type { Io } from './command.js';
 export const KEY_ENV = 'SALTWIRE_KEY';
 export const DEFAULT_HUB_ID = 'hub';
 
+/** Help of --busy-poll-us, which the hub takes too. */
+export const BUSY_POLL_HELP = 'keep polling the socket N microseconds after each datagram (0 to 1000000, default 0): lower latency for CPU, see UdpBindOptions.busyPollUs';
+
 /** The flags every client command takes. */
 export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--hub': { value: 'HOST:PORT', help: "the hub's address", required: true },
@@ -30,6 +33,7 @@ export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--hub-id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; the hub sets it with --id)` },
   '--state': { value: 'DIR', help: "this device's state directory (default: saltwire-<ID> in the OS temp dir)" },
   '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
+  '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
 });
 
 /** A state directory is new (first start: provisioning) when it is missing or empty. */
@@ -44,6 +48,7 @@ export interface ClientSettings {
   readonly key: Uint8Array;
   readonly stateDir: string;
   readonly debug: boolean;
+  readonly busyPollUs: number;
 }
 
 /** Reads and validates the client flags (throws UsageError), before anything touches the network. */
@@ -53,7 +58,8 @@ export function clientSettings(flags: Flags, io: Pick<Io, 'env'>): ClientSetting
   const hubId = flags.nodeId('--hub-id', DEFAULT_HUB_ID);
   if (hubId === id) throw new UsageError(`--id ${id} is the hub's id: a device needs an id of its own`);
   const key = flags.key('--key', { name: KEY_ENV, value: io.env[KEY_ENV] });
-  return { hub, hubId, id, key, stateDir: flags.string('--state') ?? join(tmpdir(), `saltwire-${id}`), debug: flags.bool('--debug') };
+  const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
+  return { hub, hubId, id, key, stateDir: flags.string('--state') ?? join(tmpdir(), `saltwire-${id}`), debug: flags.bool('--debug'), busyPollUs };
 }
 
 export interface Endpoint {
@@ -99,7 +105,7 @@ export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
   const node = await startNode({
     id: s.id,
     keyring: new PairKeyring().add(s.hubId, 0, s.key),
-    listen: { host: isIP(address.host) === 6 ? '::' : '0.0.0.0', port: 0 },
+    listen: { host: isIP(address.host) === 6 ? '::' : '0.0.0.0', port: 0, busyPollUs: s.busyPollUs },
     stateDir: s.stateDir,
     provisioning: isNewStateDir(s.stateDir),
     suite,

@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { AccessControl } from '../acl/acl.js';
+import { AccessControl } from '../acl/acl.js';
 import type { SaltwireNode } from '../peer/node.js';
 import type { StateStore } from '../peer/state-store.js';
 import { DRAIN_TIMEOUT_MS } from '../pubsub/hub-forwarder.js';
@@ -69,6 +69,17 @@ export class Hub implements Messaging {
 
   serve(method: string, handler: Handler): () => void {
     return this.rpc.serve(method, handler);
+  }
+
+  /**
+   * Replaces the access-control policy at run time (e.g. a configuration reloaded) [SW-17.5-6]:
+   * subscriptions and wills the new policy no longer allows are removed at once, before any further
+   * publication is routed, and every later publication and call is decided by it.
+   */
+  setAcl(acl: AccessControl): void {
+    if (!(acl instanceof AccessControl)) throw new InvalidArgumentError('setAcl needs an AccessControl');
+    this.pubsub.setAcl(acl);
+    this.rpc.setAcl(acl);
   }
 
   /** A hub has no hub to leave a will with: always rejects with InvalidArgumentError. */

@@ -45,7 +45,7 @@ export class RpcEngine implements RpcEngineLike {
   private readonly caller: Caller;
   private readonly responder: Responder;
   private readonly forwarder: Forwarder | undefined;
-  private readonly acl: AccessControl;
+  private acl: AccessControl;
   private readonly own: EngineCounters = { revoked: 0, misrouted: 0, untrustedFrom: 0, rejected: 0 };
   private readonly off: Array<() => void>;
 
@@ -85,6 +85,15 @@ export class RpcEngine implements RpcEngineLike {
   }
 
   /** Stops listening; outstanding calls fail with NodeClosedError, running handlers answer nobody. */
+  /**
+   * Replaces the access-control policy [SW-17.5-6]. Every later CALL is decided by the new policy;
+   * nothing is cached from the old one (served methods are checked per call, spec 17.6).
+   */
+  setAcl(acl: AccessControl): void {
+    this.acl = acl;
+    this.forwarder?.setAcl(acl);
+  }
+
   close(): void {
     for (const f of this.off.splice(0)) f();
     this.caller.close();

@@ -46,8 +46,13 @@ export class Forwarder {
 
   constructor(
     private readonly port: MessagePort,
-    private readonly acl: AccessControl,
+    private acl: AccessControl,
   ) {}
+
+  /** Later CALLs are decided by `acl` [SW-17.5-6]. */
+  setAcl(acl: AccessControl): void {
+    this.acl = acl;
+  }
 
   /** A CALL from `caller` (authenticated sender, not revoked) with TO set to another node. */
   onCall(caller: string, op: CallOp): void {

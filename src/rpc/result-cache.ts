@@ -45,6 +45,7 @@ interface Running {
 }
 interface Done {
   readonly state: 'done';
+  readonly key: string;
   /** undefined: a tombstone for an outcome over maxBytes (answers 'busy' until it expires). */
   readonly outcome: Uint8Array | undefined;
   readonly expiresAt: number;
@@ -68,8 +69,16 @@ export class ResultCache {
   readonly maxEntries: number;
   readonly maxBytes: number;
   private readonly running = new Map<string, Running>();
-  /** Completed entries in completion order; with a fixed lifetime that is also expiry order. */
+  /** Completed entries by key. */
   private readonly done = new Map<string, Done>();
+  /**
+   * Completed entries in completion order (with a fixed lifetime, also expiry order) from `head`;
+   * an entry is live while `done` maps its key to it. A queue, not the Map's own order: iterating a
+   * V8 Map from its front walks every slot deleted since its last rehash, so a full cache (where
+   * every call evicts the oldest) paid more per call the longer it ran.
+   */
+  private order: Done[] = [];
+  private head = 0;
   private cachedBytes = 0;
   /** Completed entries evicted before their lifetime ended (a retry after that runs the handler again). */
   evictions = 0;
@@ -123,12 +132,12 @@ export class ResultCache {
     if (!this.running.delete(key)) return false;
     const expiresAt = now + this.lifetimeMs;
     if (outcome.length > this.maxBytes) {
-      this.done.set(key, { state: 'done', outcome: undefined, expiresAt });
+      this.add({ state: 'done', key, outcome: undefined, expiresAt });
       return false;
     }
     // Terminates: outcome.length <= maxBytes, so emptying `done` (cachedBytes 0) always suffices.
     while (this.cachedBytes + outcome.length > this.maxBytes && this.evictOldest());
-    this.done.set(key, { state: 'done', outcome: outcome.slice(), expiresAt });
+    this.add({ state: 'done', key, outcome: outcome.slice(), expiresAt });
     this.cachedBytes += outcome.length;
     return true;
   }
@@ -157,26 +166,37 @@ export class ResultCache {
 
   /** Expires completed entries whose lifetime ended at or before `now`. */
   tick(now: number): void {
-    for (const [key, d] of this.done) {
-      if (d.expiresAt > now) break;
-      this.remove(key, d);
-    }
+    for (let d = this.oldest(); d !== undefined && d.expiresAt <= now; d = this.oldest()) this.remove(d.key, d);
   }
 
   /** When the oldest completed entry expires; Infinity if none. Running entries have no deadline. */
   nextDeadline(): number {
-    for (const d of this.done.values()) return d.expiresAt;
-    return Infinity;
+    return this.oldest()?.expiresAt ?? Infinity;
   }
 
   /** Evicts the oldest completed entry; false if there is none. */
   private evictOldest(): boolean {
-    for (const [key, d] of this.done) {
-      this.remove(key, d);
-      this.evictions++;
-      return true;
+    const d = this.oldest();
+    if (d === undefined) return false;
+    this.remove(d.key, d);
+    this.evictions++;
+    return true;
+  }
+
+  private add(d: Done): void {
+    this.done.set(d.key, d);
+    this.order.push(d);
+  }
+
+  /** The oldest live completed entry, dropping dead queue slots on the way. */
+  private oldest(): Done | undefined {
+    const q = this.order;
+    while (this.head < q.length && this.done.get(q[this.head]!.key) !== q[this.head]) this.head++;
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.order = q.slice(this.head);
+      this.head = 0;
     }
-    return false;
+    return this.order[this.head];
   }
 
   private remove(key: string, d: Done): void {

@@ -43,11 +43,22 @@ export interface UdpBindOptions {
    * addressed as plain IPv4.
    */
   readonly ipv6Only?: boolean;
+  /**
+   * Microseconds to keep polling the socket after each datagram sent or received, before the event
+   * loop may sleep; 0 (the default) never polls. A sleeping process takes tens of microseconds to
+   * wake when the next datagram comes (more on a virtual machine, whose idle vCPU is halted), which
+   * is most of a loopback round trip. Polling trades CPU for latency as the kernel's busy_poll
+   * (SO_BUSY_POLL) does: at most this long after each burst of traffic, and none while idle. Up to
+   * 1,000,000 (1 s).
+   */
+  readonly busyPollUs?: number;
 }
 
 /** TransportStats plus errors the socket reported outside any send(). */
 export interface UdpTransportStats extends TransportStats {
   socketErrors: number;
+  /** Event loop turns spent busy polling (busyPollUs): the CPU that polling costs, in turns. */
+  busyPollTurns: number;
 }
 
 /**
@@ -61,9 +72,13 @@ export class UdpTransport implements Transport {
   readonly family: 'IPv4' | 'IPv6';
   /** True for a '::' socket that also carries IPv4. */
   readonly dualStack: boolean;
-  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0 };
+  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0, busyPollTurns: 0 };
   private handler: ReceiveHandler | undefined;
   private closing: Promise<void> | undefined;
+  /** busyPollUs in ms; 0 = off. */
+  private readonly pollMs: number;
+  private pollUntil = 0;
+  private polling = false;
 
   private constructor(
     private readonly sock: SocketAsPromised,
@@ -71,7 +86,9 @@ export class UdpTransport implements Transport {
     family: 'IPv4' | 'IPv6',
     mtu: number,
     dualStack: boolean,
+    busyPollUs: number,
   ) {
+    this.pollMs = busyPollUs / 1000;
     this.local = local;
     this.family = family;
     this.mtu = mtu;
@@ -103,13 +120,15 @@ export class UdpTransport implements Transport {
     const wildcard6 = family === 'IPv6' && isUnspecified6(host);
     if (options.ipv6Only !== undefined && !wildcard6) throw new InvalidArgumentError("bind: ipv6Only applies to host '::' only");
     const ipv6Only = options.ipv6Only ?? false;
+    const busyPollUs = options.busyPollUs ?? 0;
+    if (!Number.isInteger(busyPollUs) || busyPollUs < 0 || busyPollUs > 1_000_000) throw new InvalidArgumentError(`bind: busyPollUs must be an integer from 0 to 1000000, got ${busyPollUs}`);
 
-    const sock = DgramAsPromised.createSocket(family === 'IPv4' ? { type: 'udp4' } : { type: 'udp6', ipv6Only });
+    const sock = DgramAsPromised.createSocket(family === 'IPv4' ? { type: 'udp4', lookup: literalLookup } : { type: 'udp6', ipv6Only, lookup: literalLookup });
     try {
       const info = await sock.bind({ port, address: host, exclusive: true });
       if (rcv > 0) requestBuffer((n) => sock.setRecvBufferSize(n), rcv);
       if (snd > 0) requestBuffer((n) => sock.setSendBufferSize(n), snd);
-      return new UdpTransport(sock, Object.freeze({ host: info.address, port: info.port }), family, mtu, wildcard6 && !ipv6Only);
+      return new UdpTransport(sock, Object.freeze({ host: info.address, port: info.port }), family, mtu, wildcard6 && !ipv6Only, busyPollUs);
     } catch (e) {
       try {
         sock.socket.close();
@@ -129,6 +148,11 @@ export class UdpTransport implements Transport {
   getSendBufferSize(): number {
     // not sock.getSendBufferSize(): dgram-as-promised 6.0.0 implements it as endless recursion
     return this.sockOption(() => this.sock.socket.getSendBufferSize());
+  }
+
+  /** Whether the event loop is being kept polling now (busyPollUs after the latest datagram). */
+  get busyPolling(): boolean {
+    return this.polling;
   }
 
   get closed(): boolean {
@@ -154,6 +178,7 @@ export class UdpTransport implements Transport {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (this.pollMs > 0) this.keepPolling();
     return this.sock.send(data, to.port, host).then(
       () => {
         this.stats.datagramsSent++;
@@ -187,9 +212,30 @@ export class UdpTransport implements Transport {
     }
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += msg.length;
+    if (this.pollMs > 0) this.keepPolling();
     // a plain Uint8Array view, never the Buffer: Buffer#slice shares memory where Uint8Array#slice
     // copies, and code above the transport relies on slice() being a copy
     h(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { host: canonicalHost(rinfo.address), port: rinfo.port });
+  };
+
+  /**
+   * Keeps the event loop turning (an immediate each turn, so libuv polls the socket without
+   * sleeping) until `busyPollUs` pass with no datagram either way.
+   */
+  private keepPolling(): void {
+    this.pollUntil = performance.now() + this.pollMs;
+    if (this.polling) return;
+    this.polling = true;
+    setImmediate(this.poll);
+  }
+
+  private readonly poll = (): void => {
+    if (this.closing !== undefined || performance.now() >= this.pollUntil) {
+      this.polling = false;
+      return;
+    }
+    this.stats.busyPollTurns++;
+    setImmediate(this.poll);
   };
 
   /** The host string to hand to dgram for `to`, or throws InvalidArgumentError. */
@@ -213,6 +259,15 @@ export class UdpTransport implements Transport {
     if (this.closing !== undefined) throw new TransportError('the UDP transport is closed');
     return read();
   }
+}
+
+/**
+ * dgram's `lookup` for a socket that is only ever given literal IPs (destination() checks): answers
+ * at once. The default, dns.lookup, answers a literal on the next tick, so every datagram would
+ * leave only once the sender's whole call stack had unwound: tens of microseconds on a round trip.
+ */
+function literalLookup(host: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, host, isIP(host));
 }
 
 /** `::ffff:a.b.c.d` becomes `a.b.c.d`; every other host is returned as is. */

@@ -37,6 +37,8 @@ export function isRelFrame(f: WireFrame): f is RelFrame {
 
 /** Reliability frame types that may appear at most once per plaintext [SW-14.2-6]. */
 const ONCE_REL = ['ACK', 'FORWARD', 'SLEEP'] as const;
+/** The frame types a datagram carries at most once, each with a bit of its own. */
+const ONCE_BIT: Readonly<Record<string, number>> = Object.fromEntries(['INDEX', 'PING', 'CHALLENGE', 'ECHO', ...ONCE_REL].map((t, i) => [t, 1 << i]));
 
 /**
  * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
@@ -132,8 +134,12 @@ export function encodeFrames(frames: readonly WireFrame[]): Uint8Array {
   for (const f of frames) n += frameSize(f);
   const out = new Uint8Array(n);
   let o = 0;
-  for (const once of ['INDEX', 'PING', 'CHALLENGE', 'ECHO', ...ONCE_REL] as const) {
-    if (frames.filter((f) => f.type === once).length > 1) throw new InvalidArgumentError(`at most one ${once} frame`);
+  // at most one of each of these (a bit per type): one pass, no arrays, for every datagram sent
+  let seen = 0;
+  for (const f of frames) {
+    const bit = ONCE_BIT[f.type] ?? 0;
+    if ((seen & bit) !== 0) throw new InvalidArgumentError(`at most one ${f.type} frame`);
+    seen |= bit;
   }
   frames.forEach((f, k) => {
     const last = k === frames.length - 1;

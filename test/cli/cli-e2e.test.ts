@@ -151,10 +151,10 @@ describe('saltwire CLI, end to end', () => {
   });
 
   it('serve --echo prints ready; call echo and time print JSON results (exit 0)', { timeout: T }, async () => {
-    const { addr } = await startHub();
-    const srv = start(['serve', ...dev(addr, 'svc'), '--echo']);
+    const { addr } = await startHub(['--busy-poll-us', '200']);
+    const srv = start(['serve', ...dev(addr, 'svc'), '--echo', '--busy-poll-us', '200']);
     await srv.waitFor(/^ready$/m);
-    const echo = await run(['call', ...dev(addr, 'cli'), '--to', 'svc', '--method', 'echo', '--params', '{"a":[1,"x",null],"b":true}']);
+    const echo = await run(['call', ...dev(addr, 'cli'), '--to', 'svc', '--method', 'echo', '--params', '{"a":[1,"x",null],"b":true}', '--busy-poll-us', '200']);
     expect(echo, echo.err).toMatchObject({ code: 0, out: '{"a":[1,"x",null],"b":true}\n' });
     const time = await run(['call', ...dev(addr, 'cli'), '--to', 'svc', '--method', 'time']);
     expect(time.code, time.err).toBe(0);
@@ -242,6 +242,8 @@ describe('saltwire CLI, end to end', () => {
       [['sub', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--topic', 't', '--qos', '3'], /--qos must be 0, 1 or 2, got "3"/],
       [['call', '--hub', 'localhost', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm'], /--hub must be HOST:PORT/],
       [['hub', '--listen', '127.0.0.1:99999', '--site', key], /--listen must be HOST:PORT .*from 0 to 65535/],
+      [['hub', '--listen', '127.0.0.1:0', '--site', key, '--busy-poll-us', '-5'], /--busy-poll-us must be an integer from 0 to 1000000, got "-5"/],
+      [['call', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm', '--busy-poll-us', '2e6'], /--busy-poll-us must be an integer from 0 to 1000000, got "2e6"/],
       [['serve', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--echo', '--verbose'], /unknown flag --verbose for "saltwire serve"/],
       [['call', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm', '--params', '{x'], /--params is not valid JSON/],
     ];

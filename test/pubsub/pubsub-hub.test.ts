@@ -2,6 +2,8 @@
 // the wire, access control, bounded subscription buffers.
 import { describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/acl/acl.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { RpcRejectedError } from '../../src/rpc/errors.js';
 import { decodeOp } from '../../src/messaging/op-codec.js';
 import { PUBLISH_CHANNEL } from '../../src/messaging/ops.js';
 import { SubscriptionRefusedError } from '../../src/pubsub/errors.js';
@@ -163,6 +165,36 @@ describe('access control (spec 17, 18.1)', () => {
     expect(w.hub.pubsub.drops.denied).toBe(1);
     expect(w.hub.pubsub.drops.revoked).toBeGreaterThanOrEqual(2); // its SYNC and its PUBLISH
     expect(w.hub.pubsub.sessions.filtersOf('dev-r').size).toBe(0);
+    await w.close();
+  });
+});
+
+describe('a policy changed at run time (Hub.setAcl)', () => {
+  it('removes the subscriptions it no longer allows before routing anything else, and decides later publications and calls by the new rules [SW-17.5-6]', async () => {
+    const before = AccessControl.fromConfig({ rules: [{ devices: ['*'], publish: ['a/#', 'b/#'], subscribe: ['a/#', 'b/#'], call: ['m'] }] });
+    const after = AccessControl.fromConfig({ rules: [{ devices: ['*'], publish: ['a/#', 'b/#'], subscribe: ['b/#'] }] });
+    const w = await World.create(27, { acl: before });
+    w.hub.serve('m', () => 'ok');
+    const sub = await w.device('dev-b');
+    const got = collector();
+    await w.granted(sub.subscribe('a/#', { qos: 1 }, got.fn));
+    await w.granted(sub.subscribe('b/#', { qos: 1 }, got.fn));
+    const pub = await w.device('dev-a');
+    await w.settle(pub.publish('a/1', 'one', { qos: 1 }));
+    await w.until(() => got.got.length === 1, 5_000);
+    expect(await w.settle(pub.call('hub', 'm'))).toBe('ok');
+
+    w.hub.setAcl(after);
+    // at once, with no time passing: the filter the new policy refuses is gone, the other stays
+    expect([...w.hub.pubsub.sessions.filtersOf('dev-b').keys()]).toEqual(['b/#']);
+    await w.settle(pub.publish('a/2', 'two', { qos: 1 })); // still allowed to publish, no longer routed to dev-b
+    await w.settle(pub.publish('b/1', 'three', { qos: 1 }));
+    await w.until(() => got.got.length >= 2, 5_000);
+    await w.run(500);
+    expect(got.texts()).toEqual(['one', 'three']);
+    const err = await w.settle(pub.call('hub', 'm').catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(RpcRejectedError);
+    expect(() => w.hub.setAcl({} as AccessControl)).toThrow(InvalidArgumentError);
     await w.close();
   });
 });

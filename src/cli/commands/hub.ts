@@ -15,7 +15,7 @@ import { addressKey } from '../../transport/transport.js';
 import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
-import { DEFAULT_HUB_ID, isNewStateDir } from '../endpoint.js';
+import { BUSY_POLL_HELP, DEFAULT_HUB_ID, isNewStateDir } from '../endpoint.js';
 
 /** Top-level keys of the --config file. */
 const CONFIG_KEYS = new Set(['acl']);
@@ -60,6 +60,7 @@ export const hub: Command = {
       '--state': { value: 'DIR', help: 'state directory (default: saltwire-hub-<PORT> in the OS temp dir); created on first start' },
       '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
       '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
+      '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
     },
     notes: [
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
@@ -73,7 +74,8 @@ export const hub: Command = {
     const configPath = flags.string('--config');
     const config = configPath === undefined ? {} : await loadHubConfig(configPath, io.err);
     const suite = defaultCryptoSuite();
-    const transport = await UdpTransport.bind({ host: listen.host, port: listen.port });
+    const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
+    const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? join(tmpdir(), `saltwire-hub-${transport.local.port}`);
     let node;
     try {
