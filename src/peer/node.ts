@@ -14,6 +14,7 @@ import { TimerQueue } from '../time/timer-queue.js';
 import { RealScheduler, type Scheduler } from '../time/scheduler.js';
 import type { Address } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
+import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { challengeRetryAt } from './challenge.js';
 import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './parking.js';
@@ -58,6 +59,8 @@ export class SaltwireNode {
   private unverified = 0;
   private peerLimit = 0;
   private readonly reliable: ReliableMode;
+  /** Timer jitter (probes [SW-11.2-1], retransmissions [SW-14.4-3]), pooled: not a system call per timer. */
+  private readonly random: () => number;
 
   /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */
   static async start(o: NodeOptions): Promise<SaltwireNode> {
@@ -76,6 +79,7 @@ export class SaltwireNode {
     this.senderIdleMs = o.senderIdleMs ?? SENDER_IDLE_MS;
     this.scheduler = o.scheduler ?? new RealScheduler();
     this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
+    this.random = uniformSource((n) => o.suite.randomBytes(n));
     const budget = Math.min(o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, o.transport.mtu, DATAGRAM_BUDGET);
     this.reliable = new ReliableMode({
       options: o,
@@ -86,6 +90,7 @@ export class SaltwireNode {
       now: () => this.now(),
       reschedule: (p) => this.timers.schedule(p, this.deadline(p)),
       idsExhausted: () => void this.renewEpoch(),
+      random: this.random,
     });
     this.receiver = new Receiver({
       suite: o.suite,
@@ -381,7 +386,7 @@ export class SaltwireNode {
       fallBack(p); // [SW-10.2-5] the new address never answered: back to the validated one
       this.events.emit('address', { peer: p.id, address: p.address!, validated: true, change: 'returned' });
     }
-    const a = tick(p, this.cfg, now, this.o.suite.randomBytes(1)[0]! / 256);
+    const a = tick(p, this.cfg, now, this.random());
     if (a.changed !== undefined) {
       this.reliable.setReachable(p, false); // [SW-14.8-3] reliable fragments wait, timers held
       this.events.emit(a.changed, { peer: p.id });

@@ -31,6 +31,8 @@ export interface ReliableHost {
   reschedule(p: Peer): void;
   /** A link used up its message ids: start a new epoch (then renewEpoch() runs) [SW-14.1-1]. */
   idsExhausted(): void;
+  /** Uniform in [0, 1), for the timer jitter [SW-14.4-3]. */
+  readonly random: () => number;
 }
 
 /** The settlement of one reliable message's promise. */
@@ -197,9 +199,14 @@ export class ReliableMode {
     this.pump(p, now);
   }
 
-  /** When the peer's link has work (spec 14.4, 14.8): its timers, or STALL_RETRY_MS after a stalled pump. */
+  /**
+   * When the peer's link has work (spec 14.4, 14.8): its timers, or STALL_RETRY_MS after a stalled
+   * pump. Infinity while a pump of the peer is pending: that pump sets the timer again once it has
+   * sent, and a runtime timer for work it is about to send would only wake the process for nothing
+   * (one wake-up per RPC round trip, before this).
+   */
   deadline(p: Peer, now: number): number {
-    if (p.link === undefined) return Infinity;
+    if (p.link === undefined || this.soonPeers.has(p) || this.microPeers.has(p)) return Infinity;
     const at = p.link.nextDeadline(now);
     return at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at;
   }
@@ -270,27 +277,13 @@ export class ReliableMode {
   /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
   private linkOf(p: Peer): ReliableLink {
     if (p.link !== undefined) return p.link;
-    const o = this.host.options;
-    const r = o.reliability;
-    // uniform in [0, 1) for the timer jitter [SW-14.4-3], drawn 64 at a time: one call into the
-    // crypto library per transmission cost more than the rest of the send path on a busy link
-    let pool: Uint8Array = new Uint8Array(0);
-    let at = 0;
-    const random = (): number => {
-      if (at + 4 > pool.length) {
-        pool = o.suite.randomBytes(256);
-        at = 0;
-      }
-      const v = (((pool[at]! << 24) | (pool[at + 1]! << 16) | (pool[at + 2]! << 8) | pool[at + 3]!) >>> 0) / 2 ** 32;
-      at += 4;
-      return v;
-    };
+    const r = this.host.options.reliability;
     // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
     // window is never refused for want of hold-back room: a refused fragment backs its timer off
     // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
     const window = r?.receive?.window ?? RECEIVE_WINDOW;
     const receive = { holdBackMessages: window, ...r?.receive };
-    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, random, this.reassembly);
+    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, this.host.random, this.reassembly);
     p.link.setReachable(p.reachability !== 'unreachable');
     return p.link;
   }
