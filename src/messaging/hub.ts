@@ -88,13 +88,15 @@ export class Hub implements Messaging {
   }
 
   /**
-   * Waits up to the drain timeout for forwarded publications to be acknowledged, then stops the
-   * engines (saves finished) and the port [SW-18.3-1]. The node stays open: close it right after
-   * this, since a publication the node acknowledges once the engines stopped reaches no one.
+   * Stops gracefully [SW-18.3-2]: the node first stops taking data (refuseData(): what devices send
+   * meanwhile stays in their outboxes for the hub's next process), then this waits up to the drain
+   * timeout for forwarded publications to be acknowledged, and stops the engines (saves finished)
+   * and the port [SW-18.3-1]. The node stays open but takes nothing more: close it next.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.port.node.refuseData();
     await this.pubsub.drain(this.drainTimeoutMs);
     await this.pubsub.close();
     this.rpc.close();

@@ -248,9 +248,22 @@ export class SaltwireNode {
       received: this.received,
       unverified: this.unverified + this.reliable.unverified,
       peerLimit: this.peerLimit,
+      refused: this.reliable.refused,
       peers: this.table.size,
       sessions: { ...this.sessions.stats },
     };
+  }
+
+  /**
+   * The first step of a graceful stop, for a layer that stops before its node (Hub.close()): from now
+   * on this node takes no data (MSG frames, reliable or not) and acknowledges none, so what peers
+   * send meanwhile stays in their outboxes and reaches this node's next epoch [SW-14.7-6], instead
+   * of being acknowledged by a node whose application no longer listens. Acknowledgements, probes
+   * and everything this node sends still flow, so its own outboxes can drain. Irreversible: close()
+   * the node next.
+   */
+  refuseData(): void {
+    this.reliable.refusing = true;
   }
 
   /** Stops timers and closes the transport. Idempotent. Remembered peers are saved first. */

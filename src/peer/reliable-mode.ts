@@ -50,6 +50,10 @@ const STALL_RETRY_MS = 100;
 export class ReliableMode {
   /** Reliable MSG frames refused because their datagram's freshness was unknown ([SW-14.10-3]). */
   unverified = 0;
+  /** MSG frames refused because this node is stopping (refuseData, [SW-14.7-6]). */
+  refused = 0;
+  /** Set by refuseData(): MSG frames are no longer taken; ACKs still are. */
+  refusing = false;
   /** Reassembly bytes of all peers together [SW-14.6-3]. */
   private readonly reassembly: ReassemblyBudget;
   /** Promises of reliable messages in flight, per link and ticket. */
@@ -122,6 +126,15 @@ export class ReliableMode {
       frames = this.host.options.deliverUnverified === true ? rel.filter((f) => f.type === 'MSG') : [];
       if (frames.length === 0) {
         this.unverified += rel.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
+        return [];
+      }
+    }
+    if (this.refusing && frames.some((f) => f.type === 'MSG')) {
+      // [SW-14.7-6] neither taken nor acknowledged: the sender keeps it for this node's next epoch
+      this.refused += frames.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
+      frames = frames.filter((f) => f.type !== 'MSG');
+      if (frames.length === 0) {
+        if (fresh) p.link?.heard(now);
         return [];
       }
     }

@@ -150,7 +150,7 @@ export class ReceiveState {
     }
     const size = f.frag?.total ?? f.data.length;
     if (completes && ordered && !this.deliverable(f.channel, f.prev!) && this.holdFull(size)) {
-      return (this.counters.holdBackFull++, []); // not taken, not acknowledged: it comes back [SW-14.7-5]
+      return (this.counters.holdBackFull++, []); // not taken, not acknowledged: it comes back [SW-14.7-7]
     }
     const outOfOrder = id !== this.ids.base;
     this.ids.add(id);
