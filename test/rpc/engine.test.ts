@@ -161,6 +161,27 @@ describe('RPC engine: failure outcomes produced for real [SW-16.2-1] [SW-16.2-2]
     await shutdown(r);
   });
 
+  it('an async handler gets the same outcomes as a sync one: its value, RemoteError from its rejection, bad-result [SW-16.2-2]', async () => {
+    const r = await rig(['dev-a']);
+    r.hub.serve('later', async (p) => {
+      await new Promise((res) => setTimeout(res, 1));
+      if (p === 'fail') throw Object.assign(new Error('valve stuck later'), { code: 'E_LATER' });
+      if (p === 'bad') return () => 1;
+      return { echo: p };
+    });
+    const ok = track(r.h, dev(r, 'dev-a').call('hub', 'later', 'x'));
+    const fail = track(r.h, dev(r, 'dev-a').call('hub', 'later', 'fail'));
+    const bad = track(r.h, dev(r, 'dev-a').call('hub', 'later', 'bad'));
+    for (let i = 0; i < 200 && [ok, fail, bad].some((c) => c.state === 'pending'); i++) {
+      await new Promise((res) => setTimeout(res, 2)); // the handler's timer is a real one
+      await until(r.h, () => false, 10);
+    }
+    expect(ok.value).toEqual({ echo: 'x' });
+    expect([(fail.error as RpcRemoteError).remoteCode, (fail.error as RpcRemoteError).remoteMessage]).toEqual(['E_LATER', 'valve stuck later']);
+    expect((bad.error as RpcRemoteError).remoteCode).toBe('bad-result');
+    await shutdown(r);
+  });
+
   it('RemoteError bad-params: PARAMS that are not one MessagePack value never reach the handler [SW-16.1-2]', async () => {
     const r = await rig(['dev-a']);
     let runs = 0;
