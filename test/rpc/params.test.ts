@@ -9,7 +9,7 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.constant(null),
     fc.boolean(),
     fc.integer(),
-    fc.double({ noNaN: true }),
+    fc.double({ noNaN: true }).filter((d) => !Object.is(d, -0)), // -0 arrives as 0: its own test below
     fc.string(),
     fc.uint8Array(),
     fc.array(tie('v'), { maxLength: 4 }),
@@ -30,6 +30,12 @@ describe('RPC values', () => {
         expect(d.ok && d.value).toEqual(v);
       }),
     );
+  });
+
+  it('a negative zero arrives as 0, the one loss [SW-16.1-2] allows (it had failed the round trip property now and then)', () => {
+    const d = decodeValue(encodeValue([-0, 0.5, -0.5])!);
+    expect(d.ok && d.value).toEqual([0, 0.5, -0.5]);
+    expect(Object.is(d.ok && (d.value as number[])[0], 0)).toBe(true);
   });
 
   it('undefined and null encode to the empty string of bytes, which decodes to null', () => {
