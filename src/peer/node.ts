@@ -16,11 +16,11 @@ import type { Address } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
 import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { challengeRetryAt } from './challenge.js';
-import { dropIndex, parkAt, parkIfIdle, senderFor, SENDER_IDLE_MS } from './parking.js';
+import { senderFor, SENDER_IDLE_MS } from './parking.js';
 import { processAccepted } from './inbound.js';
-import { LIVENESS_DEFAULTS, nextDeadline, NONE, probeNow, tick, type LivenessConfig, type Reachability } from './liveness.js';
-import { fallBack, fallBackAt, sameAddress } from './path.js';
+import { LIVENESS_DEFAULTS, NONE, probeNow, type LivenessConfig, type Reachability } from './liveness.js';
+import { onPeerTimer, peerDeadline, type PeerTimerHost } from './peer-timer.js';
+import { sameAddress } from './path.js';
 import type { NodeOptions, NodeStats, ReliableSendOptions, UnreliableSendOptions } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
 import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
@@ -59,6 +59,8 @@ export class SaltwireNode {
   private unverified = 0;
   private peerLimit = 0;
   private readonly reliable: ReliableMode;
+  /** peer-timer.ts's view of this node (what a peer's timer decides, spec 11). */
+  private readonly timerHost: PeerTimerHost;
   /** Timer jitter (probes [SW-11.2-1], retransmissions [SW-14.4-3]), pooled: not a system call per timer. */
   private readonly random: () => number;
 
@@ -120,6 +122,15 @@ export class SaltwireNode {
       budget,
     };
     this.sessions = new SessionMode(this.sessionHost(), o.session, Math.max(o.maxPeers ?? 16384, 1024));
+    this.timerHost = {
+      cfg: this.cfg,
+      senderIdleMs: this.senderIdleMs,
+      sessions: this.sessions,
+      reliable: this.reliable,
+      random: this.random,
+      route: (p, out, now) => this.route(p, out, now),
+      emit: (name, e) => this.events.emit(name, e),
+    };
     for (const c of o.peers ?? []) {
       assertNodeId(c.id);
       this.sessions.configure(c.id, c.mode);
@@ -389,32 +400,12 @@ export class SaltwireNode {
   // ---- timers (spec 11) ----
 
   private deadline(p: Peer): number {
-    return Math.min(nextDeadline(p, this.cfg), challengeRetryAt(p), parkAt(p, this.senderIdleMs), fallBackAt(p), this.sessions.deadline(p), this.reliable.deadline(p, this.now()));
+    return peerDeadline(this.timerHost, p, this.now());
   }
 
   private onTimer(p: Peer, now: number): number {
     if (this.closed || this.table.get(p.id) !== p) return Infinity; // evicted
-    this.sessions.tick(p, now); // retries, give-up, expiry (spec 13.9)
-    if (now >= fallBackAt(p)) {
-      fallBack(p); // [SW-10.2-5] the new address never answered: back to the validated one
-      this.events.emit('address', { peer: p.id, address: p.address!, validated: true, change: 'returned' });
-    }
-    const a = tick(p, this.cfg, now, this.random());
-    if (a.changed !== undefined) {
-      this.reliable.setReachable(p, false); // [SW-14.8-3] reliable fragments wait, timers held
-      this.events.emit(a.changed, { peer: p.id });
-    }
-    // After one unanswered probe the peer may have lost our index: probe in the FULL form [SW-11.2-5].
-    if (a.probe && p.probes > 1) dropIndex(p);
-    // [SW-11.1-2] a keepalive after a quiet spell also asks for an answer, so both sides stay fresh
-    const quiet = p.lastHeard === NONE || now - p.lastHeard >= this.cfg.keepaliveMs;
-    if (a.probe || a.keepalive) this.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
-    else if (now >= challengeRetryAt(p)) this.route(p, {}, now);
-    this.reliable.tick(p, now);
-    parkIfIdle(p, now, this.senderIdleMs);
-    // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,
-    // unreachable peer keeps no challenge state (spec 9.5).
-    if (p.reachability === 'unreachable' && p.nextProbeAt === NONE && !p.needsFreshness) p.challenge = undefined;
+    onPeerTimer(this.timerHost, p, now);
     return this.deadline(p);
   }
 
