@@ -9,7 +9,7 @@ import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
 import type { Address, Transport } from '../transport/transport.js';
 import { DATAGRAM_BUDGET } from '../reliability/constants.js';
-import { encodeFrames, frameSize, type WireFrame } from '../wire/frames.js';
+import { encodeFramesTransient, frameSize, type WireFrame } from '../wire/frames.js';
 import { challengeToSend } from './challenge.js';
 import { maySend, onSent } from './path.js';
 import type { Peer } from './peer.js';
@@ -131,7 +131,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
 
 function seal(ctx: OutboundContext, sender: Sealer, frames: WireFrame[], now: number, session: boolean): Uint8Array | undefined {
   try {
-    return sender.seal(encodeFrames(frames), now);
+    return sender.seal(encodeFramesTransient(frames), now); // the seal copies the plaintext at once
   } catch (e) {
     ctx.counters.sealFailures++;
     if (e instanceof CounterExhaustedError && !session) ctx.exhausted(); // a session expires instead

@@ -130,9 +130,33 @@ export function frameSize(f: WireFrame): number {
  * violating that throws InvalidArgumentError. PADDING of length n is n zero bytes, anywhere.
  */
 export function encodeFrames(frames: readonly WireFrame[]): Uint8Array {
+  return writeFrames(frames, new Uint8Array(framesSize(frames)));
+}
+
+/** Shared by encodeFramesTransient: one datagram's plaintext at a time. */
+let scratch = new Uint8Array(2048);
+
+/**
+ * encodeFrames into a buffer shared by every call: the result is valid only until the next call.
+ * For a plaintext that is sealed at once (the seal copies it), it saves a fresh ArrayBuffer per
+ * datagram sent (V8 keeps those over 64 bytes off the heap, about 0.7 µs each).
+ */
+export function encodeFramesTransient(frames: readonly WireFrame[]): Uint8Array {
+  const n = framesSize(frames);
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  const out = scratch.subarray(0, n);
+  out.fill(0); // PADDING and anything a frame leaves unwritten are zero, as in a fresh array
+  return writeFrames(frames, out);
+}
+
+function framesSize(frames: readonly WireFrame[]): number {
   let n = 0;
   for (const f of frames) n += frameSize(f);
-  const out = new Uint8Array(n);
+  return n;
+}
+
+/** Writes `frames` into `out` (zero-filled, exactly their size). */
+function writeFrames(frames: readonly WireFrame[], out: Uint8Array): Uint8Array {
   let o = 0;
   // at most one of each of these (a bit per type): one pass, no arrays, for every datagram sent
   let seen = 0;
@@ -141,7 +165,8 @@ export function encodeFrames(frames: readonly WireFrame[]): Uint8Array {
     if ((seen & bit) !== 0) throw new InvalidArgumentError(`at most one ${f.type} frame`);
     seen |= bit;
   }
-  frames.forEach((f, k) => {
+  for (let k = 0; k < frames.length; k++) {
+    const f = frames[k]!;
     const last = k === frames.length - 1;
     switch (f.type) {
       case 'PADDING':
@@ -181,6 +206,6 @@ export function encodeFrames(frames: readonly WireFrame[]): Uint8Array {
         o = encodeRelFrame(f, out, o); // MSG, ACK, FORWARD, SLEEP (spec 14.2)
         break;
     }
-  });
+  }
   return out;
 }
