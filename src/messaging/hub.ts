@@ -15,6 +15,9 @@ import { RpcEngine } from '../rpc/engine.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription } from './api.js';
 import { NodePort } from './port.js';
 
+/** How often a stopping hub looks whether its node still holds acknowledged messages back. */
+const UNDELIVERED_POLL_MS = 10;
+
 export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
   /** Access control for publications, subscriptions and calls (spec 17); default open. */
   readonly acl?: AccessControl;
@@ -89,15 +92,21 @@ export class Hub implements Messaging {
 
   /**
    * Stops gracefully [SW-18.3-2]: the node first stops taking data (refuseData(): what devices send
-   * meanwhile stays in their outboxes for the hub's next process), then this waits up to the drain
-   * timeout for forwarded publications to be acknowledged, and stops the engines (saves finished)
+   * meanwhile stays in their outboxes for the hub's next process), then this waits, within the drain
+   * timeout, for what the node acknowledged but held back to be delivered and routed [SW-14.7-8]
+   * and for forwarded publications to be acknowledged, and stops the engines (saves finished)
    * and the port [SW-18.3-1]. The node stays open but takes nothing more: close it next.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.port.node.refuseData();
-    await this.pubsub.drain(this.drainTimeoutMs);
+    const node = this.port.node;
+    node.refuseData();
+    const s = this.port.scheduler;
+    const until = s.now() + this.drainTimeoutMs;
+    // what the node acknowledged but holds back (or reassembles) is delivered, and routed, first [SW-18.3-2]
+    while (node.undelivered() > 0 && s.now() < until) await new Promise<void>((r) => s.at(Math.min(until, s.now() + UNDELIVERED_POLL_MS), r));
+    await this.pubsub.drain(Math.max(0, until - s.now()));
     await this.pubsub.close();
     this.rpc.close();
     this.port.close();

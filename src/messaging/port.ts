@@ -7,6 +7,7 @@
 import { decodeOp, encodeOp } from './op-codec.js';
 import { channelOf, LAST_MESSAGE_LAYER_CHANNEL, type Op, type QoS } from './ops.js';
 import type { SaltwireNode } from '../peer/node.js';
+import type { Message } from '../peer/node-events.js';
 import type { Reachability } from '../peer/liveness.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { Emitter } from '../util/emitter.js';
@@ -53,19 +54,14 @@ export class NodePort implements MessagePort {
   readonly drops = { malformed: 0, wrongChannel: 0 };
   private readonly events = new Emitter<PortEvents>();
   private readonly off: Array<() => void> = [];
+  /** Whether the node's 'message' events are listened to (from the first 'op' listener on). */
+  private listening = false;
 
   readonly scheduler: Scheduler;
 
   constructor(readonly node: SaltwireNode) {
     this.scheduler = node.scheduler;
     this.off.push(
-      node.on('message', (m) => {
-        if (m.channel < 1 || m.channel > LAST_MESSAGE_LAYER_CHANNEL || !m.fresh) return;
-        const op = decodeOp(m.data, true); // m.data is this delivery's own copy (receive-state)
-        if (op === undefined) return void this.drops.malformed++;
-        if (channelOf(op.op) !== m.channel) return void this.drops.wrongChannel++;
-        this.events.emit('op', { peer: m.from, op });
-      }),
       node.on('restart', (e) => this.events.emit('restart', { peer: e.peer })),
       node.on('reachable', (e) => this.events.emit('reachable', { peer: e.peer })),
       node.on('unreachable', (e) => this.events.emit('unreachable', { peer: e.peer })),
@@ -105,9 +101,25 @@ export class NodePort implements MessagePort {
     return this.node.peer(peer)?.address !== undefined;
   }
 
+  /**
+   * The node's messages are listened to from the first 'op' listener on, not before: until the
+   * engines listen (a hub loads its state first), the node takes no data [SW-14.7-9].
+   */
   on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void {
+    if (name === 'op' && !this.listening) {
+      this.listening = true;
+      this.off.push(this.node.on('message', this.onMessage));
+    }
     return this.events.on(name, fn);
   }
+
+  private readonly onMessage = (m: Message): void => {
+    if (m.channel < 1 || m.channel > LAST_MESSAGE_LAYER_CHANNEL || !m.fresh) return;
+    const op = decodeOp(m.data, true); // m.data is this delivery's own copy (receive-state)
+    if (op === undefined) return void this.drops.malformed++;
+    if (channelOf(op.op) !== m.channel) return void this.drops.wrongChannel++;
+    this.events.emit('op', { peer: m.from, op });
+  };
 
   /** Stops listening to the node (the node itself stays open). */
   close(): void {

@@ -20,6 +20,11 @@ export interface Message {
 }
 
 export interface NodeEvents {
+  /**
+   * Data for the application. A node takes (and acknowledges) reliable data only while it has at
+   * least one `message` listener [SW-14.7-9]: before the first one, senders keep their messages and
+   * send them again, so nothing is acknowledged to nobody.
+   */
   message: Message;
   reachable: { readonly peer: string };
   unreachable: { readonly peer: string };

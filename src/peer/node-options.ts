@@ -108,7 +108,10 @@ export interface NodeStats {
   readonly unverified: number;
   /** Authenticated datagrams from a new peer refused because the table was full of configured peers. */
   readonly peerLimit: number;
-  /** MSG frames neither taken nor acknowledged because the node is stopping (refuseData(), [SW-14.7-6]). */
+  /**
+   * MSG frames neither taken nor acknowledged because the node is stopping (refuseData(), [SW-14.7-6])
+   * or because nothing listened for 'message' yet ([SW-14.7-9]).
+   */
   readonly refused: number;
   readonly peers: number;
   /** Handshakes and sessions (spec 13); all zero unless some peer is in session mode. */

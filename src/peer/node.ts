@@ -156,7 +156,14 @@ export class SaltwireNode {
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof NodeEvents>(name: K, fn: (e: NodeEvents[K]) => void): () => void {
-    return this.events.on(name, fn);
+    const off = this.events.on(name, fn);
+    if (name !== 'message') return off;
+    // data is taken only while someone listens for it [SW-14.7-9]
+    this.reliable.listening = true;
+    return () => {
+      off();
+      this.reliable.listening = this.events.has('message');
+    };
   }
 
   /**
@@ -275,6 +282,15 @@ export class SaltwireNode {
    */
   refuseData(): void {
     this.reliable.refusing = true;
+  }
+
+  /**
+   * Reliable messages this node acknowledged, wholly or in part, and has not delivered: held back
+   * for a predecessor or partly reassembled. After refuseData() this node still takes what
+   * completes them [SW-14.7-8]; a graceful stop waits for 0 before its application stops listening.
+   */
+  undelivered(): number {
+    return this.reliable.undelivered(this.table.values());
   }
 
   /** Stops timers and closes the transport. Idempotent. Remembered peers are saved first. */

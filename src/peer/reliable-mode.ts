@@ -50,10 +50,15 @@ const STALL_RETRY_MS = 100;
 export class ReliableMode {
   /** Reliable MSG frames refused because their datagram's freshness was unknown ([SW-14.10-3]). */
   unverified = 0;
-  /** MSG frames refused because this node is stopping (refuseData, [SW-14.7-6]). */
+  /** MSG frames refused because this node is stopping (refuseData, [SW-14.7-6]) or nobody listens yet ([SW-14.7-9]). */
   refused = 0;
   /** Set by refuseData(): MSG frames are no longer taken; ACKs still are. */
   refusing = false;
+  /**
+   * Whether the application listens for messages (the node has a 'message' listener). Until it
+   * does, no MSG frame is taken or acknowledged [SW-14.7-9]: delivered to nobody, it would be lost.
+   */
+  listening = false;
   /** Reassembly bytes of all peers together [SW-14.6-3]. */
   private readonly reassembly: ReassemblyBudget;
   /** Promises of reliable messages in flight, per link and ticket. */
@@ -108,6 +113,13 @@ export class ReliableMode {
     this.pumpAfterSends(p);
   }
 
+  /** Reliable messages of `peers` acknowledged but not delivered yet (ReceiveState.undelivered). */
+  undelivered(peers: Iterable<Peer>): number {
+    let n = 0;
+    for (const p of peers) n += p.link?.receiver.undelivered ?? 0;
+    return n;
+  }
+
   /**
    * The reliability frames of an accepted datagram, after its peer frames and a restart
    * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
@@ -129,10 +141,14 @@ export class ReliableMode {
         return [];
       }
     }
-    if (this.refusing && frames.some((f) => f.type === 'MSG')) {
-      // [SW-14.7-6] neither taken nor acknowledged: the sender keeps it for this node's next epoch
-      this.refused += frames.reduce((n, f) => n + (f.type === 'MSG' ? 1 : 0), 0);
-      frames = frames.filter((f) => f.type !== 'MSG');
+    if ((this.refusing || !this.listening) && frames.some((f) => f.type === 'MSG')) {
+      // [SW-14.7-6] [SW-14.7-9] neither taken nor acknowledged: the sender keeps it for this node's
+      // next epoch, or until the application listens; but while stopping, what completes an
+      // acknowledged message or chain is still taken [SW-14.7-8]
+      const r = this.listening ? p.link?.receiver : undefined;
+      const taken = frames.filter((f) => f.type !== 'MSG' || (r !== undefined && r.takesWhileRefusing(f)));
+      this.refused += frames.length - taken.length;
+      frames = taken;
       if (frames.length === 0) {
         if (fresh) p.link?.heard(now);
         return [];

@@ -105,6 +105,29 @@ export class ReceiveState {
     return this.hold.size;
   }
 
+  /**
+   * Reliable messages acknowledged, wholly or in part, and not delivered yet: held back for a
+   * predecessor or partly reassembled. A node that stops gracefully waits for this to reach 0.
+   */
+  get undelivered(): number {
+    return this.hold.size + this.reassembly.messages;
+  }
+
+  /**
+   * Whether a node that refuses new data ([SW-14.7-6]) still takes `f`, because it may be needed to
+   * deliver what was acknowledged already [SW-14.7-8]: a fragment of a message being reassembled,
+   * a reliable message with an id below a held-back one (a candidate predecessor), or a duplicate
+   * (acknowledged again, so the sender does not send it once more to the next epoch). Bounded: the
+   * ids below the highest held one are finitely many, so the held chain drains or the sender gives up.
+   */
+  takesWhileRefusing(f: MsgFrame): boolean {
+    if (f.id === undefined) return false;
+    if (this.ids.has(f.id)) return true;
+    if (f.frag !== undefined && this.reassembly.has(f.id - f.frag.index)) return true;
+    for (const held of this.hold.keys()) if (f.id < held) return true;
+    return false;
+  }
+
   /** The window advertised in ACK: the configured one less the held messages; 1 when hold-back is full [SW-14.5-1]. */
   advertisedWindow(): number {
     if (this.hold.size >= this.config.holdBackMessages) return 1;

@@ -34,19 +34,20 @@ export class Harness {
     return node;
   }
 
-  async hub(extra: Partial<NodeOptions> = {}): Promise<SaltwireNode> {
+  /** `collect` false: no 'message' listener of the harness's own, so the node listens only when its application does. */
+  async hub(extra: Partial<NodeOptions> = {}, collect = true): Promise<SaltwireNode> {
     const { store, provisioning } = this.state('hub');
     const keyring = new SiteKeyring(this.suite, SITE);
     const node = SaltwireNode.start({ id: 'hub', keyring, suite: this.suite, transport: this.net.bind(HUB), state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, ...extra });
-    return this.collect(await node);
+    return collect ? this.collect(await node) : node;
   }
 
-  async device(id: string, extra: Partial<NodeOptions> & { address?: Partial<Address> } = {}): Promise<SaltwireNode> {
+  async device(id: string, extra: Partial<NodeOptions> & { address?: Partial<Address> } = {}, collect = true): Promise<SaltwireNode> {
     const { store, provisioning } = this.state(id);
     const keyring = new PairKeyring().add('hub', 0, deriveDeviceKey(this.suite, SITE, id, 0));
     const transport = this.net.bind({ host: id, ...extra.address });
     const node = SaltwireNode.start({ id, keyring, suite: this.suite, transport, state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, peers: [{ id: 'hub', address: HUB }], ...extra });
-    return this.collect(await node);
+    return collect ? this.collect(await node) : node;
   }
 
   /** Advances virtual time in small steps so that promise continuations run between deliveries. */

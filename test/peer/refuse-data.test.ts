@@ -34,4 +34,30 @@ describe('refuseData (spec 14.7)', () => {
     await dev.close();
     await hub.close();
   });
+
+  it('a node with no message listener takes no data; once one listens, the retransmission is delivered once [SW-14.7-9]', async () => {
+    const h = new Harness(undefined, 6);
+    const hub = await h.hub();
+    const dev = await h.device('dev-l', {}, false); // nothing listens on the device yet
+    await h.run(500);
+    let sent = 'pending';
+    hub.send('dev-l', text('to nobody yet'), { reliable: true, deadlineMs: 60_000 }).then(() => (sent = 'ok'), () => (sent = 'failed'));
+    await h.run(2_000);
+    expect(sent).toBe('pending'); // not acknowledged: the hub keeps retransmitting it
+    expect(dev.stats.refused).toBeGreaterThan(0);
+    const got: string[] = [];
+    const off = dev.on('message', (m) => void got.push(dec(m.data)));
+    await h.run(5_000);
+    expect(sent).toBe('ok');
+    expect(got).toEqual(['to nobody yet']);
+    off(); // and once nobody listens again, data is refused again
+    const refused = dev.stats.refused;
+    let again = 'pending';
+    hub.send('dev-l', text('after'), { reliable: true, deadlineMs: 60_000 }).then(() => (again = 'ok'), () => (again = 'failed'));
+    await h.run(2_000);
+    expect(again).toBe('pending');
+    expect(dev.stats.refused).toBeGreaterThan(refused);
+    await dev.close();
+    await hub.close();
+  });
 });

@@ -44,8 +44,9 @@ export class World {
     return w;
   }
 
-  async startHub(options: HubOptions = {}, extra: Partial<NodeOptions> = {}): Promise<Hub> {
-    this.hubNode = await this.h.hub(extra);
+  /** `collect` false: the hub node has no test listener, only the Hub's (see Harness.hub). */
+  async startHub(options: HubOptions = {}, extra: Partial<NodeOptions> = {}, collect = true): Promise<Hub> {
+    this.hubNode = await this.h.hub(extra, collect);
     this.hub = await Hub.start(this.hubNode, options);
     return this.hub;
   }

@@ -357,6 +357,28 @@ describe('receiver: duplicates, ordering, hold-back', () => {
     expect(r.takeAck(5, 100)).toMatchObject({ cum: 5 });
   });
 
+  it('while refusing, takes only what completes an acknowledged message or chain, and duplicates [SW-14.7-8]', () => {
+    const r = new ReceiveState({}, new ReassemblyBudget(1 << 16));
+    const m = (id: number, prev?: number): MsgFrame => ({ type: 'MSG', channel: 1, id, ...(prev !== undefined && { prev }), data: new Uint8Array([id]) });
+    const frag = (id: number, index: number): MsgFrame => ({ type: 'MSG', channel: 2, id, frag: { index, count: 3, total: 1500 }, data: new Uint8Array(500) });
+    expect(r.undelivered).toBe(0);
+    expect(r.takesWhileRefusing(m(1, 0))).toBe(false); // nothing waits: new data is refused
+    expect(r.onMsg(m(4, 3), 0)).toEqual([]); // held for 3
+    expect(r.onMsg(frag(10, 0), 0)).toEqual([]); // a message of 3 fragments, 10 to 12, being reassembled
+    expect(r.undelivered).toBe(2);
+    expect(r.takesWhileRefusing(m(3, 2))).toBe(true); // below a held id: may be its predecessor
+    expect(r.takesWhileRefusing(m(1, 0))).toBe(true);
+    expect(r.takesWhileRefusing(frag(11, 1))).toBe(true); // completes the partial message
+    expect(r.takesWhileRefusing(m(4, 3))).toBe(true); // a duplicate: acknowledged again
+    expect(r.takesWhileRefusing(m(13, 12))).toBe(false); // after everything waiting: refused
+    expect(r.takesWhileRefusing({ type: 'MSG', channel: 0, data: new Uint8Array(1) })).toBe(false); // unreliable
+    for (const id of [1, 2, 3]) r.onMsg(m(id, id - 1), 0);
+    expect(r.onMsg(frag(11, 1), 0)).toEqual([]);
+    expect(r.onMsg(frag(12, 2), 0).map((d) => d.id)).toEqual([10]);
+    expect(r.undelivered).toBe(0);
+    expect(r.takesWhileRefusing(m(9, 8))).toBe(false); // the chain drained: nothing below a held id any more
+  });
+
   it('a FORWARD past a given-up predecessor releases the held message', () => {
     const r = new ReceiveState({}, new ReassemblyBudget(1000));
     expect(r.onMsg({ type: 'MSG', channel: 0, id: 2, prev: 1, data: new Uint8Array(1) }, 0)).toEqual([]);
