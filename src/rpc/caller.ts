@@ -29,7 +29,6 @@ interface CallCtx {
   readonly viaHub: boolean;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
-  timer?: Timer;
   unlisten?: () => void;
 }
 
@@ -48,6 +47,13 @@ export class Caller {
   readonly counters: CallerCounters = { lateResults: 0, foreignResults: 0, malformedResults: 0, lateAcks: 0 };
   private readonly pending: PendingCalls<CallCtx>;
   private closed = false;
+  /**
+   * One runtime timer for every outstanding call, at the earliest deadline it was armed for: a call
+   * that settles leaves it be (it finds nothing to expire, or a later call), so a call costs no
+   * timer of its own [SW-16.1-3].
+   */
+  private timer: Timer | undefined;
+  private timerAt = Infinity;
 
   constructor(
     private readonly port: MessagePort,
@@ -93,10 +99,7 @@ export class Caller {
       const n = this.pending.add(peer, method, timeout, now, ctx); // TooManyCallsError: rejects, nothing sent
       const fullId = (BigInt(this.port.epoch()) << 32n) | BigInt(n);
       ctx.fullId = fullId;
-      ctx.timer = this.port.scheduler.at(now + timeout, () => {
-        const c = this.take(n, fullId);
-        if (c !== undefined) c.context.reject(timeoutErrorOf(c));
-      });
+      if (now + timeout < this.timerAt) this.armTimer(now + timeout);
       if (signal !== undefined) {
         const onAbort = (): void => void this.finish(n, fullId, new RpcCancelledError(peer, method, signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -145,11 +148,31 @@ export class Caller {
   /** Fails every outstanding call with NodeClosedError; later calls fail the same way. */
   close(): void {
     this.closed = true;
+    this.timer?.cancel();
+    this.timer = undefined;
     for (const c of this.pending.drain()) {
       this.cleanup(c.context);
       c.context.reject(new NodeClosedError());
     }
   }
+
+  private armTimer(at: number): void {
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.port.scheduler.at(at, this.onTimer);
+  }
+
+  /** Expires the calls whose deadline passed, earliest first, then waits for the next deadline. */
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    for (const c of this.pending.expire(this.port.scheduler.now())) {
+      this.cleanup(c.context);
+      c.context.reject(timeoutErrorOf(c));
+    }
+    const next = this.pending.nextDeadline();
+    if (next !== Infinity && !this.closed) this.armTimer(next);
+  };
 
   private lookup(callId: bigint): PendingCall<CallCtx> | undefined {
     const c = this.pending.get(Number(callId & 0xffff_ffffn));
@@ -176,7 +199,6 @@ export class Caller {
   }
 
   private cleanup(ctx: CallCtx): void {
-    ctx.timer?.cancel();
     ctx.unlisten?.();
   }
 }

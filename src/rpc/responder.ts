@@ -45,7 +45,10 @@ export class Responder {
   readonly counters: ResponderCounters = { invocations: 0, duplicates: 0, busy: 0, badParams: 0, noResponder: 0, sendFailures: 0 };
   private readonly handlers = new Map<string, Handler>();
   private readonly cache: ResultCache;
-  /** Copies waiting for a running handler, by cache key. */
+  /**
+   * Copies of a running call that arrived after the first, by `${n}:${who}` (the cache's key); the
+   * first copy's reply stays with its handler run, so a call without retries touches no map here.
+   */
   private readonly waiters = new Map<string, ReplyTo[]>();
   private tickTimer: Timer | undefined;
   private tickAt = Infinity;
@@ -84,7 +87,6 @@ export class Responder {
     // The high half of CALL_ID is the caller's epoch: the key stays unique across its restarts.
     const who = `${caller}#${op.callId >> 32n}`;
     const n = Number(op.callId & 0xffff_ffffn);
-    const key = `${n}:${who}`;
     const b = this.cache.begin(who, n, this.port.scheduler.now());
     if (b === 'busy') {
       this.counters.busy++;
@@ -92,7 +94,11 @@ export class Responder {
     }
     if (b === 'running') {
       this.counters.duplicates++;
-      return void this.waiters.get(key)?.push(reply);
+      const key = `${n}:${who}`;
+      const queued = this.waiters.get(key);
+      if (queued === undefined) this.waiters.set(key, [reply]);
+      else queued.push(reply);
+      return;
     }
     if (b !== 'new') {
       this.counters.duplicates++;
@@ -111,15 +117,17 @@ export class Responder {
       this.counters.badParams++;
       return this.answer(peer, op, remoteError('bad-params', 'the parameters are not one MessagePack value'));
     }
-    this.waiters.set(key, [reply]);
     this.counters.invocations++;
     void run(handler, params.value, { from: caller, method: op.method }).then((w) => {
       if (this.closed) return;
       this.cache.complete(who, n, packOutcome(w), this.port.scheduler.now());
       this.armTick();
-      const all = this.waiters.get(key) ?? [];
+      sendResult(this.port, reply, op.callId, w, (e) => this.onTooLarge(reply, op.callId, e));
+      if (this.waiters.size === 0) return;
+      const key = `${n}:${who}`;
+      const more = this.waiters.get(key) ?? [];
       this.waiters.delete(key);
-      for (const r of all) sendResult(this.port, r, op.callId, w, (e) => this.onTooLarge(r, op.callId, e));
+      for (const r of more) sendResult(this.port, r, op.callId, w, (e) => this.onTooLarge(r, op.callId, e));
     });
   }
 

@@ -40,15 +40,18 @@ export interface ResultCacheOptions {
  */
 export type BeginResult = 'new' | 'running' | 'busy' | { readonly outcome: Uint8Array };
 
-interface Running {
-  readonly state: 'running';
-}
-interface Done {
-  readonly state: 'done';
+/**
+ * One entry, running or completed, under one key for its whole life: completing it changes it in
+ * place (no delete and re-insert of the key). `live` is cleared when it leaves the cache, so the
+ * expiry queue can skip dead slots without a Map lookup.
+ */
+interface Entry {
   readonly key: string;
-  /** undefined: a tombstone for an outcome over maxBytes (answers 'busy' until it expires). */
-  readonly outcome: Uint8Array | undefined;
-  readonly expiresAt: number;
+  done: boolean;
+  live: boolean;
+  /** Completed: the outcome, or undefined for a tombstone over maxBytes (answers 'busy' until it expires). */
+  outcome: Uint8Array | undefined;
+  expiresAt: number;
 }
 
 function keyOf(caller: string, callId: number): string {
@@ -68,16 +71,16 @@ export class ResultCache {
   readonly lifetimeMs: number;
   readonly maxEntries: number;
   readonly maxBytes: number;
-  private readonly running = new Map<string, Running>();
-  /** Completed entries by key. */
-  private readonly done = new Map<string, Done>();
+  /** Every entry, running and completed, by key. */
+  private readonly entries = new Map<string, Entry>();
+  private completed = 0;
   /**
    * Completed entries in completion order (with a fixed lifetime, also expiry order) from `head`;
-   * an entry is live while `done` maps its key to it. A queue, not the Map's own order: iterating a
-   * V8 Map from its front walks every slot deleted since its last rehash, so a full cache (where
-   * every call evicts the oldest) paid more per call the longer it ran.
+   * dead ones (no longer `live`) are skipped. A queue, not the Map's own order: iterating a V8 Map
+   * from its front walks every slot deleted since its last rehash, so a full cache (where every call
+   * evicts the oldest) paid more per call the longer it ran.
    */
-  private order: Done[] = [];
+  private order: Entry[] = [];
   private head = 0;
   private cachedBytes = 0;
   /** Completed entries evicted before their lifetime ended (a retry after that runs the handler again). */
@@ -91,11 +94,11 @@ export class ResultCache {
 
   /** Entries, running and completed. */
   get size(): number {
-    return this.running.size + this.done.size;
+    return this.entries.size;
   }
 
   get runningCount(): number {
-    return this.running.size;
+    return this.entries.size - this.completed;
   }
 
   /** Bytes of cached outcomes. */
@@ -107,14 +110,16 @@ export class ResultCache {
   begin(caller: string, callId: number, now: number): BeginResult {
     const key = keyOf(caller, callId);
     this.tick(now);
-    if (this.running.has(key)) return 'running';
-    const d = this.done.get(key);
-    if (d !== undefined) return d.outcome === undefined ? 'busy' : { outcome: d.outcome };
-    if (this.size >= this.maxEntries) {
-      if (this.done.size === 0) return 'busy';
+    const e = this.entries.get(key);
+    if (e !== undefined) {
+      if (!e.done) return 'running';
+      return e.outcome === undefined ? 'busy' : { outcome: e.outcome };
+    }
+    if (this.entries.size >= this.maxEntries) {
+      if (this.completed === 0) return 'busy';
       this.evictOldest();
     }
-    this.running.set(key, { state: 'running' });
+    this.entries.set(key, { key, done: false, live: true, outcome: undefined, expiresAt: Infinity });
     return 'new';
   }
 
@@ -129,16 +134,20 @@ export class ResultCache {
     const key = keyOf(caller, callId);
     if (!(outcome instanceof Uint8Array)) throw new InvalidArgumentError('outcome must be a Uint8Array');
     this.tick(now);
-    if (!this.running.delete(key)) return false;
-    const expiresAt = now + this.lifetimeMs;
+    const e = this.entries.get(key);
+    if (e === undefined || e.done) return false;
+    e.done = true;
+    e.expiresAt = now + this.lifetimeMs;
+    this.completed++;
     if (outcome.length > this.maxBytes) {
-      this.add({ state: 'done', key, outcome: undefined, expiresAt });
+      this.order.push(e);
       return false;
     }
-    // Terminates: outcome.length <= maxBytes, so emptying `done` (cachedBytes 0) always suffices.
+    // Terminates: outcome.length <= maxBytes, so emptying the completed entries (cachedBytes 0) always suffices.
     while (this.cachedBytes + outcome.length > this.maxBytes && this.evictOldest());
-    this.add({ state: 'done', key, outcome: outcome.slice(), expiresAt });
+    e.outcome = outcome.slice();
     this.cachedBytes += outcome.length;
+    this.order.push(e);
     return true;
   }
 
@@ -147,17 +156,21 @@ export class ResultCache {
    * (shutting down). A retry will then run the handler: use only when it did not, or cannot, run.
    */
   abandon(caller: string, callId: number): boolean {
-    return this.running.delete(keyOf(caller, callId));
+    const key = keyOf(caller, callId);
+    const e = this.entries.get(key);
+    if (e === undefined || e.done) return false;
+    e.live = false;
+    return this.entries.delete(key);
   }
 
   /** Drops every completed entry of `caller` (its epoch ended); running entries stay until completed. */
   forgetCaller(caller: string): number {
     let n = 0;
     const suffix = `:${caller}`;
-    for (const [key, d] of this.done) {
+    for (const [key, e] of this.entries) {
       // Keys are `${digits}:${caller}`: the first ':' ends the call id.
-      if (key.slice(key.indexOf(':')) === suffix) {
-        this.remove(key, d);
+      if (e.done && key.slice(key.indexOf(':')) === suffix) {
+        this.remove(e);
         n++;
       }
     }
@@ -166,7 +179,7 @@ export class ResultCache {
 
   /** Expires completed entries whose lifetime ended at or before `now`. */
   tick(now: number): void {
-    for (let d = this.oldest(); d !== undefined && d.expiresAt <= now; d = this.oldest()) this.remove(d.key, d);
+    for (let e = this.oldest(); e !== undefined && e.expiresAt <= now; e = this.oldest()) this.remove(e);
   }
 
   /** When the oldest completed entry expires; Infinity if none. Running entries have no deadline. */
@@ -176,31 +189,31 @@ export class ResultCache {
 
   /** Evicts the oldest completed entry; false if there is none. */
   private evictOldest(): boolean {
-    const d = this.oldest();
-    if (d === undefined) return false;
-    this.remove(d.key, d);
+    const e = this.oldest();
+    if (e === undefined) return false;
+    this.remove(e);
     this.evictions++;
     return true;
   }
 
-  private add(d: Done): void {
-    this.done.set(d.key, d);
-    this.order.push(d);
-  }
-
   /** The oldest live completed entry, dropping dead queue slots on the way. */
-  private oldest(): Done | undefined {
+  private oldest(): Entry | undefined {
     const q = this.order;
-    while (this.head < q.length && this.done.get(q[this.head]!.key) !== q[this.head]) this.head++;
-    if (this.head > 1024 && this.head * 2 > q.length) {
-      this.order = q.slice(this.head);
-      this.head = 0;
+    let h = this.head;
+    while (h < q.length && !q[h]!.live) h++;
+    if (h > 1024 && h * 2 > q.length) {
+      this.order = q.slice(h);
+      h = 0;
     }
-    return this.order[this.head];
+    this.head = h;
+    return this.order[h];
   }
 
-  private remove(key: string, d: Done): void {
-    this.done.delete(key);
-    this.cachedBytes -= d.outcome?.length ?? 0;
+  /** Removes a completed entry. */
+  private remove(e: Entry): void {
+    e.live = false;
+    this.entries.delete(e.key);
+    this.completed--;
+    this.cachedBytes -= e.outcome?.length ?? 0;
   }
 }
