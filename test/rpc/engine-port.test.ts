@@ -51,6 +51,32 @@ describe('RpcEngine over a scripted port', () => {
     expect((err as RpcTimeoutError).delivered).toBe(false); // the forged CALLACK did not count
   });
 
+  it('each call times out at its own deadline, earliest first, whatever order the calls were made in [SW-16.1-3]', async () => {
+    const port = new FakePort('dev-a');
+    port.known.add('hub');
+    const e = new RpcEngine(port, { role: 'client', hub: 'hub' });
+    const at: Record<string, number> = {};
+    const t0 = port.scheduler.now();
+    const start = (name: string, timeout: number): void =>
+      void e.call('hub', name, null, { timeout }).catch((x: unknown) => {
+        expect(x).toBeInstanceOf(RpcTimeoutError);
+        at[name] = port.scheduler.now() - t0;
+      });
+    start('long', 5_000);
+    start('short', 100); // earlier than the timer armed for 'long'
+    start('answered', 300);
+    start('mid', 2_000);
+    await flush();
+    const answered = (port.sent[2]!.op as CallOp).callId;
+    port.deliver('hub', { op: 'RESULT', callId: answered, to: '', outcome: 0, body: encodeValue(1)! });
+    for (let t = 0; t < 5_000; t += 50) {
+      port.scheduler.advance(50);
+      await flush();
+    }
+    expect(at).toEqual({ short: 100, mid: 2_000, long: 5_000 });
+    expect(e.counters.caller.lateResults).toBe(0);
+  });
+
   it('CALL_IDs take the current epoch: after a new epoch, ids differ in the high half [SW-16.1-1]', async () => {
     const port = new FakePort('dev-a');
     port.known.add('hub');
