@@ -9,11 +9,15 @@ import { InvalidArgumentError } from '../errors.js';
 import { AccessControl } from '../acl/acl.js';
 import type { SaltwireNode } from '../peer/node.js';
 import type { StateStore } from '../peer/state-store.js';
+import { isJournalingStore } from '../peer/journal-store.js';
 import { DRAIN_TIMEOUT_MS } from '../pubsub/hub-forwarder.js';
 import { PubSubHub, type PubSubHubOptions } from '../pubsub/hub-pubsub.js';
 import { RpcEngine } from '../rpc/engine.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription } from './api.js';
 import { NodePort } from './port.js';
+
+/** The name of the hub's journal in its StateStore (the file `hub.journal` in a state directory). */
+export const HUB_JOURNAL = 'hub';
 
 /** How often a stopping hub looks whether its node still holds acknowledged messages back. */
 const UNDELIVERED_POLL_MS = 10;
@@ -21,7 +25,10 @@ const UNDELIVERED_POLL_MS = 10;
 export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
   /** Access control for publications, subscriptions and calls (spec 17); default open. */
   readonly acl?: AccessControl;
-  /** Persist subscriptions, retained store and QoS 2 window [SW-18.3-1]; default true. */
+  /**
+   * Persist subscriptions, wills, retained store, QoS 2 window and the publications owed to
+   * subscribers, and acknowledge only what is durable [SW-18.3-3]; default true.
+   */
   readonly persist?: boolean;
   /** Where to persist; default the node's own StateStore (NodeOptions.state). */
   readonly state?: StateStore;
@@ -48,7 +55,9 @@ export class Hub implements Messaging {
     const state = options.persist === false ? undefined : (options.state ?? node.state);
     if (options.persist !== false && state === undefined) throw new InvalidArgumentError('persist needs a StateStore: pass options.state');
     const { persist: _p, state: _s, drainTimeoutMs, maxPending, resultCache, ...rest } = options;
-    const pubsub = await PubSubHub.create(port, { ...rest, ...(state !== undefined && { state }) });
+    // a store that keeps journals (files, memory) gives the hub its journal: durable before acknowledged
+    const journal = options.journal ?? (state !== undefined && isJournalingStore(state) ? await state.journal(HUB_JOURNAL) : undefined);
+    const pubsub = await PubSubHub.create(port, { ...rest, ...(state !== undefined && { state }), ...(journal !== undefined && { journal }) });
     const rpc = new RpcEngine(port, {
       role: 'hub',
       ...(options.acl !== undefined && { acl: options.acl }),

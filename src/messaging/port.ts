@@ -14,7 +14,15 @@ import { Emitter } from '../util/emitter.js';
 
 export interface PortEvents {
   /** An operation from `peer`, decoded and on its own channel. */
-  op: { readonly peer: string; readonly op: Op };
+  op: {
+    readonly peer: string;
+    readonly op: Op;
+    /**
+     * Present on a reliable operation of a channel passed to deferAcks: keeps its acknowledgement
+     * back until the returned release is called (its effect is durable, [SW-14.3-9]).
+     */
+    readonly hold?: () => () => void;
+  };
   /** `peer` restarted (a new epoch, [SW-9.3-5]): its message-layer state for us is gone. */
   restart: { readonly peer: string };
   reachable: { readonly peer: string };
@@ -45,6 +53,11 @@ export interface MessagePort {
   on<K extends keyof PortEvents>(name: K, fn: (e: PortEvents[K]) => void): () => void;
   /** Operations dropped as malformed or on the wrong channel ([SW-15.3-3]). */
   readonly drops: { malformed: number; wrongChannel: number };
+  /**
+   * Reliable operations on these channels are acknowledged only once released (their 'op' event
+   * carries `hold`) [SW-14.3-9]; a port that cannot defer leaves it out (acknowledged on taking).
+   */
+  deferAcks?(channels: readonly number[]): void;
 }
 
 const SENT: Promise<void> = Promise.resolve();
@@ -101,6 +114,10 @@ export class NodePort implements MessagePort {
     return this.node.peer(peer)?.address !== undefined;
   }
 
+  deferAcks(channels: readonly number[]): void {
+    for (const c of channels) this.node.deferAcks(c);
+  }
+
   /**
    * The node's messages are listened to from the first 'op' listener on, not before: until the
    * engines listen (a hub loads its state first), the node takes no data [SW-14.7-9].
@@ -118,7 +135,7 @@ export class NodePort implements MessagePort {
     const op = decodeOp(m.data, true); // m.data is this delivery's own copy (receive-state)
     if (op === undefined) return void this.drops.malformed++;
     if (channelOf(op.op) !== m.channel) return void this.drops.wrongChannel++;
-    this.events.emit('op', { peer: m.from, op });
+    this.events.emit('op', m.hold === undefined ? { peer: m.from, op } : { peer: m.from, op, hold: m.hold });
   };
 
   /** Stops listening to the node (the node itself stays open). */

@@ -7,15 +7,22 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
+import type { JournalingStore, JournalStore } from '../peer/journal-store.js';
 import type { StateStore } from '../peer/state-store.js';
+import { FileJournal } from './file-journal.js';
 
-export class FileStateStore implements StateStore {
+export class FileStateStore implements StateStore, JournalingStore {
   private seq = 0;
   constructor(private readonly dir: string) {}
 
   private path(key: string): string {
     if (!/^[a-z0-9-]{1,64}$/.test(key)) throw new InvalidArgumentError(`state key must match [a-z0-9-]{1,64}: ${key}`);
     return join(this.dir, key);
+  }
+
+  /** The journal `name` in this directory (file `<name>.journal`), durable per append [SW-18.3-4]. */
+  async journal(name: string): Promise<JournalStore> {
+    return FileJournal.open(join(this.dir, `${this.path(name).slice(this.dir.length + 1)}.journal`));
   }
 
   async load(key: string): Promise<Uint8Array | undefined> {

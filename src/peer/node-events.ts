@@ -17,6 +17,12 @@ export interface Message {
   readonly reliable: boolean;
   /** The message's channel (spec 14.1); 0 for plain data. */
   readonly channel: number;
+  /**
+   * Present on a reliable message of a channel the application deferred (SaltwireNode.deferAcks):
+   * calling it keeps the message's acknowledgement back until the returned release is called, once
+   * its effect is durable [SW-14.3-9]. Not called: acknowledged as usual.
+   */
+  readonly hold?: () => () => void;
 }
 
 export interface NodeEvents {

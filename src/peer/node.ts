@@ -167,6 +167,15 @@ export class SaltwireNode {
   }
 
   /**
+   * From now on, reliable messages on `channel` are acknowledged only once their 'message' event
+   * returned without a listener calling `hold()`, or the release that `hold()` returned was called
+   * (durable before acknowledged, [SW-14.3-9]). Other channels are unaffected.
+   */
+  deferAcks(channel: number): void {
+    this.reliable.deferredChannels.add(channel);
+  }
+
+  /**
    * Sends `data` to `peer` once, unreliably (a DATAGRAM frame, spec 4.7). Returns false when the
    * datagram could not go out now (amplification limit of a new path, no key); throws UnknownPeerError
    * if no address is known, InvalidArgumentError if `data` does not fit in one datagram. In session
@@ -362,7 +371,10 @@ export class SaltwireNode {
     this.reliable.pumpSoon(p, now); // acks owed at once (after this burst), and whatever a restart or an ACK let go
     this.reliable.delivering++; // what the handlers send waits for the end of this burst (pumpAfterSends)
     try {
-      for (const m of delivered) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
+      for (const m of delivered) {
+        if (m.withheld === undefined) this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: m.reliable, channel: m.channel });
+        else this.reliable.deliverWithheld(p, m.withheld, (hold) => this.events.emit('message', { from: p.id, data: m.data, fresh: fx.fresh, reliable: true, channel: m.channel, hold }));
+      }
       for (const data of fx.data) {
         if (fx.fresh || this.o.deliverUnverified === true) this.events.emit('message', { from: p.id, data, fresh: fx.fresh, reliable: false, channel: 0 });
         else this.unverified++;

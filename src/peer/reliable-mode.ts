@@ -59,6 +59,11 @@ export class ReliableMode {
    * does, no MSG frame is taken or acknowledged [SW-14.7-9]: delivered to nobody, it would be lost.
    */
   listening = false;
+  /**
+   * Channels whose reliable messages are acknowledged only once the application released them
+   * (Message.hold, [SW-14.3-9]); shared by reference with every link's receive state.
+   */
+  readonly deferredChannels = new Set<number>();
   /** Reassembly bytes of all peers together [SW-14.6-3]. */
   private readonly reassembly: ReassemblyBudget;
   /** Promises of reliable messages in flight, per link and ticket. */
@@ -111,6 +116,32 @@ export class ReliableMode {
   sendUnreliable(p: Peer, data: Uint8Array, channel: number, now: number): void {
     this.linkOf(p).send(data, { reliable: false, channel }, now);
     this.pumpAfterSends(p);
+  }
+
+  /**
+   * Hands a message whose acknowledgement is withheld ([SW-14.3-9]) to `emit` with a `hold`
+   * function: a listener that calls it keeps the acknowledgement back until it calls the release
+   * it got (once its effect is durable); if no listener holds it, it is released when `emit` returns,
+   * so messages that need no durability cost no wait.
+   */
+  deliverWithheld(p: Peer, id: number, emit: (hold: () => () => void) => void): void {
+    const receiver = p.link?.receiver;
+    if (receiver === undefined) return emit(() => () => undefined);
+    let holds = 0;
+    const release = (): void => {
+      // a receiver replaced since (the peer restarted) has nothing to acknowledge for this id
+      if (--holds === 0 && receiver.release(id, this.host.now())) this.pumpAfterSends(p);
+    };
+    holds++;
+    try {
+      emit(() => {
+        holds++;
+        let once = false;
+        return () => void (once || ((once = true), release()));
+      });
+    } finally {
+      release();
+    }
   }
 
   /** Reliable messages of `peers` acknowledged but not delivered yet (ReceiveState.undelivered). */
@@ -311,7 +342,7 @@ export class ReliableMode {
     // window is never refused for want of hold-back room: a refused fragment backs its timer off
     // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
     const window = r?.receive?.window ?? RECEIVE_WINDOW;
-    const receive = { holdBackMessages: window, ...r?.receive };
+    const receive = { holdBackMessages: window, ...r?.receive, deferAcks: this.deferredChannels };
     p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, this.host.random, this.reassembly);
     p.link.setReachable(p.reachability !== 'unreachable');
     return p.link;

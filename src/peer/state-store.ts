@@ -7,6 +7,7 @@
  */
 import type { EpochStore } from '../session/epoch.js';
 import { readU32, writeU32 } from '../util/bytes.js';
+import { MemoryJournal, type JournalingStore, type JournalStore } from './journal-store.js';
 
 export interface StateStore {
   /** The value stored under `key`, or undefined if none. */
@@ -15,8 +16,15 @@ export interface StateStore {
   save(key: string, value: Uint8Array): Promise<void>;
 }
 
-export class MemoryStateStore implements StateStore {
+export class MemoryStateStore implements StateStore, JournalingStore {
   private readonly values = new Map<string, Uint8Array>();
+  private readonly journals = new Map<string, MemoryJournal>();
+  /** The same journal object on every open: it outlives the hub that wrote it, like a file. */
+  async journal(name: string): Promise<JournalStore> {
+    let j = this.journals.get(name);
+    if (j === undefined) this.journals.set(name, (j = new MemoryJournal()));
+    return j;
+  }
   async load(key: string): Promise<Uint8Array | undefined> {
     return this.values.get(key)?.slice();
   }

@@ -6,7 +6,15 @@
  */
 import type { MessagePort } from '../messaging/port.js';
 import type { PublishOp, QoS } from '../messaging/ops.js';
+import { NodeClosedError, UnknownPeerError } from '../errors.js';
 import { AliasSender } from './alias-sender.js';
+
+/**
+ * How a forwarded QoS 1 or 2 publication ended: acknowledged by the subscriber, given up (deadline,
+ * outbox full, too large), or not sent because the subscriber is unknown to the node now or the
+ * node closed (it stays owed: a durable hub sends it again later, [SW-18.3-5]).
+ */
+export type ForwardOutcome = 'delivered' | 'given-up' | 'unsent';
 
 /** How long a forwarded QoS 1 or 2 publication may wait for its subscriber (spec 18.5). */
 export const FORWARD_DEADLINE_MS = 10 * 60_000;
@@ -37,8 +45,8 @@ export class HubForwarder {
     private readonly deadlineMs: number,
   ) {}
 
-  /** Sends one publication to `device`; never throws (failures are counted). */
-  forward(device: string, f: Forwarded): void {
+  /** Sends one publication to `device`; never throws (failures are counted). `settled` hears how a QoS 1 or 2 one ended. */
+  forward(device: string, f: Forwarded, settled?: (outcome: ForwardOutcome) => void): void {
     const names = this.aliasesOf(device).fields(f.topic, f.qos);
     // built field by field (no spreads): one of these per subscriber per publication on a busy hub
     const op: { -readonly [K in keyof PublishOp]: PublishOp[K] } = { op: 'PUBLISH', qos: f.qos, retain: f.retain, payload: f.payload };
@@ -49,8 +57,9 @@ export class HubForwarder {
     let p: Promise<void>;
     try {
       p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs: this.deadlineMs } : QOS0);
-    } catch {
+    } catch (e) {
       this.dropped++;
+      settled?.(e instanceof UnknownPeerError || e instanceof NodeClosedError ? 'unsent' : 'given-up');
       return;
     }
     this.sent++;
@@ -60,8 +69,11 @@ export class HubForwarder {
       return;
     }
     const tracked = p.then(
-      () => undefined,
-      () => void this.dropped++,
+      () => settled?.('delivered'),
+      (e: unknown) => {
+        this.dropped++;
+        settled?.(e instanceof UnknownPeerError || e instanceof NodeClosedError ? 'unsent' : 'given-up');
+      },
     );
     this.inflight.add(tracked);
     void tracked.then(() => this.inflight.delete(tracked));

@@ -1,5 +1,6 @@
 /**
- * What a hub persists through its StateStore [SW-18.3-1]: subscriptions, retained store and QoS 2
+ * What a hub persists through its StateStore when the store keeps no journal [SW-18.3-7] (else the
+ * journal, hub-ledger.ts, [SW-18.3-3]): subscriptions, retained store and QoS 2
  * window, each under its key. Saves are coalesced: marking a key dirty starts a save unless one is
  * in flight, in which case the key is saved again (with the state of that moment) once it ends, so
  * at most one save is in flight and the stored state lags by at most that save.

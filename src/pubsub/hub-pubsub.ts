@@ -4,13 +4,16 @@
  * [SW-15.5-3]), checks access control (17.4, 17.5; revoked devices' operations are dropped
  * [SW-18.1-1]), routes publications [SW-18.2-1] through HubForwarder [SW-18.2-2], keeps retained
  * messages [SW-15.8-1], wills [SW-15.9-3], presence [SW-15.9-2] and the QoS 2 window [SW-15.6-2],
- * and persists subscriptions, retained store and window, loaded before it routes [SW-18.3-1].
+ * and persists subscriptions, retained store and window, loaded before it routes [SW-18.3-1]. With a
+ * journal it acknowledges a SUBSCRIBE, SYNC, UNSUBSCRIBE, WILL or QoS 1/2 PUBLISH only once its
+ * effect is durable (HubLedger, [SW-18.3-3]), and sends again after a crash what it still owed
+ * [SW-18.3-5].
  * The hub's own application publishes and subscribes through the same routing.
  * @module
  */
 import type { Publication, PublishOptions, SubscribeOptions, Subscription } from '../messaging/api.js';
 import type { MessagePort } from '../messaging/port.js';
-import { SUBACK_REFUSED, SUBACK_LIMIT, type Op, type PublishOp, type QoS, type SubscribeOp, type SyncOp, type WillOp } from '../messaging/ops.js';
+import { CONTROL_CHANNEL, PUBLISH_CHANNEL, SUBACK_REFUSED, SUBACK_LIMIT, type Op, type PublishOp, type QoS, type SubscribeOp, type SyncOp, type WillOp } from '../messaging/ops.js';
 import { InvalidArgumentError, NodeClosedError } from '../errors.js';
 import type { StateStore } from '../peer/state-store.js';
 import { AccessControl } from '../acl/acl.js';
@@ -19,6 +22,10 @@ import { IncomingAliases } from './alias-table.js';
 import { DEDUPE_KEY, type DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
 import { DRAIN_TIMEOUT_MS, FORWARD_DEADLINE_MS, HubForwarder } from './hub-forwarder.js';
 import { HubPersistence, loadHubState } from './hub-persist.js';
+import { HubLedger, loadLedger } from './hub-ledger.js';
+import type { StoredWill } from './hub-records.js';
+import type { JournalStore } from '../peer/journal-store.js';
+import { durably, resendOwed, settleOwed } from './hub-durable.js';
 import { SUBSCRIPTIONS_KEY, type HubSessions, type HubSessionsOptions } from './hub-sessions.js';
 import { DEFAULT_BUFFER_LIMIT } from './local-subscription.js';
 import { LocalSubscriptions } from './local-subscriptions.js';
@@ -33,6 +40,13 @@ export interface PubSubHubOptions extends HubSessionsOptions {
   readonly acl?: AccessControl;
   /** Where subscriptions, retained store and window persist; none: memory only. */
   readonly state?: StateStore;
+  /**
+   * The hub's journal: with it, every acknowledgement waits until its effect is durable
+   * [SW-18.3-3] and `state` is read only to migrate a hub that persisted the old way.
+   */
+  readonly journal?: JournalStore;
+  /** Wall-clock ms for the journal's record times (default Date.now). */
+  readonly wallClock?: () => number;
   /** Topic aliases this hub defines towards each device and accepts from it; default 64. */
   readonly aliases?: number;
   readonly bufferLimit?: number;
@@ -59,15 +73,17 @@ export interface PubSubHubDrops {
   unexpected: number;
   /** Persisted records that could not be read at start (started empty for that key). */
   corruptRecord: number;
+  /** Operations whose effect could not be made durable: never acknowledged, the sender sends them again. */
+  notDurable: number;
 }
 
 export class PubSubHub {
-  readonly drops: PubSubHubDrops = { revoked: 0, denied: 0, alias: 0, duplicate: 0, retainedLimit: 0, unexpected: 0, corruptRecord: 0 };
+  readonly drops: PubSubHubDrops = { revoked: 0, denied: 0, alias: 0, duplicate: 0, retainedLimit: 0, unexpected: 0, corruptRecord: 0, notDurable: 0 };
   readonly forwarder: HubForwarder;
   private acl: AccessControl;
   private readonly local: LocalSubscriptions;
   private readonly incoming = new Map<string, IncomingAliases>();
-  private readonly wills = new Map<string, WillOp>();
+  private readonly wills: Map<string, StoredWill>;
   private readonly online = new Set<string>();
   /** Devices that restarted since their last SYNC: every filter of their next SYNC gets retained. */
   private readonly restarted = new Set<string>();
@@ -78,9 +94,22 @@ export class PubSubHub {
 
   /** Loads what was persisted, then starts listening (nothing is routed before the load [SW-18.3-1]). */
   static async create(port: MessagePort, options: PubSubHubOptions = {}): Promise<PubSubHub> {
-    const loaded = await loadHubState(options.state, port.scheduler.now(), options, options.retained, options.dedupe);
-    const hub = new PubSubHub(port, options, loaded.sessions, loaded.retained, loaded.dedupe);
-    hub.drops.corruptRecord = loaded.corrupt;
+    const now = port.scheduler.now();
+    const journal = options.journal;
+    if (journal === undefined) {
+      const loaded = await loadHubState(options.state, now, options, options.retained, options.dedupe);
+      const hub = new PubSubHub(port, options, loaded.sessions, loaded.retained, loaded.dedupe, new Map(), undefined);
+      hub.drops.corruptRecord = loaded.corrupt;
+      return hub;
+    }
+    // an empty journal: a new hub, or one that persisted the old way (its keys are read once)
+    const old = journal.records().length === 0 ? await loadHubState(options.state, now, options, options.retained, options.dedupe) : undefined;
+    const clock = { now: () => port.scheduler.now(), wall: options.wallClock ?? Date.now };
+    const l = await loadLedger(journal, clock, { sessions: options, ...(options.retained !== undefined && { retained: options.retained }), ...(options.dedupe !== undefined && { dedupe: options.dedupe }) }, old);
+    port.deferAcks?.([CONTROL_CHANNEL, PUBLISH_CHANNEL]);
+    const hub = new PubSubHub(port, options, l.state.sessions, l.state.retained, l.state.dedupe, l.state.wills, l.ledger);
+    hub.drops.corruptRecord = l.corrupt + (old?.corrupt ?? 0);
+    resendOwed(l.ledger, hub.forwarder); // what it owed before it stopped goes first [SW-18.3-5]
     return hub;
   }
 
@@ -90,18 +119,22 @@ export class PubSubHub {
     readonly sessions: HubSessions,
     readonly retained: RetainedStore,
     private readonly dedupe: DedupeWindow,
+    wills: Map<string, StoredWill>,
+    /** The journal, when the hub acknowledges only what is durable [SW-18.3-3]. */
+    readonly ledger: HubLedger | undefined,
   ) {
+    this.wills = wills;
     this.acl = options.acl ?? AccessControl.open();
     this.local = new LocalSubscriptions(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
     this.forwarder = new HubForwarder(port, options.aliases, options.forwardDeadlineMs ?? FORWARD_DEADLINE_MS);
-    const state = options.state;
+    const state = ledger === undefined ? options.state : undefined;
     this.persist = state === undefined ? undefined : new HubPersistence(state, {
       [SUBSCRIPTIONS_KEY]: () => this.sessions.encode(),
       [RETAINED_KEY]: () => this.retained.encode(this.now()),
       [DEDUPE_KEY]: () => this.dedupe.export(this.now()),
     });
     this.off.push(
-      port.on('op', (e) => this.onOp(e.peer, e.op)),
+      port.on('op', (e) => this.onOp(e.peer, e.op, e.hold)),
       port.on('restart', (e) => this.onRestart(e.peer)),
       port.on('reachable', (e) => this.onReachable(e.peer)),
       port.on('unreachable', (e) => this.onUnreachable(e.peer)),
@@ -116,7 +149,7 @@ export class PubSubHub {
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidArgumentError(`qos must be 0, 1 or 2, got ${String(qos)}`);
     if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload must be a Uint8Array or a string');
     const pubId = qos === 2 ? this.pubIds.next(this.port.epoch()) : undefined;
-    this.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
+    await this.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
   }
 
   /** The hub's own application subscribes: granted at once; matching retained messages follow. */
@@ -138,11 +171,17 @@ export class PubSubHub {
   setAcl(acl: AccessControl): void {
     this.acl = acl;
     for (const device of this.sessions.devices()) {
+      let changed = false;
       for (const filter of this.sessions.filtersOf(device).keys()) {
-        if (!acl.canSubscribe(device, filter)) this.sessions.remove(device, filter);
+        if (!acl.canSubscribe(device, filter)) changed = this.sessions.remove(device, filter) || changed;
       }
+      if (changed) void this.ledger?.subscriptions(device).catch(() => undefined);
     }
-    for (const [device, will] of this.wills) if (!acl.canPublish(device, will.topic)) this.wills.delete(device);
+    for (const [device, will] of this.wills) {
+      if (acl.canPublish(device, will.topic)) continue;
+      this.wills.delete(device);
+      void this.ledger?.will(device, undefined).catch(() => undefined);
+    }
     this.persist?.dirty(SUBSCRIPTIONS_KEY);
   }
 
@@ -158,49 +197,57 @@ export class PubSubHub {
     for (const f of this.off.splice(0)) f();
     this.local.endAll();
     await this.persist?.flush();
+    await this.ledger?.close();
   }
 
   private now(): number {
     return this.port.scheduler.now();
   }
 
-  private onOp(peer: string, op: Op): void {
+  private onOp(peer: string, op: Op, hold: (() => () => void) | undefined): void {
     if (op.op === 'CALL' || op.op === 'CALLACK' || op.op === 'RESULT') return; // the RPC engine's
     if (this.acl.revoked(peer)) return void this.drops.revoked++;
     switch (op.op) {
       case 'PUBLISH':
-        return this.onPublish(peer, op);
+        return this.onPublish(peer, op, hold);
       case 'ALIAS':
         if (!this.aliasesOf(peer).define(op.alias, op.topic)) this.drops.alias++;
         return;
       case 'SUBSCRIBE':
       case 'SYNC':
-        return this.onSubscribe(peer, op);
+        return this.onSubscribe(peer, op, hold);
       case 'UNSUBSCRIBE':
         for (const f of op.filters) this.sessions.remove(peer, f);
         this.persist?.dirty(SUBSCRIPTIONS_KEY);
-        return this.reply(peer, { op: 'UNSUBACK', req: op.req });
+        return durably(this.ledger?.subscriptions(peer), hold, this.drops, () => this.reply(peer, { op: 'UNSUBACK', req: op.req }));
       case 'WILL':
-        return this.onWill(peer, op);
+        return this.onWill(peer, op, hold);
       default:
         this.drops.unexpected++;
     }
   }
 
-  private onPublish(peer: string, op: PublishOp): void {
+  private onPublish(peer: string, op: PublishOp, hold: (() => () => void) | undefined): void {
     const topic = this.aliasesOf(peer).accept(op.alias, op.topic);
     if (topic === undefined) return void this.drops.alias++;
     // The publisher is the authenticated sender, never a field of the operation [SW-18.1-1].
     if (!this.acl.canPublish(peer, topic)) return void this.drops.denied++;
     if (op.qos === 2 && op.pubId !== undefined) {
-      if (this.dedupe.seen(peer, op.pubId, this.now())) return void this.drops.duplicate++;
+      if (this.dedupe.seen(peer, op.pubId, this.now())) {
+        this.drops.duplicate++;
+        return durably(this.ledger?.barrier(), hold, this.drops); // acknowledged once the first copy is durable
+      }
       this.persist?.dirty(DEDUPE_KEY);
     }
-    this.route(peer, topic, op.payload, op.qos, op.retain, op.pubId);
+    durably(this.route(peer, topic, op.payload, op.qos, op.retain, op.pubId), hold, this.drops);
   }
 
-  /** Routing ([SW-18.2-1]): retained store, then each subscribed device once, then the local application. */
-  private route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined): void {
+  /**
+   * Routing ([SW-18.2-1]): retained store, then each subscribed device once, then the local
+   * application. With a journal, returns when the publication (its retained and QoS 2 effects and
+   * the copies owed at QoS 1 and 2) is durable [SW-18.3-3].
+   */
+  private route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined): Promise<void> | undefined {
     if (retain) {
       try {
         this.retained.set(topic, payload, qos, publisher, this.now());
@@ -210,15 +257,26 @@ export class PubSubHub {
         this.drops.retainedLimit++;
       }
     }
-    for (const [device, subQos] of this.sessions.match(topic)) {
-      if (device === this.port.self) continue;
-      this.forwarder.forward(device, { topic, payload, qos: minQos(qos, subQos), retain: false, from: publisher, ...(pubId !== undefined && { pubId }) });
+    const matched = this.sessions.match(topic);
+    matched.delete(this.port.self);
+    const ledger = this.ledger;
+    let rec: { seq: number; durable: Promise<void> } | undefined;
+    if (ledger !== undefined && (qos > 0 || retain)) {
+      const targets = new Map<string, QoS>();
+      for (const [device, subQos] of matched) if (subQos > 0 && qos > 0) targets.set(device, minQos(qos, subQos));
+      rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }) });
+    }
+    for (const [device, subQos] of matched) {
+      const q = minQos(qos, subQos);
+      const seq = rec?.seq;
+      this.forwarder.forward(device, { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }) }, seq === undefined || q === 0 ? undefined : settleOwed(ledger!, seq, device));
     }
     this.local.deliver(topic, payload, qos, false, publisher);
+    return rec?.durable;
   }
 
   /** SUBSCRIBE adds; SYNC replaces the device's list [SW-15.5-2]. SUBACK first, then retained [SW-15.8-1]. */
-  private onSubscribe(peer: string, op: SubscribeOp | SyncOp): void {
+  private onSubscribe(peer: string, op: SubscribeOp | SyncOp, hold: (() => () => void) | undefined): void {
     const before = this.sessions.filtersOf(peer);
     const fresh = op.op === 'SUBSCRIBE' || this.restarted.has(peer);
     if (op.op === 'SYNC') {
@@ -230,6 +288,12 @@ export class PubSubHub {
       return this.sessions.set(peer, filter, qos) ? qos : SUBACK_LIMIT;
     });
     this.persist?.dirty(SUBSCRIPTIONS_KEY);
+    // answered once the subscriptions are durable [SW-18.3-3]
+    durably(this.ledger?.subscriptions(peer), hold, this.drops, () => this.granted(peer, op, codes, before, fresh));
+  }
+
+  /** The SUBACK, then the retained publications for the new filters [SW-15.8-1]. */
+  private granted(peer: string, op: SubscribeOp | SyncOp, codes: number[], before: Map<string, QoS>, fresh: boolean): void {
     // A SUBACK carries at most 255 codes (u8 N); a longer SYNC is answered for its first 255 filters.
     this.reply(peer, { op: 'SUBACK', req: op.req, codes: codes.slice(0, 255) });
     op.filters.forEach(({ filter }, i) => {
@@ -239,24 +303,31 @@ export class PubSubHub {
       for (const r of this.retained.match((t) => topicMatches(filter, t))) {
         // QoS 2 needs the publisher's PUB_ID, which the retained store does not keep: at most QoS 1.
         const q = minQos(minQos(r.qos, code as QoS), 1);
-        this.forwarder.forward(peer, { topic: r.topic, payload: r.payload, qos: q, retain: true, from: r.from === '' ? this.port.self : r.from });
+        const from = r.from === '' ? this.port.self : r.from;
+        // the copy is owed like a publication: it survives a crash before the subscriber has it
+        const seq = q === 0 ? undefined : this.ledger?.publication({ from, topic: r.topic, payload: r.payload, qos: q, retain: false, copy: true, targets: new Map([[peer, q]]) }).seq;
+        this.forwarder.forward(peer, { topic: r.topic, payload: r.payload, qos: q, retain: true, from }, seq === undefined ? undefined : settleOwed(this.ledger!, seq, peer));
       }
     });
   }
 
-  private onWill(peer: string, op: WillOp): void {
-    if (op.topic === '') return void this.wills.delete(peer);
-    if (!this.acl.canPublish(peer, op.topic)) return void this.drops.denied++;
-    this.wills.set(peer, op);
+  private onWill(peer: string, op: WillOp, hold: (() => () => void) | undefined): void {
+    if (op.topic !== '' && !this.acl.canPublish(peer, op.topic)) return void this.drops.denied++;
+    const will = op.topic === '' ? undefined : { topic: op.topic, payload: op.payload, qos: op.qos, retain: op.retain };
+    if (will === undefined) this.wills.delete(peer);
+    else this.wills.set(peer, will);
+    durably(this.ledger?.will(peer, will), hold, this.drops);
   }
 
   private onRestart(peer: string): void {
     this.incoming.get(peer)?.reset();
     this.forwarder.reset(peer);
     this.restarted.add(peer);
+    if (this.ledger !== undefined) resendOwed(this.ledger, this.forwarder, peer);
   }
 
   private onReachable(peer: string): void {
+    if (this.ledger !== undefined) resendOwed(this.ledger, this.forwarder, peer);
     if (this.online.has(peer) || this.acl.revoked(peer)) return;
     this.online.add(peer);
     this.presence(peer, 'online');

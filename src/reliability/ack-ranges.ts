@@ -93,15 +93,42 @@ export class ReceivedIds {
    * An ACK frame that fits in `room` bytes, or undefined if not even the fixed part fits. Ranges
    * nearest base are kept; the others are left out and acknowledged by a later ACK [SW-14.3-4].
    */
-  ackFrame(room: number, window: number, delay: number): AckFrame | undefined {
+  ackFrame(room: number, window: number, delay: number, withheld?: ReadonlySet<number>): AckFrame | undefined {
     if (room < ACK_FIXED_LEN) return undefined;
-    const n = Math.min(this.ranges.length, ACK_MAX_RANGES, Math.floor((room - ACK_FIXED_LEN) / ACK_RANGE_LEN));
+    let cum = this.base;
+    let ranges: ReadonlyArray<{ start: number; end: number }> = this.ranges;
+    if (withheld !== undefined && withheld.size > 0) ({ cum, ranges } = this.without(withheld));
+    const n = Math.min(ranges.length, ACK_MAX_RANGES, Math.floor((room - ACK_FIXED_LEN) / ACK_RANGE_LEN));
     return {
       type: 'ACK',
-      cum: this.base,
+      cum,
       window: Math.max(0, Math.min(0xffff, window)),
       delay: Math.max(0, Math.min(0xffff, Math.round(delay))),
-      ranges: this.ranges.slice(0, n).map((r) => ({ start: r.start, end: r.end })),
+      ranges: ranges.slice(0, n).map((r) => ({ start: r.start, end: r.end })),
     };
+  }
+
+  /**
+   * The received ids less `withheld` (ids taken whose acknowledgement waits until their effect is
+   * durable, [SW-14.3-9]): CUM stops at the lowest withheld id below base, and the ranges are
+   * split around each withheld id. Every withheld id was received (it is below base or in a range).
+   */
+  private without(withheld: ReadonlySet<number>): { cum: number; ranges: Array<{ start: number; end: number }> } {
+    const all = [{ start: -Infinity, end: this.base }, ...this.ranges.map((r) => ({ start: r.start, end: r.end }))];
+    const out: Array<{ start: number; end: number }> = [];
+    const ids = [...withheld].sort((a, b) => a - b);
+    let k = 0;
+    for (const r of all) {
+      let start = r.start;
+      for (; k < ids.length && ids[k]! < r.end; k++) {
+        const w = ids[k]!;
+        if (w < start) continue;
+        out.push({ start, end: w });
+        start = w + 1;
+      }
+      out.push({ start, end: r.end });
+    }
+    const first = out.shift()!; // starts at -Infinity: everything below its end is acknowledged
+    return { cum: first.end, ranges: out.filter((r) => r.end > r.start) };
   }
 }

@@ -27,6 +27,11 @@ export interface Delivered {
   readonly reliable: boolean;
   readonly ordered: boolean;
   readonly id?: number;
+  /**
+   * Set when the message's channel defers acknowledgements (ReceiveConfig.deferAcks): the id whose
+   * acknowledgement waits until the application releases it (release(id)) [SW-14.3-9].
+   */
+  readonly withheld?: number;
 }
 
 export interface ReceiveConfig {
@@ -38,6 +43,11 @@ export interface ReceiveConfig {
   readonly reassemblyPerPeer: number;
   readonly fragmentLifetimeMs: number;
   readonly ackDelayMs: number;
+  /**
+   * Channels whose reliable messages are acknowledged only once the application released them
+   * (its effect is durable, [SW-14.3-9]); read at each message, so the set may change at run time.
+   */
+  readonly deferAcks?: { has(channel: number): boolean };
 }
 
 export const RECEIVE_DEFAULTS: ReceiveConfig = {
@@ -66,6 +76,7 @@ interface Held {
   readonly channel: number;
   readonly prev: number;
   readonly data: Uint8Array;
+  readonly withheld: number | undefined;
 }
 
 export class ReceiveState {
@@ -77,6 +88,8 @@ export class ReceiveState {
   private readonly lastDelivered = new Map<number, number>();
   /** The sender's floor from FORWARD: every id below it is settled at the sender. */
   senderFloor = FIRST_MESSAGE_ID;
+  /** Ids taken whose acknowledgement waits for the application's release [SW-14.3-9]. */
+  private readonly withheldIds = new Set<number>();
   private ackOwed = false;
   private ackDueAt = Infinity;
   private unacked = 0;
@@ -179,6 +192,9 @@ export class ReceiveState {
     this.ids.add(id);
     if (id === this.ids.largest) this.largestAt = now;
     this.oweAck(now, outOfOrder);
+    // the id that completes a message on a deferring channel is acknowledged once released [SW-14.3-9]
+    const withheld = completes && this.config.deferAcks?.has(f.channel) === true ? id : undefined;
+    if (withheld !== undefined) this.withheldIds.add(withheld);
     let data = f.data;
     if (f.frag !== undefined) {
       const r = this.reassembly.offer(firstId, f.frag, f.data, now);
@@ -186,17 +202,32 @@ export class ReceiveState {
       if (r.kind !== 'complete') return [];
       data = r.data;
     } else data = f.data.slice();
-    if (!ordered) return [{ channel: f.channel, data, reliable: true, ordered: false, id: firstId }];
+    if (!ordered) return [withheld === undefined ? { channel: f.channel, data, reliable: true, ordered: false, id: firstId } : { channel: f.channel, data, reliable: true, ordered: false, id: firstId, withheld }];
     if (!this.deliverable(f.channel, f.prev!)) {
-      this.hold.set(firstId, { channel: f.channel, prev: f.prev!, data });
+      this.hold.set(firstId, { channel: f.channel, prev: f.prev!, data, withheld });
       this.holdBytes += data.length;
       return [];
     }
-    return this.deliverChain(f.channel, firstId, data);
+    return this.deliverChain(f.channel, firstId, data, withheld);
   }
 
-  private deliverChain(channel: number, id: number, data: Uint8Array): Delivered[] {
-    const out: Delivered[] = [{ channel, data, reliable: true, ordered: true, id }];
+  /**
+   * The application released the acknowledgement of `id` (Delivered.withheld): it is acknowledged
+   * at once [SW-14.3-9]. Unknown ids (released twice, or settled by FORWARD) change nothing.
+   */
+  release(id: number, now: number): boolean {
+    if (!this.withheldIds.delete(id)) return false;
+    this.oweAck(now, true);
+    return true;
+  }
+
+  /** Ids whose acknowledgement waits for the application [SW-14.3-9]. */
+  get withheld(): number {
+    return this.withheldIds.size;
+  }
+
+  private deliverChain(channel: number, id: number, data: Uint8Array, withheld: number | undefined): Delivered[] {
+    const out: Delivered[] = [withheld === undefined ? { channel, data, reliable: true, ordered: true, id } : { channel, data, reliable: true, ordered: true, id, withheld }];
     this.lastDelivered.set(channel, id);
     return out.concat(this.drain());
   }
@@ -211,7 +242,7 @@ export class ReceiveState {
         this.hold.delete(id);
         this.holdBytes -= h.data.length;
         this.lastDelivered.set(h.channel, id);
-        out.push({ channel: h.channel, data: h.data, reliable: true, ordered: true, id });
+        out.push(h.withheld === undefined ? { channel: h.channel, data: h.data, reliable: true, ordered: true, id } : { channel: h.channel, data: h.data, reliable: true, ordered: true, id, withheld: h.withheld });
         progress = true;
       }
     }
@@ -224,6 +255,7 @@ export class ReceiveState {
     if (floor <= this.senderFloor) return [];
     this.senderFloor = floor;
     this.ids.forward(floor);
+    for (const w of this.withheldIds) if (w < floor) this.withheldIds.delete(w); // the sender gave them up
     this.reassembly.discardBelow(floor);
     return this.drain();
   }
@@ -249,7 +281,7 @@ export class ReceiveState {
   takeAck(now: number, room: number): AckFrame | undefined {
     if (!this.ackOwed) return undefined;
     const delay = this.largestAt < 0 ? 0 : Math.min(now - this.largestAt, MAX_ACK_DELAY_MS);
-    const a = this.ids.ackFrame(room, this.advertisedWindow(), delay);
+    const a = this.ids.ackFrame(room, this.advertisedWindow(), delay, this.withheldIds);
     if (a === undefined) return undefined;
     this.ackOwed = false;
     this.ackDueAt = Infinity;

@@ -6,6 +6,7 @@
 // - while it starts and still loads its saved state: nothing listens yet, so it takes nothing, and
 //   the publishers send again once it listens [SW-14.7-9].
 import { describe, expect, it } from 'vitest';
+import type { JournalStore } from '../../src/peer/journal-store.js';
 import { MemoryStateStore } from '../../src/peer/state-store.js';
 import type { Scheduler } from '../../src/time/scheduler.js';
 import { HUB } from '../peer/harness.js';
@@ -20,6 +21,11 @@ class SlowLoadStore extends MemoryStateStore {
   override async load(key: string): Promise<Uint8Array | undefined> {
     if (this.delayMs > 0 && key !== 'epoch' && key !== 'peers') await new Promise<void>((r) => this.scheduler.at(this.scheduler.now() + this.delayMs, r));
     return super.load(key);
+  }
+  /** The hub's journal is read as slowly [SW-18.3-3]. */
+  override async journal(name: string): Promise<JournalStore> {
+    if (this.delayMs > 0) await new Promise<void>((r) => this.scheduler.at(this.scheduler.now() + this.delayMs, r));
+    return super.journal(name);
   }
 }
 

@@ -2,7 +2,9 @@
 // exactly, every QoS 1 publication delivered at least once and every QoS 2 one exactly once.
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/messaging/client.js';
-import { HubSessions } from '../../src/pubsub/hub-sessions.js';
+import { HUB_JOURNAL } from '../../src/messaging/hub.js';
+import type { MemoryStateStore } from '../../src/peer/state-store.js';
+import { decodeHubRecord } from '../../src/pubsub/hub-records.js';
 import { HUB } from '../peer/harness.js';
 import { collector, track, World, type Tracked } from './world.js';
 
@@ -126,9 +128,10 @@ describe('restarts (spec 15.5, 18.3)', () => {
     await w.granted(sub.subscribe('cmd', { qos: 1 }, c.fn));
     await w.settle(pub.publish('cfg', 'v1', { qos: 2, retain: true }));
     await w.run(500);
-    const store = w.h.states.get('hub')!;
-    for (const key of ['subscriptions', 'retained', 'dedupe']) expect(await store.load(key)).toBeDefined();
-    expect([...HubSessions.decode((await store.load('subscriptions'))!).filtersOf('dev-b')]).toEqual([['cmd', 1]]);
+    // in the hub's journal [SW-18.3-3]: the subscription is there before the SUBACK was sent
+    const store = w.h.states.get('hub')! as MemoryStateStore;
+    const records = (await store.journal(HUB_JOURNAL)).records().map(decodeHubRecord);
+    expect(records.filter((r) => r.type === 'SUBS' && r.device === 'dev-b').at(-1)).toEqual({ type: 'SUBS', device: 'dev-b', filters: [['cmd', 1]] });
     // the subscriber cannot reach the new hub process: its SYNC waits, the persisted subscription routes
     w.h.net.partition(w.nodes.get('dev-b')!.local);
     await w.restartHub();
