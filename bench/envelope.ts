@@ -64,7 +64,7 @@ function rawSodium(size: number): (() => void) | undefined {
 function sdkPath(suite: CryptoSuite, size: number): { fn: () => void; datagramLen: number } {
   const site = new Uint8Array(32).fill(5);
   const hub = new Receiver({ suite, selfId: 'hub', keyring: new SiteKeyring(suite, site) });
-  const tx = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch: 1 });
+  const tx = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch: 1, boot: new Uint8Array(8) });
   const first = hub.open(tx.seal(new Uint8Array(0)), 0) as Accepted;
   tx.applyIndex(first.announceIndex!);
   // the payload is the whole plaintext minus the frame type byte, so both columns move `size` bytes

@@ -13,8 +13,12 @@ export const FIRST_BYTE_SHORT = 0x40;
 /** First byte of a FULL datagram: VERSION 01, FORM 01, RESERVED 0000. */
 export const FIRST_BYTE_FULL = 0x50;
 export const SHORT_HEADER_LEN = 9;
-/** FULL header length without the sender id (spec 4.3). */
-export const FULL_HEADER_FIXED_LEN = 11;
+/** FULL header length without the sender id (spec 4.3): first, GEN, EPOCH, COUNTER, BOOT, SID_LEN. */
+export const FULL_HEADER_FIXED_LEN = 19;
+/** Length of the BOOT field: a random value a node draws at every start (spec 4.3, 5.2). */
+export const BOOT_LEN = 8;
+/** Longest FULL header: the fixed part and a 32-byte sender id (spec 4.3). */
+export const MAX_FULL_HEADER_LEN = FULL_HEADER_FIXED_LEN + 32;
 /** Bytes of a FULL header that go into the nonce: first, GEN, EPOCH, COUNTER (spec 4.5). */
 export const NONCE_PREFIX_FULL = 10;
 export const NONCE_LEN = 24;
@@ -47,6 +51,13 @@ export const FRAME_CHALLENGE = 0x04;
 /** Echoes a CHALLENGE token (spec 12.3, 10.2). */
 export const FRAME_ECHO = 0x05;
 export const CHALLENGE_LEN = 8;
+/**
+ * Tells a peer that its datagram was refused as stale and names the floor its next epoch must
+ * exceed (spec 12.4): `u8 gen`, `u32 epoch`.
+ */
+export const FRAME_STALE = 0x0c;
+/** Type byte plus the 5-byte STALE body (spec 12.4). */
+export const STALE_FRAME_LEN = 6;
 /** Before a path is validated, at most this many bytes are sent per byte received on it (spec 10.3). */
 export const AMPLIFICATION_FACTOR = 3;
 
@@ -63,5 +74,14 @@ export const KEY_GRACE_MS = 600_000;
 export const INDEX_REPEAT_INTERVAL_MS = 1_000;
 /** With no authenticated datagram from the peer for this long, a sender returns to FULL (spec 4.8). */
 export const INDEX_TIMEOUT_MS = 60_000;
+/**
+ * A sender whose datagram asked for an answer and heard nothing from the peer for this long sends
+ * FULL until it hears again: a peer that crashed lost the index (spec 4.8-8).
+ */
+export const INDEX_SILENCE_MS = 1_000;
+/** Least time between two STALE answers to one peer (spec 12.4). */
+export const STALE_ANSWER_INTERVAL_MS = 1_000;
+/** STALE answers a node sends per second at most, all peers together (spec 12.4). */
+export const STALE_ANSWER_RATE = 64;
 /** Derived keys kept by a hub's key cache (spec 6.4). */
 export const TRAFFIC_KEY_CACHE = 256;

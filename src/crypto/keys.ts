@@ -3,7 +3,7 @@
  * the `info` strings are canonical because ids are length-prefixed and integers fixed-width.
  * @module
  */
-import { KEY_LEN, LABEL_DEVICE_KEY, LABEL_TRAFFIC_KEY, MAX_GENERATION } from '../constants.js';
+import { BOOT_LEN, KEY_LEN, LABEL_DEVICE_KEY, LABEL_TRAFFIC_KEY, MAX_GENERATION } from '../constants.js';
 import { InvalidArgumentError, InvalidKeyError } from '../errors.js';
 import { ascii, concat, u32 } from '../util/bytes.js';
 import { assertNodeId, lengthPrefixed } from '../wire/node-id.js';
@@ -41,27 +41,33 @@ export function deriveDeviceKey(suite: CryptoSuite, siteKey: Uint8Array, deviceI
   return hkdf(suite, DEVICE_SALT, siteKey, deviceKeyInfo(deviceId, gen), KEY_LEN);
 }
 
-/** `info` of a traffic key: lp(S) || lp(R) || u32(epoch). */
-export function trafficKeyInfo(senderId: string, receiverId: string, epoch: number): Uint8Array {
+/** `info` of a traffic key: lp(S) || lp(R) || u32(epoch) || boot (8 bytes). */
+export function trafficKeyInfo(senderId: string, receiverId: string, epoch: number, boot: Uint8Array): Uint8Array {
   assertNodeId(senderId);
   assertNodeId(receiverId);
   if (senderId === receiverId) throw new InvalidArgumentError('sender and receiver ids must differ [SW-3.5-3]');
   if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffffffff) {
     throw new InvalidArgumentError(`epoch must be a 32-bit unsigned integer, got ${epoch}`);
   }
-  return concat(lengthPrefixed(senderId), lengthPrefixed(receiverId), u32(epoch));
+  if (!(boot instanceof Uint8Array) || boot.length !== BOOT_LEN) throw new InvalidArgumentError(`boot must be ${BOOT_LEN} bytes`);
+  return concat(lengthPrefixed(senderId), lengthPrefixed(receiverId), u32(epoch), boot);
 }
 
-/** TK(S → R, epoch) = HKDF("saltwire/v1 traffic key", PK, lp(S) || lp(R) || u32(epoch), 32) [SW-3.5-1]. */
+/**
+ * TK(S → R, epoch, boot) = HKDF("saltwire/v1 traffic key", PK, lp(S) || lp(R) || u32(epoch) || boot, 32)
+ * [SW-3.5-1]. `boot` is the sender's random per-start value ([SW-5.2-6]): with it, two starts of a
+ * sender never share a key, whatever became of its stored epoch.
+ */
 export function deriveTrafficKey(
   suite: CryptoSuite,
   pairKey: Uint8Array,
   senderId: string,
   receiverId: string,
   epoch: number,
+  boot: Uint8Array,
 ): Uint8Array {
   assertKey(pairKey, 'pair key');
-  return hkdf(suite, TRAFFIC_SALT, pairKey, trafficKeyInfo(senderId, receiverId, epoch), KEY_LEN);
+  return hkdf(suite, TRAFFIC_SALT, pairKey, trafficKeyInfo(senderId, receiverId, epoch, boot), KEY_LEN);
 }
 
 /** A new random 32-byte key (site key or provisioned pair key) [SW-3.3-1]. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { EpochStore } from '../session/epoch.js';
+import { CorruptEpochError, type EpochStore } from '../session/epoch.js';
 
 export class FileEpochStore implements EpochStore {
   constructor(private readonly path: string) {}
@@ -19,7 +19,7 @@ export class FileEpochStore implements EpochStore {
       throw e;
     }
     const m = /^epoch (\d+)\n$/.exec(text);
-    if (m === null) throw new Error(`corrupt epoch file ${this.path}`);
+    if (m === null) throw new CorruptEpochError(`corrupt epoch file ${this.path}`);
     return Number(m[1]);
   }
 

@@ -9,7 +9,7 @@ import type { Accepted } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
 import { checkEcho } from './challenge.js';
 import { heard, NONE } from './liveness.js';
-import { applyIndex, dropIndex } from './parking.js';
+import { applyIndex, dropIndex, forgetIndexed } from './parking.js';
 import { onAuthenticated, sameAddress, validate } from './path.js';
 import type { Peer } from './peer.js';
 import { isRelFrame, type WireFrame } from '../wire/frames.js';
@@ -42,6 +42,8 @@ export interface InboundEffects {
    */
   readonly answerAt: Address | undefined;
   readonly reachability: 'reachable' | undefined;
+  /** A STALE frame: the peer refused our epoch under `gen`; the next must exceed `epoch` (12.4). */
+  readonly staleFloor: { readonly gen: number; readonly epoch: number } | undefined;
 }
 
 /** Hooks into the node for the parts that touch other state. */
@@ -62,6 +64,7 @@ export function processAccepted(
     // The peer (or a replay of an older restart) is in a new epoch: it cannot know the index it gave
     // us; the FULL form is safe either way [SW-12.2-2]. Whether it restarted waits for freshness.
     dropIndex(peer);
+    forgetIndexed(peer); // [SW-12.4-5] counts what the peer's new life accepted
     peer.echoOwed = undefined;
     peer.epochPending = true;
   }
@@ -74,6 +77,7 @@ export function processAccepted(
   let challenged = false;
   const data: Uint8Array[] = [];
   const rel: RelFrame[] = [];
+  let staleFloor: { gen: number; epoch: number } | undefined;
   for (const f of r.frames) {
     const w = f as WireFrame; // the receive path declares Frame[]; the reliability frames are there too
     if (isRelFrame(w)) {
@@ -108,6 +112,9 @@ export function processAccepted(
       case 'DATAGRAM':
         data.push(f.data);
         break;
+      case 'STALE':
+        staleFloor = { gen: f.gen, epoch: f.epoch }; // acted on whatever its freshness: it can only raise our epoch [SW-12.4-3]
+        break;
       case 'PADDING':
         break;
     }
@@ -138,5 +145,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, rel, fresh, restartEpoch, moved, validated, pinged, challenged, answerAt, reachability };
+  return { data, rel, fresh, restartEpoch, moved, validated, pinged, challenged, answerAt, reachability, staleFloor };
 }

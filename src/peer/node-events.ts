@@ -53,6 +53,14 @@ export interface NodeEvents {
    * ([SW-14.1-2]); `ticket` is the message's number (the `ticket` of a DeadlineExceededError).
    */
   receipt: { readonly peer: string; readonly ticket: number };
+  /**
+   * Two processes appear to run under one node id (spec 12.4) [SW-12.4-5] [SW-12.4-6]. `kind`
+   * 'self': `peer` refused this node's current epoch after it had accepted it, so another process
+   * sends as this node (`floor` is the epoch the peer holds from it); this node does not fight it.
+   * 'peer': stale datagrams from `peer`'s id keep arriving (from `from`) while a newer start of it
+   * is current: two processes hold `peer`'s key. Stop one of them.
+   */
+  conflict: { readonly peer: string; readonly kind: 'self' | 'peer'; readonly epoch: number; readonly floor: number; readonly from?: Address };
   /** A datagram was dropped by the receive path (spec 6.2): for a rate-limited debug log. */
   drop: DropInfo & { readonly from?: Address };
 }

@@ -113,6 +113,11 @@ export interface NodeStats {
    * or because nothing listened for 'message' yet ([SW-14.7-9]).
    */
   readonly refused: number;
+  /**
+   * Stale datagrams (spec 12.4): authenticated and answered with a STALE frame, or left unanswered by
+   * the rate limits ([SW-12.4-1]); and conflicts reported (two processes under one id, 'conflict').
+   */
+  readonly stale: { readonly answered: number; readonly limited: number; readonly conflicts: number };
   readonly peers: number;
   /** Handshakes and sessions (spec 13); all zero unless some peer is in session mode. */
   readonly sessions: Readonly<SessionStats>;

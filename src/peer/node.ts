@@ -5,18 +5,20 @@
  * node is runtime-agnostic: time comes from the Scheduler, bytes from the Transport.
  * @module
  */
-import { AMPLIFICATION_FACTOR, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
+import { AMPLIFICATION_FACTOR, BOOT_LEN, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
 import { DATAGRAM_BUDGET } from '../reliability/constants.js';
-import { beginEpoch } from '../session/epoch.js';
-import { Receiver, type Accepted } from '../session/receiver.js';
+import { startEpoch } from '../session/epoch.js';
+import { Receiver, type Accepted, type StaleProof } from '../session/receiver.js';
+import { encodeFramesTransient, type WireFrame } from '../wire/frames.js';
 import { TimerQueue } from '../time/timer-queue.js';
 import { RealScheduler, type Scheduler } from '../time/scheduler.js';
 import type { Address } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
 import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { senderFor, SENDER_IDLE_MS } from './parking.js';
+import { indexedAt, senderFor, SENDER_IDLE_MS } from './parking.js';
+import { StaleAnswers } from './stale.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, NONE, probeNow, type LivenessConfig, type Reachability } from './liveness.js';
 import { onPeerTimer, peerDeadline, type PeerTimerHost } from './peer-timer.js';
@@ -50,6 +52,14 @@ export class SaltwireNode {
   private readonly sessions: SessionMode;
   private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
   private epochValue: number;
+  /** This start's BOOT value [SW-5.2-6]: random, part of every traffic key this node seals with. */
+  private readonly bootValue: Uint8Array;
+  /** The epoch record was missing or unreadable at start (spec 12.4). */
+  readonly stateLost: boolean;
+  private readonly staleAnswers = new StaleAnswers();
+  private conflicts = 0;
+  /** A floor a peer reported while an epoch renewal was running: renew again above it. */
+  private pendingFloor = 0;
   /** Source of the datagram being processed, for drop events (spec 6.2: diagnosable, never answered). */
   private dropFrom: Address | undefined;
   private readonly senderIdleMs: number;
@@ -67,17 +77,22 @@ export class SaltwireNode {
   /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */
   static async start(o: NodeOptions): Promise<SaltwireNode> {
     assertNodeId(o.id);
-    const epoch = await beginEpoch(epochStoreOf(o.state), { provisioning: o.provisioning ?? false });
-    const node = new SaltwireNode(o, epoch);
+    // [SW-5.2-6] a BOOT value of this start's own: no key of an earlier start is ever used again,
+    // whatever became of the stored epoch (wiped, restored, shared by two processes)
+    const boot = o.suite.randomBytes(BOOT_LEN);
+    const { epoch, lost } = await startEpoch(epochStoreOf(o.state), { provisioning: o.provisioning ?? false });
+    const node = new SaltwireNode(o, epoch, boot, lost);
     await node.memory.load();
     node.announceStart();
     return node;
   }
 
-  private constructor(o: NodeOptions, epoch: number) {
+  private constructor(o: NodeOptions, epoch: number, boot: Uint8Array, lost: boolean) {
     this.o = o;
     this.id = o.id;
     this.epochValue = epoch;
+    this.bootValue = boot;
+    this.stateLost = lost;
     this.senderIdleMs = o.senderIdleMs ?? SENDER_IDLE_MS;
     this.scheduler = o.scheduler ?? new RealScheduler();
     this.cfg = { ...LIVENESS_DEFAULTS, ...o.liveness };
@@ -108,6 +123,7 @@ export class SaltwireNode {
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', this.dropFrom === undefined ? info : { ...info, from: this.dropFrom }),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
+      staleAnswer: (peer: string, _gen: number, now: number) => this.staleAnswers.grant(peer, now), // [SW-12.4-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
     this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
@@ -117,7 +133,7 @@ export class SaltwireNode {
       transport: o.transport,
       counters: this.counters,
       // never a PeerSender for a session-mode peer [SW-13.8-12]
-      sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, now)),
+      sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, this.bootValue, now)),
       exhausted: () => void this.renewEpoch(),
       budget,
     };
@@ -147,6 +163,11 @@ export class SaltwireNode {
   /** Where this node keeps what must survive a restart (spec 12.1); layers above may keep theirs there too. */
   get state(): StateStore {
     return this.o.state;
+  }
+
+  /** This start's BOOT value (spec 5.2): 8 random bytes, a copy. */
+  get boot(): Uint8Array {
+    return this.bootValue.slice();
   }
 
   /** This node's current epoch (spec 5.2). */
@@ -276,6 +297,7 @@ export class SaltwireNode {
       unverified: this.unverified + this.reliable.unverified,
       peerLimit: this.peerLimit,
       refused: this.reliable.refused,
+      stale: { answered: this.staleAnswers.answered, limited: this.staleAnswers.limited, conflicts: this.conflicts },
       peers: this.table.size,
       sessions: { ...this.sessions.stats },
     };
@@ -326,7 +348,10 @@ export class SaltwireNode {
     this.dropFrom = from;
     if ((d[0]! & 0xf0) === 0x60) return this.sessions.onHandshake(d, from, now); // FORM 10 (spec 13.6, 13.7)
     let r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
-    if (!r.ok) return;
+    if (!r.ok) {
+      if (r.stale !== undefined) this.answerStale(r.stale, from, d.length, now); // the peer's own, authenticated (12.4)
+      return;
+    }
     let p = this.table.get(r.senderId);
     if (p === undefined) {
       p = new Peer(r.senderId);
@@ -343,6 +368,7 @@ export class SaltwireNode {
     const sx = r.session === undefined ? undefined : this.sessions.accepted(p, r, now); // confirms a next session
     if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
     const fx = processAccepted(this.inboundHost, p, r, from, d.length, now);
+    if (fx.staleFloor !== undefined) this.onStaleFloor(p, fx.staleFloor.gen, fx.staleFloor.epoch);
     const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
     if (restartEpoch > 0) {
       // [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged
@@ -413,16 +439,87 @@ export class SaltwireNode {
     return sealer === undefined ? false : send(sealer);
   }
 
-  /** The counter of this epoch is used up: persist a new epoch, then senders restart on it (spec 5.2). */
-  private async renewEpoch(): Promise<void> {
+  /**
+   * Persists a new epoch above `floor` (if given), then senders restart on it (spec 5.2): the counter
+   * of this epoch is used up, or a peer reported a floor (12.4). With `announce`, every peer gets the
+   * FULL PING of [SW-12.2-1] at once, so the one that refused our stale epoch hears the new one now.
+   */
+  private async renewEpoch(floor = 0, announce = false, stale?: Peer): Promise<void> {
+    this.pendingFloor = Math.max(this.pendingFloor, floor);
     if (this.renewing || this.closed) return;
     this.renewing = true;
     try {
-      this.epochValue = await beginEpoch(epochStoreOf(this.o.state));
-      this.reliable.renewEpoch(this.table.values(), this.now()); // message ids are per sender epoch [SW-14.1-1]
+      do {
+        const above = this.pendingFloor;
+        this.pendingFloor = 0;
+        if (above > 0 && above < this.epochValue) continue; // already above it
+        this.epochValue = (await startEpoch(epochStoreOf(this.o.state), { provisioning: true, above })).epoch;
+        this.reliable.renewEpoch(this.table.values(), this.now(), stale); // message ids are per sender epoch [SW-14.1-1]
+      } while (this.pendingFloor >= this.epochValue && !this.closed);
+      if (announce && !this.closed) {
+        const now = this.now();
+        for (const p of this.table.values()) if (p.address !== undefined && p.session === undefined) this.flush(p, { ping: true }, now);
+      }
+    } catch {
+      // the store failed: senders keep the old epoch, which is still safe (BOOT); the peer stays stale
     } finally {
       this.renewing = false;
     }
+  }
+
+  // ---- stale datagrams (spec 12.4) ----
+
+  /**
+   * Answers the peer's authenticated stale datagram with the floor its next epoch must exceed, in
+   * the FULL form (it cannot know our index), to where it came from, within the amplification
+   * factor of its size [SW-12.4-2]. A peer whose stale datagrams keep coming is two processes.
+   */
+  private answerStale(s: StaleProof, from: Address, size: number, now: number): void {
+    let p = this.table.get(s.peer);
+    if (p === undefined) {
+      p = new Peer(s.peer);
+      if (this.add(p, false) === p) return; // no room for a peer never heard fresh
+    }
+    if (p.session !== undefined) return;
+    const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
+    if (sender === undefined) return;
+    const frames: WireFrame[] = [{ type: 'STALE', gen: s.gen, epoch: s.floor }];
+    if (s.token !== undefined) frames.push({ type: 'ECHO', token: s.token });
+    let d: Uint8Array;
+    try {
+      d = sender.seal(encodeFramesTransient(frames), now, true);
+    } catch {
+      this.counters.sealFailures++;
+      return;
+    }
+    if (d.length > AMPLIFICATION_FACTOR * size) {
+      this.counters.amplificationLimited++;
+      return;
+    }
+    this.counters.datagrams++;
+    this.counters.bytes += d.length;
+    this.o.transport.send(d, from).catch(() => void this.counters.transportErrors++);
+    if (this.staleAnswers.answeredTo(s.peer, now)) {
+      this.conflicts++;
+      this.events.emit('conflict', { peer: s.peer, kind: 'peer', epoch: s.epoch, floor: s.floor, from });
+    }
+  }
+
+  /**
+   * A STALE frame from the peer: our datagrams under `gen` are refused below `epoch` + 1. Renew the
+   * epoch above it [SW-12.4-3], unless the peer had accepted this very epoch (it named it in an
+   * INDEX): then another process sends under our id and superseded it, and renewing would only
+   * fight it; report instead [SW-12.4-5].
+   */
+  private onStaleFloor(p: Peer, gen: number, floor: number): void {
+    if (p.session !== undefined || gen !== this.o.keyring.generations.current(p.id) || floor < this.epochValue) return;
+    if (indexedAt(p, this.epochValue)) {
+      this.conflicts++;
+      this.events.emit('conflict', { peer: p.id, kind: 'self', epoch: this.epochValue, floor });
+      return;
+    }
+    this.receiver.distrustFloors(); // our store is older than our last start [SW-12.4-8]
+    void this.renewEpoch(floor, true, p);
   }
 
   // ---- timers (spec 11) ----

@@ -4,6 +4,7 @@
  * amplification budget of an unvalidated path has the last word [SW-10.3-1].
  * @module
  */
+import { MAX_FULL_HEADER_LEN, TAG_LEN } from '../constants.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
@@ -42,11 +43,19 @@ export interface OutboundContext {
 }
 
 /** The largest header and tag (spec 4, 13): what a datagram needs besides its plaintext ([SW-14.6-1]). */
-const HEADER_AND_TAG = 43 + 16;
+const HEADER_AND_TAG = MAX_FULL_HEADER_LEN + TAG_LEN;
 
 /** Whatever seals the next datagram: the peer's PeerSender (spec 4, 5), or its current session (spec 13.8). */
 export interface Sealer {
   seal(plaintext: Uint8Array, now: number): Uint8Array;
+  /** The next datagram asks for an answer ([SW-4.8-8]); a PeerSender falls back to FULL if none comes. */
+  noteAsk?(now: number): void;
+}
+
+/** Whether a datagram with these frames asks the peer for an answer (PING, CHALLENGE, a reliable MSG). */
+function asksAnswer(frames: readonly WireFrame[]): boolean {
+  for (const f of frames) if (f.type === 'PING' || f.type === 'CHALLENGE' || (f.type === 'MSG' && f.id !== undefined)) return true;
+  return false;
 }
 
 export interface Outgoing {
@@ -113,6 +122,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)
   }
+  if (sender.noteAsk !== undefined && asksAnswer(frames)) sender.noteAsk(now);
   const d = seal(ctx, sender, frames, now, sealer !== undefined);
   if (d === undefined) return false;
   if (dest !== undefined ? d.length > dest.budget : !maySend(peer, d.length)) {

@@ -28,10 +28,26 @@ export function parkAt(p: Peer, idleMs: number = SENDER_IDLE_MS): number {
   return p.sender !== undefined && p.lastSent >= 0 ? p.lastSent + idleMs : Infinity;
 }
 
+/** True if the peer named our current epoch in an INDEX: it accepted this start ([SW-12.4-5]). */
+export function indexedAt(p: Peer, epoch: number): boolean {
+  if (p.sender !== undefined) return p.sender.epoch === epoch && p.sender.indexed;
+  return p.parked !== undefined && p.parked.epoch === epoch && p.parked.indexed === true;
+}
+
 /** The peer lost the index it gave us (it restarted, spec 12.2): FULL form from now on. */
 export function dropIndex(p: Peer): void {
   p.sender?.dropIndex();
   if (p.parked !== undefined && p.parked.index !== 0) p.parked = { ...p.parked, index: 0 };
+}
+
+/**
+ * The peer restarted: what it accepted of ours before is its earlier life's, and its new life (a
+ * restored copy, say) may hold another record of our epochs. Only an INDEX from the new life
+ * counts for [SW-12.4-5].
+ */
+export function forgetIndexed(p: Peer): void {
+  p.sender?.forgetIndexed();
+  if (p.parked?.indexed === true) p.parked = { ...p.parked, indexed: false, index: 0 };
 }
 
 /** An INDEX frame from the peer (spec 4.8), for the live or the parked sender. */
@@ -39,7 +55,7 @@ export function applyIndex(p: Peer, f: IndexFrame, now: number): void {
   if (p.sender !== undefined) {
     p.sender.applyIndex(f, now);
   } else if (p.parked !== undefined && f.gen === p.parked.gen && f.epoch === p.parked.epoch) {
-    p.parked = { ...p.parked, index: f.index, lastHeard: now };
+    p.parked = { ...p.parked, index: f.index, lastHeard: now, indexed: true };
   }
 }
 
@@ -48,7 +64,7 @@ export function applyIndex(p: Peer, f: IndexFrame, now: number): void {
  * sender of the same key (its counter, so a nonce is never repeated [SW-5.1-1]). Undefined if the
  * node holds no key for the peer.
  */
-export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring: Keyring }, epoch: number, now: number): PeerSender | undefined {
+export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring: Keyring }, epoch: number, boot: Uint8Array, now: number): PeerSender | undefined {
   if (p.sender !== undefined && p.sender.epoch === epoch) return p.sender;
   const gen = o.keyring.generations.current(p.id);
   const key = o.keyring.lookup(p.id, gen, now);
@@ -57,6 +73,6 @@ export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring:
   const resume =
     parked !== undefined && parked.gen === gen && parked.epoch === epoch ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) } : undefined;
   p.parked = undefined;
-  p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, pairKey: key.pairKey, gen, epoch, resume });
+  p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, pairKey: key.pairKey, gen, epoch, boot, resume });
   return p.sender;
 }

@@ -303,18 +303,21 @@ export class ReliableMode {
   /**
    * This node started a new epoch: message ids are per sender epoch [SW-14.1-1], so every link gets a
    * new send state (ids from 1) and keeps its receive state (the peer's epoch did not change).
-   * Messages of the old epoch fail: they may or may not have been delivered ([SW-14.1-2]).
+   * Messages of the old epoch fail: they may or may not have been delivered ([SW-14.1-2]), except
+   * towards `stale`, whose STALE frame says it took none of them (12.4): those go again.
    */
-  renewEpoch(peers: Iterable<Peer>, now: number): void {
+  renewEpoch(peers: Iterable<Peer>, now: number, stale?: Peer): void {
     for (const p of peers) {
       const old = p.link;
       if (old === undefined) continue;
       p.link = undefined;
       const link = this.linkOf(p);
       link.receiver = old.receiver;
-      // messages still queued were never given ids: they go on in the new epoch, promises and all
+      // messages still queued were never given ids: they go on in the new epoch, promises and all;
+      // so do those in flight to a peer that refused all of this epoch as stale [SW-12.4-3]
       const waiting = this.waiters.get(old);
-      for (const q of old.sender.outbox.drain()) {
+      const untaken = p === stale ? old.sender.untaken() : [];
+      for (const q of [...untaken, ...old.sender.outbox.drain()]) {
         const w = waiting?.get(q.ticket);
         waiting?.delete(q.ticket);
         let ticket: number;

@@ -5,7 +5,7 @@
  * node/file-state-store.ts; MemoryStateStore serves tests and nodes that accept losing state.
  * @module
  */
-import type { EpochStore } from '../session/epoch.js';
+import { CorruptEpochError, type EpochStore } from '../session/epoch.js';
 import { readU32, writeU32 } from '../util/bytes.js';
 import { MemoryJournal, type JournalingStore, type JournalStore } from './journal-store.js';
 
@@ -42,7 +42,7 @@ export function epochStoreOf(store: StateStore): EpochStore {
     async load() {
       const v = await store.load(EPOCH_KEY);
       if (v === undefined) return undefined;
-      if (v.length !== 4) throw new Error(`corrupt epoch record (${v.length} bytes)`);
+      if (v.length !== 4) throw new CorruptEpochError(`corrupt epoch record (${v.length} bytes)`);
       return readU32(v, 0);
     },
     async save(epoch) {

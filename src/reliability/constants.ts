@@ -47,11 +47,11 @@ export const MIN_MAX_MESSAGE = 16_384;
 /** Datagram budget floor: the smallest MTU budget a node may configure (= MIN_MAX_DATAGRAM). */
 export const MIN_DATAGRAM_BUDGET = 512;
 /**
- * Bytes of a datagram that a full-size fragment leaves free: the largest header and tag (43 + 16),
+ * Bytes of a datagram that a full-size fragment leaves free: the largest header and tag (51 + 16),
  * the peer control frames (INDEX 10, ECHO 9, CHALLENGE 9, PING 1), an ACK without ranges (10), a
  * FORWARD (5), a SLEEP (9) and the largest MSG header (21) [SW-14.6-1].
  */
-export const FRAGMENT_RESERVE = 43 + 16 + 29 + ACK_FIXED_LEN + FORWARD_FRAME_LEN + SLEEP_FRAME_LEN + MSG_MAX_HEADER_LEN;
+export const FRAGMENT_RESERVE = 51 + 16 + 29 + ACK_FIXED_LEN + FORWARD_FRAME_LEN + SLEEP_FRAME_LEN + MSG_MAX_HEADER_LEN;
 /** Packet threshold of fast retransmit: lost when this many later transmissions are acknowledged. */
 export const DUP_THRESH = 3;
 

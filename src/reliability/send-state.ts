@@ -372,6 +372,29 @@ export class SendState {
     this.book.addMessage(p, firstId, count, this.fragmentPayload, prev, now);
   }
 
+  /**
+   * Messages given ids but with no fragment acknowledged yet, in id order, as they were sent: what a
+   * peer that refused every datagram of this epoch as stale never took ([SW-12.4-3]), so the next
+   * epoch may send them again. Partly acknowledged messages are not among them.
+   */
+  untaken(): Array<Omit<Pending, 'size' | 'receipt'>> {
+    const out: Array<Omit<Pending, 'size' | 'receipt'> & { firstId: number }> = [];
+    for (const m of this.book.msgs.values()) {
+      const parts: Uint8Array[] = [];
+      let frame: Frag['frame'] | undefined;
+      for (let id = m.firstId; id < m.firstId + m.count; id++) {
+        const f = this.book.frags.get(id);
+        if (f === undefined || f.msg !== m) break;
+        frame ??= f.frame;
+        parts.push(f.frame.data);
+      }
+      if (parts.length !== m.count || frame === undefined) continue;
+      const data = parts.length === 1 ? parts[0]!.slice() : concatParts(parts);
+      out.push({ ticket: m.ticket, data, channel: frame.channel, ordered: frame.prev !== undefined, deadline: m.deadline, firstId: m.firstId });
+    }
+    return out.sort((a, b) => a.firstId - b.firstId).map(({ firstId: _, ...rest }) => rest);
+  }
+
   snapshot(): SendSnapshot {
     const ids = this.book.inFlight;
     return {
@@ -388,4 +411,16 @@ export class SendState {
       peerWindow: this.peerWindow,
     };
   }
+}
+
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

@@ -40,6 +40,12 @@ export interface ReceiverOptions {
    * PEER_LIMIT with no state changed. The peer layer answers from its table ([SW-9.2-3], [SW-9.3-6]).
    */
   readonly admit?: (peer: string, gen: number, fresh: boolean) => boolean;
+  /**
+   * Asked before a stale FULL datagram is authenticated to tell its sender the floor (spec 12.4):
+   * true spends one answer of the node's rate limit [SW-12.4-1]. Absent: stale datagrams are only
+   * dropped, before any decryption.
+   */
+  readonly staleAnswer?: (peer: string, gen: number, now: number) => boolean;
   /** True for a peer configured for session mode: its FULL datagrams are dropped [SW-13.8-12]. */
   readonly sessionRequired?: (peer: string) => boolean;
   /** Age at which a session opens nothing more; default REJECT_AFTER_TIME [SW-13.9-2]. */
@@ -80,6 +86,24 @@ export interface Accepted {
 export interface Dropped {
   readonly ok: false;
   readonly reason: DropReason;
+  /**
+   * Set when a STALE_EPOCH datagram was authenticated (spec 12.4): the peer's own datagram from an
+   * older start or epoch. The node answers it with a STALE frame naming `floor`, and an ECHO of
+   * `token` if it carried a CHALLENGE. It was not accepted: no context changed.
+   */
+  readonly stale?: StaleProof;
+}
+
+/** An authenticated stale datagram (spec 12.4). */
+export interface StaleProof {
+  readonly peer: string;
+  readonly gen: number;
+  /** The stale datagram's epoch. */
+  readonly epoch: number;
+  /** The highest epoch accepted from the peer under `gen`: its next start must exceed it. */
+  readonly floor: number;
+  /** The CHALLENGE token the stale datagram carried, if any. */
+  readonly token: Uint8Array | undefined;
 }
 
 export type OpenResult = Accepted | Dropped;
@@ -89,6 +113,8 @@ export interface ContextState {
   readonly peer: string;
   readonly gen: number;
   readonly maxEpoch: number;
+  /** The sender's BOOT value for maxEpoch (8 bytes). */
+  readonly boot: Uint8Array;
   /** Freshness floor (spec 5.6); the context is fresh iff maxEpoch > floor. */
   readonly floor: number | null;
   readonly top: number | null;

@@ -9,9 +9,9 @@ import { deriveTrafficKey } from '../crypto/keys.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { DropReason } from '../wire/drop-reason.js';
 import { decodeFrames } from '../wire/frames.js';
-import { parseHeader, writeNonce, type ShortHeader } from '../wire/header.js';
+import { parseHeader, writeNonce, type FullHeader, type ShortHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { view } from '../util/bytes.js';
+import { view, wipe } from '../util/bytes.js';
 import { RegionPool } from '../util/region-pool.js';
 import {
   freshnessOf,
@@ -27,9 +27,15 @@ import { ReplayWindow } from './replay.js';
 import type { Accepted, ContextState, Dropped, IndexFrame, OpenResult, ReceiverOptions } from './receiver-types.js';
 import { openSessionDatagram, wipePending, wipeSession, type IndexHolder } from './session-receiver.js';
 
-type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit'; // optional hooks
+type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit' | 'staleAnswer'; // optional hooks
 
-export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState } from './receiver-types.js';
+/** Compares two BOOT values (public bytes from headers: no constant time needed). */
+function equalBoot(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
+
+export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState, StaleProof } from './receiver-types.js';
 
 export class Receiver {
   readonly drops = new DropCounters();
@@ -41,6 +47,8 @@ export class Receiver {
   private readonly nonce = new Uint8Array(NONCE_LEN);
   private readonly ringWords: number;
   private readonly regions: RegionPool;
+  /** False once the node learned its store is older than its start ([SW-12.4-8]). */
+  private floorsTrusted = true;
 
   constructor(options: ReceiverOptions) {
     assertNodeId(options.selfId);
@@ -94,7 +102,10 @@ export class Receiver {
       pairKey = key.pairKey;
       ctx = this.contexts.get(senderId, gen);
       const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
-      if (ref !== undefined && epoch < ref) return this.drop('STALE_EPOCH', senderId, gen);
+      // [SW-5.5-4] the context's epoch under another BOOT is another start of the sender: stale too
+      if (ref !== undefined && (epoch < ref || (ctx !== undefined && epoch === ref && !equalBoot(ctx.boot, h.boot)))) {
+        return this.stale(d, h, senderId, gen, ref, pairKey, now);
+      }
     } else {
       ctx = this.indexes.get(h.index); // step 7b
       if (ctx === undefined) return this.openSession(d, h, now); // a session's index, or none [SW-13.8-7]
@@ -112,7 +123,7 @@ export class Receiver {
       if (verdict !== 'accept') return this.drop(verdict, senderId, gen);
     }
     // step 8: cached for the context's epoch, derived for a new one
-    const tk = sameEpoch ? ctx!.trafficKey : deriveTrafficKey(this.o.suite, pairKey!, senderId, this.o.selfId, epoch);
+    const tk = sameEpoch ? ctx!.trafficKey : deriveTrafficKey(this.o.suite, pairKey!, senderId, this.o.selfId, epoch, (h as FullHeader).boot);
     // step 9: the one authenticated decryption [SW-4.5-2]
     const box = view(d, h.length);
     const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), box);
@@ -124,7 +135,7 @@ export class Receiver {
     // [SW-5.6-4] a new epoch is recorded durably before anything is accepted; if the store fails,
     // the datagram is dropped unaccepted (the window is untouched), never delivered unrecorded.
     // the floor is the record as it was before this datagram [SW-5.6-2]
-    const floor = ctx === undefined ? (this.o.maxEpochs.get(senderId, gen) ?? (this.o.durableMaxEpochs ? 0 : null)) : null;
+    const floor = ctx === undefined && this.floorsTrusted ? (this.o.maxEpochs.get(senderId, gen) ?? (this.o.durableMaxEpochs ? 0 : null)) : null;
     if (ctx === undefined && this.o.admit !== undefined && !this.o.admit(senderId, gen, floor !== null && epoch > floor)) {
       return this.drop('PEER_LIMIT', senderId, gen); // [SW-9.2-3]: decided before any state changes
     }
@@ -135,7 +146,7 @@ export class Receiver {
         return this.drop('STORE_FAILED', senderId, gen);
       }
     }
-    ctx = this.commit(ctx, senderId, gen, epoch, h.counter, tk, floor, now); // step 10
+    ctx = this.commit(ctx, senderId, gen, epoch, h.form === 'FULL' ? h.boot : undefined, h.counter, tk, floor, now); // step 10
     const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
     if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
 
@@ -167,16 +178,18 @@ export class Receiver {
     peer: string,
     gen: number,
     epoch: number,
+    boot: Uint8Array | undefined, // undefined for SHORT: the context's own
     counter: number,
     tk: Uint8Array,
     floor: number | null,
     now: number,
   ): ReceiveContext {
     if (ctx === undefined) {
-      ctx = this.create(peer, gen, epoch, tk, floor); // a durable store was written in open()
+      ctx = this.create(peer, gen, epoch, boot!, tk, floor); // a durable store was written in open()
     } else if (epoch > ctx.maxEpoch) {
       wipeContext(ctx);
       ctx.maxEpoch = epoch;
+      ctx.boot.set(boot!);
       ctx.trafficKey.set(tk); // in place: the key lives in the window's pooled region
       ctx.window.reset();
       ctx.verifiedFrom = -1; // an echo proves freshness only within its epoch
@@ -189,7 +202,7 @@ export class Receiver {
     return ctx;
   }
 
-  private create(peer: string, gen: number, epoch: number, tk: Uint8Array, floor: number | null): ReceiveContext {
+  private create(peer: string, gen: number, epoch: number, boot: Uint8Array, tk: Uint8Array, floor: number | null): ReceiveContext {
     if (this.contexts.size >= this.o.maxContexts) this.evictOne();
     // ring and traffic key share one pooled region: no typed array of their own but the key's view (spec 9.5)
     const region = this.regions.alloc();
@@ -200,6 +213,7 @@ export class Receiver {
       peer,
       gen,
       maxEpoch: epoch,
+      boot: boot.slice(),
       trafficKey,
       next: undefined,
       window,
@@ -251,6 +265,17 @@ export class Receiver {
     return true;
   }
 
+  /**
+   * The node learned that its store is older than its last start (a STALE frame, [SW-12.4-8]): its
+   * persisted maxEpoch records may be as old, so they serve as floors no more. Contexts it holds lose
+   * their floors (those proven by an echo in their epoch stay fresh through verifiedFrom), and
+   * contexts created from now on get none.
+   */
+  distrustFloors(): void {
+    this.floorsTrusted = false;
+    for (const c of this.contexts.values()) c.floor = null;
+  }
+
   /** Saved state of one context, or undefined. */
   context(peer: string, gen: number): ContextState | undefined {
     const c = this.contexts.get(peer, gen);
@@ -259,6 +284,7 @@ export class Receiver {
       peer,
       gen,
       maxEpoch: c.maxEpoch,
+      boot: c.boot.slice(),
       floor: c.floor,
       top: c.window.top ?? null,
       seen: c.window.seen(),
@@ -274,8 +300,8 @@ export class Receiver {
     const key = this.o.keyring.lookup(s.peer, s.gen, now);
     if (!key.ok) throw new InvalidArgumentError(`no pair key for ${s.peer} at generation ${s.gen}`);
     this.erase(s.peer, s.gen);
-    const tk = deriveTrafficKey(this.o.suite, key.pairKey, s.peer, this.o.selfId, s.maxEpoch);
-    const ctx = this.create(s.peer, s.gen, s.maxEpoch, tk, s.floor);
+    const tk = deriveTrafficKey(this.o.suite, key.pairKey, s.peer, this.o.selfId, s.maxEpoch, s.boot);
+    const ctx = this.create(s.peer, s.gen, s.maxEpoch, s.boot, tk, s.floor);
     for (const c of s.seen) ctx.window.update(c);
     if (s.top !== null) ctx.window.update(s.top);
     if (s.index !== null && !this.indexes.restore(ctx, s.index)) {
@@ -314,6 +340,25 @@ export class Receiver {
     // datagrams of a session are always fresh [SW-13.8-6]; a session has no epoch (0 here)
     const common = { form: 'SHORT' as const, freshness: 'fresh' as const, contextEvent: undefined, announceIndex: undefined };
     return { ok: true, senderId: peerId, gen, epoch: 0, counter: h.counter, plaintext, frames, newest, ...common, session: slot };
+  }
+
+  /**
+   * A FULL datagram of an epoch (or BOOT) older than the context's: dropped as STALE_EPOCH before any
+   * state changes [SW-5.5-1]. When the staleAnswer hook grants it (a per-peer and global rate limit,
+   * [SW-12.4-1]), it is authenticated first: if it is the peer's own, the result carries what the
+   * node needs to tell the peer its floor (spec 12.4). Nothing about the context changes either way.
+   */
+  private stale(d: Uint8Array, h: FullHeader, peer: string, gen: number, floor: number, pairKey: Uint8Array, now: number): Dropped {
+    if (this.o.staleAnswer === undefined || !this.o.staleAnswer(peer, gen, now)) return this.drop('STALE_EPOCH', peer, gen);
+    const tk = deriveTrafficKey(this.o.suite, pairKey, peer, this.o.selfId, h.epoch, h.boot);
+    const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, 'FULL'), view(d, h.length));
+    wipe(tk);
+    const frames = plaintext === null ? undefined : decodeFrames(plaintext);
+    const r = this.drop('STALE_EPOCH', peer, gen);
+    if (frames === undefined) return r;
+    let token: Uint8Array | undefined;
+    for (const f of frames) if (f.type === 'CHALLENGE') token = f.token;
+    return { ok: false, reason: 'STALE_EPOCH', stale: { peer, gen, epoch: h.epoch, floor, token } };
   }
 
   private drop(reason: DropReason, senderId?: string, gen?: number): Dropped {

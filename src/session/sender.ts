@@ -4,13 +4,13 @@
  * generation changes, which also returns it to the FULL form [SW-4.8-3].
  * @module
  */
-import { COUNTER_LIMIT, FIRST_BYTE_SHORT, INDEX_TIMEOUT_MS, NONCE_LEN, SHORT_HEADER_LEN } from '../constants.js';
+import { COUNTER_LIMIT, FIRST_BYTE_SHORT, INDEX_SILENCE_MS, INDEX_TIMEOUT_MS, NONCE_LEN, SHORT_HEADER_LEN } from '../constants.js';
 import { assertGeneration, assertKey, deriveTrafficKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError, InvalidArgumentError } from '../errors.js';
 import { wipe, writeU32 } from '../util/bytes.js';
 import type { Frame } from '../wire/frames.js';
-import { encodeFullHeader } from '../wire/header.js';
+import { assertBoot, encodeFullHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { sealDatagram } from './seal.js';
 
@@ -23,6 +23,8 @@ export interface PeerSenderOptions {
   readonly gen: number;
   /** The node's current, persisted epoch (session/epoch.ts). */
   readonly epoch: number;
+  /** The node's BOOT value for this start ([SW-5.2-6]): 8 random bytes, part of the traffic key. */
+  readonly boot: Uint8Array;
   /** Continue a sender of the same key that was set aside (see snapshot()): never reuses a counter. */
   readonly resume?: SenderSnapshot;
 }
@@ -38,6 +40,8 @@ export interface SenderSnapshot {
   readonly counter: number;
   readonly index: number;
   readonly lastHeard: number;
+  /** The peer gave an INDEX naming this epoch: it accepted this start's datagrams ([SW-12.4-5]). */
+  readonly indexed?: boolean;
 }
 
 // Scratch shared by every sender: seal() copies the header into its output and consumes the nonce
@@ -50,10 +54,18 @@ export class PeerSender {
   readonly peerId: string;
   readonly gen: number;
   readonly epoch: number;
+  readonly boot: Uint8Array;
   private readonly suite: CryptoSuite;
   private readonly trafficKey: Uint8Array;
   private nextCounter = 0;
   private index = 0;
+  /** An INDEX naming this sender's epoch was adopted at least once: the peer accepted this epoch. */
+  private indexedOnce = false;
+  /**
+   * Time of the first datagram that asked for an answer (noteAsk) since the peer was last heard, or
+   * -1: silence after it makes the sender return to FULL ([SW-4.8-8]).
+   */
+  private askedAt = -1;
   /** Time a datagram from the peer last passed every check; drives the SHORT fallback [SW-4.8-5]. */
   private lastHeard = -1; // none yet; an integer, so V8 keeps it unboxed (spec 9.5)
 
@@ -70,11 +82,14 @@ export class PeerSender {
     this.peerId = o.peerId;
     this.gen = o.gen;
     this.epoch = o.epoch;
-    this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch);
+    assertBoot(o.boot);
+    this.boot = o.boot;
+    this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch, o.boot);
     if (o.resume !== undefined) {
       this.nextCounter = o.resume.counter;
       this.index = o.resume.index;
       this.lastHeard = o.resume.lastHeard;
+      this.indexedOnce = o.resume.indexed === true;
     }
   }
 
@@ -90,21 +105,24 @@ export class PeerSender {
 
   /**
    * Seals one datagram with the next counter. Throws CounterExhaustedError, having sent nothing,
-   * when the counter limit is reached [SW-5.1-2]: the node must start a new epoch.
+   * when the counter limit is reached [SW-5.1-2]: the node must start a new epoch. `full` forces the
+   * FULL form for this one datagram (an answer to a sender that cannot know our index, [SW-12.4-2]).
    */
-  seal(plaintext: Uint8Array, now?: number): Uint8Array {
+  seal(plaintext: Uint8Array, now?: number, full = false): Uint8Array {
     const c = this.nextCounter;
     if (c >= COUNTER_LIMIT) throw new CounterExhaustedError();
     this.nextCounter = c + 1; // consumed even if sealing threw below: a counter is never reused
     // [SW-4.8-5]: with no authenticated word from the peer for INDEX_TIMEOUT, it may have lost the index.
     if (this.index !== 0 && now !== undefined && this.lastHeard >= 0 && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
-    if (this.index !== 0) {
+    // [SW-4.8-8]: asked and unanswered for INDEX_SILENCE: the peer may have lost the index (a crash)
+    if (this.index !== 0 && now !== undefined && this.askedAt >= 0 && now - this.askedAt > INDEX_SILENCE_MS) full = true;
+    if (this.index !== 0 && !full) {
       SHORT_SCRATCH[0] = FIRST_BYTE_SHORT;
       writeU32(SHORT_SCRATCH, 1, this.index);
       writeU32(SHORT_SCRATCH, 5, c);
       return sealDatagram(this.suite, this.trafficKey, SHORT_SCRATCH, 'SHORT', plaintext, NONCE_SCRATCH);
     }
-    const header = encodeFullHeader(this.gen, this.epoch, c, this.selfId);
+    const header = encodeFullHeader(this.gen, this.epoch, c, this.boot, this.selfId);
     return sealDatagram(this.suite, this.trafficKey, header, 'FULL', plaintext, NONCE_SCRATCH);
   }
 
@@ -116,12 +134,29 @@ export class PeerSender {
     if (frame.gen !== this.gen || frame.epoch !== this.epoch) return false;
     if (now !== undefined) this.heard(now);
     this.index = frame.index;
+    this.indexedOnce = true;
     return true;
+  }
+
+  /** True once the peer named this sender's epoch in an INDEX: it accepted this start ([SW-12.4-5]). */
+  get indexed(): boolean {
+    return this.indexedOnce;
   }
 
   /** Records that a datagram from the peer passed every check of spec 6 at `now`. */
   heard(now: number): void {
     if (now > this.lastHeard) this.lastHeard = now;
+    this.askedAt = -1;
+  }
+
+  /** The datagram about to be sealed asks for an answer (PING, CHALLENGE, a reliable MSG) [SW-4.8-8]. */
+  noteAsk(now: number): void {
+    if (this.askedAt < 0) this.askedAt = now;
+  }
+
+  /** The peer restarted: an INDEX of its earlier life no longer shows it accepted us ([SW-12.4-5]). */
+  forgetIndexed(): void {
+    this.indexedOnce = false;
   }
 
   /** Returns to the FULL form, for example on evidence that the peer lost the index [SW-4.8-3]. */
@@ -134,7 +169,7 @@ export class PeerSender {
    * and erases its traffic key. The sender must not be used afterwards.
    */
   park(): SenderSnapshot {
-    const snapshot = { gen: this.gen, epoch: this.epoch, counter: this.nextCounter, index: this.index, lastHeard: this.lastHeard };
+    const snapshot = { gen: this.gen, epoch: this.epoch, counter: this.nextCounter, index: this.index, lastHeard: this.lastHeard, indexed: this.indexedOnce };
     wipe(this.trafficKey);
     this.nextCounter = COUNTER_LIMIT; // any further seal() fails instead of sealing under a zero key
     return snapshot;

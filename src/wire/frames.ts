@@ -1,5 +1,5 @@
 /**
- * Frames of the plaintext (spec 4.7, 4.8, 9.4, 14.2): PADDING, INDEX, PING, CHALLENGE, ECHO, the
+ * Frames of the plaintext (spec 4.7, 4.8, 9.4, 12.4, 14.2): PADDING, INDEX, PING, CHALLENGE, ECHO, STALE, the
  * reliability frames MSG, ACK, FORWARD and SLEEP (decoded by reliability/frames.ts), and DATAGRAM. Decoding is all or nothing:
  * a bad frame anywhere rejects the whole plaintext [SW-4.7-1].
  * @module
@@ -12,8 +12,10 @@ import {
   FRAME_INDEX,
   FRAME_PADDING,
   FRAME_PING,
+  FRAME_STALE,
   INDEX_FRAME_LEN,
   MAX_GENERATION,
+  STALE_FRAME_LEN,
 } from '../constants.js';
 import { InvalidArgumentError } from '../errors.js';
 import { decodeRelFrame, encodeRelFrame, isReliabilityFrameType, relFrameSize, type RelFrame } from '../reliability/frames.js';
@@ -25,7 +27,9 @@ export type Frame =
   | { readonly type: 'DATAGRAM'; readonly data: Uint8Array }
   | { readonly type: 'PING' }
   | { readonly type: 'CHALLENGE'; readonly token: Uint8Array }
-  | { readonly type: 'ECHO'; readonly token: Uint8Array };
+  | { readonly type: 'ECHO'; readonly token: Uint8Array }
+  /** The receiver's datagram was stale: its next epoch under `gen` must exceed `epoch` (spec 12.4). */
+  | { readonly type: 'STALE'; readonly gen: number; readonly epoch: number };
 
 /** Every frame a plaintext may hold: the frames above and the reliability frames of spec 14.2. */
 export type WireFrame = Frame | RelFrame;
@@ -38,7 +42,7 @@ export function isRelFrame(f: WireFrame): f is RelFrame {
 /** Reliability frame types that may appear at most once per plaintext [SW-14.2-6]. */
 const ONCE_REL = ['ACK', 'FORWARD', 'SLEEP'] as const;
 /** The frame types a datagram carries at most once, each with a bit of its own. */
-const ONCE_BIT: Readonly<Record<string, number>> = Object.fromEntries(['INDEX', 'PING', 'CHALLENGE', 'ECHO', ...ONCE_REL].map((t, i) => [t, 1 << i]));
+const ONCE_BIT: Readonly<Record<string, number>> = Object.fromEntries(['INDEX', 'PING', 'CHALLENGE', 'ECHO', 'STALE', ...ONCE_REL].map((t, i) => [t, 1 << i]));
 
 /**
  * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
@@ -91,6 +95,14 @@ export function decodeWireFrames(plaintext: Uint8Array): WireFrame[] | undefined
       i += INDEX_FRAME_LEN;
       continue;
     }
+    if (type === FRAME_STALE) {
+      if (i + STALE_FRAME_LEN > plaintext.length || frames.some((f) => f.type === 'STALE')) return undefined;
+      const epoch = readU32(plaintext, i + 2);
+      if (epoch === 0) return undefined; // [SW-12.4-4] a floor is an epoch a sender used: never 0
+      frames.push({ type: 'STALE', gen: plaintext[i + 1]!, epoch });
+      i += STALE_FRAME_LEN;
+      continue;
+    }
     if (isReliabilityFrameType(type)) {
       // MSG, ACK, FORWARD, SLEEP (spec 14.2); 0x0a, 0x0b and any malformed frame reject the plaintext [SW-14.2-6]
       const d = decodeRelFrame(plaintext, i);
@@ -120,6 +132,8 @@ export function frameSize(f: WireFrame): number {
     case 'CHALLENGE':
     case 'ECHO':
       return 1 + CHALLENGE_LEN;
+    case 'STALE':
+      return STALE_FRAME_LEN;
     default:
       return relFrameSize(f);
   }
@@ -201,6 +215,15 @@ function writeFrames(frames: readonly WireFrame[], out: Uint8Array): Uint8Array 
         out[o] = f.type === 'CHALLENGE' ? FRAME_CHALLENGE : FRAME_ECHO;
         out.set(f.token, o + 1);
         o += 1 + CHALLENGE_LEN;
+        break;
+      case 'STALE':
+        if (!Number.isInteger(f.gen) || f.gen < 0 || f.gen > MAX_GENERATION || !Number.isInteger(f.epoch) || f.epoch < 1 || f.epoch > 0xffffffff) {
+          throw new InvalidArgumentError('STALE frame needs gen in [0, 255] and epoch in [1, 2^32-1]');
+        }
+        out[o] = FRAME_STALE;
+        out[o + 1] = f.gen;
+        writeU32(out, o + 2, f.epoch);
+        o += STALE_FRAME_LEN;
         break;
       default:
         o = encodeRelFrame(f, out, o); // MSG, ACK, FORWARD, SLEEP (spec 14.2)

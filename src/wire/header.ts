@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  BOOT_LEN,
   COUNTER_LIMIT,
   FIRST_BYTE_FULL,
   FIRST_BYTE_SHORT,
@@ -25,8 +26,13 @@ export interface FullHeader {
   readonly gen: number;
   readonly epoch: number;
   readonly counter: number;
+  /**
+   * The sender's BOOT value (8 bytes, a view into the datagram): random per start of the sender,
+   * part of the traffic key, so no two starts share a key even at one epoch (spec 3.5, 4.3).
+   */
+  readonly boot: Uint8Array;
   readonly senderId: string;
-  /** Header length in bytes: 11 + length of the sender id. */
+  /** Header length in bytes: 19 + length of the sender id. */
   readonly length: number;
 }
 
@@ -66,7 +72,7 @@ export function parseHeader(d: Uint8Array): HeaderParse {
   }
 
   if (d.length < FULL_HEADER_FIXED_LEN) return 'MALFORMED';
-  const sidLen = d[10]!;
+  const sidLen = d[FULL_HEADER_FIXED_LEN - 1]!;
   const length = FULL_HEADER_FIXED_LEN + sidLen;
   // [SW-4.3-1] SID_LEN range, id syntax and room for the tag; [SW-4.3-2] epoch 0.
   if (sidLen === 0 || d.length < length + TAG_LEN) return 'MALFORMED';
@@ -76,7 +82,7 @@ export function parseHeader(d: Uint8Array): HeaderParse {
   if (epoch === 0) return 'MALFORMED';
   const counter = readU32(d, 6);
   if (counter >= COUNTER_LIMIT) return 'COUNTER_LIMIT';
-  return { form: 'FULL', gen: d[1]!, epoch, counter, senderId, length };
+  return { form: 'FULL', gen: d[1]!, epoch, counter, boot: d.subarray(10, 10 + BOOT_LEN), senderId, length };
 }
 
 function checkU32(name: string, v: number, min: number, maxExclusive: number): void {
@@ -86,8 +92,9 @@ function checkU32(name: string, v: number, min: number, maxExclusive: number): v
 }
 
 /** Encodes a FULL header. Throws InvalidArgumentError for values a sender must never send. */
-export function encodeFullHeader(gen: number, epoch: number, counter: number, senderId: string): Uint8Array {
+export function encodeFullHeader(gen: number, epoch: number, counter: number, boot: Uint8Array, senderId: string): Uint8Array {
   checkU32('gen', gen, 0, MAX_GENERATION + 1);
+  assertBoot(boot);
   checkU32('epoch', epoch, 1, 2 ** 32); // [SW-4.3-2]
   checkU32('counter', counter, 0, COUNTER_LIMIT); // [SW-5.1-2]
   assertNodeId(senderId);
@@ -97,8 +104,16 @@ export function encodeFullHeader(gen: number, epoch: number, counter: number, se
   h[1] = gen;
   writeU32(h, 2, epoch);
   writeU32(h, 6, counter);
-  h.set(sid, 10);
+  h.set(boot, 10);
+  h.set(sid, 10 + BOOT_LEN);
   return h;
+}
+
+/** Throws InvalidArgumentError unless `boot` is a BOOT value: BOOT_LEN (8) bytes. */
+export function assertBoot(boot: unknown): asserts boot is Uint8Array {
+  if (!(boot instanceof Uint8Array) || boot.length !== BOOT_LEN) {
+    throw new InvalidArgumentError(`boot must be ${BOOT_LEN} bytes`);
+  }
 }
 
 /** Encodes a SHORT header. */

@@ -14,10 +14,13 @@ const tmp = () => {
 };
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** One BOOT value per epoch: each epoch here stands for one start of the sender (spec 5.2). */
+const bootFor = (epoch: number): Uint8Array => Uint8Array.of(0xb0, 0, 0, 0, (epoch >>> 24) & 255, (epoch >>> 16) & 255, (epoch >>> 8) & 255, epoch & 255);
+
 const hub = (maxEpochs: MaxEpochStore, durableMaxEpochs: boolean) =>
   new Receiver({ suite, selfId: 'hub', keyring: new SiteKeyring(suite, site), maxEpochs, durableMaxEpochs });
 const dev = (epoch: number) =>
-  new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch });
+  new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch, boot: bootFor(epoch) });
 
 describe('FileMaxEpochStore', () => {
   it('survives a restart: a complete log makes first datagrams and newer epochs fresh, same epoch unknown [SW-5.6-2] [SW-5.6-4]', () => {

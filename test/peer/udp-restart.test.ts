@@ -132,7 +132,9 @@ describe('restart over real UDP, separate processes', () => {
     expect((after.drops['STALE_EPOCH'] ?? 0) - (before.drops['STALE_EPOCH'] ?? 0)).toBeGreaterThan(0);
     expect((after.drops['REPLAY'] ?? 0) - (before.drops['REPLAY'] ?? 0)).toBeGreaterThan(0);
     expect(after.received).toBe(before.received);
-    expect(after.sent.datagrams).toBe(before.sent.datagrams); // silence [SW-6.3-1]
+    // silence to all but one: a stale datagram authenticates as the device's own and may be told its
+    // floor, at most once per STALE_ANSWER_INTERVAL per peer, asking for nothing back [SW-12.4-1] [SW-12.4-2]
+    expect(after.sent.datagrams - before.sent.datagrams).toBeLessThanOrEqual(1);
     expect(hub.texts()).toEqual(texts);
     assertNoDuplicates(hub);
     assertNoDuplicates(dev2);

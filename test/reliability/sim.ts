@@ -33,7 +33,7 @@ export interface SimResult {
   endTime: number;
 }
 
-const ROOM = (budget: number): number => budget - 43 - 16 - 29;
+const ROOM = (budget: number): number => budget - 51 - 16 - 29;
 
 /** Payloads carry the sim's message number in their first 4 bytes, so B can tell them apart. */
 function payload(k: number, size: number, rnd: Prng): Uint8Array {

@@ -15,6 +15,9 @@ import { suites } from '../suites.js';
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/);
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
+/** A fixed BOOT value (spec 4.3): any 8 bytes. */
+const BOOT = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+
 for (const suite of suites) {
   describe(`envelope (${suite.name})`, () => {
     it('open(seal(m)) = m for any key, header and payload', () => {
@@ -26,11 +29,12 @@ for (const suite of suites) {
           fc.integer({ min: 1, max: 0xffffffff }),
           fc.integer({ min: 0, max: 0xfffffffe }),
           fc.uint8Array({ maxLength: 600 }),
-          (pk, sender, gen, epoch, counter, data) => {
+          fc.uint8Array({ minLength: 8, maxLength: 8 }),
+          (pk, sender, gen, epoch, counter, data, boot) => {
             const pt = Uint8Array.of(0x02, ...data);
-            const tk = deriveTrafficKey(suite, pk, sender === 'rx' ? 'rx2' : sender, 'rx', epoch);
+            const tk = deriveTrafficKey(suite, pk, sender === 'rx' ? 'rx2' : sender, 'rx', epoch, boot);
             const s = sender === 'rx' ? 'rx2' : sender;
-            const d = sealDatagram(suite, tk, encodeFullHeader(gen, epoch, counter, s), 'FULL', pt);
+            const d = sealDatagram(suite, tk, encodeFullHeader(gen, epoch, counter, boot, s), 'FULL', pt);
             const ring = new PairKeyring().add(s, gen, pk);
             const r = new Receiver({ suite, selfId: 'rx', keyring: ring, maxDatagram: 4096 });
             const res = r.open(d, 0);
@@ -50,14 +54,14 @@ for (const suite of suites) {
         fc.property(key, fc.uint8Array({ maxLength: 64 }), fc.boolean(), fc.nat(), (pk, data, short, pick) => {
           const ring = new PairKeyring().add('dev', 0, pk);
           const r = new Receiver({ suite, selfId: 'hub', keyring: ring });
-          const tk = deriveTrafficKey(suite, pk, 'dev', 'hub', 1);
-          const full = sealDatagram(suite, tk, encodeFullHeader(0, 1, 0, 'dev'), 'FULL', Uint8Array.of(2, ...data));
+          const tk = deriveTrafficKey(suite, pk, 'dev', 'hub', 1, BOOT);
+          const full = sealDatagram(suite, tk, encodeFullHeader(0, 1, 0, BOOT, 'dev'), 'FULL', Uint8Array.of(2, ...data));
           const first = r.open(full, 0);
           if (!first.ok) throw new Error('baseline not accepted');
           const index = r.context('dev', 0)!.index!;
           const d = short
             ? sealDatagram(suite, tk, encodeShortHeader(index, 1), 'SHORT', Uint8Array.of(2, ...data))
-            : sealDatagram(suite, tk, encodeFullHeader(0, 1, 1, 'dev'), 'FULL', Uint8Array.of(2, ...data));
+            : sealDatagram(suite, tk, encodeFullHeader(0, 1, 1, BOOT, 'dev'), 'FULL', Uint8Array.of(2, ...data));
           const bit = pick % (d.length * 8);
           const bad = d.slice();
           bad[bit >> 3]! ^= 1 << (bit & 7);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   beginEpoch,
+  CorruptEpochError,
   CounterExhaustedError,
   deriveDeviceKey,
   encodeFrames,
@@ -13,6 +14,7 @@ import {
   PeerSender,
   Receiver,
   SiteKeyring,
+  startEpoch,
   type Accepted,
 } from '../../src/core.js';
 import { INDEX_TIMEOUT_MS } from '../../src/constants.js';
@@ -21,13 +23,16 @@ import { suites } from '../suites.js';
 const site = new Uint8Array(32).fill(9);
 const data = (s: string) => encodeFrames([{ type: 'DATAGRAM', data: new TextEncoder().encode(s) }]);
 
+/** One BOOT value per epoch: each epoch here stands for one start of the sender (spec 5.2). */
+const bootFor = (epoch: number): Uint8Array => Uint8Array.of(0xb0, 0, 0, 0, (epoch >>> 24) & 255, (epoch >>> 16) & 255, (epoch >>> 8) & 255, epoch & 255);
+
 for (const suite of suites) {
   describe(`receiver and sender (${suite.name})`, () => {
     const setup = (opts: { maxEpochs?: MemoryMaxEpochStore; durable?: boolean } = {}) => {
       const keyring = new SiteKeyring(suite, site);
       const hub = new Receiver({ suite, selfId: 'hub', keyring, maxEpochs: opts.maxEpochs, durableMaxEpochs: opts.durable });
       const sender = (epoch: number) =>
-        new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch });
+        new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch, boot: bootFor(epoch) });
       return { keyring, hub, sender };
     };
 
@@ -101,7 +106,7 @@ for (const suite of suites) {
     it('accepts the previous generation during its grace period only [SW-3.6-1]', () => {
       const { keyring, hub } = setup();
       keyring.generations.rotate('sensor-1', 1, 0, 1000);
-      const g0 = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch: 1 });
+      const g0 = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch: 1, boot: bootFor(1) });
       expect(hub.open(g0.seal(data('a')), 500).ok).toBe(true);
       expect(hub.open(g0.seal(data('b')), 1000)).toEqual({ ok: false, reason: 'RETIRED_KEY' });
     });
@@ -126,7 +131,7 @@ for (const suite of suites) {
       const keyring = new SiteKeyring(suite, site);
       const hub = new Receiver({ suite, selfId: 'hub', keyring, maxContexts: 3 });
       for (let i = 0; i < 5; i++) {
-        const s = new PeerSender({ suite, selfId: `d${i}`, peerId: 'hub', pairKey: deriveDeviceKey(suite, site, `d${i}`, 0), gen: 0, epoch: 1 });
+        const s = new PeerSender({ suite, selfId: `d${i}`, peerId: 'hub', pairKey: deriveDeviceKey(suite, site, `d${i}`, 0), gen: 0, epoch: 1, boot: bootFor(1) });
         expect(hub.open(s.seal(data('x')), i).ok).toBe(true);
       }
       expect(hub.contextCount).toBe(3);
@@ -143,9 +148,25 @@ describe('beginEpoch [SW-5.2-2] [SW-5.2-5]', () => {
     expect(await store.load()).toBe(42);
   });
 
-  it('refuses a missing record except at provisioning', async () => {
-    await expect(beginEpoch(new MemoryEpochStore())).rejects.toThrow(EpochPersistError);
-    expect(await beginEpoch(new MemoryEpochStore(), { provisioning: true })).toBe(1);
+  it('starts over from 0 on a missing or corrupt record and reports it lost, unless provisioning [SW-5.2-5]', async () => {
+    expect(await startEpoch(new MemoryEpochStore())).toEqual({ epoch: 1, lost: true });
+    expect(await startEpoch(new MemoryEpochStore(), { provisioning: true })).toEqual({ epoch: 1, lost: false });
+    const corrupt = new MemoryEpochStore();
+    let reads = 0;
+    const store = { load: async () => (reads++ === 0 ? Promise.reject(new CorruptEpochError('bad')) : corrupt.load()), save: (e: number) => corrupt.save(e) };
+    expect(await startEpoch(store)).toEqual({ epoch: 1, lost: true });
+    expect(await startEpoch(new MemoryEpochStore(5))).toEqual({ epoch: 6, lost: false });
+  });
+
+  it('refuses when the store cannot be read at all [SW-5.2-2]', async () => {
+    await expect(startEpoch({ load: async () => Promise.reject(new Error('EIO')), save: async () => undefined })).rejects.toThrow(EpochPersistError);
+  });
+
+  it('jumps above a floor a peer reported [SW-12.4-3]', async () => {
+    const store = new MemoryEpochStore(2);
+    expect(await beginEpoch(store, { above: 7 })).toBe(8);
+    expect(await store.load()).toBe(8);
+    expect(await beginEpoch(store, { above: 3 })).toBe(9); // a floor below the stored epoch changes nothing
   });
 
   it('refuses when the write fails, does not read back, or epochs are exhausted', async () => {
