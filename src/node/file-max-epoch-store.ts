@@ -12,19 +12,42 @@ import type { MaxEpochStore } from '../session/context.js';
 
 const LINE = /^(\d{1,3}) ([A-Za-z0-9_-]{1,32}) (\d{1,10})$/;
 
+/**
+ * First line of a log created at provisioning: the log has held every epoch this node accepted
+ * since it first ran with its keys, so a peer with no record sent it nothing (floor 0, [SW-5.6-2]).
+ * A log created at any other start (a wiped or mistyped state directory looks like a new one) lacks
+ * it and never gains it: it cannot know what an earlier life accepted.
+ */
+const COMPLETE = 'complete';
+
 export class FileMaxEpochStore implements MaxEpochStore {
   readonly durable = true;
-  /** True if the log existed when opened: it holds every epoch this node accepted since provisioning. */
+  /** True if the log existed when opened. */
   readonly existed: boolean;
+  /** True if the log was created at provisioning and has been kept since ([SW-5.6-2], [SW-12.1-3]). */
+  readonly complete: boolean;
   private readonly values = new Map<string, number>();
   private fd: number;
 
-  constructor(private readonly path: string) {
+  /** `provisioning`: this node never ran with its keys before; a log created now is complete. */
+  constructor(private readonly path: string, options: { provisioning?: boolean } = {}) {
     mkdirSync(dirname(path), { recursive: true });
     this.existed = existsSync(path);
     let lines = 0;
-    if (this.existed) {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
+    let complete = false;
+    if (!this.existed && options.provisioning === true) {
+      const fd = openSync(path, 'w');
+      try {
+        writeSync(fd, `${COMPLETE}\n`);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      complete = true;
+    } else if (this.existed) {
+      const text = readFileSync(path, 'utf8');
+      complete = text.startsWith(`${COMPLETE}\n`);
+      for (const line of text.split('\n')) {
         const m = LINE.exec(line);
         if (m === null) continue; // a torn last line after a crash: that epoch was never handed on
         lines++;
@@ -33,6 +56,7 @@ export class FileMaxEpochStore implements MaxEpochStore {
         if (e > (this.values.get(key) ?? 0)) this.values.set(key, e);
       }
     }
+    this.complete = complete;
     if (lines > 2 * this.values.size + 64) this.compact();
     this.fd = openSync(path, 'a');
   }
@@ -59,7 +83,7 @@ export class FileMaxEpochStore implements MaxEpochStore {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      let text = '';
+      let text = this.complete ? `${COMPLETE}\n` : '';
       for (const [key, e] of this.values) text += `${key} ${e}\n`;
       writeSync(fd, text);
       fdatasyncSync(fd);

@@ -32,9 +32,9 @@ export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite
 }
 
 /**
- * Binds the transport and starts the node. Without persistent state a restarted node would reuse
- * nonces, so either `stateDir` or `state` is required [SW-5.2-1]; the first start in a new state
- * directory needs `provisioning: true` [SW-5.2-5].
+ * Binds the transport and starts the node. Either `stateDir` or `state` is required [SW-5.2-1]: the
+ * epoch orders this node's starts at its peers (nonces never repeat either way: BOOT, [SW-5.2-7]).
+ * `provisioning: true` only at a genuine first start with these keys (NodeOptions.provisioning).
  */
 export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   const state = o.state ?? (o.stateDir !== undefined ? new FileStateStore(o.stateDir) : undefined);
@@ -46,9 +46,11 @@ export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   let maxEpochs = o.maxEpochs;
   let durableMaxEpochs = o.durableMaxEpochs;
   if (maxEpochs === undefined && o.stateDir !== undefined) {
-    const store = new FileMaxEpochStore(join(o.stateDir, 'max-epochs.log'));
+    const store = new FileMaxEpochStore(join(o.stateDir, 'max-epochs.log'), { provisioning: o.provisioning });
     maxEpochs = store;
-    durableMaxEpochs ??= store.existed || o.provisioning === true; // a log lost after provisioning is not durable
+    // complete only if made at provisioning and kept since: a wiped directory looks new, and would
+    // take peers' datagrams recorded before the wipe as fresh [SW-5.6-2], [SW-12.1-3]
+    durableMaxEpochs ??= store.complete;
   }
   const transport = o.transport ?? (await UdpTransport.bind(o.listen ?? {}));
   try {

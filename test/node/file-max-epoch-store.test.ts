@@ -41,6 +41,22 @@ describe('FileMaxEpochStore', () => {
     expect((r3.open(dev(5).seal(new Uint8Array(0)), 0) as Accepted).freshness).toBe('fresh'); // the device rebooted
   });
 
+  it('is complete only when created at provisioning and kept since: a wiped directory is not [SW-5.6-2] [SW-12.1-3]', () => {
+    const d = tmp();
+    const made = new FileMaxEpochStore(join(d, 'provisioned.log'), { provisioning: true });
+    expect(made.complete).toBe(true);
+    made.set('sensor-1', 0, 4);
+    made.close();
+    const reopened = new FileMaxEpochStore(join(d, 'provisioned.log'));
+    expect([reopened.complete, reopened.get('sensor-1', 0)]).toEqual([true, 4]);
+    reopened.close();
+    // the same directory wiped and started again: it looks new, but it cannot know what it accepted before
+    const wiped = new FileMaxEpochStore(join(d, 'wiped.log'));
+    expect(wiped.complete).toBe(false);
+    wiped.close();
+    expect(new FileMaxEpochStore(join(d, 'wiped.log'), { provisioning: true }).complete).toBe(false); // never gains it
+  });
+
   it('ignores a torn last line and compacts a long log', () => {
     const path = join(tmp(), 'max-epochs.log');
     writeFileSync(path, '0 a 1\n0 a 2\n'.repeat(100) + '0 b 7\n0 c 9');
