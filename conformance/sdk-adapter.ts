@@ -28,9 +28,15 @@ export interface OpenGroup {
     | { mode: 'pairs'; pairKeys: PairKeyEntry[] }
     | { mode: 'site+pairs'; siteKey: string; pairKeys: PairKeyEntry[] };
   generations: Record<string, { current: number; previous?: number; previousInGrace?: boolean }>;
-  contexts: Array<{ peer: string; gen: number; maxEpoch: number; floor: number | null; top: number | null; seen: number[]; index: number | null }>;
+  /** `boot`: hex of the sender's BOOT value for maxEpoch, the start the context belongs to [SW-5.5-4]. */
+  contexts: Array<{ peer: string; gen: number; maxEpoch: number; boot: string; floor: number | null; top: number | null; seen: number[]; index: number | null }>;
   persistedMaxEpochs: Array<{ peer: string; gen: number; maxEpoch: number }>;
   durableMaxEpochs: boolean;
+  /**
+   * true: the receiver answers every stale datagram (its rate limits of [SW-12.4-1] never refuse):
+   * each STALE_EPOCH FULL datagram is authenticated, and an authentic one yields `stale`. Absent: none.
+   */
+  staleAnswer?: boolean;
 }
 
 export interface PairKeyEntry {
@@ -83,8 +89,9 @@ export function buildReceiver(g: OpenGroup, suite: CryptoSuite): Receiver {
     maxDatagram: g.maxDatagram,
     maxEpochs,
     durableMaxEpochs: g.durableMaxEpochs,
+    ...(g.staleAnswer === true ? { staleAnswer: () => true } : {}),
   });
-  for (const c of g.contexts) r.restore(c, NOW - 1); // before any grace deadline passes
+  for (const c of g.contexts) r.restore({ ...c, boot: fromHex(c.boot) }, NOW - 1); // before any grace deadline passes
   restoring = false;
   return r;
 }
@@ -102,15 +109,35 @@ export function frameJson(f: WireFrame): Record<string, unknown> {
     case 'CHALLENGE':
     case 'ECHO':
       return { type: f.type, token: toHex(f.token) };
+    case 'STALE':
+      return { type: 'STALE', gen: f.gen, epoch: f.epoch };
     default:
       // reliability frames (spec 14): their fields as they are, bytes in hex
       return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v instanceof Uint8Array ? toHex(v) : v]));
   }
 }
 
-/** The vector rendering of an open() result: `expected` for valid, `reason` for invalid. */
-export function renderOpen(res: OpenResult): { result: 'valid'; expected: Record<string, unknown> } | { result: 'invalid'; reason: string } {
-  if (!res.ok) return { result: 'invalid', reason: res.reason };
+/** What a stale datagram's answer names (spec 12.4): `token` is the CHALLENGE token to echo, or null. */
+export interface StaleJson {
+  peer: string;
+  gen: number;
+  epoch: number;
+  floor: number;
+  token: string | null;
+}
+
+/**
+ * The vector rendering of an open() result: `expected` for valid, `reason` for invalid, and `stale`
+ * for an authenticated stale datagram of a group whose receiver answers them.
+ */
+export function renderOpen(
+  res: OpenResult,
+): { result: 'valid'; expected: Record<string, unknown> } | { result: 'invalid'; reason: string; stale?: StaleJson } {
+  if (!res.ok) {
+    if (res.stale === undefined) return { result: 'invalid', reason: res.reason };
+    const s = res.stale;
+    return { result: 'invalid', reason: res.reason, stale: { peer: s.peer, gen: s.gen, epoch: s.epoch, floor: s.floor, token: s.token === undefined ? null : toHex(s.token) } };
+  }
   return {
     result: 'valid',
     expected: {

@@ -54,9 +54,9 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
       if (!valid) return throws(() => deriveDeviceKey(suite, h(t.siteKey), t.deviceId, t.gen)) ? undefined : 'derivation not refused';
       return eq(deviceKeyInfo(t.deviceId, t.gen), t.info) && eq(deriveDeviceKey(suite, h(t.siteKey), t.deviceId, t.gen), t.deviceKey) ? undefined : 'key';
     case 'TrafficKeyTest':
-      if (!valid) return throws(() => deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch)) ? undefined : 'not refused';
-      return eq(trafficKeyInfo(t.sender, t.receiver, t.epoch), t.info) &&
-        eq(deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch), t.trafficKey)
+      if (!valid) return throws(() => deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch, h(t.boot))) ? undefined : 'not refused';
+      return eq(trafficKeyInfo(t.sender, t.receiver, t.epoch, h(t.boot)), t.info) &&
+        eq(deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch, h(t.boot)), t.trafficKey)
         ? undefined
         : 'key';
     case 'SecretboxTest': {
@@ -66,10 +66,10 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
     }
     case 'SealTest': {
       const header = (): Uint8Array =>
-        t.form === 'FULL' ? encodeFullHeader(t.gen, t.epoch, t.counter, g.sender) : encodeShortHeader(t.index, t.counter);
+        t.form === 'FULL' ? encodeFullHeader(t.gen, t.epoch, t.counter, h(t.boot), g.sender) : encodeShortHeader(t.index, t.counter);
       // A refusal may come from the header (epoch, counter, index) or the traffic key (S = R) [SW-4.6-4].
-      if (!valid) return throws(() => (header(), deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch))) ? undefined : 'seal not refused';
-      const tk = deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch);
+      if (!valid) return throws(() => (header(), deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch, h(t.boot)))) ? undefined : 'seal not refused';
+      const tk = deriveTrafficKey(suite, h(g.pairKey), g.sender, g.receiver, t.epoch, h(t.boot));
       const hd = header();
       const d = sealDatagram(suite, tk, hd, t.form, h(t.plaintext));
       const im = t.intermediate;
@@ -77,7 +77,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
     }
     case 'OpenTest': {
       const got = renderOpen(buildReceiver(g as unknown as OpenGroup, suite).open(h(t.datagram), NOW));
-      const want = valid ? { result: 'valid', expected: t.expected } : { result: 'invalid', reason: t.reason };
+      const want = valid ? { result: 'valid', expected: t.expected } : { result: 'invalid', reason: t.reason, ...(t.stale === undefined ? {} : { stale: t.stale }) };
       return JSON.stringify(got) === JSON.stringify(want) ? undefined : `got ${JSON.stringify(got).slice(0, 160)}`;
     }
     case 'WindowScenario':

@@ -13,7 +13,7 @@ import {
   writeU32ForVectors,
 } from './wire-helpers.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.js';
-import { hex, Seeded, suite, text, VectorFile } from './common.js';
+import { bootFor, hex, Seeded, suite, text, VectorFile } from './common.js';
 
 export function openVectors(): VectorFile {
   const f = new VectorFile(
@@ -51,6 +51,10 @@ export function openVectors(): VectorFile {
       ProvisioningOrder: { bugType: 'FUNCTIONALITY', description: 'The first pair key listed for a peer is its current generation [SW-3.6-9].' },
       ExplicitKeyWins: { bugType: 'AUTH_BYPASS', description: 'site+pairs keyring: a peer named by a provisioned pair key never gets a derived key [SW-3.8-3].' },
       KeyGone: { bugType: 'AUTH_BYPASS', description: 'A SHORT index whose (peer, generation) has no key or no accepted generation anymore [SW-6.1-7].' },
+      StaleStart: { bugType: 'FUNCTIONALITY', description: 'A start of the sender whose stored epoch was lost (wiped, restored, shared): its epoch is below the one the receiver holds [SW-5.5-1] (spec 12.4).' },
+      BootMismatch: { bugType: 'AUTH_BYPASS', description: "The context's epoch under another BOOT: another start of the sender that reused the epoch [SW-5.5-4]." },
+      StaleFrame: { bugType: 'FUNCTIONALITY', description: 'The STALE frame of spec 12.4 (type 0x0c): decoded, or malformed [SW-12.4-4].' },
+      StaleAnswer: { bugType: 'FUNCTIONALITY', description: 'A receiver that answers stale datagrams (group staleAnswer: every stale FULL datagram is authenticated, [SW-12.4-1]): `stale` is what its answer names [SW-12.4-2]; a forged stale datagram gets no `stale`.' },
     },
   );
   const rnd = new Seeded('open');
@@ -58,14 +62,23 @@ export function openVectors(): VectorFile {
   const dk = (id: string, gen: number): Uint8Array => deriveDeviceKey(suite, site, id, gen);
   const dg = (s: string | Uint8Array): Uint8Array => encodeFrames([{ type: 'DATAGRAM', data: typeof s === 'string' ? text(s) : s }]);
 
-  /** Seals with an explicit header: any counter or epoch, even ones a sender must refuse. */
-  const seal = (pk: Uint8Array, s: string, r: string, form: 'FULL' | 'SHORT', gen: number, epoch: number, counter: number, index: number, pt: Uint8Array): Uint8Array => {
-    const header = form === 'FULL' ? encodeFullHeader(gen, Math.max(epoch, 1), Math.min(counter, 0xfffffffe), s) : encodeShortHeader(index || 1, Math.min(counter, 0xfffffffe));
+  /** The BOOT value of the sender's start at (gen, epoch): one start per epoch unless a test says otherwise. */
+  const bootOf = (s: string, gen: number, epoch: number): Uint8Array => bootFor(`open/${s}/${gen}/${epoch}`);
+  /** A receive context of the group state, holding the BOOT of its maxEpoch's start [SW-5.5-4]. */
+  const context = (peer: string, gen: number, maxEpoch: number, floor: number | null, top: number | null, seen: number[], index: number | null): OpenGroup['contexts'][number] =>
+    ({ peer, gen, maxEpoch, boot: hex(bootOf(peer, gen, maxEpoch)), floor, top, seen, index });
+
+  /**
+   * Seals with an explicit header: any counter or epoch, even ones a sender must refuse. The traffic
+   * key is TK(s -> r, epoch, boot) [SW-3.5-1]; a SHORT datagram's boot is its context's.
+   */
+  const seal = (pk: Uint8Array, s: string, r: string, form: 'FULL' | 'SHORT', gen: number, epoch: number, counter: number, index: number, pt: Uint8Array, boot = bootOf(s, gen, epoch)): Uint8Array => {
+    const header = form === 'FULL' ? encodeFullHeader(gen, Math.max(epoch, 1), Math.min(counter, 0xfffffffe), boot, s) : encodeShortHeader(index || 1, Math.min(counter, 0xfffffffe));
     if (form === 'FULL') writeU32ForVectors(header, 2, epoch);
     if (form === 'FULL') writeU32ForVectors(header, 6, counter);
     if (form === 'SHORT') writeU32ForVectors(header, 1, index);
     if (form === 'SHORT') writeU32ForVectors(header, 5, counter);
-    return sealDatagram(suite, deriveTrafficKey(suite, pk, s, r, epoch), header, form, pt);
+    return sealDatagram(suite, deriveTrafficKey(suite, pk, s, r, epoch, boot), header, form, pt);
   };
 
   const addGroup = (g: OpenGroup) => {
@@ -86,9 +99,9 @@ export function openVectors(): VectorFile {
     keyring: { mode: 'site', siteKey: hex(site) },
     generations: { 'sensor-1': { current: 1, previous: 0, previousInGrace: true }, 'old-dev': { current: 2, previous: 1, previousInGrace: false } },
     contexts: [
-      { peer: 'sensor-1', gen: 1, maxEpoch: 7, floor: 6, top: 5000, seen: [4000, 4500, 4990, 5000], index: IDX },
-      { peer: 'replayed-dev', gen: 0, maxEpoch: 100, floor: null, top: 3, seen: [3], index: null },
-      { peer: 'old-dev', gen: 1, maxEpoch: 2, floor: 0, top: 5, seen: [5], index: 0x22222222 },
+      context('sensor-1', 1, 7, 6, 5000, [4000, 4500, 4990, 5000], IDX),
+      context('replayed-dev', 0, 100, null, 3, [3], null),
+      context('old-dev', 1, 2, 0, 5, [5], 0x22222222),
     ],
     persistedMaxEpochs: [{ peer: 'dev-p', gen: 0, maxEpoch: 5 }],
     durableMaxEpochs: false,
@@ -114,20 +127,24 @@ export function openVectors(): VectorFile {
   hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 4, 9, 0, dg('x')), ['EpochRollback'], ['SW-5.5-1'], 'restarted hub, epoch below the persisted one', 'invalid');
   hub(seal(dk('replayed-dev', 0), 'replayed-dev', 'hub', 'FULL', 0, 101, 0, 0, dg('x')), ['Freshness'], ['SW-5.6-3'], 'context created without a floor: a higher epoch does not make it fresh', 'valid');
   hub(seal(dk('old-dev', 1), 'old-dev', 'hub', 'SHORT', 1, 2, 6, 0x22222222, dg('x')), ['RetiredGeneration'], ['SW-6.1-4', 'SW-3.6-1'], 'SHORT onto a context whose generation has expired', 'invalid');
-  hub(sealDatagram(suite, rnd.bytes(32), encodeFullHeader(0, 1, 0, 'hub'), 'FULL', dg('x')), ['Reflected'], ['SW-3.5-3'], 'sender id equal to the receiver id', 'invalid');
+  hub(sealDatagram(suite, rnd.bytes(32), encodeFullHeader(0, 1, 0, bootOf('hub', 0, 1), 'hub'), 'FULL', dg('x')), ['Reflected'], ['SW-3.5-3'], 'sender id equal to the receiver id', 'invalid');
   hub(up('FULL', 7, 5003, new Uint8Array(0)), ['Normal'], ['SW-4.7-1'], 'empty plaintext', 'valid');
   hub(up('FULL', 7, 5004, encodeFrames([{ type: 'INDEX', index: 77, gen: 0, epoch: 2 }, { type: 'DATAGRAM', data: text('a') }])), ['Normal'], ['SW-4.7-1', 'SW-4.8-2'], 'INDEX then DATAGRAM', 'valid');
   hub(up('FULL', 7, 5005, encodeFrames([{ type: 'PADDING', length: 7 }])), ['Normal'], ['SW-4.7-1'], 'padding only', 'valid');
   hub(up('FULL', 7, 5008, encodeFrames([{ type: 'PADDING', length: 3 }, { type: 'DATAGRAM', data: text('21.5') }])), ['Normal'], ['SW-4.7-1', 'SW-4.7-4'], 'padding before data', 'valid');
   hub(up('FULL', 7, 5009, encodeFrames([{ type: 'DATAGRAM', data: new Uint8Array(0) }])), ['Boundary'], ['SW-4.7-2'], 'empty DATAGRAM frame', 'valid');
-  const big = up('FULL', 7, 5006, dg(rnd.bytes(1500 - 19 - 16 - 1)));
+  const H = 19 + 'sensor-1'.length; // the FULL header of sensor-1: 27 bytes (4.3)
+  const big = up('FULL', 7, 5006, dg(rnd.bytes(1500 - H - 16 - 1)));
   hub(big, ['Boundary'], ['SW-4.10-1'], 'exactly MAX_DATAGRAM bytes', 'valid');
-  hub(up('FULL', 7, 5007, dg(rnd.bytes(1500 - 19 - 16))), ['TooLarge'], ['SW-4.10-1'], 'MAX_DATAGRAM + 1 bytes', 'invalid');
+  hub(up('FULL', 7, 5007, dg(rnd.bytes(1500 - H - 16))), ['TooLarge'], ['SW-4.10-1'], 'MAX_DATAGRAM + 1 bytes', 'invalid');
 
-  for (let bit = 0; bit < 19 * 8; bit++) {
+  for (let bit = 0; bit < H * 8; bit++) {
     const d = base.slice();
     d[bit >> 3]! ^= 0x80 >> (bit & 7);
-    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-1', 'SW-4.2-2'], `FULL header bit ${bit} (byte ${bit >> 3}) flipped`, 'invalid');
+    // BOOT is not in the nonce and selects the key [SW-4.3-3]; at the context's epoch another BOOT is
+    // another start of the sender, dropped before any decryption [SW-5.5-4]
+    const boot = bit >= 80 && bit < 144;
+    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-1', 'SW-4.2-2', ...(boot ? ['SW-4.3-3', 'SW-5.5-4'] : [])], `FULL header bit ${bit} (byte ${bit >> 3}${boot ? ', BOOT at the context epoch' : ''}) flipped`, 'invalid');
   }
   for (let bit = 0; bit < 9 * 8; bit++) {
     const d = baseShort.slice();
@@ -136,13 +153,13 @@ export function openVectors(): VectorFile {
   }
   for (const bit of [0, 63, 127]) {
     const d = base.slice();
-    d[19 + (bit >> 3)]! ^= 0x80 >> (bit & 7);
+    d[H + (bit >> 3)]! ^= 0x80 >> (bit & 7);
     hub(d, ['TagFlip'], ['SW-4.5-2'], `tag bit ${bit} flipped`, 'invalid');
   }
-  for (const at of [35, base.length - 1]) {
+  for (const at of [H + 16, base.length - 1]) {
     const d = base.slice();
     d[at]! ^= 1;
-    hub(d, ['CiphertextFlip'], ['SW-4.5-2'], `ciphertext byte ${at - 35} flipped`, 'invalid');
+    hub(d, ['CiphertextFlip'], ['SW-4.5-2'], `ciphertext byte ${at - H - 16} flipped`, 'invalid');
   }
   for (let n = 0; n < base.length; n++) hub(base.subarray(0, n), ['Truncated'], ['SW-4.3-1', 'SW-4.5-2'], `FULL datagram cut to ${n} bytes`, 'invalid');
   for (let n = 0; n < baseShort.length; n++) hub(baseShort.subarray(0, n), ['Truncated'], ['SW-4.4-1', 'SW-4.5-2'], `SHORT datagram cut to ${n} bytes`, 'invalid');
@@ -171,13 +188,13 @@ export function openVectors(): VectorFile {
   hub(seal(pk1, 'sensor-1', 'hub', 'SHORT', 1, 7, 5001, 0, dg('x')), ['UnknownIndex'], ['SW-4.4-1'], 'index 0', 'invalid');
   const sidLen = (len: number) => {
     const d = base.slice();
-    d[10] = len;
+    d[18] = len; // SID_LEN (4.3)
     return d;
   };
   hub(sidLen(0), ['MalformedHeader'], ['SW-4.3-1'], 'SID_LEN 0', 'invalid');
   hub(sidLen(33), ['MalformedHeader'], ['SW-4.3-1'], 'SID_LEN 33', 'invalid');
   const badChar = base.slice();
-  badChar[11] = 0x2f; // '/'
+  badChar[19] = 0x2f; // '/' as the first character of the sender id
   hub(badChar, ['MalformedHeader'], ['SW-3.2-2', 'SW-4.3-1'], 'sender id contains /', 'invalid');
   hub(new Uint8Array(0), ['MalformedHeader'], ['SW-6.1-1'], 'empty datagram', 'invalid');
   for (const [b, why] of [[0x80, 'version 2'], [0x00, 'version 0'], [0x60, 'HANDSHAKE form (not implemented here)'], [0x70, 'GROUP form (not implemented here)'], [0x41, 'reserved bit 0 set'], [0x48, 'reserved bit 3 set']] as const) {
@@ -197,7 +214,7 @@ export function openVectors(): VectorFile {
     hub(up('FULL', 7, 5010, pt), ['MalformedFrames'], ['SW-4.7-1', 'SW-6.1-3'], why, 'invalid');
   }
   const forged = up('FULL', 9, 0);
-  forged[20]! ^= 1;
+  forged[H + 1]! ^= 1; // a tag byte
   hub(forged, ['ForgedEpoch'], ['SW-5.4-3', 'SW-5.3-2'], 'higher epoch with a bad tag', 'invalid');
 
   // ---- Group 2: a device with one explicit pair key, the minimum window ----
@@ -207,7 +224,7 @@ export function openVectors(): VectorFile {
     windowSize: 64,
     keyring: { mode: 'pairs', pairKeys: [{ peer: 'hub', gen: 0, key: hex(dk('sensor-1', 0)) }] },
     generations: {},
-    contexts: [{ peer: 'hub', gen: 0, maxEpoch: 3, floor: 2, top: 200, seen: [150, 199, 200], index: 0x11111111 }],
+    contexts: [context('hub', 0, 3, 2, 200, [150, 199, 200], 0x11111111)],
     persistedMaxEpochs: [],
     durableMaxEpochs: false,
   });
@@ -220,7 +237,7 @@ export function openVectors(): VectorFile {
   dev(seal(pk0, 'sensor-1', 'hub', 'FULL', 0, 3, 201, 0, dg('x')), ['Reflected'], ['SW-3.5-2', 'SW-6.1-2'], 'own FULL datagram reflected: no key for itself', 'invalid');
   dev(seal(pk0, 'sensor-1', 'hub', 'SHORT', 0, 3, 201, 0x11111111, dg('x')), ['Reflected'], ['SW-3.5-2'], 'own SHORT datagram reflected onto a matching index', 'invalid');
   dev(seal(dk('sensor-2', 0), 'sensor-2', 'sensor-1', 'FULL', 0, 1, 0, 0, dg('x')), ['WrongKeyId'], ['SW-6.1-2'], 'datagram from a node the device has no key for', 'invalid');
-  dev(seal(pk0, 'hub', 'sensor-1', 'FULL', 0, 3, 202, 0, dg(rnd.bytes(512 - 14 - 16 - 1 + 1))), ['TooLarge'], ['SW-4.10-1'], '513 bytes to a 512-byte receiver', 'invalid');
+  dev(seal(pk0, 'hub', 'sensor-1', 'FULL', 0, 3, 202, 0, dg(rnd.bytes(512 - (19 + 3) - 16 - 1 + 1))), ['TooLarge'], ['SW-4.10-1'], '513 bytes to a 512-byte receiver', 'invalid');
 
   // ---- Group 3: redirection ----
   const other = addGroup({
@@ -259,11 +276,11 @@ export function openVectors(): VectorFile {
     keyring: { mode: 'pairs', pairKeys: [{ peer: 'hub', gen: 2, key: hex(k2) }, { peer: 'hub', gen: 0, key: hex(k0) }] },
     generations: { stranger: { current: 1 } },
     contexts: [
-      { peer: 'hub', gen: 2, maxEpoch: 9, floor: 8, top: 30, seen: [30], index: 0x70000001 },
+      context('hub', 2, 9, 8, 30, [30], 0x70000001),
       // hub-old's key was erased after this context was made
-      { peer: 'hub-old', gen: 0, maxEpoch: 4, floor: null, top: 10, seen: [10], index: 0x70000002 },
+      context('hub-old', 0, 4, null, 10, [10], 0x70000002),
       // generation 0 of hub is held but no longer accepted
-      { peer: 'hub', gen: 0, maxEpoch: 3, floor: null, top: 5, seen: [5], index: 0x70000003 },
+      context('hub', 0, 3, null, 5, [5], 0x70000003),
     ],
     persistedMaxEpochs: [],
     durableMaxEpochs: false,
@@ -293,7 +310,7 @@ export function openVectors(): VectorFile {
       pairKeys: [{ peer: 'gateway', gen: 3, key: hex(g3) }, { peer: 'gateway', gen: 2, key: hex(g2) }, { peer: 'sensor-7', gen: 0, key: hex(s7) }],
     },
     generations: {},
-    contexts: [{ peer: 'gateway', gen: 3, maxEpoch: 12, floor: 11, top: 40, seen: [40], index: 0x66666666 }],
+    contexts: [context('gateway', 3, 12, 11, 40, [40], 0x66666666)],
     persistedMaxEpochs: [],
     durableMaxEpochs: false,
   });
@@ -307,8 +324,9 @@ export function openVectors(): VectorFile {
   mixed(toHub(s7, 'sensor-7', 'FULL', 0, 1, 0), ['Normal'], ['SW-3.8-3'], 'named peer whose id a site key could also derive: its provisioned key', 'valid');
   mixed(toHub(dk('sensor-7', 0), 'sensor-7', 'FULL', 0, 1, 0), ['ExplicitKeyWins'], ['SW-3.8-3', 'SW-3.6-2', 'SW-4.5-2'], 'the same peer sealed with its derived key', 'invalid');
   mixed(toHub(dk('sensor-7', 1), 'sensor-7', 'FULL', 1, 1, 0), ['ExplicitKeyWins', 'WrongKeyId'], ['SW-3.8-3', 'SW-6.1-6'], 'named peer at a generation with no provisioned key: no derived key instead', 'invalid');
-  const selfHeader = encodeFullHeader(0, 1, 0, 'hub');
-  mixed(sealDatagram(suite, selfTrafficKeyForVectors(suite, dk('hub', 0), 'hub', 1), selfHeader, 'FULL', dg('x')), ['SelfAddressed'], ['SW-3.5-3', 'SW-6.1-6'], 'sender id = receiver id, sealed under TK(hub -> hub) from DK(hub, 0)', 'invalid');
+  const selfBoot = bootOf('hub', 0, 1);
+  const selfHeader = encodeFullHeader(0, 1, 0, selfBoot, 'hub');
+  mixed(sealDatagram(suite, selfTrafficKeyForVectors(suite, dk('hub', 0), 'hub', 1, selfBoot), selfHeader, 'FULL', dg('x')), ['SelfAddressed'], ['SW-3.5-3', 'SW-6.1-6'], 'sender id = receiver id, sealed under TK(hub -> hub) from DK(hub, 0)', 'invalid');
   // ---- Group 7: peer frames (section 9.4) on group 1's receiver; last, so earlier tcIds keep their numbers ----
   const hubPeer = addGroup(hubGroup);
   const tok = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
@@ -333,5 +351,80 @@ export function openVectors(): VectorFile {
   ] as const) {
     hubPeer(up('FULL', 7, c++, pt), ['PeerFrames', 'MalformedFrames'], ['SW-9.4-1', 'SW-4.7-1'], why, 'invalid');
   }
+
+  // ---- Group 8: BOOT and stale starts (5.2, 5.5, 12.4) at a hub that does not answer stale datagrams ----
+  // sensor-3 held epoch 7 (BOOT of that start in the context); its store was then wiped, and it starts
+  // again at epoch 1 with a new BOOT. dev-q is known only from a persisted maxEpoch (5.6).
+  const pk3 = dk('sensor-3', 0);
+  const IDX3 = 0x33333333;
+  const bootWiped = bootFor('open/sensor-3/wiped-start');
+  const bootOther = bootFor('open/sensor-3/second-process');
+  const staleState = {
+    receiver: 'hub',
+    maxDatagram: 1500,
+    windowSize: 1024,
+    keyring: { mode: 'site' as const, siteKey: hex(site) },
+    generations: {},
+    contexts: [context('sensor-3', 0, 7, 6, 10, [10], IDX3)],
+    persistedMaxEpochs: [{ peer: 'dev-q', gen: 0, maxEpoch: 5 }],
+    durableMaxEpochs: false,
+  };
+  const boots = addGroup(staleState);
+  const s3 = (form: 'FULL' | 'SHORT', epoch: number, counter: number, pt: Uint8Array, boot?: Uint8Array): Uint8Array =>
+    seal(pk3, 'sensor-3', 'hub', form, 0, epoch, counter, form === 'SHORT' ? IDX3 : 0, pt, boot);
+  const ask = (t: Uint8Array = tok) => frames([0x03], [0x04, ...t]); // PING, CHALLENGE
+  boots(s3('FULL', 1, 0, ask(), bootWiped), ['StaleStart'], ['SW-5.5-1', 'SW-5.2-5'], 'wiped sender: FULL epoch 1 (new BOOT) against a context at epoch 7', 'invalid');
+  boots(s3('FULL', 7, 11, dg('x'), bootOther), ['BootMismatch'], ['SW-5.5-4'], 'the context epoch 7 under another BOOT (a second start reusing the epoch), counter above the window', 'invalid');
+  boots(s3('FULL', 7, 10, dg('x'), bootOther), ['BootMismatch', 'Replayed'], ['SW-5.5-4', 'SW-5.5-2'], 'the context epoch 7 under another BOOT with a counter the window has seen: STALE_EPOCH, the window does not apply to another start', 'invalid');
+  boots(s3('FULL', 7, 11, dg('x')), ['Normal'], ['SW-5.5-4', 'SW-5.5-2', 'SW-5.4-1'], 'the context epoch 7 under its own BOOT: the window applies, accepted', 'valid');
+  boots(s3('SHORT', 7, 11, dg('x')), ['Normal'], ['SW-3.5-1', 'SW-6.1-7'], 'SHORT onto the context: opened with TK(sensor-3 -> hub, 7, the context BOOT)', 'valid');
+  boots(s3('SHORT', 7, 11, dg('x'), bootOther), ['BootMismatch'], ['SW-3.5-1', 'SW-4.5-2'], 'SHORT onto the context, sealed by another start under its BOOT: AUTH', 'invalid');
+  for (const bit of [80, 143]) {
+    const d = s3('FULL', 8, 0, dg('x'), bootWiped);
+    d[bit >> 3]! ^= 0x80 >> (bit & 7);
+    boots(d, ['HeaderBitFlip'], ['SW-4.3-3', 'SW-4.5-2'], `FULL at a new epoch (8) with BOOT bit ${bit} flipped: another traffic key, AUTH`, 'invalid');
+  }
+  boots(s3('FULL', 8, 0, dg('x'), bootWiped), ['Normal', 'StaleStart'], ['SW-5.5-2', 'SW-12.4-3', 'SW-5.2-6'], 'the wiped sender after the answer: epoch 8, BOOT kept, accepted (the context takes the new BOOT)', 'valid');
+  boots(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 5, 3, 0, dg('x'), bootFor('open/dev-q/another-start')), ['Freshness'], ['SW-5.5-4', 'SW-5.6-2'], 'persisted maxEpoch 5 holds no BOOT: epoch 5 under any BOOT creates the context, freshness unknown', 'valid');
+  boots(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 1, 0, 0, ask(), bootFor('open/dev-q/wiped-start')), ['StaleStart'], ['SW-5.5-1'], 'persisted maxEpoch 5, wiped sender at epoch 1', 'invalid');
+
+  // ---- Group 9: the same hub answering stale datagrams (spec 12.4): staleAnswer grants every one ----
+  const answering = addGroup({ ...staleState, staleAnswer: true });
+  const A = ['SW-12.4-1', 'SW-12.4-2'];
+  const recovery = s3('FULL', 1, 0, ask(), bootWiped);
+  answering(recovery, ['StaleStart', 'StaleAnswer'], [...A, 'SW-5.5-1'], 'the recovery datagram: wiped sender at epoch 1 with PING and CHALLENGE; authentic: the answer names floor 7 and echoes the token', 'invalid');
+  answering(s3('FULL', 1, 1, frames([0x03]), bootWiped), ['StaleStart', 'StaleAnswer'], [...A, 'SW-5.5-1'], 'the same start, PING without CHALLENGE: no token to echo', 'invalid');
+  const badTag = recovery.slice();
+  badTag[19 + 'sensor-3'.length]! ^= 0x01;
+  answering(badTag, ['StaleStart', 'StaleAnswer', 'TagFlip'], [...A, 'SW-4.5-2'], 'the recovery datagram with a tag bit flipped: a silent drop, no answer', 'invalid');
+  answering(seal(dk('sensor-4', 0), 'sensor-3', 'hub', 'FULL', 0, 1, 0, 0, ask(), bootWiped), ['StaleStart', 'StaleAnswer', 'WrongKeyId'], [...A, 'SW-4.5-2'], 'a stale datagram sealed with another device key: a silent drop, no answer', 'invalid');
+  answering(s3('FULL', 7, 11, ask(Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1)), bootOther), ['BootMismatch', 'StaleAnswer'], [...A, 'SW-5.5-4'], 'a second start at the context epoch 7 under another BOOT: authentic, answered with floor 7', 'invalid');
+  answering(s3('FULL', 6, 40, dg('old reading')), ['EpochRollback', 'StaleAnswer'], [...A, 'SW-5.5-1', 'SW-12.4-3'], 'the replay of an earlier life (epoch 6, its own BOOT): authentic, so answered, and rejected', 'invalid');
+  answering(s3('FULL', 7, 10, dg('x')), ['Replayed'], ['SW-5.4-1', 'SW-5.5-2'], 'a replay within the current start (epoch 7, its BOOT): REPLAY, not stale, no answer', 'invalid');
+  answering(s3('FULL', 8, 0, ask(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9)), bootWiped), ['Normal', 'StaleStart'], ['SW-12.4-3', 'SW-5.5-2'], 'the peer\'s next start after the answer: epoch 8 above the floor, accepted, fresh', 'valid');
+  answering(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 1, 0, 0, ask(), bootFor('open/dev-q/wiped-start')), ['StaleStart', 'StaleAnswer'], [...A, 'SW-5.5-1'], 'no context, persisted maxEpoch 5: the answer names the persisted record as floor', 'invalid');
+
+  // ---- Group 10: the answer as the wiped device receives it: the STALE frame (12.4) ----
+  // sensor-3 after the wipe: its pair key, no contexts, no floors. The hub seals from its epoch 4.
+  const wiped = addGroup({
+    receiver: 'sensor-3',
+    maxDatagram: 512,
+    windowSize: 64,
+    keyring: { mode: 'pairs', pairKeys: [{ peer: 'hub', gen: 0, key: hex(pk3) }] },
+    generations: {},
+    contexts: [],
+    persistedMaxEpochs: [],
+    durableMaxEpochs: false,
+  });
+  const fromHub = (counter: number, pt: Uint8Array) => seal(pk3, 'hub', 'sensor-3', 'FULL', 0, 4, counter, 0, pt);
+  const staleFrame = (gen: number, epoch: number) => [0x0c, gen, epoch >>> 24, (epoch >>> 16) & 0xff, (epoch >>> 8) & 0xff, epoch & 0xff];
+  const S = ['SW-12.4-2', 'SW-12.4-3', 'SW-4.7-1'];
+  wiped(fromHub(0, frames(staleFrame(0, 7), [0x05, ...tok])), ['StaleFrame', 'StaleAnswer'], S, "the peer's answer: STALE (generation 0, epoch 7) and the ECHO of the recovery datagram's token", 'valid');
+  wiped(fromHub(1, frames(staleFrame(0, 7))), ['StaleFrame'], S, 'STALE alone', 'valid');
+  wiped(fromHub(2, frames(staleFrame(255, 0xffffffff), [0x00, 0x00], [0x02, 0x68, 0x69])), ['StaleFrame', 'Boundary'], S, 'STALE with generation 255 and epoch 2^32-1, padding, then DATAGRAM', 'valid');
+  wiped(fromHub(3, frames(staleFrame(0, 0))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'STALE with epoch 0', 'invalid');
+  wiped(fromHub(4, frames(staleFrame(0, 7), staleFrame(0, 8))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'two STALE frames', 'invalid');
+  wiped(fromHub(5, frames(staleFrame(0, 7), [0x05, ...tok], staleFrame(0, 7))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'STALE, ECHO, the same STALE again', 'invalid');
+  wiped(fromHub(6, frames(staleFrame(0, 7).slice(0, 5))), ['StaleFrame', 'MalformedFrames'], ['SW-4.7-1'], 'STALE truncated to 4 body bytes', 'invalid');
   return f;
 }

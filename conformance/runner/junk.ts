@@ -13,7 +13,7 @@ const suite = tweetnaclSuite;
 /** One junk datagram of `kind`, for a target whose node id is `targetId`. */
 export function junk(kind: JunkKind, actor: Actor, targetId: string): Uint8Array {
   const genuine = (): Uint8Array => actor.seal([{ type: 'PING' }, { type: 'CHALLENGE' }], 'FULL').slice();
-  const headerLen = 11 + new TextEncoder().encode(actor.id).length;
+  const headerLen = 19 + new TextEncoder().encode(actor.id).length; // FULL: 19 + SID_LEN (4.3)
   switch (kind) {
     case 'random':
       return suite.randomBytes(48);
@@ -52,7 +52,7 @@ export function junk(kind: JunkKind, actor: Actor, targetId: string): Uint8Array
     }
     case 'self-id': {
       // the target's own id as sender: dropped as UNKNOWN_KEY before any key is derived [SW-3.5-3]
-      const h = encodeFullHeader(0, 1, 0, targetId);
+      const h = encodeFullHeader(0, 1, 0, suite.randomBytes(8), targetId);
       return concat(h, suite.randomBytes(16 + 10));
     }
     case 'unknown-index': {

@@ -7,7 +7,8 @@
  * It remembers what the script refers to symbolically: its own latest CHALLENGE token (for "echo":
  * "mine"), the last CHALLENGE token the target sent it (for ECHO "last"), the index the target
  * announced for its current epoch (for the SHORT form), the indexes it gave the target (to open the
- * target's SHORT datagrams), and the target's latest epoch (for the INDEX frames it sends).
+ * target's SHORT datagrams), and the target's latest epoch and BOOT (for the INDEX frames it sends).
+ * Each start of an actor (the first, and every reboot) draws a BOOT value of its own ([SW-5.2-6]).
  * @module
  */
 import {
@@ -36,6 +37,8 @@ export interface Decoded {
   readonly form: 'FULL' | 'SHORT';
   readonly gen: number;
   readonly epoch: number;
+  /** The target's BOOT value (hex) of that epoch: from the FULL header, or the one the index names. */
+  readonly boot: string;
   readonly counter: number;
   /** The frames, or undefined if the plaintext did not parse (a target bug: it sent malformed frames). */
   readonly frames: readonly WireFrame[] | undefined;
@@ -58,6 +61,8 @@ export class Actor {
   readonly name: string;
   readonly id: string;
   epoch: number;
+  /** The actor's BOOT value of its current start ([SW-5.2-6]): random, new at every reboot. */
+  boot: Uint8Array = suite.randomBytes(8);
   private sender!: PeerSender;
   /** The CHALLENGE token this actor sent last. */
   myToken: Uint8Array | undefined;
@@ -66,12 +71,14 @@ export class Actor {
   private echoed: Uint8Array | undefined;
   /** The index the target assigned to this actor's current (generation, epoch). */
   targetIndex: number | undefined;
-  /** The target's (generation, epoch) in its latest datagram to this actor. */
+  /** The target's (generation, epoch, BOOT) in its latest datagram to this actor. */
   targetGen = 0;
   targetEpoch: number | undefined;
-  /** Indexes this actor gave the target: index -> the target's (gen, epoch) it names. */
-  private readonly assigned = new Map<number, { gen: number; epoch: number }>();
-  private readonly keys = new Map<number, Uint8Array>();
+  targetBoot: Uint8Array | undefined;
+  /** Indexes this actor gave the target: index -> the target's (gen, epoch, BOOT) it names. */
+  private readonly assigned = new Map<number, { gen: number; epoch: number; boot: Uint8Array }>();
+  /** Traffic keys of the target's starts: "epoch/boot hex" -> TK(target -> actor, epoch, boot). */
+  private readonly keys = new Map<string, Uint8Array>();
 
   /**
    * `pairKey`: the key the actor seals with; for opening, the same key (a foreign actor never gets
@@ -99,12 +106,16 @@ export class Actor {
 
   private newSender(): void {
     // An actor whose id is the target's own (a reflection probe) cannot have a sender: sealFake() serves it.
-    if (this.id !== this.targetId) this.sender = new PeerSender({ suite, selfId: this.id, peerId: this.targetId, pairKey: this.pairKey, gen: 0, epoch: this.epoch });
+    if (this.id !== this.targetId) this.sender = new PeerSender({ suite, selfId: this.id, peerId: this.targetId, pairKey: this.pairKey, gen: 0, epoch: this.epoch, boot: this.boot });
   }
 
-  /** The actor restarts: a new epoch (counters from 0), and everything it knew of the target is gone. */
+  /**
+   * The actor restarts: a new epoch and a new BOOT (counters from 0), and everything it knew of the
+   * target is gone.
+   */
   reboot(): void {
     this.epoch++;
+    this.boot = suite.randomBytes(8);
     this.newSender();
     this.myToken = undefined;
     this.lastChallenge = undefined;
@@ -139,10 +150,10 @@ export class Actor {
           break;
         }
         case 'INDEX': {
-          if (this.targetEpoch === undefined) throw new ScriptError(`${this.name}: no INDEX possible, the target sent nothing to this actor yet`);
+          if (this.targetEpoch === undefined || this.targetBoot === undefined) throw new ScriptError(`${this.name}: no INDEX possible, the target sent nothing to this actor yet`);
           let index = 0;
           while (index === 0 || this.assigned.has(index)) index = new DataView(suite.randomBytes(4).buffer).getUint32(0);
-          this.assigned.set(index, { gen: this.targetGen, epoch: this.targetEpoch });
+          this.assigned.set(index, { gen: this.targetGen, epoch: this.targetEpoch, boot: this.targetBoot });
           parts.push(encodeFrames([{ type: 'INDEX', index, gen: this.targetGen, epoch: this.targetEpoch }]));
           break;
         }
@@ -178,7 +189,7 @@ export class Actor {
 
   /** A FULL datagram naming the target's own id as sender: no traffic key exists for it ([SW-3.5-3]). */
   private sealFake(plaintext: Uint8Array): Uint8Array {
-    const header = encodeFullHeader(0, this.epoch, 0, this.id);
+    const header = encodeFullHeader(0, this.epoch, 0, this.boot, this.id);
     const d = new Uint8Array(header.length + 16 + plaintext.length);
     d.set(header);
     d.set(suite.randomBytes(16 + plaintext.length), header.length);
@@ -191,24 +202,29 @@ export class Actor {
     if (typeof h === 'string') return undefined;
     let gen: number;
     let epoch: number;
+    let boot: Uint8Array;
     if (h.form === 'FULL') {
       if (h.senderId !== this.targetId) return undefined;
       ({ gen, epoch } = h);
+      boot = h.boot.slice();
     } else {
       const ctx = this.assigned.get(h.index);
       if (ctx === undefined) return undefined;
-      ({ gen, epoch } = ctx);
+      ({ gen, epoch, boot } = ctx);
     }
     if (gen !== 0 || this.id === this.targetId) return undefined;
-    let tk = this.keys.get(epoch);
-    if (tk === undefined) this.keys.set(epoch, (tk = deriveTrafficKey(suite, this.pairKey, this.targetId, this.id, epoch)));
+    const keyId = `${epoch}/${toHex(boot)}`;
+    let tk = this.keys.get(keyId);
+    if (tk === undefined) this.keys.set(keyId, (tk = deriveTrafficKey(suite, this.pairKey, this.targetId, this.id, epoch, boot)));
     const plaintext = suite.open(tk, nonceOf(d, h.form), d.subarray(h.length));
     if (plaintext === null) return undefined;
     const frames = decodeFrames(plaintext);
     if (this.targetEpoch === undefined || epoch >= this.targetEpoch) {
-      // a new epoch of the target: it restarted and lost the index it gave this actor ([SW-12.2-2])
-      if (this.targetEpoch !== undefined && epoch > this.targetEpoch) this.targetIndex = undefined;
+      // a new epoch (or start) of the target: it restarted and lost the index it gave this actor ([SW-12.2-2])
+      const newStart = this.targetEpoch !== undefined && (epoch > this.targetEpoch || toHex(boot) !== toHex(this.targetBoot!));
+      if (newStart) this.targetIndex = undefined;
       this.targetEpoch = epoch;
+      this.targetBoot = boot;
       this.targetGen = gen;
     }
     for (const f of frames ?? []) {
@@ -216,7 +232,7 @@ export class Actor {
       // [SW-4.8-2] an INDEX counts only if it names this actor's current generation and epoch
       if (f.type === 'INDEX' && f.gen === 0 && f.epoch === this.epoch) this.targetIndex = f.index;
     }
-    return { actor: this.name, form: h.form, gen, epoch, counter: h.counter, frames };
+    return { actor: this.name, form: h.form, gen, epoch, boot: toHex(boot), counter: h.counter, frames };
   }
 }
 
@@ -230,7 +246,15 @@ export function describeFrames(d: Decoded): string {
   const dec = new TextDecoder();
   return (
     d.frames
-      .map((f) => (f.type === 'DATAGRAM' ? `DATAGRAM(${JSON.stringify(dec.decode(f.data).slice(0, 24))})` : f.type === 'CHALLENGE' || f.type === 'ECHO' ? `${f.type}(${toHex(f.token).slice(0, 6)})` : f.type))
+      .map((f) =>
+        f.type === 'DATAGRAM'
+          ? `DATAGRAM(${JSON.stringify(dec.decode(f.data).slice(0, 24))})`
+          : f.type === 'CHALLENGE' || f.type === 'ECHO'
+            ? `${f.type}(${toHex(f.token).slice(0, 6)})`
+            : f.type === 'STALE'
+              ? `STALE(g${f.gen} e${f.epoch})`
+              : f.type,
+      )
       .join(' ') || '(empty)'
   );
 }

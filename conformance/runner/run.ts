@@ -136,6 +136,13 @@ export async function runScenario(ls: LoadedScenario, o: RunOptions): Promise<Ou
       if (step.do !== 'wait' && step.do !== 'mark') lastAction = now();
       try {
         await act(step);
+        // A restart's time is the restarted target's start: its "listening" line, or the first datagram
+        // or event line of the new process if that came earlier. The seconds a process takes to start
+        // (a loaded machine, a board's boot) are not part of an "at once" window after it.
+        if (step.do === 'restart') {
+          const early = [...log.traffic.filter((x) => x.run === run), ...log.events.filter((x) => x.run === run && x.line['event'] !== 'stdout')];
+          lastAction = Math.min(now(), ...early.map((x) => x.t));
+        }
       } catch (e) {
         if (e instanceof ScriptError && e.unsupported) throw new Unsupported(`step ${i + 1}: ${e.message}`);
         if (e instanceof ScriptError) {
@@ -217,8 +224,9 @@ function targetConfig(ls: LoadedScenario, actors: ReadonlyMap<string, Actor>, so
 }
 
 /**
- * Invariants of every conversation: a traffic key never seals two datagrams with one counter
- * [SW-4.6-1], and after a restart every datagram carries an epoch above all earlier ones [SW-5.2-2].
+ * Invariants of every conversation: a traffic key (one epoch and BOOT of the target, [SW-3.5-1]) never
+ * seals two datagrams with one counter [SW-4.6-1], and after a restart every datagram carries an epoch
+ * above all earlier ones [SW-5.2-2] (the target's storage works in every scenario).
  */
 function invariants(log: Log): string[] {
   const out: string[] = [];
@@ -227,8 +235,8 @@ function invariants(log: Log): string[] {
   for (const t of log.traffic) {
     const d = t.decoded;
     if (d === undefined) continue;
-    const key = `${d.actor}/${d.gen}/${d.epoch}/${d.counter}`;
-    if (seen.has(key)) out.push(`invariant [SW-4.6-1]: two datagrams to ${d.actor} with epoch ${d.epoch} and counter ${d.counter}`);
+    const key = `${d.actor}/${d.gen}/${d.epoch}/${d.boot}/${d.counter}`;
+    if (seen.has(key)) out.push(`invariant [SW-4.6-1]: two datagrams to ${d.actor} with epoch ${d.epoch}, BOOT ${d.boot} and counter ${d.counter}`);
     seen.add(key);
     maxEpoch.set(t.run, Math.max(maxEpoch.get(t.run) ?? 0, d.epoch));
   }

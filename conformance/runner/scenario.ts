@@ -13,8 +13,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-/** Every frame type of spec 4.7, 9.4 and 14 the runner can see in a target's datagram. */
-export type FrameType = 'PADDING' | 'INDEX' | 'DATAGRAM' | 'PING' | 'CHALLENGE' | 'ECHO' | 'MSG' | 'ACK' | 'FORWARD' | 'SLEEP';
+/** Every frame type of spec 4.7, 9.4, 12.4 and 14 the runner can see in a target's datagram. */
+export type FrameType = 'PADDING' | 'INDEX' | 'DATAGRAM' | 'PING' | 'CHALLENGE' | 'ECHO' | 'STALE' | 'MSG' | 'ACK' | 'FORWARD' | 'SLEEP';
 
 /** A frame the runner puts in a datagram it builds; encoded in the order given. */
 export type FrameSpec =

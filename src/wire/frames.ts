@@ -46,8 +46,8 @@ const ONCE_BIT: Readonly<Record<string, number>> = Object.fromEntries(['INDEX', 
 
 /**
  * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
- * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO, ACK, FORWARD, SLEEP;
- * [SW-4.7-1], [SW-9.4-1], [SW-14.2-6]), or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
+ * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO, STALE, ACK, FORWARD, SLEEP;
+ * [SW-4.7-1], [SW-9.4-1], [SW-12.4-4], [SW-14.2-6]), a STALE with epoch 0, or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
  * DATAGRAM data is a view into `plaintext`.
  */
 export function decodeFrames(plaintext: Uint8Array): WireFrame[] | undefined {

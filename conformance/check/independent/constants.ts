@@ -2,7 +2,10 @@
 export const FIRST_BYTE_SHORT = 0x40; // [20.1] / 4.2
 export const FIRST_BYTE_FULL = 0x50; // [20.1] / 4.2
 export const SHORT_HEADER_LEN = 9; // 4.4
-export const FULL_HEADER_FIXED_LEN = 11; // 4.3, plus SID_LEN
+export const FULL_HEADER_FIXED_LEN = 19; // 4.3: first, GEN, EPOCH, COUNTER, BOOT, SID_LEN; plus SENDER ID
+export const BOOT_LEN = 8; // 4.3, 5.2: the BOOT field of the FULL header
+export const BOOT_OFFSET = 10; // 4.3: BOOT is bytes 10-17 of the FULL header
+export const SID_LEN_OFFSET = 18; // 4.3
 export const NONCE_LEN = 24; // 4.5
 export const NONCE_PREFIX_FULL = 10; // 4.5
 export const NONCE_PREFIX_SHORT = 9; // 4.5
@@ -21,6 +24,8 @@ export const FRAME_PADDING = 0x00; // 4.7
 export const FRAME_INDEX = 0x01; // 4.7, 4.8
 export const FRAME_DATAGRAM = 0x02; // 4.7
 export const INDEX_FRAME_LEN = 10; // 4.8: type byte + 9-byte body
+export const FRAME_STALE = 0x0c; // 4.7, 12.4
+export const STALE_FRAME_LEN = 6; // 20.1 / 12.4: type byte + 5-byte body (u8 gen, u32 epoch)
 
 /** Every drop reason of spec 6.2, in table order. */
 export const DROP_REASONS = [

@@ -1,4 +1,5 @@
 // Evaluators for DeviceKeyTest and TrafficKeyTest (key_derivation.json): spec 3.2, 3.4, 3.5.
+// A TrafficKeyTest carries `boot`, the sender's 8-byte BOOT value (3.5, [SW-5.2-6]).
 // valid: recompute info and the key and compare both. invalid: the derivation MUST be refused
 // because an id violates [SW-3.2-1] ([SW-3.2-2]) (or, for traffic keys, S = R [SW-3.5-3]); we also
 // check that this is indeed why.
@@ -23,13 +24,14 @@ export const evalDeviceKey: Evaluator = (_g, t) => {
 export const evalTrafficKey: Evaluator = (_g, t) => {
   const r = new Report();
   const pk = hex(t, 'pairKey');
+  const boot = hex(t, 'boot');
   if (t.result === 'valid') {
-    const info = expectSuccess(r, 'info', () => trafficKeyInfo(t.sender, t.receiver, t.epoch));
+    const info = expectSuccess(r, 'info', () => trafficKeyInfo(t.sender, t.receiver, t.epoch, boot));
     if (info) r.hex('info', info, t.info);
-    const tk = expectSuccess(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch));
+    const tk = expectSuccess(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch, boot));
     if (tk) r.hex('trafficKey', tk, t.trafficKey);
   } else {
-    expectRefusal(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch));
+    expectRefusal(r, 'trafficKey', () => trafficKey(pk, t.sender, t.receiver, t.epoch, boot));
     if (isValidNodeId(t.sender) && isValidNodeId(t.receiver) && t.sender !== t.receiver)
       r.fail('invalid test but both ids are valid, distinct node ids (README: invalid means an id is not valid)');
   }

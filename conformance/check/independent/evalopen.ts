@@ -1,9 +1,11 @@
 // Evaluator for OpenTest (datagram_open.json): the receive path of section 6 (receiver.ts).
 // Each test runs on a new Receiver built from the group (README: "the receiver's configuration and
 // state before each test"). valid: the datagram is accepted and sender, gen, epoch, counter, plaintext,
-// frames and freshness equal `expected`. invalid: it is dropped, with exactly `reason` when given.
+// frames and freshness equal `expected`. invalid: it is dropped, with exactly `reason` when given, and
+// with `stale` exactly when the group's receiver answers stale datagrams and this one is authentic
+// (12.4; README, OpenTest).
 import { fromHex } from './bytes.js';
-import { MIN_MAX_DATAGRAM, MIN_REPLAY_WINDOW } from './constants.js';
+import { BOOT_LEN, MIN_MAX_DATAGRAM, MIN_REPLAY_WINDOW } from './constants.js';
 import { hex, Report, type Evaluator, type Json } from './evalcommon.js';
 import { Receiver, type GenerationPolicy, type Keyring } from './receiver.js';
 import { ReplayWindow } from './window.js';
@@ -32,7 +34,8 @@ export function buildReceiver(g: Json, problems: string[]): Receiver {
   if (kr.mode !== 'site' && (kr.pairKeys ?? []).some((e: Json) => e.peer === g.receiver))
     problems.push(`a pair key is configured for the receiver's own id ${g.receiver} [SW-3.5-3]`);
   if (typeof g.durableMaxEpochs !== 'boolean') problems.push('durableMaxEpochs missing (README, OpenTest group)');
-  const rx = new Receiver({ receiver: g.receiver, maxDatagram: g.maxDatagram, windowSize: g.windowSize, keyring, generations, completeStore: g.durableMaxEpochs === true });
+  if (g.staleAnswer !== undefined && typeof g.staleAnswer !== 'boolean') problems.push('staleAnswer is not a boolean (README, OpenTest group)');
+  const rx = new Receiver({ receiver: g.receiver, maxDatagram: g.maxDatagram, windowSize: g.windowSize, keyring, generations, completeStore: g.durableMaxEpochs === true, staleAnswer: g.staleAnswer === true });
   const indexes = new Set<number>();
   for (const c of g.contexts ?? []) {
     const { window, problems: wp } = ReplayWindow.fromState(g.windowSize, c.top ?? null, c.seen ?? []);
@@ -42,7 +45,10 @@ export function buildReceiver(g: Json, problems: string[]): Receiver {
     if (c.index != null) indexes.add(c.index);
     if (!('floor' in c)) problems.push(`context ${c.peer}/${c.gen}: floor missing (README, OpenTest contexts)`);
     if (c.floor != null && c.floor > c.maxEpoch) problems.push(`context ${c.peer}/${c.gen}: floor ${c.floor} above maxEpoch ${c.maxEpoch}`);
-    rx.addContext({ peer: c.peer, gen: c.gen, maxEpoch: c.maxEpoch, window, index: c.index ?? null, floor: c.floor ?? null });
+    // the BOOT of the context's maxEpoch [SW-5.5-4]
+    const boot = typeof c.boot === 'string' ? fromHex(c.boot, 'context.boot') : new Uint8Array(0);
+    if (boot.length !== BOOT_LEN) problems.push(`context ${c.peer}/${c.gen}: boot missing or not ${BOOT_LEN} bytes [SW-5.5-4]`);
+    rx.addContext({ peer: c.peer, gen: c.gen, maxEpoch: c.maxEpoch, boot, window, index: c.index ?? null, floor: c.floor ?? null });
   }
   for (const p of g.persistedMaxEpochs ?? []) rx.addPersisted(p.peer, p.gen, p.maxEpoch);
   return rx;
@@ -67,8 +73,10 @@ export const evalOpen: Evaluator = (g, t) => {
     r.eq('expected.freshness', out.freshness, e.freshness);
   } else if (out.accepted) {
     r.fail(`vector says invalid${t.reason ? ` (${t.reason})` : ''}, this checker accepts it`);
-  } else if (t.reason !== undefined && out.reason !== t.reason) {
-    r.fail(`reason: computed ${out.reason} (step ${out.step}), vector says ${t.reason}`);
+  } else {
+    if (t.reason !== undefined && out.reason !== t.reason) r.fail(`reason: computed ${out.reason} (step ${out.step}), vector says ${t.reason}`);
+    if (out.gap !== undefined) r.fail(out.gap);
+    else r.eq('stale', out.stale ?? null, t.stale ?? null);
   }
   return r.failures;
 };

@@ -16,6 +16,7 @@ export const evalSeal: Evaluator = (g, t) => {
     gen: t.gen,
     epoch: t.epoch,
     counter: t.counter,
+    boot: hex(t, 'boot'),
     form: t.form,
     index: t.index,
     plaintext: hex(t, 'plaintext'),

@@ -4,8 +4,8 @@
 // failing reason or the parsed header. It touches no state.
 import { ascii, concat, readU32, u32, u8, zeros } from './bytes.js';
 import {
-  COUNTER_LIMIT, FIRST_BYTE_FULL, FIRST_BYTE_SHORT, FULL_HEADER_FIXED_LEN, NONCE_LEN, NONCE_PREFIX_FULL,
-  NONCE_PREFIX_SHORT, SHORT_HEADER_LEN, TAG_LEN, type DropReason,
+  BOOT_LEN, BOOT_OFFSET, COUNTER_LIMIT, FIRST_BYTE_FULL, FIRST_BYTE_SHORT, FULL_HEADER_FIXED_LEN, NONCE_LEN,
+  NONCE_PREFIX_FULL, NONCE_PREFIX_SHORT, SHORT_HEADER_LEN, SID_LEN_OFFSET, TAG_LEN, type DropReason,
 } from './constants.js';
 import { isValidNodeIdBytes } from './keys.js';
 
@@ -14,8 +14,10 @@ export interface FullHeader {
   gen: number;
   epoch: number;
   counter: number;
+  /** BOOT, bytes 10-17: any value is valid [SW-4.3-3] */
+  boot: Uint8Array;
   senderId: string;
-  /** 11 + SID_LEN [4.3] */
+  /** 19 + SID_LEN [4.3] */
   length: number;
 }
 
@@ -49,7 +51,7 @@ export function parseHeader(d: Uint8Array): HeaderResult {
   let header: Header;
   if (form === FORM_FULL) {
     if (d.length < FULL_HEADER_FIXED_LEN) return { ok: false, reason: 'MALFORMED' };
-    const sidLen = d[10];
+    const sidLen = d[SID_LEN_OFFSET];
     if (sidLen < 1 || sidLen > 32) return { ok: false, reason: 'MALFORMED' };
     const length = FULL_HEADER_FIXED_LEN + sidLen;
     if (d.length < length + TAG_LEN) return { ok: false, reason: 'MALFORMED' };
@@ -57,7 +59,8 @@ export function parseHeader(d: Uint8Array): HeaderResult {
     if (!isValidNodeIdBytes(sid)) return { ok: false, reason: 'MALFORMED' };
     const epoch = readU32(d, 2);
     if (epoch === 0) return { ok: false, reason: 'MALFORMED' };
-    header = { form: 'FULL', gen: d[1], epoch, counter: readU32(d, 6), senderId: Buffer.from(sid).toString('latin1'), length };
+    const boot = d.slice(BOOT_OFFSET, BOOT_OFFSET + BOOT_LEN); // no check: any BOOT value [SW-4.3-3]
+    header = { form: 'FULL', gen: d[1], epoch, counter: readU32(d, 6), boot, senderId: Buffer.from(sid).toString('latin1'), length };
   } else {
     if (d.length < SHORT_HEADER_LEN + TAG_LEN) return { ok: false, reason: 'MALFORMED' };
     // index 0 is not a parse error: [SW-4.4-1] makes it UNKNOWN_INDEX (step 7b).
@@ -68,9 +71,10 @@ export function parseHeader(d: Uint8Array): HeaderResult {
   return { ok: true, header };
 }
 
-/** FULL header bytes [4.3]: 0x50 || GEN || EPOCH || COUNTER || SID_LEN || SENDER ID. No validation. */
-export function buildFullHeader(gen: number, epoch: number, counter: number, senderId: string): Uint8Array {
-  return concat(u8(FIRST_BYTE_FULL), u8(gen), u32(epoch), u32(counter), u8(senderId.length), ascii(senderId));
+/** FULL header bytes [4.3]: 0x50 || GEN || EPOCH || COUNTER || BOOT || SID_LEN || SENDER ID. No validation. */
+export function buildFullHeader(gen: number, epoch: number, counter: number, boot: Uint8Array, senderId: string): Uint8Array {
+  if (boot.length !== BOOT_LEN) throw new Error(`BOOT must be ${BOOT_LEN} bytes`);
+  return concat(u8(FIRST_BYTE_FULL), u8(gen), u32(epoch), u32(counter), boot, u8(senderId.length), ascii(senderId));
 }
 
 /** SHORT header bytes [4.4]: 0x40 || RECEIVER INDEX || COUNTER. No validation. */

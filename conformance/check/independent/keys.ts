@@ -1,9 +1,10 @@
 // Node ids (3.2), device keys (3.4) and traffic keys (3.5).
 // Contract: every function that derives a key refuses (throws RefusedError) for an invalid node id
-// [SW-3.2-2], a generation outside 0..255 (3.6), an epoch outside u32, a key that is not 32 bytes, or a
-// traffic key whose sender and receiver are the same node id [SW-3.5-3].
+// [SW-3.2-2], a generation outside 0..255 (3.6), an epoch outside u32, a key that is not 32 bytes, a
+// BOOT value that is not BOOT_LEN (8) bytes (3.5, 4.3), or a traffic key whose sender and receiver
+// are the same node id [SW-3.5-3].
 import { ascii, concat, isUint, u32, u8 } from './bytes.js';
-import { KEY_LEN, LABEL_DEVICE_KEY, LABEL_TRAFFIC_KEY, MAX_GENERATION, MAX_ID_LEN, MIN_ID_LEN } from './constants.js';
+import { BOOT_LEN, KEY_LEN, LABEL_DEVICE_KEY, LABEL_TRAFFIC_KEY, MAX_GENERATION, MAX_ID_LEN, MIN_ID_LEN } from './constants.js';
 import { hkdf } from './primitives.js';
 
 /** Thrown when the spec requires an implementation to refuse an operation. */
@@ -52,17 +53,18 @@ export function deviceKey(siteKey: Uint8Array, deviceId: unknown, gen: unknown):
   return hkdf(ascii(LABEL_DEVICE_KEY), siteKey, deviceKeyInfo(deviceId, gen), KEY_LEN);
 }
 
-/** info of TK: lp(S) || lp(R) || u32(epoch), sender first [SW-3.5-2]. */
-export function trafficKeyInfo(sender: unknown, receiver: unknown, epoch: unknown): Uint8Array {
+/** info of TK: lp(S) || lp(R) || u32(epoch) || boot, sender first [SW-3.5-2]; boot is the 8 raw bytes (3.5). */
+export function trafficKeyInfo(sender: unknown, receiver: unknown, epoch: unknown, boot: Uint8Array): Uint8Array {
   requireId(sender, 'sender id');
   requireId(receiver, 'receiver id');
   if (sender === receiver) throw new RefusedError(`sender and receiver are both ${JSON.stringify(sender)}: S and R MUST differ [SW-3.5-3]`);
   if (!isUint(epoch, 0xffffffff)) throw new RefusedError(`epoch ${epoch} outside u32`);
-  return concat(lp(sender), lp(receiver), u32(epoch));
+  if (boot.length !== BOOT_LEN) throw new RefusedError(`BOOT of ${boot.length} bytes, not ${BOOT_LEN} (3.5, 4.3)`);
+  return concat(lp(sender), lp(receiver), u32(epoch), boot);
 }
 
-/** TK(S → R, epoch) = HKDF("saltwire/v1 traffic key", PK, info, 32) [SW-3.5-1]. */
-export function trafficKey(pairKey: Uint8Array, sender: unknown, receiver: unknown, epoch: unknown): Uint8Array {
+/** TK(S → R, epoch, boot) = HKDF("saltwire/v1 traffic key", PK, info, 32) [SW-3.5-1]. */
+export function trafficKey(pairKey: Uint8Array, sender: unknown, receiver: unknown, epoch: unknown, boot: Uint8Array): Uint8Array {
   requireKey(pairKey, 'pair key');
-  return hkdf(ascii(LABEL_TRAFFIC_KEY), pairKey, trafficKeyInfo(sender, receiver, epoch), KEY_LEN);
+  return hkdf(ascii(LABEL_TRAFFIC_KEY), pairKey, trafficKeyInfo(sender, receiver, epoch, boot), KEY_LEN);
 }

@@ -2,6 +2,14 @@
 // (OpenTest group). Contract: receive(d) runs the checks in the exact order of the [SW-6.1-1] table
 // and stops at the first failure, returning its reason; state changes only at step 10 [SW-6.3-1].
 // MALFORMED_INNER (step 11) is reported after the commit [SW-6.1-3].
+// Traffic keys are TK(peer -> receiver, epoch, boot) [SW-3.5-1]: for FULL the header's BOOT, for SHORT
+// the BOOT of the context the index names (the spec's step 8 says "(sender, receiver, generation,
+// epoch)"; 3.5 and [SW-5.5-4] make BOOT part of the key and of the context).
+// Stale answers (12.4), when the group's receiver answers them (`staleAnswer`): a FULL datagram
+// dropped as STALE_EPOCH at step 7c is authenticated with the key of its own header [SW-12.4-1]; if
+// it opens, the drop carries `stale`: the peer, the datagram's GEN and EPOCH, the floor the answer
+// names (the context's maxEpoch, or the persisted record, [SW-12.4-2]) and the CHALLENGE token to echo
+// (or null). It is still a drop with reason STALE_EPOCH, and no state changes [SW-12.4-1].
 import type { DropReason } from './constants.js';
 import { commit, floorForNewContext, precheck, type Freshness, type ReceiveContext } from './context.js';
 import { parseFrames, type Frame } from './frames.js';
@@ -27,11 +35,16 @@ export interface ReceiverConfig {
   generations: Map<string, GenerationPolicy>;
   /** the store of maxEpoch values is complete [SW-5.6-2] */
   completeStore: boolean;
+  /** the receiver answers every stale FULL datagram (no rate limit refuses one in the vectors) [SW-12.4-1] */
+  staleAnswer: boolean;
 }
+
+/** What the answer to an authentic stale datagram names (12.4). */
+export interface StaleProof { peer: string; gen: number; epoch: number; floor: number; token: string | null }
 
 export type ReceiveOutcome =
   | { accepted: true; sender: string; gen: number; epoch: number; counter: number; plaintext: Uint8Array; frames: Frame[]; freshness: Freshness }
-  | { accepted: false; reason: DropReason; step: string };
+  | { accepted: false; reason: DropReason; step: string; stale?: StaleProof; gap?: string };
 
 const ctxKey = (peer: string, gen: number) => `${gen}/${peer}`;
 
@@ -127,15 +140,28 @@ export class Receiver {
     // steps 7c, 7d (7c does not apply to SHORT: epoch == maxEpoch by construction)
     const key = ctxKey(peer, gen);
     const persisted = ctx ? undefined : this.persisted.get(key);
-    const pre = precheck(ctx, persisted, epoch, hd.counter);
+    const boot = hd.form === 'FULL' ? hd.boot : null;
+    const pre = precheck(ctx, persisted, epoch, boot, hd.counter);
+    if (pre === 'STALE_EPOCH' && hd.form === 'FULL' && this.cfg.staleAnswer) {
+      // [SW-12.4-1]: authenticate the stale datagram under the key of its own header, change nothing
+      const floor = ctx ? ctx.maxEpoch : persisted!;
+      const stk = trafficKey(pk, peer, this.cfg.receiver, epoch, hd.boot);
+      const p = secretboxOpen(stk, nonceOf(d.subarray(0, hd.length), 'FULL'), d.subarray(hd.length));
+      if (!p) return drop('STALE_EPOCH', '7c'); // a silent drop [SW-12.4-1]
+      const fr = parseFrames(p);
+      if (!fr) return { accepted: false, reason: 'STALE_EPOCH', step: '7c', gap: 'SPEC GAP: an authentic stale datagram whose frames do not parse: 12.4 does not say whether it is answered' };
+      const ch = fr.find((f) => f.type === 'CHALLENGE');
+      const token = ch && ch.type === 'CHALLENGE' ? ch.token : null; // [SW-12.4-2] ECHO of its CHALLENGE, if any
+      return { accepted: false, reason: 'STALE_EPOCH', step: '7c', stale: { peer, gen, epoch, floor, token } };
+    }
     if (pre) return drop(pre, '7c/7d');
-    // step 8 [SW-3.5-1]
-    const tk = trafficKey(pk, peer, this.cfg.receiver, epoch);
+    // step 8 [SW-3.5-1]: a SHORT datagram's key is its context's, under the context's BOOT
+    const tk = trafficKey(pk, peer, this.cfg.receiver, epoch, boot ?? ctx!.boot);
     // step 9 [SW-4.5-2]
     const plaintext = secretboxOpen(tk, nonceOf(d.subarray(0, hd.length), hd.form), d.subarray(hd.length));
     if (!plaintext) return drop('AUTH', '9');
     // step 10 [SW-5.5-2] [SW-5.4-2]
-    const c = commit(ctx, peer, gen, epoch, hd.counter, this.cfg.windowSize, floorForNewContext(persisted, this.cfg.completeStore));
+    const c = commit(ctx, peer, gen, epoch, boot, hd.counter, this.cfg.windowSize, floorForNewContext(persisted, this.cfg.completeStore));
     this.contexts.set(key, c.ctx);
     this.persisted.delete(key);
     // step 11 [SW-4.7-1] [SW-6.1-3]
