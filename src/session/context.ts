@@ -15,8 +15,6 @@ export interface ReceiveContext {
   readonly gen: number;
   /** Highest authenticated epoch; the window and traffic key belong to it. */
   maxEpoch: number;
-  /** The sender's BOOT value of `maxEpoch` (8 bytes, [SW-5.5-4]); updated in place. */
-  readonly boot: Uint8Array;
   trafficKey: Uint8Array;
   readonly window: ReplayWindow;
   /** Receiver index assigned to (peer, gen, maxEpoch); 0 when none. */

@@ -4,14 +4,14 @@
  * Time is passed in; the receiver reads no clock.
  * @module
  */
-import { INDEX_REPEAT_INTERVAL_MS, KEY_LEN, MAX_DATAGRAM, MAX_GENERATION, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
+import { BOOT_LEN, INDEX_REPEAT_INTERVAL_MS, KEY_LEN, MAX_DATAGRAM, MAX_GENERATION, MIN_MAX_DATAGRAM, NONCE_LEN, REPLAY_WINDOW } from '../constants.js';
 import { deriveTrafficKey } from '../crypto/keys.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { DropReason } from '../wire/drop-reason.js';
 import { decodeFrames } from '../wire/frames.js';
 import { parseHeader, writeNonce, type FullHeader, type ShortHeader } from '../wire/header.js';
 import { assertNodeId } from '../wire/node-id.js';
-import { view, wipe } from '../util/bytes.js';
+import { readU32, view, wipe, writeU32 } from '../util/bytes.js';
 import { RegionPool } from '../util/region-pool.js';
 import {
   freshnessOf,
@@ -29,11 +29,6 @@ import { openSessionDatagram, wipePending, wipeSession, type IndexHolder } from 
 
 type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit' | 'staleAnswer'; // optional hooks
 
-/** Compares two BOOT values (public bytes from headers: no constant time needed). */
-function equalBoot(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return a.length === b.length;
-}
 
 export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState, StaleProof } from './receiver-types.js';
 
@@ -69,7 +64,7 @@ export class Receiver {
     };
     new ReplayWindow(this.o.windowSize); // validates the size now rather than at first datagram
     this.ringWords = ReplayWindow.wordsFor(this.o.windowSize);
-    this.regions = new RegionPool(this.ringWords + KEY_LEN / 4);
+    this.regions = new RegionPool(this.ringWords + KEY_LEN / 4 + BOOT_LEN / 4); // ring, key, BOOT
     this.indexes = new IndexTable(options.suite);
     this.sessionRequired = options.sessionRequired;
     this.sessionRejectAfterMs = options.sessionRejectAfterMs ?? REJECT_AFTER_TIME_MS;
@@ -103,7 +98,7 @@ export class Receiver {
       ctx = this.contexts.get(senderId, gen);
       const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
       // [SW-5.5-4] the context's epoch under another BOOT is another start of the sender: stale too
-      if (ref !== undefined && (epoch < ref || (ctx !== undefined && epoch === ref && !equalBoot(ctx.boot, h.boot)))) {
+      if (ref !== undefined && (epoch < ref || (ctx !== undefined && epoch === ref && !this.sameBoot(ctx, h.boot)))) {
         return this.stale(d, h, senderId, gen, ref, pairKey, now);
       }
     } else {
@@ -189,7 +184,7 @@ export class Receiver {
     } else if (epoch > ctx.maxEpoch) {
       wipeContext(ctx);
       ctx.maxEpoch = epoch;
-      ctx.boot.set(boot!);
+      this.setBoot(ctx, boot!);
       ctx.trafficKey.set(tk); // in place: the key lives in the window's pooled region
       ctx.window.reset();
       ctx.verifiedFrom = -1; // an echo proves freshness only within its epoch
@@ -213,7 +208,6 @@ export class Receiver {
       peer,
       gen,
       maxEpoch: epoch,
-      boot: boot.slice(),
       trafficKey,
       next: undefined,
       window,
@@ -223,8 +217,34 @@ export class Receiver {
       lastAuth: -1,
       indexAnnouncedAt: -1,
     };
+    this.setBoot(ctx, boot);
     this.contexts.set(ctx);
     return ctx;
+  }
+
+  // The context's BOOT ([SW-5.5-4]) lives in its pooled region after the ring and the key, as two
+  // words: no typed array of its own per context (spec 9.5).
+  private bootAt(ctx: ReceiveContext): number {
+    return ctx.window.base + this.ringWords + KEY_LEN / 4;
+  }
+
+  private setBoot(ctx: ReceiveContext, boot: Uint8Array): void {
+    const i = this.bootAt(ctx);
+    ctx.window.ring[i] = readU32(boot, 0);
+    ctx.window.ring[i + 1] = readU32(boot, 4);
+  }
+
+  private sameBoot(ctx: ReceiveContext, boot: Uint8Array): boolean {
+    const i = this.bootAt(ctx);
+    return ctx.window.ring[i] === readU32(boot, 0) && ctx.window.ring[i + 1] === readU32(boot, 4);
+  }
+
+  private bootOf(ctx: ReceiveContext): Uint8Array {
+    const i = this.bootAt(ctx);
+    const b = new Uint8Array(BOOT_LEN);
+    writeU32(b, 0, ctx.window.ring[i]!);
+    writeU32(b, 4, ctx.window.ring[i + 1]!);
+    return b;
   }
 
   /** Evicts the least recently authenticated context; its maxEpoch stays in the store (spec 5.6). */
@@ -284,7 +304,7 @@ export class Receiver {
       peer,
       gen,
       maxEpoch: c.maxEpoch,
-      boot: c.boot.slice(),
+      boot: this.bootOf(c),
       floor: c.floor,
       top: c.window.top ?? null,
       seen: c.window.seen(),
