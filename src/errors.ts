@@ -131,3 +131,24 @@ export class OutboxFullError extends SaltwireError {
     this.peer = peer;
   }
 }
+
+/**
+ * The hub did not answer within `timeoutMs` (Client.ready): no authenticated datagram from it
+ * arrived. A hub that is not running, a wrong address and a wrong key look the same from here: a
+ * hub drops a datagram it cannot authenticate without answering (spec 6), so the message names
+ * both suspects.
+ */
+export class HubUnreachableError extends SaltwireError {
+  /** The hub's node id. */
+  readonly hub: string;
+  /** `HOST:PORT` the hub was sent to, or undefined if the node knows no address for it. */
+  readonly address: string | undefined;
+  readonly timeoutMs: number;
+  constructor(hub: string, address: string | undefined, timeoutMs: number) {
+    const where = address ?? `hub ${JSON.stringify(hub)}`;
+    super('ERR_HUB_UNREACHABLE', `no answer from ${where} in ${timeoutMs} ms: is the hub running, and is this device's key right?`);
+    this.hub = hub;
+    this.address = address;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -13,15 +13,26 @@ export const EXIT = Object.freeze({
   ERROR: 1,
   /** `sub`: --timeout passed before --count messages arrived. */
   TIMEOUT: 2,
+  /**
+   * The hub did not answer within --connect-timeout (HubUnreachableError), or `call`'s target is
+   * unreachable (same as RPC_EXIT_CODES.ERR_RPC_UNREACHABLE).
+   */
+  UNREACHABLE: 3,
   /** An RPC or a subscription was refused by access control (same as RPC_EXIT_CODES.ERR_RPC_REJECTED). */
   REJECTED: 6,
 });
 
 /** Error code of a subscription the hub refused (SubscriptionRefusedError). */
 export const SUBSCRIPTION_REFUSED = 'ERR_SUBSCRIPTION_REFUSED';
+/** Error code of a hub that did not answer (HubUnreachableError). */
+export const HUB_UNREACHABLE = 'ERR_HUB_UNREACHABLE';
 
-/** The exit code for an error a command failed with: 3-7 for RPC outcomes, 6 for a refused subscription, else 1. */
+/**
+ * The exit code for an error a command failed with: 3 for a hub that did not answer, 3-7 for RPC
+ * outcomes, 6 for a refused subscription, else 1.
+ */
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof SaltwireError && err.code === HUB_UNREACHABLE) return EXIT.UNREACHABLE;
   if (err instanceof SaltwireError && err.code === SUBSCRIPTION_REFUSED) return EXIT.REJECTED;
   return rpcExitCode(err);
 }

@@ -1,15 +1,15 @@
 /**
  * The device side of the client commands (pub, sub, serve, call): from --hub, --id and --key to a
  * started node and Client. The node holds one pair key, for the hub (id `hub`, or --hub-id), listens
- * on a port the OS picks and keeps its state in a directory under the OS temp dir named after its
- * id (or --state), provisioned on first use.
+ * on a port the OS picks and keeps its state in a per-user directory named after its id
+ * (state-dir.ts; or --state), provisioned on first use. A command goes on only once the hub has
+ * answered (Endpoint.ready, Client.ready): with no answer within --connect-timeout it fails with
+ * HubUnreachableError (exit 3) instead of publishing into the void or waiting out a call's timeout.
  * @module
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PairKeyring } from '../session/keyring.js';
 import { startNode } from '../node/start.js';
 import { defaultCryptoSuite } from '../node/crypto.js';
@@ -17,10 +17,13 @@ import type { SaltwireNode } from '../peer/node.js';
 import { Client } from '../messaging/index.js';
 import { UsageError, type FlagSpec, type Flags, type HostPort } from './args.js';
 import type { Io } from './command.js';
+import { clientStateDir, STATE_HELP_DEFAULT } from './state-dir.js';
 
 /** The environment variable that may hold the device key instead of --key. */
 export const KEY_ENV = 'SALTWIRE_KEY';
 export const DEFAULT_HUB_ID = 'hub';
+/** Default of --connect-timeout, in seconds (as Client.ready's default). */
+export const DEFAULT_CONNECT_TIMEOUT_S = 5;
 
 /** Help of --busy-poll-us, which the hub takes too. */
 export const BUSY_POLL_HELP = 'keep polling the socket N microseconds after each datagram (0 to 1000000, default 0): lower latency for CPU, see UdpBindOptions.busyPollUs';
@@ -31,7 +34,8 @@ export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--id': { value: 'ID', help: "this device's node id (1-32 of A-Z a-z 0-9 _ -)", required: true },
   '--key': { value: 'HEX', help: `this device's key, 64 hex characters (default: environment variable ${KEY_ENV})` },
   '--hub-id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; the hub sets it with --id)` },
-  '--state': { value: 'DIR', help: "this device's state directory (default: saltwire-<ID> in the OS temp dir)" },
+  '--state': { value: 'DIR', help: `this device's state directory (default: <ID> in ${STATE_HELP_DEFAULT})` },
+  '--connect-timeout': { value: 'SECONDS', help: `fail (exit 3) if the hub has not answered within SECONDS (decimals allowed, default ${DEFAULT_CONNECT_TIMEOUT_S})` },
   '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
   '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
 });
@@ -49,6 +53,8 @@ export interface ClientSettings {
   readonly stateDir: string;
   readonly debug: boolean;
   readonly busyPollUs: number;
+  /** How long to wait for the hub's first answer (Client.ready), ms. */
+  readonly connectTimeoutMs: number;
 }
 
 /** Reads and validates the client flags (throws UsageError), before anything touches the network. */
@@ -59,33 +65,26 @@ export function clientSettings(flags: Flags, io: Pick<Io, 'env'>): ClientSetting
   if (hubId === id) throw new UsageError(`--id ${id} is the hub's id: a device needs an id of its own`);
   const key = flags.key('--key', { name: KEY_ENV, value: io.env[KEY_ENV] });
   const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
-  return { hub, hubId, id, key, stateDir: flags.string('--state') ?? join(tmpdir(), `saltwire-${id}`), debug: flags.bool('--debug'), busyPollUs };
+  const connectTimeoutMs = Math.max(1, Math.round((flags.positive('--connect-timeout', 86_400) ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000));
+  const stateDir = flags.string('--state') ?? clientStateDir(id, io.env);
+  return { hub, hubId, id, key, stateDir, debug: flags.bool('--debug'), busyPollUs, connectTimeoutMs };
 }
 
 export interface Endpoint {
   readonly node: SaltwireNode;
   readonly client: Client;
+  /** Client.ready with --connect-timeout: resolves once the hub answered, else HubUnreachableError. */
+  ready(): Promise<void>;
   /** Client.close, then node.close; safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Resolves true once the node has heard from the hub (it answered the Client's SYNC), false after
- * `ms` without it. A call forwarded to this device needs the hub to know it.
+ * Endpoint.ready, or 'stopped' if a signal comes first (a command stopped while waiting for the hub
+ * stops at once). Rejects with HubUnreachableError as ready() does.
  */
-export async function hubHeard(ep: Endpoint, hubId: string, ms: number): Promise<boolean> {
-  if (ep.node.reachability(hubId) === 'reachable') return true;
-  let off: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await new Promise<boolean>((resolve) => {
-      off = ep.node.on('reachable', (e) => e.peer === hubId && resolve(true));
-      timer = setTimeout(() => resolve(ep.node.reachability(hubId) === 'reachable'), ms);
-    });
-  } finally {
-    off?.();
-    clearTimeout(timer);
-  }
+export async function readyOrStopped(ep: Pick<Endpoint, 'ready'>, stopped: Promise<unknown>): Promise<'ready' | 'stopped'> {
+  return Promise.race([ep.ready().then(() => 'ready' as const), stopped.then(() => 'stopped' as const)]);
 }
 
 /** Resolves a host name to an address (IP literals as they are). */
@@ -98,7 +97,10 @@ async function resolveHost(host: string): Promise<string> {
   }
 }
 
-/** Starts the node and the Client. */
+/**
+ * Starts the node and the Client; it does not wait for the hub (Endpoint.ready does), so that what a
+ * command does at once (subscribe) goes in the Client's first SYNC.
+ */
 export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
   const address = { host: await resolveHost(s.hub.host), port: s.hub.port };
   const suite = defaultCryptoSuite();
@@ -123,6 +125,7 @@ export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
   return {
     node,
     client,
+    ready: () => client.ready({ timeoutMs: s.connectTimeoutMs }),
     close: () =>
       (closing ??= (async () => {
         try {

@@ -33,7 +33,9 @@ commands:
   call     call a method: call --hub HOST:PORT --id ID --key HEX --to ID --method NAME
 
 Devices take their key from --key or the environment variable SALTWIRE_KEY. The hub's node id is
-"hub" unless the hub is given --id ID and the devices --hub-id ID.
+"hub" unless the hub is given --id ID and the devices --hub-id ID. pub, sub, serve and call exit 3
+when the hub has not answered within --connect-timeout SECONDS (default 5): not running there, or a
+wrong key. State goes to $XDG_STATE_HOME/saltwire (default ~/.local/state/saltwire) unless --state.
 saltwire <command> --help shows a command's flags, output and exit codes.`;
 
 /** Runs one command line; resolves with the exit code. Never throws. */

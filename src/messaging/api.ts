@@ -46,7 +46,13 @@ export interface SubscribeOptions {
  */
 export interface Subscription extends AsyncIterable<Publication> {
   readonly filter: string;
-  /** Resolves with the QoS the hub granted (0-2), or rejects with SubscriptionRefusedError. */
+  /**
+   * Resolves with the QoS the hub granted (0-2) once its SUBACK arrives, and only then [SW-15.5-6];
+   * rejects with SubscriptionRefusedError if the hub refused it, or with SubscriptionEndedError if the
+   * subscription ended (unsubscribe, abort, close) before the hub answered. While the hub does not
+   * answer it stays pending (the SYNC sent when the hub is back answers it): bound the wait with
+   * Client.ready or a timer of your own.
+   */
   readonly granted: Promise<QoS>;
   /** Publications dropped because the buffer was full. */
   readonly dropped: number;

@@ -3,6 +3,7 @@
  * NodePort over the node, the publish/subscribe engine (PubSubClient) and the RPC engine. There is
  * no connect(): the node recovers from restarts and outages by itself, and the engines re-establish
  * subscriptions, will and aliases when the hub restarts, with no application code [SW-15.5-2].
+ * What there is to wait for is the hub's first answer: `ready()` [SW-15.5-7].
  * @module
  */
 import { assertNodeId } from '../wire/node-id.js';
@@ -10,7 +11,9 @@ import type { SaltwireNode } from '../peer/node.js';
 import { PubSubClient, type PubSubClientDrops } from '../pubsub/client-pubsub.js';
 import type { DedupeWindowOptions } from '../pubsub/dedupe-window.js';
 import { RpcEngine } from '../rpc/engine.js';
+import { addressKey } from '../transport/transport.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription, WillOptions } from './api.js';
+import { HubReadiness, type ReadyOptions } from './hub-readiness.js';
 import { NodePort } from './port.js';
 
 export interface ClientOptions {
@@ -27,15 +30,24 @@ export interface ClientOptions {
 
 export class Client implements Messaging {
   private closed = false;
+  private readonly readiness: HubReadiness;
 
   private constructor(
     readonly port: NodePort,
     /** The publish/subscribe engine, for its counters (`pubsub.drops`). */
     readonly pubsub: PubSubClient,
     private readonly rpc: RpcEngine,
-  ) {}
+    /** The hub's node id. */
+    private readonly hubId: string,
+  ) {
+    // after the engines: they are the listeners the node takes data for [SW-14.7-9]
+    this.readiness = new HubReadiness(port, hubId, () => this.hubAddress);
+  }
 
-  /** Starts the message layer on `node` and sends the hub its SYNC [SW-15.5-2]. */
+  /**
+   * Starts the message layer on `node` and sends the hub its SYNC [SW-15.5-2]. It resolves at once,
+   * without waiting for the hub: `await client.ready()` to know the hub answered.
+   */
   static async start(node: SaltwireNode, options: ClientOptions): Promise<Client> {
     assertNodeId(options.hub);
     const port = new NodePort(node);
@@ -52,7 +64,33 @@ export class Client implements Messaging {
       ...(options.resultCache !== undefined && { resultCache: options.resultCache }),
     });
     pubsub.start();
-    return new Client(port, pubsub, rpc);
+    return new Client(port, pubsub, rpc, options.hub);
+  }
+
+  /**
+   * Resolves once the hub has answered [SW-15.5-7]: an authenticated datagram from it arrived (its
+   * acknowledgement of this Client's SYNC, normally one round trip after start), so the node reports
+   * it reachable. At once if it has answered already and was not declared unreachable since (after
+   * an outage, ready() waits for its next answer). Rejects after `timeoutMs` (default 5000) with
+   * HubUnreachableError, whose message names the hub's address: nothing came back, so the hub is not
+   * running there, or this device's key (or id, or the hub's id) is wrong. Rejects with
+   * NodeClosedError if the Client closes first. Nothing else needs it (reliable operations wait in
+   * the outbox for the hub, subscriptions come back by SYNC): it is how an application or a command
+   * line fails fast, and says why, when the hub is not there.
+   */
+  ready(options?: ReadyOptions): Promise<void> {
+    return this.readiness.ready(options);
+  }
+
+  /** Whether the hub has answered and was not declared unreachable since (see ready()). */
+  get hubReady(): boolean {
+    return this.readiness.isReady;
+  }
+
+  /** `HOST:PORT` the node sends the hub to (its configured or validated address), if known. */
+  get hubAddress(): string | undefined {
+    const a = this.port.node.peer(this.hubId)?.address;
+    return a === undefined ? undefined : addressKey(a);
   }
 
   get drops(): Readonly<PubSubClientDrops> {
@@ -83,6 +121,7 @@ export class Client implements Messaging {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.readiness.close();
     this.pubsub.close();
     this.rpc.close();
     this.port.close();

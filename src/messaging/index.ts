@@ -5,6 +5,7 @@
  */
 export { Client, type ClientOptions } from './client.js';
 export { Hub, type HubOptions } from './hub.js';
+export { DEFAULT_READY_TIMEOUT_MS, type ReadyOptions } from './hub-readiness.js';
 export type {
   Publication,
   PublishOptions,

@@ -21,3 +21,15 @@ export class SubscriptionRefusedError extends SaltwireError {
     this.subackCode = subackCode;
   }
 }
+
+/**
+ * The subscription ended (unsubscribe, its AbortSignal, or the Client closed) before the hub answered
+ * it: `granted` rejects with this, since no QoS was granted [SW-15.5-6].
+ */
+export class SubscriptionEndedError extends SaltwireError {
+  readonly filter: string;
+  constructor(filter: string) {
+    super('ERR_SUBSCRIPTION_ENDED', `subscription to ${JSON.stringify(filter)} ended before the hub answered it`);
+    this.filter = filter;
+  }
+}

@@ -23,7 +23,7 @@ export { TopicTree, DEFAULT_MAX_FILTERS, type TopicTreeOptions } from './topic-t
 export { OutgoingAliases, IncomingAliases, MAX_TOPIC_ALIASES, ALIAS_LIMIT, type AliasAssignment, type AliasDrops } from './alias-table.js';
 export { DedupeWindow, DEDUPE_WINDOW_MS, DEDUPE_MAX_PER_PUBLISHER, DEDUPE_MAX_TOTAL, DEDUPE_KEY, type DedupeWindowOptions } from './dedupe-window.js';
 export { RetainedStore, RetainedLimitError, RETAINED_MAX_TOPICS, RETAINED_MAX_BYTES, RETAINED_KEY, type Retained, type RetainedOptions } from './retained-store.js';
-export { SubscriptionRefusedError } from './errors.js';
+export { SubscriptionRefusedError, SubscriptionEndedError } from './errors.js';
 export { PubSubClient, CLIENT_MAX_FILTERS, type PubSubClientOptions, type PubSubClientDrops } from './client-pubsub.js';
 export { PubSubHub, PRESENCE_PREFIX, type PubSubHubOptions, type PubSubHubDrops } from './hub-pubsub.js';
 export { HubSessions, SUBSCRIPTIONS_KEY, DEFAULT_MAX_FILTERS_PER_DEVICE, type HubSessionsOptions } from './hub-sessions.js';

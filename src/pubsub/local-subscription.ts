@@ -6,10 +6,16 @@
  * at the limit, the oldest waiting QoS 0 publication is dropped (counted in `dropped`), or the new
  * one if it is QoS 0 and none waiting is. QoS 1 and 2 publications are never dropped (they were
  * acknowledged to the sender), so the buffer may pass its limit with them only.
+ *
+ * `granted` contract [SW-15.5-6]: it resolves only with a QoS the hub granted (its SUBACK), rejects
+ * with SubscriptionRefusedError when the hub refused, and with SubscriptionEndedError when the
+ * subscription ends first (unsubscribe, abort, close): it never reports a grant nobody made, and
+ * never stays pending once the subscription has ended. While the hub does not answer, it waits.
  * @module
  */
 import type { Publication, Subscription } from '../messaging/api.js';
 import type { QoS } from '../messaging/ops.js';
+import { SubscriptionEndedError } from './errors.js';
 
 export const DEFAULT_BUFFER_LIMIT = 1024;
 
@@ -92,19 +98,19 @@ export class LocalSubscription implements Subscription {
     this.buffer.push(p);
   }
 
-  /** Ends the iteration (publications already buffered are still yielded). */
+  /** Ends the iteration (publications already buffered are still yielded); `granted`, if unanswered, rejects. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.isGranted) {
+      this.isGranted = true;
+      this.settleGranted.reject(new SubscriptionEndedError(this.filter));
+    }
     for (const w of this.waiters.splice(0)) w(DONE);
   }
 
   unsubscribe(): Promise<void> {
     this.end();
-    if (!this.isGranted) {
-      this.isGranted = true;
-      this.settleGranted.resolve(this.qos); // nothing to wait for any more
-    }
     return (this.unsubscribed ??= this.remove(this));
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/cli/args.js';
 import { EXIT, exitCodeFor, type Io } from '../../src/cli/command.js';
 import { run } from '../../src/cli/main.js';
-import { InvalidArgumentError, SaltwireError } from '../../src/errors.js';
+import { HubUnreachableError, InvalidArgumentError, SaltwireError } from '../../src/errors.js';
 import {
   RpcCancelledError,
   RpcNoResponderError,
@@ -147,7 +147,8 @@ describe('value validation', () => {
 });
 
 describe('exit codes', () => {
-  it('maps RPC outcomes to 3-7, a refused subscription to 6, anything else to 1', () => {
+  it('maps RPC outcomes to 3-7, a hub that did not answer to 3, a refused subscription to 6, anything else to 1', () => {
+    expect(exitCodeFor(new HubUnreachableError('hub', '127.0.0.1:4000', 5000))).toBe(EXIT.UNREACHABLE);
     expect(exitCodeFor(new RpcUnreachableError('d'))).toBe(3);
     expect(exitCodeFor(new RpcNoResponderError('d', 'm'))).toBe(4);
     expect(exitCodeFor(new RpcTimeoutError('d', 'm', 100, false))).toBe(5);
@@ -158,7 +159,7 @@ describe('exit codes', () => {
     expect(exitCodeFor(new UsageError('x'))).toBe(1);
     expect(exitCodeFor(new InvalidArgumentError('x'))).toBe(1);
     expect(exitCodeFor(new Error('x'))).toBe(1);
-    expect(EXIT).toEqual({ OK: 0, ERROR: 1, TIMEOUT: 2, REJECTED: 6 });
+    expect(EXIT).toEqual({ OK: 0, ERROR: 1, TIMEOUT: 2, UNREACHABLE: 3, REJECTED: 6 });
   });
 });
 

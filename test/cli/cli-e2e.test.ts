@@ -1,94 +1,25 @@
 /**
  * The `saltwire` command end to end, as a user runs it: real processes (node --import tsx
  * src/cli/main.ts), real UDP on loopback, the hub on a port the OS picks (read from its
- * "listening" line). Each test has its own TMPDIR, so the default state directories (under the
- * OS temp dir) are fresh and removed afterwards.
+ * "listening" line). Each test has its own XDG_STATE_HOME, so the default state directories are
+ * fresh and removed afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveDeviceKey, generateKey } from '../../src/crypto/keys.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
 import { toHex } from '../../src/util/bytes.js';
+import { killAll, runCli, spawnCli, type Cli, type Ran } from './cli-process.js';
 
-const MAIN = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'src/cli/main.ts');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const T = 20_000; // per test
-/** For commands that write no state: the real temp dir, where tsx keeps its compile cache warm. */
-const OS_TMP = tmpdir();
-
-class Cli {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private readonly waiters = new Set<() => void>();
-  constructor(readonly child: ChildProcess, readonly args: readonly string[]) {
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => ((this.stdout += s), this.wake()));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => ((this.stderr += s), this.wake()));
-    this.exited = new Promise((r) => child.on('exit', (code) => (live.delete(this), this.wake(), r(code))));
-  }
-  get lines(): string[] {
-    return this.stdout.split('\n').filter((l) => l !== '');
-  }
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
-  }
-  /** The first match of `re` in stdout (or stderr); fails after `ms` or when the process exits first. */
-  waitFor(re: RegExp, ms = 8000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
-    return new Promise((res, rej) => {
-      const check = (): void => {
-        const m = this[stream].match(re);
-        if (m !== null) return done(() => res(m));
-        if (this.child.exitCode !== null) done(() => rej(new Error(`exited ${this.child.exitCode} before ${re}: ${this.describe()}`)));
-      };
-      const timer = setTimeout(() => done(() => rej(new Error(`no ${re} within ${ms} ms: ${this.describe()}`))), ms);
-      const done = (f: () => void): void => (clearTimeout(timer), this.waiters.delete(check), f());
-      this.waiters.add(check);
-      check();
-    });
-  }
-  /** The exit code; fails (after a SIGKILL) if the process runs longer than `ms`. */
-  async exit(ms = 8000): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
-    const code = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (code === 'late') {
-      this.child.kill('SIGKILL');
-      throw new Error(`still running after ${ms} ms: ${this.describe()}`);
-    }
-    return code;
-  }
-  describe(): string {
-    return `saltwire ${this.args.join(' ')}\n--- stdout:\n${this.stdout}\n--- stderr:\n${this.stderr}`;
-  }
-}
-
-const live = new Set<Cli>();
 let tmp = '';
 let site: Uint8Array = new Uint8Array(32);
 
-function start(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-    env: { ...process.env, NODE_OPTIONS: '', TMPDIR: tmp, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const c = new Cli(child, args);
-  live.add(c);
-  return c;
-}
-
-/** Runs a command to its end; returns its exit code, output and duration. */
-async function run(args: string[], env: Record<string, string> = {}, ms = 10_000): Promise<{ code: number | null; out: string; err: string; ms: number }> {
-  const t0 = performance.now();
-  const c = start(args, env);
-  const code = await c.exit(ms);
-  return { code, out: c.stdout, err: c.stderr, ms: performance.now() - t0 };
-}
+/** The test's environment: default state directories under its own XDG_STATE_HOME. */
+const start = (args: string[], env: Record<string, string> = {}): Cli => spawnCli(args, { XDG_STATE_HOME: tmp, ...env });
+const run = (args: string[], env: Record<string, string> = {}, ms = 10_000): Promise<Ran> => runCli(args, { XDG_STATE_HOME: tmp, ...env }, ms);
 
 const keyOf = (id: string): string => toHex(deriveDeviceKey(defaultCryptoSuite(), site, id, 0));
 /** --hub, --id and --key of device `id`. */
@@ -106,8 +37,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const c of live) c.child.kill('SIGKILL');
-  await Promise.all([...live].map((c) => c.exited));
+  await killAll();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -215,6 +145,22 @@ describe('saltwire CLI, end to end', () => {
     expect(JSON.parse(sub.out)).toMatchObject({ topic: 'cfg/rate', payload: '10', retained: true, from: 'src' });
   });
 
+  it('default state directories: $XDG_STATE_HOME/saltwire/<ID> and hub-<PORT>; without XDG_STATE_HOME, ~/.local/state/saltwire', { timeout: T }, async () => {
+    const { addr } = await startHub();
+    const pub = await run(['pub', ...dev(addr, 'src'), '--topic', 't', '--message', 'm', '--qos', '1']);
+    expect(pub.code, pub.err).toBe(0);
+    const nonEmpty = (dir: string): boolean => existsSync(dir) && readdirSync(dir).length > 0;
+    expect(nonEmpty(join(tmp, 'saltwire', 'src'))).toBe(true);
+    expect(nonEmpty(join(tmp, 'saltwire', `hub-${addr.split(':')[1]}`))).toBe(true);
+    const home = join(tmp, 'home');
+    for (const xdg of ['', 'relative/dir']) {
+      const r = await run(['pub', ...dev(addr, 'src2'), '--topic', 't', '--message', 'm', '--qos', '1'], { XDG_STATE_HOME: xdg, HOME: home });
+      expect(r.code, r.err).toBe(0);
+    }
+    expect(nonEmpty(join(home, '.local', 'state', 'saltwire', 'src2'))).toBe(true);
+    expect(existsSync(join(tmp, 'saltwire', 'src2'))).toBe(false);
+  });
+
   it('hub, serve and sub stop cleanly on SIGTERM / SIGINT (exit 0)', { timeout: T }, async () => {
     const { hub, addr } = await startHub();
     const srv = start(['serve', ...dev(addr, 'svc'), '--echo']);
@@ -230,7 +176,8 @@ describe('saltwire CLI, end to end', () => {
     expect(hub.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('bad input: one error naming the problem, the usage, exit 1, no stack trace', { timeout: T }, async () => {
+  // these two start a dozen processes at once: on a loaded 2-vCPU machine each may take over 10 s
+  it('bad input: one error naming the problem, the usage, exit 1, no stack trace', { timeout: 2 * T }, async () => {
     const key = keyOf('x');
     const cases: Array<[string[], RegExp, Record<string, string>?]> = [
       [['pub', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key.slice(2), '--topic', 't', '--message', 'm'], /--key must be 64 hex characters \(a 32-byte key\), got 62/],
@@ -247,7 +194,7 @@ describe('saltwire CLI, end to end', () => {
       [['serve', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--echo', '--verbose'], /unknown flag --verbose for "saltwire serve"/],
       [['call', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm', '--params', '{x'], /--params is not valid JSON/],
     ];
-    const results = await Promise.all(cases.map(([args, , env]) => run(args, { TMPDIR: OS_TMP, ...env })));
+    const results = await Promise.all(cases.map(([args, , env]) => run(args, env, 30_000)));
     results.forEach((r, i) => {
       const [args, re] = cases[i]!;
       expect(r.code, args.join(' ')).toBe(1);
@@ -258,10 +205,9 @@ describe('saltwire CLI, end to end', () => {
     });
   });
 
-  it('--help on every command prints its usage and exits 0', { timeout: T }, async () => {
+  it('--help on every command prints its usage and exits 0', { timeout: 2 * T }, async () => {
     const names = ['keygen', 'derive', 'hub', 'pub', 'sub', 'serve', 'call'];
-    const env = { TMPDIR: OS_TMP };
-    const results = await Promise.all([run(['--help'], env), ...names.map((n) => run([n, '--help'], env))]);
+    const results = await Promise.all([run(['--help'], {}, 30_000), ...names.map((n) => run([n, '--help'], {}, 30_000))]);
     expect(results[0]).toMatchObject({ code: 0, out: expect.stringContaining('usage: saltwire <command>') });
     names.forEach((n, i) => expect(results[i + 1], n).toMatchObject({ code: 0, out: expect.stringContaining(`usage: saltwire ${n}`) }));
   });

@@ -32,6 +32,8 @@ class FakeMessaging implements Messaging {
   deliver: ((p: Publication) => void) | undefined;
   granted: Promise<QoS> = Promise.resolve(0);
   unsubscribed = 0;
+  /** Runs on unsubscribe() (e.g. to settle `granted` as the subscription ends). */
+  onUnsubscribe: () => void = () => undefined;
   callResult: () => unknown = () => null;
   handlers = new Map<string, Handler>();
 
@@ -45,7 +47,10 @@ class FakeMessaging implements Messaging {
       filter,
       granted,
       dropped: 0,
-      unsubscribe: async () => void this.unsubscribed++,
+      unsubscribe: async () => {
+        this.unsubscribed++;
+        this.onUnsubscribe();
+      },
       [Symbol.asyncIterator]: () => {
         throw new Error('not used');
       },
@@ -96,6 +101,32 @@ describe('sub', () => {
     expect(await subscribeAndPrint(m, { filter: 'a', qos: 0, count: 5, timeoutMs: 100, json: false }, c.io)).toBe(2);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(c.err.at(-1)).toMatch(/timed out after 0.1 s with 0 of 5 messages/);
+  });
+
+  it('--timeout counts from the grant, not from subscribing', { timeout: 5000 }, async () => {
+    const m = new FakeMessaging();
+    m.granted = new Promise((r) => setTimeout(() => r(1), 300));
+    const c = capture();
+    const t0 = performance.now();
+    expect(await subscribeAndPrint(m, { filter: 'a', qos: 1, count: 1, timeoutMs: 200, json: false }, c.io)).toBe(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(480);
+    expect(c.err).toEqual(['subscribed a qos 1', 'saltwire sub: timed out after 0.2 s with 0 of 1 messages']);
+  });
+
+  it('no grant within connect.timeoutMs: fails with connect.error(), never prints "subscribed", exits at once', { timeout: 5000 }, async () => {
+    const m = new FakeMessaging();
+    let grant!: (q: QoS) => void;
+    m.granted = new Promise((r) => (grant = r));
+    m.onUnsubscribe = () => grant(1); // a subscription whose end settled `granted` (the old LocalSubscription did)
+    const c = capture();
+    const t0 = performance.now();
+    const o = { filter: 'a', qos: 1 as QoS, timeoutMs: 150, json: false, connect: { timeoutMs: 300, error: () => new SaltwireError('ERR_HUB_UNREACHABLE', 'no answer') } };
+    await expect(subscribeAndPrint(m, o, c.io)).rejects.toThrow('no answer');
+    expect(performance.now() - t0).toBeLessThan(1000); // the unanswered UNSUBSCRIBE is not waited for
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.err).toEqual([]);
+    expect(c.out).toEqual([]);
+    expect(m.unsubscribed).toBe(1);
   });
 
   it('a refused subscription fails with its error; a signal exits 0', async () => {

@@ -37,6 +37,10 @@ export class FakePort implements MessagePort {
   deliver(peer: string, op: Op): void {
     this.events.emit('op', { peer, op });
   }
+  /** Emits a port event by hand (reachability, restart). */
+  emit<K extends keyof PortEvents>(name: K, e: PortEvents[K]): void {
+    this.events.emit(name, e);
+  }
   results(): ResultOp[] {
     return this.sent.map((s) => s.op).filter((o): o is ResultOp => o.op === 'RESULT');
   }

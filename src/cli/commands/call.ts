@@ -6,7 +6,7 @@ import type { Messaging } from '../../messaging/api.js';
 import { RpcError, RpcRemoteError } from '../../rpc/errors.js';
 import { UsageError } from '../args.js';
 import { EXIT, exitCodeFor, type Command, type Io } from '../command.js';
-import { CLIENT_FLAGS, clientSettings, openEndpoint } from '../endpoint.js';
+import { CLIENT_FLAGS, clientSettings, openEndpoint, readyOrStopped } from '../endpoint.js';
 
 /**
  * JSON for a MessagePack value: binaries as base64 strings, 64-bit integers as numbers when exact,
@@ -63,8 +63,10 @@ export const call: Command = {
     },
     notes: [
       'Output: the result as JSON (binaries as base64 strings, integers beyond 2^53 as decimal strings).',
-      'Exit codes: 0 ok, 1 usage or other error, 3 unreachable, 4 no responder, 5 timeout, 6 rejected,',
-      '  7 remote error (its code and message are printed to stderr).',
+      'Calls only once the hub answered: --timeout counts from then.',
+      'Exit codes: 0 ok, 1 usage or other error, 3 unreachable (the device, or the hub: no answer within',
+      '  --connect-timeout), 4 no responder, 5 timeout, 6 rejected, 7 remote error (its code and message',
+      '  are printed to stderr).',
     ].join('\n'),
   },
   async run(flags, io) {
@@ -79,6 +81,7 @@ export const call: Command = {
     };
     const ep = await openEndpoint(settings);
     try {
+      if ((await readyOrStopped(ep, io.stopped)) === 'stopped') return EXIT.ERROR;
       return await callAndPrint(ep.client, o, io);
     } finally {
       await ep.close();

@@ -4,8 +4,6 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AccessControl } from '../../acl/acl.js';
 import { Hub } from '../../messaging/index.js';
 import { defaultCryptoSuite } from '../../node/crypto.js';
@@ -16,6 +14,7 @@ import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { BUSY_POLL_HELP, DEFAULT_HUB_ID, isNewStateDir } from '../endpoint.js';
+import { hubStateDir, STATE_HELP_DEFAULT } from '../state-dir.js';
 
 /** Top-level keys of the --config file. */
 const CONFIG_KEYS = new Set(['acl']);
@@ -57,7 +56,7 @@ export const hub: Command = {
       '--listen': { value: 'HOST:PORT', help: 'UDP address to listen on (an IP address; port 0: the OS picks)', required: true },
       '--site': { value: 'HEX', help: 'the site key, 64 hex characters (devices use `saltwire derive` keys)', required: true },
       '--id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; devices then need --hub-id ID)` },
-      '--state': { value: 'DIR', help: 'state directory (default: saltwire-hub-<PORT> in the OS temp dir); created on first start' },
+      '--state': { value: 'DIR', help: `state directory (default: hub-<PORT> in ${STATE_HELP_DEFAULT}); created on first start` },
       '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
       '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
       '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
@@ -76,7 +75,7 @@ export const hub: Command = {
     const suite = defaultCryptoSuite();
     const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
-    const stateDir = flags.string('--state') ?? join(tmpdir(), `saltwire-hub-${transport.local.port}`);
+    const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;
     try {
       const provisioning = isNewStateDir(stateDir);

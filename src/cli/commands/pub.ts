@@ -5,7 +5,7 @@
 import type { Messaging } from '../../messaging/api.js';
 import type { QoS } from '../../messaging/ops.js';
 import { EXIT, sleep, type Command, type Io } from '../command.js';
-import { CLIENT_FLAGS, clientSettings, openEndpoint } from '../endpoint.js';
+import { CLIENT_FLAGS, clientSettings, openEndpoint, readyOrStopped } from '../endpoint.js';
 
 export interface PubOptions {
   readonly topic: string;
@@ -48,7 +48,11 @@ export const pub: Command = {
       '--repeat': { value: 'N', help: 'publish N times (default 1)' },
       '--interval': { value: 'MS', help: 'ms between two publications with --repeat (default 0)' },
     },
-    notes: 'Exit codes: 0 all sent, 1 usage or other error (e.g. a QoS 1/2 publication not acknowledged within 60 s).',
+    notes: [
+      'Publishes only once the hub answered (a QoS 0 publication has no answer of its own).',
+      'Exit codes: 0 all sent, 1 usage or other error (e.g. a QoS 1/2 publication not acknowledged within 60 s),',
+      '  3 the hub did not answer within --connect-timeout (not running there, or a wrong key).',
+    ].join('\n'),
   },
   async run(flags, io: Io) {
     const settings = clientSettings(flags, io);
@@ -62,7 +66,8 @@ export const pub: Command = {
     };
     const ep = await openEndpoint(settings);
     try {
-      const code = await publishAll(ep.client, o, io.stopped);
+      const ready = await readyOrStopped(ep, io.stopped);
+      const code = ready === 'stopped' ? EXIT.ERROR : await publishAll(ep.client, o, io.stopped);
       if (code !== EXIT.OK) io.err('saltwire pub: stopped before all messages were sent');
       return code;
     } finally {

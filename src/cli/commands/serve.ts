@@ -5,7 +5,7 @@
 import type { Messaging } from '../../messaging/api.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
-import { CLIENT_FLAGS, clientSettings, hubHeard, openEndpoint } from '../endpoint.js';
+import { CLIENT_FLAGS, clientSettings, openEndpoint, readyOrStopped } from '../endpoint.js';
 
 /** The result of `time`. */
 export interface TimeResult {
@@ -33,7 +33,12 @@ export const serve: Command = {
       ...CLIENT_FLAGS,
       '--echo': { help: 'serve `echo` (returns its params) and `time` (returns {"iso":ISO-8601,"epochMs":N})', required: true },
     },
-    notes: 'Prints "ready" on stdout once the methods are registered and the hub answered (or after 5 s, with a warning).',
+    notes: [
+      'Prints "ready" on stdout once the methods are registered and the hub answered: calls can reach',
+      'this device from then on.',
+      'Exit codes: 0 after SIGINT/SIGTERM, 1 usage or other error, 3 the hub did not answer within',
+      '  --connect-timeout (not running there, or a wrong key).',
+    ].join('\n'),
   },
   async run(flags, io) {
     const settings = clientSettings(flags, io);
@@ -41,9 +46,10 @@ export const serve: Command = {
     const ep = await openEndpoint(settings);
     try {
       const stop = serveEcho(ep.client);
-      if (!(await hubHeard(ep, settings.hubId, 5000))) io.err(`warning: no answer from hub ${settings.hubId} at ${flags.string('--hub')} yet: calls reach this device once it answers`);
-      io.out('ready');
-      await io.stopped;
+      if ((await readyOrStopped(ep, io.stopped)) === 'ready') {
+        io.out('ready');
+        await io.stopped;
+      }
       stop();
       return EXIT.OK;
     } finally {

@@ -1,8 +1,11 @@
 /**
  * `saltwire sub`: prints the publications matching a filter, one line each, until --count of them
- * arrived (exit 0), --timeout passed (exit 2), or a signal (exit 0).
+ * arrived (exit 0), --timeout passed (exit 2), or a signal (exit 0). The hub's grant (its SUBACK) is
+ * the hub's answer: none within --connect-timeout fails with HubUnreachableError (exit 3), and
+ * `subscribed` is printed only for a grant.
  * @module
  */
+import { HubUnreachableError } from '../../errors.js';
 import type { Messaging, Publication } from '../../messaging/api.js';
 import type { QoS } from '../../messaging/ops.js';
 import { after, EXIT, type Command, type Io } from '../command.js';
@@ -43,35 +46,58 @@ export interface SubOptions {
   readonly qos: QoS;
   /** Exit 0 after this many publications; undefined: run until stopped. */
   readonly count?: number;
-  /** Exit 2 if `count` publications did not arrive within this many ms of subscribing. */
+  /** Exit 2 if `count` publications did not arrive within this many ms of the hub's grant. */
   readonly timeoutMs?: number;
   readonly json: boolean;
+  /**
+   * Throw `error()` if the hub has not answered the subscription (granted or refused) within
+   * `timeoutMs` of subscribing; undefined: wait for its answer as long as it takes.
+   */
+  readonly connect?: { readonly timeoutMs: number; readonly error: () => Error };
 }
 
-/** Subscribes and prints until done; resolves with the exit code. A refused subscription throws. */
+/**
+ * Subscribes and prints until done; resolves with the exit code. A refused subscription throws
+ * SubscriptionRefusedError; one the hub did not answer within `connect.timeoutMs`, `connect.error()`.
+ * `subscribed FILTER qos N` goes to stderr when, and only when, the hub granted it.
+ */
 export async function subscribeAndPrint(m: Messaging, o: SubOptions, io: Pick<Io, 'out' | 'err' | 'stopped'>): Promise<number> {
   let n = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
+  const stopped = io.stopped.then(() => EXIT.OK);
+  // Publications can come before the SUBACK (they travel on another channel): they are the hub's.
   const sub = m.subscribe(o.filter, { qos: o.qos }, (p) => {
     if (o.count !== undefined && n >= o.count) return;
     io.out(formatPublication(p, o.json));
     if (++n === o.count) finish(EXIT.OK);
   });
-  const timer = o.timeoutMs === undefined ? undefined : after(o.timeoutMs, EXIT.TIMEOUT);
+  let granted = false;
+  const connect = o.connect === undefined ? undefined : after(o.connect.timeoutMs, 'unanswered' as const);
+  let timer: ReturnType<typeof after<number>> | undefined;
   try {
-    const granted = sub.granted.then((q) => {
-      io.err(`subscribed ${o.filter} qos ${q}${q < o.qos ? ` (asked for ${o.qos})` : ''}`);
-      return new Promise<number>(() => undefined); // granted: wait for the others
-    });
-    const code = await Promise.race([done, granted, io.stopped.then(() => EXIT.OK), ...(timer === undefined ? [] : [timer.promise])]);
+    const answer = sub.granted.then((qos) => ({ qos }));
+    const first = await Promise.race([answer, done, stopped, ...(connect === undefined ? [] : [connect.promise])]);
+    connect?.cancel();
+    if (first === 'unanswered') throw o.connect!.error();
+    if (typeof first === 'number') return first; // --count reached, or a signal, before the SUBACK
+    granted = true;
+    const q = first.qos;
+    io.err(`subscribed ${o.filter} qos ${q}${q < o.qos ? ` (asked for ${o.qos})` : ''}`);
+    if (o.timeoutMs !== undefined) timer = after(o.timeoutMs, EXIT.TIMEOUT); // counts from the grant
+    const code = await Promise.race([done, stopped, ...(timer === undefined ? [] : [timer.promise])]);
     if (code === EXIT.TIMEOUT) io.err(`saltwire sub: timed out after ${o.timeoutMs! / 1000} s with ${n} of ${o.count ?? 'unlimited'} messages`);
     return code;
   } finally {
+    connect?.cancel();
     timer?.cancel();
-    const bound = after(1000, undefined); // an unanswered UNSUBSCRIBE must not hold the exit
-    await Promise.race([sub.unsubscribe().catch(() => undefined), bound.promise]);
-    bound.cancel();
+    if (granted) {
+      const bound = after(1000, undefined); // an unanswered UNSUBSCRIBE must not hold the exit
+      await Promise.race([sub.unsubscribe().catch(() => undefined), bound.promise]);
+      bound.cancel();
+    } else {
+      void sub.unsubscribe().catch(() => undefined); // nothing granted to wait for: exit at once
+    }
   }
 }
 
@@ -84,16 +110,17 @@ export const sub: Command = {
       '--topic': { value: 'FILTER', help: 'topic filter (+ one level, # the rest)', required: true },
       '--qos': { value: 'N', help: 'highest QoS wanted, 0, 1 or 2 (default 0)' },
       '--count': { value: 'N', help: 'exit 0 after N publications (default: run until SIGINT/SIGTERM)' },
-      '--timeout': { value: 'SECONDS', help: 'exit 2 if --count publications did not arrive within SECONDS of subscribing' },
+      '--timeout': { value: 'SECONDS', help: 'exit 2 if --count publications did not arrive within SECONDS of the hub granting the subscription' },
       '--json': { help: 'print each publication as a JSON object (see below)' },
     },
     notes: [
       'Output: the payload as UTF-8 text per line (ill-formed UTF-8 shown as U+FFFD), or with --json',
       '  {"topic":T,"payload":P,"encoding":"utf8"|"base64","qos":0|1|2,"retained":BOOL,"from":ID}',
       '  where P is the payload as text when it is well-formed UTF-8 ("encoding":"utf8"), else base64.',
-      '"subscribed FILTER qos N" goes to stderr once the hub granted the subscription.',
+      '"subscribed FILTER qos N" goes to stderr once the hub granted the subscription, and only then.',
       'Exit codes: 0 after --count publications (or on SIGINT/SIGTERM), 1 usage or other error,',
-      '  2 --timeout passed first, 6 the hub refused the subscription (access control).',
+      '  2 --timeout passed first, 3 the hub did not answer the subscription within --connect-timeout',
+      '  (not running there, or a wrong key), 6 the hub refused the subscription (access control).',
     ].join('\n'),
   },
   async run(flags, io) {
@@ -109,7 +136,9 @@ export const sub: Command = {
     };
     const ep = await openEndpoint(settings);
     try {
-      return await subscribeAndPrint(ep.client, o, io);
+      // subscribes before anything awaits: the Client's first SYNC carries the filter [SW-15.5-2]
+      const ms = settings.connectTimeoutMs;
+      return await subscribeAndPrint(ep.client, { ...o, connect: { timeoutMs: ms, error: () => new HubUnreachableError(settings.hubId, ep.client.hubAddress, ms) } }, io);
     } finally {
       await ep.close();
     }
