@@ -39,7 +39,7 @@ export { Generations, type GenerationPolicy, type GenerationVerdict } from './se
 export { SiteKeyring, PairKeyring, SitePairsKeyring, type Keyring, type KeyLookup } from './session/keyring.js';
 export { sealDatagram } from './session/seal.js';
 export { PeerSender, type PeerSenderOptions } from './session/sender.js';
-export { beginEpoch, MemoryEpochStore, type EpochStore } from './session/epoch.js';
+export { beginEpoch, startEpoch, CorruptEpochError, MemoryEpochStore, type EpochStore, type EpochStart } from './session/epoch.js';
 export { MemoryMaxEpochStore, type MaxEpochStore, type Freshness } from './session/context.js';
 export {
   Receiver,

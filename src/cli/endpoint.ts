@@ -14,6 +14,7 @@ import { PairKeyring } from '../session/keyring.js';
 import { startNode } from '../node/start.js';
 import { defaultCryptoSuite } from '../node/crypto.js';
 import type { SaltwireNode } from '../peer/node.js';
+import { addressKey } from '../transport/transport.js';
 import { Client } from '../messaging/index.js';
 import { UsageError, type FlagSpec, type Flags, type HostPort } from './args.js';
 import type { Io } from './command.js';
@@ -40,7 +41,10 @@ export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
 });
 
-/** A state directory is new (first start: provisioning) when it is missing or empty. */
+/**
+ * A state directory is missing or empty. Not a proof of a first start (a wiped or mistyped directory
+ * is empty too, [SW-5.6-5]): the commands never pass it as `provisioning`.
+ */
 export function isNewStateDir(dir: string): boolean {
   return !existsSync(dir) || readdirSync(dir).length === 0;
 }
@@ -98,10 +102,24 @@ async function resolveHost(host: string): Promise<string> {
 }
 
 /**
+ * One line on stderr for each conflict the node reports (spec 12.4): two processes under one id
+ * are a configuration error an operator must see, never a silent split.
+ */
+export function reportConflicts(node: SaltwireNode, err: (line: string) => void): void {
+  node.on('conflict', (e) =>
+    err(
+      e.kind === 'self'
+        ? `conflict: another process is running as ${node.id} with this key (${e.peer} holds epoch ${e.floor} from it, this process is at ${e.epoch}): stop one of them`
+        : `conflict: two processes are sending as ${e.peer}${e.from === undefined ? '' : ` (one from ${addressKey(e.from)})`}: stop one of them`,
+    ),
+  );
+}
+
+/**
  * Starts the node and the Client; it does not wait for the hub (Endpoint.ready does), so that what a
  * command does at once (subscribe) goes in the Client's first SYNC.
  */
-export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
+export async function openEndpoint(s: ClientSettings, err?: (line: string) => void): Promise<Endpoint> {
   const address = { host: await resolveHost(s.hub.host), port: s.hub.port };
   const suite = defaultCryptoSuite();
   const node = await startNode({
@@ -109,11 +127,14 @@ export async function openEndpoint(s: ClientSettings): Promise<Endpoint> {
     keyring: new PairKeyring().add(s.hubId, 0, s.key),
     listen: { host: isIP(address.host) === 6 ? '::' : '0.0.0.0', port: 0, busyPollUs: s.busyPollUs },
     stateDir: s.stateDir,
-    provisioning: isNewStateDir(s.stateDir),
+    // never inferred from an empty directory [SW-5.6-5]: safe either way (BOOT, [SW-5.2-7]); a lost
+    // state heals through the hub's STALE answer (spec 12.4)
+    provisioning: false,
     suite,
     peers: [{ id: s.hubId, address }],
     debug: s.debug,
   });
+  if (err !== undefined) reportConflicts(node, err);
   let client: Client;
   try {
     client = await Client.start(node, { hub: s.hubId });

@@ -79,7 +79,7 @@ export const call: Command = {
       params: flags.json('--params'),
       timeoutMs: flags.int('--timeout', 1, 86_400_000, 5000),
     };
-    const ep = await openEndpoint(settings);
+    const ep = await openEndpoint(settings, io.err);
     try {
       if ((await readyOrStopped(ep, io.stopped)) === 'stopped') return EXIT.ERROR;
       return await callAndPrint(ep.client, o, io);

@@ -13,7 +13,7 @@ import { addressKey } from '../../transport/transport.js';
 import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
-import { BUSY_POLL_HELP, DEFAULT_HUB_ID, isNewStateDir } from '../endpoint.js';
+import { BUSY_POLL_HELP, DEFAULT_HUB_ID, reportConflicts } from '../endpoint.js';
 import { hubStateDir, STATE_HELP_DEFAULT } from '../state-dir.js';
 
 /** Top-level keys of the --config file. */
@@ -78,8 +78,9 @@ export const hub: Command = {
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;
     try {
-      const provisioning = isNewStateDir(stateDir);
-      node = await startNode({ id, keyring: new SiteKeyring(suite, site), transport, stateDir, provisioning, suite, debug: flags.bool('--debug') });
+      // provisioning is never inferred from an empty directory [SW-5.6-5]: a wiped one is empty too
+      node = await startNode({ id, keyring: new SiteKeyring(suite, site), transport, stateDir, provisioning: false, suite, debug: flags.bool('--debug') });
+      reportConflicts(node, io.err);
     } catch (e) {
       await transport.close();
       throw e;

@@ -64,7 +64,7 @@ export const pub: Command = {
       repeat: flags.int('--repeat', 1, 1_000_000_000, 1),
       intervalMs: flags.int('--interval', 0, 86_400_000, 0),
     };
-    const ep = await openEndpoint(settings);
+    const ep = await openEndpoint(settings, io.err);
     try {
       const ready = await readyOrStopped(ep, io.stopped);
       const code = ready === 'stopped' ? EXIT.ERROR : await publishAll(ep.client, o, io.stopped);

@@ -43,7 +43,7 @@ export const serve: Command = {
   async run(flags, io) {
     const settings = clientSettings(flags, io);
     if (!flags.bool('--echo')) throw new UsageError('missing --echo (the only service of this version)');
-    const ep = await openEndpoint(settings);
+    const ep = await openEndpoint(settings, io.err);
     try {
       const stop = serveEcho(ep.client);
       if ((await readyOrStopped(ep, io.stopped)) === 'ready') {

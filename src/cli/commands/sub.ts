@@ -134,7 +134,7 @@ export const sub: Command = {
       ...(count === undefined ? {} : { count }),
       ...(timeout === undefined ? {} : { timeoutMs: Math.round(timeout * 1000) }),
     };
-    const ep = await openEndpoint(settings);
+    const ep = await openEndpoint(settings, io.err);
     try {
       // subscribes before anything awaits: the Client's first SYNC carries the filter [SW-15.5-2]
       const ms = settings.connectTimeoutMs;
