@@ -28,23 +28,34 @@ export function durably(durable: Promise<void> | undefined, hold: (() => () => v
   );
 }
 
-/** What a forwarded copy's outcome means for the journal: acknowledged or given up, it is no longer owed. */
-export function settleOwed(ledger: HubLedger, seq: number, device: string): (o: ForwardOutcome) => void {
-  return (o) => (o === 'unsent' ? ledger.unsent(seq, device) : ledger.delivered(seq, device));
+/** Owed copies sent again per acknowledged one, when earlier ones found the outbox full. */
+const RESEND_BATCH = 32;
+
+/**
+ * What a forwarded copy's outcome means for the journal: acknowledged or given up, it is no longer
+ * owed; not sent (outbox full, subscriber unknown), it is sent again later: when the subscriber
+ * acknowledges another copy (room in its outbox) or is heard again.
+ */
+export function settleOwed(ledger: HubLedger, forwarder: HubForwarder, seq: number, device: string): (o: ForwardOutcome) => void {
+  return (o) => {
+    if (o === 'unsent') return ledger.unsent(seq, device);
+    ledger.delivered(seq, device);
+    if (o === 'delivered' && ledger.hasUnsent(device)) resendOwed(ledger, forwarder, device, RESEND_BATCH);
+  };
 }
 
 /**
  * Sends the publications still owed: every one at start (a restarted hub, oldest first), or those
  * owed to `device` that could not be queued before (it is known again).
  */
-export function resendOwed(ledger: HubLedger, forwarder: HubForwarder, device?: string): void {
+export function resendOwed(ledger: HubLedger, forwarder: HubForwarder, device?: string, max = Infinity): void {
   const send = (pub: ReturnType<HubLedger['takeUnsent']>[number], d: string): void => {
     const qos = pub.targets.get(d) ?? 1;
     const f = { topic: pub.topic, payload: pub.payload, qos, retain: pub.copy, from: pub.from, ...(qos === 2 && pub.pubId !== undefined && { pubId: pub.pubId }) };
-    forwarder.forward(d, f, settleOwed(ledger, pub.seq, d));
+    forwarder.forward(d, f, settleOwed(ledger, forwarder, pub.seq, d));
   };
   if (device !== undefined) {
-    for (const pub of ledger.takeUnsent(device)) send(pub, device);
+    for (const pub of ledger.takeUnsent(device, max)) send(pub, device);
     return;
   }
   for (const { pub, devices } of ledger.owed()) for (const d of devices) send(pub, d);

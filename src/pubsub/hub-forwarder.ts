@@ -6,15 +6,17 @@
  */
 import type { MessagePort } from '../messaging/port.js';
 import type { PublishOp, QoS } from '../messaging/ops.js';
-import { NodeClosedError, UnknownPeerError } from '../errors.js';
+import { NodeClosedError, OutboxFullError, UnknownPeerError } from '../errors.js';
 import { AliasSender } from './alias-sender.js';
 
 /**
  * How a forwarded QoS 1 or 2 publication ended: acknowledged by the subscriber, given up (deadline,
- * outbox full, too large), or not sent because the subscriber is unknown to the node now or the
- * node closed (it stays owed: a durable hub sends it again later, [SW-18.3-5]).
+ * too large), or not sent because the subscriber is unknown to the node now, its outbox is full or
+ * the node closed (it stays owed: a durable hub sends it again later, [SW-18.3-5]).
  */
 export type ForwardOutcome = 'delivered' | 'given-up' | 'unsent';
+
+const unsent = (e: unknown): boolean => e instanceof UnknownPeerError || e instanceof NodeClosedError || e instanceof OutboxFullError;
 
 /** How long a forwarded QoS 1 or 2 publication may wait for its subscriber (spec 18.5). */
 export const FORWARD_DEADLINE_MS = 10 * 60_000;
@@ -59,7 +61,7 @@ export class HubForwarder {
       p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs: this.deadlineMs } : QOS0);
     } catch (e) {
       this.dropped++;
-      settled?.(e instanceof UnknownPeerError || e instanceof NodeClosedError ? 'unsent' : 'given-up');
+      settled?.(unsent(e) ? 'unsent' : 'given-up');
       return;
     }
     this.sent++;
@@ -72,7 +74,7 @@ export class HubForwarder {
       () => settled?.('delivered'),
       (e: unknown) => {
         this.dropped++;
-        settled?.(e instanceof UnknownPeerError || e instanceof NodeClosedError ? 'unsent' : 'given-up');
+        settled?.(unsent(e) ? 'unsent' : 'given-up');
       },
     );
     this.inflight.add(tracked);

@@ -69,12 +69,18 @@ export class HubLedger {
     m.add(seq);
   }
 
-  /** The publications owed to `device` that could not be queued, oldest first (and forgets them). */
-  takeUnsent(device: string): StoredPublication[] {
+  hasUnsent(device: string): boolean {
+    return this.unsentTo.has(device);
+  }
+
+  /** Up to `max` publications owed to `device` that could not be queued, oldest first (and forgets them). */
+  takeUnsent(device: string, max = Infinity): StoredPublication[] {
     const m = this.unsentTo.get(device);
     if (m === undefined) return [];
-    this.unsentTo.delete(device);
-    return [...m].sort((a, b) => a - b).flatMap((seq) => {
+    const seqs = [...m].sort((a, b) => a - b).slice(0, max);
+    for (const s of seqs) m.delete(s);
+    if (m.size === 0) this.unsentTo.delete(device);
+    return seqs.flatMap((seq) => {
       const o = this.owedBySeq.get(seq);
       return o?.remaining.has(device) === true ? [o.pub] : [];
     });

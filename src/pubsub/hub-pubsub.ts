@@ -269,7 +269,7 @@ export class PubSubHub {
     for (const [device, subQos] of matched) {
       const q = minQos(qos, subQos);
       const seq = rec?.seq;
-      this.forwarder.forward(device, { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }) }, seq === undefined || q === 0 ? undefined : settleOwed(ledger!, seq, device));
+      this.forwarder.forward(device, { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }) }, seq === undefined || q === 0 ? undefined : settleOwed(ledger!, this.forwarder, seq, device));
     }
     this.local.deliver(topic, payload, qos, false, publisher);
     return rec?.durable;
@@ -306,7 +306,7 @@ export class PubSubHub {
         const from = r.from === '' ? this.port.self : r.from;
         // the copy is owed like a publication: it survives a crash before the subscriber has it
         const seq = q === 0 ? undefined : this.ledger?.publication({ from, topic: r.topic, payload: r.payload, qos: q, retain: false, copy: true, targets: new Map([[peer, q]]) }).seq;
-        this.forwarder.forward(peer, { topic: r.topic, payload: r.payload, qos: q, retain: true, from }, seq === undefined ? undefined : settleOwed(this.ledger!, seq, peer));
+        this.forwarder.forward(peer, { topic: r.topic, payload: r.payload, qos: q, retain: true, from }, seq === undefined ? undefined : settleOwed(this.ledger!, this.forwarder, seq, peer));
       }
     });
   }
