@@ -20,6 +20,7 @@ import { scanLosses } from './loss-detection.js';
 import { ProbeTimer } from './probe-timer.js';
 import { Outbox } from './outbox.js';
 import { Slab } from '../util/slab.js';
+import { concat } from '../util/bytes.js';
 
 /** Copies of unreliable messages, all links together (reliable ones may wait long: own buffers). */
 const unreliableSlab = new Slab();
@@ -389,7 +390,7 @@ export class SendState {
         parts.push(f.frame.data);
       }
       if (parts.length !== m.count || frame === undefined) continue;
-      const data = parts.length === 1 ? parts[0]!.slice() : concatParts(parts);
+      const data = concat(...parts);
       out.push({ ticket: m.ticket, data, channel: frame.channel, ordered: frame.prev !== undefined, deadline: m.deadline, firstId: m.firstId });
     }
     return out.sort((a, b) => a.firstId - b.firstId).map(({ firstId: _, ...rest }) => rest);
@@ -413,14 +414,3 @@ export class SendState {
   }
 }
 
-function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

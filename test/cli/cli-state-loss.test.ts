@@ -9,12 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/command.js';
-import { run } from '../../src/cli/main.js';
 import { deriveDeviceKey, generateKey } from '../../src/crypto/keys.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
 import { toHex } from '../../src/util/bytes.js';
+import { startCli } from './in-process.js';
 
 const SUITE = defaultCryptoSuite();
 const SITE = generateKey(SUITE);
@@ -22,18 +21,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'saltwire-cli-loss-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function start(argv: readonly string[], onOut?: (line: string) => void) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let stop!: () => void;
-  const io: Io = {
-    out: (l) => (out.push(l), onOut?.(l)),
-    err: (l) => void err.push(l),
-    env: { XDG_STATE_HOME: tmp },
-    stopped: new Promise((r) => (stop = () => r('SIGTERM'))),
-  };
-  const t0 = performance.now();
-  const done = run(argv, io).then((code) => ({ code, out, err, ms: performance.now() - t0 }));
-  return { done, stop, out };
+  return startCli(argv, tmp, onOut, 60_000);
 }
 
 async function hub(stateDir: string, port = 0): Promise<{ port: number; stop: () => Promise<void> }> {

@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/command.js';
-import { COMMANDS as LOADERS, run } from '../../src/cli/main.js';
+import { COMMANDS as LOADERS } from '../../src/cli/main.js';
 import { deriveDeviceKey, generateKey } from '../../src/crypto/keys.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
 import { toHex } from '../../src/util/bytes.js';
 import { killAll, runCli } from './cli-process.js';
+import { startCli, type InProcess } from './in-process.js';
 
 const SUITE = defaultCryptoSuite();
 const SITE = generateKey(SUITE);
@@ -71,31 +71,8 @@ async function echoService(): Promise<number> {
   return s.address().port;
 }
 
-interface InProcess {
-  readonly code: number;
-  readonly out: string[];
-  readonly err: string[];
-  readonly ms: number;
-}
-
-/**
- * Runs a command in this process (state under the test's XDG_STATE_HOME); `stop` plays SIGTERM, and
- * is played after `bound` ms at the latest, so that a command that would run on (serve) ends.
- */
 function start(argv: readonly string[], onOut?: (line: string) => void, bound = 10_000): { done: Promise<InProcess>; stop: () => void } {
-  const out: string[] = [];
-  const err: string[] = [];
-  let stop!: () => void;
-  const io: Io = {
-    out: (l) => (out.push(l), onOut?.(l)),
-    err: (l) => void err.push(l),
-    env: { XDG_STATE_HOME: tmp },
-    stopped: new Promise((r) => (stop = () => r('SIGTERM'))),
-  };
-  const t0 = performance.now();
-  const guard = setTimeout(() => stop(), bound);
-  const done = run(argv, io).then((code) => (clearTimeout(guard), { code, out, err, ms: performance.now() - t0 }));
-  return { done, stop };
+  return startCli(argv, tmp, onOut, bound);
 }
 
 /** A hub of another site, in this process: every device key of SITE is wrong for it. */
