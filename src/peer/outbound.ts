@@ -49,7 +49,7 @@ const HEADER_AND_TAG = MAX_FULL_HEADER_LEN + TAG_LEN;
 export interface Sealer {
   seal(plaintext: Uint8Array, now: number): Uint8Array;
   /** The next datagram asks for an answer ([SW-4.8-8]); a PeerSender falls back to FULL if none comes. */
-  noteAsk?(now: number): void;
+  noteAsk?(now: number, rtoMs?: number): void;
 }
 
 /** Whether a datagram with these frames asks the peer for an answer (PING, CHALLENGE, a reliable MSG). */
@@ -122,7 +122,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)
   }
-  if (sender.noteAsk !== undefined && asksAnswer(frames)) sender.noteAsk(now);
+  if (sender.noteAsk !== undefined && asksAnswer(frames)) sender.noteAsk(now, peer.link?.sender.rtt.srtt !== undefined ? peer.link.sender.rtt.rto : undefined);
   const d = seal(ctx, sender, frames, now, sealer !== undefined);
   if (d === undefined) return false;
   if (dest !== undefined ? d.length > dest.budget : !maySend(peer, d.length)) {

@@ -66,6 +66,8 @@ export class PeerSender {
    * -1: silence after it makes the sender return to FULL ([SW-4.8-8]).
    */
   private askedAt = -1;
+  /** Silence after an ask that sends the sender back to FULL: INDEX_SILENCE, or the peer's RTO if less. */
+  private silenceMs = INDEX_SILENCE_MS;
   /** Time a datagram from the peer last passed every check; drives the SHORT fallback [SW-4.8-5]. */
   private lastHeard = -1; // none yet; an integer, so V8 keeps it unboxed (spec 9.5)
 
@@ -115,7 +117,7 @@ export class PeerSender {
     // [SW-4.8-5]: with no authenticated word from the peer for INDEX_TIMEOUT, it may have lost the index.
     if (this.index !== 0 && now !== undefined && this.lastHeard >= 0 && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
     // [SW-4.8-8]: asked and unanswered for INDEX_SILENCE: the peer may have lost the index (a crash)
-    if (this.index !== 0 && now !== undefined && this.askedAt >= 0 && now - this.askedAt > INDEX_SILENCE_MS) full = true;
+    if (this.index !== 0 && now !== undefined && this.askedAt >= 0 && now - this.askedAt > this.silenceMs) full = true;
     if (this.index !== 0 && !full) {
       SHORT_SCRATCH[0] = FIRST_BYTE_SHORT;
       writeU32(SHORT_SCRATCH, 1, this.index);
@@ -149,9 +151,14 @@ export class PeerSender {
     this.askedAt = -1;
   }
 
-  /** The datagram about to be sealed asks for an answer (PING, CHALLENGE, a reliable MSG) [SW-4.8-8]. */
-  noteAsk(now: number): void {
+  /**
+   * The datagram about to be sealed asks for an answer (PING, CHALLENGE, a reliable MSG) [SW-4.8-8].
+   * `rtoMs`: the peer's retransmission timeout where the node estimates one (spec 14.4); the silence
+   * that sends this sender back to FULL is the smaller of it and INDEX_SILENCE.
+   */
+  noteAsk(now: number, rtoMs?: number): void {
     if (this.askedAt < 0) this.askedAt = now;
+    this.silenceMs = rtoMs !== undefined && rtoMs < INDEX_SILENCE_MS ? rtoMs : INDEX_SILENCE_MS;
   }
 
   /** The peer restarted: an INDEX of its earlier life no longer shows it accepted us ([SW-12.4-5]). */
