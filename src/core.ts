@@ -49,6 +49,7 @@ export {
   type Dropped,
   type ContextState,
   type IndexFrame,
+  type StaleProof,
 } from './session/receiver.js';
 export { Prng, type Seed } from './util/prng.js';
 export {
@@ -137,7 +138,11 @@ export { RpcEngine, type RpcCounters, type EngineCounters } from './rpc/engine.j
 export type { CallerCounters } from './rpc/caller.js';
 export type { ResponderCounters } from './rpc/responder.js';
 export type { ForwarderCounters } from './rpc/forwarder.js';
-export type { HubForwarder, Forwarded } from './pubsub/hub-forwarder.js';
+export type { HubForwarder, Forwarded, ForwardOutcome } from './pubsub/hub-forwarder.js';
+export type { HubLedger } from './pubsub/hub-ledger.js';
+export type { GroupCommit } from './pubsub/group-commit.js';
+export type { StoredPublication, StoredWill } from './pubsub/hub-records.js';
+export type { JournalStore, JournalingStore } from './peer/journal-store.js';
 export type { ParsedAcl, CompiledRule, CompiledPatterns, CompiledPattern } from './acl/acl-config.js';
 export type { Qos as RetainedQos } from './pubsub/retained-store.js';
 export * from './messaging/index.js';
