@@ -42,6 +42,8 @@ export interface NodeProcOptions {
   readonly liveness?: Partial<LivenessConfig>;
   readonly printDrops?: boolean;
   readonly siteHex?: string;
+  /** Append every (key, nonce) this process seals to this file (the fixture's --seal-log). */
+  readonly sealLog?: string;
   /** Run inside this network namespace (`ip netns exec`). */
   readonly netns?: string;
   /** Bound on the wait for the 'listening' line. Default 15 s (tsx compiles on the first start). */
@@ -62,6 +64,7 @@ export function nodeArgs(o: NodeProcOptions): string[] {
   args.push('--host', o.host ?? '127.0.0.1', '--port', String(o.port ?? 0));
   if (o.provisioning === true) args.push('--provisioning');
   if (o.printDrops === true) args.push('--print-drops');
+  if (o.sealLog !== undefined) args.push('--seal-log', o.sealLog);
   if (o.peer !== undefined) args.push('--peer-id', o.peer.id, '--peer-host', o.peer.address.host, '--peer-port', String(o.peer.address.port));
   for (const [k, flag] of FLAGS) {
     const v = o.liveness?.[k];
@@ -196,6 +199,11 @@ export class NodeProc {
   /** node.send() in the child; resolves to its return value (false: not sent now, see SaltwireNode.send). */
   async sendText(to: string, text: string): Promise<boolean> {
     return (await this.request({ cmd: 'send', to, text }, 'sent'))['ok'] === true;
+  }
+
+  /** A reliable send in the child: resolves once the peer acknowledged it (throws if it failed). */
+  async sendReliable(to: string, text: string, timeoutMs = 12_000): Promise<void> {
+    await this.request({ cmd: 'send', to, text, reliable: true }, 'sent', timeoutMs);
   }
 
   async stats(): Promise<ChildStats> {
