@@ -8,15 +8,13 @@
  * STATE_LOSS_PROC_ROUNDS sets the rounds (default 100; each costs one or two process starts).
  */
 import { readFileSync } from 'node:fs';
-import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
 import { killAll, removeTempDirs, spawnNode, tempDir, type NodeProc } from './process-helpers.js';
+import { CASES, hits, loseState, snapshot, type LossCase } from './state-loss-cases.js';
 
 const ROUNDS = Number(process.env.STATE_LOSS_PROC_ROUNDS ?? 100);
-const CASES = ['device', 'hub', 'both', 'restore-device', 'restore-hub'] as const;
-type Case = (typeof CASES)[number];
 const DEV = 'sensor-1';
 let proxy: ChaosProxy | undefined;
 
@@ -37,6 +35,7 @@ describe('state loss with kill -9, separate processes [SW-5.2-7] [SW-12.4-3]', (
     const snapHub = join(root, 'snap-hub');
     const snapDev = join(root, 'snap-dev');
     const sealLog = join(root, 'seals.log');
+    const dirs = { hub: hubDir, dev: devDir, snapHub, snapDev };
     const startHub = (port = 0): Promise<NodeProc> => spawnNode({ role: 'hub', id: 'hub', stateDir: hubDir, port, sealLog });
     let hub = await startHub();
     const hubPort = hub.port;
@@ -54,29 +53,18 @@ describe('state loss with kill -9, separate processes [SW-5.2-7] [SW-12.4-3]', (
       await dev.waitFor('message', (l) => l['text'] === `${tag}-down` && l['fresh'] === true, 10_000, dm);
     };
     await deliver('first');
-    await cp(hubDir, snapHub, { recursive: true });
-    await cp(devDir, snapDev, { recursive: true });
+    await snapshot(dirs);
 
-    const times: Record<Case, number[]> = { device: [], hub: [], both: [], 'restore-device': [], 'restore-hub': [] };
+    const times: Record<LossCase, number[]> = { device: [], hub: [], both: [], 'restore-device': [], 'restore-hub': [] };
     const texts: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const c = CASES[i % CASES.length]!;
-      const devHit = c === 'device' || c === 'both' || c === 'restore-device';
-      const hubHit = c === 'hub' || c === 'both' || c === 'restore-hub';
+      const { dev: devHit, hub: hubHit } = hits(c);
       if (devHit) texts.push(...dev.texts()); // each process life's deliveries, once
       if (hubHit) texts.push(...hub.texts());
       if (devHit) await dev.kill9();
       if (hubHit) await hub.kill9();
-      if (c === 'device' || c === 'both') await rm(devDir, { recursive: true, force: true });
-      if (c === 'hub' || c === 'both') await rm(hubDir, { recursive: true, force: true });
-      if (c === 'restore-device') {
-        await rm(devDir, { recursive: true, force: true });
-        await cp(snapDev, devDir, { recursive: true });
-      }
-      if (c === 'restore-hub') {
-        await rm(hubDir, { recursive: true, force: true });
-        await cp(snapHub, hubDir, { recursive: true });
-      }
+      await loseState(c, dirs);
       if (hubHit) hub = await startHub(hubPort);
       if (devHit) dev = await startDev();
       // from the later 'listening' line: the restarted process is up, its epoch durable
@@ -84,12 +72,7 @@ describe('state loss with kill -9, separate processes [SW-5.2-7] [SW-12.4-3]', (
       await deliver(`r${i}`);
       const down = dev.lines.filter((l) => l.event === 'message' && l['text'] === `r${i}-down`);
       times[c].push(down[down.length - 1]!.t - t0);
-      if (i % 10 === 4) {
-        await rm(snapHub, { recursive: true, force: true });
-        await rm(snapDev, { recursive: true, force: true });
-        await cp(hubDir, snapHub, { recursive: true });
-        await cp(devDir, snapDev, { recursive: true });
-      }
+      if (i % 10 === 4) await snapshot(dirs); // an old copy for later rounds to restore
     }
     texts.push(...hub.texts(), ...dev.texts());
     const conflicts = [...hub.lines, ...dev.lines].filter((l) => l.event === 'conflict');

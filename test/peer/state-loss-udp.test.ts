@@ -10,7 +10,6 @@
  * after a wipe or restore is what a crash leaves); the same with kill -9 of separate processes, 100
  * rounds, is state-loss-proc.test.ts.
  */
-import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deriveDeviceKey, PairKeyring, SiteKeyring, type CryptoSuite } from '../../src/core.js';
@@ -20,31 +19,21 @@ import type { SaltwireNode } from '../../src/peer/node.js';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
 import { UdpTransport } from '../../src/transport/udp.js';
 import { removeTempDirs, tempDir } from './process-helpers.js';
+import { CASES, hits, loseState, sealReporting, snapshot, type LossCase } from './state-loss-cases.js';
 
 const SITE = new Uint8Array(32).fill(7);
 const DEV = 'sensor-1';
 const ROUNDS = Number(process.env.STATE_LOSS_ROUNDS ?? 25); // 100 rounds with kill -9 of separate processes: state-loss-proc.test.ts
-const CASES = ['device', 'hub', 'both', 'restore-device', 'restore-hub'] as const;
-type Case = (typeof CASES)[number];
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** Every (key, nonce) sealed by any node of this test, with how often. */
 const sealed = new Map<string, number>();
 function loggingSuite(base: CryptoSuite): CryptoSuite {
-  return {
-    name: base.name,
-    seal(key, nonce, plaintext, prefix) {
-      const k = hex(key) + hex(nonce);
-      sealed.set(k, (sealed.get(k) ?? 0) + 1);
-      return base.seal(key, nonce, plaintext, prefix);
-    },
-    open: (k, n, b) => base.open(k, n, b),
-    randomBytes: (n) => base.randomBytes(n),
-    sha512: (d) => base.sha512(d),
-    scalarMult: (n, p) => base.scalarMult(n, p),
-    scalarMultBase: (n) => base.scalarMultBase(n),
-  };
+  return sealReporting(base, (key, nonce) => {
+    const k = hex(key) + hex(nonce);
+    sealed.set(k, (sealed.get(k) ?? 0) + 1);
+  });
 }
 
 afterAll(async () => {
@@ -59,6 +48,7 @@ describe('state loss over real UDP, in one process: wipe and restore [SW-5.2-7] 
     const devDir = join(root, 'dev');
     const snapHub = join(root, 'snap-hub');
     const snapDev = join(root, 'snap-dev');
+    const dirs = { hub: hubDir, dev: devDir, snapHub, snapDev };
     const dec = new TextDecoder();
     const got = { hub: [] as string[], dev: [] as string[] };
 
@@ -107,27 +97,16 @@ describe('state loss over real UDP, in one process: wipe and restore [SW-5.2-7] 
     let hub = await startHub(hubTransport);
     let dev = await startDev();
     await deliver(hub, dev, 'first');
-    await cp(hubDir, snapHub, { recursive: true });
-    await cp(devDir, snapDev, { recursive: true });
+    await snapshot(dirs);
 
-    const times: Record<Case, number[]> = { device: [], hub: [], both: [], 'restore-device': [], 'restore-hub': [] };
+    const times: Record<LossCase, number[]> = { device: [], hub: [], both: [], 'restore-device': [], 'restore-hub': [] };
     const conflicts: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const c = CASES[i % CASES.length]!;
-      const devAffected = c === 'device' || c === 'both' || c === 'restore-device';
-      const hubAffected = c === 'hub' || c === 'both' || c === 'restore-hub';
+      const { dev: devAffected, hub: hubAffected } = hits(c);
       if (devAffected) await dev.close();
       if (hubAffected) await hub.close();
-      if (c === 'device' || c === 'both') await rm(devDir, { recursive: true, force: true });
-      if (c === 'hub' || c === 'both') await rm(hubDir, { recursive: true, force: true });
-      if (c === 'restore-device') {
-        await rm(devDir, { recursive: true, force: true });
-        await cp(snapDev, devDir, { recursive: true });
-      }
-      if (c === 'restore-hub') {
-        await rm(hubDir, { recursive: true, force: true });
-        await cp(snapHub, hubDir, { recursive: true });
-      }
+      await loseState(c, dirs);
       const t0 = performance.now();
       if (hubAffected) hub = await startHub();
       if (devAffected) dev = await startDev();
@@ -139,13 +118,7 @@ describe('state loss over real UDP, in one process: wipe and restore [SW-5.2-7] 
       await deliver(hub, dev, `r${i}`);
       times[c].push(performance.now() - t0);
       // an old copy to restore in a later round: taken now and then, so it falls behind the live state
-      if (i % 10 === 4) {
-        await mkdir(root, { recursive: true });
-        await rm(snapHub, { recursive: true, force: true });
-        await rm(snapDev, { recursive: true, force: true });
-        await cp(hubDir, snapHub, { recursive: true });
-        await cp(devDir, snapDev, { recursive: true });
-      }
+      if (i % 10 === 4) await snapshot(dirs); // an old copy, taken now and then, falls behind the live state
     }
     await dev.close();
     await hub.close();
