@@ -10,7 +10,6 @@ import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPee
 import { DATAGRAM_BUDGET } from '../reliability/constants.js';
 import { startEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted, type StaleProof } from '../session/receiver.js';
-import { encodeFramesTransient, type WireFrame } from '../wire/frames.js';
 import { TimerQueue } from '../time/timer-queue.js';
 import { RealScheduler, type Scheduler } from '../time/scheduler.js';
 import type { Address } from '../transport/transport.js';
@@ -18,14 +17,14 @@ import { Emitter } from '../util/emitter.js';
 import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { indexedAt, senderFor, SENDER_IDLE_MS } from './parking.js';
-import { StaleAnswers } from './stale.js';
+import { StaleAnswers, staleAnswerFrames } from './stale.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, NONE, probeNow, type LivenessConfig, type Reachability } from './liveness.js';
 import { onPeerTimer, peerDeadline, type PeerTimerHost } from './peer-timer.js';
 import { sameAddress } from './path.js';
 import type { NodeOptions, NodeStats, ReliableSendOptions, UnreliableSendOptions } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
-import { transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
+import { sendFull, transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
@@ -482,23 +481,7 @@ export class SaltwireNode {
     }
     if (p.session !== undefined) return;
     const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
-    if (sender === undefined) return;
-    const frames: WireFrame[] = [{ type: 'STALE', gen: s.gen, epoch: s.floor }];
-    if (s.token !== undefined) frames.push({ type: 'ECHO', token: s.token });
-    let d: Uint8Array;
-    try {
-      d = sender.seal(encodeFramesTransient(frames), now, true);
-    } catch {
-      this.counters.sealFailures++;
-      return;
-    }
-    if (d.length > AMPLIFICATION_FACTOR * size) {
-      this.counters.amplificationLimited++;
-      return;
-    }
-    this.counters.datagrams++;
-    this.counters.bytes += d.length;
-    this.o.transport.send(d, from).catch(() => void this.counters.transportErrors++);
+    if (sender === undefined || !sendFull(this.out, sender, staleAnswerFrames(s), now, { to: from, budget: AMPLIFICATION_FACTOR * size })) return;
     if (this.staleAnswers.answeredTo(s.peer, now)) {
       this.conflicts++;
       this.events.emit('conflict', { peer: s.peer, kind: 'peer', epoch: s.epoch, floor: s.floor, from });

@@ -8,6 +8,7 @@ import { MAX_FULL_HEADER_LEN, TAG_LEN } from '../constants.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
+import type { PeerSender } from '../session/sender.js';
 import type { Address, Transport } from '../transport/transport.js';
 import { DATAGRAM_BUDGET } from '../reliability/constants.js';
 import { encodeFramesTransient, frameSize, type WireFrame } from '../wire/frames.js';
@@ -136,6 +137,22 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
   peer.flushDue = false;
   if (frames.some((f) => f.type === 'ECHO')) peer.echoOwed = undefined;
   put(ctx, d, to);
+  return true;
+}
+
+/**
+ * Sends exactly `frames`, in the FULL form, to `dest` and not along the peer's path: an answer to a
+ * sender that cannot know our index (a STALE answer, [SW-12.4-2]). Nothing is sent beyond the
+ * destination's byte budget. Returns whether it was sent.
+ */
+export function sendFull(ctx: OutboundContext, sender: PeerSender, frames: WireFrame[], now: number, dest: Destination): boolean {
+  const d = seal(ctx, { seal: (pt, t) => sender.seal(pt, t, true) }, frames, now, false);
+  if (d === undefined) return false;
+  if (d.length > dest.budget) {
+    ctx.counters.amplificationLimited++; // the sealed counter is simply never used
+    return false;
+  }
+  put(ctx, d, dest.to);
   return true;
 }
 

@@ -9,6 +9,15 @@
  * @module
  */
 import { STALE_ANSWER_INTERVAL_MS, STALE_ANSWER_RATE } from '../constants.js';
+import type { StaleProof } from '../session/receiver-types.js';
+import type { WireFrame } from '../wire/frames.js';
+
+/** The frames of the answer to an authenticated stale datagram: STALE, and ECHO of its token [SW-12.4-2]. */
+export function staleAnswerFrames(s: StaleProof): WireFrame[] {
+  const frames: WireFrame[] = [{ type: 'STALE', gen: s.gen, epoch: s.floor }];
+  if (s.token !== undefined) frames.push({ type: 'ECHO', token: s.token });
+  return frames;
+}
 
 /** Peers whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
 const TRACKED_PEERS = 4096;
