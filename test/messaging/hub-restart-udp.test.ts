@@ -4,24 +4,18 @@
  * [SW-15.5-2] [SW-18.3-1]. The clients are in this process (startNode + Client), with state
  * directories, as a device would run them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/index.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
-import { toHex } from '../../src/util/bytes.js';
+import { hubProcess as startHubProcess, procs } from './hub-process.js';
 
-const MAIN = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'src/cli/main.ts');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const suite = defaultCryptoSuite();
 const SITE = new Uint8Array(32).fill(0x5a);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const procs = new Set<ChildProcess>();
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const p of procs) p.kill('SIGKILL');
@@ -29,28 +23,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-/** Starts `saltwire hub` and resolves with its port once it prints `listening`. */
-async function hubProcess(stateDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'hub', '--listen', `127.0.0.1:${port}`, '--site', toHex(SITE), '--state', stateDir], {
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.add(child);
-  child.on('exit', () => procs.delete(child));
-  let out = '';
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const bound = await new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`hub not listening after 15 s: ${out} ${err}`)), 15_000);
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const m = /listening [^\s]*:(\d+)/.exec(out);
-      if (m !== null) (clearTimeout(t), res(Number(m[1])));
-    });
-    child.on('exit', (code) => (clearTimeout(t), rej(new Error(`hub exited ${code}: ${err}`))));
-  });
-  return { child, port: bound };
-}
+const hubProcess = (stateDir: string, port: number) => startHubProcess(SITE, stateDir, port);
 
 async function device(id: string, dir: string, hubPort: number): Promise<{ node: SaltwireNode; client: Client }> {
   const node = await startNode({
