@@ -72,6 +72,8 @@ export const HOLD_BACK_BYTES = 256 * 1024;
 export const MAX_MESSAGE = 65_536;
 export const REASSEMBLY_PER_PEER = 131_072;
 export const REASSEMBLY_TOTAL = 8 * 1024 * 1024;
+/** Evicted messages a receiver remembers per peer [SW-14.6-6]; a peer with this many is not evicted again. */
+export const REASSEMBLY_TOMBSTONES = 64;
 /** A receiver answering a burst with one ACK [SW-14.3-8] still sends one after this many datagrams of data. */
 export const ACK_EVERY_DATAGRAMS = 4;
 /** Delay of an acknowledgement that nothing else is due with (it waits for data to ride on). */
