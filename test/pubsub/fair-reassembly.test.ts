@@ -26,7 +26,7 @@ describe('a legitimate 60 KB publication under a 127-device fragment attack [SW-
       const first = (id: number): WireFrame => ({ type: 'MSG', channel: 20, id, frag: { index: 0, count: 62, total: 65_536 }, data: new Uint8Array(1059) });
       for (const id of [1, 63]) {
         const sender = internals.out.sender(internals.table.get('hub') as never, w.now())!;
-        expect(sendFull(internals.out, sender, [first(id)], w.now(), { to: HUB, budget: Infinity })).toBe(true);
+        expect(sendFull(internals.out, sender as never, [first(id)], w.now(), { to: HUB, budget: Infinity })).toBe(true);
       }
     }
     await w.run(100);
