@@ -25,8 +25,11 @@ export function opJson(o: Op): Record<string, unknown> {
         ...(o.topic !== undefined && { topic: o.topic }),
         ...(o.from !== undefined && { from: o.from }),
         ...(o.pubId !== undefined && { pubId: o.pubId.toString() }),
+        ...(o.ref !== undefined && { ref: o.ref }),
         payload: toHex(o.payload),
       };
+    case 'PUBNACK':
+      return { op: o.op, ref: o.ref, reason: o.reason };
     case 'SUBSCRIBE':
     case 'SYNC':
       return { op: o.op, req: o.req, filters: o.filters.map((f) => ({ qos: f.qos, filter: f.filter })) };
@@ -62,8 +65,11 @@ export function opFromJson(j: Record<string, any>): Op {
         ...(j.topic !== undefined && { topic: j.topic }),
         ...(j.from !== undefined && { from: j.from }),
         ...(j.pubId !== undefined && { pubId: BigInt(j.pubId) }),
+        ...(j.ref !== undefined && { ref: j.ref }),
         payload: b(j.payload),
       };
+    case 'PUBNACK':
+      return { op: 'PUBNACK', ref: j.ref, reason: j.reason };
     case 'SUBSCRIBE':
     case 'SYNC':
       return { op: j.op, req: j.req, filters: j.filters.map((f: { qos: QoS; filter: string }) => ({ filter: f.filter, qos: f.qos })) };
@@ -157,7 +163,8 @@ export function messageOpVectors(): VectorFile {
     ],
     {
       Codec: { bugType: 'BASIC', description: 'Field layout of an operation [SW-15.3-2].' },
-      PublishFields: { bugType: 'BASIC', description: 'A combination of the optional PUBLISH fields ALIAS, TOPIC, FROM, PUB_ID and the QOS/RETAIN bits [SW-15.3-2], [SW-15.4-2].' },
+      PublishFields: { bugType: 'BASIC', description: 'A combination of the optional PUBLISH fields ALIAS, TOPIC, FROM, PUB_ID, REF and the QOS/RETAIN bits [SW-15.3-2], [SW-15.4-2], [SW-15.4-4].' },
+      Refusal: { bugType: 'BASIC', description: 'PUBNACK, the answer to a publication with REF that the hub did not take [SW-15.4-4].' },
       Boundary: { bugType: 'EDGE_CASE', description: 'A field at the edge of its range: REQ, ALIAS, CALL_ID, TIMEOUT, list counts, topic length and levels, id and method length, empty REST.' },
       Utf8: { bugType: 'EDGE_CASE', description: 'Multi-byte UTF-8, control characters or non-characters in a string: valid and kept byte for byte [SW-15.1-1], [SW-15.1-11].' },
       ByteOrderMark: { bugType: 'EDGE_CASE', description: 'A string starting with U+FEFF (EF BB BF): an ordinary character that a decoder MUST keep, not a byte order mark to strip [SW-15.1-1], [SW-15.1-3], [SW-15.2-4].' },
@@ -165,7 +172,7 @@ export function messageOpVectors(): VectorFile {
       Trailing: { bugType: 'MALFORMED_INPUT', description: 'Bytes left after the last field of an operation without REST [SW-15.3-3].' },
       ReservedBits: { bugType: 'MALFORMED_INPUT', description: 'A reserved FLAGS bit is set [SW-15.3-3].' },
       Qos3: { bugType: 'MALFORMED_INPUT', description: 'A QOS of 3 [SW-15.3-3].' },
-      QosContradiction: { bugType: 'MALFORMED_INPUT', description: 'PUB_ID present with QOS 0 or 1, or absent with QOS 2 [SW-15.4-2], [SW-15.6-1].' },
+      QosContradiction: { bugType: 'MALFORMED_INPUT', description: 'PUB_ID present with QOS 0 or 1, or absent with QOS 2 [SW-15.4-2], [SW-15.6-1]; REF with QOS 0 [SW-15.4-4].' },
       NoTopic: { bugType: 'MALFORMED_INPUT', description: 'A PUBLISH with neither ALIAS nor TOPIC [SW-15.4-2].' },
       AliasZero: { bugType: 'MALFORMED_INPUT', description: 'Alias 0: aliases start at 1 [SW-15.7-1].' },
       InvalidTopic: { bugType: 'MALFORMED_INPUT', description: 'A topic name breaking 15.1: empty, wildcard, U+0000, ill-formed UTF-8, over 256 bytes or 32 levels [SW-15.1-9].' },
@@ -173,7 +180,7 @@ export function messageOpVectors(): VectorFile {
       InvalidNodeId: { bugType: 'MALFORMED_INPUT', description: 'A node id breaking [SW-3.2-1] in FROM or TO.' },
       InvalidMethod: { bugType: 'MALFORMED_INPUT', description: 'A method name that is empty, over 64 bytes, contains U+0000 or is not UTF-8 [SW-15.3-2].' },
       UnknownOp: { bugType: 'MALFORMED_INPUT', description: 'An OP byte that is not in the table of 15.3, or no OP at all [SW-15.3-3].' },
-      InvalidCode: { bugType: 'MALFORMED_INPUT', description: 'A SUBACK CODE or RESULT OUTCOME outside its table [SW-15.3-2], [SW-16.2-1].' },
+      InvalidCode: { bugType: 'MALFORMED_INPUT', description: 'A SUBACK CODE, PUBNACK REASON or RESULT OUTCOME outside its table [SW-15.3-2], [SW-15.4-4], [SW-16.2-1].' },
       EmptyList: { bugType: 'MALFORMED_INPUT', description: 'SUBSCRIBE or UNSUBSCRIBE with N = 0 (N ≥ 1) [SW-15.3-2].' },
     },
   );
@@ -225,6 +232,9 @@ export function messageOpVectors(): VectorFile {
   valid({ op: 'PUBLISH', qos: 0, retain: false, alias: 1, payload: none }, 'PUBLISH alias 1 alone, empty payload: the 4-byte steady state of 15.7', ['Boundary'], ['SW-15.7-1']);
   valid({ op: 'PUBLISH', qos: 1, retain: false, alias: 65535, payload: bytes('z') }, 'PUBLISH alias 65535 (the u16 maximum; a receiver with fewer aliases drops it later, 15.7-2)', ['Boundary'], ['SW-15.7-1', 'SW-15.7-2']);
   valid({ op: 'PUBLISH', qos: 2, retain: true, topic: 't', pubId: U64_MAX, payload: none }, 'PUBLISH with PUB_ID 2^64-1', ['Boundary'], ['SW-15.6-1']);
+  valid({ op: 'PUBLISH', qos: 1, retain: true, topic: 'devices/dev-7/state', ref: 1, payload: bytes('on') }, 'PUBLISH QoS 1 RETAIN with REF 1', ['PublishFields'], ['SW-15.4-4']);
+  valid({ op: 'PUBLISH', qos: 2, retain: false, alias: 3, topic: 't/u', pubId: (9n << 32n) + 1n, ref: 65535, payload: bytes('x') }, 'PUBLISH QoS 2 with ALIAS+TOPIC+PUB_ID and REF 65535 (the u16 maximum)', ['PublishFields', 'Boundary'], ['SW-15.4-4', 'SW-15.6-1']);
+  valid({ op: 'PUBLISH', qos: 1, retain: false, topic: 't', ref: 0, payload: none }, 'PUBLISH QoS 1 with REF 0 and an empty payload', ['PublishFields', 'Boundary'], ['SW-15.4-4']);
   valid({ op: 'PUBLISH', qos: 1, retain: false, topic: 't', from: id32, payload: none }, 'PUBLISH with a 32-character FROM', ['Boundary'], ['SW-3.2-1', 'SW-15.4-2']);
   valid(pub('x'.repeat(256)), 'PUBLISH with a topic of 256 bytes', ['Boundary'], ['SW-15.1-4']);
   valid(pub('😀'.repeat(64)), 'PUBLISH with a topic of 64 four-byte characters (256 bytes)', ['Boundary', 'Utf8'], ['SW-15.1-4']);
@@ -238,6 +248,11 @@ export function messageOpVectors(): VectorFile {
   valid(pub('a\u0001b\u007f/\u009f c'), 'PUBLISH with control characters and a space in the topic', ['Utf8'], ['SW-15.1-11']);
   valid(pub('\uFFFF/\uFDD0'), 'PUBLISH with non-characters U+FFFF and U+FDD0 in the topic', ['Utf8'], ['SW-15.1-11']);
   valid(pub('\uFEFFa/b'), 'PUBLISH whose topic starts with U+FEFF (EF BB BF): kept, not stripped', ['ByteOrderMark', 'Utf8'], ['SW-15.1-1', 'SW-15.1-3']);
+
+  // ---- PUBNACK ----
+  valid({ op: 'PUBNACK', ref: 1, reason: 0x80 }, 'PUBNACK REF 1 reason 0x80 (refused by access control)', ['Refusal'], ['SW-15.4-4', 'SW-17.8-4']);
+  valid({ op: 'PUBNACK', ref: 0, reason: 0x82 }, 'PUBNACK REF 0 reason 0x82 (over a limit)', ['Refusal', 'Boundary'], ['SW-15.4-4', 'SW-15.8-2']);
+  valid({ op: 'PUBNACK', ref: 65535, reason: 0x83 }, 'PUBNACK REF 65535 reason 0x83 (not made durable)', ['Refusal', 'Boundary'], ['SW-15.4-4', 'SW-18.3-8']);
 
   // ---- SUBSCRIBE / SUBACK / UNSUBSCRIBE / UNSUBACK / SYNC ----
   valid({ op: 'SUBSCRIBE', req: 0, filters: [{ filter: 'a/b', qos: 1 }] }, 'SUBSCRIBE REQ 0 one filter', ['Codec', 'Boundary'], ['SW-15.5-1']);
@@ -305,6 +320,8 @@ export function messageOpVectors(): VectorFile {
     ['SYNC', [{ name: 'OP', hex: '06' }, { name: 'REQ', hex: h16(1) }, { name: 'N', hex: h16(1), half: true }, { name: 'QOS[0]', hex: '02' }, { name: 'FILTER[0]', hex: s16('x/y'), prefix: 2, half: true }], ['SW-15.5-2']],
     ['WILL', [{ name: 'OP', hex: '07' }, { name: 'FLAGS', hex: '05' }, { name: 'TOPIC', hex: s16('st/d'), prefix: 2 }, { name: 'PAYLOAD', hex: '6f', rest: true }], ['SW-15.9-3']],
     ['ALIAS', [{ name: 'OP', hex: '08' }, { name: 'ALIAS', hex: h16(5) }, { name: 'TOPIC', hex: s16('a/b'), prefix: 2 }], ['SW-15.7-1']],
+    ['PUBLISH with REF', [{ name: 'OP', hex: '01' }, { name: 'FLAGS', hex: h8(0x80 | 0x10 | 1) }, { name: 'TOPIC', hex: s16('a'), prefix: 2 }, { name: 'REF', hex: h16(258), half: true }, { name: 'PAYLOAD', hex: '01', rest: true }], ['SW-15.4-4']],
+    ['PUBNACK', [{ name: 'OP', hex: '09' }, { name: 'REF', hex: h16(258), half: true }, { name: 'REASON', hex: '80' }], ['SW-15.4-4']],
     ['CALL', [{ name: 'OP', hex: '10' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TIMEOUT', hex: h32(1000) }, { name: 'TO', hex: s8('hub'), prefix: 1 }, { name: 'FROM', hex: s8('dev'), prefix: 1 }, { name: 'METHOD', hex: s8('get'), prefix: 1 }, { name: 'PARAMS', hex: 'c0', rest: true }], ['SW-16.1-1']],
     ['CALLACK', [{ name: 'OP', hex: '11' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TO', hex: s8('dev'), prefix: 1 }], ['SW-16.1-3']],
     ['RESULT', [{ name: 'OP', hex: '12' }, { name: 'CALL_ID', hex: h64(42n) }, { name: 'TO', hex: s8('dev'), prefix: 1 }, { name: 'OUTCOME', hex: '00' }, { name: 'BODY', hex: 'c3', rest: true }], ['SW-16.2-1']],
@@ -324,13 +341,14 @@ export function messageOpVectors(): VectorFile {
     ['SYNC', '06' + h16(1) + h16(0)],
     ['ALIAS', '08' + h16(1) + s16('a')],
     ['CALLACK', '11' + h64(1n) + s8('')],
+    ['PUBNACK', '09' + h16(1) + '80'],
   ];
   for (const [name, hx] of trailing) invalid(hx + '00', `${name} with one byte after its last field`, ['Trailing'], ['SW-15.3-2']);
   invalid('03' + h16(1) + '01' + '00' + '01', 'SUBACK N = 1 followed by two codes', ['Trailing'], ['SW-15.3-2']);
 
   // ---- invalid: PUBLISH flags and QoS ----
   const pubT = (flags: number, after = ''): string => '01' + h8(flags) + s16('t') + after + '70';
-  invalid(pubT(0x90), 'PUBLISH with FLAGS bit 7 set', ['ReservedBits'], ['SW-15.3-2']);
+  invalid(pubT(0x90, h16(1)), 'PUBLISH QOS 0 with REF (FLAGS bit 7): a REF is for QoS 1 and 2', ['QosContradiction'], ['SW-15.4-4']);
   invalid(pubT(0x10 | 0x03), 'PUBLISH with QOS 3', ['Qos3'], ['SW-15.3-2']);
   invalid(pubT(0x10 | 0x40 | 0x03, h64(1n)), 'PUBLISH with QOS 3 and a PUB_ID', ['Qos3'], ['SW-15.3-2']);
   invalid(pubT(0x10 | 0x40 | 0x00, h64((1n << 32n) + 1n)), 'PUBLISH QOS 0 with a PUB_ID', ['QosContradiction'], ['SW-15.4-2', 'SW-15.6-1']);
@@ -418,7 +436,8 @@ export function messageOpVectors(): VectorFile {
   invalid(callX(s8(''), s8(''), s8x('67c328')), 'CALL with a method that is not UTF-8 (C3 followed by an ASCII byte)', ['InvalidMethod'], ['SW-16.1-1']);
 
   // ---- invalid: OP and OUTCOME ----
-  for (const op of [0x00, 0x09, 0x13, 0xff]) invalid(h8(op) + h16(1), `unknown OP 0x${h8(op)}`, ['UnknownOp'], ['SW-15.3-2']);
+  for (const op of [0x00, 0x0a, 0x13, 0xff]) invalid(h8(op) + h16(1), `unknown OP 0x${h8(op)}`, ['UnknownOp'], ['SW-15.3-2']);
+  for (const reason of [0x00, 0x81, 0x84]) invalid('09' + h16(1) + h8(reason), `PUBNACK with REASON 0x${h8(reason)}`, ['InvalidCode'], ['SW-15.4-4']);
   invalid('12' + h64(1n) + s8('') + '06', 'RESULT with OUTCOME 6', ['InvalidCode'], ['SW-16.2-1']);
   invalid('12' + h64(1n) + s8('') + 'ff' + 'c0', 'RESULT with OUTCOME 255', ['InvalidCode'], ['SW-16.2-1']);
 

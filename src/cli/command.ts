@@ -18,22 +18,36 @@ export const EXIT = Object.freeze({
    * unreachable (same as RPC_EXIT_CODES.ERR_RPC_UNREACHABLE).
    */
   UNREACHABLE: 3,
-  /** An RPC or a subscription was refused by access control (same as RPC_EXIT_CODES.ERR_RPC_REJECTED). */
+  /**
+   * An RPC, a subscription or a QoS 1/2 publication was refused by access control (same as
+   * RPC_EXIT_CODES.ERR_RPC_REJECTED; `pub`: PUBNACK 0x80, [SW-15.4-4]).
+   */
   REJECTED: 6,
+  /**
+   * `pub`: the hub did not take a QoS 1/2 publication for another reason it told (PUBNACK
+   * [SW-15.4-4]): over a limit (the retained quota or store, [SW-15.8-2]), or not made durable
+   * ([SW-18.3-8]). 7 is `call`'s remote error, so the next free code.
+   */
+  REFUSED: 8,
 });
 
 /** Error code of a subscription the hub refused (SubscriptionRefusedError). */
 export const SUBSCRIPTION_REFUSED = 'ERR_SUBSCRIPTION_REFUSED';
+/** Error codes of a publication the hub refused (AccessDeniedError, PublicationRefusedError). */
+export const ACCESS_DENIED = 'ERR_ACCESS_DENIED';
+export const PUBLICATION_REFUSED = 'ERR_PUBLICATION_REFUSED';
 /** Error code of a hub that did not answer (HubUnreachableError). */
 export const HUB_UNREACHABLE = 'ERR_HUB_UNREACHABLE';
 
 /**
  * The exit code for an error a command failed with: 3 for a hub that did not answer, 3-7 for RPC
- * outcomes, 6 for a refused subscription, else 1.
+ * outcomes, 6 for a subscription or publication refused by access control, 8 for a publication
+ * the hub refused otherwise, else 1.
  */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof SaltwireError && err.code === HUB_UNREACHABLE) return EXIT.UNREACHABLE;
-  if (err instanceof SaltwireError && err.code === SUBSCRIPTION_REFUSED) return EXIT.REJECTED;
+  if (err instanceof SaltwireError && (err.code === SUBSCRIPTION_REFUSED || err.code === ACCESS_DENIED)) return EXIT.REJECTED;
+  if (err instanceof SaltwireError && err.code === PUBLICATION_REFUSED) return EXIT.REFUSED;
   return rpcExitCode(err);
 }
 

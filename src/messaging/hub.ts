@@ -11,7 +11,7 @@ import type { SaltwireNode } from '../peer/node.js';
 import type { StateStore } from '../peer/state-store.js';
 import { isJournalingStore } from '../peer/journal-store.js';
 import { DRAIN_TIMEOUT_MS } from '../pubsub/hub-forwarder.js';
-import { PubSubHub, type PubSubHubOptions } from '../pubsub/hub-pubsub.js';
+import { PubSubHub, type PubSubHubOptions, type PubSubHubStats } from '../pubsub/hub-pubsub.js';
 import { RpcEngine } from '../rpc/engine.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription } from './api.js';
 import { NodePort } from './port.js';
@@ -73,6 +73,16 @@ export class Hub implements Messaging {
 
   subscribe(filter: string, options?: SubscribeOptions, callback?: (p: Publication) => void): Subscription {
     return this.pubsub.subscribe(filter, options, callback);
+  }
+
+  /**
+   * The counters of the hub's limits and refusals: publications refused (access control, retained
+   * quota and store, storage) and whether their publishers were told [SW-15.4-4], the delivery
+   * queues and what their bounds dropped [SW-18.2-3], the journal's retries [SW-18.3-8]. Events:
+   * `hub.pubsub.on('refused' | 'delivery-drop', ...)`.
+   */
+  stats(): PubSubHubStats {
+    return this.pubsub.stats();
   }
 
   call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown> {

@@ -127,13 +127,19 @@ export function encodeOp(o: Op): Uint8Array {
       if (o.topic !== undefined) (checkTopic(o.topic), (flags |= K.PUB_TOPIC));
       if (o.from !== undefined) (checkId(o.from, 'from'), o.from === '' && bad('from must not be empty when given'), (flags |= K.PUB_FROM));
       if (o.pubId !== undefined) (checkU64(o.pubId, 'pubId'), (flags |= K.PUB_ID));
+      if (o.ref !== undefined) (checkU(o.ref, 0xffff, 'ref'), o.qos === 0 && bad('ref is for QoS 1 and 2 only'), (flags |= K.PUB_REF));
       w.u8(flags);
       if (o.alias !== undefined) w.u16(o.alias);
       if (o.topic !== undefined) w.str16(o.topic);
       if (o.from !== undefined) w.str8(o.from);
       if (o.pubId !== undefined) w.u64(o.pubId);
+      if (o.ref !== undefined) w.u16(o.ref);
       return w.rest(o.payload);
     }
+    case 'PUBNACK':
+      checkU(o.ref, 0xffff, 'ref');
+      if (!K.PUBNACK_REASONS.includes(o.reason)) bad(`invalid PUBNACK reason ${o.reason}`);
+      return new Writer().u8(K.OP_PUBNACK).u16(o.ref).u8(o.reason).done();
     case 'SUBSCRIBE':
     case 'SYNC': {
       checkU(o.req, 0xffff, 'req');
@@ -288,9 +294,10 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
   switch (op) {
     case K.OP_PUBLISH: {
       const flags = r.u8();
-      if (flags === undefined || (flags & 0x80) !== 0) return undefined;
+      if (flags === undefined) return undefined;
       const qos = qosOf(flags & K.PUB_QOS_MASK);
       if (qos === undefined || ((flags & K.PUB_ID) !== 0) !== (qos === 2)) return undefined;
+      if (flags & K.PUB_REF && qos === 0) return undefined; // a REF is never answered at QoS 0 [SW-15.4-4]
       if ((flags & (K.PUB_ALIAS | K.PUB_TOPIC)) === 0) return undefined;
       const alias = flags & K.PUB_ALIAS ? r.u16() : undefined;
       if (flags & K.PUB_ALIAS && !alias) return undefined; // absent or 0
@@ -300,6 +307,8 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
       if (flags & K.PUB_FROM && !isValidNodeId(from)) return undefined;
       const pubId = flags & K.PUB_ID ? r.u64() : undefined;
       if (flags & K.PUB_ID && pubId === undefined) return undefined;
+      const ref = flags & K.PUB_REF ? r.u16() : undefined;
+      if (flags & K.PUB_REF && ref === undefined) return undefined;
       return {
         op: 'PUBLISH',
         qos,
@@ -308,8 +317,14 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
         ...(topic !== undefined && { topic }),
         ...(from !== undefined && { from }),
         ...(pubId !== undefined && { pubId }),
+        ...(ref !== undefined && { ref }),
         payload: r.rest(),
       };
+    }
+    case K.OP_PUBNACK: {
+      const ref = r.u16();
+      const reason = r.u8();
+      return ref === undefined || reason === undefined || !K.PUBNACK_REASONS.includes(reason) ? undefined : { op: 'PUBNACK', ref, reason };
     }
     case K.OP_SUBSCRIBE:
     case K.OP_SYNC: {

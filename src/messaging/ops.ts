@@ -21,6 +21,7 @@ export const OP_UNSUBACK = 0x05;
 export const OP_SYNC = 0x06;
 export const OP_WILL = 0x07;
 export const OP_ALIAS = 0x08;
+export const OP_PUBNACK = 0x09;
 export const OP_CALL = 0x10;
 export const OP_CALLACK = 0x11;
 export const OP_RESULT = 0x12;
@@ -32,11 +33,22 @@ export const PUB_ALIAS = 0x08;
 export const PUB_TOPIC = 0x10;
 export const PUB_FROM = 0x20;
 export const PUB_ID = 0x40;
+/** REF present: the publisher's reference for a PUBNACK [SW-15.4-4]. */
+export const PUB_REF = 0x80;
 
 /** SUBACK codes besides the granted QoS. */
 export const SUBACK_REFUSED = 0x80;
 export const SUBACK_INVALID = 0x81;
 export const SUBACK_LIMIT = 0x82;
+
+/**
+ * PUBNACK reasons [SW-15.4-4]: the same numbers as the SUBACK codes where the meaning is the same.
+ * REFUSED says nothing about why access control refused ([SW-17.8-2]).
+ */
+export const PUBNACK_REFUSED = 0x80;
+export const PUBNACK_LIMIT = 0x82;
+export const PUBNACK_NOT_DURABLE = 0x83;
+export const PUBNACK_REASONS: readonly number[] = [PUBNACK_REFUSED, PUBNACK_LIMIT, PUBNACK_NOT_DURABLE];
 
 /** Longest method name, bytes of UTF-8 [SW-15.3-2]. */
 export const MAX_METHOD_BYTES = 64;
@@ -60,7 +72,17 @@ export interface PublishOp {
   readonly from?: string;
   /** Present if and only if qos is 2 [SW-15.4-2]. */
   readonly pubId?: bigint;
+  /** The publisher's reference (QoS 1 and 2 only), echoed by a PUBNACK [SW-15.4-4]. */
+  readonly ref?: number;
   readonly payload: Uint8Array;
+}
+
+/** The hub did not take a publication that carried REF [SW-15.4-4]. */
+export interface PubNackOp {
+  readonly op: 'PUBNACK';
+  readonly ref: number;
+  /** PUBNACK_REFUSED, PUBNACK_LIMIT or PUBNACK_NOT_DURABLE. */
+  readonly reason: number;
 }
 
 export interface SubscribeOp {
@@ -134,7 +156,7 @@ export interface ResultOp {
   readonly body: Uint8Array;
 }
 
-export type Op = PublishOp | SubscribeOp | SubackOp | UnsubscribeOp | UnsubackOp | SyncOp | WillOp | AliasOp | CallOp | CallAckOp | ResultOp;
+export type Op = PublishOp | PubNackOp | SubscribeOp | SubackOp | UnsubscribeOp | UnsubackOp | SyncOp | WillOp | AliasOp | CallOp | CallAckOp | ResultOp;
 
 /** The channel an operation travels on [SW-15.3-1]. */
 export function channelOf(op: Op['op']): number {

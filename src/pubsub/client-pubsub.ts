@@ -18,6 +18,7 @@ import { SubscriptionRefusedError } from './errors.js';
 import { DEFAULT_BUFFER_LIMIT, type LocalSubscription } from './local-subscription.js';
 import { LocalSubscriptions } from './local-subscriptions.js';
 import { payloadBytes } from './publication.js';
+import { PublishRefs } from './publish-refs.js';
 import { SubscriptionLimitError } from './topic-errors.js';
 import { validateTopicName } from './topic.js';
 
@@ -48,6 +49,8 @@ export interface PubSubClientDrops {
   sendFailed: number;
   /** PUBLISH carrying FROM from a peer other than the hub [SW-15.4-2]. */
   untrustedFrom: number;
+  /** PUBNACK from a peer other than the hub, or naming no publication waiting for its answer [SW-15.4-4]. */
+  pubnack: number;
 }
 
 interface PendingReq {
@@ -57,7 +60,9 @@ interface PendingReq {
 }
 
 export class PubSubClient {
-  readonly drops: PubSubClientDrops = { alias: 0, duplicate: 0, unexpected: 0, sendFailed: 0, untrustedFrom: 0 };
+  readonly drops: PubSubClientDrops = { alias: 0, duplicate: 0, unexpected: 0, sendFailed: 0, untrustedFrom: 0, pubnack: 0 };
+  /** Publications of QoS 1 and 2 waiting for their acknowledgement, by REF [SW-15.4-4]. */
+  private readonly refs = new PublishRefs();
   private readonly hub: string;
   private readonly local: LocalSubscriptions;
   private readonly out: AliasSender;
@@ -113,7 +118,9 @@ export class PubSubClient {
     try {
       if (this.closed) throw new NodeClosedError();
       const op = this.buildPublish(topic, payload, options);
-      return this.port.send(this.hub, op, options.deadlineMs === undefined ? SEND_QOS[op.qos] : { qos: op.qos, deadlineMs: options.deadlineMs });
+      const sent = this.port.send(this.hub, op, options.deadlineMs === undefined ? SEND_QOS[op.qos] : { qos: op.qos, deadlineMs: options.deadlineMs });
+      // QoS 1 and 2: a PUBNACK for its REF turns the acknowledgement into a refusal [SW-15.4-4]
+      return op.ref === undefined ? sent : this.refs.settle(op.ref, sent);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -168,6 +175,10 @@ export class PubSubClient {
     if (names.alias !== undefined) op.alias = names.alias;
     if (names.topic !== undefined) op.topic = names.topic;
     if (qos === 2) op.pubId = this.pubIds.next(this.port.epoch());
+    if (qos > 0) {
+      const ref = this.refs.take(topic);
+      if (ref !== undefined) op.ref = ref;
+    }
     return op;
   }
 
@@ -248,6 +259,10 @@ export class PubSubClient {
         return;
       case 'SUBACK':
         return peer === this.hub ? this.onSuback(op) : void this.drops.unexpected++;
+      case 'PUBNACK':
+        // only the hub answers a publication; a refusal nobody waits for is counted [SW-15.4-4]
+        if (peer !== this.hub || !this.refs.refused(op.ref, op.reason)) this.drops.pubnack++;
+        return;
       case 'UNSUBACK': {
         const p = this.pending.get(op.req);
         if (peer !== this.hub || p?.kind !== 'unsubscribe') return void this.drops.unexpected++;

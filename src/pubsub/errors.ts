@@ -33,3 +33,43 @@ export class SubscriptionEndedError extends SaltwireError {
     this.filter = filter;
   }
 }
+
+/** Why a hub refused a publication (PUBNACK REASON [SW-15.4-4]). */
+export type PublicationRefusal = 'refused' | 'limit' | 'not-durable';
+
+/**
+ * The hub did not take a QoS 1 or 2 publication and said so (PUBNACK [SW-15.4-4]): `refusal`
+ * 'limit' when it would pass a limit (the publisher's retained quota or the hub's retained store,
+ * [SW-15.8-2]), 'not-durable' when the hub could not make it durable [SW-18.3-8] (it may have been
+ * forwarded to subscribers that were reachable, but the hub does not owe it to them across a
+ * crash). A refusal by access control is the subclass AccessDeniedError.
+ */
+export class PublicationRefusedError extends SaltwireError {
+  readonly topic: string;
+  readonly refusal: PublicationRefusal;
+  /** The PUBNACK REASON: 0x80, 0x82 or 0x83. */
+  readonly reasonCode: number;
+  constructor(topic: string, reasonCode: number, code = 'ERR_PUBLICATION_REFUSED') {
+    const refusal: PublicationRefusal = reasonCode === 0x80 ? 'refused' : reasonCode === 0x82 ? 'limit' : 'not-durable';
+    const why = refusal === 'refused' ? 'refused by access control' : refusal === 'limit' ? 'over a limit (retained quota or store)' : 'the hub could not make it durable';
+    super(code, `publication to ${JSON.stringify(topic)} was not taken by the hub: ${why} (PUBNACK 0x${reasonCode.toString(16)})`);
+    this.topic = topic;
+    this.refusal = refusal;
+    this.reasonCode = reasonCode;
+  }
+}
+
+/**
+ * The hub's access control refused a publication (PUBNACK 0x80, [SW-15.4-4], [SW-17.8-4]): it was
+ * not delivered, forwarded or kept. Like SUBACK 0x80 it says nothing about why ([SW-17.8-2]).
+ */
+export class AccessDeniedError extends PublicationRefusedError {
+  constructor(topic: string) {
+    super(topic, 0x80, 'ERR_ACCESS_DENIED');
+  }
+}
+
+/** The error a PUBNACK with `reasonCode` for a publication to `topic` stands for. */
+export function refusalError(topic: string, reasonCode: number): PublicationRefusedError {
+  return reasonCode === 0x80 ? new AccessDeniedError(topic) : new PublicationRefusedError(topic, reasonCode);
+}

@@ -4,9 +4,15 @@
  * once its record is durable. The journal is compacted (replaced by a snapshot of the state it
  * describes) when it has grown past twice the last snapshot, and after a failed append (whose bytes
  * may be half written): a snapshot rewrites everything, so nothing after a failure is misread.
+ *
+ * A failed commit is retried [SW-18.3-8], as a compaction, after each of `retryDelaysMs` (when a
+ * `sleep` is given), its waiters still waiting and later records joining it; once the last retry
+ * failed too, its waiters are rejected (the hub refuses what they held back) and the next record
+ * starts again.
  * @module
  */
 import type { JournalStore } from '../peer/journal-store.js';
+import { JOURNAL_RETRY_DELAYS_MS } from './limits.js';
 
 /** A journal smaller than this is never compacted for its size. */
 export const MIN_COMPACT_BYTES = 1024 * 1024;
@@ -16,9 +22,20 @@ interface Waiter {
   readonly reject: (e: Error) => void;
 }
 
+/** How a GroupCommit retries a failed commit [SW-18.3-8]. */
+export interface CommitRetry {
+  /** Resolves after `ms` (the hub's scheduler): retries need it. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Delays before each retry; default JOURNAL_RETRY_DELAYS_MS. */
+  readonly delaysMs?: readonly number[];
+}
+
 export class GroupCommit {
-  /** Appends (each one fsync), compactions, records written, failed commits. */
-  readonly stats = { commits: 0, compactions: 0, records: 0, failures: 0 };
+  /**
+   * Appends (each one fsync), compactions, records written, failed attempts, retries of a failed
+   * commit, and commits given up after their last retry (their waiters rejected).
+   */
+  readonly stats = { commits: 0, compactions: 0, records: 0, failures: 0, retries: 0, gaveUp: 0 };
   private pending: Uint8Array[] = [];
   private waiters: Waiter[] = [];
   private running: Promise<void> | undefined;
@@ -34,6 +51,7 @@ export class GroupCommit {
     private readonly store: JournalStore,
     private readonly snapshot: () => Uint8Array[],
     private readonly minCompactBytes = MIN_COMPACT_BYTES,
+    private readonly retry?: CommitRetry,
   ) {}
 
   /** Appends `record`; resolves once it is durable, rejects if the commit failed. */
@@ -76,6 +94,8 @@ export class GroupCommit {
 
   private async run(): Promise<void> {
     await Promise.resolve(); // the records of the same task share one commit
+    const delays = this.retry === undefined ? [] : (this.retry.delaysMs ?? JOURNAL_RETRY_DELAYS_MS);
+    let attempt = 0;
     try {
       while (this.pending.length > 0 || this.waiters.length > 0 || this.compactDue) {
         const batch = this.pending;
@@ -96,10 +116,20 @@ export class GroupCommit {
             this.stats.records += batch.length;
           }
           for (const w of waiters) w.resolve();
+          attempt = 0;
         } catch (e) {
           this.stats.failures++;
-          failed = true;
           this.compactDue = true; // the next commit rewrites everything, over whatever was half written
+          if (attempt < delays.length && !this.closed) {
+            // the retry (a compaction: the snapshot holds `batch`'s effects) answers these waiters too
+            this.waiters = waiters.concat(this.waiters);
+            this.stats.retries++;
+            await this.retry!.sleep(delays[attempt++]!);
+            continue;
+          }
+          attempt = 0;
+          failed = true;
+          this.stats.gaveUp++;
           for (const w of waiters) w.reject(e as Error);
         }
         if (failed && this.pending.length === 0 && this.waiters.length === 0) break; // retried with the next record

@@ -1,19 +1,27 @@
 /**
- * The hub's durable-before-acknowledged glue [SW-18.3-3] [SW-18.3-5]: holding an operation's
- * acknowledgement until the journal has its effect, and sending again the publications the journal
- * says are still owed to subscribers.
+ * The hub's durable-before-acknowledged glue [SW-18.3-3] [SW-18.3-5] [SW-18.3-8]: holding an
+ * operation's acknowledgement until the journal has its effect, refusing it once the journal gave
+ * up, and owing again, after a restart, the publications the journal says are still owed.
  * @module
  */
-import type { ForwardOutcome, HubForwarder } from './hub-forwarder.js';
+import type { DeliveryQueues } from './delivery-queue.js';
 import type { HubLedger } from './hub-ledger.js';
 
 /**
  * Runs `then` (the answer: SUBACK, UNSUBACK) and releases the operation's acknowledgement once
- * `durable` resolved; at once when there is nothing to wait for (no journal). If the commit
- * failed the journal is rewritten whole and the release waits for that; if that fails too, the
- * operation is never acknowledged: the sender keeps it and sends it again (counted in notDurable).
+ * `durable` resolved; at once when there is nothing to wait for (no journal). If the commit failed
+ * after its retries [SW-18.3-8] it is counted in notDurable and `refused` (when given) is called
+ * with the hold: a publication with a REF is refused to its publisher (PUBNACK 0x83), which
+ * releases it; an operation without an answer is never acknowledged, and its sender gives it up at
+ * its deadline (a device then sends SYNC and WILL again, [SW-15.5-5]).
  */
-export function durably(durable: Promise<void> | undefined, hold: (() => () => void) | undefined, drops: { notDurable: number }, then?: () => void, retry?: () => Promise<void>): void {
+export function durably(
+  durable: Promise<void> | undefined,
+  hold: (() => () => void) | undefined,
+  drops: { notDurable: number },
+  then?: () => void,
+  refused?: (hold: (() => () => void) | undefined) => void,
+): void {
   if (durable === undefined) return then?.();
   const release = hold?.();
   durable.then(
@@ -22,41 +30,19 @@ export function durably(durable: Promise<void> | undefined, hold: (() => () => v
       release?.();
     },
     () => {
-      if (retry === undefined) return void drops.notDurable++;
-      durably(retry(), release === undefined ? undefined : () => release, drops, then);
+      drops.notDurable++;
+      // the refusal takes over the hold: the acknowledgement goes once the refusal was told
+      refused?.(release === undefined ? undefined : () => release);
     },
   );
 }
 
-/** Owed copies sent again per acknowledged one, when earlier ones found the outbox full. */
-const RESEND_BATCH = 32;
-
-/**
- * What a forwarded copy's outcome means for the journal: acknowledged or given up, it is no longer
- * owed; not sent (outbox full, subscriber unknown), it is sent again later: when the subscriber
- * acknowledges another copy (room in its outbox) or is heard again.
- */
-export function settleOwed(ledger: HubLedger, forwarder: HubForwarder, seq: number, device: string): (o: ForwardOutcome) => void {
-  return (o) => {
-    if (o === 'unsent') return ledger.unsent(seq, device);
-    ledger.delivered(seq, device);
-    if (o === 'delivered' && ledger.hasUnsent(device)) resendOwed(ledger, forwarder, device, RESEND_BATCH);
-  };
-}
-
-/**
- * Sends the publications still owed: every one at start (a restarted hub, oldest first), or those
- * owed to `device` that could not be queued before (it is known again).
- */
-export function resendOwed(ledger: HubLedger, forwarder: HubForwarder, device?: string, max = Infinity): void {
-  const send = (pub: ReturnType<HubLedger['takeUnsent']>[number], d: string): void => {
-    const qos = pub.targets.get(d) ?? 1;
-    const f = { topic: pub.topic, payload: pub.payload, qos, retain: pub.copy, from: pub.from, ...(qos === 2 && pub.pubId !== undefined && { pubId: pub.pubId }) };
-    forwarder.forward(d, f, settleOwed(ledger, forwarder, pub.seq, d));
-  };
-  if (device !== undefined) {
-    for (const pub of ledger.takeUnsent(device, max)) send(pub, device);
-    return;
+/** Owes again every publication the journal says is still owed (a restarted hub, oldest first) [SW-18.3-5]. */
+export function resendOwed(ledger: HubLedger, queues: DeliveryQueues): void {
+  for (const { pub, devices } of ledger.owed()) {
+    for (const d of devices) {
+      const qos = pub.targets.get(d) ?? 1;
+      queues.owe(d, { topic: pub.topic, payload: pub.payload, qos, retain: pub.copy, from: pub.from, ...(qos === 2 && pub.pubId !== undefined && { pubId: pub.pubId }) }, pub.seq);
+    }
   }
-  for (const { pub, devices } of ledger.owed()) for (const d of devices) send(pub, d);
 }

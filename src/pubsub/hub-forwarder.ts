@@ -47,8 +47,11 @@ export class HubForwarder {
     private readonly deadlineMs: number,
   ) {}
 
-  /** Sends one publication to `device`; never throws (failures are counted). `settled` hears how a QoS 1 or 2 one ended. */
-  forward(device: string, f: Forwarded, settled?: (outcome: ForwardOutcome) => void): void {
+  /**
+   * Sends one publication to `device`; never throws (failures are counted). `settled` hears how a
+   * QoS 1 or 2 one ended; `deadlineMs` (default the forwarder's) is what is left of its deadline.
+   */
+  forward(device: string, f: Forwarded, settled?: (outcome: ForwardOutcome) => void, deadlineMs = this.deadlineMs): void {
     const names = this.aliasesOf(device).fields(f.topic, f.qos);
     // built field by field (no spreads): one of these per subscriber per publication on a busy hub
     const op: { -readonly [K in keyof PublishOp]: PublishOp[K] } = { op: 'PUBLISH', qos: f.qos, retain: f.retain, payload: f.payload };
@@ -58,7 +61,7 @@ export class HubForwarder {
     if (f.qos === 2 && f.pubId !== undefined) op.pubId = f.pubId;
     let p: Promise<void>;
     try {
-      p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs: this.deadlineMs } : QOS0);
+      p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs } : QOS0);
     } catch (e) {
       this.dropped++;
       settled?.(unsent(e) ? 'unsent' : 'given-up');

@@ -12,7 +12,7 @@
  */
 import type { QoS } from '../messaging/ops.js';
 import { DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type CommitRetry } from './group-commit.js';
 import { decodeHubRecord, encodeHubRecord, HubRecordError, type HubRecord, type StoredPublication, type StoredWill } from './hub-records.js';
 import { HubSessions, type HubSessionsOptions } from './hub-sessions.js';
 import type { JournalStore } from '../peer/journal-store.js';
@@ -48,42 +48,15 @@ export class HubLedger {
     private nextSeq = 1,
     owed: Iterable<Owed> = [],
     minCompactBytes?: number,
+    retry?: CommitRetry,
   ) {
     for (const o of owed) this.owedBySeq.set(o.pub.seq, o);
-    this.commits = new GroupCommit(store, () => this.snapshot(), minCompactBytes);
+    this.commits = new GroupCommit(store, () => this.snapshot(), minCompactBytes, retry);
   }
-
-  /** Owed copies that could not be queued (subscriber unknown to the node then): device -> seqs. */
-  private readonly unsentTo = new Map<string, Set<number>>();
 
   /** Publications still owed to at least one subscriber, oldest first, with those subscribers. */
   owed(): Array<{ readonly pub: StoredPublication; readonly devices: readonly string[] }> {
     return [...this.owedBySeq.values()].map((o) => ({ pub: o.pub, devices: [...o.remaining] }));
-  }
-
-  /** Publication `seq` could not be queued for `device`: it is sent again when the device is back. */
-  unsent(seq: number, device: string): void {
-    if (this.owedBySeq.get(seq)?.remaining.has(device) !== true) return;
-    let m = this.unsentTo.get(device);
-    if (m === undefined) this.unsentTo.set(device, (m = new Set()));
-    m.add(seq);
-  }
-
-  hasUnsent(device: string): boolean {
-    return this.unsentTo.has(device);
-  }
-
-  /** Up to `max` publications owed to `device` that could not be queued, oldest first (and forgets them). */
-  takeUnsent(device: string, max = Infinity): StoredPublication[] {
-    const m = this.unsentTo.get(device);
-    if (m === undefined) return [];
-    const seqs = [...m].sort((a, b) => a - b).slice(0, max);
-    for (const s of seqs) m.delete(s);
-    if (m.size === 0) this.unsentTo.delete(device);
-    return seqs.flatMap((seq) => {
-      const o = this.owedBySeq.get(seq);
-      return o?.remaining.has(device) === true ? [o.pub] : [];
-    });
   }
 
   /** The device's subscriptions changed (SUBSCRIBE, UNSUBSCRIBE, SYNC, access control). */
@@ -106,7 +79,7 @@ export class HubLedger {
     return { seq: pub.seq, durable: this.commits.commit(encodeHubRecord({ type: 'PUB', pub })) };
   }
 
-  /** `device` acknowledged publication `seq` (or it was given up): no longer owed. Nobody waits for it. */
+  /** `device` acknowledged publication `seq` (or it was given up or dropped): no longer owed. Nobody waits for it. */
   delivered(seq: number, device: string): void {
     const o = this.owedBySeq.get(seq);
     if (o === undefined || !o.remaining.delete(device)) return;
@@ -159,6 +132,8 @@ export interface LedgerOptions {
   readonly dedupe?: DedupeWindowOptions;
   /** Compaction threshold (tests). */
   readonly minCompactBytes?: number;
+  /** How failed commits are retried [SW-18.3-8]; none: a failed commit fails its waiters at once. */
+  readonly retry?: CommitRetry;
 }
 
 /**
@@ -233,7 +208,7 @@ export async function loadLedger(store: JournalStore, clock: LedgerClock, option
     }
   }
   const state: LedgerState = { sessions, retained, dedupe, wills };
-  const ledger = new HubLedger(store, state, clock, nextSeq, owed.values(), options.minCompactBytes);
+  const ledger = new HubLedger(store, state, clock, nextSeq, owed.values(), options.minCompactBytes, options.retry);
   await ledger.commits.compact();
   return { ledger, state, corrupt, found: records.length > 0 };
 }

@@ -7,79 +7,48 @@
  * and persists subscriptions, retained store and window, loaded before it routes [SW-18.3-1]. With a
  * journal it acknowledges a SUBSCRIBE, SYNC, UNSUBSCRIBE, WILL or QoS 1/2 PUBLISH only once its
  * effect is durable (HubLedger, [SW-18.3-3]), and sends again after a crash what it still owed
- * [SW-18.3-5].
+ * [SW-18.3-5]. Fair limits: per-device retained quotas [SW-15.8-2] and bounded delivery queues
+ * [SW-18.2-3]; a publication it does not take is refused to its publisher (PUBNACK [SW-15.4-4]).
+ * Routing itself is HubRouter's.
  * The hub's own application publishes and subscribes through the same routing.
  * @module
  */
 import type { Publication, PublishOptions, SubscribeOptions, Subscription } from '../messaging/api.js';
 import type { MessagePort } from '../messaging/port.js';
-import { CONTROL_CHANNEL, PUBLISH_CHANNEL, SUBACK_REFUSED, SUBACK_LIMIT, type Op, type PublishOp, type QoS, type SubscribeOp, type SyncOp, type WillOp } from '../messaging/ops.js';
+import { CONTROL_CHANNEL, PUBLISH_CHANNEL, PUBNACK_LIMIT, PUBNACK_NOT_DURABLE, PUBNACK_REFUSED, SUBACK_REFUSED, SUBACK_LIMIT, type Op, type PublishOp, type QoS, type SubscribeOp, type SyncOp, type WillOp } from '../messaging/ops.js';
 import { InvalidArgumentError, NodeClosedError } from '../errors.js';
-import type { StateStore } from '../peer/state-store.js';
 import { AccessControl } from '../acl/acl.js';
 import { PubIdCounter } from './alias-sender.js';
 import { IncomingAliases } from './alias-table.js';
-import { DEDUPE_KEY, type DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
+import { DEDUPE_KEY, type DedupeWindow } from './dedupe-window.js';
 import { DRAIN_TIMEOUT_MS, FORWARD_DEADLINE_MS, HubForwarder } from './hub-forwarder.js';
 import { HubPersistence, loadHubState } from './hub-persist.js';
 import { HubLedger, loadLedger } from './hub-ledger.js';
 import type { StoredWill } from './hub-records.js';
-import type { JournalStore } from '../peer/journal-store.js';
-import { durably, resendOwed, settleOwed } from './hub-durable.js';
-import { SUBSCRIPTIONS_KEY, type HubSessions, type HubSessionsOptions } from './hub-sessions.js';
+import { durably, resendOwed } from './hub-durable.js';
+import { DeliveryQueues } from './delivery-queue.js';
+import { HubRouter } from './hub-router.js';
+import { refuse, type RefusalStats } from './hub-refusal.js';
+import { Emitter } from '../util/emitter.js';
+import type { PubSubHubDrops, PubSubHubEvents, PubSubHubOptions, PubSubHubStats } from './hub-types.js';
+import { SUBSCRIPTIONS_KEY, type HubSessions } from './hub-sessions.js';
 import { DEFAULT_BUFFER_LIMIT } from './local-subscription.js';
 import { LocalSubscriptions } from './local-subscriptions.js';
 import { minQos, payloadBytes, publication } from './publication.js';
-import { RETAINED_KEY, RetainedLimitError, type RetainedStore, type RetainedOptions } from './retained-store.js';
+import { RETAINED_KEY, type RetainedStore, type RetainedOptions } from './retained-store.js';
 import { topicMatches, validateTopicName } from './topic.js';
 
 export const PRESENCE_PREFIX = '$presence/';
-
-export interface PubSubHubOptions extends HubSessionsOptions {
-  /** Access control; default open (17.2). */
-  readonly acl?: AccessControl;
-  /** Where subscriptions, retained store and window persist; none: memory only. */
-  readonly state?: StateStore;
-  /**
-   * The hub's journal: with it, every acknowledgement waits until its effect is durable
-   * [SW-18.3-3] and `state` is read only to migrate a hub that persisted the old way.
-   */
-  readonly journal?: JournalStore;
-  /** Wall-clock ms for the journal's record times (default Date.now). */
-  readonly wallClock?: () => number;
-  /** Topic aliases this hub defines towards each device and accepts from it; default 64. */
-  readonly aliases?: number;
-  readonly bufferLimit?: number;
-  readonly retained?: RetainedOptions;
-  readonly dedupe?: DedupeWindowOptions;
-  /** Default FORWARD_DEADLINE_MS (10 min). */
-  readonly forwardDeadlineMs?: number;
-  /** Publish `$presence/<id>` (default true). */
-  readonly presence?: boolean;
-}
-
-export interface PubSubHubDrops {
-  /** Operations of revoked devices [SW-18.1-1]. */
-  revoked: number;
-  /** Publications (and wills) access control refused [SW-18.2-1]. */
-  denied: number;
-  /** Unknown or out-of-range aliases [SW-15.7-2]. */
-  alias: number;
-  /** QoS 2 publications already taken [SW-15.6-2]. */
-  duplicate: number;
-  /** Retained publications over the store's limits (still forwarded) [SW-15.8-1]. */
-  retainedLimit: number;
-  /** Operations a hub does not expect (SUBACK, UNSUBACK). */
-  unexpected: number;
-  /** Persisted records that could not be read at start (started empty for that key). */
-  corruptRecord: number;
-  /** Operations whose effect could not be made durable: never acknowledged, the sender sends them again. */
-  notDurable: number;
-}
+export type { PubSubHubOptions, PubSubHubEvents, PubSubHubStats, PubSubHubDrops } from './hub-types.js';
 
 export class PubSubHub {
-  readonly drops: PubSubHubDrops = { revoked: 0, denied: 0, alias: 0, duplicate: 0, retainedLimit: 0, unexpected: 0, corruptRecord: 0, notDurable: 0 };
+  readonly drops: PubSubHubDrops = { revoked: 0, denied: 0, alias: 0, duplicate: 0, retainedLimit: 0, retainedQuota: 0, unexpected: 0, corruptRecord: 0, notDurable: 0 };
+  readonly refusals: RefusalStats = { told: 0, untold: 0 };
   readonly forwarder: HubForwarder;
+  /** The copies owed to subscribers, bounded [SW-18.2-3]. */
+  readonly queues: DeliveryQueues;
+  private readonly router: HubRouter;
+  private readonly events = new Emitter<PubSubHubEvents>();
   private acl: AccessControl;
   private readonly local: LocalSubscriptions;
   private readonly incoming = new Map<string, IncomingAliases>();
@@ -96,20 +65,26 @@ export class PubSubHub {
   static async create(port: MessagePort, options: PubSubHubOptions = {}): Promise<PubSubHub> {
     const now = port.scheduler.now();
     const journal = options.journal;
+    // the hub's own retained messages (presence) are charged to no device's quota [SW-15.8-2]
+    const retained: RetainedOptions = { ...options.retained, exempt: port.self };
     if (journal === undefined) {
-      const loaded = await loadHubState(options.state, now, options, options.retained, options.dedupe);
+      const loaded = await loadHubState(options.state, now, options, retained, options.dedupe);
+      // a refused publication's acknowledgement waits for its PUBNACK [SW-15.4-4]
+      port.deferAcks?.([PUBLISH_CHANNEL]);
       const hub = new PubSubHub(port, options, loaded.sessions, loaded.retained, loaded.dedupe, new Map(), undefined);
       hub.drops.corruptRecord = loaded.corrupt;
       return hub;
     }
     // an empty journal: a new hub, or one that persisted the old way (its keys are read once)
-    const old = journal.records().length === 0 ? await loadHubState(options.state, now, options, options.retained, options.dedupe) : undefined;
+    const old = journal.records().length === 0 ? await loadHubState(options.state, now, options, retained, options.dedupe) : undefined;
     const clock = { now: () => port.scheduler.now(), wall: options.wallClock ?? Date.now };
-    const l = await loadLedger(journal, clock, { sessions: options, ...(options.retained !== undefined && { retained: options.retained }), ...(options.dedupe !== undefined && { dedupe: options.dedupe }) }, old);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => void port.scheduler.at(port.scheduler.now() + ms, r));
+    const retry = { sleep, ...(options.journalRetryMs !== undefined && { delaysMs: options.journalRetryMs }) };
+    const l = await loadLedger(journal, clock, { sessions: options, retained, retry, ...(options.dedupe !== undefined && { dedupe: options.dedupe }) }, old);
     port.deferAcks?.([CONTROL_CHANNEL, PUBLISH_CHANNEL]);
     const hub = new PubSubHub(port, options, l.state.sessions, l.state.retained, l.state.dedupe, l.state.wills, l.ledger);
     hub.drops.corruptRecord = l.corrupt + (old?.corrupt ?? 0);
-    resendOwed(l.ledger, hub.forwarder); // what it owed before it stopped goes first [SW-18.3-5]
+    resendOwed(l.ledger, hub.queues); // what it owed before it stopped goes first [SW-18.3-5]
     return hub;
   }
 
@@ -126,7 +101,21 @@ export class PubSubHub {
     this.wills = wills;
     this.acl = options.acl ?? AccessControl.open();
     this.local = new LocalSubscriptions(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
-    this.forwarder = new HubForwarder(port, options.aliases, options.forwardDeadlineMs ?? FORWARD_DEADLINE_MS);
+    const deadline = options.forwardDeadlineMs ?? FORWARD_DEADLINE_MS;
+    this.forwarder = new HubForwarder(port, options.aliases, deadline);
+    const done = ledger === undefined ? undefined : (seq: number, device: string): void => ledger.delivered(seq, device);
+    this.queues = new DeliveryQueues(this.forwarder, () => this.now(), deadline, options.delivery, done, (d) => this.events.emit('delivery-drop', d));
+    this.router = new HubRouter({
+      self: port.self,
+      now: () => this.now(),
+      sessions,
+      retained,
+      local: this.local,
+      forwarder: this.forwarder,
+      queues: this.queues,
+      ledger,
+      retainedChanged: () => this.persist?.dirty(RETAINED_KEY),
+    });
     const state = ledger === undefined ? options.state : undefined;
     this.persist = state === undefined ? undefined : new HubPersistence(state, {
       [SUBSCRIPTIONS_KEY]: () => this.sessions.encode(),
@@ -149,7 +138,25 @@ export class PubSubHub {
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidArgumentError(`qos must be 0, 1 or 2, got ${String(qos)}`);
     if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload must be a Uint8Array or a string');
     const pubId = qos === 2 ? this.pubIds.next(this.port.epoch()) : undefined;
-    await this.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
+    const r = this.router.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
+    if (r.refused !== undefined) throw r.refused; // RetainedLimitError: the store is full [SW-15.8-2]
+    await r.durable;
+  }
+
+  /** Listens to the hub's refusals and delivery drops; returns the function that stops listening. */
+  on<K extends keyof PubSubHubEvents>(name: K, fn: (e: PubSubHubEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+
+  /** Every counter of the hub's limits and refusals, as a snapshot. */
+  stats(): PubSubHubStats {
+    return {
+      drops: { ...this.drops },
+      refusals: { ...this.refusals },
+      deliveries: { ...this.queues.stats },
+      forwarded: { sent: this.forwarder.sent, dropped: this.forwarder.dropped, pending: this.forwarder.pending },
+      ...(this.ledger !== undefined && { journal: { ...this.ledger.commits.stats } }),
+    };
   }
 
   /** The hub's own application subscribes: granted at once; matching retained messages follow. */
@@ -231,48 +238,33 @@ export class PubSubHub {
     const topic = this.aliasesOf(peer).accept(op.alias, op.topic);
     if (topic === undefined) return void this.drops.alias++;
     // The publisher is the authenticated sender, never a field of the operation [SW-18.1-1].
-    if (!this.acl.canPublish(peer, topic)) return void this.drops.denied++;
+    if (!this.acl.canPublish(peer, topic)) {
+      this.drops.denied++;
+      return this.refuse(peer, topic, op, 'denied', PUBNACK_REFUSED, hold); // [SW-17.8-4]
+    }
+    const notDurable = (h: (() => () => void) | undefined): void => this.refuse(peer, topic, op, 'not-durable', PUBNACK_NOT_DURABLE, h);
     if (op.qos === 2 && op.pubId !== undefined) {
       if (this.dedupe.seen(peer, op.pubId, this.now())) {
         this.drops.duplicate++;
-        return durably(this.ledger?.barrier(), hold, this.drops); // acknowledged once the first copy is durable
+        return durably(this.ledger?.barrier(), hold, this.drops, undefined, notDurable); // acknowledged once the first copy is durable
       }
       this.persist?.dirty(DEDUPE_KEY);
     }
-    durably(this.route(peer, topic, op.payload, op.qos, op.retain, op.pubId), hold, this.drops);
+    const r = this.router.route(peer, topic, op.payload, op.qos, op.retain, op.pubId);
+    if (r.refused !== undefined) {
+      const quota = r.refused.limit === 'device-topics' || r.refused.limit === 'device-bytes';
+      if (quota) this.drops.retainedQuota++;
+      else this.drops.retainedLimit++;
+      return this.refuse(peer, topic, op, quota ? 'retained-quota' : 'retained-limit', PUBNACK_LIMIT, hold);
+    }
+    durably(r.durable, hold, this.drops, undefined, notDurable);
   }
 
-  /**
-   * Routing ([SW-18.2-1]): retained store, then each subscribed device once, then the local
-   * application. With a journal, returns when the publication (its retained and QoS 2 effects and
-   * the copies owed at QoS 1 and 2) is durable [SW-18.3-3].
-   */
-  private route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined): Promise<void> | undefined {
-    if (retain) {
-      try {
-        this.retained.set(topic, payload, qos, publisher, this.now());
-        this.persist?.dirty(RETAINED_KEY);
-      } catch (e) {
-        if (!(e instanceof RetainedLimitError)) throw e;
-        this.drops.retainedLimit++;
-      }
-    }
-    const matched = this.sessions.match(topic);
-    matched.delete(this.port.self);
-    const ledger = this.ledger;
-    let rec: { seq: number; durable: Promise<void> } | undefined;
-    if (ledger !== undefined && (qos > 0 || retain)) {
-      const targets = new Map<string, QoS>();
-      for (const [device, subQos] of matched) if (subQos > 0 && qos > 0) targets.set(device, minQos(qos, subQos));
-      rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }) });
-    }
-    for (const [device, subQos] of matched) {
-      const q = minQos(qos, subQos);
-      const seq = rec?.seq;
-      this.forwarder.forward(device, { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }) }, seq === undefined || q === 0 ? undefined : settleOwed(ledger!, this.forwarder, seq, device));
-    }
-    this.local.deliver(topic, payload, qos, false, publisher);
-    return rec?.durable;
+  /** A publication not taken: its publisher is told where it can be (PUBNACK [SW-15.4-4]), and listeners hear of it. */
+  private refuse(peer: string, topic: string, op: PublishOp, why: PubSubHubEvents['refused']['reason'], reason: number, hold: (() => () => void) | undefined): void {
+    const told = op.ref !== undefined && op.qos > 0;
+    refuse(this.port, peer, op, reason, hold, this.refusals);
+    this.events.emit('refused', { peer, topic, reason: why, told });
   }
 
   /** SUBSCRIBE adds; SYNC replaces the device's list [SW-15.5-2]. SUBACK first, then retained [SW-15.8-1]. */
@@ -300,14 +292,7 @@ export class PubSubHub {
       const code = codes[i]!;
       // A SYNC re-stating a filter the hub already held (after a hub restart) gets no retained copies.
       if (code > 2 || (!fresh && before.has(filter))) return;
-      for (const r of this.retained.match((t) => topicMatches(filter, t))) {
-        // QoS 2 needs the publisher's PUB_ID, which the retained store does not keep: at most QoS 1.
-        const q = minQos(minQos(r.qos, code as QoS), 1);
-        const from = r.from === '' ? this.port.self : r.from;
-        // the copy is owed like a publication: it survives a crash before the subscriber has it
-        const seq = q === 0 ? undefined : this.ledger?.publication({ from, topic: r.topic, payload: r.payload, qos: q, retain: false, copy: true, targets: new Map([[peer, q]]) }).seq;
-        this.forwarder.forward(peer, { topic: r.topic, payload: r.payload, qos: q, retain: true, from }, seq === undefined ? undefined : settleOwed(this.ledger!, this.forwarder, seq, peer));
-      }
+      this.router.retainedFor(peer, filter, code as QoS);
     });
   }
 
@@ -323,11 +308,11 @@ export class PubSubHub {
     this.incoming.get(peer)?.reset();
     this.forwarder.reset(peer);
     this.restarted.add(peer);
-    if (this.ledger !== undefined) resendOwed(this.ledger, this.forwarder, peer);
+    this.queues.pump(peer); // copies its node did not take wait no longer
   }
 
   private onReachable(peer: string): void {
-    if (this.ledger !== undefined) resendOwed(this.ledger, this.forwarder, peer);
+    this.queues.pump(peer);
     if (this.online.has(peer) || this.acl.revoked(peer)) return;
     this.online.add(peer);
     this.presence(peer, 'online');
@@ -341,7 +326,7 @@ export class PubSubHub {
     const will = this.wills.get(peer);
     if (will !== undefined) {
       // QoS 2 would need a PUB_ID of the device's own sequence: a will goes at most QoS 1.
-      this.route(peer, will.topic, will.payload, minQos(will.qos, 1), will.retain, undefined);
+      if (this.router.route(peer, will.topic, will.payload, minQos(will.qos, 1), will.retain, undefined).refused !== undefined) this.drops.retainedQuota++;
     }
     if (this.online.delete(peer)) this.presence(peer, 'offline');
   }
@@ -349,7 +334,7 @@ export class PubSubHub {
   /** `$presence/<id>`, retained, QoS 1 [SW-15.9-2]. */
   private presence(peer: string, state: 'online' | 'offline'): void {
     if (this.options.presence === false || this.closed) return;
-    this.route(this.port.self, PRESENCE_PREFIX + peer, new TextEncoder().encode(state), 1, true, undefined);
+    if (this.router.route(this.port.self, PRESENCE_PREFIX + peer, new TextEncoder().encode(state), 1, true, undefined).refused !== undefined) this.drops.retainedLimit++;
   }
 
   private reply(peer: string, op: Op): void {

@@ -4,9 +4,12 @@
  * value. Matching takes a predicate so this module does not depend on the topic-filter module.
  *
  * Limits: `maxTopics` topics and `maxBytes` bytes, where an entry's size is its payload length plus
- * the UTF-8 length of its topic. A store that would pass either limit throws RetainedLimitError and
- * keeps the old state, except that replacing a topic's value by one of the same or smaller size
- * always succeeds (so a full store never blocks the updates of the topics it holds).
+ * the UTF-8 length of its topic, and per publisher (the `from` of the value held, charged to
+ * whoever stored it last) `maxTopicsPerDevice` and `maxBytesPerDevice` [SW-15.8-2], except for the
+ * `exempt` publisher (the hub itself: presence). A store that would pass a limit throws
+ * RetainedLimitError and keeps the old state, except that replacing a topic's value of one's own by
+ * one of the same or smaller size always succeeds (so a full store never blocks the updates of the
+ * topics it holds).
  *
  * Pure: `now` (ms) is passed in. `save(store, now)` / `RetainedStore.load(store, now)` persist it
  * under the StateStore key 'retained'; they record ages, not clock values, since a node's clock
@@ -27,6 +30,7 @@
 import { InvalidArgumentError, SaltwireError } from '../errors.js';
 import type { StateStore } from '../peer/state-store.js';
 import { CorruptRecordError } from '../rpc/errors.js';
+import { RETAINED_MAX_BYTES_PER_DEVICE, RETAINED_MAX_TOPICS_PER_DEVICE } from './limits.js';
 
 export const RETAINED_MAX_TOPICS = 10_000;
 export const RETAINED_MAX_BYTES = 16 * 1024 * 1024;
@@ -50,14 +54,24 @@ export interface Retained {
 export interface RetainedOptions {
   readonly maxTopics?: number;
   readonly maxBytes?: number;
+  /** Topics one publisher may hold, default RETAINED_MAX_TOPICS_PER_DEVICE (1,000) [SW-15.8-2]. */
+  readonly maxTopicsPerDevice?: number;
+  /** Bytes one publisher may hold, default RETAINED_MAX_BYTES_PER_DEVICE (1 MiB) [SW-15.8-2]. */
+  readonly maxBytesPerDevice?: number;
+  /** A publisher no per-device quota applies to (the hub's own id: its presence messages). */
+  readonly exempt?: string;
 }
 
-/** Storing a retained message would pass `maxTopics` or `maxBytes`; nothing changed. */
+/** Which limit a retained message would pass: the store's, or its publisher's quota [SW-15.8-2]. */
+export type RetainedLimit = 'topics' | 'bytes' | 'device-topics' | 'device-bytes';
+
+/** Storing a retained message would pass a limit of the store or of its publisher; nothing changed. */
 export class RetainedLimitError extends SaltwireError {
   readonly topic: string;
-  readonly limit: 'topics' | 'bytes';
-  constructor(topic: string, limit: 'topics' | 'bytes', max: number) {
-    super('ERR_RETAINED_LIMIT', `cannot retain a message on ${JSON.stringify(topic)}: the store is at its limit of ${max} ${limit}`);
+  readonly limit: RetainedLimit;
+  constructor(topic: string, limit: RetainedLimit, max: number) {
+    const what = limit === 'topics' || limit === 'bytes' ? `the store is at its limit of ${max} ${limit}` : `its publisher is at its quota of ${max} ${limit === 'device-topics' ? 'topics' : 'bytes'}`;
+    super('ERR_RETAINED_LIMIT', `cannot retain a message on ${JSON.stringify(topic)}: ${what}`);
     this.topic = topic;
     this.limit = limit;
   }
@@ -76,7 +90,12 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 export class RetainedStore {
   readonly maxTopics: number;
   readonly maxBytes: number;
+  readonly maxTopicsPerDevice: number;
+  readonly maxBytesPerDevice: number;
+  private readonly exempt: string | undefined;
   private readonly entries = new Map<string, Entry>();
+  /** Topics and bytes held per publisher [SW-15.8-2]. */
+  private readonly byPublisher = new Map<string, { topics: number; bytes: number }>();
   private total = 0;
   /** Entries `load` skipped because they did not fit this store's limits. */
   droppedOnLoad = 0;
@@ -84,6 +103,14 @@ export class RetainedStore {
   constructor(options: RetainedOptions = {}) {
     this.maxTopics = positiveInt(options.maxTopics, RETAINED_MAX_TOPICS, 'maxTopics');
     this.maxBytes = positiveInt(options.maxBytes, RETAINED_MAX_BYTES, 'maxBytes');
+    this.maxTopicsPerDevice = positiveInt(options.maxTopicsPerDevice, RETAINED_MAX_TOPICS_PER_DEVICE, 'maxTopicsPerDevice');
+    this.maxBytesPerDevice = positiveInt(options.maxBytesPerDevice, RETAINED_MAX_BYTES_PER_DEVICE, 'maxBytesPerDevice');
+    this.exempt = options.exempt;
+  }
+
+  /** Topics and bytes `publisher` holds now [SW-15.8-2]. */
+  heldBy(publisher: string): { readonly topics: number; readonly bytes: number } {
+    return this.byPublisher.get(publisher) ?? { topics: 0, bytes: 0 };
   }
 
   get size(): number {
@@ -113,12 +140,23 @@ export class RetainedStore {
     }
     if (payload.length > 0xffff_ffff) throw new InvalidArgumentError('payload is over 2^32-1 bytes');
     const size = payload.length + topicLen;
+    this.check(topic, from, size);
+    this.put(topic, { payload: payload.slice(), qos, from, storedAt: now, size });
+    return 'stored';
+  }
+
+  /** Throws RetainedLimitError if storing `size` bytes on `topic` for `from` would pass a limit. */
+  private check(topic: string, from: string, size: number): void {
     const old = this.entries.get(topic);
     if (old === undefined && this.entries.size >= this.maxTopics) throw new RetainedLimitError(topic, 'topics', this.maxTopics);
     const oldSize = old?.size ?? 0;
     if (size > oldSize && this.total - oldSize + size > this.maxBytes) throw new RetainedLimitError(topic, 'bytes', this.maxBytes);
-    this.put(topic, { payload: payload.slice(), qos, from, storedAt: now, size });
-    return 'stored';
+    if (from === this.exempt) return;
+    const mine = old?.from === from;
+    const held = this.heldBy(from);
+    if (!mine && held.topics >= this.maxTopicsPerDevice) throw new RetainedLimitError(topic, 'device-topics', this.maxTopicsPerDevice);
+    const after = held.bytes - (mine ? oldSize : 0) + size;
+    if (after > this.maxBytesPerDevice && !(mine && size <= oldSize)) throw new RetainedLimitError(topic, 'device-bytes', this.maxBytesPerDevice);
   }
 
   /** The topic's retained message, or undefined. Its payload must not be mutated. */
@@ -132,7 +170,16 @@ export class RetainedStore {
     if (old === undefined) return false;
     this.entries.delete(topic);
     this.total -= old.size;
+    this.charge(old.from, -1, -old.size);
     return true;
+  }
+
+  private charge(from: string, topics: number, bytes: number): void {
+    const h = this.byPublisher.get(from) ?? { topics: 0, bytes: 0 };
+    h.topics += topics;
+    h.bytes += bytes;
+    if (h.topics === 0) this.byPublisher.delete(from);
+    else this.byPublisher.set(from, h);
   }
 
   /** Every retained message whose topic satisfies `matches` (e.g. a subscription filter), oldest first. */
@@ -184,7 +231,9 @@ export class RetainedStore {
     const store = new RetainedStore(options);
     for (const p of parsed) {
       const size = p.payload.length + p.topicLen;
-      if (store.entries.size >= store.maxTopics || store.total + size > store.maxBytes) {
+      try {
+        store.check(p.topic, p.from, size);
+      } catch {
         store.droppedOnLoad++;
         continue;
       }
@@ -210,9 +259,11 @@ export class RetainedStore {
     if (old !== undefined) {
       this.entries.delete(topic);
       this.total -= old.size;
+      this.charge(old.from, -1, -old.size);
     }
     this.entries.set(topic, e);
     this.total += e.size;
+    this.charge(e.from, 1, e.size);
   }
 }
 

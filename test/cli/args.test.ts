@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AccessDeniedError, PublicationRefusedError } from '../../src/pubsub/errors.js';
 import {
   commandUsage,
   parseArgs,
@@ -147,7 +148,7 @@ describe('value validation', () => {
 });
 
 describe('exit codes', () => {
-  it('maps RPC outcomes to 3-7, a hub that did not answer to 3, a refused subscription to 6, anything else to 1', () => {
+  it('maps RPC outcomes to 3-7, a hub that did not answer to 3, a subscription or publication refused by access control to 6, another refused publication to 8, anything else to 1', () => {
     expect(exitCodeFor(new HubUnreachableError('hub', '127.0.0.1:4000', 5000))).toBe(EXIT.UNREACHABLE);
     expect(exitCodeFor(new RpcUnreachableError('d'))).toBe(3);
     expect(exitCodeFor(new RpcNoResponderError('d', 'm'))).toBe(4);
@@ -156,10 +157,13 @@ describe('exit codes', () => {
     expect(exitCodeFor(new RpcRemoteError('d', 'm', 'boom', 'it broke'))).toBe(7);
     expect(exitCodeFor(new RpcCancelledError('d', 'm', undefined))).toBe(1);
     expect(exitCodeFor(new SaltwireError('ERR_SUBSCRIPTION_REFUSED', 'no'))).toBe(EXIT.REJECTED);
+    expect(exitCodeFor(new AccessDeniedError('t'))).toBe(6); // [SW-15.4-4]
+    expect(exitCodeFor(new PublicationRefusedError('t', 0x82))).toBe(8);
+    expect(exitCodeFor(new PublicationRefusedError('t', 0x83))).toBe(8);
     expect(exitCodeFor(new UsageError('x'))).toBe(1);
     expect(exitCodeFor(new InvalidArgumentError('x'))).toBe(1);
     expect(exitCodeFor(new Error('x'))).toBe(1);
-    expect(EXIT).toEqual({ OK: 0, ERROR: 1, TIMEOUT: 2, UNREACHABLE: 3, REJECTED: 6 });
+    expect(EXIT).toEqual({ OK: 0, ERROR: 1, TIMEOUT: 2, UNREACHABLE: 3, REJECTED: 6, REFUSED: 8 });
   });
 });
 

@@ -119,7 +119,7 @@ describe('saltwire CLI, end to end', () => {
     expect(r.err).toMatch(/timed out after 800 ms/);
   });
 
-  it('--config access control: a denied call exits 6, a refused subscription too', { timeout: T }, async () => {
+  it('--config access control: a denied call exits 6, a refused subscription too, and a refused QoS 1 publication [SW-15.4-4]', { timeout: 30_000 }, async () => {
     const config = join(tmp, 'hub.json');
     const acl = { rules: [{ devices: ['*'], publish: ['#'], subscribe: ['#'], serve: ['*'], call: ['time'] }] };
     writeFileSync(config, JSON.stringify({ acl }));
@@ -134,6 +134,9 @@ describe('saltwire CLI, end to end', () => {
     const sys = await run(['sub', ...dev(addr, 'sink'), '--topic', '$SYS/#', '--timeout', '5']);
     expect(sys.code, sys.err).toBe(6);
     expect(sys.err).toMatch(/refused/);
+    const pubDenied = await run(['pub', ...dev(addr, 'src'), '--topic', '$SYS/x', '--message', 'm', '--qos', '1']);
+    expect(pubDenied.code, pubDenied.err).toBe(6);
+    expect(pubDenied.err).toMatch(/refused by access control/);
   });
 
   it('pub --retain: a later subscriber gets it flagged retained', { timeout: T }, async () => {

@@ -23,7 +23,7 @@ const tests = vectors.testGroups.flatMap((g) => g.tests.map((t) => ({ g, t })));
 describe('message_ops.json through the SDK codec', () => {
   it('covers every operation, valid and invalid', () => {
     const ops = new Set(tests.filter(({ t }) => t.result === 'valid').map(({ t }) => t.operation.op));
-    expect([...ops].sort()).toEqual(['ALIAS', 'CALL', 'CALLACK', 'PUBLISH', 'RESULT', 'SUBACK', 'SUBSCRIBE', 'SYNC', 'UNSUBACK', 'UNSUBSCRIBE', 'WILL']);
+    expect([...ops].sort()).toEqual(['ALIAS', 'CALL', 'CALLACK', 'PUBLISH', 'PUBNACK', 'RESULT', 'SUBACK', 'SUBSCRIBE', 'SYNC', 'UNSUBACK', 'UNSUBSCRIBE', 'WILL']);
     expect(tests.filter(({ t }) => t.result === 'invalid').length).toBeGreaterThan(50);
   });
   it.each(tests.map(({ g, t }) => [t.tcId, t.comment, g, t] as const))('tcId %i: %s', (_id, _c, g, t) => {
@@ -68,9 +68,10 @@ const publish: fc.Arbitrary<Op> = fc
     topic: topicName,
     from: fc.option(nodeId, { nil: undefined }),
     pubId: u64,
+    ref: fc.option(u16, { nil: undefined }),
     payload: bytes,
   })
-  .map(({ qos, retain, naming, alias, topic, from, pubId, payload }) => ({
+  .map(({ qos, retain, naming, alias, topic, from, pubId, ref, payload }) => ({
     op: 'PUBLISH' as const,
     qos,
     retain,
@@ -78,6 +79,7 @@ const publish: fc.Arbitrary<Op> = fc
     ...(naming !== 'alias' && { topic }),
     ...(from !== undefined && { from }),
     ...(qos === 2 && { pubId }),
+    ...(qos > 0 && ref !== undefined && { ref }),
     payload,
   }));
 
@@ -87,6 +89,7 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
   record({ op: fc.constant('SUBACK' as const), req: u16, codes: fc.array(fc.constantFrom(0, 1, 2, 0x80, 0x81, 0x82), { maxLength: 10 }) }),
   record({ op: fc.constant('UNSUBSCRIBE' as const), req: u16, filters: fc.array(topicFilter, { minLength: 1, maxLength: 5 }) }),
   record({ op: fc.constant('UNSUBACK' as const), req: u16 }),
+  record({ op: fc.constant('PUBNACK' as const), ref: u16, reason: fc.constantFrom(0x80, 0x82, 0x83) }),
   record({ op: fc.constant('SYNC' as const), req: u16, filters: subFilters(0, 5) }),
   record({ op: fc.constant('WILL' as const), qos, retain: fc.boolean(), topic: fc.oneof(fc.constant(''), topicName), payload: bytes }),
   record({ op: fc.constant('ALIAS' as const), alias: fc.integer({ min: 1, max: 0xffff }), topic: topicName }),

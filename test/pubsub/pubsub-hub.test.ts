@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { RpcRejectedError } from '../../src/rpc/errors.js';
 import { decodeOp } from '../../src/messaging/op-codec.js';
 import { PUBLISH_CHANNEL } from '../../src/messaging/ops.js';
-import { SubscriptionRefusedError } from '../../src/pubsub/errors.js';
+import { AccessDeniedError, SubscriptionRefusedError } from '../../src/pubsub/errors.js';
 import { LocalSubscription } from '../../src/pubsub/local-subscription.js';
 import { publication } from '../../src/pubsub/publication.js';
 import type { SaltwireNode } from '../../src/peer/node.js';
@@ -149,13 +149,14 @@ describe('access control (spec 17, 18.1)', () => {
     await w.close();
   });
 
-  it('a publication to a denied topic is dropped and counted at the hub; a revoked device is dropped whatever it sends [SW-17.4-1] [SW-18.1-1] [SW-18.2-1]', async () => {
+  it('a publication to a denied topic is dropped and counted at the hub, and its publisher told (AccessDeniedError); a revoked device is dropped whatever it sends, told nothing [SW-17.4-1] [SW-17.8-4] [SW-18.1-1] [SW-18.2-1]', async () => {
     const w = await World.create(25, { acl });
     const sub = await w.device('dev-b');
     const c = collector();
     await w.granted(sub.subscribe('devices/+/status', { qos: 1 }, c.fn));
     const a = await w.device('dev-a');
-    await w.settle(a.publish('devices/dev-b/status', 'spoof', { qos: 1 })); // not under devices/dev-a
+    const denied = await w.settle(a.publish('devices/dev-b/status', 'spoof', { qos: 1 }).catch((e: unknown) => e)); // not under devices/dev-a
+    expect(denied).toBeInstanceOf(AccessDeniedError);
     await w.settle(a.publish('devices/dev-a/status', 'mine', { qos: 1 }));
     const r = await w.device('dev-r');
     await w.settle(r.publish('devices/dev-r/status', 'revoked', { qos: 1 }));

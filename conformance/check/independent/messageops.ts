@@ -105,7 +105,8 @@ type Field =
 
 const QOS_OK = (v: number): boolean => v <= 2; // [SW-15.5-1] "0 to 2"; SPEC GAP for 4-255
 const SUBACK_CODES = new Set([0, 1, 2, 0x80, 0x81, 0x82]); // [SW-15.3-2]; SPEC GAP: others invalid
-const B_ALIAS = 0x08, B_TOPIC = 0x10, B_FROM = 0x20, B_PUB_ID = 0x40;
+const B_ALIAS = 0x08, B_TOPIC = 0x10, B_FROM = 0x20, B_PUB_ID = 0x40, B_REF = 0x80;
+const PUBNACK_REASONS = new Set([0x80, 0x82, 0x83]); // [SW-15.4-4]
 
 interface OpDef {
   name: string;
@@ -118,16 +119,18 @@ export const OPERATIONS: Record<number, OpDef> = {
   0x01: {
     name: 'PUBLISH',
     fields: [
-      { key: 'flags', kind: 'flags', presence: B_ALIAS | B_TOPIC | B_FROM | B_PUB_ID },
+      { key: 'flags', kind: 'flags', presence: B_ALIAS | B_TOPIC | B_FROM | B_PUB_ID | B_REF },
       { key: 'alias', kind: 'u16', bit: B_ALIAS, ok: (v) => v >= 1 }, // [SW-15.7-1]
       { key: 'topic', kind: 'string16', bit: B_TOPIC, rule: topicName },
       { key: 'from', kind: 'string8', bit: B_FROM, rule: nodeId },
       { key: 'pubId', kind: 'u64', bit: B_PUB_ID },
+      { key: 'ref', kind: 'u16', bit: B_REF }, // [SW-15.4-4]
       { key: 'payload', kind: 'rest' },
     ],
-    // [SW-15.4-2]: TOPIC or ALIAS or both; PUB_ID if and only if QOS is 2.
-    coherent: (f) => (f & (B_ALIAS | B_TOPIC)) !== 0 && ((f & B_PUB_ID) !== 0) === ((f & 3) === 2),
+    // [SW-15.4-2]: TOPIC or ALIAS or both; PUB_ID if and only if QOS is 2; [SW-15.4-4]: no REF at QOS 0.
+    coherent: (f) => (f & (B_ALIAS | B_TOPIC)) !== 0 && ((f & B_PUB_ID) !== 0) === ((f & 3) === 2) && !((f & B_REF) !== 0 && (f & 3) === 0),
   },
+  0x09: { name: 'PUBNACK', fields: [{ key: 'ref', kind: 'u16' }, { key: 'reason', kind: 'u8', ok: (v) => PUBNACK_REASONS.has(v) }] },
   0x02: {
     name: 'SUBSCRIBE',
     fields: [

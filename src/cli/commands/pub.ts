@@ -51,7 +51,10 @@ export const pub: Command = {
     notes: [
       'Publishes only once the hub answered (a QoS 0 publication has no answer of its own).',
       'Exit codes: 0 all sent, 1 usage or other error (e.g. a QoS 1/2 publication not acknowledged within 60 s),',
-      '  3 the hub did not answer within --connect-timeout (not running there, or a wrong key).',
+      '  3 the hub did not answer within --connect-timeout (not running there, or a wrong key),',
+      '  6 the hub refused a QoS 1/2 publication by access control,',
+      '  8 the hub refused a QoS 1/2 publication otherwise (over a retained quota or limit, or not made durable).',
+      'A QoS 0 publication has no answer: a refused one still exits 0.',
     ].join('\n'),
   },
   async run(flags, io: Io) {
