@@ -10,7 +10,7 @@ import type { Address } from '../transport/transport.js';
 import { checkEcho } from './challenge.js';
 import { heard, NONE } from './liveness.js';
 import { applyIndex, dropIndex, forgetIndexed } from './parking.js';
-import { onAuthenticated, sameAddress, validate } from './path.js';
+import { candidateEchoed, onAuthenticated, sameAddress, validate } from './path.js';
 import type { Peer } from './peer.js';
 import { isRelFrame, type WireFrame } from '../wire/frames.js';
 
@@ -25,8 +25,10 @@ export interface InboundEffects {
   readonly fresh: boolean;
   /** The peer restarted (a fresh datagram of a higher epoch, [SW-9.3-5]); its epoch. 0 if not. */
   readonly restartEpoch: number;
-  /** The path moved to the datagram's source address. */
+  /** The path moved to the datagram's source address (followed an unvalidated path, or a validated candidate). */
   readonly moved: boolean;
+  /** The newest fresh datagram came from the candidate address: its challenge may be due [SW-10.2-6]. */
+  readonly candidate: boolean;
   /** The path became validated (or fell back to the validated address) with this datagram. */
   readonly validated: boolean;
   /**
@@ -73,6 +75,7 @@ export function processAccepted(
   let fresh = r.freshness === 'fresh';
   let echoed = false;
   let echoFromSentTo = false;
+  let otherEcho: Uint8Array | undefined; // an ECHO that is not the 12.3 token: perhaps the candidate's
   let pinged = false;
   let challenged = false;
   const data: Uint8Array[] = [];
@@ -97,7 +100,7 @@ export function processAccepted(
           echoed = true;
           peer.needsFreshness = false;
           echoFromSentTo = sentTo.some((a) => sameAddress(from, a));
-        }
+        } else otherEcho = f.token;
         break;
       }
       case 'CHALLENGE':
@@ -130,11 +133,17 @@ export function processAccepted(
   }
   // [SW-10.1-1], [SW-10.1-6]: the path follows fresh, authenticated, window-accepted datagrams; one of
   // unknown freshness from elsewhere is answered where it came from and moves nothing.
-  let moved = false;
+  // [SW-10.1-8] a validated path moves only to a candidate that echoed its own token from there [SW-10.2-6].
+  let moved = fresh && otherEcho !== undefined && candidateEchoed(peer, otherEcho, from);
+  let candidate = false;
   let answerAt: Address | undefined;
   if (fresh || peer.address === undefined) {
-    moved = onAuthenticated(peer, from, size, r.newest, now) === 'moved';
-    if (moved && !peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
+    const u = onAuthenticated(peer, from, size, r.newest, now);
+    if (u === 'moved') {
+      moved = true;
+      if (!peer.validated) peer.flushDue = true; // challenge the new address now [SW-10.2-1]
+    }
+    candidate = u === 'candidate' || u === 'candidate-again';
   } else if (!sameAddress(from, peer.address)) {
     answerAt = from;
   } else {
@@ -145,5 +154,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, rel, fresh, restartEpoch, moved, validated, pinged, challenged, answerAt, reachability, staleFloor };
+  return { data, rel, fresh, restartEpoch, moved, candidate, validated, pinged, challenged, answerAt, reachability, staleFloor };
 }

@@ -36,17 +36,18 @@ export interface NodeEvents {
   unreachable: { readonly peer: string };
   /** The peer started a new epoch (it restarted); the node already recovered (spec 12.2). */
   restart: { readonly peer: string; readonly epoch: number };
-  /** The peer's datagrams now come from a new address (spec 10). */
+  /** The node now sends to the peer at a new address, or validated the one it had (spec 10). */
   address: {
     readonly peer: string;
     readonly address: Address;
     readonly validated: boolean;
     /**
-     * 'moved': datagrams now come from `address` (validated if the node knew it); 'validated': the
-     * peer echoed a challenge from it (spec 10.2); 'returned': the new address never answered and the
-     * path went back to the last validated one ([SW-10.2-5]).
+     * 'moved': datagrams now go to `address`: a candidate that echoed its token, validated
+     * ([SW-10.2-6]), or the unvalidated first address of a learned peer ([SW-10.1-3], [SW-10.1-9]);
+     * 'validated': the peer echoed a challenge from its unvalidated address ([SW-10.2-2]). A datagram
+     * from a new address that is not yet validated changes nothing to report ([SW-10.1-8]).
      */
-    readonly change: 'moved' | 'validated' | 'returned';
+    readonly change: 'moved' | 'validated';
   };
   /**
    * The peer acknowledged every fragment of a reliable message sent with `receipt: true`

@@ -21,10 +21,10 @@ import { StaleAnswers, staleAnswerFrames } from './stale.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, NONE, probeNow, type LivenessConfig, type Reachability } from './liveness.js';
 import { onPeerTimer, peerDeadline, type PeerTimerHost } from './peer-timer.js';
-import { sameAddress } from './path.js';
+import { candidateChallengeAt } from './path.js';
 import type { NodeOptions, NodeStats, ReliableSendOptions, UnreliableSendOptions } from './node-options.js';
 import type { NodeEvents, PeerInfo } from './node-events.js';
-import { sendFull, transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
+import { challengeCandidate, sendFull, transmit, type OutboundContext, type Outgoing, type Sealer, type SendCounters } from './outbound.js';
 import { Peer } from './peer.js';
 import { PeerTable } from './peer-table.js';
 import { PeerMemory } from './peer-memory.js';
@@ -144,6 +144,7 @@ export class SaltwireNode {
       reliable: this.reliable,
       random: this.random,
       route: (p, out, now) => this.route(p, out, now),
+      candidate: (p, now) => this.challengeCandidate(p, now),
       emit: (name, e) => this.events.emit(name, e),
     };
     for (const c of o.peers ?? []) {
@@ -378,9 +379,11 @@ export class SaltwireNode {
     if (fx.challenged && fx.fresh) this.reliable.challenged(p, now); // resent with the ECHO [SW-14.10-4]
     if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values());
-      const change = fx.moved ? 'moved' : sameAddress(p.address, from) ? 'validated' : 'returned';
-      this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change });
+      this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change: fx.moved ? 'moved' : 'validated' });
     }
+    // a validated move: what went to the old address since the peer left it is lost; it goes again now
+    if (fx.moved && p.validated) this.reliable.challenged(p, now);
+    if (fx.candidate) this.challengeCandidate(p, now); // [SW-10.2-6] the path stays; the new address must echo
     if (fx.reachability !== undefined) {
       this.reliable.setReachable(p, true); // [SW-14.8-3] the outbox flows again
       this.events.emit(fx.reachability, { peer: p.id });
@@ -466,6 +469,18 @@ export class SaltwireNode {
     }
   }
 
+  /**
+   * The candidate address's challenge, if due [SW-10.2-6]; with its first, a PING to the validated
+   * address, so that a peer still there answers from there and ends the candidate [SW-10.2-7].
+   */
+  private challengeCandidate(p: Peer, now: number): void {
+    const c = p.candidate;
+    if (c === undefined || now < candidateChallengeAt(p)) return;
+    const first = c.sentAt === NONE;
+    c.sentAt = p.candidateChallengedAt = now; // an attempt, sent or not: the next waits its interval
+    if (this.sessionOr(p, (sealer) => challengeCandidate(this.out, p, c, now, sealer)) && first) this.flush(p, { ping: true }, now);
+  }
+
   // ---- stale datagrams (spec 12.4) ----
 
   /**
@@ -536,7 +551,6 @@ export class SaltwireNode {
     if (this.table.get(id) !== undefined || id === this.id) return;
     const p = new Peer(id, { address });
     p.validated = true; // validated before the restart; a stale address costs one datagram
-    p.previous = p.address;
     this.add(p);
   }
 

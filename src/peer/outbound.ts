@@ -4,7 +4,7 @@
  * amplification budget of an unvalidated path has the last word [SW-10.3-1].
  * @module
  */
-import { MAX_FULL_HEADER_LEN, TAG_LEN } from '../constants.js';
+import { CHALLENGE_LEN, MAX_FULL_HEADER_LEN, TAG_LEN } from '../constants.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { CounterExhaustedError } from '../errors.js';
 import type { IndexFrame } from '../session/receiver.js';
@@ -13,7 +13,7 @@ import type { Address, Transport } from '../transport/transport.js';
 import { DATAGRAM_BUDGET } from '../reliability/constants.js';
 import { encodeFramesTransient, frameSize, type WireFrame } from '../wire/frames.js';
 import { challengeToSend } from './challenge.js';
-import { maySend, onSent } from './path.js';
+import { candidateMaySend, maySend, onSent, type Candidate } from './path.js';
 import type { Peer } from './peer.js';
 import { NONE } from './liveness.js';
 
@@ -153,6 +153,35 @@ export function sendFull(ctx: OutboundContext, sender: PeerSender, frames: WireF
     return false;
   }
   put(ctx, d, dest.to);
+  return true;
+}
+
+/**
+ * Sends the candidate address its challenge [SW-10.2-6]: a CHALLENGE frame with the candidate's own
+ * token, after the ECHO the peer is owed if any, and nothing else (data and acknowledgements keep
+ * going to the validated address, and so does the echo),
+ * within AMPLIFICATION_FACTOR times what the candidate sent [SW-10.3-1]. When it is due is the
+ * caller's (path.ts candidateChallengeAt). Returns whether it went out; a refusal is counted.
+ */
+export function challengeCandidate(ctx: OutboundContext, peer: Peer, c: Candidate, now: number, sealer?: Sealer): boolean {
+  const sender = sealer ?? ctx.sender(peer, now);
+  if (sender === undefined) {
+    ctx.counters.sealFailures++;
+    return false;
+  }
+  c.token ??= ctx.suite.randomBytes(CHALLENGE_LEN);
+  // an echo owed rides along too (and still goes to the validated address): a peer that moved and
+  // challenged this node from there gets its answer within the same round trip [SW-10.2-3]
+  const frames: WireFrame[] = peer.echoOwed === undefined ? [] : [{ type: 'ECHO', token: peer.echoOwed }];
+  frames.push({ type: 'CHALLENGE', token: c.token });
+  const d = seal(ctx, sender, frames, now, sealer !== undefined);
+  if (d === undefined) return false;
+  if (!candidateMaySend(c, d.length)) {
+    ctx.counters.amplificationLimited++; // the sealed counter is simply never used
+    return false;
+  }
+  c.budgetSent += d.length;
+  put(ctx, d, c.address);
   return true;
 }
 

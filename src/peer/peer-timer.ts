@@ -1,7 +1,8 @@
 /**
  * What a peer's timer does when it fires (spec 10.2, 11, 12.3, 13.9, 14.4, 14.8) and when it must
- * fire next: the deadline is the earliest of liveness, challenge retry, sender parking, path
- * fall-back, session and reliability. The node owns the TimerQueue; this file owns the decisions.
+ * fire next: the deadline is the earliest of liveness, challenge retry, sender parking, the
+ * candidate address's challenge and expiry, session and reliability. The node owns the TimerQueue;
+ * this file owns the decisions.
  * Runtime-agnostic: `now` is passed in.
  * @module
  */
@@ -10,7 +11,7 @@ import { nextDeadline, NONE, tick, type LivenessConfig } from './liveness.js';
 import type { NodeEvents } from './node-events.js';
 import type { Outgoing } from './outbound.js';
 import { dropIndex, parkAt, parkIfIdle } from './parking.js';
-import { fallBack, fallBackAt } from './path.js';
+import { candidateChallengeAt, candidateExpiresAt } from './path.js';
 import type { Peer } from './peer.js';
 import type { ReliableMode } from './reliable-mode.js';
 import type { SessionMode } from './session-mode.js';
@@ -23,6 +24,8 @@ export interface PeerTimerHost {
   readonly reliable: ReliableMode;
   /** Uniform in [0, 1): probe jitter [SW-11.2-1]. */
   random(): number;
+  /** Sends the candidate address its challenge if due [SW-10.2-6]. */
+  candidate(p: Peer, now: number): void;
   /** Sends one datagram to the peer (control frames plus what its link has due). */
   route(p: Peer, out: Outgoing, now: number): boolean;
   emit<K extends keyof NodeEvents>(name: K, e: NodeEvents[K]): void;
@@ -30,16 +33,14 @@ export interface PeerTimerHost {
 
 /** When the peer's timer must fire next. */
 export function peerDeadline(h: PeerTimerHost, p: Peer, now: number): number {
-  return Math.min(nextDeadline(p, h.cfg), challengeRetryAt(p), parkAt(p, h.senderIdleMs), fallBackAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
+  return Math.min(nextDeadline(p, h.cfg), challengeRetryAt(p), parkAt(p, h.senderIdleMs), candidateChallengeAt(p), candidateExpiresAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
 }
 
 /** The peer's timer fired at `now`: whatever is due then is done (the node then asks peerDeadline again). */
 export function onPeerTimer(h: PeerTimerHost, p: Peer, now: number): void {
   h.sessions.tick(p, now); // retries, give-up, expiry (spec 13.9)
-  if (now >= fallBackAt(p)) {
-    fallBack(p); // [SW-10.2-5] the new address never answered: back to the validated one
-    h.emit('address', { peer: p.id, address: p.address!, validated: true, change: 'returned' });
-  }
+  if (now >= candidateExpiresAt(p)) p.candidate = undefined; // [SW-10.2-7] never echoed: forgotten, the path never left
+  else if (now >= candidateChallengeAt(p)) h.candidate(p, now);
   const a = tick(p, h.cfg, now, h.random());
   if (a.changed !== undefined) {
     h.reliable.setReachable(p, false); // [SW-14.8-3] reliable fragments wait, timers held

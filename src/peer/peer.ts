@@ -11,7 +11,7 @@ import type { PeerSender, SenderSnapshot } from '../session/sender.js';
 import type { Address } from '../transport/transport.js';
 import type { Challenge, ChallengeState } from './challenge.js';
 import { NONE, type LivenessState, type Reachability } from './liveness.js';
-import type { PathState } from './path.js';
+import type { Candidate, PathState } from './path.js';
 import type { PeerSessions } from './session-state.js';
 
 const VALIDATED = 1;
@@ -34,9 +34,10 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   address: Address | undefined;
   budgetReceived = 0;
   budgetSent = 0;
-  previous: Address | undefined = undefined;
-  /** When the path moved to its current, unvalidated address; NONE while validated ([SW-10.2-5]). */
-  movedAt = NONE;
+  /** A new address being validated while the path stays where it is ([SW-10.1-8]); only while one is pending. */
+  candidate: Candidate | undefined = undefined;
+  /** When a challenge last went to a candidate address, NONE if never ([SW-10.2-6]). */
+  candidateChallengedAt = NONE;
   // challenge (spec 12.3)
   challenge: Challenge | undefined = undefined;
   echoOwed: Uint8Array | undefined = undefined;

@@ -70,7 +70,7 @@ describe('peer recovery', () => {
     expect(h.texts('hub').slice(before)).toEqual(['fresh']);
   });
 
-  it('roaming: traffic follows the device to a new address after validation; the old one gets nothing [SW-10.1-1] [SW-10.2-2]', async () => {
+  it('roaming: traffic follows the device to a new address once validated; the old one gets nothing after [SW-10.1-1] [SW-10.1-8] [SW-10.2-6]', async () => {
     const h = new Harness();
     const { hub, dev } = await pair(h);
     const tr = (dev as unknown as { o: { transport: { rebind(a: object): { host: string; port: number }; local: { port: number } } } }).o.transport;
@@ -82,18 +82,20 @@ describe('peer recovery', () => {
     const next = tr.rebind({ port: 0 });
     dev.send('hub', text('from new address'));
     await h.run(5);
-    expect(moved).toEqual([{ port: next.port, validated: false }, { port: next.port, validated: true }]);
-    expect(hub.peer('sensor-1')?.validated).toBe(true); // the echo came back from the new address
+    // one move, once the new address echoed its token [SW-10.2-6]
+    expect(moved).toEqual([{ port: next.port, validated: true }]);
+    expect(hub.peer('sensor-1')?.validated).toBe(true);
     expect(hub.peer('sensor-1')?.address?.port).toBe(next.port);
+    // until then the validated address got the PING of [SW-10.2-7] and nothing more
+    expect(toOld).toHaveLength(1);
     const beforeTraffic = toOld.length;
-    expect(beforeTraffic).toBe(0);
     hub.send('sensor-1', text('reply'));
     await h.run(5_000, 50); // keepalives, probes, data: all to the new address
     expect(h.texts('sensor-1')).toEqual(['reply']);
     expect(toOld.length).toBe(beforeTraffic);
   });
 
-  it('a spoofed copy of a fresh datagram moves nothing far: 3x budget, no validation, the real peer pulls it back [SW-10.3-1] [SW-10.2-4]', async () => {
+  it('a spoofed copy of a fresh datagram moves nothing: the victim gets a challenge within 3x, the real peer\'s next datagram ends it [SW-10.1-8] [SW-10.3-1] [SW-10.2-7]', async () => {
     const h = new Harness();
     const { hub, dev } = await pair(h);
     let held: CapturedDatagram | undefined;
@@ -110,17 +112,21 @@ describe('peer recovery', () => {
     h.net.onCapture((d) => d.to.host === 'victim' && victimBytes.push(d.bytes.length));
     h.net.inject(held!.bytes, victim, HUB);
     await h.run(5);
+    expect(h.texts('hub')).toEqual(['withheld']); // authentic and never seen: delivered, once
     const received = held!.bytes.length;
+    expect(victimBytes).toHaveLength(1); // the candidate's challenge [SW-10.2-6]
     expect(victimBytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3 * received);
-    expect(hub.peer('sensor-1')?.validated).toBe(false); // the victim cannot echo
+    expect(hub.peer('sensor-1')?.address?.host).toBe('sensor-1'); // the path never moved [SW-10.1-8]
+    expect(hub.peer('sensor-1')?.validated).toBe(true);
     const victimTotal = victimBytes.length;
-    dev.send('hub', text('real')); // the real device's next datagram brings the path home [SW-10.2-4]
+    dev.send('hub', text('real')); // the real device's next datagram ends the candidate [SW-10.2-7]
     await h.run(5);
     expect(hub.peer('sensor-1')?.address?.host).toBe('sensor-1');
     expect(hub.peer('sensor-1')?.validated).toBe(true);
     hub.send('sensor-1', text('reply'));
     await h.run(5);
     expect(h.texts('sensor-1')).toContain('reply');
+    await h.run(6_000, 50); // past every resend and VALIDATION_TIMEOUT
     expect(victimBytes.length).toBe(victimTotal); // nothing more to the victim
   });
 

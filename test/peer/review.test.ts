@@ -14,26 +14,33 @@ async function pair(h: Harness, hubExtra = {}) {
 }
 
 describe('review findings', () => {
-  it('a path moved by a spoofed datagram falls back to the validated address after VALIDATION_TIMEOUT [SW-10.2-5]', async () => {
+  it('a candidate made by a spoofed datagram never moves the path, and is forgotten after VALIDATION_TIMEOUT [SW-10.1-8] [SW-10.2-7]', async () => {
     const h = new Harness();
     const { hub, dev } = await pair(h);
     const devAddr = hub.peer('sensor-1')!.address!;
     let held: CapturedDatagram | undefined;
     h.net.onCapture((d) => { if (held === undefined && d.from.host === 'sensor-1' && !d.injected) held = d; });
-    h.net.partition(devAddr, HUB); // the device hears nothing and says nothing: no echo can bring it home
+    h.net.partition(devAddr, HUB); // the device hears nothing and says nothing: nothing ends the candidate but time
     dev.send('hub', text('withheld'));
     await h.run(5);
+    const toVictim: number[] = [];
+    h.net.onCapture((d) => d.to.host === 'victim' && toVictim.push(h.net.scheduler.now()));
     h.net.inject(held!.bytes, { host: 'victim', port: 9 }, HUB);
     await h.run(5);
-    expect(hub.peer('sensor-1')!.address!.host).toBe('victim');
-    expect(hub.peer('sensor-1')!.validated).toBe(false);
-    await h.run(5_500, 50);
-    expect(hub.peer('sensor-1')!.address!.host).toBe('sensor-1'); // back home, validated
+    expect(hub.peer('sensor-1')!.address).toEqual(devAddr); // the path stays [SW-10.1-8]
     expect(hub.peer('sensor-1')!.validated).toBe(true);
+    await h.run(5_500, 50);
+    const peer = (hub as unknown as { table: { get(id: string): { candidate?: unknown } } }).table.get('sensor-1');
+    expect(peer.candidate).toBeUndefined(); // forgotten [SW-10.2-7]
+    // challenged at once, then every CANDIDATE_RETRY (within the 3x budget), never after the timeout
+    expect(toVictim.length).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...toVictim) - toVictim[0]!).toBeLessThan(5_000);
+    const sent = toVictim.length;
     h.net.heal();
     hub.send('sensor-1', text('still there?'));
-    await h.run(5);
+    await h.run(5_000, 50);
     expect(h.texts('sensor-1')).toEqual(['still there?']);
+    expect(toVictim).toHaveLength(sent);
   });
 
   it('replays of old restarts at a rebooted node are not reported as restarts, and move nothing [SW-9.3-5] [SW-9.3-6]', async () => {

@@ -119,7 +119,7 @@ export const NOTES: ScenarioFile['notes'] = {
   MemoryPeerEpochs: { bugType: 'FUNCTIONALITY', description: 'Needs a target that keeps peer epochs in memory only (config durablePeerEpochs: false); a target that cannot exits 127.' },
   Replay: { bugType: 'AUTH_BYPASS', description: 'Datagrams recorded earlier are sent again: they must not be delivered as new.' },
   Roaming: { bugType: 'FUNCTIONALITY', description: 'The peer changes address; the path follows it after validation (10.1, 10.2).' },
-  Spoofing: { bugType: 'DOS', description: 'An attacker resends genuine datagrams from another address: amplification limit and fallback (10.2-5, 10.3).' },
+  Spoofing: { bugType: 'DOS', description: 'An attacker resends genuine datagrams from another address: the validated path stays, the other address gets a challenge within the amplification limit (10.1-8, 10.2-6, 10.3).' },
   Silence: { bugType: 'DOS', description: 'Datagrams that fail a check, or ask for nothing, get no answer at all (6.3, 9.4-3).' },
   Liveness: { bugType: 'FUNCTIONALITY', description: 'Probes, reachability and answers to PING (11).' },
   ShouldLevel: { bugType: 'FUNCTIONALITY', description: 'Some expectations check SHOULD requirements: a miss is a warning, a failure only with --strict.' },
@@ -127,7 +127,7 @@ export const NOTES: ScenarioFile['notes'] = {
   HubTarget: { bugType: 'BASIC', description: 'The target is a hub that derives device keys from the site key; the runner plays a device.' },
   PathFollows: {
     bugType: 'FUNCTIONALITY',
-    description: 'Checks that the path follows the newest fresh datagram to a new address. Section 10 intends it ([SW-10.1-2] says when a move is allowed, [SW-10.2-1] what a move requires) but states no MUST to move.',
+    description: 'Checks that the path follows the peer to a new address once that address echoed its token ([SW-10.2-6] requires the move; [SW-10.1-8] forbids it before).',
   },
 };
 
