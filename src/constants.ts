@@ -61,6 +61,17 @@ export const STALE_FRAME_LEN = 6;
 /** Before a path is validated, at most this many bytes are sent per byte received on it (spec 10.3). */
 export const AMPLIFICATION_FACTOR = 3;
 
+/** TYPE byte (offset 1, after FIRST_BYTE_HANDSHAKE) of a COOKIE: the answer of a node under load (spec 6.6). */
+export const TYPE_COOKIE = 0x03;
+/** TYPE byte of a COOKIE_ECHO: a cookie, then the datagram it admits (spec 6.6). */
+export const TYPE_COOKIE_ECHO = 0x04;
+/** Bytes of a cookie, and of the ECHO field of a COOKIE: the last bytes of the datagram answered (spec 6.6). */
+export const COOKIE_LEN = 16;
+/** A COOKIE: first byte, TYPE, ECHO, COOKIE; shorter than any datagram it answers (spec 6.6). */
+export const COOKIE_MESSAGE_LEN = 2 + 2 * COOKIE_LEN;
+/** What a COOKIE_ECHO adds to the datagram it carries: first byte, TYPE, COOKIE (spec 6.6). */
+export const COOKIE_ECHO_OVERHEAD = 2 + COOKIE_LEN;
+
 /** Steady-state overhead of the envelope: SHORT header plus tag (spec 4.9). */
 export const ENVELOPE_OVERHEAD_SHORT = SHORT_HEADER_LEN + TAG_LEN;
 
@@ -83,5 +94,26 @@ export const INDEX_SILENCE_MS = 1_000;
 export const STALE_ANSWER_INTERVAL_MS = 1_000;
 /** STALE answers a node sends per second at most, all peers together (spec 12.4). */
 export const STALE_ANSWER_RATE = 64;
-/** Derived keys kept by a hub's key cache (spec 6.4). */
-export const TRAFFIC_KEY_CACHE = 256;
+/** Device keys a hub keeps once derived, the least recently used evicted (spec 6.4). */
+export const DEVICE_KEY_CACHE = 4096;
+/** @deprecated The old name of DEVICE_KEY_CACHE (which was 256). */
+export const TRAFFIC_KEY_CACHE = DEVICE_KEY_CACHE;
+/**
+ * Key derivations a node grants per second to datagrams that have not authenticated, all sources
+ * together, and the burst (spec 6.5). Below half the burst the node is under load.
+ */
+export const DERIVE_RATE = 1000;
+export const DERIVE_BURST = 1000;
+/** A node stays under load this long after its bucket was last below half (spec 6.5), as WireGuard does. */
+export const UNDER_LOAD_HOLD_MS = 1_000;
+/** Derivations (and answers) per second granted to one source address (IPv4, or IPv6 /64), and its burst (spec 6.5). */
+export const SOURCE_RATE = 20;
+export const SOURCE_BURST = 50;
+/** Source addresses whose buckets a node keeps; the least recently used is forgotten (spec 6.5). */
+export const SOURCE_TABLE = 4096;
+/** Answers to datagrams from outside a validated path (COOKIE, [SW-10.1-6]) a node sends per second, and its burst (spec 6.5). */
+export const ANSWER_RATE = 1000;
+/** A node under load draws a new cookie secret this often; cookies of the previous one stay valid (spec 6.6). */
+export const COOKIE_SECRET_INTERVAL_MS = 120_000;
+/** Recent FULL datagrams and initiations a node remembers, to match the COOKIEs that answer them (spec 6.6). */
+export const COOKIE_PENDING = 16;

@@ -22,6 +22,7 @@ import {
   type CryptoSuite,
 } from '../../src/core.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.js';
+import { checkCookieVector, COOKIE_GROUP_TYPES } from './cookie.js';
 import { checkHandshakeVector, HANDSHAKE_GROUP_TYPES } from './handshake.js';
 import { checkMessageOpVector, MESSAGE_OPS_GROUP_TYPES } from './message-ops.js';
 import { checkReliabilityVector, RELIABILITY_GROUP_TYPES } from './reliability.js';
@@ -107,6 +108,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
       if (HANDSHAKE_GROUP_TYPES.includes(g.type)) return checkHandshakeVector(suite, g, t);
       if (RELIABILITY_GROUP_TYPES.includes(g.type)) return checkReliabilityVector(g, t);
       if (MESSAGE_OPS_GROUP_TYPES.includes(g.type)) return checkMessageOpVector(g, t);
+      if (COOKIE_GROUP_TYPES.includes(g.type)) return checkCookieVector(suite, g, t);
       return `unknown group type ${g.type}`;
   }
 }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VectorFile } from './common.js';
+import { cookieVectors } from './cookie.js';
 import { handshakeVectors } from './handshake.js';
 import { hmacHkdfVectors } from './hmac-hkdf.js';
 import { keyVectors } from './keys.js';
@@ -17,7 +18,7 @@ export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'v
 
 /** Writes every vector file into `out`; returns [file, numberOfTests] pairs. */
 export function writeVectors(out: string): Array<[string, number]> {
-  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), messageOpVectors()];
+  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), messageOpVectors(), cookieVectors()];
   return files.map((f) => {
     const json = f.toJSON() as { numberOfTests: number };
     writeFileSync(join(out, f.name), JSON.stringify(json, null, 1) + '\n');

@@ -9,6 +9,7 @@ import type { SendConfig } from '../reliability/send-state.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Address, Transport } from '../transport/transport.js';
+import type { AdmissionOptions, AdmissionStats } from './admission.js';
 import type { LivenessConfig } from './liveness.js';
 import type { SendCounters } from './outbound.js';
 import type { SessionOptions, SessionStats } from './session-mode.js';
@@ -100,6 +101,8 @@ export interface NodeOptions {
   readonly reliability?: ReliabilityOptions;
   /** Session mode (spec 13): which peers use it, and its limits. Default: no peer (PSK mode, 0-RTT). */
   readonly session?: SessionOptions;
+  /** Limits on what datagrams that have not authenticated may cost, and cookies (spec 6.5, 6.6); defaults of spec 20.2. */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface NodeStats {
@@ -126,4 +129,6 @@ export interface NodeStats {
   readonly peers: number;
   /** Handshakes and sessions (spec 13); all zero unless some peer is in session mode. */
   readonly sessions: Readonly<SessionStats>;
+  /** Admission and cookies (spec 6.5, 6.6); the datagrams refused are in `drops`. */
+  readonly admission: Readonly<AdmissionStats>;
 }

@@ -43,6 +43,9 @@ export class HandshakeResponder {
   }
 
   onInitiation(d: Uint8Array, m: ParsedInitiation, from: Address, now: number): void {
+    // [SW-13.6-9] steps 6 to 10 cost a derivation's worth of HMACs: admission first (spec 6.5)
+    const refused = this.host.admit?.(d, from, now);
+    if (refused !== undefined) return this.drop(refused, m.initiatorId, m.gen);
     const hedge = this.hedge();
     if (hedge === undefined) return this.drop('HANDSHAKE_RATE', m.initiatorId, m.gen); // a new epoch is on its way
     const table = this.host.receiver.indexTable;
@@ -59,6 +62,7 @@ export class HandshakeResponder {
     });
     if (r.ok || r.reason === 'BAD_DH') this.madeEphemeral(); // step 12 made e_r
     if (!r.ok) return this.drop(r.reason, m.initiatorId, m.gen); // nothing sent, nothing changed [SW-13.6-6]
+    this.host.keyring.confirm?.(r.initiatorId, r.gen); // a device key derived for it is kept now [SW-6.4-4]
     // step 13 [SW-13.6-7]: store the timestamp, assign idx_r, keep the session as the unconfirmed one
     const before = this.stamps.get(r.initiatorId);
     this.stamps.delete(r.initiatorId);
@@ -95,7 +99,7 @@ export class HandshakeResponder {
 
   /** consumeInitiation's lookup: checks 2 to 4 of [SW-6.1-6] (step 6), then the peer's mode (step 7). */
   private lookup(id: string, gen: number, now: number): PskLookup {
-    const k = this.host.keyring.lookup(id, gen, now);
+    const k = this.host.keyring.lookup(id, gen, now, true); // kept once the initiation authenticated [SW-6.4-4]
     if (!k.ok) return { ok: false, reason: k.reason };
     if (!this.modeOf(id)) return { ok: false, reason: 'SESSION_DISABLED' }; // [SW-13.8-13]
     return { ok: true, psk: k.pairKey };

@@ -7,6 +7,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Receiver } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
+import type { DropReason } from '../wire/drop-reason.js';
 import type { OutboundContext } from './outbound.js';
 import type { Peer } from './peer.js';
 import type { SessionTimers } from './session-state.js';
@@ -53,6 +54,11 @@ export interface SessionHost {
   peer(id: string): Peer | undefined;
   /** Sends bytes that are not a datagram of a peer's path (handshake messages). */
   sendRaw(bytes: Uint8Array, to: Address): void;
+  /**
+   * Admission for an initiation from `from` before its key checks (spec 6.5, [SW-13.6-9]): undefined
+   * grants the work, a reason refuses it. Absent: always granted.
+   */
+  admit?(d: Uint8Array, from: Address, now: number): DropReason | undefined;
   unreachable(p: Peer): void;
   reachable(p: Peer): void;
   /** The peer's timers must be recomputed. */

@@ -4,7 +4,7 @@
  * selected from the key id alone, never by trying several [SW-3.6-2].
  * @module
  */
-import { TRAFFIC_KEY_CACHE } from '../constants.js';
+import { DEVICE_KEY_CACHE } from '../constants.js';
 import { assertGeneration, assertKey, deriveDeviceKey } from '../crypto/keys.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { assertNodeId } from '../wire/node-id.js';
@@ -15,8 +15,17 @@ export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason:
 export interface Keyring {
   /** The generations policy this keyring applies. */
   readonly generations: Generations;
-  /** The pair key for `peer` at `gen`, or why there is none. `now` drives grace deadlines. */
-  lookup(peer: string, gen: number, now: number): KeyLookup;
+  /**
+   * The pair key for `peer` at `gen`, or why there is none. `now` drives grace deadlines. With
+   * `provisional`, a key derived for the lookup is not kept until confirm() (spec 6.4): the receive
+   * path derives for a datagram that has not authenticated yet.
+   */
+  lookup(peer: string, gen: number, now: number, provisional?: boolean): KeyLookup;
+  /**
+   * Keeps the key the last provisional lookup of (peer, gen) derived: a datagram authenticated under
+   * it [SW-6.4-4]. Keyrings that derive nothing need not implement it.
+   */
+  confirm?(peer: string, gen: number): void;
   /**
    * The verdict of lookup() without the key: 'ok' exactly when lookup() would succeed. Used on the
    * SHORT path, which already holds the traffic key (spec 6.1 step 7b), so it must stay cheap.
@@ -27,18 +36,22 @@ export interface Keyring {
 export type KeyFailure = 'UNKNOWN_KEY' | 'RETIRED_KEY';
 
 /**
- * A hub's keyring: DK(peer, gen) derived from the site key on demand [SW-3.4-1], cached in a
- * bounded map (spec 6.4). Revoked ids get UNKNOWN_KEY [SW-6.1-2].
+ * A hub's keyring: DK(peer, gen) derived from the site key on demand [SW-3.4-1], kept in a bounded
+ * cache, the least recently used evicted [SW-6.4-4]. DK is a pure function of the site key, the id
+ * and the generation, so a cached key never goes stale; revocation and generations are checked
+ * before the cache. Revoked ids get UNKNOWN_KEY [SW-6.1-2].
  */
 export class SiteKeyring implements Keyring {
   readonly generations = new Generations();
   private readonly revoked = new Set<string>();
   private readonly cache = new Map<string, Uint8Array>();
+  /** The key a provisional lookup derived, waiting for confirm(): one datagram is opened at a time. */
+  private provisional: { readonly k: string; readonly key: Uint8Array } | undefined;
 
   constructor(
     private readonly suite: CryptoSuite,
     private readonly siteKey: Uint8Array,
-    private readonly cacheLimit: number = TRAFFIC_KEY_CACHE,
+    private readonly cacheLimit: number = DEVICE_KEY_CACHE,
   ) {
     assertKey(siteKey, 'site key');
   }
@@ -52,17 +65,32 @@ export class SiteKeyring implements Keyring {
     return this.revoked.has(peer) ? 'UNKNOWN_KEY' : this.generations.check(peer, gen, now);
   }
 
-  lookup(peer: string, gen: number, now: number): KeyLookup {
+  lookup(peer: string, gen: number, now: number, provisional = false): KeyLookup {
     const verdict = this.status(peer, gen, now);
     if (verdict !== 'ok') return { ok: false, reason: verdict };
     const k = `${gen}:${peer}`;
     let key = this.cache.get(k);
-    if (key === undefined) {
-      key = deriveDeviceKey(this.suite, this.siteKey, peer, gen);
-      if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+    if (key !== undefined) {
+      this.cache.delete(k); // least recently used first
       this.cache.set(k, key);
+      return { ok: true, pairKey: key };
     }
+    key = deriveDeviceKey(this.suite, this.siteKey, peer, gen);
+    if (provisional) this.provisional = { k, key };
+    else this.keep(k, key);
     return { ok: true, pairKey: key };
+  }
+
+  confirm(peer: string, gen: number): void {
+    const p = this.provisional;
+    if (p === undefined || p.k !== `${gen}:${peer}`) return;
+    this.provisional = undefined;
+    this.keep(p.k, p.key);
+  }
+
+  private keep(k: string, key: Uint8Array): void {
+    if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(k, key);
   }
 }
 
@@ -105,7 +133,7 @@ export class PairKeyring implements Keyring {
     return r.ok ? 'ok' : r.reason;
   }
 
-  lookup(peer: string, gen: number, now: number): KeyLookup {
+  lookup(peer: string, gen: number, now: number, _provisional?: boolean): KeyLookup {
     const byGen = this.keys.get(peer);
     if (byGen === undefined) return { ok: false, reason: 'UNKNOWN_KEY' }; // no key for this peer at all
     const verdict = this.generations.check(peer, gen, now);
@@ -128,7 +156,7 @@ export class SitePairsKeyring implements Keyring {
   private readonly pairs: PairKeyring;
   private readonly revoked = new Set<string>();
 
-  constructor(suite: CryptoSuite, siteKey: Uint8Array, cacheLimit: number = TRAFFIC_KEY_CACHE) {
+  constructor(suite: CryptoSuite, siteKey: Uint8Array, cacheLimit: number = DEVICE_KEY_CACHE) {
     this.site = new SiteKeyring(suite, siteKey, cacheLimit);
     this.generations = this.site.generations;
     this.pairs = new PairKeyring(this.generations);
@@ -156,8 +184,12 @@ export class SitePairsKeyring implements Keyring {
     return this.pairs.has(peer) ? this.pairs.status(peer, gen, now) : this.site.status(peer, gen, now);
   }
 
-  lookup(peer: string, gen: number, now: number): KeyLookup {
+  lookup(peer: string, gen: number, now: number, provisional = false): KeyLookup {
     if (this.revoked.has(peer)) return { ok: false, reason: 'UNKNOWN_KEY' };
-    return this.pairs.has(peer) ? this.pairs.lookup(peer, gen, now) : this.site.lookup(peer, gen, now);
+    return this.pairs.has(peer) ? this.pairs.lookup(peer, gen, now) : this.site.lookup(peer, gen, now, provisional);
+  }
+
+  confirm(peer: string, gen: number): void {
+    if (!this.pairs.has(peer)) this.site.confirm(peer, gen);
   }
 }

@@ -46,6 +46,12 @@ export interface ReceiverOptions {
    * dropped, before any decryption.
    */
   readonly staleAnswer?: (peer: string, gen: number, now: number) => boolean;
+  /**
+   * Asked before the first key derivation for a datagram that has not authenticated (a FULL datagram
+   * of an epoch or BOOT no context holds, step 8 of spec 6.1): undefined grants every derivation of
+   * that datagram, a reason drops it before any [SW-6.5-1]. Absent: every derivation is granted.
+   */
+  readonly derivation?: (d: Uint8Array, now: number) => DropReason | undefined;
   /** True for a peer configured for session mode: its FULL datagrams are dropped [SW-13.8-12]. */
   readonly sessionRequired?: (peer: string) => boolean;
   /** Age at which a session opens nothing more; default REJECT_AFTER_TIME [SW-13.9-2]. */

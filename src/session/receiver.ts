@@ -27,7 +27,7 @@ import { ReplayWindow } from './replay.js';
 import type { Accepted, ContextState, Dropped, IndexFrame, OpenResult, ReceiverOptions } from './receiver-types.js';
 import { openSessionDatagram, wipePending, wipeSession, type IndexHolder } from './session-receiver.js';
 
-type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit' | 'staleAnswer'; // optional hooks
+type SessionOptionKeys = 'onDrop' | 'sessionRequired' | 'sessionRejectAfterMs' | 'admit' | 'staleAnswer' | 'derivation'; // optional hooks
 
 
 export type { ReceiverOptions, IndexFrame, Accepted, Dropped, OpenResult, ContextState, StaleProof } from './receiver-types.js';
@@ -85,21 +85,20 @@ export class Receiver {
     let senderId: string;
     let gen: number;
     let epoch: number;
-    let pairKey: Uint8Array | undefined;
     if (h.form === 'FULL') {
       senderId = h.senderId;
       gen = h.gen;
       epoch = h.epoch;
       if (senderId === this.o.selfId) return this.drop('UNKNOWN_KEY', senderId, gen); // [SW-3.5-3]
-      const key = this.o.keyring.lookup(senderId, gen, now); // step 7a
-      if (!key.ok) return this.drop(key.reason, senderId, gen);
+      // step 7a: the checks only; the key itself waits for step 8, where admission may refuse it [SW-6.5-1]
+      const verdict = this.o.keyring.status(senderId, gen, now);
+      if (verdict !== 'ok') return this.drop(verdict, senderId, gen);
       if (this.sessionRequired?.(senderId) === true) return this.drop('SESSION_REQUIRED', senderId, gen); // [SW-13.8-12]
-      pairKey = key.pairKey;
       ctx = this.contexts.get(senderId, gen);
       const ref = ctx?.maxEpoch ?? this.o.maxEpochs.get(senderId, gen); // step 7c [SW-5.5-1]
       // [SW-5.5-4] the context's epoch under another BOOT is another start of the sender: stale too
       if (ref !== undefined && (epoch < ref || (ctx !== undefined && epoch === ref && !this.sameBoot(ctx, h.boot)))) {
-        return this.stale(d, h, senderId, gen, ref, pairKey, now);
+        return this.stale(d, h, senderId, gen, ref, now);
       }
     } else {
       ctx = this.indexes.get(h.index); // step 7b
@@ -117,12 +116,21 @@ export class Receiver {
       const verdict = ctx!.window.check(h.counter); // step 7d [SW-5.4-3]
       if (verdict !== 'accept') return this.drop(verdict, senderId, gen);
     }
-    // step 8: cached for the context's epoch, derived for a new one
-    const tk = sameEpoch ? ctx!.trafficKey : deriveTrafficKey(this.o.suite, pairKey!, senderId, this.o.selfId, epoch, (h as FullHeader).boot);
+    // step 8: cached for the context's epoch, derived for a new one, if admission grants it [SW-6.5-1]
+    let tk: Uint8Array;
+    if (sameEpoch) tk = ctx!.trafficKey;
+    else {
+      const refused = this.o.derivation?.(d, now);
+      if (refused !== undefined) return this.drop(refused, senderId, gen);
+      const key = this.o.keyring.lookup(senderId, gen, now, true); // kept only once authenticated [SW-6.4-4]
+      if (!key.ok) return this.drop(key.reason, senderId, gen);
+      tk = deriveTrafficKey(this.o.suite, key.pairKey, senderId, this.o.selfId, epoch, (h as FullHeader).boot);
+    }
     // step 9: the one authenticated decryption [SW-4.5-2]
     const box = view(d, h.length);
     const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, h.form), box);
     if (plaintext === null) return this.drop('AUTH', senderId, gen);
+    if (!sameEpoch) this.o.keyring.confirm?.(senderId, gen); // a device key derived for it is kept now [SW-6.4-4]
 
     const contextEvent = ctx === undefined ? 'created' : epoch > ctx.maxEpoch ? 'epoch' : undefined;
     const top = sameEpoch ? ctx!.window.top : undefined;
@@ -368,11 +376,15 @@ export class Receiver {
    * [SW-12.4-1]), it is authenticated first: if it is the peer's own, the result carries what the
    * node needs to tell the peer its floor (spec 12.4). Nothing about the context changes either way.
    */
-  private stale(d: Uint8Array, h: FullHeader, peer: string, gen: number, floor: number, pairKey: Uint8Array, now: number): Dropped {
+  private stale(d: Uint8Array, h: FullHeader, peer: string, gen: number, floor: number, now: number): Dropped {
     if (this.o.staleAnswer === undefined || !this.o.staleAnswer(peer, gen, now)) return this.drop('STALE_EPOCH', peer, gen);
-    const tk = deriveTrafficKey(this.o.suite, pairKey, peer, this.o.selfId, h.epoch, h.boot);
+    // the stale-answer limit is this datagram's budget for its derivations (spec 6.4)
+    const key = this.o.keyring.lookup(peer, gen, now, true);
+    if (!key.ok) return this.drop('STALE_EPOCH', peer, gen);
+    const tk = deriveTrafficKey(this.o.suite, key.pairKey, peer, this.o.selfId, h.epoch, h.boot);
     const plaintext = this.o.suite.open(tk, writeNonce(this.nonce, d, 'FULL'), view(d, h.length));
     wipe(tk);
+    if (plaintext !== null) this.o.keyring.confirm?.(peer, gen);
     const frames = plaintext === null ? undefined : decodeFrames(plaintext);
     const r = this.drop('STALE_EPOCH', peer, gen);
     if (frames === undefined) return r;

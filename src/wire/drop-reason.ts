@@ -26,6 +26,11 @@ export const DROP_REASONS = [
   'SESSION_REQUIRED',
   'STORE_FAILED',
   'PEER_LIMIT',
+  // admission and cookies (spec 6.5, 6.6)
+  'DERIVE_LIMIT',
+  'UNDER_LOAD',
+  'BAD_COOKIE',
+  'UNSOLICITED',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -6,6 +6,7 @@
 // src/ (the SDK) and uses neither tweetnacl nor sodium-native.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { evalCookieAnswer, evalCookieMatch, evalCookieMessage } from './evalcookie.js';
 import { evalHkdf, evalHmac, evalSecretbox } from './evalcrypto.js';
 import type { Evaluator } from './evalcommon.js';
 import { evalEphemeral, evalHandshake, evalInitiation, evalRekey, evalResponse } from './evalhandshake.js';
@@ -39,6 +40,9 @@ export const EVALUATORS: Record<string, Evaluator> = {
   RelFrameTest: evalRelFrame,
   RelScenario: evalRelScenario,
   OpCodecTest: evalOpCodec,
+  CookieMessageTest: evalCookieMessage,
+  CookieAnswerTest: evalCookieAnswer,
+  CookieMatchTest: evalCookieMatch,
 };
 
 export function checkDocument(file: string, doc: any, specIds: Set<string>): FileResult {

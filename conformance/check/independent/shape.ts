@@ -21,6 +21,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'handshake.json': ['HandshakeTest', 'EphemeralTest', 'InitiationTest', 'ResponseTest', 'RekeyTest'],
   'reliability.json': ['RelFrameTest', 'RelScenario'],
   'message_ops.json': ['OpCodecTest'],
+  'cookie.json': ['CookieMessageTest', 'CookieAnswerTest', 'CookieMatchTest'],
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
