@@ -20,6 +20,13 @@ export interface Challenge {
   sentAt: number;
   /** Sends of this token (a new one after CHALLENGE_ATTEMPTS). */
   attempts: number;
+  /**
+   * The token this one replaced, with its addresses: its echoes may still be in flight, and one
+   * arriving after the replacement still answers the challenge [SW-12.3-9]. Without it, a burst of
+   * datagrams that each draw a resend rotates the token faster than echoes return, and no echo ever
+   * matches (the storm of issue 14).
+   */
+  previous?: { readonly token: Uint8Array; readonly sentTo: Address[] };
 }
 
 export interface ChallengeState {
@@ -34,8 +41,10 @@ export const CHALLENGE_ATTEMPTS = 5;
 
 /**
  * The token to put in the next datagram, or undefined when none is due: a new token when none is
- * outstanding (or the last was sent CHALLENGE_ATTEMPTS times), the outstanding one again when its
- * retry time passed or the address changed.
+ * outstanding, the outstanding one again when its retry time passed or the address changed, a new
+ * one in its place after CHALLENGE_ATTEMPTS sends. Only a probe, which its own timer paces, skips the
+ * retry interval [SW-11.2-6]. Nothing else does, not even an answer to a datagram: the interval is
+ * what keeps challenges from feeding on each other's answers [SW-12.3-2] [SW-9.4-4].
  */
 export function challengeToSend(
   s: ChallengeState,
@@ -43,17 +52,22 @@ export function challengeToSend(
   to: Address,
   now: number,
   random: (n: number) => Uint8Array,
-  /** An answer to a fresh datagram: resend now, whatever the retry interval (bounded by what arrives). */
-  force = false,
+  /** A liveness probe: it carries the token whatever the retry interval. */
+  probe = false,
 ): Uint8Array | undefined {
   if (!needed) return undefined;
   let c = s.challenge;
-  if (c === undefined || c.attempts >= CHALLENGE_ATTEMPTS) {
+  if (c === undefined) {
     c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: [to], sentAt: now, attempts: 1 };
     return c.token;
   }
   const known = c.sentTo.some((a) => sameAddress(a, to));
-  if (known && !force && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
+  if (known && !probe && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
+  if (c.attempts >= CHALLENGE_ATTEMPTS) {
+    const previous = { token: c.token, sentTo: c.sentTo };
+    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: [to], sentAt: now, attempts: 1, previous };
+    return c.token;
+  }
   if (!known) {
     if (c.sentTo.length >= 2) c.sentTo.shift(); // at most the path and the last validated address
     c.sentTo.push(to);
@@ -69,9 +83,12 @@ export function challengeToSend(
  */
 export function checkEcho(s: ChallengeState, token: Uint8Array): Address[] | undefined {
   const c = s.challenge;
-  if (c === undefined || !constantTimeEqual(c.token, token)) return undefined;
+  if (c === undefined) return undefined;
+  const current = constantTimeEqual(c.token, token);
+  const previous = c.previous !== undefined && constantTimeEqual(c.previous.token, token);
+  if (!current && !previous) return undefined;
   s.challenge = undefined;
-  return c.sentTo;
+  return current ? c.sentTo : c.previous!.sentTo;
 }
 
 /** When the outstanding challenge should be resent, or Infinity. */

@@ -7,6 +7,7 @@
 import type { RelFrame } from '../reliability/frames.js';
 import type { Accepted } from '../session/receiver.js';
 import type { Address } from '../transport/transport.js';
+import { constantTimeEqual } from '../util/bytes.js';
 import { checkEcho } from './challenge.js';
 import { heard, NONE } from './liveness.js';
 import { applyIndex, dropIndex, forgetIndexed } from './parking.js';
@@ -106,7 +107,9 @@ export function processAccepted(
       case 'CHALLENGE':
         peer.echoOwed = f.token; // answered in the next datagram, sent at once [SW-12.3-3]
         peer.flushDue = true;
-        challenged = true;
+        // a token seen before (a burst of the peer's resends) draws its echo, not the flight again [SW-14.10-4]
+        challenged = peer.lastChallenge === undefined || !constantTimeEqual(peer.lastChallenge, f.token);
+        peer.lastChallenge = f.token;
         break;
       case 'PING':
         peer.flushDue = true;

@@ -65,11 +65,6 @@ export interface Outgoing {
   readonly index?: IndexFrame;
   /** Send even if no frame is due: an empty datagram keeps NAT bindings open [SW-11.1-1]. */
   readonly keepalive?: boolean;
-  /**
-   * This datagram answers a fresh one from the peer: an outstanding challenge goes out again now, so a
-   * peer that just came back can echo it within the round trip ([SW-12.3-8]).
-   */
-  readonly answer?: boolean;
   /** A liveness probe: it always carries the challenge, whatever the retry interval ([SW-11.2-6]). */
   readonly probe?: boolean;
 }
@@ -84,7 +79,7 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
   // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6])
   const needed = peer.needsFreshness || !peer.validated || out.probe === true || peer.probingSince !== NONE;
-  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.answer === true || out.probe === true);
+  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.probe === true);
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
   if (rel && peer.link !== undefined) {

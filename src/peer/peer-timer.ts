@@ -31,9 +31,18 @@ export interface PeerTimerHost {
   emit<K extends keyof NodeEvents>(name: K, e: NodeEvents[K]): void;
 }
 
+/**
+ * When the outstanding challenge goes out again on its own. Never while the peer is probed: the
+ * probes carry it on their backed-off schedule [SW-11.2-6], and a silent peer is not sent a
+ * challenge every CHALLENGE_RETRY besides [SW-12.3-2].
+ */
+function retryAt(p: Peer): number {
+  return p.probingSince !== NONE ? Infinity : challengeRetryAt(p);
+}
+
 /** When the peer's timer must fire next. */
 export function peerDeadline(h: PeerTimerHost, p: Peer, now: number): number {
-  return Math.min(nextDeadline(p, h.cfg), challengeRetryAt(p), parkAt(p, h.senderIdleMs), candidateChallengeAt(p), candidateExpiresAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
+  return Math.min(nextDeadline(p, h.cfg), retryAt(p), parkAt(p, h.senderIdleMs), candidateChallengeAt(p), candidateExpiresAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
 }
 
 /** The peer's timer fired at `now`: whatever is due then is done (the node then asks peerDeadline again). */
@@ -51,7 +60,7 @@ export function onPeerTimer(h: PeerTimerHost, p: Peer, now: number): void {
   // [SW-11.1-2] a keepalive after a quiet spell also asks for an answer, so both sides stay fresh
   const quiet = p.lastHeard === NONE || now - p.lastHeard >= h.cfg.keepaliveMs;
   if (a.probe || a.keepalive) h.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
-  else if (now >= challengeRetryAt(p)) h.route(p, {}, now);
+  else if (now >= retryAt(p)) h.route(p, {}, now);
   h.reliable.tick(p, now);
   parkIfIdle(p, now, h.senderIdleMs);
   // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,

@@ -6,11 +6,8 @@
  * retransmission timer, and without collapsing the window. Pure: times are passed in.
  * @module
  */
-import { MAX_ACK_DELAY_MS } from './constants.js';
+import { MAX_ACK_DELAY_MS, MAX_RTO_MS } from './constants.js';
 import type { RttEstimator } from './rtt.js';
-
-/** Consecutive probes without progress stop doubling here (2^6 = 64 x PTO). */
-const MAX_PTO_BACKOFF = 6;
 
 export class ProbeTimer {
   /** Probes sent since the last ACK that acknowledged something new. */
@@ -26,7 +23,10 @@ export class ProbeTimer {
   at(rtt: RttEstimator, inFlight: number): number {
     if (inFlight === 0) return Infinity;
     const pto = rtt.pto(inFlight === 1, MAX_ACK_DELAY_MS);
-    return pto === undefined ? Infinity : this.lastSentAt + pto * 2 ** Math.min(this.count, MAX_PTO_BACKOFF);
+    // doubling per probe without progress, up to MAX_RTO [SW-14.4-6]: a capped exponent (it was 2^6)
+    // let a LAN sender, whose PTO is a few ms, probe a silent peer every ~100 ms for as long as it
+    // was silent, each new transmission moving T
+    return pto === undefined ? Infinity : this.lastSentAt + Math.min(MAX_RTO_MS, pto * 2 ** Math.min(this.count, 30));
   }
 
   sent(now: number): void {

@@ -50,6 +50,16 @@ export class SendState {
   reachable = true;
   readonly counters: RetransmitCounters = { transmissions: 0, retransmissions: 0, fastLosses: 0, timeouts: 0, reductions: 0, collapses: 0 };
   private forwardSentAt = -Infinity;
+  /**
+   * Retransmission timeouts in a row without an ACK that acknowledged something new, each of a
+   * transmission sent after the previous one fired, and when the last fired [SW-14.4-9].
+   */
+  private silence = 0;
+  private silenceSince = -Infinity;
+  /** The latest datagram with reliable fragments. */
+  private lastTxAt = -Infinity;
+  /** FORWARD frames sent since an ACK last moved CUM: the backoff of [SW-14.7-10]. */
+  private forwardSends = 0;
   /** The latest transmission (seq) ever acknowledged, and when the time threshold next has work [SW-14.4-5]. */
   private largestAckedSeq = 0;
   private lossTimer = Infinity;
@@ -142,6 +152,8 @@ export class SendState {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
     this.forwardSentAt = -Infinity;
+    this.forwardSends = 0;
+    this.silence = 0;
     for (const f of [...this.book.inFlightFrags()]) this.book.markLost(f);
   }
 
@@ -153,6 +165,7 @@ export class SendState {
    */
   challenged(now: number): void {
     this.forwardSentAt = -Infinity;
+    this.silence = 0; // the peer is there
     for (const f of [...this.book.inFlightFrags()]) if (f.sentAt <= now) this.book.markLost(f);
   }
 
@@ -160,6 +173,7 @@ export class SendState {
   onAck(a: AckFrame, now: number): SendEvent[] {
     const events: SendEvent[] = [];
     if (a.cum >= this.peerCum) {
+      if (a.cum > this.peerCum) this.forwardSends = 0;
       this.peerCum = a.cum;
       this.peerWindow = a.window;
     }
@@ -205,6 +219,7 @@ export class SendState {
       ackedSeqs.sort((x, y) => x - y);
       this.largestAckedSeq = Math.max(this.largestAckedSeq, ackedSeqs[ackedSeqs.length - 1]!);
       this.probe.progress();
+      this.silence = 0;
       this.detectLosses(ackedSeqs, now);
     }
     return events;
@@ -235,6 +250,11 @@ export class SendState {
       for (const f of this.book.dueTimeouts(now)) {
         this.book.markLost(f);
         this.counters.timeouts++;
+        // one step of the silence backoff per round of retransmissions that went unanswered [SW-14.4-9]
+        if (f.sentAt >= this.silenceSince && (this.silence === 0 || now >= this.silenceSince + this.rtt.backedOff(this.silence, 0, 0))) {
+          this.silence++;
+          this.silenceSince = now;
+        }
         // a peer that fell asleep did not lose the datagram to congestion [SW-14.9-4]
         if (awake && this.cong.onTimeout(f.sentAt, now)) this.counters.collapses++;
       }
@@ -258,7 +278,18 @@ export class SendState {
 
   /** Whether reliable frames may go now: reachable, the peer listening, and pacing allows it. */
   private mayTransmit(now: number): boolean {
-    return this.reachable && this.sleep.awake(now) && (this.probe.owed || this.cong.sendTime(now) <= now);
+    return this.reachable && this.sleep.awake(now) && now >= this.silenceGate() && (this.probe.owed || this.cong.sendTime(now) <= now);
+  }
+
+  /**
+   * While retransmission timeouts go unanswered the peer is presumed silent: one datagram of reliable
+   * fragments per step of the silence backoff, whatever the application adds, until an ACK
+   * acknowledges something new; steps are RTO x 2^(s - 1) apart at least (up to MAX_RTO) [SW-14.4-9].
+   * Per-fragment timers alone let every new message bring its own short timer, and a silent peer was
+   * sent several datagrams a second.
+   */
+  private silenceGate(): number {
+    return this.silence === 0 || this.lastTxAt < this.silenceSince ? -Infinity : Infinity;
   }
 
   /** The next fragment that would be sent, or undefined if the window or ids block every one. */
@@ -290,7 +321,7 @@ export class SendState {
   }
 
   private forwardDue(now: number): boolean {
-    return this.forwardOwed && this.reachable && this.sleep.awake(now) && now >= this.forwardSentAt + this.rtt.rto;
+    return this.forwardOwed && this.reachable && this.sleep.awake(now) && now >= this.forwardRetryAt();
   }
 
   /** The earliest time tick() or wantsDatagram() has something new to say, or Infinity. */
@@ -301,19 +332,29 @@ export class SendState {
       d = Math.min(d, this.book.earliestTimeout());
       const awake = this.sleep.awake(now);
       if (awake) d = Math.min(d, this.probe.at(this.rtt, this.book.inFlight));
-      if (awake && this.forwardOwed) d = Math.min(d, this.forwardSentAt + this.rtt.rto);
+      if (awake && this.forwardOwed) d = Math.min(d, this.forwardRetryAt());
       if (awake) {
         const c = this.nextCandidate();
-        if (c !== undefined && this.cong.canSend(this.candidateSize(c))) d = Math.min(d, this.cong.sendTime(now));
+        if (c !== undefined && this.cong.canSend(this.candidateSize(c))) d = Math.min(d, Math.max(this.cong.sendTime(now), this.silenceGate()));
       }
     }
     return Math.max(now, Math.ceil(d));
+  }
+
+  /**
+   * When a FORWARD goes on its own again: RTO after the last, doubled per FORWARD sent since CUM last
+   * moved, up to MAX_RTO [SW-14.7-10]. A peer that stays silent is not sent one every RTO for as long
+   * as it is silent.
+   */
+  private forwardRetryAt(): number {
+    return this.forwardSentAt + this.rtt.backedOff(this.forwardSends, 0, 0);
   }
 
   /** A FORWARD frame if one is owed and `room` allows; a FORWARD rides on every datagram while owed [SW-14.7-5]. */
   forwardFrame(now: number, room: number): ForwardFrame | undefined {
     if (!this.forwardOwed || room < FORWARD_FRAME_LEN) return undefined;
     this.forwardSentAt = now;
+    this.forwardSends++;
     return { type: 'FORWARD', floor: this.floor };
   }
 
@@ -355,7 +396,10 @@ export class SendState {
       room -= f.size;
     }
     this.cong.pace(sent, now, this.rtt.srtt); // one pacing step per datagram
-    if (sent > 0) this.probe.sent(now);
+    if (sent > 0) {
+      this.probe.sent(now);
+      this.lastTxAt = now;
+    }
     else if (probe) this.probe.owed = false; // nothing could go (no room): the timer runs again
     return out;
   }

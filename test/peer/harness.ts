@@ -38,7 +38,7 @@ export class Harness {
   async hub(extra: Partial<NodeOptions> = {}, collect = true): Promise<SaltwireNode> {
     const { store, provisioning } = this.state('hub');
     const keyring = new SiteKeyring(this.suite, SITE);
-    const node = SaltwireNode.start({ id: 'hub', keyring, suite: this.suite, transport: this.net.bind(HUB), state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, ...extra });
+    const node = SaltwireNode.start({ id: 'hub', keyring, suite: this.suite, transport: extra.transport ?? this.net.bind(HUB), state: store, provisioning, liveness: FAST, scheduler: this.net.scheduler, ...extra });
     return collect ? this.collect(await node) : node;
   }
 

@@ -4,7 +4,7 @@
 // datagram (MinHeap, FragmentBook, the outbox's deadline bound).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONGESTION_BETA, MAX_ACK_DELAY_MS, MIN_RTT_WINDOW_MS, RANDOM_LOSS_BETA } from '../../src/reliability/constants.js';
+import { CONGESTION_BETA, MAX_ACK_DELAY_MS, MAX_RTO_MS, MIN_RTT_WINDOW_MS, RANDOM_LOSS_BETA } from '../../src/reliability/constants.js';
 import { Congestion, congestionConfig } from '../../src/reliability/congestion.js';
 import { scanLosses, type InFlight } from '../../src/reliability/loss-detection.js';
 import { Outbox } from '../../src/reliability/outbox.js';
@@ -46,7 +46,7 @@ describe('loss detection [SW-14.4-4] [SW-14.4-5]', () => {
 });
 
 describe('probe timeout [SW-14.4-6]', () => {
-  it('none before a sample or with nothing in flight; SRTT + max(G, 4 RTTVAR), + MAX_ACK_DELAY for a lone fragment; doubling capped at 64x', () => {
+  it('none before a sample or with nothing in flight; SRTT + max(G, 4 RTTVAR), + MAX_ACK_DELAY for a lone fragment; doubling up to MAX_RTO [SW-14.4-6]', () => {
     const rtt = new RttEstimator();
     const p = new ProbeTimer();
     p.sent(1000);
@@ -58,8 +58,12 @@ describe('probe timeout [SW-14.4-6]', () => {
     p.fire();
     expect(p.owed).toBe(true);
     expect(p.at(rtt, 3)).toBe(1000 + 2 * 120);
-    for (let i = 0; i < 20; i++) p.fire();
+    for (let i = 0; i < 5; i++) p.fire();
     expect(p.at(rtt, 3)).toBe(1000 + 64 * 120);
+    p.fire(); // the doubling goes on past 2^6 (a silent peer is not probed every 64 PTO) ...
+    expect(p.at(rtt, 3)).toBe(1000 + 128 * 120);
+    for (let i = 0; i < 20; i++) p.fire();
+    expect(p.at(rtt, 3)).toBe(1000 + MAX_RTO_MS); // ... up to MAX_RTO
     p.progress();
     expect(p.at(rtt, 3)).toBe(1120); // k back to 0; the wait still runs from the latest transmission
   });
