@@ -14,6 +14,7 @@ import {
   MAX_MESSAGE,
   MIN_DATAGRAM_BUDGET,
 } from './constants.js';
+import { ForwardBackoff, SilenceBackoff } from './backoff.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { scanLosses } from './loss-detection.js';
@@ -49,17 +50,8 @@ export class SendState {
   peerWindow: number;
   reachable = true;
   readonly counters: RetransmitCounters = { transmissions: 0, retransmissions: 0, fastLosses: 0, timeouts: 0, reductions: 0, collapses: 0 };
-  private forwardSentAt = -Infinity;
-  /**
-   * Retransmission timeouts in a row without an ACK that acknowledged something new, each of a
-   * transmission sent after the previous one fired, and when the last fired [SW-14.4-9].
-   */
-  private silence = 0;
-  private silenceSince = -Infinity;
-  /** The latest datagram with reliable fragments. */
-  private lastTxAt = -Infinity;
-  /** FORWARD frames sent since an ACK last moved CUM: the backoff of [SW-14.7-10]. */
-  private forwardSends = 0;
+  private readonly forward = new ForwardBackoff();
+  private readonly silence = new SilenceBackoff();
   /** The latest transmission (seq) ever acknowledged, and when the time threshold next has work [SW-14.4-5]. */
   private largestAckedSeq = 0;
   private lossTimer = Infinity;
@@ -151,9 +143,8 @@ export class SendState {
   peerRestarted(): void {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
-    this.forwardSentAt = -Infinity;
-    this.forwardSends = 0;
-    this.silence = 0;
+    this.forward.due(true);
+    this.silence.heard();
     for (const f of [...this.book.inFlightFrags()]) this.book.markLost(f);
   }
 
@@ -164,8 +155,8 @@ export class SendState {
    * INITIAL_RTO and collapse cwnd for a loss the network never had.
    */
   challenged(now: number): void {
-    this.forwardSentAt = -Infinity;
-    this.silence = 0; // the peer is there
+    this.forward.due(false);
+    this.silence.heard(); // the peer is there
     for (const f of [...this.book.inFlightFrags()]) if (f.sentAt <= now) this.book.markLost(f);
   }
 
@@ -173,7 +164,7 @@ export class SendState {
   onAck(a: AckFrame, now: number): SendEvent[] {
     const events: SendEvent[] = [];
     if (a.cum >= this.peerCum) {
-      if (a.cum > this.peerCum) this.forwardSends = 0;
+      if (a.cum > this.peerCum) this.forward.progress();
       this.peerCum = a.cum;
       this.peerWindow = a.window;
     }
@@ -219,7 +210,7 @@ export class SendState {
       ackedSeqs.sort((x, y) => x - y);
       this.largestAckedSeq = Math.max(this.largestAckedSeq, ackedSeqs[ackedSeqs.length - 1]!);
       this.probe.progress();
-      this.silence = 0;
+      this.silence.heard();
       this.detectLosses(ackedSeqs, now);
     }
     return events;
@@ -250,11 +241,7 @@ export class SendState {
       for (const f of this.book.dueTimeouts(now)) {
         this.book.markLost(f);
         this.counters.timeouts++;
-        // one step of the silence backoff per round of retransmissions that went unanswered [SW-14.4-9]
-        if (f.sentAt >= this.silenceSince && (this.silence === 0 || now >= this.silenceSince + this.rtt.backedOff(this.silence, 0, 0))) {
-          this.silence++;
-          this.silenceSince = now;
-        }
+        this.silence.timedOut(f.sentAt, now, this.rtt); // [SW-14.4-9]
         // a peer that fell asleep did not lose the datagram to congestion [SW-14.9-4]
         if (awake && this.cong.onTimeout(f.sentAt, now)) this.counters.collapses++;
       }
@@ -278,18 +265,7 @@ export class SendState {
 
   /** Whether reliable frames may go now: reachable, the peer listening, and pacing allows it. */
   private mayTransmit(now: number): boolean {
-    return this.reachable && this.sleep.awake(now) && now >= this.silenceGate() && (this.probe.owed || this.cong.sendTime(now) <= now);
-  }
-
-  /**
-   * While retransmission timeouts go unanswered the peer is presumed silent: one datagram of reliable
-   * fragments per step of the silence backoff, whatever the application adds, until an ACK
-   * acknowledges something new; steps are RTO x 2^(s - 1) apart at least (up to MAX_RTO) [SW-14.4-9].
-   * Per-fragment timers alone let every new message bring its own short timer, and a silent peer was
-   * sent several datagrams a second.
-   */
-  private silenceGate(): number {
-    return this.silence === 0 || this.lastTxAt < this.silenceSince ? -Infinity : Infinity;
+    return this.reachable && this.sleep.awake(now) && this.silence.open && (this.probe.owed || this.cong.sendTime(now) <= now);
   }
 
   /** The next fragment that would be sent, or undefined if the window or ids block every one. */
@@ -321,7 +297,7 @@ export class SendState {
   }
 
   private forwardDue(now: number): boolean {
-    return this.forwardOwed && this.reachable && this.sleep.awake(now) && now >= this.forwardRetryAt();
+    return this.forwardOwed && this.reachable && this.sleep.awake(now) && now >= this.forward.retryAt(this.rtt);
   }
 
   /** The earliest time tick() or wantsDatagram() has something new to say, or Infinity. */
@@ -332,29 +308,20 @@ export class SendState {
       d = Math.min(d, this.book.earliestTimeout());
       const awake = this.sleep.awake(now);
       if (awake) d = Math.min(d, this.probe.at(this.rtt, this.book.inFlight));
-      if (awake && this.forwardOwed) d = Math.min(d, this.forwardRetryAt());
+      if (awake && this.forwardOwed) d = Math.min(d, this.forward.retryAt(this.rtt));
       if (awake) {
         const c = this.nextCandidate();
-        if (c !== undefined && this.cong.canSend(this.candidateSize(c))) d = Math.min(d, Math.max(this.cong.sendTime(now), this.silenceGate()));
+        if (this.silence.open && c !== undefined && this.cong.canSend(this.candidateSize(c))) d = Math.min(d, this.cong.sendTime(now));
       }
     }
     return Math.max(now, Math.ceil(d));
   }
 
-  /**
-   * When a FORWARD goes on its own again: RTO after the last, doubled per FORWARD sent since CUM last
-   * moved, up to MAX_RTO [SW-14.7-10]. A peer that stays silent is not sent one every RTO for as long
-   * as it is silent.
-   */
-  private forwardRetryAt(): number {
-    return this.forwardSentAt + this.rtt.backedOff(this.forwardSends, 0, 0);
-  }
 
   /** A FORWARD frame if one is owed and `room` allows; a FORWARD rides on every datagram while owed [SW-14.7-5]. */
   forwardFrame(now: number, room: number): ForwardFrame | undefined {
     if (!this.forwardOwed || room < FORWARD_FRAME_LEN) return undefined;
-    this.forwardSentAt = now;
-    this.forwardSends++;
+    this.forward.sent(now);
     return { type: 'FORWARD', floor: this.floor };
   }
 
@@ -398,7 +365,7 @@ export class SendState {
     this.cong.pace(sent, now, this.rtt.srtt); // one pacing step per datagram
     if (sent > 0) {
       this.probe.sent(now);
-      this.lastTxAt = now;
+      this.silence.sent(now);
     }
     else if (probe) this.probe.owed = false; // nothing could go (no room): the timer runs again
     return out;
