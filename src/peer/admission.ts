@@ -55,6 +55,8 @@ export interface AdmissionStats {
   answersLimited: number;
   /** COOKIE_ECHOs sent (answering a node under load). */
   cookieEchoes: number;
+  /** Sources whose buckets are held now, at most SOURCE_TABLE (a gauge). */
+  sources: number;
 }
 
 export interface AdmissionHost {
@@ -101,7 +103,7 @@ export function sourceOf(host: string): string {
 }
 
 export class Admission {
-  readonly stats: AdmissionStats = { granted: 0, grantedOnCookie: 0, cookiesSent: 0, answersLimited: 0, cookieEchoes: 0 };
+  readonly stats: AdmissionStats = { granted: 0, grantedOnCookie: 0, cookiesSent: 0, answersLimited: 0, cookieEchoes: 0, sources: 0 };
   private readonly o: Required<AdmissionOptions>;
   private readonly sources = new Map<string, Bucket>();
   private readonly node: Bucket;
@@ -262,6 +264,7 @@ export class Admission {
       refill(b, now, this.o.sourceRate, this.o.sourceBurst);
     }
     this.sources.set(key, b);
+    this.stats.sources = this.sources.size;
     return b;
   }
 }

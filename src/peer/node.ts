@@ -16,6 +16,7 @@ import type { Address } from '../transport/transport.js';
 import { Emitter } from '../util/emitter.js';
 import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
+import type { DropReason } from '../wire/drop-reason.js';
 import { indexedAt, senderFor, SENDER_IDLE_MS } from './parking.js';
 import { StaleAnswers, staleAnswerFrames } from './stale.js';
 import { processAccepted } from './inbound.js';
@@ -31,6 +32,8 @@ import { PeerMemory } from './peer-memory.js';
 import { ReliableMode } from './reliable-mode.js';
 import { SessionMode, type SessionHost } from './session-mode.js';
 import { epochStoreOf, type StateStore } from './state-store.js';
+import { Admission } from './admission.js';
+import { isCookieMessage } from '../wire/cookie.js';
 
 export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './node-options.js';
 
@@ -49,6 +52,8 @@ export class SaltwireNode {
   private readonly out: OutboundContext;
   private readonly memory: PeerMemory;
   private readonly sessions: SessionMode;
+  /** What a datagram that has not authenticated may cost, and cookies (spec 6.5, 6.6). */
+  private readonly admission: Admission;
   private readonly counters: SendCounters = { datagrams: 0, bytes: 0, amplificationLimited: 0, transportErrors: 0, sealFailures: 0 };
   private epochValue: number;
   /** This start's BOOT value [SW-5.2-6]: random, part of every traffic key this node seals with. */
@@ -108,6 +113,13 @@ export class SaltwireNode {
       idsExhausted: () => void this.renewEpoch(),
       random: this.random,
     });
+    const sendRaw = (b: Uint8Array, to: Address): void => {
+      this.counters.datagrams++;
+      this.counters.bytes += b.length;
+      o.transport.send(b, to).catch(() => void this.counters.transportErrors++);
+    };
+    const drop = (r: DropReason): void => this.receiver.countDrop(r);
+    this.admission = new Admission({ suite: o.suite, send: sendRaw, drop, maxDatagram: o.maxDatagram ?? MAX_DATAGRAM, mtu: o.transport.mtu }, o.admission);
     this.receiver = new Receiver({
       suite: o.suite,
       selfId: o.id,
@@ -123,13 +135,14 @@ export class SaltwireNode {
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
       staleAnswer: (peer: string, _gen: number, now: number) => this.staleAnswers.grant(peer, now), // [SW-12.4-1]
+      derivation: (d: Uint8Array, now: number) => this.admission.derivation(d, this.dropFrom!, now), // [SW-6.5-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
     this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
     this.memory = new PeerMemory(o.state, o.rememberPeers ?? true, this.scheduler, (id, address) => this.remember(id, address));
     this.out = {
       suite: o.suite,
-      transport: o.transport,
+      transport: this.admission.watch(o.transport), // FULL datagrams and initiations noted for COOKIEs [SW-6.6-3]
       counters: this.counters,
       // never a PeerSender for a session-mode peer [SW-13.8-12]
       sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, this.bootValue, now)),
@@ -300,6 +313,7 @@ export class SaltwireNode {
       stale: { answered: this.staleAnswers.answered, limited: this.staleAnswers.limited, conflicts: this.conflicts },
       peers: this.table.size,
       sessions: { ...this.sessions.stats },
+      admission: { ...this.admission.stats },
     };
   }
 
@@ -346,6 +360,7 @@ export class SaltwireNode {
     if (this.closed) return;
     const now = this.now();
     this.dropFrom = from;
+    if (isCookieMessage(d)) return this.admission.onMessage(d, from, now, (inner) => this.onDatagram(inner, from)); // spec 6.6
     if ((d[0]! & 0xf0) === 0x60) return this.sessions.onHandshake(d, from, now); // FORM 10 (spec 13.6, 13.7)
     let r = this.receiver.open(d, now); // spec 6: drops are counted there, and silent
     if (!r.ok) {
@@ -391,7 +406,7 @@ export class SaltwireNode {
     if (fx.answerAt !== undefined) {
       // [SW-10.1-6] answered where it came from, once, within 3x its size; the path stays
       const dest = { to: fx.answerAt, budget: AMPLIFICATION_FACTOR * d.length };
-      this.sessionOr(p, (sealer) => transmit(this.out, p!, { index: r.announceIndex, keepalive: fx.pinged }, now, sealer, dest));
+      if (this.admission.answer(fx.answerAt, now)) this.sessionOr(p, (sealer) => transmit(this.out, p!, { index: r.announceIndex, keepalive: fx.pinged }, now, sealer, dest)); // [SW-6.5-6]
     } else if (p.flushDue || r.announceIndex !== undefined || (fx.fresh && p.challenge !== undefined && p.probingSince !== NONE)) {
       // a fresh datagram from a peer being probed gets the challenge again, once its retry interval
       // allows [SW-11.2-6] [SW-12.3-2]: never more often, whatever arrives [SW-9.4-4]
@@ -585,8 +600,9 @@ export class SaltwireNode {
       sendRaw: (bytes, to) => {
         this.counters.datagrams++;
         this.counters.bytes += bytes.length;
-        o.transport.send(bytes, to).catch(() => void this.counters.transportErrors++);
+        this.out.transport.send(bytes, to).catch(() => void this.counters.transportErrors++); // initiations noted for COOKIEs
       },
+      admit: (d, from, now) => this.admission.derivation(d, from, now), // [SW-13.6-9]
       unreachable: (p) => {
         this.reliable.setReachable(p, false);
         this.events.emit('unreachable', { peer: p.id });
