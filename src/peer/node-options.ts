@@ -131,4 +131,10 @@ export interface NodeStats {
   readonly sessions: Readonly<SessionStats>;
   /** Admission and cookies (spec 6.5, 6.6); the datagrams refused are in `drops`. */
   readonly admission: Readonly<AdmissionStats>;
+  /**
+   * The node's reassembly budget (spec 14.6): bytes reserved now, partial messages evicted to make
+   * room for a peer within its fair share, and new messages refused because they would take their
+   * peer past its share while the budget was full [SW-14.6-6].
+   */
+  readonly reassembly: { readonly reserved: number; readonly evicted: number; readonly refusedOverShare: number };
 }

@@ -314,6 +314,7 @@ export class SaltwireNode {
       peers: this.table.size,
       sessions: { ...this.sessions.stats },
       admission: { ...this.admission.stats },
+      reassembly: this.reliable.reassemblyStats,
     };
   }
 
@@ -494,6 +495,8 @@ export class SaltwireNode {
     if (c === undefined || now < candidateChallengeAt(p)) return;
     const first = c.sentAt === NONE;
     c.sentAt = p.candidateChallengedAt = now; // an attempt, sent or not: the next waits its interval
+    // an answer outside the validated path: it takes from the source's and the node's answer budgets [SW-6.5-6]
+    if (!this.admission.answer(c.address, now)) return;
     if (this.sessionOr(p, (sealer) => challengeCandidate(this.out, p, c, now, sealer)) && first) this.flush(p, { ping: true }, now);
   }
 

@@ -287,6 +287,12 @@ export class ReliableMode {
     p.link?.setReachable(reachable);
   }
 
+  /** The reassembly budget's counters (NodeStats.reassembly). */
+  get reassemblyStats(): { reserved: number; evicted: number; refusedOverShare: number } {
+    const b = this.reassembly;
+    return { reserved: b.reserved, evicted: b.evicted, refusedOverShare: b.refusedOverShare };
+  }
+
   /** The peer left the table: its reassembly bytes go back to the budget, its promises fail. */
   forget(p: Peer): void {
     if (p.link === undefined) return;

@@ -42,6 +42,8 @@ describe('a legitimate 60 KB publication under a 127-device fragment attack [SW-
     expect(c.got).toHaveLength(1);
     expect(c.got[0]!.payload).toEqual(payload);
     expect(took).toBeLessThan(1_000);
+    // the evictions are counted and visible in the node's stats [SW-14.6-6]
+    expect(w.hubNode.stats.reassembly.evicted).toBeGreaterThan(0);
     await w.settle(done);
     expect(w.now() - start).toBeLessThan(2_000);
     for (const a of attackers) await a.close();
