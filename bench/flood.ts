@@ -12,6 +12,9 @@
  * received (of those sent), what it sent back, the kernel's UDP receive-buffer drops on the host, and
  * the hub's drop counters.
  *
+ * The flooder is bench/flooder.c when a C compiler is there (FLOODER=node forces the Node one, which
+ * takes about a core at 100,000/s: on a 2-vCPU machine that core comes out of what is measured).
+ *
  * Run: npm run bench:flood   (FLOOD_RATE=100000 FLOOD_SECONDS=10 SOURCES=64 KINDS=junk,ids,epochs;
  *   HUB_NODE_ARGS passes node flags to the hub, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
  */
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   await flooder.stop();
 
   const quiet = rows[0]!;
-  console.log(`bench:flood  ${RATE}/s for ${SECONDS} s from ${SOURCES} sources; caller calls echo (100 B) one at a time\n`);
+  console.log(`bench:flood  ${RATE}/s for ${SECONDS} s from ${SOURCES} sources (${flooder.name} flooder); caller calls echo (100 B) one at a time\n`);
   console.log('phase        calls/s  x quiet  p50 ms  p99 ms  max ms  failed  hub CPU  RSS MiB  heap MiB  flood sent  hub rcvd  hub sent  kernel drops');
   for (const p of rows) {
     console.log(

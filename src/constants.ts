@@ -104,8 +104,8 @@ export const TRAFFIC_KEY_CACHE = DEVICE_KEY_CACHE;
  */
 export const DERIVE_RATE = 1000;
 export const DERIVE_BURST = 1000;
-/** A node stays under load this long after its bucket was last below half (spec 6.5), as WireGuard does. */
-export const UNDER_LOAD_HOLD_MS = 1_000;
+/** The window over which a node compares the derivations asked of it with DERIVE_RATE to tell it is under load (spec 6.5). */
+export const LOAD_WINDOW_MS = 1_000;
 /** Derivations (and answers) per second granted to one source address (IPv4, or IPv6 /64), and its burst (spec 6.5). */
 export const SOURCE_RATE = 20;
 export const SOURCE_BURST = 50;

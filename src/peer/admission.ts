@@ -20,7 +20,7 @@ import {
   SOURCE_BURST,
   SOURCE_RATE,
   SOURCE_TABLE,
-  UNDER_LOAD_HOLD_MS,
+  LOAD_WINDOW_MS,
 } from '../constants.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -38,7 +38,7 @@ export interface AdmissionOptions {
   readonly sourceBurst?: number;
   readonly sourceTable?: number;
   readonly answerRate?: number;
-  readonly underLoadHoldMs?: number;
+  readonly loadWindowMs?: number;
   readonly cookieSecretIntervalMs?: number;
   readonly cookiePending?: number;
 }
@@ -112,8 +112,10 @@ export class Admission {
   private readonly pending: PendingCookies;
   /** The cookie of the COOKIE_ECHO whose inner datagram is being processed, else undefined. */
   private cookie: Uint8Array | undefined;
-  /** When the node's bucket was last below half. */
-  private lastLow = -Infinity;
+  /** Datagrams past rule 1 of [SW-6.5-4] in the current load window, and in the one before. */
+  private demand = 0;
+  private demandBefore = 0;
+  private windowStart = -Infinity;
 
   constructor(
     private readonly host: AdmissionHost,
@@ -126,7 +128,7 @@ export class Admission {
       sourceBurst: SOURCE_BURST,
       sourceTable: SOURCE_TABLE,
       answerRate: ANSWER_RATE,
-      underLoadHoldMs: UNDER_LOAD_HOLD_MS,
+      loadWindowMs: LOAD_WINDOW_MS,
       cookieSecretIntervalMs: COOKIE_SECRET_INTERVAL_MS,
       cookiePending: COOKIE_PENDING,
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as AdmissionOptions),
@@ -142,13 +144,25 @@ export class Admission {
   }
 
   /**
-   * True while the node's bucket is below half, and for underLoadHoldMs after it last was: new sources
-   * must prove their address [SW-6.5-3]. The hold keeps a steady flood from taking the refill.
+   * True while the node's bucket is below half, or while more datagrams asked for derivations in the
+   * last load window than the node's rate grants in that time: new sources must prove their address
+   * [SW-6.5-3]. Without the second condition a steady flood would get the bucket's refill: refused
+   * while the bucket is low, it would take the refill again as soon as the bucket rose above half.
    */
   underLoad(now: number): boolean {
     refill(this.node, now, this.o.deriveRate, this.o.deriveBurst);
-    if (this.node.tokens < this.o.deriveBurst / 2) this.lastLow = now;
-    return now - this.lastLow < this.o.underLoadHoldMs;
+    return this.node.tokens < this.o.deriveBurst / 2 || this.recentDemand(now) > (this.o.deriveRate * this.o.loadWindowMs) / 1000;
+  }
+
+  /** The datagrams past rule 1 in the last load window: the current window's and a share of the one before. */
+  private recentDemand(now: number): number {
+    const w = this.o.loadWindowMs;
+    if (now - this.windowStart >= w) {
+      this.demandBefore = now - this.windowStart < 2 * w ? this.demand : 0;
+      this.demand = 0;
+      this.windowStart = now;
+    }
+    return this.demand + this.demandBefore * Math.max(0, 1 - (now - this.windowStart) / w);
   }
 
   /**
@@ -160,6 +174,8 @@ export class Admission {
     const src = this.source(from, now);
     if (src.tokens < 1) return 'DERIVE_LIMIT'; // 1: this source's budget is spent, cookie or not
     src.tokens -= 1;
+    this.recentDemand(now);
+    this.demand++;
     const proven = this.cookie !== undefined;
     const load = this.underLoad(now);
     if (load) {
@@ -171,7 +187,6 @@ export class Admission {
     }
     if (this.node.tokens < 1) return 'DERIVE_LIMIT'; // 4
     this.node.tokens -= 1; // 5
-    if (this.node.tokens < this.o.deriveBurst / 2) this.lastLow = now;
     this.stats.granted++;
     if (load) this.stats.grantedOnCookie++;
     return undefined;
