@@ -251,4 +251,29 @@ describe('nodes under a flood (virtual time)', () => {
     expect(newcomer.stats.admission.cookieEchoes).toBeGreaterThanOrEqual(1);
     expect(hub.stats.drops['UNDER_LOAD']).toBeGreaterThan(1000);
   });
+
+  it('in session mode, an initiation refused under load goes again behind its COOKIE and the session is made [SW-13.6-9] [SW-6.6-4]', async () => {
+    const h = new Harness();
+    const session = { peers: ['late-2'] }; // the flood's random ids stay in PSK mode, where admission sees them
+    const hub = await h.hub({ session, admission: { deriveRate: 100, deriveBurst: 100 } });
+    const rng = new Prng('session-newcomer');
+    const flood = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 10) {
+        // 10 sources: past their buckets 200 a second ask for derivations, twice what the hub grants, and the
+        // COOKIEs stay within the answer budget (a spoofed flood above it leaves a newcomer that budget's share)
+        for (let i = 0; i < 100; i++) h.net.inject(forged(rng, randomId(rng)), { host: `10.3.0.${i % 10}`, port: 999 }, HUB);
+        await h.run(10);
+      }
+    };
+    await flood(200);
+    const dev = await h.device('late-2', { session: { peers: 'all' } });
+    let acked = false;
+    void dev.send('hub', text('hello in session'), { reliable: true }).then(() => (acked = true));
+    await flood(3000);
+    expect(acked).toBe(true);
+    expect(h.texts('hub')).toEqual(['hello in session']);
+    expect(dev.stats.sessions.established).toBe(1);
+    expect(dev.stats.admission.cookieEchoes).toBeGreaterThanOrEqual(1);
+    expect(hub.stats.admission.grantedOnCookie).toBeGreaterThanOrEqual(1);
+  });
 });
