@@ -66,6 +66,8 @@ export interface ScenarioResult {
   readonly missing: number;
   /** The hub's CPU time in the window after the release, ms. */
   readonly hubCpuMs: number;
+  /** The hub's CPU time in the warm-up, scaled to the same window (10 ms resolution): its normal cost. */
+  readonly hubCpuNormalMs: number;
   readonly windowMs: number;
 }
 
@@ -106,9 +108,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const calls = (ms: number): Promise<unknown> =>
       observer.request({ cmd: 'calls', peer: DEVICE, count: Math.floor(ms / callEveryMs), everyMs: callEveryMs, timeoutMs: o.callTimeoutMs ?? 1000 });
     await calls(warmupMs);
-    await sleep(warmupMs);
+    await sleep(1000);
+    const cpuWarm = hub.cpuMs();
+    await sleep(warmupMs - 1000);
 
     const tOut = wallNow();
+    const cpuNormal = hub.cpuMs() - cpuWarm;
     if (o.kind === 'freeze') hub.signal('SIGSTOP');
     else dev.hold();
     log(`  ${o.kind === 'freeze' ? 'hub stopped (SIGSTOP)' : "device's datagrams to the hub held"} for ${o.outageMs / 1000} s`);
@@ -128,7 +133,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const { pubs } = await device.request<{ pubs: PubRecord[] }>({ cmd: 'report' });
     const { received, calls: callLog } = await observer.request<{ received: Array<[number, number]>; calls: CallRecord[] }>({ cmd: 'report' });
 
-    const normalFrom = tOut - (warmupMs - 1000);
+    const normalFrom = tOut - (warmupMs - 1000); // about when cpuWarm was read
     const perSec = (n: number): number => Math.round((n * 1000) / (tOut - normalFrom));
     const seconds = Math.floor(afterMs / 1000);
     const got = new Set(received.map(([n]) => n));
@@ -153,6 +158,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       duplicates: received.length - got.size,
       missing: acked.filter((p) => !got.has(p[0])).length,
       hubCpuMs,
+      hubCpuNormalMs: Math.round((cpuNormal * afterMs) / (tOut - normalFrom)),
       windowMs: afterMs,
     };
   } finally {

@@ -55,7 +55,7 @@ function print(r: ScenarioResult): void {
     `  publications: ${r.pubs.made} made, ${r.pubs.acked} acknowledged, failed ${JSON.stringify(r.pubs.failed)}, ${r.pubs.pending} pending; ` +
       `${r.received} received by the observer (${r.duplicates} duplicates), ${r.missing} acknowledged and missing; ${r.lateAfter} made from s1 on not acknowledged within 1 s`,
   );
-  console.log(`  hub CPU in the ${r.windowMs / 1000} s after: ${r.hubCpuMs} ms (${((100 * r.hubCpuMs) / r.windowMs).toFixed(1)}% of a core)`);
+  console.log(`  hub CPU in the ${r.windowMs / 1000} s after: ${r.hubCpuMs} ms (${((100 * r.hubCpuMs) / r.windowMs).toFixed(1)}% of a core; before the outage ${r.hubCpuNormalMs} ms per ${r.windowMs / 1000} s)`);
 }
 
 const results: ScenarioResult[] = [];
@@ -70,12 +70,12 @@ try {
   killChildren();
 }
 
-console.log('\n| scenario | normal dgrams/s (both ways) | s0 | peak s1-s9 | device dgrams / 10 s in outage | reachable (pub ack, call) | acked / received / missing | hub CPU 10 s after |');
+console.log('\n| scenario | normal dgrams/s (both ways) | s0 | peak s1-s9 | device dgrams / 10 s in outage | reachable (pub ack, call) | acked / received / missing | hub CPU 10 s after (normal) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
     `| ${name(r)} | ${r.normal.toHub + r.normal.toDevice} | ${r.after.toHub[0]! + r.after.toDevice[0]!} | ${peak(r)} | ${r.outagePer10s.join(', ')} | ` +
-      `${reachable(r) ? 'yes' : 'no'} (${r.firstPubAckMs ?? '-'} ms, ${r.firstCallAnswerMs ?? '-'} ms) | ${r.pubs.acked} / ${r.received} / ${r.missing} | ${r.hubCpuMs} ms |`,
+      `${reachable(r) ? 'yes' : 'no'} (${r.firstPubAckMs ?? '-'} ms, ${r.firstCallAnswerMs ?? '-'} ms) | ${r.pubs.acked} / ${r.received} / ${r.missing} | ${r.hubCpuMs} ms (${r.hubCpuNormalMs} ms) |`,
   );
 }
 if (json) console.log(JSON.stringify(results));
