@@ -14,6 +14,7 @@
  * killChildren() SIGKILLs (the bench and the test call it on every exit path).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -50,11 +51,23 @@ export interface CliHub {
   kill(): Promise<void>;
 }
 
-/** The `saltwire hub` command on 127.0.0.1, any port; resolves once it prints `listening`. */
-export async function startCliHub(siteHex: string, stateDir: string): Promise<CliHub> {
+/**
+ * A UDP port on 127.0.0.1 that was free a moment ago (bound and closed): lets the hub start beside
+ * the clients that will send to it. Another process could take it meanwhile; the hub then fails to start.
+ */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The `saltwire hub` command on 127.0.0.1:`port` (0: any); resolves once it prints `listening`. */
+export async function startCliHub(siteHex: string, stateDir: string, port = 0): Promise<CliHub> {
   const main = join(REPO, 'src/cli/main.ts');
   const child = track(
-    spawn(process.execPath, ['--import', TSX, main, 'hub', '--listen', '127.0.0.1:0', '--site', siteHex, '--state', stateDir], {
+    spawn(process.execPath, ['--import', TSX, main, 'hub', '--listen', `127.0.0.1:${port}`, '--site', siteHex, '--state', stateDir], {
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -64,7 +77,7 @@ export async function startCliHub(siteHex: string, stateDir: string): Promise<Cl
   let err = '';
   // drained to the end: a hub blocked on a full stdout pipe would be a freeze of its own
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-4000)));
-  const port = await new Promise<number>((res, rej) => {
+  const bound = await new Promise<number>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`hub not listening after 20 s: ${out} ${err}`)), 20_000);
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       if (out.length > 4000) return;
@@ -77,7 +90,7 @@ export async function startCliHub(siteHex: string, stateDir: string): Promise<Cl
   const pid = child.pid!;
   return {
     pid,
-    port,
+    port: bound,
     signal: (s) => void child.kill(s),
     cpuMs: () => procCpuMs(pid),
     async kill() {

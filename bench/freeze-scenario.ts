@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CountingRelay } from './freeze-relay.js';
-import { killChildren, startCliHub, startDevice, startObserver, wallNow, type CallRecord, type Child, type CliHub, type PubRecord } from './freeze-procs.js';
+import { freeUdpPort, killChildren, startCliHub, startDevice, startObserver, wallNow, type CallRecord, type Child, type CliHub, type PubRecord } from './freeze-procs.js';
 
 export type OutageKind = 'freeze' | 'hold';
 
@@ -92,16 +92,20 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const kids: Child[] = [];
   let hub: CliHub | undefined;
   try {
-    hub = await startCliHub(SITE_HEX, join(dir, 'hub'));
-    const target = { host: '127.0.0.1', port: hub.port };
+    const target = { host: '127.0.0.1', port: await freeUdpPort() };
     const maxSeconds = (warmupMs + o.outageMs + afterMs) / 1000 + 120;
     const dev = await CountingRelay.start(target, maxSeconds);
     const obs = await CountingRelay.start(target, maxSeconds);
     relays.push(dev, obs);
-    const observer = await startObserver({ siteHex: SITE_HEX, id: OBSERVER, stateDir: join(dir, OBSERVER), hub: obs.address });
-    kids.push(observer);
-    const device = await startDevice({ siteHex: SITE_HEX, id: DEVICE, stateDir: join(dir, DEVICE), hub: dev.address });
-    kids.push(device);
+    // the three started together (the clients resend until the hub answers); what started when
+    // another failed is killed by killChildren below
+    const [h, observer, device] = await Promise.all([
+      startCliHub(SITE_HEX, join(dir, 'hub'), target.port),
+      startObserver({ siteHex: SITE_HEX, id: OBSERVER, stateDir: join(dir, OBSERVER), hub: obs.address }),
+      startDevice({ siteHex: SITE_HEX, id: DEVICE, stateDir: join(dir, DEVICE), hub: dev.address }),
+    ]);
+    hub = h;
+    kids.push(observer, device);
     log(`  hub pid ${hub.pid} on ${hub.port}; device and observer ready; publishing every ${everyMs} ms`);
     await device.request({ cmd: 'publish', everyMs });
     // calls in the warm-up too: the normal rate is that of publications and calls
