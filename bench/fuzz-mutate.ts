@@ -175,22 +175,26 @@ export function mutate(corpus: readonly Uint8Array[], m: Mutation): Uint8Array {
   }
 }
 
-/** A set of genuine datagrams, to tell whether a mutation happened to reproduce one. */
+/** A set of genuine datagrams, to tell whether a mutation happened to reproduce one (a hash, then the bytes). */
 export class GenuineSet {
-  private readonly keys = new Set<string>();
-  private readonly lengths = new Set<number>();
+  private readonly byHash = new Map<number, Uint8Array[]>();
   constructor(corpus: readonly Uint8Array[]) {
-    for (const d of corpus) (this.keys.add(key(d)), this.lengths.add(d.length));
+    for (const d of corpus) {
+      const h = fnv1a(d);
+      this.byHash.set(h, [...(this.byHash.get(h) ?? []), d]);
+    }
   }
   has(d: Uint8Array): boolean {
-    return this.lengths.has(d.length) && this.keys.has(key(d));
+    const same = this.byHash.get(fnv1a(d));
+    return same !== undefined && same.some((g) => g.length === d.length && g.every((b, i) => b === d[i]));
   }
 }
 
-function key(d: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < d.length; i += 4096) s += String.fromCharCode(...d.subarray(i, i + 4096));
-  return s;
+/** FNV-1a, 32 bits, over the bytes and the length. */
+function fnv1a(d: Uint8Array): number {
+  let h = 0x811c9dc5 ^ d.length;
+  for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 /**
