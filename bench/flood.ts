@@ -69,6 +69,9 @@ interface Phase {
   readonly hubSent: number;
   readonly kernelDrops: number;
   readonly drops: Record<string, number>;
+  /** Datagrams the caller sent, and the hub's reachability as the caller saw it at the end. */
+  readonly callerSent: number;
+  readonly reachability: string;
 }
 
 async function main(): Promise<void> {
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
   async function phase(name: string, kind: FloodKind | undefined): Promise<Phase> {
     const before: HubReport = await hub.report();
     const k0 = rcvbufErrors();
+    const c0 = node.stats.sent.datagrams;
     const flooding = kind === undefined ? Promise.resolve({ sent: 0, seconds: SECONDS }) : flooder.flood({ kind, port: hub.port, rate: RATE, seconds: SECONDS, callerId: CALLER });
     const r = await loop(SECONDS * 1000);
     const f = await flooding;
@@ -132,6 +136,8 @@ async function main(): Promise<void> {
       hubSent: after.sent - before.sent,
       kernelDrops: rcvbufErrors() - k0,
       drops,
+      callerSent: node.stats.sent.datagrams - c0,
+      reachability: node.reachability('hub'),
     };
   }
 
@@ -170,8 +176,8 @@ async function main(): Promise<void> {
       ].join(' '),
     );
   }
-  console.log('\nhub drops per phase:');
-  for (const p of rows) console.log(`  ${p.name}: ${JSON.stringify(p.drops)}`);
+  console.log('\nhub drops per phase (and admission counters), datagrams the caller sent, the hub as the caller saw it:');
+  for (const p of rows) console.log(`  ${p.name}: ${JSON.stringify(p.drops)}; caller sent ${p.callerSent}, hub ${p.reachability}`);
 }
 
 await main();
