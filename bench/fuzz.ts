@@ -102,6 +102,8 @@ async function main(): Promise<number> {
   forms.fromHub = proxy.stats.toClient.received;
 
   // ---- the run ----
+  const q0 = performance.now();
+  const quiet = await legit.loop(() => performance.now() - q0 > 5000, 100); // the same round trips without the fuzzer: the reference
   const before: HubReport = await hub.report();
   let peak = { rss: before.rss, heap: before.heapUsed };
   let last: FuzzProgress | undefined;
@@ -177,8 +179,9 @@ async function main(): Promise<number> {
     console.log(`hub memory (after a full GC): heap ${(before.heapUsed / MiB).toFixed(1)} -> peak ${(peak.heap / MiB).toFixed(1)} -> ${(after.heapUsed / MiB).toFixed(1)} MiB; RSS ${(before.rss / MiB).toFixed(0)} -> peak ${(peak.rss / MiB).toFixed(0)} -> ${(after.rss / MiB).toFixed(0)} MiB`);
     console.log(`hub CPU: ${((after.cpuUs - before.cpuUs) / 1e4 / seconds).toFixed(0)}% of one core`);
   }
+  console.log(`device before the run (5 s): ${quiet.summary()}`);
   console.log(`device during the run: ${duringResult.summary()}`);
-  if (afterRun !== undefined) console.log(`device after the run:  ${afterRun.summary()}`);
+  if (afterRun !== undefined) console.log(`device after the run (200 back to back): ${afterRun.summary()}`);
   if (p.dumps.length > 0) console.log(`reproducers: ${p.dumps.join(' ')}`);
 
   const failures: string[] = [];
