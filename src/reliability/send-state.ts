@@ -129,6 +129,8 @@ export class SendState {
   /** An authenticated datagram came from the peer: a sleepy peer listens now [SW-14.9-3]. */
   heard(now: number): void {
     this.sleep.heard(now);
+    // the peer is there: whatever lost our fragments or its ACKs, it is not silent [SW-14.4-9]
+    this.silence.heard();
   }
 
   /** Reachability from liveness (spec 11): while unreachable nothing reliable is sent and timers hold [SW-14.8-3]. */
