@@ -48,6 +48,18 @@ describe('a sender towards a silent peer [SW-14.4-9] [SW-14.7-10]', () => {
     expect(datagrams).toBeGreaterThan(5); // datagram after datagram, paced only by congestion control
   });
 
+  it('any fresh datagram from the peer (a probe answered, say) ends the silence, without an ACK', () => {
+    const s = new SendState({ peer: 'p', jitter: 0, outboxMessages: 1000 }, () => 0);
+    s.send(new Uint8Array(20), {}, 0);
+    s.takeMessages(0, 1200);
+    s.onAck(ack(2), 2);
+    silentPeer(s, 20_000, 200, 10, 1000);
+    s.cong.cwnd = 1e9;
+    expect(s.takeMessages(20_010, 1200).length).toBe(0); // gated
+    s.heard(20_010);
+    expect(s.takeMessages(20_010, 1200).length).toBeGreaterThan(0);
+  });
+
   it('a FORWARD goes on its own RTO after the last, doubling, up to MAX_RTO; an ACK that raises CUM starts over', () => {
     const s = new SendState({ peer: 'p', jitter: 0 }, () => 0);
     s.send(new Uint8Array(20), { deadline: 100 }, 0);
