@@ -41,9 +41,9 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   // challenge (spec 12.3)
   challenge: Challenge | undefined = undefined;
   echoOwed: Uint8Array | undefined = undefined;
-  // sending (spec 4.8, 5)
   /** The last token the peer challenged this node with: [SW-14.10-4] acts once per token. */
   lastChallenge: Uint8Array | undefined = undefined;
+  // sending (spec 4.8, 5)
   /** The sender for this node's current epoch, created at the first datagram to the peer. */
   sender: PeerSender | undefined = undefined;
   /** A sender set aside after SENDER_IDLE_MS without sending, to be rebuilt on the next send (spec 9.5). */
