@@ -177,12 +177,12 @@ inline who(n) { if :: n == D -> printf("D") :: else -> printf("H") fi }
 inline emit(n) {
   who(n); if :: out.ans -> printf(" answers:") :: else -> printf(" sends:  ") fi;
   frames(out);
-  printf("   [in flight D->H %d, H->D %d; D probing=%d sends=%d; H probing=%d sends=%d]\n",
-    q[D].cnt + (n == D), q[H].cnt + (n == H), probing[D], sends[D], probing[H], sends[H]);
   if
   :: q[n].cnt < B -> cpy(q[n].s[q[n].cnt], out); q[n].cnt++
-  :: else -> skip   /* no room: the network lost it */
-  fi
+  :: else -> printf("   (no room: lost)")   /* the network lost it */
+  fi;
+  printf("   [in flight D->H %d, H->D %d; D probing=%d sends=%d; H probing=%d sends=%d]\n",
+    q[D].cnt, q[H].cnt, probing[D], sends[D], probing[H], sends[H])
 }
 
 /* Take the i-th datagram of direction d out of the network into `in`. */

@@ -183,6 +183,8 @@ inline start() {
 
 /* S receives r from R. */
 inline sReceive() {
+  printf("  S gets from R (R epoch %d): INDEX %d, STALE %d, CHALLENGE %d, ECHO %d\n",
+         r.rep, r.idx, r.stale, r.chal, r.echo);
   echoOk = (r.echo == CUR && sTok);
   if :: r.idx != 0 && r.idx == sEp -> sIdx = 1 :: else fi;                    /* [SW-4.8-2] */
   /* [SW-12.4-5]'s evidence that R accepted this start */
