@@ -469,9 +469,12 @@ export class SaltwireNode {
     this.renewing = true;
     try {
       do {
-        const above = this.pendingFloor;
+        const floor = this.pendingFloor;
         this.pendingFloor = 0;
-        if (above > 0 && above < this.epochValue) continue; // already above it
+        if (floor > 0 && floor < this.epochValue) continue; // already above it
+        // never at or below the epoch in use, whatever the store says now (wiped while running): the
+        // BOOT value is kept, so an epoch used again would reuse nonces under one key [SW-5.2-8]
+        const above = Math.max(floor, this.epochValue);
         this.epochValue = (await startEpoch(epochStoreOf(this.o.state), { provisioning: true, above })).epoch;
         this.reliable.renewEpoch(this.table.values(), this.now(), stale); // message ids are per sender epoch [SW-14.1-1]
       } while (this.pendingFloor >= this.epochValue && !this.closed);
