@@ -59,6 +59,8 @@ interface Queue {
   inNode: number;
   count: number;
   bytes: number;
+  /** The node did not take a copy (unknown subscriber, full outbox): no more until pumped again. */
+  blocked: boolean;
 }
 
 export class DeliveryQueues {
@@ -100,7 +102,7 @@ export class DeliveryQueues {
   /** Owes `f` (QoS 1 or 2) to `device`; `seq` is its journal record, if any. Never throws. */
   owe(device: string, f: Forwarded, seq?: number): void {
     let q = this.queues.get(device);
-    if (q === undefined) this.queues.set(device, (q = { waiting: [], head: 0, inNode: 0, count: 0, bytes: 0 }));
+    if (q === undefined) this.queues.set(device, (q = { waiting: [], head: 0, inNode: 0, count: 0, bytes: 0, blocked: false }));
     const size = f.payload.length;
     while (!this.fits(q, size) && this.policy === 'drop-oldest' && q.head < q.waiting.length) {
       const old = q.waiting[q.head++]!;
@@ -127,7 +129,11 @@ export class DeliveryQueues {
   pump(device: string): void {
     const q = this.queues.get(device);
     if (q === undefined) return;
-    while (q.inNode < this.inNodeMax && q.head < q.waiting.length) {
+    q.blocked = false;
+    // a copy refused synchronously (settled 'unsent' inside forward()) comes back to the head of the
+    // line: without `blocked` this loop would hand it over again and again (NodePort refuses
+    // asynchronously, so only another port could do that; the guard costs nothing)
+    while (!q.blocked && q.inNode < this.inNodeMax && q.head < q.waiting.length) {
       const e = q.waiting[q.head++]!;
       const left = this.deadlineMs - (this.now() - e.at);
       if (left <= 0) {
@@ -156,6 +162,7 @@ export class DeliveryQueues {
       let i = q.waiting.length;
       while (i > q.head && q.waiting[i - 1]!.order > e.order) i--;
       q.waiting.splice(i, 0, e);
+      q.blocked = true;
       if (!this.queues.has(device)) this.queues.set(device, q);
       return;
     }

@@ -16,8 +16,8 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export const procs = new Set<ChildProcess>();
 
 /** Starts `saltwire hub` on `port` (0: any) and resolves once it prints `listening`. */
-export async function hubProcess(site: Uint8Array, stateDir: string, port: number): Promise<{ child: ChildProcess; port: number; exited: Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'hub', '--listen', `127.0.0.1:${port}`, '--site', toHex(site), '--state', stateDir], {
+export async function hubProcess(site: Uint8Array, stateDir: string, port: number, extra: readonly string[] = []): Promise<{ child: ChildProcess; port: number; exited: Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'hub', '--listen', `127.0.0.1:${port}`, '--site', toHex(site), '--state', stateDir, ...extra], {
     env: { ...process.env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,6 +9,7 @@ import { Hub } from '../../messaging/index.js';
 import { defaultCryptoSuite } from '../../node/crypto.js';
 import { startNode } from '../../node/start.js';
 import { SiteKeyring } from '../../session/keyring.js';
+import { DELIVERY_QUEUE } from '../../pubsub/limits.js';
 import { addressKey } from '../../transport/transport.js';
 import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
@@ -60,6 +61,8 @@ export const hub: Command = {
       '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
       '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
       '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
+      '--max-queued': { value: 'N', help: `QoS 1/2 copies owed to one subscriber, waiting or in flight (default ${DELIVERY_QUEUE}, as mosquitto's max_queued_messages) [SW-18.2-3]` },
+      '--queue-policy': { value: 'refuse|drop-oldest', help: 'past --max-queued: refuse the new copy (default) or drop the oldest waiting one; each drop is counted' },
     },
     notes: [
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
@@ -74,6 +77,9 @@ export const hub: Command = {
     const config = configPath === undefined ? {} : await loadHubConfig(configPath, io.err);
     const suite = defaultCryptoSuite();
     const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
+    const maxQueued = flags.int('--max-queued', 1, 10_000_000, DELIVERY_QUEUE);
+    const policy = flags.string('--queue-policy') ?? 'refuse';
+    if (policy !== 'refuse' && policy !== 'drop-oldest') throw new UsageError(`--queue-policy must be refuse or drop-oldest, not ${policy}`);
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;
@@ -87,7 +93,8 @@ export const hub: Command = {
     }
     let h: Hub;
     try {
-      h = await Hub.start(node, config.acl === undefined ? {} : { acl: config.acl });
+      const delivery = { max: maxQueued, policy } as const;
+      h = await Hub.start(node, config.acl === undefined ? { delivery } : { acl: config.acl, delivery });
     } catch (e) {
       await node.close();
       throw e;
