@@ -32,6 +32,8 @@ export interface InboundEffects {
   readonly candidate: boolean;
   /** The path became validated (or fell back to the validated address) with this datagram. */
   readonly validated: boolean;
+  /** The datagram echoed our token: the peer hears this node now (ends the silence backoff, [SW-14.4-9]). */
+  readonly echoed: boolean;
   /**
    * The datagram carried a CHALLENGE: the peer could not tell our datagrams fresh, so it ignored
    * their reliability frames ([SW-14.10-3]); they go again with the ECHO ([SW-14.10-4]).
@@ -157,5 +159,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, rel, fresh, restartEpoch, moved, candidate, validated, pinged, challenged, answerAt, reachability, staleFloor };
+  return { data, rel, fresh, restartEpoch, moved, candidate, validated, pinged, challenged, echoed, answerAt, reachability, staleFloor };
 }

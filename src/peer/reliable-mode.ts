@@ -282,6 +282,11 @@ export class ReliableMode {
     p.link?.sender.challenged(now);
   }
 
+  /** The peer echoed our token (spec 12.3): it hears this node, the silence backoff ends [SW-14.4-9]. */
+  echoed(p: Peer): void {
+    p.link?.sender.heardUs();
+  }
+
   /** [SW-14.8-3] an unreachable peer's outbox waits; a reachable one flows again. */
   setReachable(p: Peer, reachable: boolean): void {
     p.link?.setReachable(reachable);

@@ -6,9 +6,10 @@
  * was sent several datagrams a second for as long as it was silent. Pure: times are passed in.
  * @module
  */
+import { SILENCE_MAX_STEP_MS } from './constants.js';
 import type { RttEstimator } from './rtt.js';
 
-/** [SW-14.4-9]: steps of unanswered timeouts, RTO x 2^(s-1) apart at least, one datagram per step. */
+/** [SW-14.4-9]: steps of unanswered timeouts, min(SILENCE_MAX_STEP, RTO x 2^(s-1)) apart at least, one datagram per step. */
 export class SilenceBackoff {
   /** Steps since an ACK last acknowledged something new (0: the peer answers). */
   steps = 0;
@@ -19,12 +20,12 @@ export class SilenceBackoff {
   timedOut(sentAt: number, now: number, rtt: RttEstimator): void {
     // a timeout counts only for a transmission sent after the last step, and steps keep their distance
     if (sentAt < this.since) return;
-    if (this.steps > 0 && now < this.since + rtt.backedOff(this.steps, 0, 0)) return;
+    if (this.steps > 0 && now < this.since + Math.min(SILENCE_MAX_STEP_MS, rtt.backedOff(this.steps, 0, 0))) return;
     this.steps++;
     this.since = now;
   }
 
-  /** The peer is there: an ACK acknowledged something new, its restart, its CHALLENGE. */
+  /** The peer hears us: an ACK acknowledged something new, its restart, a new CHALLENGE of its. */
   heard(): void {
     this.steps = 0;
   }

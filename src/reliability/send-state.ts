@@ -129,7 +129,10 @@ export class SendState {
   /** An authenticated datagram came from the peer: a sleepy peer listens now [SW-14.9-3]. */
   heard(now: number): void {
     this.sleep.heard(now);
-    // the peer is there: whatever lost our fragments or its ACKs, it is not silent [SW-14.4-9]
+  }
+
+  /** The peer echoed this node's token: it hears this node, the silence backoff ends [SW-14.4-9]. */
+  heardUs(): void {
     this.silence.heard();
   }
 
