@@ -12,6 +12,7 @@ const dir = join(import.meta.dirname, '..', '..', 'conformance', 'vectors');
 // An id whose bracket is followed by " (retired" marks a removed requirement (spec/README.md): it
 // stays reserved, and no vector may cite it.
 const specMentions = readdirSync(join(import.meta.dirname, '..', '..', 'spec'))
+  .filter((f) => f.endsWith('.md')) // spec/model/ holds the spin models
   .map((f) => readFileSync(join(import.meta.dirname, '..', '..', 'spec', f), 'utf8'))
   .flatMap((t) => [...t.matchAll(/\[(SW-\d+\.\d+-\d+)\]( \(retired)?/g)]);
 const retiredIds = new Set(specMentions.filter((m) => m[2] !== undefined).map((m) => m[1]!));
