@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEchoHub } from './hub-child.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -143,29 +144,7 @@ function compiledFlooder(): string | undefined {
 // ---- the children ----
 
 async function serveHub(spec: { site: number[]; options: Record<string, unknown> }): Promise<void> {
-  const { SiteKeyring } = await import('../src/core.js');
-  const { Hub } = await import('../src/messaging/hub.js');
-  const { defaultCryptoSuite } = await import('../src/node/crypto.js');
-  const { SaltwireNode } = await import('../src/peer/node.js');
-  const { MemoryStateStore } = await import('../src/peer/state-store.js');
-  const { UdpTransport } = await import('../src/transport/udp.js');
-  const suite = defaultCryptoSuite();
-  const transport = await UdpTransport.bind({ host: '127.0.0.1' });
-  const node = await SaltwireNode.start({
-    id: 'hub',
-    keyring: new SiteKeyring(suite, Uint8Array.from(spec.site)),
-    suite,
-    transport,
-    state: new MemoryStateStore(),
-    provisioning: true,
-    peerMaxDatagram: 1200,
-    ...spec.options,
-  });
-  const hub = await Hub.start(node, {});
-  hub.serve('echo', (params) => params);
-  const quit = (): void => void hub.close().then(() => node.close()).finally(() => process.exit(0));
-  process.once('SIGTERM', quit);
-  process.once('disconnect', quit);
+  const { node, transport } = await startEchoHub(Uint8Array.from(spec.site), spec.options);
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd !== 'report') return;
     const cpu = process.cpuUsage();

@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GenuineSet, mutate, randomMutation } from './fuzz-mutate.js';
+import { startEchoHub } from './hub-child.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -145,28 +146,7 @@ export async function startFuzzer(o: FuzzOptions, onProgress: (p: FuzzProgress) 
 // ---- the children ----
 
 async function serveHub(siteHex: string): Promise<void> {
-  const { SiteKeyring } = await import('../src/core.js');
-  const { Hub } = await import('../src/messaging/hub.js');
-  const { defaultCryptoSuite } = await import('../src/node/crypto.js');
-  const { SaltwireNode } = await import('../src/peer/node.js');
-  const { MemoryStateStore } = await import('../src/peer/state-store.js');
-  const { UdpTransport } = await import('../src/transport/udp.js');
-  const suite = defaultCryptoSuite();
-  const transport = await UdpTransport.bind({ host: '127.0.0.1' });
-  const node = await SaltwireNode.start({
-    id: 'hub',
-    keyring: new SiteKeyring(suite, Uint8Array.from(Buffer.from(siteHex, 'hex'))),
-    suite,
-    transport,
-    state: new MemoryStateStore(),
-    provisioning: true,
-    peerMaxDatagram: 1200,
-  });
-  const hub = await Hub.start(node, {});
-  hub.serve('echo', (params) => params);
-  const quit = (): void => void hub.close().then(() => node.close()).finally(() => process.exit(0));
-  process.once('SIGTERM', quit);
-  process.once('disconnect', quit);
+  const { node, transport } = await startEchoHub(Uint8Array.from(Buffer.from(siteHex, 'hex')));
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd !== 'report') return;
