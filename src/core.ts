@@ -129,6 +129,7 @@ export type { ReceiveContext } from './session/context.js';
 export * from './reliability/index.js';
 export { decodeWireFrames, isRelFrame, type WireFrame } from './wire/frames.js';
 export type { ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './peer/node-options.js';
+export type { AdmissionOptions, AdmissionStats } from './peer/admission.js';
 export type { Pending as ReliablePending } from './reliability/send-state.js';
 // the message layer (spec 15 to 18): topics and pub/sub engines, access control, RPC, Client and Hub
 export * from './pubsub/index.js';

@@ -22,7 +22,8 @@ export { InvalidTopicError, SubscriptionLimitError, type TopicErrorReason } from
 export { TopicTree, DEFAULT_MAX_FILTERS, type TopicTreeOptions } from './topic-tree.js';
 export { OutgoingAliases, IncomingAliases, MAX_TOPIC_ALIASES, ALIAS_LIMIT, type AliasAssignment, type AliasDrops } from './alias-table.js';
 export { DedupeWindow, DEDUPE_WINDOW_MS, DEDUPE_MAX_PER_PUBLISHER, DEDUPE_MAX_TOTAL, DEDUPE_KEY, type DedupeWindowOptions } from './dedupe-window.js';
-export { RetainedStore, RetainedLimitError, RETAINED_MAX_TOPICS, RETAINED_MAX_BYTES, RETAINED_KEY, type Retained, type RetainedOptions } from './retained-store.js';
+export { RetainedStore, RetainedLimitError, RETAINED_MAX_TOPICS, RETAINED_MAX_BYTES, RETAINED_KEY, type Retained, type RetainedOptions, type RetainedLimit } from './retained-store.js';
+export type { RefusalStats } from './hub-refusal.js';
 export { SubscriptionRefusedError, SubscriptionEndedError, PublicationRefusedError, AccessDeniedError, type PublicationRefusal } from './errors.js';
 export { PubSubClient, CLIENT_MAX_FILTERS, type PubSubClientOptions, type PubSubClientDrops } from './client-pubsub.js';
 export { PubSubHub, PRESENCE_PREFIX, type PubSubHubOptions, type PubSubHubDrops, type PubSubHubEvents, type PubSubHubStats } from './hub-pubsub.js';

@@ -29,7 +29,7 @@ export const DELIVERY_IN_NODE = 32;
 
 /**
  * What a hub does with a copy owed to a subscriber whose queue (or the hub's total) is full
- * [SW-18.2-3]: 'refuse' the new copy (mosquitto's behaviour past max_queued_messages), or
+ * ([SW-18.2-3]): 'refuse' the new copy (mosquitto's behaviour past max_queued_messages), or
  * 'drop-oldest': drop the oldest copy waiting in that subscriber's queue to make room.
  */
 export type DeliveryQueuePolicy = 'refuse' | 'drop-oldest';

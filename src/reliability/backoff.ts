@@ -9,7 +9,7 @@
 import { SILENCE_MAX_STEP_MS } from './constants.js';
 import type { RttEstimator } from './rtt.js';
 
-/** [SW-14.4-9]: steps of unanswered timeouts, min(SILENCE_MAX_STEP, RTO x 2^(s-1)) apart at least, one datagram per step. */
+/** The silence backoff [SW-14.4-9]: steps of unanswered timeouts, min(SILENCE_MAX_STEP, RTO x 2^(s-1)) apart at least, one datagram per step. */
 export class SilenceBackoff {
   /** Steps since an ACK last acknowledged something new (0: the peer answers). */
   steps = 0;
@@ -41,7 +41,7 @@ export class SilenceBackoff {
   }
 }
 
-/** [SW-14.7-10]: a FORWARD on its own RTO after the last, doubled per FORWARD since CUM last rose. */
+/** The FORWARD backoff [SW-14.7-10]: a FORWARD on its own RTO after the last, doubled per FORWARD since CUM last rose. */
 export class ForwardBackoff {
   private sentAt = -Infinity;
   private sends = 0;
