@@ -11,14 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/index.js';
-import { defaultCryptoSuite } from '../../src/node/crypto.js';
-import { hubProcess as startHubProcess, procs } from './hub-process.js';
+import type { Client } from '../../src/index.js';
+import { hubDevice, hubProcess as startHubProcess, procs } from './hub-process.js';
 import { FileJournal } from '../../src/node/file-journal.js';
 import { loadLedger } from '../../src/pubsub/hub-ledger.js';
 import { Prng } from '../../src/util/prng.js';
 
-const suite = defaultCryptoSuite();
 const SITE = new Uint8Array(32).fill(0x6b);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Kills per test (two tests: 20 in the file). */
@@ -38,24 +36,7 @@ afterEach(async () => {
 // publishers stream; past the bound the copies would be refused as documented, not lost by a crash.
 const hubProcess = (stateDir: string, port: number) => startHubProcess(SITE, stateDir, port, ['--max-queued', '100000']);
 
-async function device(id: string, dir: string, hubPort: number): Promise<{ node: SaltwireNode; client: Client }> {
-  const node = await startNode({
-    id,
-    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, SITE, id, 0)),
-    listen: { host: '127.0.0.1' },
-    stateDir: join(dir, id),
-    provisioning: true,
-    suite,
-    peers: [{ id: 'hub', address: { host: '127.0.0.1', port: hubPort } }],
-    reliability: { send: { outboxMessages: 4096, outboxBytes: 1 << 22 } },
-  });
-  const client = await Client.start(node, { hub: 'hub' });
-  cleanup.push(async () => {
-    await client.close();
-    await node.close();
-  });
-  return { node, client };
-}
+const device = (id: string, dir: string, hubPort: number) => hubDevice(SITE, id, dir, hubPort, { outboxMessages: 4096, outboxBytes: 1 << 22 }, cleanup);
 
 /**
  * One run: a subscriber, a publisher streaming at `qos`, the hub killed KILLS times (the first

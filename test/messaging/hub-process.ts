@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/index.js';
+import { defaultCryptoSuite } from '../../src/node/crypto.js';
+import type { StartNodeOptions } from '../../src/node/start.js';
 import { toHex } from '../../src/util/bytes.js';
 
 const MAIN = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'src/cli/main.ts');
@@ -36,4 +39,35 @@ export async function hubProcess(site: Uint8Array, stateDir: string, port: numbe
     child.on('exit', (code) => (clearTimeout(t), rej(new Error(`hub exited ${code}: ${err}`))));
   });
   return { child, port: bound, exited };
+}
+
+/**
+ * A device (a node and its Client, in this process) with its state under `dir/<id>`, provisioned
+ * with the site's derived key, that knows the hub at 127.0.0.1:`hubPort`. `cleanup` gets its close.
+ */
+export async function hubDevice(
+  site: Uint8Array,
+  id: string,
+  dir: string,
+  hubPort: number,
+  send: NonNullable<NonNullable<StartNodeOptions['reliability']>['send']>,
+  cleanup: Array<() => Promise<void> | void>,
+): Promise<{ node: SaltwireNode; client: Client }> {
+  const suite = defaultCryptoSuite();
+  const node = await startNode({
+    id,
+    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0)),
+    listen: { host: '127.0.0.1' },
+    stateDir: join(dir, id),
+    provisioning: true,
+    suite,
+    peers: [{ id: 'hub', address: { host: '127.0.0.1', port: hubPort } }],
+    reliability: { send },
+  });
+  const client = await Client.start(node, { hub: 'hub' });
+  cleanup.push(async () => {
+    await client.close();
+    await node.close();
+  });
+  return { node, client };
 }

@@ -8,11 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/index.js';
-import { defaultCryptoSuite } from '../../src/node/crypto.js';
-import { hubProcess as startHubProcess, procs } from './hub-process.js';
+import { hubDevice, hubProcess as startHubProcess, procs } from './hub-process.js';
 
-const suite = defaultCryptoSuite();
 const SITE = new Uint8Array(32).fill(0x5a);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -25,24 +22,7 @@ afterEach(async () => {
 
 const hubProcess = (stateDir: string, port: number) => startHubProcess(SITE, stateDir, port);
 
-async function device(id: string, dir: string, hubPort: number): Promise<{ node: SaltwireNode; client: Client }> {
-  const node = await startNode({
-    id,
-    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, SITE, id, 0)),
-    listen: { host: '127.0.0.1' },
-    stateDir: join(dir, id),
-    provisioning: true,
-    suite,
-    peers: [{ id: 'hub', address: { host: '127.0.0.1', port: hubPort } }],
-    reliability: { send: { outboxMessages: 512 } },
-  });
-  const client = await Client.start(node, { hub: 'hub' });
-  cleanup.push(async () => {
-    await client.close();
-    await node.close();
-  });
-  return { node, client };
-}
+const device = (id: string, dir: string, hubPort: number) => hubDevice(SITE, id, dir, hubPort, { outboxMessages: 512 }, cleanup);
 
 describe('pub/sub over real UDP, hub in its own process', () => {
   it('the hub stops (SIGTERM) and starts again on its port in the middle of 300 QoS 1 publications: every one arrives, every publish resolves', async () => {
