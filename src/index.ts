@@ -9,6 +9,8 @@ export { FileEpochStore } from './node/file-epoch-store.js';
 export { FileStateStore } from './node/file-state-store.js';
 export { FileMaxEpochStore } from './node/file-max-epoch-store.js';
 export { startNode, type StartNodeOptions } from './node/start.js';
+export { startClient, startHub, DEFAULT_HUB_ID, type StartClientOptions, type StartHubOptions } from './node/quick-start.js';
+export { stateRoot, clientStateDir, hubStateDir } from './node/state-dir.js';
 export {
   UdpTransport,
   UDP_MTU_IPV4,

@@ -1,34 +1,6 @@
 /**
- * Where the CLI keeps a node's state by default (spec 5.2: the epoch must survive restarts, so not
- * in a temp dir that the OS may empty at boot): the XDG base directory for state, per user.
- *
- *   $XDG_STATE_HOME/saltwire/<NAME>, or ~/.local/state/saltwire/<NAME> when XDG_STATE_HOME is
- *   unset, empty or not an absolute path (the XDG spec says to ignore a relative one)
- *
- * NAME is the device's id for a client and `hub-<PORT>` for a hub. The environment is passed in
- * (the command's Io), never read from process.env here, so tests choose it.
+ * The CLI's default state directories: the same per-user XDG directories startClient and startHub
+ * use (node/state-dir.ts), re-exported so the commands and their tests name one place.
  * @module
  */
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-
-/** The base directory: `$XDG_STATE_HOME/saltwire` or `$HOME/.local/state/saltwire`. */
-export function stateRoot(env: Readonly<Record<string, string | undefined>>): string {
-  const xdg = env['XDG_STATE_HOME'];
-  if (xdg !== undefined && xdg !== '' && isAbsolute(xdg)) return join(xdg, 'saltwire');
-  const home = env['HOME'];
-  return join(home !== undefined && home !== '' ? home : homedir(), '.local', 'state', 'saltwire');
-}
-
-/** A client's default state directory: `<root>/<ID>`. */
-export function clientStateDir(id: string, env: Readonly<Record<string, string | undefined>>): string {
-  return join(stateRoot(env), id);
-}
-
-/** A hub's default state directory: `<root>/hub-<PORT>` (PORT: the bound port). */
-export function hubStateDir(port: number, env: Readonly<Record<string, string | undefined>>): string {
-  return join(stateRoot(env), `hub-${port}`);
-}
-
-/** The help text of --state. */
-export const STATE_HELP_DEFAULT = '$XDG_STATE_HOME/saltwire/ (default ~/.local/state/saltwire/)';
+export { stateRoot, clientStateDir, hubStateDir, STATE_HELP_DEFAULT } from '../node/state-dir.js';

@@ -60,7 +60,9 @@ export interface Subscription extends AsyncIterable<Publication> {
 }
 
 export interface CallOptions {
-  /** ms, default 5000 [SW-16.1-3]. */
+  /** How long to wait for the result, ms, default 5000 [SW-16.1-3]. */
+  readonly timeoutMs?: number;
+  /** @deprecated The old name of `timeoutMs` (ms as well); `timeoutMs` wins when both are given. */
   readonly timeout?: number;
   readonly signal?: AbortSignal;
 }
@@ -90,9 +92,10 @@ export interface Messaging {
   /**
    * Calls `method` on `peer` with `params` (any MessagePack-encodable value); resolves with its
    * result or rejects with one of RpcUnreachableError, RpcNoResponderError, RpcTimeoutError,
-   * RpcRejectedError, RpcRemoteError, RpcCancelledError (rpc/errors.ts).
+   * RpcRejectedError, RpcRemoteError, RpcCancelledError (rpc/errors.ts). `T` is the result type the
+   * caller expects: a claim about the responder, not checked at run time.
    */
-  call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown>;
+  call<T = unknown>(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<T>;
   /** Serves `method`; returns a function that stops serving it. Throws if it is served already. */
   serve(method: string, handler: Handler): () => void;
   /** Sets (or with topic null clears) this node's will at its hub [SW-15.9-3]. */

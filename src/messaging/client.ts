@@ -26,6 +26,8 @@ export interface ClientOptions {
   readonly dedupe?: DedupeWindowOptions;
   readonly maxPending?: RpcEngineOptions['maxPending'];
   readonly resultCache?: RpcEngineOptions['resultCache'];
+  /** close() closes the node too, after the message layer (startClient sets it). Default false. */
+  readonly closeNode?: boolean;
 }
 
 export class Client implements Messaging {
@@ -39,6 +41,7 @@ export class Client implements Messaging {
     private readonly rpc: RpcEngine,
     /** The hub's node id. */
     private readonly hubId: string,
+    private readonly closeNode: boolean,
   ) {
     // after the engines: they are the listeners the node takes data for [SW-14.7-9]
     this.readiness = new HubReadiness(port, hubId, () => this.hubAddress);
@@ -64,7 +67,7 @@ export class Client implements Messaging {
       ...(options.resultCache !== undefined && { resultCache: options.resultCache }),
     });
     pubsub.start();
-    return new Client(port, pubsub, rpc, options.hub);
+    return new Client(port, pubsub, rpc, options.hub, options.closeNode === true);
   }
 
   /**
@@ -105,8 +108,18 @@ export class Client implements Messaging {
     return this.pubsub.subscribe(filter, options, callback);
   }
 
-  call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown> {
-    return this.rpc.call(peer, method, params, options);
+  /**
+   * Calls `method` on `peer` (through the hub when it is not a known peer) and resolves with its
+   * result, typed as `T`; rejects with a typed RpcError (rpc/errors.ts).
+   *
+   * @example
+   * ```ts
+   * const r = await client.call<{ celsius: number }>('sensor-2', 'reading', { unit: 'C' }, { timeoutMs: 2000 });
+   * console.log(r.celsius);
+   * ```
+   */
+  call<T = unknown>(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<T> {
+    return this.rpc.call(peer, method, params, options) as Promise<T>;
   }
 
   serve(method: string, handler: Handler): () => void {
@@ -117,7 +130,7 @@ export class Client implements Messaging {
     return this.pubsub.setWill(topic, payload, options);
   }
 
-  /** Stops the engines and the port; the node stays open. */
+  /** Stops the engines and the port; the node stays open unless `closeNode` was set. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -125,5 +138,6 @@ export class Client implements Messaging {
     this.pubsub.close();
     this.rpc.close();
     this.port.close();
+    if (this.closeNode) await this.port.node.close();
   }
 }

@@ -36,6 +36,8 @@ export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
   readonly drainTimeoutMs?: number;
   readonly maxPending?: RpcEngineOptions['maxPending'];
   readonly resultCache?: RpcEngineOptions['resultCache'];
+  /** close() closes the node too, once the hub stopped (startHub sets it). Default false. */
+  readonly closeNode?: boolean;
 }
 
 export class Hub implements Messaging {
@@ -47,6 +49,7 @@ export class Hub implements Messaging {
     readonly pubsub: PubSubHub,
     private readonly rpc: RpcEngine,
     private readonly drainTimeoutMs: number,
+    private readonly closeNode: boolean,
   ) {}
 
   /** Loads the persisted state (before anything is routed), then serves. */
@@ -54,7 +57,7 @@ export class Hub implements Messaging {
     const port = new NodePort(node);
     const state = options.persist === false ? undefined : (options.state ?? node.state);
     if (options.persist !== false && state === undefined) throw new InvalidArgumentError('persist needs a StateStore: pass options.state');
-    const { persist: _p, state: _s, drainTimeoutMs, maxPending, resultCache, ...rest } = options;
+    const { persist: _p, state: _s, drainTimeoutMs, maxPending, resultCache, closeNode, ...rest } = options;
     // a store that keeps journals (files, memory) gives the hub its journal: durable before acknowledged
     const journal = options.journal ?? (state !== undefined && isJournalingStore(state) ? await state.journal(HUB_JOURNAL) : undefined);
     const pubsub = await PubSubHub.create(port, { ...rest, ...(state !== undefined && { state }), ...(journal !== undefined && { journal }) });
@@ -64,7 +67,7 @@ export class Hub implements Messaging {
       ...(maxPending !== undefined && { maxPending }),
       ...(resultCache !== undefined && { resultCache }),
     });
-    return new Hub(port, pubsub, rpc, drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+    return new Hub(port, pubsub, rpc, drainTimeoutMs ?? DRAIN_TIMEOUT_MS, closeNode === true);
   }
 
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
@@ -85,8 +88,18 @@ export class Hub implements Messaging {
     return this.pubsub.stats();
   }
 
-  call(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<unknown> {
-    return this.rpc.call(peer, method, params, options);
+  /**
+   * Calls `method` on `peer` (through the hub when it is not a known peer) and resolves with its
+   * result, typed as `T`; rejects with a typed RpcError (rpc/errors.ts).
+   *
+   * @example
+   * ```ts
+   * const r = await client.call<{ celsius: number }>('sensor-2', 'reading', { unit: 'C' }, { timeoutMs: 2000 });
+   * console.log(r.celsius);
+   * ```
+   */
+  call<T = unknown>(peer: string, method: string, params?: unknown, options?: CallOptions): Promise<T> {
+    return this.rpc.call(peer, method, params, options) as Promise<T>;
   }
 
   serve(method: string, handler: Handler): () => void {
@@ -114,7 +127,8 @@ export class Hub implements Messaging {
    * meanwhile stays in their outboxes for the hub's next process), then this waits, within the drain
    * timeout, for what the node acknowledged but held back to be delivered and routed [SW-14.7-8]
    * and for forwarded publications to be acknowledged, and stops the engines (saves finished)
-   * and the port [SW-18.3-1]. The node stays open but takes nothing more: close it next.
+   * and the port [SW-18.3-1]. The node stays open but takes nothing more: close it next (or set
+   * `closeNode`, as startHub does, and this closes it).
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -129,5 +143,6 @@ export class Hub implements Messaging {
     await this.pubsub.close();
     this.rpc.close();
     this.port.close();
+    if (this.closeNode) await node.close();
   }
 }

@@ -81,8 +81,8 @@ export class Caller {
     if (this.closed) throw new NodeClosedError();
     if (!isValidNodeId(peer)) throw new InvalidNodeIdError(String(peer));
     if (!isValidMethod(method)) throw new InvalidArgumentError(`invalid method name ${JSON.stringify(method)}: 1 to 64 bytes of UTF-8, no U+0000`);
-    const timeout = options.timeout ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (!(Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMEOUT_MS)) throw new InvalidArgumentError(`timeout must be a number of ms in (0, 2^32-1], got ${timeout}`);
+    const timeout = options.timeoutMs ?? options.timeout ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!(Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMEOUT_MS)) throw new InvalidArgumentError(`timeoutMs must be a number of ms in (0, 2^32-1], got ${timeout}`);
     const signal = options.signal;
     if (signal?.aborted === true) throw new RpcCancelledError(peer, method, signal.reason);
     const bytes = encodeValue(params);

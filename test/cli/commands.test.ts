@@ -56,8 +56,8 @@ class FakeMessaging implements Messaging {
       },
     };
   }
-  async call(): Promise<unknown> {
-    return this.callResult();
+  async call<T = unknown>(): Promise<T> {
+    return this.callResult() as T;
   }
   serve(method: string, handler: Handler): () => void {
     this.handlers.set(method, handler);

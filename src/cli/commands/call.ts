@@ -35,7 +35,7 @@ export async function callAndPrint(m: Messaging, o: CallOptionsCli, io: Pick<Io,
   const ac = new AbortController();
   void io.stopped.then(() => ac.abort());
   try {
-    const result = await m.call(o.to, o.method, o.params, { timeout: o.timeoutMs, signal: ac.signal });
+    const result = await m.call(o.to, o.method, o.params, { timeoutMs: o.timeoutMs, signal: ac.signal });
     io.out(toJson(result));
     return EXIT.OK;
   } catch (e) {
