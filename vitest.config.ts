@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (f: string): string => fileURLToPath(new URL(`./src/${f}`, import.meta.url));
+
 export default defineConfig({
+  // examples and documentation import the package by name, as its users do (tsconfig.json paths)
+  resolve: {
+    alias: [
+      { find: /^saltwire$/, replacement: src('index.ts') },
+      { find: /^saltwire\/core$/, replacement: src('core.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

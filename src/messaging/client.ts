@@ -85,6 +85,11 @@ export class Client implements Messaging {
     return this.readiness.ready(options);
   }
 
+  /** The node this Client runs on: its events (`reachable`, `restart`, `drop`...), stats and id. */
+  get node(): SaltwireNode {
+    return this.port.node;
+  }
+
   /** Whether the hub has answered and was not declared unreachable since (see ready()). */
   get hubReady(): boolean {
     return this.readiness.isReady;

@@ -70,6 +70,11 @@ export class Hub implements Messaging {
     return new Hub(port, pubsub, rpc, drainTimeoutMs ?? DRAIN_TIMEOUT_MS, closeNode === true);
   }
 
+  /** The node this Hub runs on: its events (`reachable`, `restart`, `drop`...), stats and address (`node.local`). */
+  get node(): SaltwireNode {
+    return this.port.node;
+  }
+
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void> {
     return this.pubsub.publish(topic, payload, options);
   }
