@@ -33,7 +33,7 @@ export interface OpenGroup {
   persistedMaxEpochs: Array<{ peer: string; gen: number; maxEpoch: number }>;
   durableMaxEpochs: boolean;
   /**
-   * true: the receiver answers every stale datagram (its rate limits of [SW-12.4-1] never refuse):
+   * true: the receiver answers every stale datagram (its rate limits of [SW-12.4-10] never refuse):
    * each STALE_EPOCH FULL datagram is authenticated, and an authentic one yields `stale`. Absent: none.
    */
   staleAnswer?: boolean;

@@ -54,7 +54,7 @@ export function openVectors(): VectorFile {
       StaleStart: { bugType: 'FUNCTIONALITY', description: 'A start of the sender whose stored epoch was lost (wiped, restored, shared): its epoch is below the one the receiver holds [SW-5.5-1] (spec 12.4).' },
       BootMismatch: { bugType: 'AUTH_BYPASS', description: "The context's epoch under another BOOT: another start of the sender that reused the epoch [SW-5.5-4]." },
       StaleFrame: { bugType: 'FUNCTIONALITY', description: 'The STALE frame of spec 12.4 (type 0x0c): decoded, or malformed [SW-12.4-4].' },
-      StaleAnswer: { bugType: 'FUNCTIONALITY', description: 'A receiver that answers stale datagrams (group staleAnswer: every stale FULL datagram is authenticated, [SW-12.4-1]): `stale` is what its answer names [SW-12.4-2]; a forged stale datagram gets no `stale`.' },
+      StaleAnswer: { bugType: 'FUNCTIONALITY', description: 'A receiver that answers stale datagrams (group staleAnswer: every stale FULL datagram is authenticated, [SW-12.4-9]): `stale` is what its answer names [SW-12.4-2]; a forged stale datagram gets no `stale`.' },
     },
   );
   const rnd = new Seeded('open');

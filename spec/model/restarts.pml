@@ -89,7 +89,7 @@ bit  rIdxDue;        /* an INDEX for epoch rMax to announce */
 byte pmax;           /* R's persisted maxEpoch for S; 0 = none */
 bit  rComplete = 1;  /* R's store is complete ([SW-5.6-5]) */
 byte rEp = 1;        /* R's own epoch */
-bit  staleArmed = 1; /* one STALE answer allowed now ([SW-12.4-1]) */
+bit  staleArmed = 1; /* one STALE answer allowed now ([SW-12.4-10]) */
 bit  delivered[(EMAX + 1) * NB * CL];
 
 typedef RDg { byte stale; byte idx; byte chal; byte echo; byte rep }
@@ -229,7 +229,7 @@ inline rSend(staleEp) {
   fi
 }
 
-/* The STALE answer ([SW-12.4-1], [SW-12.4-2]): rate-limited, ECHO of the stale datagram's CHALLENGE. */
+/* The STALE answer ([SW-12.4-9], [SW-12.4-10], [SW-12.4-2]): rate-limited, ECHO of the stale datagram's CHALLENGE. */
 inline staleAnswer(M) {
   if
   :: staleArmed ->

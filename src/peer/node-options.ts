@@ -123,7 +123,7 @@ export interface NodeStats {
   readonly refused: number;
   /**
    * Stale datagrams (spec 12.4): authenticated and answered with a STALE frame, or left unanswered by
-   * the rate limits ([SW-12.4-1]); and conflicts reported (two processes under one id, 'conflict').
+   * the rate limits ([SW-12.4-10]); and conflicts reported (two processes under one id, 'conflict').
    */
   readonly stale: { readonly answered: number; readonly limited: number; readonly conflicts: number };
   readonly peers: number;

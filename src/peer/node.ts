@@ -134,7 +134,7 @@ export class SaltwireNode {
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', this.dropFrom === undefined ? info : { ...info, from: this.dropFrom }),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
-      staleAnswer: (peer: string, _gen: number, now: number) => this.staleAnswers.grant(peer, now), // [SW-12.4-1]
+      staleAnswer: (peer: string, boot: Uint8Array, now: number) => this.staleAnswers.may(peer, boot, now), // [SW-12.4-9]
       derivation: (d: Uint8Array, now: number) => this.admission.derivation(d, this.dropFrom!, now), // [SW-6.5-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
@@ -518,6 +518,7 @@ export class SaltwireNode {
       if (this.add(p, false) === p) return; // no room for a peer never heard fresh
     }
     if (p.session !== undefined) return;
+    if (!this.staleAnswers.take(s.peer, s.boot, now)) return; // spent only by an authenticated datagram [SW-12.4-9]
     const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
     if (sender === undefined || !sendFull(this.out, sender, staleAnswerFrames(s), now, { to: from, budget: AMPLIFICATION_FACTOR * size })) return;
     if (this.staleAnswers.answeredTo(s.peer, now)) {

@@ -3,8 +3,9 @@
  * old copy, or runs twice under one id, sends under an epoch (or BOOT) this node has already seen
  * superseded; the receive path drops it as STALE_EPOCH. Answering tells the peer the floor its next
  * epoch must exceed, so it heals within a round trip instead of being locked out in silence. The
- * answer costs a decryption and a datagram, so both are bounded here: one answer per peer per
- * STALE_ANSWER_INTERVAL and STALE_ANSWER_RATE per second in all [SW-12.4-1]. And the same counts
+ * answer costs a decryption and a datagram, so both are bounded here: one answer per start of a peer
+ * per STALE_ANSWER_INTERVAL and STALE_ANSWER_RATE per second in all, spent only by a datagram that
+ * authenticated [SW-12.4-9]. And the same counts
  * reveal two processes under one id: their stale datagrams keep coming ([SW-12.4-6]).
  * @module
  */
@@ -19,8 +20,8 @@ export function staleAnswerFrames(s: StaleProof): WireFrame[] {
   return frames;
 }
 
-/** Peers whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
-const TRACKED_PEERS = 4096;
+/** Starts whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
+const TRACKED_STARTS = 4096;
 /** Stale answers to one peer, over at least CONFLICT_SPAN_MS, that make it a conflict ([SW-12.4-6]). */
 export const CONFLICT_ANSWERS = 3;
 export const CONFLICT_SPAN_MS = 2_000;
@@ -28,8 +29,6 @@ export const CONFLICT_SPAN_MS = 2_000;
 const CONFLICT_RESET_MS = 30_000;
 
 interface Track {
-  /** Time of the last answer to the peer. */
-  last: number;
   /** Answers in the current conflict track, and when it began. */
   count: number;
   since: number;
@@ -37,11 +36,26 @@ interface Track {
   reported: boolean;
 }
 
+/** The key of one start of a peer: its id and BOOT (hex). */
+function startKey(peer: string, boot: Uint8Array): string {
+  let k = peer + '/';
+  for (const b of boot) k += (b < 16 ? '0' : '') + b.toString(16);
+  return k;
+}
+
+/**
+ * The limits of [SW-12.4-9]: at most one answer per start of a peer (its id and BOOT) per interval,
+ * and at most `perSecond` answers in all. `may` is asked before a stale datagram is decrypted and
+ * spends nothing; `take` spends, once the datagram authenticated. So a forgery (which fails) never
+ * uses up a peer's answer, and a replayed datagram of an earlier life (which authenticates) uses up
+ * only that life's, never the answer the peer's current start needs.
+ */
 export class StaleAnswers {
-  private readonly peers = new Map<string, Track>();
+  private readonly starts = new Map<string, number>();
+  private readonly tracks = new Map<string, Track>();
   private windowStart = -Infinity;
   private inWindow = 0;
-  /** Stale datagrams answered, and refused an answer by the limits (counted, [SW-12.4-1]). */
+  /** Stale datagrams answered, and refused an answer by the limits (counted, [SW-12.4-9]). */
   answered = 0;
   limited = 0;
 
@@ -50,23 +64,30 @@ export class StaleAnswers {
     private readonly perSecond = STALE_ANSWER_RATE,
   ) {}
 
-  /** Whether a stale datagram from `peer` may be authenticated and answered now; spends it if so. */
-  grant(peer: string, now: number): boolean {
-    const t = this.peers.get(peer);
-    if (t !== undefined && now - t.last < this.intervalMs) return this.refuse();
+  /** Whether an answer to this start of `peer` could be sent now; spends nothing. Counts a refusal. */
+  may(peer: string, boot: Uint8Array, now: number): boolean {
+    return this.open(startKey(peer, boot), now) || this.refuse();
+  }
+
+  /** Spends an answer to this start of `peer` if the limits allow one now. */
+  take(peer: string, boot: Uint8Array, now: number): boolean {
+    const key = startKey(peer, boot);
+    if (!this.open(key, now)) return this.refuse();
+    this.inWindow++;
+    this.starts.delete(key); // re-inserted last: the map's order is the order of last answers
+    if (this.starts.size >= TRACKED_STARTS) this.starts.delete(this.starts.keys().next().value!);
+    this.starts.set(key, now);
+    return true;
+  }
+
+  private open(key: string, now: number): boolean {
+    const last = this.starts.get(key);
+    if (last !== undefined && now - last < this.intervalMs) return false;
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.inWindow = 0;
     }
-    if (this.inWindow >= this.perSecond) return this.refuse();
-    this.inWindow++;
-    if (t !== undefined) {
-      t.last = now;
-    } else {
-      if (this.peers.size >= TRACKED_PEERS) this.peers.delete(this.peers.keys().next().value!);
-      this.peers.set(peer, { last: now, count: 0, since: now, reported: false });
-    }
-    return true;
+    return this.inWindow < this.perSecond;
   }
 
   /**
@@ -76,8 +97,11 @@ export class StaleAnswers {
    */
   answeredTo(peer: string, now: number): boolean {
     this.answered++;
-    const t = this.peers.get(peer);
-    if (t === undefined) return false;
+    let t = this.tracks.get(peer);
+    if (t === undefined) {
+      if (this.tracks.size >= TRACKED_STARTS) this.tracks.delete(this.tracks.keys().next().value!);
+      this.tracks.set(peer, (t = { count: 0, since: now, reported: false }));
+    }
     if (t.count === 0 || now - t.since > CONFLICT_RESET_MS) {
       t.count = 0;
       t.since = now;

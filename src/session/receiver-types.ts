@@ -42,10 +42,12 @@ export interface ReceiverOptions {
   readonly admit?: (peer: string, gen: number, fresh: boolean) => boolean;
   /**
    * Asked before a stale FULL datagram is authenticated to tell its sender the floor (spec 12.4):
-   * true spends one answer of the node's rate limit [SW-12.4-1]. Absent: stale datagrams are only
-   * dropped, before any decryption.
+   * whether an answer to this start (`boot`) of `peer` could be sent now. It spends nothing: only a
+   * datagram that authenticates spends an answer, so forgeries cannot use up the peer's [SW-12.4-9];
+   * what they cost before they fail is admission's (the `derivation` hook). Absent: stale datagrams
+   * are only dropped, before any decryption.
    */
-  readonly staleAnswer?: (peer: string, gen: number, now: number) => boolean;
+  readonly staleAnswer?: (peer: string, boot: Uint8Array, now: number) => boolean;
   /**
    * Asked before the first key derivation for a datagram that has not authenticated (a FULL datagram
    * of an epoch or BOOT no context holds, step 8 of spec 6.1): undefined grants every derivation of
@@ -104,8 +106,9 @@ export interface Dropped {
 export interface StaleProof {
   readonly peer: string;
   readonly gen: number;
-  /** The stale datagram's epoch. */
+  /** The stale datagram's epoch and BOOT (the start it came from). */
   readonly epoch: number;
+  readonly boot: Uint8Array;
   /** The highest epoch accepted from the peer under `gen`: its next start must exceed it. */
   readonly floor: number;
   /** The CHALLENGE token the stale datagram carried, if any. */

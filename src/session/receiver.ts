@@ -372,13 +372,15 @@ export class Receiver {
 
   /**
    * A FULL datagram of an epoch (or BOOT) older than the context's: dropped as STALE_EPOCH before any
-   * state changes [SW-5.5-1]. When the staleAnswer hook grants it (a per-peer and global rate limit,
-   * [SW-12.4-1]), it is authenticated first: if it is the peer's own, the result carries what the
-   * node needs to tell the peer its floor (spec 12.4). Nothing about the context changes either way.
+   * state changes [SW-5.5-1]. When an answer to its start could go now (the staleAnswer hook) and
+   * admission grants its derivations (spec 6.5), it is authenticated: if it is the peer's own, the
+   * result carries what the node needs to tell the peer its floor (spec 12.4), and only then does the
+   * node spend an answer [SW-12.4-9]. Nothing about the context changes either way.
    */
   private stale(d: Uint8Array, h: FullHeader, peer: string, gen: number, floor: number, now: number): Dropped {
-    if (this.o.staleAnswer === undefined || !this.o.staleAnswer(peer, gen, now)) return this.drop('STALE_EPOCH', peer, gen);
-    // the stale-answer limit is this datagram's budget for its derivations (spec 6.4)
+    if (this.o.staleAnswer === undefined || !this.o.staleAnswer(peer, h.boot, now)) return this.drop('STALE_EPOCH', peer, gen);
+    // a forgery costs what admission grants a datagram that has not authenticated (spec 6.4, 6.5)
+    if (this.o.derivation?.(d, now) !== undefined) return this.drop('STALE_EPOCH', peer, gen);
     const key = this.o.keyring.lookup(peer, gen, now, true);
     if (!key.ok) return this.drop('STALE_EPOCH', peer, gen);
     const tk = deriveTrafficKey(this.o.suite, key.pairKey, peer, this.o.selfId, h.epoch, h.boot);
@@ -390,7 +392,7 @@ export class Receiver {
     if (frames === undefined) return r;
     let token: Uint8Array | undefined;
     for (const f of frames) if (f.type === 'CHALLENGE') token = f.token;
-    return { ok: false, reason: 'STALE_EPOCH', stale: { peer, gen, epoch: h.epoch, floor, token } };
+    return { ok: false, reason: 'STALE_EPOCH', stale: { peer, gen, epoch: h.epoch, boot: h.boot.slice(), floor, token } };
   }
 
   private drop(reason: DropReason, senderId?: string, gen?: number): Dropped {

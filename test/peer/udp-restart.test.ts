@@ -133,7 +133,7 @@ describe('restart over real UDP, separate processes', () => {
     expect((after.drops['REPLAY'] ?? 0) - (before.drops['REPLAY'] ?? 0)).toBeGreaterThan(0);
     expect(after.received).toBe(before.received);
     // silence to all but one: a stale datagram authenticates as the device's own and may be told its
-    // floor, at most once per STALE_ANSWER_INTERVAL per peer, asking for nothing back [SW-12.4-1] [SW-12.4-2]
+    // floor, at most once per STALE_ANSWER_INTERVAL per peer, asking for nothing back [SW-12.4-10] [SW-12.4-2]
     expect(after.sent.datagrams - before.sent.datagrams).toBeLessThanOrEqual(1);
     expect(hub.texts()).toEqual(texts);
     assertNoDuplicates(hub);

@@ -6,10 +6,10 @@
 // the BOOT of the context the index names (the spec's step 8 says "(sender, receiver, generation,
 // epoch)"; 3.5 and [SW-5.5-4] make BOOT part of the key and of the context).
 // Stale answers (12.4), when the group's receiver answers them (`staleAnswer`): a FULL datagram
-// dropped as STALE_EPOCH at step 7c is authenticated with the key of its own header [SW-12.4-1]; if
+// dropped as STALE_EPOCH at step 7c is authenticated with the key of its own header [SW-12.4-9]; if
 // it opens, the drop carries `stale`: the peer, the datagram's GEN and EPOCH, the floor the answer
 // names (the context's maxEpoch, or the persisted record, [SW-12.4-2]) and the CHALLENGE token to echo
-// (or null). It is still a drop with reason STALE_EPOCH, and no state changes [SW-12.4-1].
+// (or null). It is still a drop with reason STALE_EPOCH, and no state changes [SW-12.4-9].
 import type { DropReason } from './constants.js';
 import { commit, floorForNewContext, precheck, type Freshness, type ReceiveContext } from './context.js';
 import { parseFrames, type Frame } from './frames.js';
@@ -35,7 +35,7 @@ export interface ReceiverConfig {
   generations: Map<string, GenerationPolicy>;
   /** the store of maxEpoch values is complete [SW-5.6-2] */
   completeStore: boolean;
-  /** the receiver answers every stale FULL datagram (no rate limit refuses one in the vectors) [SW-12.4-1] */
+  /** the receiver answers every stale FULL datagram (no rate limit refuses one in the vectors) [SW-12.4-10] */
   staleAnswer: boolean;
 }
 
@@ -143,11 +143,11 @@ export class Receiver {
     const boot = hd.form === 'FULL' ? hd.boot : null;
     const pre = precheck(ctx, persisted, epoch, boot, hd.counter);
     if (pre === 'STALE_EPOCH' && hd.form === 'FULL' && this.cfg.staleAnswer) {
-      // [SW-12.4-1]: authenticate the stale datagram under the key of its own header, change nothing
+      // [SW-12.4-9]: authenticate the stale datagram under the key of its own header, change nothing
       const floor = ctx ? ctx.maxEpoch : persisted!;
       const stk = trafficKey(pk, peer, this.cfg.receiver, epoch, hd.boot);
       const p = secretboxOpen(stk, nonceOf(d.subarray(0, hd.length), 'FULL'), d.subarray(hd.length));
-      if (!p) return drop('STALE_EPOCH', '7c'); // a silent drop [SW-12.4-1]
+      if (!p) return drop('STALE_EPOCH', '7c'); // a silent drop [SW-12.4-9]
       const fr = parseFrames(p);
       if (!fr) return { accepted: false, reason: 'STALE_EPOCH', step: '7c', gap: 'SPEC GAP: an authentic stale datagram whose frames do not parse: 12.4 does not say whether it is answered' };
       const ch = fr.find((f) => f.type === 'CHALLENGE');
