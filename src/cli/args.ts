@@ -6,7 +6,7 @@
  * @module
  */
 import type { QoS } from '../messaging/ops.js';
-import { parseHostPort, parseJson, parseKey, parseNodeId, parseInteger, parsePositive, parseQos, parseTopic, UsageError, type HostPort } from './values.js';
+import { parseDuration, parseHostPort, parseJson, parseKey, parseNodeId, parseInteger, parsePositive, parseQos, parseTopic, UsageError, type HostPort } from './values.js';
 
 export * from './values.js';
 
@@ -122,6 +122,14 @@ export class Flags {
   positive(name: string, max: number): number | undefined {
     const v = this.string(name);
     return v === undefined ? undefined : parsePositive(v, name, max);
+  }
+
+  /** A duration flag in ms (parseDuration): `fallbackMs` when absent. */
+  duration(name: string, bareUnit: 'ms' | 's', maxMs: number, fallbackMs: number): number;
+  duration(name: string, bareUnit: 'ms' | 's', maxMs: number): number | undefined;
+  duration(name: string, bareUnit: 'ms' | 's', maxMs: number, fallbackMs?: number): number | undefined {
+    const v = this.string(name);
+    return v === undefined ? fallbackMs : parseDuration(v, name, bareUnit, maxMs);
   }
 
   qos(name: string): QoS {

@@ -36,7 +36,7 @@ export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--key': { value: 'HEX', help: `this device's key, 64 hex characters (default: environment variable ${KEY_ENV})` },
   '--hub-id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; the hub sets it with --id)` },
   '--state': { value: 'DIR', help: `this device's state directory (default: <ID> in ${STATE_HELP_DEFAULT})` },
-  '--connect-timeout': { value: 'SECONDS', help: `fail (exit 3) if the hub has not answered within SECONDS (decimals allowed, default ${DEFAULT_CONNECT_TIMEOUT_S})` },
+  '--connect-timeout': { value: 'DURATION', help: `fail (exit 3) if the hub has not answered within DURATION (500ms, 5s; a bare number is seconds; default ${DEFAULT_CONNECT_TIMEOUT_S}s)` },
   '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
   '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
 });
@@ -69,7 +69,7 @@ export function clientSettings(flags: Flags, io: Pick<Io, 'env'>): ClientSetting
   if (hubId === id) throw new UsageError(`--id ${id} is the hub's id: a device needs an id of its own`);
   const key = flags.key('--key', { name: KEY_ENV, value: io.env[KEY_ENV] });
   const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
-  const connectTimeoutMs = Math.max(1, Math.round((flags.positive('--connect-timeout', 86_400) ?? DEFAULT_CONNECT_TIMEOUT_S) * 1000));
+  const connectTimeoutMs = Math.max(1, Math.round(flags.duration('--connect-timeout', 's', 86_400_000, DEFAULT_CONNECT_TIMEOUT_S * 1000)));
   const stateDir = flags.string('--state') ?? clientStateDir(id, io.env);
   return { hub, hubId, id, key, stateDir, debug: flags.bool('--debug'), busyPollUs, connectTimeoutMs };
 }

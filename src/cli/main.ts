@@ -34,7 +34,7 @@ commands:
 
 Devices take their key from --key or the environment variable SALTWIRE_KEY. The hub's node id is
 "hub" unless the hub is given --id ID and the devices --hub-id ID. pub, sub, serve and call exit 3
-when the hub has not answered within --connect-timeout SECONDS (default 5): not running there, or a
+when the hub has not answered within --connect-timeout (default 5s): not running there, or a
 wrong key. State goes to $XDG_STATE_HOME/saltwire (default ~/.local/state/saltwire) unless --state.
 saltwire <command> --help shows a command's flags, output and exit codes.`;
 

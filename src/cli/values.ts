@@ -68,6 +68,23 @@ export function parsePositive(text: string, what: string, max: number): number {
   return n;
 }
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration, returned in ms: a number with a unit (`500ms`, `5s`, `1.5s`, `2m`, `1h`), or a bare
+ * number in `bareUnit`, the unit the flag took before units existed (scripts keep working). Greater
+ * than 0 and at most `maxMs`.
+ */
+export function parseDuration(text: string, what: string, bareUnit: 'ms' | 's', maxMs: number): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = m === null ? NaN : Number(m[1]) * UNIT_MS[(m[2] ?? bareUnit) as keyof typeof UNIT_MS];
+  if (!(ms > 0) || ms > maxMs) {
+    const bare = bareUnit === 's' ? 'seconds' : 'ms';
+    throw new UsageError(`${what} must be a number greater than 0 and at most ${maxMs / 1000} s, with a unit (500ms, 5s, 2m, 1h) or without (${bare}), got ${JSON.stringify(text)}`);
+  }
+  return ms;
+}
+
 export function parseQos(text: string, what: string): QoS {
   if (text !== '0' && text !== '1' && text !== '2') throw new UsageError(`${what} must be 0, 1 or 2, got ${JSON.stringify(text)}`);
   return Number(text) as QoS;

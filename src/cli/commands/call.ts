@@ -59,7 +59,7 @@ export const call: Command = {
       '--to': { value: 'ID', help: 'the device to call (the hub id: the hub itself)', required: true },
       '--method': { value: 'NAME', help: 'the method', required: true },
       '--params': { value: 'JSON', help: 'the parameters, one JSON value (default: none, i.e. nil)' },
-      '--timeout': { value: 'MS', help: 'ms to wait for the result (default 5000)' },
+      '--timeout': { value: 'DURATION', help: 'how long to wait for the result (2s, 500ms; a bare number is ms; default 5s)' },
     },
     notes: [
       'Output: the result as JSON (binaries as base64 strings, integers beyond 2^53 as decimal strings).',
@@ -77,7 +77,7 @@ export const call: Command = {
       to: flags.nodeId('--to'),
       method,
       params: flags.json('--params'),
-      timeoutMs: flags.int('--timeout', 1, 86_400_000, 5000),
+      timeoutMs: Math.max(1, Math.round(flags.duration('--timeout', 'ms', 86_400_000, 5000))),
     };
     const ep = await openEndpoint(settings, io.err);
     try {

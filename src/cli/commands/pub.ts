@@ -46,7 +46,7 @@ export const pub: Command = {
       '--qos': { value: 'N', help: 'QoS 0, 1 or 2 (default 0)' },
       '--retain': { help: 'the hub keeps it as the retained message of TOPIC' },
       '--repeat': { value: 'N', help: 'publish N times (default 1)' },
-      '--interval': { value: 'MS', help: 'ms between two publications with --repeat (default 0)' },
+      '--interval': { value: 'DURATION', help: 'time between two publications with --repeat (1s, 250ms; a bare number is ms; default 0)' },
     },
     notes: [
       'Publishes only once the hub answered (a QoS 0 publication has no answer of its own).',
@@ -65,7 +65,7 @@ export const pub: Command = {
       qos: flags.qos('--qos'),
       retain: flags.bool('--retain'),
       repeat: flags.int('--repeat', 1, 1_000_000_000, 1),
-      intervalMs: flags.int('--interval', 0, 86_400_000, 0),
+      intervalMs: flags.string('--interval') === '0' ? 0 : flags.duration('--interval', 'ms', 86_400_000, 0),
     };
     const ep = await openEndpoint(settings, io.err);
     try {

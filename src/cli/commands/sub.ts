@@ -110,7 +110,7 @@ export const sub: Command = {
       '--topic': { value: 'FILTER', help: 'topic filter (+ one level, # the rest)', required: true },
       '--qos': { value: 'N', help: 'highest QoS wanted, 0, 1 or 2 (default 0)' },
       '--count': { value: 'N', help: 'exit 0 after N publications (default: run until SIGINT/SIGTERM)' },
-      '--timeout': { value: 'SECONDS', help: 'exit 2 if --count publications did not arrive within SECONDS of the hub granting the subscription' },
+      '--timeout': { value: 'DURATION', help: 'exit 2 if --count publications did not arrive within DURATION (30s, 500ms; a bare number is seconds) of the hub granting the subscription' },
       '--json': { help: 'print each publication as a JSON object (see below)' },
     },
     notes: [
@@ -126,13 +126,13 @@ export const sub: Command = {
   async run(flags, io) {
     const settings = clientSettings(flags, io);
     const count = flags.has('--count') ? flags.int('--count', 1, Number.MAX_SAFE_INTEGER, 1) : undefined;
-    const timeout = flags.positive('--timeout', 2_000_000);
+    const timeoutMs = flags.duration('--timeout', 's', 2_000_000_000);
     const o: SubOptions = {
       filter: flags.topic('--topic', 'filter'),
       qos: flags.qos('--qos'),
       json: flags.bool('--json'),
       ...(count === undefined ? {} : { count }),
-      ...(timeout === undefined ? {} : { timeoutMs: Math.round(timeout * 1000) }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs: Math.round(timeoutMs) }),
     };
     const ep = await openEndpoint(settings, io.err);
     try {
