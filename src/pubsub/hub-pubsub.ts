@@ -28,6 +28,7 @@ import type { StoredWill } from './hub-records.js';
 import { durably, resendOwed } from './hub-durable.js';
 import { DeliveryQueues } from './delivery-queue.js';
 import { HubRouter } from './hub-router.js';
+import { HubSinks, type HubSink } from './hub-sinks.js';
 import { refuse, type RefusalStats } from './hub-refusal.js';
 import { Emitter } from '../util/emitter.js';
 import type { PubSubHubDrops, PubSubHubEvents, PubSubHubOptions, PubSubHubStats } from './hub-types.js';
@@ -48,6 +49,7 @@ export class PubSubHub {
   /** The copies owed to subscribers, bounded [SW-18.2-3]. */
   readonly queues: DeliveryQueues;
   private readonly router: HubRouter;
+  private readonly sinks = new HubSinks();
   private readonly events = new Emitter<PubSubHubEvents>();
   private acl: AccessControl;
   private readonly local: LocalSubscriptions;
@@ -115,6 +117,7 @@ export class PubSubHub {
       queues: this.queues,
       ledger,
       retainedChanged: () => this.persist?.dirty(RETAINED_KEY),
+      sinks: this.sinks,
     });
     const state = ledger === undefined ? options.state : undefined;
     this.persist = state === undefined ? undefined : new HubPersistence(state, {
@@ -141,6 +144,15 @@ export class PubSubHub {
     const r = this.router.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
     if (r.refused !== undefined) throw r.refused; // RetainedLimitError: the store is full [SW-15.8-2]
     await r.durable;
+  }
+
+  /**
+   * Adds a sink (the MQTT bridge): every publication routed from now on is handed to it, and a
+   * promise it returns holds the publisher's acknowledgement until it resolves (hub-sinks.ts).
+   * Returns the function that removes it.
+   */
+  addSink(sink: HubSink): () => void {
+    return this.sinks.add(sink);
   }
 
   /** Listens to the hub's refusals and delivery drops; returns the function that stops listening. */

@@ -11,6 +11,7 @@ import type { DeliveryQueues } from './delivery-queue.js';
 import type { HubForwarder } from './hub-forwarder.js';
 import type { HubLedger } from './hub-ledger.js';
 import type { HubSessions } from './hub-sessions.js';
+import type { HubSinks } from './hub-sinks.js';
 import type { LocalSubscriptions } from './local-subscriptions.js';
 import { minQos } from './publication.js';
 import { RetainedLimitError, type RetainedStore } from './retained-store.js';
@@ -27,6 +28,8 @@ export interface RouterParts {
   readonly ledger: HubLedger | undefined;
   /** The retained store changed (a hub without journal saves it). */
   readonly retainedChanged: () => void;
+  /** Consumers in the hub's process (the MQTT bridge) that may hold the acknowledgement. */
+  readonly sinks?: HubSinks;
 }
 
 /** What routing did: refused whole (the retained store could not keep it), or routed (durable once `durable` resolves). */
@@ -61,7 +64,9 @@ export class HubRouter {
       else this.p.queues.owe(device, f, rec?.seq);
     }
     this.p.local.deliver(topic, payload, qos, false, publisher);
-    return { durable: rec?.durable };
+    const sunk = this.p.sinks?.deliver({ publisher, topic, payload, qos, retain });
+    if (sunk === undefined) return { durable: rec?.durable };
+    return { durable: rec === undefined ? sunk : Promise.all([rec.durable, sunk]).then(() => undefined) };
   }
 
   /** The retained publications a new subscription of `peer` to `filter` granted at `granted` gets [SW-15.8-1]. */

@@ -18,10 +18,12 @@ import { BUSY_POLL_HELP, DEFAULT_HUB_ID, reportConflicts } from '../endpoint.js'
 import { hubStateDir, STATE_HELP_DEFAULT } from '../state-dir.js';
 
 /** Top-level keys of the --config file. */
-const CONFIG_KEYS = new Set(['acl']);
+const CONFIG_KEYS = new Set(['acl', 'mqtt']);
 
 export interface HubConfig {
   readonly acl?: AccessControl;
+  /** The bridge's options (`--mqtt`), checked by bridgeOptionsFromConfig. */
+  readonly mqtt?: unknown;
 }
 
 /** Reads and checks the --config file: `{ "acl": <spec 17.9 configuration> }`. */
@@ -41,9 +43,10 @@ export async function loadHubConfig(path: string, warn: (line: string) => void):
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--config: ${path} must hold a JSON object`);
   const o = json as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!CONFIG_KEYS.has(k)) warn(`warning: --config: unknown key ${JSON.stringify(k)} ignored`);
-  if (o['acl'] === undefined) return {};
+  const mqtt = o['mqtt'] === undefined ? {} : { mqtt: o['mqtt'] };
+  if (o['acl'] === undefined) return mqtt;
   try {
-    return { acl: AccessControl.fromConfig(o['acl']) };
+    return { acl: AccessControl.fromConfig(o['acl']), ...mqtt };
   } catch (e) {
     throw new UsageError(`--config: ${path}: acl: ${(e as Error).message}`);
   }
@@ -63,6 +66,7 @@ export const hub: Command = {
       '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
       '--max-queued': { value: 'N', help: `QoS 1/2 copies owed to one subscriber, waiting or in flight (default ${DELIVERY_QUEUE}, as mosquitto's max_queued_messages) [SW-18.2-3]` },
       '--queue-policy': { value: 'refuse|drop-oldest', help: 'past --max-queued: refuse the new copy (default) or drop the oldest waiting one; each drop is counted' },
+      '--mqtt': { value: 'mqtt://HOST:PORT', help: 'bridge to this MQTT broker (needs the package mqtt); mapping and broker options in --config {"mqtt": {...}}; default: every topic both ways under its own name, minus $ topics' },
     },
     notes: [
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
@@ -80,6 +84,8 @@ export const hub: Command = {
     const maxQueued = flags.int('--max-queued', 1, 10_000_000, DELIVERY_QUEUE);
     const policy = flags.string('--queue-policy') ?? 'refuse';
     if (policy !== 'refuse' && policy !== 'drop-oldest') throw new UsageError(`--queue-policy must be refuse or drop-oldest, not ${policy}`);
+    const mqttUrl = flags.string('--mqtt');
+    if (mqttUrl !== undefined && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(mqttUrl)) throw new UsageError(`--mqtt must be a broker URL like mqtt://HOST:PORT, not ${mqttUrl}`);
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;
@@ -102,13 +108,41 @@ export const hub: Command = {
     if (config.acl === undefined || config.acl.isOpen) {
       io.err('warning: no access-control rules: every device may publish, subscribe, call and serve anything (--config)');
     }
+    let bridge: { close(): Promise<void> } | undefined;
+    if (mqttUrl !== undefined) {
+      try {
+        bridge = await startBridge(h, mqttUrl, config.mqtt, io.err);
+      } catch (e) {
+        await h.close();
+        await node.close();
+        throw e;
+      }
+    }
     io.out(`listening ${addressKey(node.local)}`);
     await io.stopped;
     try {
       await h.close();
+      await bridge?.close();
     } finally {
       await node.close();
     }
     return EXIT.OK;
   },
 };
+
+/** The bridge, loaded only when asked for: `mqtt` is an optional dependency. Logs to stderr. */
+async function startBridge(h: Hub, url: string, cfg: unknown, err: (line: string) => void): Promise<{ close(): Promise<void> }> {
+  let mod: typeof import('../../bridge/index.js');
+  try {
+    mod = await import('../../bridge/index.js');
+  } catch (e) {
+    throw new Error(`--mqtt needs the package mqtt (npm install mqtt): ${(e as Error).message}`);
+  }
+  let options;
+  try {
+    options = mod.bridgeOptionsFromConfig(url, cfg);
+  } catch (e) {
+    throw new UsageError(`--config: mqtt: ${(e as Error).message}`);
+  }
+  return mod.MqttBridge.start(h, { ...options, log: err });
+}

@@ -1,0 +1,417 @@
+/**
+ * MqttBridge: a hub's publications to an MQTT broker and the broker's back, with MQTT.js.
+ *
+ * Delivery contract, two levels. (1) A device's QoS 1/2 publication that maps outbound is
+ * acknowledged to the device only once it is durably queued in the bridge's outbox (journaled in the
+ * hub's state directory; it survives kill -9 of the hub), through the hub's sink hook. (2) Once the
+ * broker settled it, a receipt says how: 'acked' (PUBACK/PUBCOMP with a success code), 'refused'
+ * (a reason code >= 0x80), 'expired' (its MQTT 5 expiry passed while queued), 'dropped' (the outbox
+ * overflowed with policy drop-oldest). Receipts are the `receipt` event, the promise of
+ * bridge.publish(), and (opt-in, `receiptTopic`) a QoS 0 publication at the hub to the device.
+ * Inbound, a broker's QoS 1/2 publication is acknowledged to the broker only once the hub has made it
+ * durable (hub.publish resolved).
+ *
+ * Loops: the bridge subscribes with No Local and Retain As Published, marks what it sends with the
+ * user properties `sw-origin` (its origin id) and `sw-msg` (a message id unique across restarts),
+ * drops what comes back with its own origin, and drops a (origin, message id) seen before (a bounded
+ * cache): enough for many bridges on one broker, with shared subscriptions (`shareGroup`) for
+ * scale-out. What it injects into the hub never reaches its own sink.
+ * @module
+ */
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { InvalidArgumentError, NodeClosedError } from '../errors.js';
+import type { Hub } from '../messaging/hub.js';
+import type { QoS } from '../messaging/ops.js';
+import { isJournalingStore, type JournalStore } from '../peer/journal-store.js';
+import type { SinkPublication } from '../pubsub/hub-sinks.js';
+import { Emitter } from '../util/emitter.js';
+import { DedupeCache } from './dedupe.js';
+import { BrokerLink, type BrokerOptions } from './link.js';
+import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
+import { Presence } from './presence.js';
+import { RpcBridge, type RpcBridgeOptions } from './rpc.js';
+import { DEFAULT_RULES, TopicMap, type MappingRule, type RefusalReason } from './topic-map.js';
+
+export const ORIGIN_PROPERTY = 'sw-origin';
+export const MSG_PROPERTY = 'sw-msg';
+export const FROM_PROPERTY = 'sw-from';
+/** The bridge's journal in the hub's StateStore (`bridge.journal` in a state directory). */
+export const BRIDGE_JOURNAL = 'bridge';
+
+export interface BridgeOptions extends BrokerOptions {
+  /** Topic mapping; default every topic both ways under its own name, minus `$` topics (DEFAULT_RULES). */
+  readonly rules?: readonly MappingRule[];
+  readonly outbox?: OutboxOptions;
+  /** Where the outbox is journaled; default the hub node's StateStore (journal 'bridge'); false: memory only. */
+  readonly journal?: JournalStore | false;
+  /** This bridge's origin id (`sw-origin`); default the client id, else `saltwire-<hub id>`. */
+  readonly origin?: string;
+  /** Subscribe inbound as `$share/<group>/<filter>` (several hubs on one broker share the traffic). */
+  readonly shareGroup?: string;
+  /** Size of the (origin, message id) cache (default 10,000). */
+  readonly dedupeSize?: number;
+  /** Publications sent and not yet settled by the broker (default 64). */
+  readonly inflight?: number;
+  /** Retained status topic of each device (`{id}`); default 'saltwire/status/{id}'; false: none. */
+  readonly presenceTopic?: string | false;
+  /** The bridge's own retained status (and last will) topic; default 'saltwire/bridge/<origin>/status'. */
+  readonly statusTopic?: string;
+  /** A local topic (`{id}` the device) where each QoS 1/2 receipt of a device is published at QoS 0; default none. */
+  readonly receiptTopic?: string;
+  /** RPC across the bridge (rpc.ts); default on with its default topics; false: off. */
+  readonly rpc?: RpcBridgeOptions | false;
+  /** A line for the log (metrics every `logEveryMs`, reconnects); default none. */
+  readonly log?: (line: string) => void;
+  readonly logEveryMs?: number;
+}
+
+export type ReceiptOutcome = 'acked' | 'refused' | 'expired' | 'dropped';
+
+export interface Receipt {
+  readonly msgId: string;
+  readonly from: string;
+  /** The broker topic. */
+  readonly topic: string;
+  readonly qos: QoS;
+  readonly outcome: ReceiptOutcome;
+  /** The broker's reason code (MQTT 5), when it answered. */
+  readonly reasonCode?: number;
+  /** ms from queued to settled. */
+  readonly ms: number;
+}
+
+export interface BridgeRefusal {
+  readonly direction: 'out' | 'in';
+  readonly topic: string;
+  readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused';
+}
+
+export interface BridgeEvents {
+  receipt: Receipt;
+  refused: BridgeRefusal;
+  connected: { readonly reconnects: number };
+  disconnected: Record<string, never>;
+}
+
+export interface BridgeStats {
+  readonly connected: boolean;
+  readonly connects: number;
+  readonly reconnects: number;
+  readonly outbox: { depth: number; bytes: number; inflight: number; refusedFull: number; droppedQos0: number; droppedQos12: number };
+  /** Publications forwarded by QoS: devices' out, the broker's in, and the hub's own (presence, publish()). */
+  readonly forwarded: { out: [number, number, number]; in: [number, number, number]; hub: number };
+  readonly refused: { out: Record<string, number>; in: Record<string, number> };
+  readonly receipts: Record<ReceiptOutcome, number>;
+  /** Broker round trip (publish to PUBACK/PUBCOMP), ms: the last and a moving average. */
+  readonly brokerRttMs: { last: number; avg: number };
+  readonly rpc?: RpcBridge['stats'];
+}
+
+function toBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+export class MqttBridge {
+  readonly map: TopicMap;
+  readonly origin: string;
+  private readonly events = new Emitter<BridgeEvents>();
+  private readonly outbox: Outbox;
+  private readonly link: BrokerLink;
+  private readonly dedupe: DedupeCache;
+  private readonly inflight = new Set<number>();
+  private readonly waiting = new Map<string, (r: Receipt) => void>();
+  private readonly maxInflight: number;
+  private readonly v5: boolean;
+  private readonly presence: Presence | undefined;
+  readonly rpc: RpcBridge | undefined;
+  private readonly off: Array<() => void> = [];
+  private injecting = false;
+  private closed = false;
+  private logTimer: NodeJS.Timeout | undefined;
+  private readonly counts = {
+    out: [0, 0, 0] as [number, number, number],
+    in: [0, 0, 0] as [number, number, number],
+    hub: 0,
+    refusedOut: {} as Record<string, number>,
+    refusedIn: {} as Record<string, number>,
+    receipts: { acked: 0, refused: 0, expired: 0, dropped: 0 } as Record<ReceiptOutcome, number>,
+    rtt: { last: 0, avg: 0 },
+  };
+
+  private constructor(readonly hub: Hub, private readonly o: BridgeOptions, journal: JournalStore | undefined) {
+    this.map = new TopicMap(o.rules ?? DEFAULT_RULES);
+    this.v5 = (o.protocolVersion ?? 5) === 5;
+    const self = hub.port.self;
+    this.origin = o.origin ?? o.clientId ?? `saltwire-${self}`;
+    this.dedupe = new DedupeCache(o.dedupeSize ?? 10_000);
+    this.maxInflight = o.inflight ?? 64;
+    if (!Number.isInteger(this.maxInflight) || this.maxInflight < 1) throw new InvalidArgumentError('inflight must be an integer >= 1');
+    this.outbox = Outbox.open(o.outbox ?? {}, journal, (e) => this.settle(e, 'dropped'));
+    const status = o.statusTopic ?? `saltwire/bridge/${this.origin}/status`;
+    this.link = new BrokerLink({ clientId: this.origin, ...o }, { topic: status, payload: JSON.stringify({ state: 'offline', reason: 'lost' }) }, {
+      up: (c) => this.onUp(c, status),
+      down: () => this.onDown(),
+      message: (p, done) => this.onMessage(p, done),
+      error: (e) => o.log?.(`bridge: broker ${o.url}: ${e.message}`),
+    });
+    this.presence = o.presenceTopic === false ? undefined : new Presence(hub.port.node, o.presenceTopic ?? 'saltwire/status/{id}', (topic, payload) => void this.enqueue(self, topic, payload, 1, true)?.catch(() => undefined));
+    this.rpc = o.rpc === false || !this.v5 ? undefined : new RpcBridge(hub, this.origin, o.rpc ?? {}, (topic, payload, opts) => this.sendDirect(topic, payload, opts));
+    this.off.push(hub.pubsub.addSink((p) => this.sink(p)));
+  }
+
+  /**
+   * Starts bridging `hub` to the broker at `options.url`: loads what a previous process left in the
+   * outbox (sent first), then connects (and reconnects) in the background. Resolves at once; the
+   * `connected` event says when the broker answered.
+   */
+  static async start(hub: Hub, options: BridgeOptions): Promise<MqttBridge> {
+    if (typeof options?.url !== 'string' || options.url === '') throw new InvalidArgumentError('the bridge needs options.url (mqtt://HOST:PORT)');
+    let journal: JournalStore | undefined;
+    if (options.journal !== false) {
+      const state = hub.port.node.state;
+      journal = options.journal ?? (isJournalingStore(state) ? await state.journal(BRIDGE_JOURNAL) : undefined);
+    }
+    const b = new MqttBridge(hub, options, journal);
+    b.link.start();
+    if (options.log !== undefined && options.logEveryMs !== 0) {
+      b.logTimer = setInterval(() => options.log!(b.statusLine()), options.logEveryMs ?? 10_000);
+      b.logTimer.unref();
+    }
+    return b;
+  }
+
+  on<K extends keyof BridgeEvents>(name: K, fn: (e: BridgeEvents[K]) => void): () => void {
+    return this.events.on(name, fn);
+  }
+
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
+  /**
+   * The hub's application publishes to the broker directly (`topic` is a broker topic, not mapped):
+   * `queued` resolves once durably queued (QoS 1/2), `receipt` once the broker settled it.
+   */
+  publish(topic: string, payload: Uint8Array | string, options: { qos?: QoS; retain?: boolean; expirySeconds?: number } = {}): { queued: Promise<void>; receipt: Promise<Receipt> } {
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    const qos = options.qos ?? 0;
+    const r = this.outbox.add({ topic, payload: bytes, qos, retain: options.retain === true, from: this.hub.port.self, queuedAt: Date.now(), ...(options.expirySeconds !== undefined && { expiresAt: Date.now() + options.expirySeconds * 1000 }) });
+    if (r === 'full') {
+      const e = new InvalidArgumentError('bridge outbox full');
+      return { queued: Promise.reject(e), receipt: Promise.reject(e) };
+    }
+    const receipt = new Promise<Receipt>((res) => this.waiting.set(r.entry.msgId, res));
+    this.pump();
+    return { queued: r.durable ?? Promise.resolve(), receipt };
+  }
+
+  stats(): BridgeStats {
+    const ob = this.outbox.stats;
+    return {
+      connected: this.link.connected,
+      connects: this.link.connects,
+      reconnects: Math.max(0, this.link.connects - 1),
+      outbox: { ...ob, inflight: this.inflight.size },
+      forwarded: { out: [...this.counts.out], in: [...this.counts.in], hub: this.counts.hub },
+      refused: { out: { ...this.counts.refusedOut }, in: { ...this.counts.refusedIn } },
+      receipts: { ...this.counts.receipts },
+      brokerRttMs: { ...this.counts.rtt },
+      ...(this.rpc !== undefined && { rpc: { ...this.rpc.stats } }),
+    };
+  }
+
+  /** One readable line of the metrics (the hub's log). */
+  statusLine(): string {
+    const s = this.stats();
+    const refused = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    return `bridge ${this.o.url} ${s.connected ? 'up' : 'DOWN'}, reconnects ${s.reconnects}, queue ${s.outbox.depth} (${s.outbox.bytes} B, ${s.outbox.inflight} in flight), out ${s.forwarded.out.join('/')} in ${s.forwarded.in.join('/')} (QoS 0/1/2), receipts acked ${s.receipts.acked} refused ${s.receipts.refused} expired ${s.receipts.expired} dropped ${s.receipts.dropped}, refused out: ${refused(s.refused.out)}; in: ${refused(s.refused.in)}; broker RTT ${s.brokerRttMs.avg.toFixed(1)} ms`;
+  }
+
+  /** Stops: publishes its status 'offline', disconnects cleanly and closes the journal. What is queued stays for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.logTimer);
+    for (const f of this.off.splice(0)) f();
+    this.presence?.close();
+    this.rpc?.close();
+    const c = this.link.client;
+    if (this.link.connected && c !== undefined) {
+      const status = this.o.statusTopic ?? `saltwire/bridge/${this.origin}/status`;
+      await c.publishAsync(status, JSON.stringify({ state: 'offline', reason: 'stopped' }), { qos: 1, retain: true }).catch(() => undefined);
+    }
+    await this.link.close();
+    await this.outbox.close();
+  }
+
+  // ---- outbound: hub -> broker ----
+
+  private sink(p: SinkPublication): Promise<void> | undefined {
+    if (this.injecting || this.closed) return undefined; // what this bridge itself put into the hub
+    const m = this.map.outbound(p.topic, p.publisher);
+    if ('refused' in m) {
+      // a topic no rule maps is the normal case for a hub's other traffic: counted, not an event
+      this.refuse('out', p.topic, m.refused, m.refused !== 'unmapped' && m.refused !== 'dollar');
+      return undefined;
+    }
+    const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
+    return this.enqueue(p.publisher, m.topic, p.payload.slice(), qos, p.retain, m.rule);
+  }
+
+  private enqueue(from: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, rule?: MappingRule): Promise<void> | undefined {
+    const now = Date.now();
+    const r = this.outbox.add({
+      topic, payload, qos, retain, from, queuedAt: now,
+      ...(rule?.expirySeconds !== undefined && { expiresAt: now + rule.expirySeconds * 1000 }),
+      ...(rule?.contentType !== undefined && { contentType: rule.contentType }),
+      ...(rule?.userProperties !== undefined && { userProperties: rule.userProperties }),
+    });
+    if (r === 'full') {
+      this.refuse('out', topic, 'outbox-full', true);
+      return qos === 0 ? undefined : Promise.reject(new InvalidArgumentError('bridge outbox full'));
+    }
+    this.pump();
+    return r.durable;
+  }
+
+  /** Sends pending entries, oldest first, up to `inflight` unsettled. */
+  private pump(): void {
+    const c = this.link.client;
+    if (!this.link.connected || c === undefined || this.closed) return;
+    const gen = this.link.generation;
+    for (const e of this.outbox.values()) {
+      if (this.inflight.size >= this.maxInflight) return;
+      if (this.inflight.has(e.id)) continue;
+      const now = Date.now();
+      if (e.expiresAt !== undefined && e.expiresAt <= now) {
+        this.outbox.done(e.id);
+        this.settle(e, 'expired');
+        continue;
+      }
+      this.inflight.add(e.id);
+      const sentAt = performance.now();
+      c.publish(e.topic, toBuffer(e.payload), this.publishOptions(e, now), (err, packet) => {
+        if (gen !== this.link.generation) return; // a dead connection's: sent again on the next
+        this.inflight.delete(e.id);
+        const code = (err as { code?: unknown } | undefined)?.code;
+        if (err !== undefined && err !== null && !(typeof code === 'number' && code >= 0x80)) return; // link trouble: stays queued
+        const rtt = performance.now() - sentAt;
+        this.counts.rtt.last = rtt;
+        this.counts.rtt.avg = this.counts.rtt.avg === 0 ? rtt : this.counts.rtt.avg * 0.9 + rtt * 0.1;
+        this.outbox.done(e.id);
+        if (err !== undefined && err !== null) this.settle(e, 'refused', code as number);
+        else {
+          if (e.from === this.hub.port.self) this.counts.hub++;
+          else this.counts.out[e.qos]++;
+          this.settle(e, 'acked', (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0);
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private publishOptions(e: OutboxEntry, now: number): IClientPublishOptions {
+    const o: IClientPublishOptions = { qos: e.qos, retain: e.retain };
+    if (!this.v5) return o;
+    o.properties = {
+      userProperties: { ...e.userProperties, [ORIGIN_PROPERTY]: this.origin, [MSG_PROPERTY]: e.msgId, [FROM_PROPERTY]: e.from },
+      ...(e.contentType !== undefined && { contentType: e.contentType }),
+      // what is left of its expiry (MQTT 5 3.3.2.3.3: the time it waited is taken off)
+      ...(e.expiresAt !== undefined && { messageExpiryInterval: Math.max(1, Math.ceil((e.expiresAt - now) / 1000)) }),
+    };
+    return o;
+  }
+
+  private settle(e: OutboxEntry, outcome: ReceiptOutcome, reasonCode?: number): void {
+    if (e.qos === 0 && outcome === 'acked') return;
+    this.counts.receipts[outcome]++;
+    const r: Receipt = { msgId: e.msgId, from: e.from, topic: e.topic, qos: e.qos, outcome, ...(reasonCode !== undefined && { reasonCode }), ms: Date.now() - e.queuedAt };
+    this.waiting.get(e.msgId)?.(r);
+    this.waiting.delete(e.msgId);
+    this.events.emit('receipt', r);
+    const rt = this.o.receiptTopic;
+    if (rt !== undefined && e.from !== this.hub.port.self) {
+      this.inject(rt.replace('{id}', e.from), new TextEncoder().encode(JSON.stringify(r)), 0, false).catch(() => undefined);
+    }
+  }
+
+  // ---- the connection ----
+
+  private onUp(c: MqttClient, status: string): void {
+    const subs = this.map.remoteSubscriptions();
+    if (this.rpc !== undefined) subs.push(...this.rpc.subscriptions());
+    const share = this.o.shareGroup;
+    for (const { filter, qos } of subs) {
+      const shared = share !== undefined && !filter.startsWith('$');
+      // No Local is a protocol error on a shared subscription (MQTT 5 3.8.3.1): the origin property covers it
+      c.subscribe(shared ? `$share/${share}/${filter}` : filter, { qos, ...(this.v5 && { nl: !shared, rap: true }) }, (err) => {
+        if (err) this.o.log?.(`bridge: subscribing to ${filter}: ${err.message}`);
+      });
+    }
+    c.publish(status, JSON.stringify({ state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
+    this.events.emit('connected', { reconnects: Math.max(0, this.link.connects - 1) });
+    this.o.log?.(`bridge: connected to ${this.o.url} (${this.link.connects - 1} reconnects)`);
+    this.pump();
+  }
+
+  private onDown(): void {
+    this.inflight.clear(); // sent again, in order, on the next connection
+    this.events.emit('disconnected', {});
+    this.o.log?.(`bridge: lost ${this.o.url}; ${this.outbox.stats.depth} queued`);
+  }
+
+  // ---- inbound: broker -> hub ----
+
+  private onMessage(p: IPublishPacket, done: (err?: Error) => void): void {
+    if (this.closed) return done(new NodeClosedError());
+    const topic = p.topic;
+    const up = p.properties?.userProperties;
+    const prop = (k: string): string | undefined => {
+      const v = up?.[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const origin = prop(ORIGIN_PROPERTY);
+    if (origin === this.origin) return this.refuse('in', topic, 'loop', false), done();
+    const msg = prop(MSG_PROPERTY);
+    if (origin !== undefined && msg !== undefined && this.dedupe.seen(`${origin}\u0000${msg}`)) return this.refuse('in', topic, 'duplicate', false), done();
+    if (this.rpc?.handles(topic)) return this.rpc.onMessage(p, done);
+    const m = this.map.inbound(topic);
+    if ('refused' in m) return this.refuse('in', topic, m.refused, true), done();
+    const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
+    const payload = new Uint8Array(p.payload as Buffer);
+    this.inject(m.topic, payload, qos, p.retain).then(
+      () => {
+        this.counts.in[qos]++;
+        done();
+      },
+      (e: Error) => {
+        if (e instanceof NodeClosedError) return done(e); // not acknowledged: the broker sends it again
+        this.refuse('in', topic, 'hub-refused', true);
+        done();
+      },
+    );
+  }
+
+  /** Publishes into the hub, kept from this bridge's own sink. */
+  private inject(topic: string, payload: Uint8Array, qos: QoS, retain: boolean): Promise<void> {
+    this.injecting = true;
+    try {
+      return this.hub.publish(topic, payload, { qos, retain });
+    } finally {
+      this.injecting = false;
+    }
+  }
+
+  private sendDirect(topic: string, payload: Uint8Array, opts: IClientPublishOptions): boolean {
+    const c = this.link.client;
+    if (!this.link.connected || c === undefined) return false;
+    c.publish(topic, toBuffer(payload), { ...opts, properties: { ...opts.properties, userProperties: { ...opts.properties?.userProperties, [ORIGIN_PROPERTY]: this.origin } } });
+    return true;
+  }
+
+  private refuse(direction: 'out' | 'in', topic: string, reason: BridgeRefusal['reason'], emit: boolean): void {
+    const t = direction === 'out' ? this.counts.refusedOut : this.counts.refusedIn;
+    t[reason] = (t[reason] ?? 0) + 1;
+    if (emit) this.events.emit('refused', { direction, topic, reason });
+  }
+}

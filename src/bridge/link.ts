@@ -1,0 +1,131 @@
+/**
+ * The bridge's connection to the broker: one MQTT.js client per attempt (MQTT.js's own reconnect is
+ * off, so nothing is resent behind the bridge's back and no stale in-flight state survives a
+ * reconnect: HiveMQ Edge's stall), attempts spaced by decorrelated jitter (backoff.ts), the bridge's
+ * last will set on every attempt. `generation` tells callbacks of a dead client from live ones.
+ * @module
+ */
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { DecorrelatedJitter, type BackoffOptions } from './backoff.js';
+
+export interface BrokerOptions {
+  /** mqtt://HOST:PORT, mqtts://HOST:PORT (TLS), ws:// ... */
+  readonly url: string;
+  readonly clientId?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** TLS: CA certificate(s), client certificate and key (PEM). */
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  readonly rejectUnauthorized?: boolean;
+  /** 5 (default) or 4 (MQTT 3.1.1: no properties, so no expiry, user properties, RPC nor No Local). */
+  readonly protocolVersion?: 4 | 5;
+  /** Clean start (default true); false keeps the broker session (set sessionExpirySeconds with MQTT 5). */
+  readonly clean?: boolean;
+  readonly sessionExpirySeconds?: number;
+  /** Keepalive, s (default 30). */
+  readonly keepaliveSeconds?: number;
+  /** How long one attempt may take to get its CONNACK, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+  readonly reconnect?: BackoffOptions;
+}
+
+export interface Will {
+  readonly topic: string;
+  readonly payload: string;
+}
+
+export interface LinkHandlers {
+  /** A new client is connected (subscribe, then pump). */
+  readonly up: (client: MqttClient, generation: number) => void;
+  /** The connected client went away. */
+  readonly down: () => void;
+  /** A publication from the broker; call `done` once it is safe to acknowledge (MQTT.js sends the PUBACK then). */
+  readonly message: (packet: IPublishPacket, done: (err?: Error) => void) => void;
+  readonly error: (e: Error) => void;
+}
+
+export class BrokerLink {
+  client: MqttClient | undefined;
+  connected = false;
+  generation = 0;
+  /** Connections made, and those lost. */
+  connects = 0;
+  disconnects = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly backoff: DecorrelatedJitter;
+
+  constructor(private readonly o: BrokerOptions, private readonly will: Will, private readonly h: LinkHandlers) {
+    this.backoff = new DecorrelatedJitter(o.reconnect);
+  }
+
+  start(): void {
+    this.attempt();
+  }
+
+  private attempt(): void {
+    if (this.closed) return;
+    const gen = ++this.generation;
+    const v5 = (this.o.protocolVersion ?? 5) === 5;
+    const opts: IClientOptions = {
+      protocolVersion: v5 ? 5 : 4,
+      reconnectPeriod: 0,
+      connectTimeout: this.o.connectTimeoutMs ?? 5000,
+      keepalive: this.o.keepaliveSeconds ?? 30,
+      clean: this.o.clean ?? true,
+      resubscribe: false,
+      queueQoSZero: false,
+      will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), qos: 1, retain: true },
+      ...(this.o.clientId !== undefined && { clientId: this.o.clientId }),
+      ...(this.o.username !== undefined && { username: this.o.username }),
+      ...(this.o.password !== undefined && { password: this.o.password }),
+      ...(this.o.ca !== undefined && { ca: this.o.ca }),
+      ...(this.o.cert !== undefined && { cert: this.o.cert }),
+      ...(this.o.key !== undefined && { key: this.o.key }),
+      ...(this.o.rejectUnauthorized !== undefined && { rejectUnauthorized: this.o.rejectUnauthorized }),
+      ...(v5 && this.o.sessionExpirySeconds !== undefined && { properties: { sessionExpiryInterval: this.o.sessionExpirySeconds } }),
+    };
+    const c = connect(this.o.url, opts);
+    this.client = c;
+    c.handleMessage = (packet, done) => {
+      if (gen !== this.generation) return done();
+      this.h.message(packet, (err) => done(err));
+    };
+    c.on('connect', () => {
+      if (gen !== this.generation || this.closed) return void c.end(true);
+      this.connected = true;
+      this.connects++;
+      this.backoff.up(Date.now());
+      this.h.up(c, gen);
+    });
+    c.on('error', (e) => {
+      if (gen === this.generation) this.h.error(e);
+    });
+    c.on('close', () => {
+      if (gen !== this.generation) return;
+      if (this.connected) {
+        this.connected = false;
+        this.disconnects++;
+        this.h.down();
+      }
+      c.removeAllListeners('connect');
+      c.end(true);
+      if (this.closed) return;
+      this.generation++; // callbacks of this client are stale from now on
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.attempt(), this.backoff.next(Date.now()));
+    });
+  }
+
+  /** Stops reconnecting and ends the client (its will is not sent: a clean DISCONNECT). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const c = this.client;
+    this.client = undefined;
+    this.connected = false;
+    if (c !== undefined) await new Promise<void>((r) => c.end(false, {}, () => r()));
+  }
+}
