@@ -18,6 +18,7 @@ import { addressKey } from '../transport/transport.js';
 import { Client } from '../messaging/index.js';
 import { UsageError, type FlagSpec, type Flags, type HostPort } from './args.js';
 import type { Io } from './command.js';
+import { DEVICE_KEY, keyFlags, readKey } from './key-source.js';
 import { clientStateDir, STATE_HELP_DEFAULT } from './state-dir.js';
 
 /** The environment variable that may hold the device key instead of --key. */
@@ -33,7 +34,7 @@ export const BUSY_POLL_HELP = 'keep polling the socket N microseconds after each
 export const CLIENT_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--hub': { value: 'HOST:PORT', help: "the hub's address", required: true },
   '--id': { value: 'ID', help: "this device's node id (1-32 of A-Z a-z 0-9 _ -)", required: true },
-  '--key': { value: 'HEX', help: `this device's key, 64 hex characters (default: environment variable ${KEY_ENV})` },
+  ...keyFlags(DEVICE_KEY),
   '--hub-id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; the hub sets it with --id)` },
   '--state': { value: 'DIR', help: `this device's state directory (default: <ID> in ${STATE_HELP_DEFAULT})` },
   '--connect-timeout': { value: 'DURATION', help: `fail (exit 3) if the hub has not answered within DURATION (500ms, 5s; a bare number is seconds; default ${DEFAULT_CONNECT_TIMEOUT_S}s)` },
@@ -59,19 +60,26 @@ export interface ClientSettings {
   readonly busyPollUs: number;
   /** How long to wait for the hub's first answer (Client.ready), ms. */
   readonly connectTimeoutMs: number;
+  /** Lines for stderr before starting (a key on the command line, a key file others can read). */
+  readonly warnings: readonly string[];
 }
 
-/** Reads and validates the client flags (throws UsageError), before anything touches the network. */
+/**
+ * Reads and validates the client flags (throws UsageError), before anything touches the network.
+ * Warnings (a key on the command line, a key file others can read) are in `warnings`: openEndpoint
+ * prints them, once the command's own flags are valid too.
+ */
 export function clientSettings(flags: Flags, io: Pick<Io, 'env'>): ClientSettings {
   const hub = flags.hostPort('--hub');
   const id = flags.nodeId('--id');
   const hubId = flags.nodeId('--hub-id', DEFAULT_HUB_ID);
   if (hubId === id) throw new UsageError(`--id ${id} is the hub's id: a device needs an id of its own`);
-  const key = flags.key('--key', { name: KEY_ENV, value: io.env[KEY_ENV] });
+  const warnings: string[] = [];
+  const key = readKey(flags, io.env, DEVICE_KEY, warnings);
   const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
   const connectTimeoutMs = Math.max(1, Math.round(flags.duration('--connect-timeout', 's', 86_400_000, DEFAULT_CONNECT_TIMEOUT_S * 1000)));
   const stateDir = flags.string('--state') ?? clientStateDir(id, io.env);
-  return { hub, hubId, id, key, stateDir, debug: flags.bool('--debug'), busyPollUs, connectTimeoutMs };
+  return { hub, hubId, id, key, stateDir, debug: flags.bool('--debug'), busyPollUs, connectTimeoutMs, warnings };
 }
 
 export interface Endpoint {
@@ -120,6 +128,7 @@ export function reportConflicts(node: SaltwireNode, err: (line: string) => void)
  * command does at once (subscribe) goes in the Client's first SYNC.
  */
 export async function openEndpoint(s: ClientSettings, err?: (line: string) => void): Promise<Endpoint> {
+  if (err !== undefined) for (const w of s.warnings) err(w);
   const address = { host: await resolveHost(s.hub.host), port: s.hub.port };
   const suite = defaultCryptoSuite();
   const node = await startNode({

@@ -4,7 +4,7 @@
  * (never a stack trace) and maps them to exit codes (command.ts).
  * @module
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SaltwireError } from '../errors.js';
 import { commandUsage, parseArgs, UsageError } from './args.js';
@@ -24,19 +24,34 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
 export const USAGE = `usage: saltwire <command> [flags]
 
 commands:
-  keygen   print a new random site key (64 hex characters)
-  derive   print a device's key: derive --site HEX --device ID
-  hub      run a hub: hub --listen HOST:PORT --site HEX [--config FILE]
-  pub      publish: pub --hub HOST:PORT --id ID --key HEX --topic TOPIC --message TEXT
-  sub      subscribe and print: sub --hub HOST:PORT --id ID --key HEX --topic FILTER
-  serve    serve echo and time: serve --hub HOST:PORT --id ID --key HEX --echo
-  call     call a method: call --hub HOST:PORT --id ID --key HEX --to ID --method NAME
+  keygen   a new random site key: keygen --out site.key (mode 0600), or printed as 64 hex characters
+  derive   a device's key: derive --site-file site.key --device ID [--out FILE]
+  hub      run a hub: hub --listen HOST:PORT --site-file site.key [--config FILE]
+  pub      publish: pub --hub HOST:PORT --id ID --key-file FILE --topic TOPIC --message TEXT
+  sub      subscribe and print: sub --hub HOST:PORT --id ID --key-file FILE --topic FILTER
+  serve    serve echo and time: serve --hub HOST:PORT --id ID --key-file FILE --echo
+  call     call a method: call --hub HOST:PORT --id ID --key-file FILE --to ID --method NAME
 
-Devices take their key from --key or the environment variable SALTWIRE_KEY. The hub's node id is
-"hub" unless the hub is given --id ID and the devices --hub-id ID. pub, sub, serve and call exit 3
-when the hub has not answered within --connect-timeout (default 5s): not running there, or a
-wrong key. State goes to $XDG_STATE_HOME/saltwire (default ~/.local/state/saltwire) unless --state.
-saltwire <command> --help shows a command's flags, output and exit codes.`;
+Keys come from a file (--key-file, --site-file), the environment (SALTWIRE_KEY, SALTWIRE_SITE_KEY)
+or, with a warning (ps shows them to every user), the command line (--key HEX, --site HEX). The
+hub's node id is "hub" unless the hub is given --id ID and the devices --hub-id ID. pub, sub, serve
+and call exit 3 when the hub has not answered within --connect-timeout (default 5s): not running
+there, or a wrong key. State goes to $XDG_STATE_HOME/saltwire (default ~/.local/state/saltwire)
+unless --state. saltwire <command> --help shows a command's flags, output and exit codes;
+saltwire --version prints the version.`;
+
+/** The package's version, from its package.json (two levels up in src/, three in dist/src/). */
+export function version(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'saltwire' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: the other layout
+    }
+  }
+  return 'unknown';
+}
 
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
@@ -47,6 +62,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`saltwire ${version()}`);
     return EXIT.OK;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

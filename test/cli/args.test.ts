@@ -187,7 +187,11 @@ describe('run', () => {
 
   it('derive prints DK(id, gen)', async () => {
     const r = await runCli(['derive', '--site', KEY, '--device', 'pump-1', '--gen', '2']);
-    expect(r).toEqual({ code: 0, out: toHex(deriveDeviceKey(defaultCryptoSuite(), fromHex(KEY), 'pump-1', 2)), err: '' });
+    expect(r).toEqual({
+      code: 0,
+      out: toHex(deriveDeviceKey(defaultCryptoSuite(), fromHex(KEY), 'pump-1', 2)),
+      err: 'warning: --site puts the site key in the process list and shell history: use --site-file FILE or SALTWIRE_SITE_KEY',
+    });
   });
 
   it('errors: one line naming the problem, then the usage, exit 1', async () => {
@@ -195,7 +199,7 @@ describe('run', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err.split('\n')[0]).toBe('saltwire derive: --site must be 64 hex characters (a 32-byte key), got 4');
-    expect(r.err).toContain('usage: saltwire derive --site HEX --device ID');
+    expect(r.err).toContain('usage: saltwire derive --device ID [options]');
     expect((await runCli(['derive', '--site', KEY, '--device', 'x', '--gen', '256'])).err).toMatch(/--gen must be an integer from 0 to 255/);
     expect((await runCli(['frobnicate'])).err).toMatch(/^saltwire: unknown command "frobnicate"/);
     expect((await runCli(['frobnicate'])).code).toBe(1);

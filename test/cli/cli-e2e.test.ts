@@ -46,7 +46,7 @@ describe('saltwire CLI, end to end', () => {
     const k = await run(['keygen']);
     expect(k.code).toBe(0);
     expect(k.out).toMatch(/^[0-9a-f]{64}\n$/);
-    const d = await run(['derive', '--site', toHex(site), '--device', 'pump-1']);
+    const d = await run(['derive', '--device', 'pump-1'], { SALTWIRE_SITE_KEY: toHex(site) });
     expect(d).toMatchObject({ code: 0, out: `${keyOf('pump-1')}\n`, err: '' });
   });
 

@@ -5,7 +5,7 @@
  * the wiped device was then locked out in silence (its QoS 1 publish failed after 61 s). Now every
  * publication arrives, every `pub` exits 0 quickly, and no FULL header repeats on the wire.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,13 +40,14 @@ describe('state loss through the CLI [SW-5.2-7] [SW-12.4-3]', () => {
     const hubDir = join(tmp, 'hub');
     const devDir = join(tmp, 'dev');
     const id = 'sensor-1';
-    const key = toHex(deriveDeviceKey(SUITE, SITE, id, 0));
+    const keyFile = join(tmp, `${id}.key`);
+    writeFileSync(keyFile, toHex(deriveDeviceKey(SUITE, SITE, id, 0)), { mode: 0o600 });
     let h = await hub(hubDir);
     const proxy = await ChaosProxy.start({ target: { host: '127.0.0.1', port: h.port }, maxCapture: 100_000 });
     const got: string[] = [];
     const sub = start(['sub', '--hub', `127.0.0.1:${proxy.address.port}`, '--id', 'watcher', '--key', toHex(deriveDeviceKey(SUITE, SITE, 'watcher', 0)), '--topic', 'pin', '--qos', '1', '--state', join(tmp, 'watcher')], (l) => got.push(l));
     const pub = async (message: string) => {
-      const r = await start(['pub', '--hub', `127.0.0.1:${proxy.address.port}`, '--id', id, '--key', key, '--state', devDir, '--topic', 'pin', '--message', message, '--qos', '1']).done;
+      const r = await start(['pub', '--hub', `127.0.0.1:${proxy.address.port}`, '--id', id, '--key-file', keyFile, '--state', devDir, '--topic', 'pin', '--message', message, '--qos', '1']).done;
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
       return r.ms;

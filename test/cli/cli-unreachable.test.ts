@@ -8,7 +8,7 @@
  * stderr as a user sees them.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,10 +44,12 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** --hub, a fresh --id and its --key (derived from SITE). */
+/** --hub, a fresh --id and its --key-file (derived from SITE). */
 function device(port: number): string[] {
   const id = `dev-${++n}`;
-  return ['--hub', `127.0.0.1:${port}`, '--id', id, '--key', toHex(deriveDeviceKey(SUITE, SITE, id, 0))];
+  const file = join(tmp, `${id}.key`);
+  writeFileSync(file, toHex(deriveDeviceKey(SUITE, SITE, id, 0)), { mode: 0o600 });
+  return ['--hub', `127.0.0.1:${port}`, '--id', id, '--key-file', file];
 }
 
 function udp(): Promise<Socket> {

@@ -14,6 +14,7 @@ import { addressKey } from '../../transport/transport.js';
 import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
+import { keyFlags, readKey, SITE_KEY } from '../key-source.js';
 import { BUSY_POLL_HELP, DEFAULT_HUB_ID, reportConflicts } from '../endpoint.js';
 import { hubStateDir, STATE_HELP_DEFAULT } from '../state-dir.js';
 
@@ -58,7 +59,7 @@ export const hub: Command = {
     summary: 'Runs a hub: routes publications and forwards calls between the devices of a site.',
     flags: {
       '--listen': { value: 'HOST:PORT', help: 'UDP address to listen on (an IP address; port 0: the OS picks)', required: true },
-      '--site': { value: 'HEX', help: 'the site key, 64 hex characters (devices use `saltwire derive` keys)', required: true },
+      ...keyFlags(SITE_KEY),
       '--id': { value: 'ID', help: `the hub's node id (default ${DEFAULT_HUB_ID}; devices then need --hub-id ID)` },
       '--state': { value: 'DIR', help: `state directory (default: hub-<PORT> in ${STATE_HELP_DEFAULT}); created on first start` },
       '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
@@ -70,12 +71,15 @@ export const hub: Command = {
     },
     notes: [
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
-      'SIGINT or SIGTERM: drains, closes and exits 0 (a second signal exits at once with 1).',
+      'The site key comes from --site-file FILE, the environment variable SALTWIRE_SITE_KEY, or --site HEX',
+      '  (visible to other users in ps: warns). Devices use keys from `saltwire derive`.',
+      'SIGINT or SIGTERM: drains, closes and exits 0 (a second signal exits at once with 130).',
     ].join('\n'),
   },
   async run(flags, io) {
     const listen = flags.hostPort('--listen', { allowZero: true, literalIp: true });
-    const site = flags.key('--site');
+    const warnings: string[] = [];
+    const site = readKey(flags, io.env, SITE_KEY, warnings);
     const id = flags.nodeId('--id', DEFAULT_HUB_ID);
     const configPath = flags.string('--config');
     const config = configPath === undefined ? {} : await loadHubConfig(configPath, io.err);
@@ -86,6 +90,7 @@ export const hub: Command = {
     if (policy !== 'refuse' && policy !== 'drop-oldest') throw new UsageError(`--queue-policy must be refuse or drop-oldest, not ${policy}`);
     const mqttUrl = flags.string('--mqtt');
     if (mqttUrl !== undefined && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(mqttUrl)) throw new UsageError(`--mqtt must be a broker URL like mqtt://HOST:PORT, not ${mqttUrl}`);
+    warnings.forEach((w) => io.err(w));
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;

@@ -1,20 +1,30 @@
 /**
- * `saltwire keygen` and `saltwire derive`: the keys of a site, printed as 64 hex characters.
+ * `saltwire keygen` and `saltwire derive`: the keys of a site, printed as 64 hex characters, or
+ * written to a new file with mode 0600 (--out).
  * @module
  */
 import { deriveDeviceKey, generateKey } from '../../crypto/keys.js';
 import { defaultCryptoSuite } from '../../node/crypto.js';
 import { toHex } from '../../util/bytes.js';
-import { EXIT, type Command } from '../command.js';
+import { EXIT, type Command, type Io } from '../command.js';
+import { keyFlags, readKey, SITE_KEY, writeKeyFile } from '../key-source.js';
+
+const OUT_HELP = 'write the key to FILE (created with mode 0600; never overwrites) instead of stdout';
+
+function emit(hex: string, out: string | undefined, io: Io): void {
+  if (out === undefined) io.out(hex);
+  else writeKeyFile(out, hex, '--out');
+}
 
 export const keygen: Command = {
   spec: {
     name: 'keygen',
     summary: 'Prints a new random 32-byte key (a site key) as 64 lowercase hex characters.',
-    flags: {},
+    flags: { '--out': { value: 'FILE', help: OUT_HELP } },
+    notes: 'The site key is the secret of every device of the site: keep it in a file only the hub can read.',
   },
-  async run(_flags, io) {
-    io.out(toHex(generateKey(defaultCryptoSuite())));
+  async run(flags, io) {
+    emit(toHex(generateKey(defaultCryptoSuite())), flags.string('--out'), io);
     return EXIT.OK;
   },
 };
@@ -22,18 +32,22 @@ export const keygen: Command = {
 export const derive: Command = {
   spec: {
     name: 'derive',
-    summary: "Prints the key of device ID, DK(ID, gen), derived from the site key, as 64 lowercase hex characters:\nthe device's --key for pub, sub, serve and call.",
+    summary: "Prints the key of device ID, DK(ID, gen), derived from the site key, as 64 lowercase hex characters:\nthe device's key for pub, sub, serve and call (--key-file, SALTWIRE_KEY).",
     flags: {
-      '--site': { value: 'HEX', help: 'the site key, 64 hex characters', required: true },
+      ...keyFlags(SITE_KEY),
       '--device': { value: 'ID', help: "the device's node id", required: true },
       '--gen': { value: 'N', help: 'key generation, 0-255 (default 0)' },
+      '--out': { value: 'FILE', help: OUT_HELP },
     },
+    notes: 'The site key comes from --site-file FILE, the environment variable SALTWIRE_SITE_KEY, or --site HEX.',
   },
   async run(flags, io) {
-    const site = flags.key('--site');
+    const warnings: string[] = [];
+    const site = readKey(flags, io.env, SITE_KEY, warnings);
     const device = flags.nodeId('--device');
     const gen = flags.int('--gen', 0, 255, 0);
-    io.out(toHex(deriveDeviceKey(defaultCryptoSuite(), site, device, gen)));
+    warnings.forEach((w) => io.err(w));
+    emit(toHex(deriveDeviceKey(defaultCryptoSuite(), site, device, gen)), flags.string('--out'), io);
     return EXIT.OK;
   },
 };
