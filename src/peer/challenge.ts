@@ -14,6 +14,12 @@ import { sameAddress } from './path.js';
 /** An outstanding challenge. At most one per peer [SW-12.3-2]. */
 export interface Challenge {
   readonly token: Uint8Array;
+  /**
+   * This node's epoch when the token was made. A new epoch takes a new token, so an echo of it proves
+   * the peer got a datagram this start sealed in that epoch: what a STALE frame and an INDEX need to
+   * count as evidence about this epoch ([SW-12.4-11]).
+   */
+  readonly epoch: number;
   /** Addresses the token was sent to: the path, and the last validated address while the path is not ([SW-12.3-8]). */
   sentTo: Address[];
   /** When the token was last sent (resent after CHALLENGE_RETRY_MS). */
@@ -26,7 +32,7 @@ export interface Challenge {
    * datagrams that each draw a resend rotates the token faster than echoes return, and no echo ever
    * matches (the storm of issue 14).
    */
-  previous?: { readonly token: Uint8Array; readonly sentTo: Address[] };
+  previous?: { readonly token: Uint8Array; readonly sentTo: Address[]; readonly epoch: number };
 }
 
 export interface ChallengeState {
@@ -54,18 +60,21 @@ export function challengeToSend(
   random: (n: number) => Uint8Array,
   /** A liveness probe: it carries the token whatever the retry interval. */
   probe = false,
+  /** The node's current epoch: a token of an earlier epoch is replaced at once ([SW-12.4-11]). */
+  epoch = 0,
 ): Uint8Array | undefined {
   if (!needed) return undefined;
   let c = s.challenge;
   if (c === undefined) {
-    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: [to], sentAt: now, attempts: 1 };
+    c = s.challenge = { token: random(CHALLENGE_LEN), epoch, sentTo: [to], sentAt: now, attempts: 1 };
     return c.token;
   }
   const known = c.sentTo.some((a) => sameAddress(a, to));
-  if (known && !probe && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
-  if (c.attempts >= CHALLENGE_ATTEMPTS) {
-    const previous = { token: c.token, sentTo: c.sentTo };
-    c = s.challenge = { token: random(CHALLENGE_LEN), sentTo: [to], sentAt: now, attempts: 1, previous };
+  const renew = c.epoch !== epoch; // a token of an earlier epoch: replaced now (epochs are few)
+  if (!renew && known && !probe && now - c.sentAt < CHALLENGE_RETRY_MS) return undefined;
+  if (renew || c.attempts >= CHALLENGE_ATTEMPTS) {
+    const previous = { token: c.token, sentTo: c.sentTo, epoch: c.epoch };
+    c = s.challenge = { token: random(CHALLENGE_LEN), epoch, sentTo: [to], sentAt: now, attempts: 1, previous };
     return c.token;
   }
   if (!known) {
@@ -79,16 +88,17 @@ export function challengeToSend(
 
 /**
  * Checks an ECHO token. On a match the challenge is spent (one echo answers it) and the addresses it
- * was sent to are returned, for path validation; otherwise undefined.
+ * was sent to are returned, for path validation, with the epoch the token was made in; otherwise
+ * undefined.
  */
-export function checkEcho(s: ChallengeState, token: Uint8Array): Address[] | undefined {
+export function checkEcho(s: ChallengeState, token: Uint8Array): { sentTo: Address[]; epoch: number } | undefined {
   const c = s.challenge;
   if (c === undefined) return undefined;
   const current = constantTimeEqual(c.token, token);
   const previous = c.previous !== undefined && constantTimeEqual(c.previous.token, token);
   if (!current && !previous) return undefined;
   s.challenge = undefined;
-  return current ? c.sentTo : c.previous!.sentTo;
+  return current ? { sentTo: c.sentTo, epoch: c.epoch } : { sentTo: c.previous!.sentTo, epoch: c.previous!.epoch };
 }
 
 /** When the outstanding challenge should be resent, or Infinity. */

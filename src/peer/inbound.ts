@@ -47,8 +47,13 @@ export interface InboundEffects {
    */
   readonly answerAt: Address | undefined;
   readonly reachability: 'reachable' | undefined;
-  /** A STALE frame: the peer refused our epoch under `gen`; the next must exceed `epoch` (12.4). */
+  /**
+   * A STALE frame: the peer refused our epoch under `gen`; the next must exceed `epoch` (12.4). The
+   * node acts on it only if `echoEpoch` is its current epoch ([SW-12.4-11]).
+   */
   readonly staleFloor: { readonly gen: number; readonly epoch: number } | undefined;
+  /** The epoch of the token this datagram echoed, if it echoed one ([SW-12.4-11]). */
+  readonly echoEpoch: number | undefined;
 }
 
 /** Hooks into the node for the parts that touch other state. */
@@ -84,6 +89,8 @@ export function processAccepted(
   const data: Uint8Array[] = [];
   const rel: RelFrame[] = [];
   let staleFloor: { gen: number; epoch: number } | undefined;
+  let echoEpoch: number | undefined;
+  const indexes: Array<Extract<WireFrame, { type: 'INDEX' }>> = [];
   for (const f of r.frames) {
     const w = f as WireFrame; // the receive path declares Frame[]; the reliability frames are there too
     if (isRelFrame(w)) {
@@ -92,17 +99,19 @@ export function processAccepted(
     }
     switch (f.type) {
       case 'INDEX':
-        applyIndex(peer, f, now);
+        indexes.push(f); // applied after the loop: whether it is evidence depends on the ECHO ([SW-12.4-11])
         break;
       case 'ECHO': {
         // [SW-12.3-4] the echo proves this datagram was sealed after our token was made.
-        const sentTo = checkEcho(peer, f.token);
-        if (sentTo !== undefined) {
+        const echo = checkEcho(peer, f.token);
+        if (echo !== undefined) {
           if (!fresh) ctx.markFresh(peer, r);
           fresh = true;
           echoed = true;
+          echoEpoch = echo.epoch;
           peer.needsFreshness = false;
-          echoFromSentTo = sentTo.some((a) => sameAddress(from, a));
+          peer.wantsEcho = false;
+          echoFromSentTo = echo.sentTo.some((a) => sameAddress(from, a));
         } else otherEcho = f.token;
         break;
       }
@@ -127,6 +136,9 @@ export function processAccepted(
         break;
     }
   }
+  // an INDEX names our epoch; it shows the peer accepted this start only with an echo of a token of
+  // that epoch, for an INDEX sent to an earlier start at the same epoch reads the same ([SW-12.4-11])
+  for (const f of indexes) applyIndex(peer, f, now, echoEpoch === f.epoch);
   let restartEpoch = 0;
   if (fresh && peer.epochPending) {
     peer.epochPending = false;
@@ -159,5 +171,5 @@ export function processAccepted(
   // [SW-11.2-4], [SW-11.2-6]: only a fresh datagram proves the peer is there now, and once probing has
   // started only an echo of the current token does (a withheld genuine datagram proves nothing).
   const reachability = fresh && (peer.probingSince === NONE || echoed) ? heard(peer, now) : undefined;
-  return { data, rel, fresh, restartEpoch, moved, candidate, validated, pinged, challenged, echoed, answerAt, reachability, staleFloor };
+  return { data, rel, fresh, restartEpoch, moved, candidate, validated, pinged, challenged, echoed, answerAt, reachability, staleFloor, echoEpoch };
 }

@@ -119,6 +119,7 @@ export class SaltwireNode {
       o.transport.send(b, to).catch(() => void this.counters.transportErrors++);
     };
     const drop = (r: DropReason): void => this.receiver.countDrop(r);
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the getter below reads the live epoch
     this.admission = new Admission({ suite: o.suite, send: sendRaw, drop, maxDatagram: o.maxDatagram ?? MAX_DATAGRAM, mtu: o.transport.mtu }, o.admission);
     this.receiver = new Receiver({
       suite: o.suite,
@@ -134,7 +135,7 @@ export class SaltwireNode {
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', this.dropFrom === undefined ? info : { ...info, from: this.dropFrom }),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
-      staleAnswer: (peer: string, boot: Uint8Array, now: number) => this.staleAnswers.may(peer, boot, now), // [SW-12.4-9]
+      staleAnswer: (now: number) => this.staleAnswers.may(now), // [SW-12.4-10]
       derivation: (d: Uint8Array, now: number) => this.admission.derivation(d, this.dropFrom!, now), // [SW-6.5-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
@@ -147,6 +148,9 @@ export class SaltwireNode {
       // never a PeerSender for a session-mode peer [SW-13.8-12]
       sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, this.bootValue, now)),
       exhausted: () => void this.renewEpoch(),
+      get epoch() {
+        return self.epochValue;
+      },
       budget,
     };
     this.sessions = new SessionMode(this.sessionHost(), o.session, Math.max(o.maxPeers ?? 16384, 1024));
@@ -384,7 +388,13 @@ export class SaltwireNode {
     const sx = r.session === undefined ? undefined : this.sessions.accepted(p, r, now); // confirms a next session
     if (sx !== undefined && !sx.newest) r = { ...r, newest: false }; // a previous session never moves the path
     const fx = processAccepted(this.inboundHost, p, r, from, d.length, now);
-    if (fx.staleFloor !== undefined) this.onStaleFloor(p, fx.staleFloor.gen, fx.staleFloor.epoch);
+    if (fx.staleFloor !== undefined) {
+      // acted on only with an echo of a token of this epoch: a STALE answering a straggler of an
+      // earlier epoch or start says nothing about this one; without the echo, the next datagram
+      // carries a CHALLENGE, and the next STALE will echo it ([SW-12.4-11])
+      if (fx.echoEpoch === this.epochValue) this.onStaleFloor(p, fx.staleFloor.gen, fx.staleFloor.epoch);
+      else p.wantsEcho = true;
+    }
     const restartEpoch = Math.max(fx.restartEpoch, sx?.restartEpoch ?? 0);
     if (restartEpoch > 0) {
       // [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged
@@ -518,7 +528,7 @@ export class SaltwireNode {
       if (this.add(p, false) === p) return; // no room for a peer never heard fresh
     }
     if (p.session !== undefined) return;
-    if (!this.staleAnswers.take(s.peer, s.boot, now)) return; // spent only by an authenticated datagram [SW-12.4-9]
+    if (!this.staleAnswers.take(s.peer, s.boot, s.token, now)) return; // spent only by an authenticated datagram [SW-12.4-9]
     const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
     if (sender === undefined || !sendFull(this.out, sender, staleAnswerFrames(s), now, { to: from, budget: AMPLIFICATION_FACTOR * size })) return;
     if (this.staleAnswers.answeredTo(s.peer, now)) {

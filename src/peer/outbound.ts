@@ -36,6 +36,8 @@ export interface OutboundContext {
   sender(peer: Peer, now: number): Sealer | undefined;
   /** Called when the counter of the current epoch is used up: the node starts a new epoch. */
   exhausted(): void;
+  /** The node's current epoch: challenge tokens are made per epoch ([SW-12.4-11]). */
+  readonly epoch?: number;
   /**
    * Largest datagram to build (spec 14.6: min(peer MAX_DATAGRAM, transport MTU, DATAGRAM_BUDGET));
    * the reliability frames fill what the other frames leave. Default DATAGRAM_BUDGET.
@@ -77,9 +79,10 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   const frames: WireFrame[] = [];
   if (out.index !== undefined) frames.push(out.index);
   if (peer.echoOwed !== undefined) frames.push({ type: 'ECHO', token: peer.echoOwed });
-  // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6])
-  const needed = peer.needsFreshness || !peer.validated || out.probe === true || peer.probingSince !== NONE;
-  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.probe === true);
+  // [SW-12.3-8] needed while freshness is unknown, the path unvalidated, or a probe out ([SW-11.2-6]);
+  // and after a STALE frame that echoed no token of this epoch, so the next one can ([SW-12.4-11])
+  const needed = peer.needsFreshness || !peer.validated || out.probe === true || peer.probingSince !== NONE || peer.wantsEcho;
+  const token = challengeToSend(peer, needed, to, now, (n) => ctx.suite.randomBytes(n), out.probe === true, ctx.epoch ?? 0);
   if (token !== undefined) frames.push({ type: 'CHALLENGE', token });
   if (out.ping === true) frames.push({ type: 'PING' });
   if (rel && peer.link !== undefined) {

@@ -51,11 +51,11 @@ export function forgetIndexed(p: Peer): void {
 }
 
 /** An INDEX frame from the peer (spec 4.8), for the live or the parked sender. */
-export function applyIndex(p: Peer, f: IndexFrame, now: number): void {
+export function applyIndex(p: Peer, f: IndexFrame, now: number, evidence = true): void {
   if (p.sender !== undefined) {
-    p.sender.applyIndex(f, now);
+    p.sender.applyIndex(f, now, evidence);
   } else if (p.parked !== undefined && f.gen === p.parked.gen && f.epoch === p.parked.epoch) {
-    p.parked = { ...p.parked, index: f.index, lastHeard: now, indexed: true };
+    p.parked = { ...p.parked, index: f.index, lastHeard: now, indexed: p.parked.indexed === true || evidence };
   }
 }
 

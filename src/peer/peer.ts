@@ -20,6 +20,7 @@ const FLUSH_DUE = 4;
 const KEEPALIVE = 8;
 const CONFIGURED = 16;
 const EPOCH_PENDING = 32;
+const WANTS_ECHO = 64;
 
 export class Peer implements LivenessState, PathState, ChallengeState {
   private flags = 0;
@@ -94,6 +95,16 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   }
   set validated(on: boolean) {
     this.flag(VALIDATED, on);
+  }
+  /**
+   * The peer sent a STALE frame that echoed no token of this node's current epoch, so it was not
+   * acted on: the next datagram carries a CHALLENGE, whose echo will come with the next STALE ([SW-12.4-11]).
+   */
+  get wantsEcho(): boolean {
+    return (this.flags & WANTS_ECHO) !== 0;
+  }
+  set wantsEcho(on: boolean) {
+    this.flag(WANTS_ECHO, on);
   }
   /** The last accepted datagram was of unknown freshness and no echo has verified the peer since. */
   get needsFreshness(): boolean {

@@ -3,9 +3,9 @@
  * old copy, or runs twice under one id, sends under an epoch (or BOOT) this node has already seen
  * superseded; the receive path drops it as STALE_EPOCH. Answering tells the peer the floor its next
  * epoch must exceed, so it heals within a round trip instead of being locked out in silence. The
- * answer costs a decryption and a datagram, so both are bounded here: one answer per start of a peer
- * per STALE_ANSWER_INTERVAL and STALE_ANSWER_RATE per second in all, spent only by a datagram that
- * authenticated [SW-12.4-9]. And the same counts
+ * answer costs a datagram, so it is bounded here: one answer per start of a peer and token per
+ * STALE_ANSWER_INTERVAL and STALE_ANSWER_RATE per second in all, spent only by a datagram that
+ * authenticated [SW-12.4-10] (its decryption is bounded by admission, spec 6.5). And the same counts
  * reveal two processes under one id: their stale datagrams keep coming ([SW-12.4-6]).
  * @module
  */
@@ -36,22 +36,28 @@ interface Track {
   reported: boolean;
 }
 
-/** The key of one start of a peer: its id and BOOT (hex). */
-function startKey(peer: string, boot: Uint8Array): string {
-  let k = peer + '/';
-  for (const b of boot) k += (b < 16 ? '0' : '') + b.toString(16);
-  return k;
+const hex = (b: Uint8Array): string => {
+  let s = '';
+  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
+  return s;
+};
+
+/** The key of one start of a peer (its id and BOOT) and the CHALLENGE token its datagram carried. */
+function answerKey(peer: string, boot: Uint8Array, token: Uint8Array | undefined): string {
+  return `${peer}/${hex(boot)}/${token === undefined ? '' : hex(token)}`;
 }
 
 /**
- * The limits of [SW-12.4-9]: at most one answer per start of a peer (its id and BOOT) per interval,
- * and at most `perSecond` answers in all. `may` is asked before a stale datagram is decrypted and
- * spends nothing; `take` spends, once the datagram authenticated. So a forgery (which fails) never
- * uses up a peer's answer, and a replayed datagram of an earlier life (which authenticates) uses up
- * only that life's, never the answer the peer's current start needs.
+ * The limits of [SW-12.4-10]: at most one answer per interval per start of a peer (its id and BOOT)
+ * and CHALLENGE token (or none), and at most `perSecond` answers in all. `may` is asked before a
+ * stale datagram is decrypted and spends nothing; `take` spends, once the datagram authenticated. So
+ * a forgery (which fails) never uses up a peer's answer; a replayed datagram of an earlier life
+ * (which authenticates) uses up only that life's; and a datagram carrying a new token (the peer
+ * asks again, because the last answer echoed none of its tokens, [SW-12.4-11]) is answered at once.
+ * The tokens are the peer's own, made at most one per CHALLENGE_RETRY or epoch, so they bound it.
  */
 export class StaleAnswers {
-  private readonly starts = new Map<string, number>();
+  private readonly answers = new Map<string, number>();
   private readonly tracks = new Map<string, Track>();
   private windowStart = -Infinity;
   private inWindow = 0;
@@ -64,24 +70,24 @@ export class StaleAnswers {
     private readonly perSecond = STALE_ANSWER_RATE,
   ) {}
 
-  /** Whether an answer to this start of `peer` could be sent now; spends nothing. Counts a refusal. */
-  may(peer: string, boot: Uint8Array, now: number): boolean {
-    return this.open(startKey(peer, boot), now) || this.refuse();
+  /** Whether the node-wide rate leaves an answer now (asked before decryption); spends nothing. */
+  may(now: number): boolean {
+    return this.open(undefined, now) || this.refuse();
   }
 
-  /** Spends an answer to this start of `peer` if the limits allow one now. */
-  take(peer: string, boot: Uint8Array, now: number): boolean {
-    const key = startKey(peer, boot);
+  /** Spends an answer to this start of `peer`, for a datagram carrying `token`, if the limits allow one now. */
+  take(peer: string, boot: Uint8Array, token: Uint8Array | undefined, now: number): boolean {
+    const key = answerKey(peer, boot, token);
     if (!this.open(key, now)) return this.refuse();
     this.inWindow++;
-    this.starts.delete(key); // re-inserted last: the map's order is the order of last answers
-    if (this.starts.size >= TRACKED_STARTS) this.starts.delete(this.starts.keys().next().value!);
-    this.starts.set(key, now);
+    this.answers.delete(key); // re-inserted last: the map's order is the order of last answers
+    if (this.answers.size >= TRACKED_STARTS) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, now);
     return true;
   }
 
-  private open(key: string, now: number): boolean {
-    const last = this.starts.get(key);
+  private open(key: string | undefined, now: number): boolean {
+    const last = key === undefined ? undefined : this.answers.get(key);
     if (last !== undefined && now - last < this.intervalMs) return false;
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;

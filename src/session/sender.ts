@@ -130,13 +130,15 @@ export class PeerSender {
 
   /**
    * Applies an INDEX frame received from the peer in an accepted datagram. Returns true if it names
-   * this sender's generation and epoch and was adopted [SW-4.8-2]; any other is ignored.
+   * this sender's generation and epoch and was adopted [SW-4.8-2]; any other is ignored. `evidence`:
+   * the datagram also proved the peer accepted this very start (an echo of a token of this epoch),
+   * so [SW-12.4-5] may count it ([SW-12.4-11]).
    */
-  applyIndex(frame: Extract<Frame, { type: 'INDEX' }>, now?: number): boolean {
+  applyIndex(frame: Extract<Frame, { type: 'INDEX' }>, now?: number, evidence = true): boolean {
     if (frame.gen !== this.gen || frame.epoch !== this.epoch) return false;
     if (now !== undefined) this.heard(now);
     this.index = frame.index;
-    this.indexedOnce = true;
+    if (evidence) this.indexedOnce = true;
     return true;
   }
 

@@ -79,23 +79,27 @@ describe('healing a wiped device while stale datagrams are forged in its name [S
   });
 });
 
-describe('StaleAnswers spends the interval only on an authenticated datagram, per start [SW-12.4-10]', () => {
-  it('a refused check spends nothing; the interval is per (peer, BOOT)', () => {
+describe('StaleAnswers spends an answer only on an authenticated datagram, per start and token [SW-12.4-10]', () => {
+  it('a check before decryption spends nothing; the interval is per (peer, BOOT, token)', () => {
     const s = new StaleAnswers(1000, 64);
     const b1 = new Uint8Array(8).fill(1);
     const b2 = new Uint8Array(8).fill(2);
-    for (let i = 0; i < 100; i++) expect(s.may('a', b1, i)).toBe(true); // checks before decryption: free
-    expect(s.take('a', b1, 100)).toBe(true); // authenticated: spends (a, b1)'s interval
-    expect(s.may('a', b1, 200)).toBe(false);
-    expect(s.take('a', b2, 200)).toBe(true); // another start of 'a' (a replayed old life is one) has its own
-    expect(s.may('a', b1, 1100)).toBe(true);
+    const t1 = new Uint8Array(8).fill(7);
+    const t2 = new Uint8Array(8).fill(8);
+    for (let i = 0; i < 100; i++) expect(s.may(i)).toBe(true); // checks before decryption: free
+    expect(s.take('a', b1, t1, 100)).toBe(true); // authenticated: spends (a, b1, t1)'s interval
+    expect(s.take('a', b1, t1, 200)).toBe(false);
+    expect(s.take('a', b1, undefined, 200)).toBe(true); // no token: its own slot
+    expect(s.take('a', b1, t2, 300)).toBe(true); // the peer asks again with a new token: answered at once
+    expect(s.take('a', b2, t1, 300)).toBe(true); // another start of 'a' (a replayed old life is one) has its own
+    expect(s.take('a', b1, t1, 1100)).toBe(true);
   });
 
-  it('answers at most the node-wide rate per second, authenticated or not', () => {
+  it('answers at most the node-wide rate per second', () => {
     const s = new StaleAnswers(1000, 3);
     const b = (i: number) => new Uint8Array(8).fill(i);
-    expect([1, 2, 3, 4].map((i) => s.take(`p${i}`, b(i), 10))).toEqual([true, true, true, false]);
-    expect(s.may('p5', b(5), 20)).toBe(false);
-    expect(s.may('p5', b(5), 1010)).toBe(true);
+    expect([1, 2, 3, 4].map((i) => s.take(`p${i}`, b(i), undefined, 10))).toEqual([true, true, true, false]);
+    expect(s.may(20)).toBe(false);
+    expect(s.may(1010)).toBe(true);
   });
 });

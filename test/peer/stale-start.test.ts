@@ -81,12 +81,12 @@ describe('StaleAnswers: the limits of [SW-12.4-10] and the conflict rule of [SW-
   it('answers one stale datagram per start of a peer per interval, and at most the rate in all', () => {
     const s = new StaleAnswers(1000, 3);
     const b = new Uint8Array(8);
-    expect(s.take('a', b, 0)).toBe(true);
-    expect(s.take('a', b, 500)).toBe(false);
-    expect(s.take('b', b, 500)).toBe(true);
-    expect(s.take('c', b, 600)).toBe(true);
-    expect(s.take('d', b, 700)).toBe(false); // the fourth in one second
-    expect(s.take('a', b, 1000)).toBe(true);
+    expect(s.take('a', b, undefined, 0)).toBe(true);
+    expect(s.take('a', b, undefined, 500)).toBe(false);
+    expect(s.take('b', b, undefined, 500)).toBe(true);
+    expect(s.take('c', b, undefined, 600)).toBe(true);
+    expect(s.take('d', b, undefined, 700)).toBe(false); // the fourth in one second
+    expect(s.take('a', b, undefined, 1000)).toBe(true);
     expect(s.limited).toBe(2);
   });
 
