@@ -16,6 +16,8 @@ import {
   type Accepted,
 } from '../src/core.js';
 import { loadSodiumSuite } from '../src/node/crypto.js';
+import { encodeOp } from '../src/messaging/op-codec.js';
+import { PUBLISH_CHANNEL } from '../src/messaging/ops.js';
 import { createRequire } from 'node:module';
 
 const CELL_MS = 600;
@@ -96,3 +98,18 @@ for (const size of [32, 100, 256, 1200]) {
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
 console.log('\noverhead B = datagram - plaintext = 9 (SHORT header) + 16 (tag); the plaintext includes the 1-byte frame type');
+
+// Bytes a steady-state QoS 0 publication by topic alias costs beyond its payload (spec 4.9, 15.7):
+// a real sealed SHORT datagram of the PUBLISH operation in an unreliable MSG frame on PUBLISH_CHANNEL.
+{
+  const site = new Uint8Array(32).fill(5);
+  const suite = tweetnaclSuite;
+  const hub = new Receiver({ suite, selfId: 'hub', keyring: new SiteKeyring(suite, site) });
+  const tx = new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch: 1, boot: new Uint8Array(8) });
+  tx.applyIndex((hub.open(tx.seal(new Uint8Array(0)), 0) as Accepted).announceIndex!);
+  const payload = new TextEncoder().encode('21.5');
+  const op = encodeOp({ op: 'PUBLISH', qos: 0, retain: false, alias: 5, payload });
+  const d = tx.seal(encodeFrames([{ type: 'MSG', channel: PUBLISH_CHANNEL, data: op }]));
+  if (!hub.open(d, 0).ok) throw new Error('open failed');
+  console.log(`QoS 0 publication by alias: ${d.length - payload.length} B beyond the payload (datagram ${d.length} B for ${payload.length} B; 34 in draft 1)`);
+}

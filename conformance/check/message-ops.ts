@@ -2,7 +2,7 @@
  * SDK checker hook for message_ops.json (spec 15.3): each OpCodecTest is checked three ways, as
  * mqtt-packet checks its fixtures. A valid test must decode to `operation` (decode), `operation` must
  * encode to `encoded` (encode), and the decoded operation must encode to `encoded` again (round trip).
- * An invalid test must be dropped: decodeOp returns undefined [SW-15.3-3].
+ * An invalid test must be dropped: decodeOp returns undefined [SW-15.3-6].
  */
 import { decodeOp, encodeOp } from '../../src/messaging/op-codec.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';

@@ -390,7 +390,7 @@ export function openVectors(): VectorFile {
 
   // ---- Group 9: the same hub answering stale datagrams (spec 12.4): staleAnswer grants every one ----
   const answering = addGroup({ ...staleState, staleAnswer: true });
-  const A = ['SW-12.4-1', 'SW-12.4-2'];
+  const A = ['SW-12.4-9', 'SW-12.4-10', 'SW-12.4-2'];
   const recovery = s3('FULL', 1, 0, ask(), bootWiped);
   answering(recovery, ['StaleStart', 'StaleAnswer'], [...A, 'SW-5.5-1'], 'the recovery datagram: wiped sender at epoch 1 with PING and CHALLENGE; authentic: the answer names floor 7 and echoes the token', 'invalid');
   answering(s3('FULL', 1, 1, frames([0x03]), bootWiped), ['StaleStart', 'StaleAnswer'], [...A, 'SW-5.5-1'], 'the same start, PING without CHALLENGE: no token to echo', 'invalid');

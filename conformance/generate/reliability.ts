@@ -114,7 +114,7 @@ export function reliabilityVectors(): VectorFile {
       'expect.sender is the sender A after the step: RTO, SRTT (null before a sample), cwnd, bytes in flight, next deadline.',
     ],
     {
-      Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-1].' },
+      Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-8], [SW-14.2-10].' },
       Malformed: { bugType: 'MALFORMED_INPUT', description: 'A bad frame rejects the whole plaintext [SW-14.2-6].' },
       Ack: { bugType: 'FUNCTIONALITY', description: 'Acknowledgements, delayed and piggybacked [SW-14.3-6].' },
       Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout with backoff, Karn rule [SW-14.4-3].' },
@@ -124,7 +124,7 @@ export function reliabilityVectors(): VectorFile {
       TimeThreshold: { bugType: 'FUNCTIONALITY', description: 'Loss declared by the time threshold when fewer than DUP_THRESH later fragments were acknowledged; the random-loss reduction [SW-14.4-5], [SW-14.5-9].' },
       Duplicate: { bugType: 'FUNCTIONALITY', description: 'A duplicate is not delivered again and is acknowledged again [SW-14.3-1].' },
       Ordering: { bugType: 'FUNCTIONALITY', description: 'Ordered delivery with hold-back [SW-14.7-3].' },
-      Fragmentation: { bugType: 'FUNCTIONALITY', description: 'Fragments and reassembly [SW-14.6-1].' },
+      Fragmentation: { bugType: 'FUNCTIONALITY', description: 'Fragments and reassembly [SW-14.6-7].' },
       Deadline: { bugType: 'FUNCTIONALITY', description: 'A deadline passes; FORWARD moves the receiver [SW-14.8-4].' },
       Limits: { bugType: 'EDGE_CASE', description: 'Refusal at the sender [SW-14.6-5].' },
       Sleepy: { bugType: 'FUNCTIONALITY', description: 'No transmission while a sleepy peer sleeps [SW-14.9-3].' },
@@ -134,15 +134,26 @@ export function reliabilityVectors(): VectorFile {
   // ---- frame codec ----
   const codec = f.group('RelFrameTest', {});
   const valid = (frames: RelFrame[], comment: string): void =>
-    codec({ comment, flags: ['Codec'], specRefs: ['SW-14.2-1', 'SW-14.2-4'], plaintext: toHex(encodeRelFrames(frames)), frames: frames.map(frameJson), result: 'valid' });
+    codec({ comment, flags: ['Codec'], specRefs: ['SW-14.2-8', 'SW-14.2-10', 'SW-14.2-4'], plaintext: toHex(encodeRelFrames(frames)), frames: frames.map(frameJson), result: 'valid' });
   const invalid = (hex: string, comment: string): void => {
     if (decodeRelFrames(fromHex(hex)) !== undefined) throw new Error(`invalid vector decodes: ${comment}`);
     codec({ comment, flags: ['Malformed'], specRefs: ['SW-14.2-6'], plaintext: hex, result: 'invalid' });
   };
-  valid([{ type: 'MSG', channel: 0, data: fromHex('68656c6c6f') }], 'unreliable MSG');
-  valid([{ type: 'MSG', channel: 7, id: 1, data: fromHex('01') }], 'reliable unordered MSG');
-  valid([{ type: 'MSG', channel: 2, id: 9, prev: 5, data: new Uint8Array(0) }], 'reliable ordered empty MSG');
-  valid([{ type: 'MSG', channel: 1, id: 12, prev: 3, frag: { index: 1, count: 3, total: 5 }, data: fromHex('0203') }], 'ordered fragment');
+  valid([{ type: 'MSG', channel: 0, data: fromHex('68656c6c6f') }], 'unreliable MSG, the last frame: no LEN, DATA to the end');
+  valid([{ type: 'MSG', channel: 2, data: fromHex('880132312e35') }], 'unreliable MSG on channel 2 carrying an alias-only QoS 0 PUBLISH: one byte of MSG header (0x90)');
+  valid([{ type: 'MSG', channel: 7, id: 1, data: fromHex('01') }], 'reliable unordered MSG on channel 7: the CHANNEL byte follows the type byte');
+  valid([{ type: 'MSG', channel: 6, id: 127, data: fromHex('01') }], 'channel 6, the largest in the type byte; ID 127, the largest one-byte UVAR');
+  valid([{ type: 'MSG', channel: 255, id: 128, data: fromHex('01') }], 'channel 255; ID 128, the smallest two-byte UVAR (80 01)');
+  valid([{ type: 'MSG', channel: 2, id: 9, prev: 5, data: new Uint8Array(0) }], 'reliable ordered empty MSG: PREV written as the gap 9 - 5 = 4');
+  valid([{ type: 'MSG', channel: 2, id: 0xffffffff, prev: 0, data: fromHex('aa') }], 'ID 2^32-1 (a 5-byte UVAR), PREV 0 (the gap is the whole id)');
+  valid([{ type: 'MSG', channel: 1, id: 12, prev: 3, frag: { index: 1, count: 3, total: 5 }, data: fromHex('0203') }], 'ordered fragment: PREV below the first id 11, gap 8');
+  valid(
+    [
+      { type: 'MSG', channel: 2, data: fromHex('8801aa') },
+      { type: 'MSG', channel: 3, id: 300, data: fromHex('bbcc') },
+    ],
+    'two MSGs: the first has LEN (not last), the second runs to the end',
+  );
   valid(
     [
       { type: 'ACK', cum: 5, window: 64, delay: 20, ranges: [{ start: 7, end: 9 }, { start: 12, end: 13 }] },
@@ -155,13 +166,27 @@ export function reliabilityVectors(): VectorFile {
   );
   valid([{ type: 'ACK', cum: 1, window: 0, delay: 0, ranges: [] }], 'ACK without ranges');
   valid([{ type: 'SLEEP', wakeIntervalMs: 0, awakeMs: 0 }], 'SLEEP cancellation');
-  invalid('060800000000', 'MSG with a reserved flag bit');
-  invalid('060200000000', 'ordered without reliable');
-  invalid('0604000000000000000000000000', 'fragment without reliable');
-  invalid('06010000000000000000', 'MSG id 0');
-  invalid('0603000000000500000005000000', 'PREV not below ID');
-  invalid('06050000000003000000010000000200' + '0101', 'fragment with COUNT 1');
-  invalid('06010000000001000561', 'LEN past the end');
+  // MSG type byte: 1 L C C C F O R [SW-14.2-8]
+  const t = (o: { L?: boolean; ch?: number; F?: boolean; O?: boolean; R?: boolean }): string =>
+    (0x80 | (o.L ? 0x40 : 0) | ((o.ch ?? 0) << 3) | (o.F ? 4 : 0) | (o.O ? 2 : 0) | (o.R ? 1 : 0)).toString(16);
+  invalid(t({ ch: 7 }) + '03' + '61', 'MSG whose CHANNEL byte holds 3: channels 0-6 go in the type byte');
+  invalid(t({ ch: 7 }), 'MSG whose CHANNEL byte is missing');
+  invalid(t({ O: true }) + '61', 'ordered without reliable');
+  invalid(t({ F: true }) + '61', 'fragment without reliable');
+  invalid(t({ R: true }) + '00' + '61', 'MSG id 0');
+  invalid(t({ R: true }) + '8100' + '61', 'MSG id 1 written in two bytes (81 00): not the shortest UVAR');
+  invalid(t({ R: true }) + '808080808001', 'MSG id a UVAR of 6 bytes');
+  invalid(t({ R: true }) + '8080808010' + '61', 'MSG id 2^32: above a UVAR\'s range');
+  invalid(t({ R: true }) + '8080', 'MSG id truncated inside its UVAR');
+  invalid(t({ R: true, O: true }) + '05' + '00', 'PREV gap 0: PREV not below ID');
+  invalid(t({ R: true, O: true }) + '05' + '06', 'PREV gap 6 above ID 5: PREV would be negative');
+  invalid(t({ R: true, F: true }) + '02' + '01' + '01' + '02' + '0101', 'fragment with COUNT 1');
+  invalid(t({ R: true, F: true }) + '02' + '02' + '03' + '05' + '0101', 'fragment INDEX 2 above ID 2 - 1 (its first id would be 0)');
+  invalid(t({ R: true, F: true }) + '05' + '01' + '03' + '05', 'fragment with empty DATA');
+  invalid(t({ L: true, R: true }) + '01' + '05' + '61', 'LEN past the end');
+  invalid(t({ L: true, R: true }) + '01' + '01' + '61', 'LEN on the last frame of the plaintext: it is written without LEN');
+  invalid(t({ L: true }) + '808004' + '61', 'LEN 65536: above 65535');
+  invalid('06010000000100' + '0161', 'type 0x06, the MSG of draft 1: reserved');
   invalid('07000000000040000000', 'ACK with CUM 0');
   invalid('070000000500400000010001', 'ACK with its range truncated');
   invalid('0700000005004000000100000001', 'ACK range with GAP 0');
@@ -169,6 +194,7 @@ export function reliabilityVectors(): VectorFile {
   invalid('08000000020800000003', 'two FORWARD frames');
   invalid('090000ea6000000000', 'SLEEP with AWAKE 0 and an interval');
   invalid('0a', 'reserved type 0x0a');
+  invalid('40', 'reserved type 0x40');
 
   // ---- scenarios ----
   const sc = f.group('RelScenario', {});
@@ -221,7 +247,7 @@ export function reliabilityVectors(): VectorFile {
     base,
     [send(0, 2500, { ordered: true }), poll(0, 'A'), poll(0, 'A'), poll(0, 'A'), deliver(20, 'A3'), deliver(21, 'A1'), deliver(22, 'A2'), poll(22, 'B'), deliver(50, 'B1')],
     ['Fragmentation'],
-    ['SW-14.6-1', 'SW-14.6-2', 'SW-14.6-3'],
+    ['SW-14.6-7', 'SW-14.6-2', 'SW-14.6-3'],
     'a 2500-byte message in 3 fragments (1059 + 1059 + 382) arriving out of order',
   );
   scenario(

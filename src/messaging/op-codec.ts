@@ -1,12 +1,13 @@
 /**
  * Encoding and decoding of message-layer operations (spec 15.3). encodeOp throws a typed error for
  * an operation this node must not send ([SW-15.3-4]); decodeOp returns undefined for bytes a
- * receiver drops ([SW-15.3-3]), never throws: what comes from the network is a counted drop.
+ * receiver drops ([SW-15.3-6]), never throws: what comes from the network is a counted drop.
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
 import { isValidTopicFilter, isValidTopicName } from '../pubsub/topic.js';
 import { Slab } from '../util/slab.js';
+import { readUvar, UVAR_MAX, uvarSize, writeUvar } from '../util/uvar.js';
 import { isValidNodeId } from '../wire/node-id.js';
 import { isValidMethod } from './method-name.js';
 import * as K from './ops.js';
@@ -79,13 +80,15 @@ class Writer {
     this.n += b.length;
     return this;
   }
-  str8(s: string): this {
-    const b = utf8(s);
-    return this.u8(b.length).bytes(b);
+  uvar(v: number): this {
+    const b = this.room(5);
+    this.n = writeUvar(b, this.n, v);
+    return this;
   }
-  str16(s: string): this {
+  /** A STR field: UVAR length, then the UTF-8 bytes [SW-15.3-5]. */
+  str(s: string): this {
     const b = utf8(s);
-    return this.u16(b.length).bytes(b);
+    return this.uvar(b.length).bytes(b);
   }
   rest(b: Uint8Array): Uint8Array {
     const out = outSlab.take(this.n + b.length);
@@ -117,8 +120,8 @@ export function encodeOp(o: Op): Uint8Array {
       checkQos(o.qos);
       if (o.alias === undefined && o.topic === undefined) bad('a PUBLISH needs a topic or an alias');
       if ((o.qos === 2) !== (o.pubId !== undefined)) bad('pubId must be given if and only if qos is 2');
-      let flags = o.qos | (o.retain ? K.PUB_RETAIN : 0);
-      const w = new Writer().u8(K.OP_PUBLISH);
+      // the OP byte is the flags: bit 7 says PUBLISH [SW-15.3-5]
+      let flags = K.OP_PUBLISH | o.qos | (o.retain ? K.PUB_RETAIN : 0);
       if (o.alias !== undefined) {
         checkU(o.alias, 0xffff, 'alias');
         if (o.alias === 0) bad('alias must be 1 or more');
@@ -126,12 +129,12 @@ export function encodeOp(o: Op): Uint8Array {
       }
       if (o.topic !== undefined) (checkTopic(o.topic), (flags |= K.PUB_TOPIC));
       if (o.from !== undefined) (checkId(o.from, 'from'), o.from === '' && bad('from must not be empty when given'), (flags |= K.PUB_FROM));
-      if (o.pubId !== undefined) (checkU64(o.pubId, 'pubId'), (flags |= K.PUB_ID));
+      if (o.pubId !== undefined) checkU64(o.pubId, 'pubId');
       if (o.ref !== undefined) (checkU(o.ref, 0xffff, 'ref'), o.qos === 0 && bad('ref is for QoS 1 and 2 only'), (flags |= K.PUB_REF));
-      w.u8(flags);
-      if (o.alias !== undefined) w.u16(o.alias);
-      if (o.topic !== undefined) w.str16(o.topic);
-      if (o.from !== undefined) w.str8(o.from);
+      const w = new Writer().u8(flags);
+      if (o.alias !== undefined) w.uvar(o.alias);
+      if (o.topic !== undefined) w.str(o.topic);
+      if (o.from !== undefined) w.str(o.from);
       if (o.pubId !== undefined) w.u64(o.pubId);
       if (o.ref !== undefined) w.u16(o.ref);
       return w.rest(o.payload);
@@ -147,8 +150,12 @@ export function encodeOp(o: Op): Uint8Array {
       if ((o.op === 'SUBSCRIBE' && o.filters.length === 0) || o.filters.length > max) bad(`${o.op} takes 1 to ${max} filters`);
       const w = new Writer().u8(o.op === 'SUBSCRIBE' ? K.OP_SUBSCRIBE : K.OP_SYNC).u16(o.req);
       if (o.op === 'SUBSCRIBE') w.u8(o.filters.length);
-      else w.u16(o.filters.length);
-      for (const f of o.filters) (checkQos(f.qos), checkFilter(f.filter), w.u8(f.qos).str16(f.filter));
+      else {
+        const l = o.limits;
+        if (l === undefined || !limitsOk(l)) bad('SYNC limits out of range [SW-15.5-8]');
+        w.uvar(l.maxDatagram).uvar(l.maxMessage).uvar(l.maxAliases).uvar(l.window).u16(o.filters.length);
+      }
+      for (const f of o.filters) (checkQos(f.qos), checkFilter(f.filter), w.u8(f.qos).str(f.filter));
       return w.done();
     }
     case 'SUBACK': {
@@ -162,7 +169,7 @@ export function encodeOp(o: Op): Uint8Array {
       checkU(o.req, 0xffff, 'req');
       if (o.filters.length === 0 || o.filters.length > 0xff) bad('UNSUBSCRIBE takes 1 to 255 filters');
       const w = new Writer().u8(K.OP_UNSUBSCRIBE).u16(o.req).u8(o.filters.length);
-      for (const f of o.filters) (checkFilter(f), w.str16(f));
+      for (const f of o.filters) (checkFilter(f), w.str(f));
       return w.done();
     }
     case 'UNSUBACK':
@@ -174,30 +181,36 @@ export function encodeOp(o: Op): Uint8Array {
       return new Writer()
         .u8(K.OP_WILL)
         .u8(o.qos | (o.retain ? K.PUB_RETAIN : 0))
-        .str16(o.topic)
+        .str(o.topic)
         .rest(o.payload);
     case 'ALIAS':
       checkU(o.alias, 0xffff, 'alias');
       if (o.alias === 0) bad('alias must be 1 or more');
       checkTopic(o.topic);
-      return new Writer().u8(K.OP_ALIAS).u16(o.alias).str16(o.topic).done();
+      return new Writer().u8(K.OP_ALIAS).uvar(o.alias).str(o.topic).done();
     case 'CALL':
       checkU64(o.callId, 'callId');
-      checkU(o.timeoutMs, 0xffffffff, 'timeoutMs');
+      checkU(o.timeoutMs, UVAR_MAX, 'timeoutMs');
       checkId(o.to, 'to');
       checkId(o.from, 'from');
       if (!isValidMethod(o.method)) bad(`invalid method name ${JSON.stringify(o.method)}: 1 to ${K.MAX_METHOD_BYTES} bytes of UTF-8, no U+0000`);
-      return new Writer().u8(K.OP_CALL).u64(o.callId).u32(o.timeoutMs).str8(o.to).str8(o.from).str8(o.method).rest(o.params);
+      return new Writer().u8(K.OP_CALL).u64(o.callId).uvar(o.timeoutMs).str(o.to).str(o.from).str(o.method).rest(o.params);
     case 'CALLACK':
       checkU64(o.callId, 'callId');
       checkId(o.to, 'to');
-      return new Writer().u8(K.OP_CALLACK).u64(o.callId).str8(o.to).done();
+      return new Writer().u8(K.OP_CALLACK).u64(o.callId).str(o.to).done();
     case 'RESULT':
       checkU64(o.callId, 'callId');
       checkId(o.to, 'to');
       if (!(Number.isInteger(o.outcome) && o.outcome >= 0 && o.outcome <= K.OUTCOME_TIMEOUT)) bad(`invalid outcome ${o.outcome}`);
-      return new Writer().u8(K.OP_RESULT).u64(o.callId).str8(o.to).u8(o.outcome).rest(o.body);
+      return new Writer().u8(K.OP_RESULT).u64(o.callId).str(o.to).u8(o.outcome).rest(o.body);
   }
+}
+
+/** Whether declared limits are within what the codec takes [SW-15.5-8]. */
+export function limitsOk(l: K.PeerLimits): boolean {
+  const u = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi;
+  return u(l.maxDatagram, K.LIMITS_MIN_DATAGRAM, K.LIMITS_MAX_DATAGRAM) && u(l.maxMessage, 1, UVAR_MAX) && u(l.maxAliases, 0, 0xffff) && u(l.window, 1, 0xffff);
 }
 
 function isSubackCode(c: number): boolean {
@@ -246,11 +259,16 @@ class Reader {
       return undefined; // ill-formed UTF-8 is never repaired [SW-15.1-3]
     }
   }
-  str8(): string | undefined {
-    return this.str(this.u8());
+  /** A UVAR, or undefined if truncated or not in its one valid form [SW-4.11-1]. */
+  uvar(): number | undefined {
+    const v = readUvar(this.b, this.i);
+    if (v < 0) return undefined;
+    this.i += uvarSize(v);
+    return v;
   }
-  str16(): string | undefined {
-    return this.str(this.u16());
+  /** A STR field: UVAR length, then UTF-8. */
+  strV(): string | undefined {
+    return this.str(this.uvar());
   }
   rest(): Uint8Array {
     const r = this.owned ? this.b.subarray(this.i) : this.b.slice(this.i);
@@ -279,7 +297,7 @@ const qosOf = (v: number | undefined): QoS | undefined => (v === 0 || v === 1 ||
 const idOk = (s: string | undefined): s is string => s !== undefined && (s === '' || isValidNodeId(s));
 
 /**
- * Decodes one operation, or undefined if a receiver must drop it [SW-15.3-3]. The payload, params or
+ * Decodes one operation, or undefined if a receiver must drop it [SW-15.3-6]. The payload, params or
  * body is a copy, unless `owned`: the caller hands over `bytes` (a node's delivered message is
  * already its own copy), and the trailing bytes are then a view of it, not a second copy.
  */
@@ -291,36 +309,8 @@ export function decodeOp(bytes: Uint8Array, owned = false): Op | undefined {
 }
 
 function decodeBody(op: number | undefined, r: Reader): Op | undefined {
+  if (op !== undefined && op >= K.OP_PUBLISH) return decodePublish(op, r);
   switch (op) {
-    case K.OP_PUBLISH: {
-      const flags = r.u8();
-      if (flags === undefined) return undefined;
-      const qos = qosOf(flags & K.PUB_QOS_MASK);
-      if (qos === undefined || ((flags & K.PUB_ID) !== 0) !== (qos === 2)) return undefined;
-      if (flags & K.PUB_REF && qos === 0) return undefined; // a REF is never answered at QoS 0 [SW-15.4-4]
-      if ((flags & (K.PUB_ALIAS | K.PUB_TOPIC)) === 0) return undefined;
-      const alias = flags & K.PUB_ALIAS ? r.u16() : undefined;
-      if (flags & K.PUB_ALIAS && !alias) return undefined; // absent or 0
-      const topic = flags & K.PUB_TOPIC ? r.str16() : undefined;
-      if (flags & K.PUB_TOPIC && !isValidTopicName(topic)) return undefined;
-      const from = flags & K.PUB_FROM ? r.str8() : undefined;
-      if (flags & K.PUB_FROM && !isValidNodeId(from)) return undefined;
-      const pubId = flags & K.PUB_ID ? r.u64() : undefined;
-      if (flags & K.PUB_ID && pubId === undefined) return undefined;
-      const ref = flags & K.PUB_REF ? r.u16() : undefined;
-      if (flags & K.PUB_REF && ref === undefined) return undefined;
-      return {
-        op: 'PUBLISH',
-        qos,
-        retain: (flags & K.PUB_RETAIN) !== 0,
-        ...(alias !== undefined && { alias }),
-        ...(topic !== undefined && { topic }),
-        ...(from !== undefined && { from }),
-        ...(pubId !== undefined && { pubId }),
-        ...(ref !== undefined && { ref }),
-        payload: r.rest(),
-      };
-    }
     case K.OP_PUBNACK: {
       const ref = r.u16();
       const reason = r.u8();
@@ -329,16 +319,26 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
     case K.OP_SUBSCRIBE:
     case K.OP_SYNC: {
       const req = r.u16();
+      let limits: K.PeerLimits | undefined;
+      if (op === K.OP_SYNC) {
+        const maxDatagram = r.uvar();
+        const maxMessage = r.uvar();
+        const maxAliases = r.uvar();
+        const window = r.uvar();
+        if (maxDatagram === undefined || maxMessage === undefined || maxAliases === undefined || window === undefined) return undefined;
+        limits = { maxDatagram, maxMessage, maxAliases, window };
+        if (!limitsOk(limits)) return undefined;
+      }
       const n = op === K.OP_SUBSCRIBE ? r.u8() : r.u16();
       if (req === undefined || n === undefined || (op === K.OP_SUBSCRIBE && n === 0)) return undefined;
       const filters: Array<{ filter: string; qos: QoS }> = [];
       for (let k = 0; k < n; k++) {
         const qos = qosOf(r.u8());
-        const filter = r.str16();
+        const filter = r.strV();
         if (qos === undefined || !isValidTopicFilter(filter)) return undefined;
         filters.push({ filter, qos });
       }
-      return op === K.OP_SUBSCRIBE ? { op: 'SUBSCRIBE', req, filters } : { op: 'SYNC', req, filters };
+      return limits === undefined ? { op: 'SUBSCRIBE', req, filters } : { op: 'SYNC', req, limits, filters };
     }
     case K.OP_SUBACK: {
       const req = r.u16();
@@ -358,7 +358,7 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
       if (req === undefined || !n) return undefined;
       const filters: string[] = [];
       for (let k = 0; k < n; k++) {
-        const f = r.str16();
+        const f = r.strV();
         if (!isValidTopicFilter(f)) return undefined;
         filters.push(f);
       }
@@ -372,32 +372,32 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
       const flags = r.u8();
       const qos = qosOf((flags ?? 3) & K.PUB_QOS_MASK);
       if (flags === undefined || qos === undefined || (flags & ~(K.PUB_QOS_MASK | K.PUB_RETAIN)) !== 0) return undefined;
-      const topic = r.str16();
+      const topic = r.strV();
       if (topic === undefined || (topic !== '' && !isValidTopicName(topic))) return undefined;
       return { op: 'WILL', qos, retain: (flags & K.PUB_RETAIN) !== 0, topic, payload: r.rest() };
     }
     case K.OP_ALIAS: {
-      const alias = r.u16();
-      const topic = r.str16();
-      return !alias || !isValidTopicName(topic) ? undefined : { op: 'ALIAS', alias, topic };
+      const alias = r.uvar();
+      const topic = r.strV();
+      return !alias || alias > 0xffff || !isValidTopicName(topic) ? undefined : { op: 'ALIAS', alias, topic };
     }
     case K.OP_CALL: {
       const callId = r.u64();
-      const timeoutMs = r.u32();
-      const to = r.str8();
-      const from = r.str8();
-      const method = r.str8();
+      const timeoutMs = r.uvar();
+      const to = r.strV();
+      const from = r.strV();
+      const method = r.strV();
       if (callId === undefined || timeoutMs === undefined || !idOk(to) || !idOk(from) || !isValidMethod(method)) return undefined;
       return { op: 'CALL', callId, timeoutMs, to, from, method, params: r.rest() };
     }
     case K.OP_CALLACK: {
       const callId = r.u64();
-      const to = r.str8();
+      const to = r.strV();
       return callId === undefined || !idOk(to) ? undefined : { op: 'CALLACK', callId, to };
     }
     case K.OP_RESULT: {
       const callId = r.u64();
-      const to = r.str8();
+      const to = r.strV();
       const outcome = r.u8();
       if (callId === undefined || !idOk(to) || outcome === undefined || outcome > K.OUTCOME_TIMEOUT) return undefined;
       return { op: 'RESULT', callId, to, outcome, body: r.rest() };
@@ -405,4 +405,33 @@ function decodeBody(op: number | undefined, r: Reader): Op | undefined {
     default:
       return undefined;
   }
+}
+
+/** A PUBLISH: its OP byte `flags` (bit 7 set) holds QOS, RETAIN and which fields follow [SW-15.3-5]. */
+function decodePublish(flags: number, r: Reader): Op | undefined {
+  const qos = qosOf(flags & K.PUB_QOS_MASK);
+  if (qos === undefined) return undefined;
+  if (flags & K.PUB_REF && qos === 0) return undefined; // a REF is never answered at QoS 0 [SW-15.4-4]
+  if ((flags & (K.PUB_ALIAS | K.PUB_TOPIC)) === 0) return undefined;
+  const alias = flags & K.PUB_ALIAS ? r.uvar() : undefined;
+  if (flags & K.PUB_ALIAS && (!alias || alias > 0xffff)) return undefined; // absent, 0, or above the codec's bound
+  const topic = flags & K.PUB_TOPIC ? r.strV() : undefined;
+  if (flags & K.PUB_TOPIC && !isValidTopicName(topic)) return undefined;
+  const from = flags & K.PUB_FROM ? r.strV() : undefined;
+  if (flags & K.PUB_FROM && !isValidNodeId(from)) return undefined;
+  const pubId = qos === 2 ? r.u64() : undefined;
+  if (qos === 2 && pubId === undefined) return undefined;
+  const ref = flags & K.PUB_REF ? r.u16() : undefined;
+  if (flags & K.PUB_REF && ref === undefined) return undefined;
+  return {
+    op: 'PUBLISH',
+    qos,
+    retain: (flags & K.PUB_RETAIN) !== 0,
+    ...(alias !== undefined && { alias }),
+    ...(topic !== undefined && { topic }),
+    ...(from !== undefined && { from }),
+    ...(pubId !== undefined && { pubId }),
+    ...(ref !== undefined && { ref }),
+    payload: r.rest(),
+  };
 }

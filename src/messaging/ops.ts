@@ -12,8 +12,11 @@ export const RPC_CHANNEL = 3;
 export const FIRST_APP_RESERVED_CHANNEL = 1;
 export const LAST_MESSAGE_LAYER_CHANNEL = 15;
 
-/** OP bytes [SW-15.3-2]. */
-export const OP_PUBLISH = 0x01;
+/**
+ * OP bytes [SW-15.3-5]. A PUBLISH is every OP with bit 7 set: its low 7 bits are its flags. 0x01 (the
+ * PUBLISH of draft 1) is retired and never sent.
+ */
+export const OP_PUBLISH = 0x80;
 export const OP_SUBSCRIBE = 0x02;
 export const OP_SUBACK = 0x03;
 export const OP_UNSUBSCRIBE = 0x04;
@@ -26,15 +29,14 @@ export const OP_CALL = 0x10;
 export const OP_CALLACK = 0x11;
 export const OP_RESULT = 0x12;
 
-/** PUBLISH FLAGS bits. */
+/** PUBLISH flag bits, in its OP byte; PUB_ID is present exactly at QoS 2 and has no bit. */
 export const PUB_QOS_MASK = 0x03;
 export const PUB_RETAIN = 0x04;
 export const PUB_ALIAS = 0x08;
 export const PUB_TOPIC = 0x10;
 export const PUB_FROM = 0x20;
-export const PUB_ID = 0x40;
 /** REF present: the publisher's reference for a PUBNACK [SW-15.4-4]. */
-export const PUB_REF = 0x80;
+export const PUB_REF = 0x40;
 
 /** SUBACK codes besides the granted QoS. */
 export const SUBACK_REFUSED = 0x80;
@@ -50,7 +52,7 @@ export const PUBNACK_LIMIT = 0x82;
 export const PUBNACK_NOT_DURABLE = 0x83;
 export const PUBNACK_REASONS: readonly number[] = [PUBNACK_REFUSED, PUBNACK_LIMIT, PUBNACK_NOT_DURABLE];
 
-/** Longest method name, bytes of UTF-8 [SW-15.3-2]. */
+/** Longest method name, bytes of UTF-8 [SW-15.3-5]. */
 export const MAX_METHOD_BYTES = 64;
 
 export type QoS = 0 | 1 | 2;
@@ -108,9 +110,30 @@ export interface UnsubackOp {
   readonly req: number;
 }
 
+/**
+ * The limits a node declares in every SYNC [SW-15.5-8]: the most its peer may send it. A hub
+ * honours them towards that node: no datagram longer than maxDatagram, no message longer than
+ * maxMessage, no alias above maxAliases, no more than window ids ahead of its acknowledgements.
+ */
+export interface PeerLimits {
+  /** Longest datagram it takes, header to tag: MIN_MAX_DATAGRAM (512) to 65507. */
+  readonly maxDatagram: number;
+  /** Longest message (all its fragments) it reassembles: 1 to 2^32-1. */
+  readonly maxMessage: number;
+  /** Topic aliases it keeps from its peer: 0 to 65535 (0: none). */
+  readonly maxAliases: number;
+  /** Message ids it takes ahead of its cumulative point (RECEIVE_WINDOW): 1 to 65535. */
+  readonly window: number;
+}
+
+/** Bounds of the declared limits that a receiver checks [SW-15.3-6]. */
+export const LIMITS_MIN_DATAGRAM = 512;
+export const LIMITS_MAX_DATAGRAM = 65_507;
+
 export interface SyncOp {
   readonly op: 'SYNC';
   readonly req: number;
+  readonly limits: PeerLimits;
   readonly filters: ReadonlyArray<{ readonly filter: string; readonly qos: QoS }>;
 }
 

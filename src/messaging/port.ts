@@ -58,6 +58,8 @@ export interface MessagePort {
    * carries `hold`) [SW-14.3-9]; a port that cannot defer leaves it out (acknowledged on taking).
    */
   deferAcks?(channels: readonly number[]): void;
+  /** What this node takes from a peer (its MAX_DATAGRAM, MAX_MESSAGE, RECEIVE_WINDOW), declared in SYNC [SW-15.5-8]. */
+  receiveLimits?(): { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number };
 }
 
 const SENT: Promise<void> = Promise.resolve();
@@ -100,7 +102,9 @@ export class NodePort implements MessagePort {
         return SENT;
       }
       const ordered = op.op !== 'CALL' && op.op !== 'CALLACK' && op.op !== 'RESULT';
-      return this.node.send(peer, data, { reliable: true, ordered, channel, ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }) });
+      // what restores a session (SYNC, WILL) and answers it takes the outbox room reserved for it [SW-14.12-12]
+      const control = op.op === 'SYNC' || op.op === 'WILL' || op.op === 'SUBACK' || op.op === 'UNSUBACK';
+      return this.node.send(peer, data, { reliable: true, ordered, channel, ...(control && { control }), ...(o.deadlineMs !== undefined && { deadlineMs: o.deadlineMs }) });
     } catch (e) {
       return Promise.reject(e as Error);
     }

@@ -6,6 +6,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import type { MaxEpochStore } from '../session/context.js';
 import type { ReceiveConfig } from '../reliability/receive-state.js';
 import type { SendConfig } from '../reliability/send-state.js';
+import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Address, Transport } from '../transport/transport.js';
@@ -41,6 +42,11 @@ export interface ReliableSendOptions {
   readonly deadlineMs?: number;
   /** Also emit a 'receipt' event when the peer acknowledged it ([SW-14.1-2]). Default false. */
   readonly receipt?: boolean;
+  /**
+   * A control operation (the message layer's SYNC, WILL, SUBACK, UNSUBACK): it may take the outbox
+   * room reserved for them, so it is not refused when ordinary messages filled it [SW-14.12-12].
+   */
+  readonly control?: boolean;
 }
 
 /**
@@ -55,6 +61,17 @@ export interface UnreliableSendOptions {
 
 /** Reliable delivery (spec 14): limits and timers. Every field has the default of section 20. */
 export interface ReliabilityOptions {
+  /**
+   * 'full' (default): section 14 as hubs and servers run it; 'device': the device profile of 14.12
+   * (a window of 8 fragments, one backed-off timer per peer, small fixed buffers, integers only).
+   * `send` and `receive` override the profile's defaults.
+   */
+  readonly profile?: ReliabilityProfile;
+  /**
+   * Peers known to run the device profile: this node sends to them by its sending rules
+   * [SW-14.12-14]; a peer's declaration read at run time does the same (ReliableMode.setPeerProfile).
+   */
+  readonly devicePeers?: readonly string[];
   readonly send?: Partial<Omit<SendConfig, 'peer' | 'datagramBudget'>>;
   readonly receive?: Partial<ReceiveConfig>;
   /** Reassembly bytes for all peers together ([SW-14.6-3]); default REASSEMBLY_TOTAL (8 MiB). */

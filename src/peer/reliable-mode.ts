@@ -7,11 +7,13 @@
  */
 import { DeadlineExceededError, InvalidArgumentError, NodeClosedError } from '../errors.js';
 import { REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
+import { DEVICE_RECEIVE_WINDOW } from '../reliability/device-constants.js';
 import type { RelFrame } from '../reliability/frames.js';
 import { ReliableLink } from '../reliability/link.js';
 import { ReassemblyBudget } from '../reliability/reassembly.js';
 import type { Delivered } from '../reliability/receive-state.js';
 import type { SendEvent } from '../reliability/send-state.js';
+import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { NodeOptions, ReliableSendOptions } from './node-options.js';
 import type { Peer } from './peer.js';
 
@@ -95,6 +97,7 @@ export class ReliableMode {
         channel: options.channel ?? 0,
         deadline: d === undefined ? undefined : now + d,
         receipt: true, // the promise settles on the acknowledgement
+        control: options.control ?? false,
       }, now);
     } catch (e) {
       if (e instanceof InvalidArgumentError) throw e; // a programming error: thrown, like the plain send
@@ -277,6 +280,14 @@ export class ReliableMode {
     p.link?.peerRestarted();
   }
 
+  /**
+   * The peer declared its reliability profile: towards a device-profile peer this node sends by the
+   * device rules, from the moment its sender is idle [SW-14.12-14].
+   */
+  setPeerProfile(p: Peer, profile: ReliabilityProfile): void {
+    this.linkOf(p).setPeerProfile(profile);
+  }
+
   /** The peer challenged this node: what it ignored goes again with the ECHO [SW-14.10-4]. */
   challenged(p: Peer, now: number): void {
     p.link?.sender.challenged(now);
@@ -352,12 +363,14 @@ export class ReliableMode {
   private linkOf(p: Peer): ReliableLink {
     if (p.link !== undefined) return p.link;
     const r = this.host.options.reliability;
+    const profile = r?.profile ?? 'full';
     // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
     // window is never refused for want of hold-back room: a refused fragment backs its timer off
     // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
-    const window = r?.receive?.window ?? RECEIVE_WINDOW;
+    const window = r?.receive?.window ?? (profile === 'device' ? DEVICE_RECEIVE_WINDOW : RECEIVE_WINDOW);
     const receive = { holdBackMessages: window, ...r?.receive, deferAcks: this.deferredChannels };
-    p.link = new ReliableLink({ peer: p.id, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, this.host.random, this.reassembly);
+    const peerProfile = r?.devicePeers?.includes(p.id) === true ? 'device' : 'full';
+    p.link = new ReliableLink({ peer: p.id, profile, peerProfile, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, this.host.random, this.reassembly);
     p.link.setReachable(p.reachability !== 'unreachable');
     return p.link;
   }

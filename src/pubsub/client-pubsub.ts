@@ -9,10 +9,12 @@
  */
 import type { Publication, PublishOptions, SubscribeOptions, Subscription, WillOptions } from '../messaging/api.js';
 import type { MessagePort } from '../messaging/port.js';
-import type { Op, PublishOp, QoS, SubackOp } from '../messaging/ops.js';
+import type { Op, PeerLimits, PublishOp, QoS, SubackOp } from '../messaging/ops.js';
 import { InvalidArgumentError, NodeClosedError } from '../errors.js';
 import { AliasSender, PubIdCounter } from './alias-sender.js';
-import { IncomingAliases } from './alias-table.js';
+import { IncomingAliases, MAX_TOPIC_ALIASES } from './alias-table.js';
+import { MAX_DATAGRAM } from '../constants.js';
+import { MAX_MESSAGE, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
 import { SubscriptionRefusedError } from './errors.js';
 import { DEFAULT_BUFFER_LIMIT, type LocalSubscription } from './local-subscription.js';
@@ -36,6 +38,11 @@ export interface PubSubClientOptions {
   /** Default bufferLimit of subscriptions (api.ts), default 1024. */
   readonly bufferLimit?: number;
   readonly dedupe?: DedupeWindowOptions;
+  /**
+   * What this node takes from the hub, declared in every SYNC [SW-15.5-8]; default its node's receive
+   * limits (the port's), else MAX_DATAGRAM, MAX_MESSAGE and RECEIVE_WINDOW, and `aliases`.
+   */
+  readonly limits?: Partial<PeerLimits>;
 }
 
 export interface PubSubClientDrops {
@@ -82,9 +89,20 @@ export class PubSubClient {
   /** The first SYNC went: from then on, subscriptions are sent as SUBSCRIBE. */
   private synced = false;
 
+  /** Declared in every SYNC [SW-15.5-8]. */
+  private readonly limits: PeerLimits;
+
   constructor(private readonly port: MessagePort, options: PubSubClientOptions) {
     this.hub = options.hub;
     this.maxAliases = options.aliases;
+    const own = port.receiveLimits?.();
+    this.limits = {
+      maxDatagram: own?.maxDatagram ?? MAX_DATAGRAM,
+      maxMessage: own?.maxMessage ?? MAX_MESSAGE,
+      maxAliases: options.aliases ?? MAX_TOPIC_ALIASES,
+      window: own?.window ?? RECEIVE_WINDOW,
+      ...options.limits,
+    };
     this.local = new LocalSubscriptions(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
     this.out = new AliasSender(port, this.hub, options.aliases);
     this.dedupe = new DedupeWindow(options.dedupe);
@@ -196,7 +214,7 @@ export class PubSubClient {
   /** SYNC: the complete list of this node's subscriptions [SW-15.5-2]. */
   private sync(): void {
     const filters = this.local.filters();
-    this.request({ op: 'SYNC', req: 0, filters }, { kind: 'sync', filters: filters.map((f) => f.filter) });
+    this.request({ op: 'SYNC', req: 0, limits: this.limits, filters }, { kind: 'sync', filters: filters.map((f) => f.filter) });
   }
 
   private request(op: Extract<Op, { req: number }>, p: PendingReq): void {

@@ -6,26 +6,44 @@
 
 // ---- protocol constants ----
 
-/** Frame types taken by spec 14 from the range 4.7 reserves (0x06-0x0b). */
-export const FRAME_MSG = 0x06;
+/**
+ * Frame types of spec 14: ACK, FORWARD and SLEEP take 0x07-0x09 of the range 4.7 reserves; MSG takes
+ * every type byte with bit 7 set (0x80-0xff), its low bits holding its flags and channel [SW-14.2-8].
+ * 0x06 (MSG before version 1 was frozen), 0x0a and 0x0b are reserved and MUST NOT be sent.
+ */
+export const FRAME_MSG = 0x80;
 export const FRAME_ACK = 0x07;
 export const FRAME_FORWARD = 0x08;
 export const FRAME_SLEEP = 0x09;
 /** 0x0a and 0x0b stay reserved for later reliability frames; they MUST NOT be sent. */
 export const FRAME_RELIABILITY_LAST = 0x0b;
 
-/** MSG flag bits [SW-14.2-1]. */
+/** Bits of a MSG type byte [SW-14.2-8]: 1 L C C C F O R. */
 export const MSG_FLAG_RELIABLE = 0x01;
 export const MSG_FLAG_ORDERED = 0x02;
 export const MSG_FLAG_FRAGMENT = 0x04;
+/** CH, bits 3-5: the channel 0-6, or 7 for a CHANNEL byte (7-255) after the type byte. */
+export const MSG_CHANNEL_SHIFT = 3;
+export const MSG_CHANNEL_ESCAPE = 7;
+/** L: a LEN field is present; without it DATA runs to the end of the plaintext. */
+export const MSG_FLAG_LEN = 0x40;
 
 /** Encoded sizes of the fixed frames. */
 export const ACK_FIXED_LEN = 10; // type, CUM u32, WINDOW u16, DELAY u16, N u8
 export const ACK_RANGE_LEN = 4; // GAP u16, LEN u16
 export const FORWARD_FRAME_LEN = 5;
 export const SLEEP_FRAME_LEN = 9;
-/** Largest MSG header: type, flags, channel, ID, PREV, INDEX, COUNT, TOTAL, LEN. */
-export const MSG_MAX_HEADER_LEN = 21;
+/**
+ * Accounted MSG header sizes [SW-14.2-9]: what the room of a datagram, cwnd and pacing count for a
+ * MSG frame's header, the most its encoding can take for its flags (type, CHANNEL, LEN 3 and, as
+ * flags say, ID 5, PREV 5, INDEX 3 + COUNT 3 + TOTAL 5). The encoding is never longer.
+ */
+export const MSG_ACCOUNTED_BASE = 5;
+export const MSG_ACCOUNTED_ID = 5;
+export const MSG_ACCOUNTED_PREV = 5;
+export const MSG_ACCOUNTED_FRAG = 11;
+/** Largest accounted MSG header: every field present. */
+export const MSG_MAX_HEADER_LEN = MSG_ACCOUNTED_BASE + MSG_ACCOUNTED_ID + MSG_ACCOUNTED_PREV + MSG_ACCOUNTED_FRAG;
 /** Largest number of ranges one ACK frame can carry (N is a u8). */
 export const ACK_MAX_RANGES = 255;
 
@@ -49,7 +67,7 @@ export const MIN_DATAGRAM_BUDGET = 512;
 /**
  * Bytes of a datagram that a full-size fragment leaves free: the largest header and tag (51 + 16),
  * the peer control frames (INDEX 10, ECHO 9, CHALLENGE 9, PING 1), an ACK without ranges (10), a
- * FORWARD (5), a SLEEP (9) and the largest MSG header (21) [SW-14.6-1].
+ * FORWARD (5), a SLEEP (9) and the largest accounted MSG header (26) [SW-14.6-7]: 146.
  */
 export const FRAGMENT_RESERVE = 51 + 16 + 29 + ACK_FIXED_LEN + FORWARD_FRAME_LEN + SLEEP_FRAME_LEN + MSG_MAX_HEADER_LEN;
 /** Packet threshold of fast retransmit: lost when this many later transmissions are acknowledged. */

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { readU32, view, writeU32 } from '../util/bytes.js';
+import { readUvar, uvarSize, writeUvar } from '../util/uvar.js';
 import {
   ACK_FIXED_LEN,
   ACK_MAX_RANGES,
@@ -15,7 +16,14 @@ import {
   FRAME_FORWARD,
   FRAME_MSG,
   FRAME_SLEEP,
+  MSG_ACCOUNTED_BASE,
+  MSG_ACCOUNTED_FRAG,
+  MSG_ACCOUNTED_ID,
+  MSG_ACCOUNTED_PREV,
+  MSG_CHANNEL_ESCAPE,
+  MSG_CHANNEL_SHIFT,
   MSG_FLAG_FRAGMENT,
+  MSG_FLAG_LEN,
   MSG_FLAG_ORDERED,
   MSG_FLAG_RELIABLE,
   SLEEP_FRAME_LEN,
@@ -79,21 +87,35 @@ const writeU16 = (b: Uint8Array, o: number, v: number): void => {
   b[o + 1] = v & 0xff;
 };
 
-/** Whether a type byte belongs to spec 14 (0x06-0x09 in use; 0x0a-0x0b reserved, never valid). */
+/** Whether a type byte belongs to spec 14: MSG (0x80-0xff), ACK, FORWARD, SLEEP (0x07-0x09). 0x06, 0x0a, 0x0b are reserved. */
 export function isReliabilityFrameType(type: number): boolean {
-  return type >= FRAME_MSG && type <= FRAME_SLEEP;
+  return type >= FRAME_MSG || (type >= FRAME_ACK && type <= FRAME_SLEEP);
 }
 
-/** Size of the MSG header (everything before DATA) for these fields. */
+/**
+ * Accounted size of a MSG header (everything before DATA) for these fields [SW-14.2-9]: the most
+ * its encoding can take. The room of a datagram, cwnd and pacing count MSG frames at this size, so
+ * that it depends on the flags alone; the bytes written (msgEncodedSize) are never more.
+ */
 export function msgHeaderSize(f: { id?: number; prev?: number; frag?: FragmentInfo }): number {
-  return 3 + (f.id !== undefined ? 4 : 0) + (f.prev !== undefined ? 4 : 0) + (f.frag !== undefined ? 8 : 0) + 2;
+  return MSG_ACCOUNTED_BASE + (f.id !== undefined ? MSG_ACCOUNTED_ID : 0) + (f.prev !== undefined ? MSG_ACCOUNTED_PREV : 0) + (f.frag !== undefined ? MSG_ACCOUNTED_FRAG : 0);
 }
 
-/** Encoded size of one reliability frame. */
-export function relFrameSize(f: RelFrame): number {
+/** Bytes a MSG frame takes on the wire; `last`: it ends its plaintext, so it has no LEN [SW-14.2-8]. */
+export function msgEncodedSize(f: MsgFrame, last: boolean): number {
+  let n = 1 + (f.channel >= MSG_CHANNEL_ESCAPE ? 1 : 0) + f.data.length;
+  if (f.id !== undefined) n += uvarSize(f.id);
+  if (f.prev !== undefined) n += uvarSize(f.id! - (f.frag?.index ?? 0) - f.prev);
+  if (f.frag !== undefined) n += uvarSize(f.frag.index) + uvarSize(f.frag.count) + uvarSize(f.frag.total);
+  if (!last) n += uvarSize(f.data.length);
+  return n;
+}
+
+/** Encoded size of one reliability frame; `last`: it is the last frame of its plaintext. */
+export function relFrameSize(f: RelFrame, last = false): number {
   switch (f.type) {
     case 'MSG':
-      return msgHeaderSize(f) + f.data.length;
+      return msgEncodedSize(f, last);
     case 'ACK':
       return ACK_FIXED_LEN + ACK_RANGE_LEN * f.ranges.length;
     case 'FORWARD':
@@ -104,60 +126,16 @@ export function relFrameSize(f: RelFrame): number {
 }
 
 /**
- * Decodes one reliability frame starting at `offset` (the type byte). Returns the frame and the
- * offset after it, or undefined if it is truncated or invalid [SW-14.2-6]. MSG data is a view.
+ * Decodes one reliability frame starting at `offset` (the type byte) of the plaintext `b`. Returns
+ * the frame and the offset after it, or undefined if it is truncated, invalid or not in its one
+ * valid encoding [SW-14.2-6]. MSG data is a view; a MSG without L runs to the end of `b`.
  */
 export function decodeRelFrame(b: Uint8Array, offset: number): { frame: RelFrame; end: number } | undefined {
-  const type = b[offset];
+  const type = b[offset]!;
   let o = offset + 1;
+  if (type >= FRAME_MSG) return decodeMsg(b, type, o);
   // bounds checked inline, not by a closure: this runs for every frame of every datagram
   switch (type) {
-    case FRAME_MSG: {
-      if (o + 2 > b.length) return undefined;
-      const flags = b[o]!;
-      const channel = b[o + 1]!;
-      o += 2;
-      if ((flags & ~(MSG_FLAG_RELIABLE | MSG_FLAG_ORDERED | MSG_FLAG_FRAGMENT)) !== 0) return undefined;
-      const reliable = (flags & MSG_FLAG_RELIABLE) !== 0;
-      if (!reliable && flags !== 0) return undefined; // ordered or fragment without reliable
-      let id: number | undefined;
-      let prev: number | undefined;
-      let frag: FragmentInfo | undefined;
-      if (reliable) {
-        if (o + 4 > b.length) return undefined;
-        id = readU32(b, o);
-        o += 4;
-        if (id === 0) return undefined;
-      }
-      if ((flags & MSG_FLAG_ORDERED) !== 0) {
-        if (o + 4 > b.length) return undefined;
-        prev = readU32(b, o);
-        o += 4;
-        if (prev >= id!) return undefined; // the predecessor was sent earlier: a smaller id
-      }
-      if ((flags & MSG_FLAG_FRAGMENT) !== 0) {
-        if (o + 8 > b.length) return undefined;
-        const index = readU16(b, o);
-        const count = readU16(b, o + 2);
-        const total = readU32(b, o + 4);
-        o += 8;
-        if (count < 2 || index >= count || total < count || index > id! - 1) return undefined;
-        if (prev !== undefined && prev >= id! - index) return undefined;
-        frag = { index, count, total };
-      }
-      if (o + 2 > b.length) return undefined;
-      const len = readU16(b, o);
-      o += 2;
-      if (o + len > b.length) return undefined;
-      if (frag !== undefined && (len === 0 || len > frag.total)) return undefined;
-      const data = view(b, o, o + len);
-      o += len;
-      const frame: { -readonly [K in keyof MsgFrame]: MsgFrame[K] } = { type: 'MSG', channel, data };
-      if (id !== undefined) frame.id = id;
-      if (prev !== undefined) frame.prev = prev;
-      if (frag) frame.frag = frag;
-      return { frame, end: o };
-    }
     case FRAME_ACK: {
       if (o + ACK_FIXED_LEN - 1 > b.length) return undefined;
       const cum = readU32(b, o);
@@ -198,6 +176,70 @@ export function decodeRelFrame(b: Uint8Array, offset: number): { frame: RelFrame
   }
 }
 
+/** The rest of a MSG frame whose type byte (already read) is `type`; `o` is the offset after it. */
+function decodeMsg(b: Uint8Array, type: number, o: number): { frame: RelFrame; end: number } | undefined {
+  const reliable = (type & MSG_FLAG_RELIABLE) !== 0;
+  if (!reliable && (type & (MSG_FLAG_ORDERED | MSG_FLAG_FRAGMENT)) !== 0) return undefined; // ordered or fragment without reliable
+  let channel = (type >>> MSG_CHANNEL_SHIFT) & 7;
+  if (channel === MSG_CHANNEL_ESCAPE) {
+    if (o >= b.length) return undefined;
+    channel = b[o++]!;
+    if (channel < MSG_CHANNEL_ESCAPE) return undefined; // 0-6 are written in the type byte
+  }
+  let id: number | undefined;
+  let prev: number | undefined;
+  let frag: FragmentInfo | undefined;
+  if (reliable) {
+    id = readUvar(b, o);
+    if (id <= 0) return undefined; // bad, or 0
+    o += uvarSize(id);
+  }
+  let prevGap = 0;
+  if ((type & MSG_FLAG_ORDERED) !== 0) {
+    prevGap = readUvar(b, o);
+    if (prevGap <= 0) return undefined; // PREV is below the first id of its message
+    o += uvarSize(prevGap);
+  }
+  let first = id ?? 0;
+  if ((type & MSG_FLAG_FRAGMENT) !== 0) {
+    const index = readUvar(b, o);
+    if (index < 0) return undefined;
+    o += uvarSize(index);
+    const count = readUvar(b, o);
+    if (count < 0) return undefined;
+    o += uvarSize(count);
+    const total = readUvar(b, o);
+    if (total < 0) return undefined;
+    o += uvarSize(total);
+    if (count < 2 || count > U16 || index >= count || total < count || index > id! - 1) return undefined;
+    frag = { index, count, total };
+    first = id! - index;
+  }
+  if (prevGap !== 0) {
+    if (prevGap > first) return undefined; // PREV would be negative
+    prev = first - prevGap;
+  }
+  let len: number;
+  if ((type & MSG_FLAG_LEN) !== 0) {
+    len = readUvar(b, o);
+    if (len < 0 || len > U16) return undefined;
+    o += uvarSize(len);
+    if (o + len > b.length) return undefined;
+    if (o + len === b.length) return undefined; // the last frame is written without LEN [SW-14.2-8]
+  } else {
+    len = b.length - o;
+    if (len > U16) return undefined;
+  }
+  if (frag !== undefined && (len === 0 || len > frag.total)) return undefined;
+  const data = view(b, o, o + len);
+  o += len;
+  const frame: { -readonly [K in keyof MsgFrame]: MsgFrame[K] } = { type: 'MSG', channel, data };
+  if (id !== undefined) frame.id = id;
+  if (prev !== undefined) frame.prev = prev;
+  if (frag) frame.frag = frag;
+  return { frame, end: o };
+}
+
 /**
  * Decodes a byte string made only of reliability frames (for tests and vectors; the node decodes
  * them inside decodeFrames). Returns undefined if any frame is bad, or if ACK, FORWARD or SLEEP
@@ -216,8 +258,11 @@ export function decodeRelFrames(b: Uint8Array): RelFrame[] | undefined {
   return out;
 }
 
-/** Writes one frame at `offset` of `out` (which must have room); returns the offset after it. Throws on bad fields. */
-export function encodeRelFrame(f: RelFrame, out: Uint8Array, offset: number): number {
+/**
+ * Writes one frame at `offset` of `out` (which must have room); returns the offset after it. Throws
+ * on bad fields. `last`: the frame ends the plaintext, so a MSG is written without LEN [SW-14.2-8].
+ */
+export function encodeRelFrame(f: RelFrame, out: Uint8Array, offset: number, last = false): number {
   let o = offset;
   switch (f.type) {
     case 'MSG': {
@@ -226,28 +271,28 @@ export function encodeRelFrame(f: RelFrame, out: Uint8Array, offset: number): nu
       const reliable = f.id !== undefined;
       if (!reliable && (f.prev !== undefined || f.frag !== undefined)) throw new InvalidArgumentError('an unreliable MSG has no PREV or fragment fields');
       if (reliable && (!isU(f.id!, U32) || f.id === 0)) throw new InvalidArgumentError('MSG id must be in [1, 2^32-1]');
-      if (f.prev !== undefined && (!isU(f.prev, U32) || f.prev >= f.id!)) throw new InvalidArgumentError('MSG prev must be below its id');
+      const first = f.id! - (f.frag?.index ?? 0);
       if (f.frag !== undefined) {
         const { index, count, total } = f.frag;
         if (!isU(index, U16) || !isU(count, U16) || !isU(total, U32) || count < 2 || index >= count || total < count || index > f.id! - 1 || f.data.length === 0 || f.data.length > total) {
           throw new InvalidArgumentError('bad MSG fragment fields');
         }
-        if (f.prev !== undefined && f.prev >= f.id! - index) throw new InvalidArgumentError('MSG prev must be below the first fragment id');
       }
-      out[o++] = FRAME_MSG;
-      out[o++] = (reliable ? MSG_FLAG_RELIABLE : 0) | (f.prev !== undefined ? MSG_FLAG_ORDERED : 0) | (f.frag !== undefined ? MSG_FLAG_FRAGMENT : 0);
-      out[o++] = f.channel;
-      if (reliable) (writeU32(out, o, f.id!), (o += 4));
-      if (f.prev !== undefined) (writeU32(out, o, f.prev), (o += 4));
+      if (f.prev !== undefined && (!isU(f.prev, U32) || f.prev >= first)) throw new InvalidArgumentError('MSG prev must be below the first id of its message');
+      const ch = f.channel < MSG_CHANNEL_ESCAPE ? f.channel : MSG_CHANNEL_ESCAPE;
+      out[o++] =
+        FRAME_MSG | (last ? 0 : MSG_FLAG_LEN) | (ch << MSG_CHANNEL_SHIFT) | (f.frag !== undefined ? MSG_FLAG_FRAGMENT : 0) | (f.prev !== undefined ? MSG_FLAG_ORDERED : 0) | (reliable ? MSG_FLAG_RELIABLE : 0);
+      if (ch === MSG_CHANNEL_ESCAPE) out[o++] = f.channel;
+      if (reliable) o = writeUvar(out, o, f.id!);
+      if (f.prev !== undefined) o = writeUvar(out, o, first - f.prev);
       if (f.frag !== undefined) {
-        writeU16(out, o, f.frag.index);
-        writeU16(out, o + 2, f.frag.count);
-        writeU32(out, o + 4, f.frag.total);
-        o += 8;
+        o = writeUvar(out, o, f.frag.index);
+        o = writeUvar(out, o, f.frag.count);
+        o = writeUvar(out, o, f.frag.total);
       }
-      writeU16(out, o, f.data.length);
-      out.set(f.data, o + 2);
-      return o + 2 + f.data.length;
+      if (!last) o = writeUvar(out, o, f.data.length);
+      out.set(f.data, o);
+      return o + f.data.length;
     }
     case 'ACK': {
       if (!isU(f.cum, U32) || f.cum === 0 || !isU(f.window, U16) || !isU(f.delay, U16) || f.ranges.length > ACK_MAX_RANGES) {
@@ -287,12 +332,12 @@ export function encodeRelFrame(f: RelFrame, out: Uint8Array, offset: number): nu
   }
 }
 
-/** Encodes frames into one byte string (to be placed before any DATAGRAM frame of the plaintext). */
+/** Encodes frames into one plaintext of reliability frames alone (a last MSG has no LEN; for tests and vectors). */
 export function encodeRelFrames(frames: readonly RelFrame[]): Uint8Array {
   let n = 0;
-  for (const f of frames) n += relFrameSize(f);
+  for (let k = 0; k < frames.length; k++) n += relFrameSize(frames[k]!, k === frames.length - 1);
   const out = new Uint8Array(n);
   let o = 0;
-  for (const f of frames) o = encodeRelFrame(f, out, o);
+  for (let k = 0; k < frames.length; k++) o = encodeRelFrame(frames[k]!, out, o, k === frames.length - 1);
   return out;
 }

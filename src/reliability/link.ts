@@ -8,12 +8,24 @@ import { ACK_EVERY_DATAGRAMS, SLEEP_FRAME_LEN } from './constants.js';
 import type { RelFrame, SleepFrame } from './frames.js';
 import type { ReassemblyBudget } from './reassembly.js';
 import { ReceiveState, type Delivered, type ReceiveConfig } from './receive-state.js';
-import { SendState, type SendConfig, type SendEvent, type SendOptions } from './send-state.js';
+import { SendState, type SendEvent, type SendOptions } from './send-state.js';
+import { DEVICE_RECEIVE_WINDOW, DEVICE_WINDOW } from './device-constants.js';
+import { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
+import { profileReceiveDefaults, profileSendDefaults } from './profile.js';
+import type { LinkSender, ReliabilityProfile } from './sender.js';
 import type { SleepDeclaration } from './sleepy.js';
 
 export interface LinkConfig {
   readonly peer: string;
-  readonly send?: Partial<Omit<SendConfig, 'peer'>>;
+  /** 'full' (default): section 14 as a hub or server runs it; 'device': the profile of 14.12. */
+  readonly profile?: ReliabilityProfile;
+  /**
+   * The peer's profile when known (configuration or its declaration): a full node sends to a
+   * device-profile peer by the device profile's sending rules [SW-14.12-14]. Default 'full'.
+   */
+  readonly peerProfile?: ReliabilityProfile;
+  /** Sending configuration over the profile's defaults (window and maxBackoffMs: device profile only). */
+  readonly send?: Partial<Omit<DeviceSendConfig, 'peer'>>;
   readonly receive?: Partial<ReceiveConfig>;
   /** This node's own sleep schedule, announced to the peer in SLEEP frames [SW-14.9-1]. */
   readonly sleep?: SleepDeclaration;
@@ -27,22 +39,64 @@ export interface Received {
 }
 
 export class ReliableLink {
-  readonly sender: SendState;
+  sender: LinkSender;
   receiver: ReceiveState;
+  /** The peer's profile; a switch of the sending rules it asks for waits until the sender is idle. */
+  private peerProfile: ReliabilityProfile;
+  /** The receive configuration: the profile's defaults, then the link's own. */
+  private readonly receiveConfig: Partial<ReceiveConfig>;
   private announceSleep: boolean;
 
   constructor(
     readonly config: LinkConfig,
-    random: () => number,
+    private readonly random: () => number,
     private readonly budget: ReassemblyBudget,
   ) {
-    this.sender = new SendState({ ...config.send, peer: config.peer }, random);
-    this.receiver = new ReceiveState(config.receive ?? {}, budget);
+    this.peerProfile = config.peerProfile ?? 'full';
+    const send = { ...profileSendDefaults(config.profile), ...config.send, peer: config.peer };
+    this.sender = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), random) : new SendState(send, random);
+    this.receiveConfig = { ...profileReceiveDefaults(config.profile), ...config.receive };
+    this.receiver = new ReceiveState(this.receiveConfig, budget);
     this.announceSleep = config.sleep !== undefined;
+  }
+
+  /** Whether this link sends by the device profile's rules: its own profile, or its peer's [SW-14.12-14]. */
+  private sendsByDeviceRules(): boolean {
+    return this.config.profile === 'device' || this.peerProfile === 'device';
+  }
+
+  /** The device rules' configuration: this node's own limits, the device window and initial peer window. */
+  private deviceRulesConfig(): Partial<DeviceSendConfig> & { peer: string } {
+    if (this.config.profile === 'device') return { ...profileSendDefaults('device'), ...this.config.send, peer: this.config.peer };
+    return { window: DEVICE_WINDOW, initialPeerWindow: DEVICE_RECEIVE_WINDOW, ...this.config.send, peer: this.config.peer };
+  }
+
+  /**
+   * The peer's profile became known (its declaration): a full node sends to a device-profile peer by
+   * the device rules [SW-14.12-14], from the first moment its sender is idle (nothing queued or
+   * unsettled), continuing its ids, tickets and PREV chains.
+   */
+  setPeerProfile(profile: ReliabilityProfile): void {
+    this.peerProfile = profile;
+    this.switchRules();
+  }
+
+  private switchRules(): void {
+    const device = this.sendsByDeviceRules();
+    if (device === (this.sender.profile === 'device')) return;
+    const h = this.sender.handover();
+    if (h === undefined) return;
+    const old = this.sender;
+    const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
+    this.sender = device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
+    this.sender.setReachable(old.reachable);
+    this.sender.sleep.declare(old.sleep.declared);
+    if (old.sleep.lastHeard !== undefined) this.sender.sleep.heard(old.sleep.lastHeard);
   }
 
   /** Queues a message; see SendState.send for the errors it throws. Returns the message's ticket. */
   send(data: Uint8Array, opts: SendOptions, now: number): number {
+    this.switchRules();
     return this.sender.send(data, opts, now);
   }
 
@@ -96,7 +150,7 @@ export class ReliableLink {
    */
   resetReceiver(): void {
     this.receiver.reassembly.clear();
-    this.receiver = new ReceiveState(this.config.receive ?? {}, this.budget);
+    this.receiver = new ReceiveState(this.receiveConfig, this.budget);
   }
 
   /** This node woke (a sleepy node): its next datagram announces SLEEP again [SW-14.9-1]. */
@@ -106,6 +160,7 @@ export class ReliableLink {
 
   /** Deadlines and timers: returns failures; the node calls it at nextDeadline(). */
   tick(now: number): SendEvent[] {
+    this.switchRules();
     this.receiver.tick(now);
     return this.sender.tick(now);
   }

@@ -21,22 +21,35 @@ export class Outbox<T extends Queued> {
    */
   private minDeadline = Infinity;
 
+  /**
+   * `reserveMessages` and `reserveBytes` are room above the limits that only control operations
+   * take (push with `control`): a SYNC or WILL after the peer restarted, or the answer to one, is
+   * never refused because ordinary messages filled the outbox while the peer was away [SW-14.12-12].
+   */
   constructor(
     readonly peer: string,
     readonly maxMessages: number,
     readonly maxBytes: number,
+    readonly reserveMessages = 0,
+    readonly reserveBytes = 0,
   ) {
     if (!(maxMessages >= 1) || !(maxBytes >= 1)) throw new InvalidArgumentError('outbox limits must be >= 1');
+    if (!(reserveMessages >= 0) || !(reserveBytes >= 0)) throw new InvalidArgumentError('outbox reserves must be >= 0');
   }
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  /** Queues `item`, or throws OutboxFullError if either limit would be passed [SW-14.8-1]. */
-  push(item: T): void {
-    if (this.length + 1 > this.maxMessages || this.bytes + item.size > this.maxBytes) {
-      throw new OutboxFullError(this.peer, this.maxMessages, this.maxBytes);
+  /**
+   * Queues `item`, or throws OutboxFullError if either limit would be passed [SW-14.8-1]; a
+   * `control` item may also take the reserve (the limits plus the reserves).
+   */
+  push(item: T, control = false): void {
+    const maxMessages = control ? this.maxMessages + this.reserveMessages : this.maxMessages;
+    const maxBytes = control ? this.maxBytes + this.reserveBytes : this.maxBytes;
+    if (this.length + 1 > maxMessages || this.bytes + item.size > maxBytes) {
+      throw new OutboxFullError(this.peer, maxMessages, maxBytes);
     }
     this.items.push(item);
     this.bytes += item.size;

@@ -26,6 +26,7 @@ import { concat } from '../util/bytes.js';
 /** Copies of unreliable messages, all links together (reliable ones may wait long: own buffers). */
 const unreliableSlab = new Slab();
 import { RttEstimator } from './rtt.js';
+import type { LinkSender, SenderHandover } from './sender.js';
 import { SleepSchedule } from './sleepy.js';
 import { FragmentBook, type Frag } from './fragment-book.js';
 import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
@@ -33,7 +34,8 @@ import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type Ret
 // The public shapes live in send-types.ts; re-exported so importers of this module keep working.
 export { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
-export class SendState {
+export class SendState implements LinkSender {
+  readonly profile = 'full';
   readonly config: SendConfig;
   readonly rtt: RttEstimator;
   readonly cong: Congestion;
@@ -68,7 +70,7 @@ export class SendState {
     }
     this.rtt = new RttEstimator(c.rtt);
     this.cong = new Congestion(congestionConfig(c.datagramBudget));
-    this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes);
+    this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes, c.controlReserveMessages, c.controlReserveBytes);
     this.book = new FragmentBook(this.cong, c.fragmentLifetimeMs);
     this.peerWindow = c.initialPeerWindow;
   }
@@ -122,7 +124,7 @@ export class SendState {
     if (data.length > this.config.peerMaxMessage) throw new MessageTooLargeError(data.length, this.config.peerMaxMessage);
     if (Math.ceil(data.length / this.fragmentPayload) > 0xffff) throw new MessageTooLargeError(data.length, this.fragmentPayload * 0xffff);
     const deadline = opts.deadline ?? now + this.config.defaultDeadlineMs;
-    this.outbox.push({ ticket, data: data.slice(), channel, ordered, receipt: opts.receipt ?? false, deadline, size: data.length });
+    this.outbox.push({ ticket, data: data.slice(), channel, ordered, receipt: opts.receipt ?? false, deadline, size: data.length }, opts.control === true);
     return ticket;
   }
 
@@ -312,7 +314,9 @@ export class SendState {
     if (this.reachable) {
       d = Math.min(d, this.book.earliestTimeout());
       const awake = this.sleep.awake(now);
-      if (awake) d = Math.min(d, this.probe.at(this.rtt, this.book.inFlight));
+      // a probe already owed waits for the silence backoff's next step, not for its own time: that
+      // time has passed, and reported as the next deadline it would wake the node at once, forever
+      if (awake && !this.probe.owed) d = Math.min(d, this.probe.at(this.rtt, this.book.inFlight));
       if (awake && this.forwardOwed) d = Math.min(d, this.forward.retryAt(this.rtt));
       if (awake) {
         const c = this.nextCandidate();
@@ -410,6 +414,23 @@ export class SendState {
       out.push({ ticket: m.ticket, data, channel: frame.channel, ordered: frame.prev !== undefined, deadline: m.deadline, firstId: m.firstId });
     }
     return out.sort((a, b) => a.firstId - b.firstId).map(({ firstId: _, ...rest }) => rest);
+  }
+
+  /** A full-profile sender continuing the sequences of the one it replaces ([SW-14.12-14]). */
+  static resume(config: Partial<SendConfig> & { peer: string }, random: () => number, h: SenderHandover): SendState {
+    const s = new SendState(config, random);
+    s.nextId = h.nextId;
+    s.nextTicket = h.nextTicket;
+    for (const [ch, id] of h.lastOrdered) s.lastOrdered.set(ch, id);
+    s.peerCum = h.peerCum;
+    s.peerWindow = h.peerWindow;
+    if (h.srtt !== undefined) s.rtt.sample(h.srtt);
+    return s;
+  }
+
+  handover(): SenderHandover | undefined {
+    if (!this.settled || this.outbox.length > 0 || this.unreliable.length > 0) return undefined;
+    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.rtt.srtt };
   }
 
   snapshot(): SendSnapshot {

@@ -17,6 +17,7 @@ import {
   OUTBOX_MESSAGES,
   RTO_JITTER,
 } from './constants.js';
+import { CONTROL_RESERVE_BYTES, CONTROL_RESERVE_MESSAGES } from './device-constants.js';
 import { RTT_DEFAULTS, type RttConfig } from './rtt.js';
 
 /** How one message is sent. */
@@ -31,6 +32,11 @@ export interface SendOptions {
   readonly deadline?: number;
   /** Report a `delivered` event when every fragment is acknowledged. Default false. */
   readonly receipt?: boolean;
+  /**
+   * A control operation (SYNC, WILL, SUBACK, UNSUBACK): it may take the outbox room reserved for
+   * them, so it is not refused when ordinary messages filled the outbox [SW-14.12-12]. Default false.
+   */
+  readonly control?: boolean;
 }
 
 export type SendEvent =
@@ -46,6 +52,9 @@ export interface SendConfig {
   readonly peerMaxMessage: number;
   readonly outboxMessages: number;
   readonly outboxBytes: number;
+  /** Outbox room above outboxMessages and outboxBytes that only control operations take [SW-14.12-12]. */
+  readonly controlReserveMessages: number;
+  readonly controlReserveBytes: number;
   readonly defaultDeadlineMs: number;
   readonly initialPeerWindow: number;
   readonly rtt: RttConfig;
@@ -65,6 +74,8 @@ export const SEND_DEFAULTS: Omit<SendConfig, 'peer'> = {
   peerMaxMessage: MAX_MESSAGE,
   outboxMessages: OUTBOX_MESSAGES,
   outboxBytes: OUTBOX_BYTES,
+  controlReserveMessages: CONTROL_RESERVE_MESSAGES,
+  controlReserveBytes: CONTROL_RESERVE_BYTES,
   defaultDeadlineMs: DEFAULT_DEADLINE_MS,
   initialPeerWindow: INITIAL_PEER_WINDOW,
   rtt: RTT_DEFAULTS,

@@ -104,7 +104,7 @@ export function decodeWireFrames(plaintext: Uint8Array): WireFrame[] | undefined
       continue;
     }
     if (isReliabilityFrameType(type)) {
-      // MSG, ACK, FORWARD, SLEEP (spec 14.2); 0x0a, 0x0b and any malformed frame reject the plaintext [SW-14.2-6]
+      // MSG (0x80-0xff), ACK, FORWARD, SLEEP (spec 14.2); a malformed frame rejects the plaintext [SW-14.2-6]
       const d = decodeRelFrame(plaintext, i);
       if (d === undefined) return undefined;
       const t = d.frame.type;
@@ -118,8 +118,8 @@ export function decodeWireFrames(plaintext: Uint8Array): WireFrame[] | undefined
   return frames;
 }
 
-/** Encoded size of one frame. */
-export function frameSize(f: WireFrame): number {
+/** Encoded size of one frame; `last`: it ends its plaintext (a MSG then has no LEN, [SW-14.2-8]). */
+export function frameSize(f: WireFrame, last = false): number {
   switch (f.type) {
     case 'PADDING':
       return f.length;
@@ -135,7 +135,7 @@ export function frameSize(f: WireFrame): number {
     case 'STALE':
       return STALE_FRAME_LEN;
     default:
-      return relFrameSize(f);
+      return relFrameSize(f, last);
   }
 }
 
@@ -165,7 +165,7 @@ export function encodeFramesTransient(frames: readonly WireFrame[]): Uint8Array 
 
 function framesSize(frames: readonly WireFrame[]): number {
   let n = 0;
-  for (const f of frames) n += frameSize(f);
+  for (let k = 0; k < frames.length; k++) n += frameSize(frames[k]!, k === frames.length - 1);
   return n;
 }
 
@@ -226,7 +226,7 @@ function writeFrames(frames: readonly WireFrame[], out: Uint8Array): Uint8Array 
         o += STALE_FRAME_LEN;
         break;
       default:
-        o = encodeRelFrame(f, out, o); // MSG, ACK, FORWARD, SLEEP (spec 14.2)
+        o = encodeRelFrame(f, out, o, last); // MSG, ACK, FORWARD, SLEEP (spec 14.2); a last MSG has no LEN
         break;
     }
   }

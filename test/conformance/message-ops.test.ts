@@ -90,7 +90,12 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
   record({ op: fc.constant('UNSUBSCRIBE' as const), req: u16, filters: fc.array(topicFilter, { minLength: 1, maxLength: 5 }) }),
   record({ op: fc.constant('UNSUBACK' as const), req: u16 }),
   record({ op: fc.constant('PUBNACK' as const), ref: u16, reason: fc.constantFrom(0x80, 0x82, 0x83) }),
-  record({ op: fc.constant('SYNC' as const), req: u16, filters: subFilters(0, 5) }),
+  record({
+    op: fc.constant('SYNC' as const),
+    req: u16,
+    limits: record({ maxDatagram: fc.integer({ min: 512, max: 65507 }), maxMessage: fc.integer({ min: 1, max: 0xffffffff }), maxAliases: u16, window: fc.integer({ min: 1, max: 0xffff }) }),
+    filters: subFilters(0, 5),
+  }),
   record({ op: fc.constant('WILL' as const), qos, retain: fc.boolean(), topic: fc.oneof(fc.constant(''), topicName), payload: bytes }),
   record({ op: fc.constant('ALIAS' as const), alias: fc.integer({ min: 1, max: 0xffff }), topic: topicName }),
   record({ op: fc.constant('CALL' as const), callId: u64, timeoutMs: fc.integer({ min: 0, max: 0xffffffff }), to: idOrNone, from: idOrNone, method, params: bytes }),
@@ -121,7 +126,7 @@ describe('op-codec properties', () => {
   });
 
   it('decodeOp never throws, on arbitrary bytes and on mutated operations', () => {
-    const opByte = fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x10, 0x11, 0x12);
+    const opByte = fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x10, 0x11, 0x12, 0x80, 0x88, 0x9a, 0xff);
     const arbitrary = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.tuple(opByte, fc.uint8Array({ maxLength: 300 })).map(([o, r]) => Uint8Array.from([o, ...r])),

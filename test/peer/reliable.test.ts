@@ -250,7 +250,7 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     const sender = peerOf(dev, 'hub')!.link!.sender;
     expect(sender.counters.timeouts).toBe(0);
     expect(sender.counters.retransmissions).toBeGreaterThan(0); // they did go twice: the hub ignored the first copy
-    expect(sender.cong.ssthresh).toBe(Infinity); // no congestion response
+    expect(sender.snapshot().ssthresh).toBe(Infinity); // no congestion response
     await dev.close();
     await hub.close();
   }, 30_000);

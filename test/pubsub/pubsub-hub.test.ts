@@ -117,9 +117,10 @@ describe('topic aliases (spec 15.7)', () => {
     const first = decodeOp(wire[0]!)!;
     expect(first).toMatchObject({ op: 'PUBLISH', alias: 1, topic });
     const steady = wire.at(-1)!;
-    expect([...steady]).toEqual([0x01, 0x08, 0x00, 0x01, ...enc('v5')]);
-    expect(steady.length).toBe(4 + 2);
-    expect(wire[0]!.length - steady.length).toBe(2 + topic.length);
+    // OP 0x88 (PUBLISH, QoS 0, ALIAS present), ALIAS 1 as a one-byte UVAR [SW-15.3-5]
+    expect([...steady]).toEqual([0x88, 0x01, ...enc('v5')]);
+    expect(steady.length).toBe(2 + 2);
+    expect(wire[0]!.length - steady.length).toBe(1 + topic.length); // TOPIC: a one-byte UVAR length and the bytes
     // the hub's forwards towards the subscriber use its own alias (with FROM)
     const fwdSteady = decodeOp(fwd.at(-1)!)!;
     expect(fwdSteady).toMatchObject({ op: 'PUBLISH', alias: 1, from: 'dev-a' });

@@ -31,6 +31,9 @@ export interface SimResult {
   maxInflightIds: number;
   datagramsAtoB: number;
   endTime: number;
+  /** ticket -> virtual time it was handed to A, and of its first delivery at B. */
+  sentAt: Map<number, number>;
+  deliveredAt: Map<number, number>;
 }
 
 const ROOM = (budget: number): number => budget - 51 - 16 - 29;
@@ -67,6 +70,8 @@ export function simulate(
     maxInflightIds: 0,
     datagramsAtoB: 0,
     endTime: 0,
+    sentAt: new Map(),
+    deliveredAt: new Map(),
   };
   const numberOf = new Map<number, number>();
   const ticketOf = new Map<number, number>();
@@ -104,6 +109,7 @@ export function simulate(
       try {
         const ticket = a.send(payload(k, Math.max(4, m.size), rnd), m.opts, now);
         r.tickets.push({ ticket, opts: m.opts, size: Math.max(4, m.size) });
+        r.sentAt.set(ticket, now);
         numberOf.set(ticket, k);
         ticketOf.set(k, ticket);
       } catch {
@@ -124,6 +130,7 @@ export function simulate(
           if (!m.reliable) continue;
           const ticket = ticketOf.get(new DataView(m.data.buffer, m.data.byteOffset).getUint32(0))!;
           r.deliveries.set(ticket, (r.deliveries.get(ticket) ?? 0) + 1);
+          if (!r.deliveredAt.has(ticket)) r.deliveredAt.set(ticket, now);
           if (m.ordered) r.orderedDelivery.set(m.channel, [...(r.orderedDelivery.get(m.channel) ?? []), ticket]);
         }
       }
@@ -132,6 +139,10 @@ export function simulate(
     onEvents(b.tick(now));
     flush(a, 'B', now);
     flush(b, 'A', now);
+    // a link with nothing due must not name now as its next deadline: a node would wake at once, forever
+    for (const [name, l] of [['A', a], ['B', b]] as const) {
+      if (!l.due(now) && l.nextDeadline(now) <= now) throw new Error(`${name} busy at ${now}: nextDeadline is now with nothing due`);
+    }
     r.maxReassembly = Math.max(r.maxReassembly, budgetB.reserved);
     r.maxHold = Math.max(r.maxHold, b.receiver.heldMessages);
     r.maxOutbox = Math.max(r.maxOutbox, a.sender.outbox.length);

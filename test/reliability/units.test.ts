@@ -138,20 +138,23 @@ describe('frames', () => {
 
   it('round-trips, with exact lengths', () => {
     const bytes = encodeRelFrames(samples);
-    expect(bytes.length).toBe(7 + 9 + 22 + 18 + 5 + 9);
+    // MSG: type, LEN, data (4); type, ID, LEN (3); type, CHANNEL 9, ID, PREV_GAP 6, INDEX, COUNT, TOTAL, LEN, data (9) [SW-14.2-8]
+    expect(bytes.length).toBe(4 + 3 + 9 + 18 + 5 + 9);
     expect(decodeRelFrames(bytes)).toEqual(samples);
   });
 
-  it('rejects truncation, reserved bits, zero ids, bad fragments and repeated singletons', () => {
+  it('rejects truncation, reserved types, zero ids, non-canonical forms, bad fragments and repeated singletons', () => {
     const bytes = encodeRelFrames(samples);
     for (let n = 1; n < bytes.length; n++) {
       const d = decodeRelFrames(bytes.subarray(0, n));
       // a cut can only succeed on a frame boundary, and then it decodes a prefix
       if (d !== undefined) expect(encodeRelFrames(d).length).toBe(n);
     }
-    expect(decodeRelFrame(new Uint8Array([0x06, 0x08, 0, 0, 0]), 0)).toBeUndefined(); // reserved flag bit
-    expect(decodeRelFrame(new Uint8Array([0x06, 0x02, 0, 0, 0]), 0)).toBeUndefined(); // ordered without reliable
-    expect(decodeRelFrame(new Uint8Array([0x06, 0x01, 0, 0, 0, 0, 0, 0, 0]), 0)).toBeUndefined(); // id 0
+    expect(decodeRelFrame(new Uint8Array([0x06, 0x01, 0, 0, 0, 1, 0, 0]), 0)).toBeUndefined(); // draft 1's MSG type: reserved
+    expect(decodeRelFrame(new Uint8Array([0x82, 0x61]), 0)).toBeUndefined(); // ordered without reliable
+    expect(decodeRelFrame(new Uint8Array([0x81, 0x00, 0x61]), 0)).toBeUndefined(); // id 0
+    expect(decodeRelFrame(new Uint8Array([0x81, 0x81, 0x00, 0x61]), 0)).toBeUndefined(); // id 1 in two bytes [SW-4.11-1]
+    expect(decodeRelFrame(new Uint8Array([0xb8, 0x03, 0x61]), 0)).toBeUndefined(); // channel 3 in a CHANNEL byte
     expect(decodeRelFrame(new Uint8Array([0x08, 0, 0, 0, 0]), 0)).toBeUndefined(); // FORWARD floor 0
     expect(decodeRelFrame(new Uint8Array([0x09, 0, 0, 0, 1, 0, 0, 0, 0]), 0)).toBeUndefined(); // interval without awake
     expect(decodeRelFrame(new Uint8Array([0x0a]), 0)).toBeUndefined(); // reserved type

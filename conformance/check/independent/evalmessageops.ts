@@ -1,6 +1,6 @@
 // Evaluator for OpCodecTest (message_ops.json): spec 15.3, 16.1, 16.2.
 // A valid test must decode (messageops.ts readOperation) to exactly `operation`, and writing
-// `operation` back must give `encoded`; an invalid test must be dropped ([SW-15.3-3]) and carry no
+// `operation` back must give `encoded`; an invalid test must be dropped ([SW-15.3-6]) and carry no
 // `operation`.
 import { canonical, hex, Report, type Evaluator } from './evalcommon.js';
 import { readOperation, writeOperation } from './messageops.js';

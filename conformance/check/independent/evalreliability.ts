@@ -10,6 +10,9 @@
 import { concat } from './bytes.js';
 import { canonical, hex, Report, type Evaluator, type Json } from './evalcommon.js';
 import { encodeRelFrame, parseRelFrames, type RelFrame } from './reliabilityframes.js';
+
+/** A plaintext of these frames: the last one ends it (a MSG there has no LEN, [SW-14.2-8]). */
+const encodeAll = (frames: RelFrame[]): Uint8Array => concat(...frames.map((f, k) => encodeRelFrame(f, k === frames.length - 1)));
 import { GAPS, type GapId } from './reliabilitygaps.js';
 import { D, RefusedSend, RelReceiver, RelSender, type SenderConfig } from './reliabilitysim.js';
 
@@ -21,7 +24,7 @@ export const evalRelFrame: Evaluator = (_g, t) => {
     if (!frames) r.fail('the vector is valid but this checker refuses the plaintext');
     else {
       r.eq('frames', frames, t.frames);
-      r.hex('re-encoded plaintext', concat(...frames.map(encodeRelFrame)), t.plaintext);
+      r.hex('re-encoded plaintext', encodeAll(frames), t.plaintext);
     }
   } else {
     if (frames) r.fail(`the vector is invalid but this checker accepts it as ${canonical(frames)}`);
@@ -91,7 +94,7 @@ export const evalRelScenario: Evaluator = (_g, t) => {
         const frames: RelFrame[] | null = who === 'A' ? A.poll(now) : B.poll(now);
         if (frames === null) { r.eq(`${where} datagram`, null, e.datagram); break; }
         const name = `${who}${++count[who]}`;
-        const pt = concat(...frames.map(encodeRelFrame));
+        const pt = encodeAll(frames);
         sent.set(name, pt);
         r.eq(`${where} datagram`, name, e.datagram);
         r.eq(`${where} frames`, frames, e.frames);

@@ -8,7 +8,7 @@
 // - a BOOT value that is not 8 bytes (3.5, 4.3; both forms: BOOT is part of the traffic key);
 // - an unknown form.
 // Otherwise it returns the traffic key, header, nonce and datagram = header || secretbox(TK, nonce, P).
-// The size limit [SW-4.6-5] needs the receiver's MAX_DATAGRAM as configured at the sender [SW-4.6-6],
+// The size limit [SW-4.6-5] needs the receiver's MAX_DATAGRAM as the sender knows it [SW-4.6-7],
 // which a SealTest does not carry (README: a valid test assumes a limit at least its length).
 import { concat, isUint } from './bytes.js';
 import { COUNTER_LIMIT, EPOCH_MAX, MAX_GENERATION } from './constants.js';

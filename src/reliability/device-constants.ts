@@ -1,0 +1,46 @@
+/**
+ * Constants of the device profile of reliable delivery (spec 14.12, table 20.x): what a
+ * microcontroller-class node keeps per peer. Every value is a whole number of ms, bytes, ids or
+ * messages, so an implementation without floating point computes exactly what the vectors say.
+ * @module
+ */
+
+/** Fragments a device-profile sender has in flight at most (ids FLOOR to FLOOR + 3) [SW-14.12-4]. */
+export const DEVICE_WINDOW = 8;
+/** Ids a device-profile receiver advertises and takes ahead of BASE (its WINDOW) [SW-14.12-9]. */
+export const DEVICE_RECEIVE_WINDOW = 8;
+/** Ranges a device-profile receiver keeps: within 4 ids at most 2 are separated by gaps [SW-14.12-9]. */
+export const DEVICE_MAX_ACK_RANGES = 4;
+/** Ordered messages held back for their predecessor: as many as the window admits, so none is refused [SW-14.12-10]. */
+export const DEVICE_HOLD_BACK_MESSAGES = DEVICE_RECEIVE_WINDOW;
+export const DEVICE_HOLD_BACK_BYTES = 1024;
+/** The largest message a device-profile node reassembles unless it declares more, and its floor [SW-14.12-11]. */
+export const DEVICE_MAX_MESSAGE = 1024;
+/** Ordinary outbox limits of a device-profile sender (messages and bytes, queued and in flight). */
+export const DEVICE_OUTBOX_MESSAGES = 8;
+export const DEVICE_OUTBOX_BYTES = 2048;
+/** Outbox room only control operations may take (SYNC, WILL, SUBACK, UNSUBACK) [SW-14.12-12]. */
+export const DEVICE_CONTROL_RESERVE_MESSAGES = 2;
+export const DEVICE_CONTROL_RESERVE_BYTES = 768;
+/** Cap of the backed-off retransmission timer before jitter [SW-14.12-6]. */
+export const DEVICE_MAX_BACKOFF_MS = 32_000;
+/**
+ * The first DEVICE_FAST_STEPS timer expiries without progress keep the timer at RTO; each later one
+ * doubles it, up to DEVICE_MAX_BACKOFF_MS [SW-14.12-6].
+ */
+export const DEVICE_FAST_STEPS = 8;
+/** Backoff exponents stop here (2^16 x MIN_RTO passes any cap): a 32-bit shift never overflows. */
+export const DEVICE_MAX_BACKOFF_STEPS = 16;
+
+/**
+ * Jitter of the retransmission timer: T + T x b / DEVICE_JITTER_DIVISOR, b a random byte (0-255),
+ * so up to +25% as the full profile's RTO_JITTER, in integers [SW-14.12-6].
+ */
+export const DEVICE_JITTER_DIVISOR = 1024;
+
+/**
+ * The full profile's outbox room for control operations, above OUTBOX_MESSAGES and OUTBOX_BYTES
+ * [SW-14.12-12]: ordinary messages never take it, so it changes nothing for them.
+ */
+export const CONTROL_RESERVE_MESSAGES = 4;
+export const CONTROL_RESERVE_BYTES = 16_384;

@@ -1,0 +1,60 @@
+/**
+ * What a ReliableLink needs of its sending half, whichever profile implements it (spec 14.12): the
+ * full profile's SendState (congestion control, per-fragment timers, probes, pacing) or the device
+ * profile's DeviceSendState (a fixed window and one backed-off timer, integers only).
+ * @module
+ */
+import type { AckFrame, ForwardFrame, MsgFrame } from './frames.js';
+import type { Outbox } from './outbox.js';
+import type { Pending, RetransmitCounters, SendEvent, SendOptions, SendSnapshot } from './send-types.js';
+import type { SleepSchedule } from './sleepy.js';
+
+/** The conformance profile of reliable delivery a node runs (spec 14.12). */
+export type ReliabilityProfile = 'full' | 'device';
+
+/**
+ * What one sender hands to the next when a link changes its sending rules between messages
+ * ([SW-14.12-14]): the id and ticket sequences, each ordered channel's last id (the next PREV), and
+ * the peer's cumulative point and window. Taken only while nothing is queued or unsettled.
+ */
+export interface SenderHandover {
+  readonly nextId: number;
+  readonly nextTicket: number;
+  readonly lastOrdered: ReadonlyMap<number, number>;
+  readonly peerCum: number;
+  readonly peerWindow: number;
+  readonly srtt: number | undefined;
+}
+
+export interface LinkSender {
+  readonly profile: ReliabilityProfile;
+  readonly sleep: SleepSchedule;
+  readonly outbox: Outbox<Pending>;
+  /** SRTT (undefined before a sample) and RTO before backoff, ms. */
+  readonly rtt: { readonly srtt: number | undefined; readonly rto: number };
+  readonly counters: RetransmitCounters;
+  /** False while liveness reports the peer unreachable [SW-14.8-3]. */
+  readonly reachable: boolean;
+  /** The lowest id not yet settled: what FORWARD carries. */
+  readonly floor: number;
+  /** True when message ids are used up: the node must start a new epoch (and a new sender). */
+  readonly idsExhausted: boolean;
+  /** Nothing assigned is waiting for acknowledgement. */
+  readonly settled: boolean;
+  send(data: Uint8Array, opts: SendOptions, now: number): number;
+  heard(now: number): void;
+  heardUs(): void;
+  setReachable(reachable: boolean): void;
+  peerRestarted(): void;
+  challenged(now: number): void;
+  onAck(a: AckFrame, now: number): SendEvent[];
+  tick(now: number): SendEvent[];
+  wantsDatagram(now: number): boolean;
+  nextDeadline(now: number): number;
+  forwardFrame(now: number, room: number): ForwardFrame | undefined;
+  takeMessages(now: number, room: number): MsgFrame[];
+  untaken(): Array<Omit<Pending, 'size' | 'receipt'>>;
+  snapshot(): SendSnapshot;
+  /** The sequences to continue under other rules, or undefined while anything is queued or unsettled. */
+  handover(): SenderHandover | undefined;
+}
