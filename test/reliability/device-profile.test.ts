@@ -115,7 +115,10 @@ describe('device profile (spec 14.12)', () => {
   });
 
   it('a full sender whose probe is owed while the silence backoff holds it does not name now as its next deadline (it was a busy loop)', () => {
-    // seed 1 with a device receiver reached this state at 1861 ms; simulate() throws on a busy link
-    expect(() => simulate(1, LOSSY, ordered(300, 0), { budget: 512, a: { send: { outboxMessages: 1000, outboxBytes: 1 << 20 } }, b: { profile: 'device' }, horizon: 60_000 })).not.toThrow();
+    // seed 7 with a device receiver reached that state at 1861 ms; simulate() throws on a busy link
+    const msgs = Array.from({ length: 300 }, (_, i) => ({ at: i * 20, size: 40 + (i % 7) * 50, opts: { ordered: true, channel: 2, deadline: 10_000_000 } }));
+    const run = () => simulate(7, LOSSY, msgs, { budget: 512, a: { send: { outboxMessages: 400, outboxBytes: 1 << 20 } }, b: { profile: 'device' }, horizon: 600_000 });
+    expect(run).not.toThrow();
+    expect(run().deliveries.size).toBe(300);
   });
 });
