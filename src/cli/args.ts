@@ -15,6 +15,8 @@ export interface FlagSpec {
   readonly value?: string;
   readonly help: string;
   readonly required?: boolean;
+  /** A one-letter alias (`-v`), as mosquitto_sub has. */
+  readonly short?: string;
 }
 
 export interface CommandSpec {
@@ -33,7 +35,7 @@ export function commandUsage(spec: CommandSpec): string {
   const opt = entries.some(([, f]) => f.required !== true) ? ' [options]' : '';
   const lines = [`usage: saltwire ${spec.name}${req.map((r) => ` ${r}`).join('')}${opt}`, '', spec.summary, '', 'flags:'];
   const rows: Array<[string, string]> = entries.map(([n, f]) => [
-    `${n}${f.value === undefined ? '' : ` ${f.value}`}`,
+    `${f.short === undefined ? '' : `${f.short}, `}${n}${f.value === undefined ? '' : ` ${f.value}`}`,
     `${f.help}${f.required === true ? ' (required)' : ''}`,
   ]);
   rows.push(['--help', 'show this help']);
@@ -47,8 +49,9 @@ export function commandUsage(spec: CommandSpec): string {
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const values = new Map<string, string | true>();
+  const shorts = new Map(Object.entries(spec.flags).flatMap(([n, f]) => (f.short === undefined ? [] : [[f.short, n] as const])));
   for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
+    const word = shorts.get(argv[i]!) ?? argv[i]!;
     if (!word.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(word)}: every value follows its --flag`);
     const eq = word.indexOf('=');
     const name = eq < 0 ? word : word.slice(0, eq);

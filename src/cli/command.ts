@@ -57,6 +57,8 @@ export interface Io {
   /** One line to stderr. */
   err(line: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Standard input (`pub --stdin`, `--stdin-lines`); absent: empty. */
+  readonly stdin?: AsyncIterable<Uint8Array | string>;
   /** Resolves (with the signal's name) on the first SIGINT or SIGTERM; never rejects. */
   readonly stopped: Promise<string>;
 }

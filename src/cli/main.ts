@@ -120,6 +120,7 @@ function processIo(): Io {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
+    stdin: process.stdin,
     stopped,
   };
 }

@@ -1,15 +1,19 @@
 /**
- * `saltwire pub`: publishes a text message one or more times, as one device session.
+ * `saltwire pub`: publishes a message one or more times, as one device session: from --message,
+ * a file (--file, as bytes), standard input as one message (--stdin) or one message per line
+ * (--stdin-lines), as mosquitto_pub's -m, -f, -s and -l.
  * @module
  */
+import { readFile } from 'node:fs/promises';
 import type { Messaging } from '../../messaging/api.js';
+import { UsageError } from '../args.js';
 import type { QoS } from '../../messaging/ops.js';
 import { EXIT, sleep, type Command, type Io } from '../command.js';
 import { CLIENT_FLAGS, clientSettings, openEndpoint, readyOrStopped } from '../endpoint.js';
 
 export interface PubOptions {
   readonly topic: string;
-  readonly message: string;
+  readonly message: string | Uint8Array;
   readonly qos: QoS;
   readonly retain: boolean;
   readonly repeat: number;
@@ -35,6 +39,45 @@ export async function publishAll(m: Messaging, o: PubOptions, stopped: Promise<u
   return EXIT.OK;
 }
 
+const SOURCES = ['--message', '--file', '--stdin', '--stdin-lines'] as const;
+
+/** The payload from the one source given (--stdin-lines: '' here, the lines come later). */
+async function payloadOf(flags: import('../args.js').Flags, io: Io): Promise<string | Uint8Array> {
+  const given = SOURCES.filter((s) => flags.has(s));
+  if (given.length !== 1) throw new UsageError(given.length === 0 ? 'missing the payload: --message TEXT, --file FILE, --stdin or --stdin-lines' : `${given.join(' and ')}: give one payload source`);
+  if (flags.has('--message')) return flags.require('--message');
+  const file = flags.string('--file');
+  if (file !== undefined) {
+    try {
+      return new Uint8Array(await readFile(file));
+    } catch (e) {
+      throw new UsageError(`--file: cannot read ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  if (flags.bool('--stdin')) {
+    const chunks: Uint8Array[] = [];
+    for await (const c of io.stdin ?? []) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+    return new Uint8Array(Buffer.concat(chunks));
+  }
+  return '';
+}
+
+/** --stdin-lines: each line of standard input is published (with the options of `o`) as it comes. */
+async function publishLines(m: Messaging, o: PubOptions, io: Io): Promise<number> {
+  let rest = '';
+  const decoder = new TextDecoder();
+  for await (const c of io.stdin ?? []) {
+    rest += typeof c === 'string' ? c : decoder.decode(c, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      const code = await publishAll(m, { ...o, message: rest.slice(0, nl).replace(/\r$/, ''), repeat: 1 }, io.stopped);
+      if (code !== EXIT.OK) return code;
+      rest = rest.slice(nl + 1);
+    }
+  }
+  return rest === '' ? EXIT.OK : publishAll(m, { ...o, message: rest, repeat: 1 }, io.stopped);
+}
+
 export const pub: Command = {
   spec: {
     name: 'pub',
@@ -42,7 +85,10 @@ export const pub: Command = {
     flags: {
       ...CLIENT_FLAGS,
       '--topic': { value: 'TOPIC', help: 'topic name (no + or #)', required: true },
-      '--message': { value: 'TEXT', help: 'the payload, sent as UTF-8 (may be empty)', required: true },
+      '--message': { short: '-m', value: 'TEXT', help: 'the payload, sent as UTF-8 (may be empty)' },
+      '--file': { short: '-f', value: 'FILE', help: 'the payload is the content of FILE, as bytes' },
+      '--stdin': { short: '-s', help: 'the payload is all of standard input, as bytes' },
+      '--stdin-lines': { short: '-l', help: 'publish each line of standard input as one message (without its newline), until it ends' },
       '--qos': { value: 'N', help: 'QoS 0, 1 or 2 (default 0)' },
       '--retain': { help: 'the hub keeps it as the retained message of TOPIC' },
       '--repeat': { value: 'N', help: 'publish N times (default 1)' },
@@ -61,16 +107,17 @@ export const pub: Command = {
     const settings = clientSettings(flags, io);
     const o: PubOptions = {
       topic: flags.topic('--topic', 'name'),
-      message: flags.require('--message'),
+      message: await payloadOf(flags, io),
       qos: flags.qos('--qos'),
       retain: flags.bool('--retain'),
       repeat: flags.int('--repeat', 1, 1_000_000_000, 1),
       intervalMs: flags.string('--interval') === '0' ? 0 : flags.duration('--interval', 'ms', 86_400_000, 0),
     };
+    const lines = flags.bool('--stdin-lines');
     const ep = await openEndpoint(settings, io.err);
     try {
       const ready = await readyOrStopped(ep, io.stopped);
-      const code = ready === 'stopped' ? EXIT.ERROR : await publishAll(ep.client, o, io.stopped);
+      const code = ready === 'stopped' ? EXIT.ERROR : lines ? await publishLines(ep.client, o, io) : await publishAll(ep.client, o, io.stopped);
       if (code !== EXIT.OK) io.err('saltwire pub: stopped before all messages were sent');
       return code;
     } finally {

@@ -8,6 +8,7 @@
 import { HubUnreachableError } from '../../errors.js';
 import type { Messaging, Publication } from '../../messaging/api.js';
 import type { QoS } from '../../messaging/ops.js';
+import { UsageError } from '../args.js';
 import { after, EXIT, type Command, type Io } from '../command.js';
 import { CLIENT_FLAGS, clientSettings, openEndpoint } from '../endpoint.js';
 
@@ -36,9 +37,25 @@ export function publicationJson(p: Publication): PublicationJson {
   return { topic: p.topic, payload, encoding, qos: p.qos, retained: p.retained, from: p.from };
 }
 
-/** The line printed for a publication: its text (ill-formed UTF-8 as U+FFFD), or with --json one JSON object. */
-export function formatPublication(p: Publication, json: boolean): string {
-  return json ? JSON.stringify(publicationJson(p)) : p.text();
+/** How `sub` prints a publication. */
+export interface OutputFormat {
+  /** One JSON object per line (PublicationJson). */
+  readonly json?: boolean;
+  /** `TOPIC PAYLOAD`, as mosquitto_sub -v. */
+  readonly verbose?: boolean;
+  /** The payload as lowercase hex (binary payloads). */
+  readonly hex?: boolean;
+}
+
+/**
+ * The line printed for a publication: its text (ill-formed UTF-8 as U+FFFD) or its hex, after its
+ * topic and a space with `verbose`; or with `json` one JSON object (`true`: the same).
+ */
+export function formatPublication(p: Publication, format: boolean | OutputFormat): string {
+  const f: OutputFormat = typeof format === 'boolean' ? { json: format } : format;
+  if (f.json === true) return JSON.stringify(publicationJson(p));
+  const payload = f.hex === true ? Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength).toString('hex') : p.text();
+  return f.verbose === true ? `${p.topic} ${payload}` : payload;
 }
 
 export interface SubOptions {
@@ -49,6 +66,10 @@ export interface SubOptions {
   /** Exit 2 if `count` publications did not arrive within this many ms of the hub's grant. */
   readonly timeoutMs?: number;
   readonly json: boolean;
+  /** `TOPIC PAYLOAD` lines (-v). */
+  readonly verbose?: boolean;
+  /** Payloads as hex. */
+  readonly hex?: boolean;
   /**
    * Throw `error()` if the hub has not answered the subscription (granted or refused) within
    * `timeoutMs` of subscribing; undefined: wait for its answer as long as it takes.
@@ -69,7 +90,7 @@ export async function subscribeAndPrint(m: Messaging, o: SubOptions, io: Pick<Io
   // Publications can come before the SUBACK (they travel on another channel): they are the hub's.
   const sub = m.subscribe(o.filter, { qos: o.qos }, (p) => {
     if (o.count !== undefined && n >= o.count) return;
-    io.out(formatPublication(p, o.json));
+    io.out(formatPublication(p, o));
     if (++n === o.count) finish(EXIT.OK);
   });
   let granted = false;
@@ -111,10 +132,13 @@ export const sub: Command = {
       '--qos': { value: 'N', help: 'highest QoS wanted, 0, 1 or 2 (default 0)' },
       '--count': { value: 'N', help: 'exit 0 after N publications (default: run until SIGINT/SIGTERM)' },
       '--timeout': { value: 'DURATION', help: 'exit 2 if --count publications did not arrive within DURATION (30s, 500ms; a bare number is seconds) of the hub granting the subscription' },
+      '--verbose': { short: '-v', help: 'print the topic, a space, then the payload (as mosquitto_sub -v)' },
+      '--hex': { help: 'print payloads as lowercase hex (binary payloads)' },
       '--json': { help: 'print each publication as a JSON object (see below)' },
     },
     notes: [
-      'Output: the payload as UTF-8 text per line (ill-formed UTF-8 shown as U+FFFD), or with --json',
+      'Output: the payload as UTF-8 text per line (ill-formed UTF-8 shown as U+FFFD; --hex: as hex), after',
+      '  its topic and a space with -v, or with --json',
       '  {"topic":T,"payload":P,"encoding":"utf8"|"base64","qos":0|1|2,"retained":BOOL,"from":ID}',
       '  where P is the payload as text when it is well-formed UTF-8 ("encoding":"utf8"), else base64.',
       '"subscribed FILTER qos N" goes to stderr once the hub granted the subscription, and only then.',
@@ -127,10 +151,13 @@ export const sub: Command = {
     const settings = clientSettings(flags, io);
     const count = flags.has('--count') ? flags.int('--count', 1, Number.MAX_SAFE_INTEGER, 1) : undefined;
     const timeoutMs = flags.duration('--timeout', 's', 2_000_000_000);
+    if (flags.bool('--json') && (flags.bool('--hex') || flags.bool('--verbose'))) throw new UsageError('--json has the topic and the payload already: not with -v or --hex');
     const o: SubOptions = {
       filter: flags.topic('--topic', 'filter'),
       qos: flags.qos('--qos'),
       json: flags.bool('--json'),
+      verbose: flags.bool('--verbose'),
+      hex: flags.bool('--hex'),
       ...(count === undefined ? {} : { count }),
       ...(timeoutMs === undefined ? {} : { timeoutMs: Math.round(timeoutMs) }),
     };
