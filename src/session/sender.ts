@@ -68,6 +68,8 @@ export class PeerSender {
   private askedAt = -1;
   /** Silence after an ask that sends the sender back to FULL: INDEX_SILENCE, or the peer's RTO if less. */
   private silenceMs = INDEX_SILENCE_MS;
+  /** The next datagram goes FULL: it is the first to ask after the peer was silent INDEX_SILENCE ([SW-4.8-9]). */
+  private fullNext = false;
   /** Time a datagram from the peer last passed every check; drives the SHORT fallback [SW-4.8-5]. */
   private lastHeard = -1; // none yet; an integer, so V8 keeps it unboxed (spec 9.5)
 
@@ -118,6 +120,10 @@ export class PeerSender {
     if (this.index !== 0 && now !== undefined && this.lastHeard >= 0 && now - this.lastHeard > INDEX_TIMEOUT_MS) this.index = 0;
     // [SW-4.8-8]: asked and unanswered for INDEX_SILENCE: the peer may have lost the index (a crash)
     if (this.index !== 0 && now !== undefined && this.askedAt >= 0 && now - this.askedAt > this.silenceMs) full = true;
+    if (this.fullNext) {
+      full = true;
+      this.fullNext = false;
+    }
     if (this.index !== 0 && !full) {
       SHORT_SCRATCH[0] = FIRST_BYTE_SHORT;
       writeU32(SHORT_SCRATCH, 1, this.index);
@@ -159,7 +165,12 @@ export class PeerSender {
    * that sends this sender back to FULL is the smaller of it and INDEX_SILENCE.
    */
   noteAsk(now: number, rtoMs?: number): void {
-    if (this.askedAt < 0) this.askedAt = now;
+    if (this.askedAt < 0) {
+      this.askedAt = now;
+      // [SW-4.8-9] the peer said nothing for INDEX_SILENCE: it may have crashed and lost our index
+      // since, and a SHORT datagram would wait out a timeout in silence. This one names us.
+      if (this.index !== 0 && this.lastHeard >= 0 && now - this.lastHeard >= INDEX_SILENCE_MS) this.fullNext = true;
+    }
     this.silenceMs = rtoMs !== undefined && rtoMs < INDEX_SILENCE_MS ? rtoMs : INDEX_SILENCE_MS;
   }
 

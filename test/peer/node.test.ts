@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Harness, HUB, text } from './harness.js';
+import { FAST, Harness, HUB, text } from './harness.js';
 import { PeerUnreachableError, UnknownPeerError } from '../../src/errors.js';
 
 describe('SaltwireNode on a MemoryNetwork', () => {
@@ -75,7 +75,8 @@ describe('liveness traffic in the steady state', () => {
   it('a SHORT PING is answered even when nothing else is owed, so probes never escalate to FULL [SW-11.2-3] [SW-11.2-5]', async () => {
     const h = new Harness();
     await h.hub();
-    const dev = await h.device('sensor-1');
+    // keepalives more often than INDEX_SILENCE: the hub is never silent that long, so [SW-4.8-9] keeps SHORT too
+    const dev = await h.device('sensor-1', { liveness: { ...FAST, keepaliveMs: 600 } });
     await h.run(50);
     const forms: number[] = [];
     h.net.onCapture((d) => d.from.host === 'sensor-1' && forms.push(d.bytes[0]!));
