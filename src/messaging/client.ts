@@ -15,12 +15,15 @@ import { addressKey } from '../transport/transport.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription, WillOptions } from './api.js';
 import { HubReadiness, type ReadyOptions } from './hub-readiness.js';
 import { NodePort } from './port.js';
+import type { PeerLimits } from './ops.js';
 
 export interface ClientOptions {
   /** The hub's node id. */
   readonly hub: string;
-  /** Topic aliases (spec 15.7), default 64 (MAX_TOPIC_ALIASES); 0: none. Configure the hub alike. */
+  /** Topic aliases (spec 15.7) this node defines and keeps, default 64 (MAX_TOPIC_ALIASES); 0: none. Declared to the hub in SYNC. */
   readonly aliases?: number;
+  /** What this node declares it takes from the hub in every SYNC [SW-15.5-8]; default its node's receive limits. */
+  readonly limits?: Partial<PeerLimits>;
   /** Buffer of each subscription's iterator, default 1024 (api.ts). */
   readonly bufferLimit?: number;
   readonly dedupe?: DedupeWindowOptions;
@@ -57,6 +60,7 @@ export class Client implements Messaging {
     const pubsub = new PubSubClient(port, {
       hub: options.hub,
       ...(options.aliases !== undefined && { aliases: options.aliases }),
+      ...(options.limits !== undefined && { limits: options.limits }),
       ...(options.bufferLimit !== undefined && { bufferLimit: options.bufferLimit }),
       ...(options.dedupe !== undefined && { dedupe: options.dedupe }),
     });

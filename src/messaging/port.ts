@@ -60,6 +60,11 @@ export interface MessagePort {
   deferAcks?(channels: readonly number[]): void;
   /** What this node takes from a peer (its MAX_DATAGRAM, MAX_MESSAGE, RECEIVE_WINDOW), declared in SYNC [SW-15.5-8]. */
   receiveLimits?(): { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number };
+  /**
+   * `peer` declared what it takes (its SYNC, [SW-15.5-8]): the node sends it no datagram longer than
+   * maxDatagram and no reliable message longer than maxMessage. A port that cannot leaves it out.
+   */
+  limitPeer?(peer: string, limits: { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number }): void;
 }
 
 const SENT: Promise<void> = Promise.resolve();
@@ -81,6 +86,10 @@ export class NodePort implements MessagePort {
       node.on('reachable', (e) => this.events.emit('reachable', { peer: e.peer })),
       node.on('unreachable', (e) => this.events.emit('unreachable', { peer: e.peer })),
     );
+  }
+
+  receiveLimits(): { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number } {
+    return this.node.receiveLimits;
   }
 
   get self(): string {

@@ -7,7 +7,7 @@
  */
 import { AMPLIFICATION_FACTOR, BOOT_LEN, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
-import { DATAGRAM_BUDGET } from '../reliability/constants.js';
+import { DATAGRAM_BUDGET, MAX_MESSAGE, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { startEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted, type StaleProof } from '../session/receiver.js';
 import { TimerQueue } from '../time/timer-queue.js';
@@ -190,6 +190,15 @@ export class SaltwireNode {
   /** This node's current epoch (spec 5.2). */
   get epoch(): number {
     return this.epochValue;
+  }
+
+  /**
+   * What this node takes from a peer: its MAX_DATAGRAM [SW-4.10-1], the largest message it
+   * reassembles and its receive window (14.3, 14.6). A client declares them to its hub [SW-15.5-8].
+   */
+  get receiveLimits(): { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number } {
+    const r = this.o.reliability?.receive;
+    return { maxDatagram: this.o.maxDatagram ?? MAX_DATAGRAM, maxMessage: r?.maxMessage ?? MAX_MESSAGE, window: r?.window ?? RECEIVE_WINDOW };
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */

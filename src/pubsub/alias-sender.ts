@@ -25,6 +25,8 @@ export class AliasSender {
   private generation = 0;
   /** ALIAS operations whose sending failed (deadline, outbox full): the alias stays unconfirmed. */
   failures = 0;
+  /** The most aliases the peer declared it keeps (its SYNC, [SW-15.5-8]); none above is defined or used [SW-15.7-3]. */
+  private cap = Infinity;
 
   constructor(private readonly port: MessagePort, private readonly peer: string, maxAliases: number | undefined) {
     this.aliases = new OutgoingAliases({ ...(maxAliases !== undefined && { maxAliases }) });
@@ -34,9 +36,17 @@ export class AliasSender {
   fields(topic: string, qos: QoS): TopicFields {
     if (qos !== 0) return { topic };
     const a = this.aliases.aliasFor(topic);
-    if (a === undefined) return { topic };
+    if (a === undefined || a.alias > this.cap) return { topic }; // above what the peer keeps [SW-15.7-3]
     if (a.isNew) this.define(a.alias, topic);
     return a.sendTopic ? { alias: a.alias, topic } : { alias: a.alias };
+  }
+
+  /**
+   * The peer declared that it keeps `maxAliases` aliases [SW-15.5-8]: from now on no alias above it
+   * is defined or published by; topics whose alias is above it go by TOPIC [SW-15.7-3].
+   */
+  limit(maxAliases: number): void {
+    this.cap = maxAliases;
   }
 
   /** Either side restarted: every alias is forgotten and will be defined again [SW-15.7-1]. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { MessagePort } from '../messaging/port.js';
-import type { PublishOp, QoS } from '../messaging/ops.js';
+import type { PeerLimits, PublishOp, QoS } from '../messaging/ops.js';
 import { NodeClosedError, OutboxFullError, UnknownPeerError } from '../errors.js';
 import { AliasSender } from './alias-sender.js';
 
@@ -38,7 +38,11 @@ export class HubForwarder {
   /** Forwarded publications dropped: outbox full, deadline passed, unknown peer, too large. */
   dropped = 0;
   sent = 0;
+  /** Publications not sent because they are longer than the device declared it reassembles [SW-15.5-8]. */
+  overLimit = 0;
   private readonly aliases = new Map<string, AliasSender>();
+  /** What each device declared in its latest SYNC [SW-15.5-8]. */
+  private readonly limits = new Map<string, PeerLimits>();
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
@@ -52,6 +56,14 @@ export class HubForwarder {
    * QoS 1 or 2 one ended; `deadlineMs` (default the forwarder's) is what is left of its deadline.
    */
   forward(device: string, f: Forwarded, settled?: (outcome: ForwardOutcome) => void, deadlineMs = this.deadlineMs): void {
+    const declared = this.limits.get(device);
+    if (declared !== undefined && publishBound(f) > declared.maxMessage) {
+      // never sent: the device would refuse to reassemble it [SW-15.5-8]; counted, like any drop
+      this.dropped++;
+      this.overLimit++;
+      settled?.('given-up'); // it will never fit: not kept to be tried again
+      return;
+    }
     const names = this.aliasesOf(device).fields(f.topic, f.qos);
     // built field by field (no spreads): one of these per subscriber per publication on a busy hub
     const op: { -readonly [K in keyof PublishOp]: PublishOp[K] } = { op: 'PUBLISH', qos: f.qos, retain: f.retain, payload: f.payload };
@@ -84,6 +96,12 @@ export class HubForwarder {
     void tracked.then(() => this.inflight.delete(tracked));
   }
 
+  /** `device` declared its limits in a SYNC [SW-15.5-8]: honoured from now on (aliases, message size). */
+  declare(device: string, limits: PeerLimits): void {
+    this.limits.set(device, limits);
+    this.aliasesOf(device).limit(limits.maxAliases);
+  }
+
   /** `device` restarted (or this hub did): the aliases towards it are defined again. */
   reset(device: string): void {
     this.aliases.get(device)?.reset();
@@ -108,7 +126,32 @@ export class HubForwarder {
 
   private aliasesOf(device: string): AliasSender {
     let a = this.aliases.get(device);
-    if (a === undefined) this.aliases.set(device, (a = new AliasSender(this.port, device, this.maxAliases)));
+    if (a === undefined) {
+      this.aliases.set(device, (a = new AliasSender(this.port, device, this.maxAliases)));
+      const declared = this.limits.get(device);
+      if (declared !== undefined) a.limit(declared.maxAliases);
+    }
     return a;
   }
+}
+
+/**
+ * The most bytes the PUBLISH of `f` can take (15.3: OP, ALIAS, TOPIC, FROM, PUB_ID, payload), so that
+ * a publication under a device's MAX_MESSAGE by this bound is under it however it is named.
+ */
+function publishBound(f: Forwarded): number {
+  return 1 + 3 + 2 + utf8Length(f.topic) + 1 + f.from.length + 8 + f.payload.length;
+}
+
+/** Bytes of the UTF-8 of `s` (topics are valid: no lone surrogates). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) (n += 4), i++;
+    else n += 3;
+  }
+  return n;
 }

@@ -166,7 +166,7 @@ export class PubSubHub {
       drops: { ...this.drops },
       refusals: { ...this.refusals },
       deliveries: { ...this.queues.stats },
-      forwarded: { sent: this.forwarder.sent, dropped: this.forwarder.dropped, pending: this.forwarder.pending },
+      forwarded: { sent: this.forwarder.sent, dropped: this.forwarder.dropped, pending: this.forwarder.pending, overLimit: this.forwarder.overLimit },
       ...(this.ledger !== undefined && { journal: { ...this.ledger.commits.stats } }),
     };
   }
@@ -286,6 +286,9 @@ export class PubSubHub {
     if (op.op === 'SYNC') {
       this.sessions.clear(peer);
       this.restarted.delete(peer);
+      // what the device takes from us, honoured in everything sent to it from now on [SW-15.5-8]
+      this.forwarder.declare(peer, op.limits);
+      this.port.limitPeer?.(peer, op.limits);
     }
     const codes = op.filters.map(({ filter, qos }) => {
       if (!this.acl.canSubscribe(peer, filter)) return SUBACK_REFUSED;

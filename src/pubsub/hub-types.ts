@@ -55,7 +55,8 @@ export interface PubSubHubStats {
   /** PUBNACKs sent, and refusals that could not be sent. */
   readonly refusals: Readonly<RefusalStats>;
   readonly deliveries: Readonly<DeliveryStats>;
-  readonly forwarded: { readonly sent: number; readonly dropped: number; readonly pending: number };
+  /** overLimit: not sent, longer than the device declared it reassembles [SW-15.5-8] (also in dropped). */
+  readonly forwarded: { readonly sent: number; readonly dropped: number; readonly pending: number; readonly overLimit: number };
   /** The journal's group commit (absent without a journal). */
   readonly journal?: Readonly<GroupCommit['stats']>;
 }
