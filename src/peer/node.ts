@@ -414,7 +414,7 @@ export class SaltwireNode {
     if (fx.challenged && fx.fresh) this.reliable.challenged(p, now); // resent with the ECHO [SW-14.10-4]
     if (fx.echoed) this.reliable.echoed(p); // [SW-14.4-9]
     if (fx.moved || fx.validated) {
-      this.memory.changed(() => this.table.values());
+      this.memory.changed(() => this.table.values(), p);
       this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change: fx.moved ? 'moved' : 'validated' });
     }
     // a validated move: what went to the old address since the peer left it is lost; it goes again now
