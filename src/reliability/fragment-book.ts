@@ -21,6 +21,10 @@ export interface Msg {
   unacked: number;
   /** First transmission of any of its fragments, or undefined while none was sent. */
   firstSentAt: number | undefined;
+  /** What its fragments are cut from, kept so a whole message can go again ([SW-14.7-11]). */
+  readonly pending: Pending;
+  readonly unit: number;
+  readonly prev: number | undefined;
 }
 
 export interface Frag {
@@ -37,6 +41,23 @@ export interface Frag {
   seq: number;
   /** Acknowledged transmissions sent after its latest one (fast retransmit). */
   sackedAbove: number;
+}
+
+/** Fragment `i` of `msg`, never transmitted [SW-14.6-1]; PREV on each when the message is ordered [SW-14.2-3]. */
+function fragOf(msg: Msg, i: number, now: number): Frag {
+  const p = msg.pending;
+  const { count, unit, prev } = msg;
+  const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
+  const frame: MsgFrame = {
+    type: 'MSG',
+    channel: p.channel,
+    id: msg.firstId + i,
+    ...(prev !== undefined && { prev }),
+    ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
+    data,
+  };
+  const size = msgHeaderSize(frame) + data.length;
+  return { id: msg.firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 };
 }
 
 export class FragmentBook {
@@ -89,22 +110,45 @@ export class FragmentBook {
    * `unit` payload bytes [SW-14.6-1], each carrying PREV when the message is ordered [SW-14.2-3].
    */
   addMessage(p: Pending, firstId: number, count: number, unit: number, prev: number | undefined, now: number): void {
-    const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
+    // the fragments' data are views of p.data, so keeping p costs no memory
+    const msg: Msg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined, pending: p, unit, prev };
     this.msgs.set(msg.ticket, msg);
     this.msgTimers.push({ at: msg.deadline, msg });
-    for (let i = 0; i < count; i++) {
-      const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
-      const frame: MsgFrame = {
-        type: 'MSG',
-        channel: p.channel,
-        id: firstId + i,
-        ...(prev !== undefined && { prev }),
-        ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
-        data,
-      };
-      const size = msgHeaderSize(frame) + data.length;
-      this.frags.set(firstId + i, { id: firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 });
+    for (let i = 0; i < count; i++) this.frags.set(firstId + i, fragOf(msg, i, now));
+  }
+
+  /**
+   * The peer restarted and lost, with its RAM, the fragments it had acknowledged of messages it did
+   * not have whole yet: those fragments go again, declared lost (so without a congestion response),
+   * and the message settles only when the new life acknowledged every fragment [SW-14.7-11].
+   * Without it the new life could never complete the message, and an ordered message after it would
+   * be held behind it. Returns the number of fragments reopened.
+   */
+  reopenPartial(now: number): number {
+    let reopened = 0;
+    let lowest = Infinity;
+    for (const m of this.msgs.values()) {
+      if (m.count === 1 || m.unacked === m.count || m.unacked === 0) continue;
+      for (let i = 0; i < m.count; i++) {
+        if (this.frags.has(m.firstId + i)) continue;
+        const f = fragOf(m, i, now);
+        f.transmissions = 1; // sent before: a retransmission, so the id order of first sends holds
+        f.lost = true;
+        this.lostCount++;
+        m.unacked++;
+        this.frags.set(f.id, f);
+        lowest = Math.min(lowest, f.id);
+        reopened++;
+      }
     }
+    if (reopened > 0) {
+      // the map must stay in id order (ack processing and the scans rely on it); restarts are rare
+      const sorted = [...this.frags.values()].sort((a, b) => a.id - b.id);
+      this.frags.clear();
+      for (const f of sorted) this.frags.set(f.id, f);
+      this.floorId = Math.min(this.floorId, lowest);
+    }
+    return reopened;
   }
 
   /** A transmission of `f` left at `now` with local order `seq`; its timer fires at `rtxAt`. */

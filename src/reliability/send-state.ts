@@ -145,14 +145,16 @@ export class SendState implements LinkSender {
 
   /**
    * The peer restarted (spec 12.2) and lost its receive state: FORWARD is owed again, and every
-   * message in flight is resent at once, without a congestion response [SW-14.7-4].
+   * message in flight is resent at once, without a congestion response [SW-14.7-4]; a message the
+   * peer had only partly acknowledged goes again whole [SW-14.7-11].
    */
-  peerRestarted(): void {
+  peerRestarted(now = 0): void {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
     this.forward.due(true);
     this.silence.heard();
     for (const f of [...this.book.inFlightFrags()]) this.book.markLost(f);
+    this.book.reopenPartial(now);
   }
 
   /**
