@@ -78,7 +78,8 @@ export const ENVELOPE_OVERHEAD_SHORT = SHORT_HEADER_LEN + TAG_LEN;
 // ---- 20.2 Implementation constants (SDK defaults) ----
 
 export const REPLAY_WINDOW = 1024;
-export const MAX_DATAGRAM = 1500;
+/** Largest datagram a node accepts by default: the UDP payload of a 1500-byte IPv4 packet (UDP_MTU_IPV4, spec 20.2). */
+export const MAX_DATAGRAM = 1472;
 /** Grace period of a previous key generation, in milliseconds (spec 3.6). */
 export const KEY_GRACE_MS = 600_000;
 /** Least time between repeated INDEX frames to one sender, in milliseconds (spec 4.8). */

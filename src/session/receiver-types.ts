@@ -19,7 +19,7 @@ export interface ReceiverOptions {
   readonly keyring: Keyring;
   /** W of spec 5.4; default REPLAY_WINDOW (1024). */
   readonly windowSize?: number;
-  /** Longest datagram accepted (spec 4.10); default MAX_DATAGRAM (1500). */
+  /** Longest datagram accepted (spec 4.10); default MAX_DATAGRAM (1472). */
   readonly maxDatagram?: number;
   /** Persisted maxEpoch values (spec 5.6); default in memory only. */
   readonly maxEpochs?: MaxEpochStore;
