@@ -26,6 +26,7 @@ import { checkCookieVector, COOKIE_GROUP_TYPES } from './cookie.js';
 import { checkHandshakeVector, HANDSHAKE_GROUP_TYPES } from './handshake.js';
 import { checkMessageOpVector, MESSAGE_OPS_GROUP_TYPES } from './message-ops.js';
 import { checkReliabilityVector, RELIABILITY_GROUP_TYPES } from './reliability.js';
+import { checkReliabilityDeviceVector, RELIABILITY_DEVICE_GROUP_TYPES } from './reliability-device.js';
 
 type Test = Record<string, any> & { tcId: number; result: 'valid' | 'invalid' };
 type Group = Record<string, any> & { type: string; tests: Test[] };
@@ -107,6 +108,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
     default:
       if (HANDSHAKE_GROUP_TYPES.includes(g.type)) return checkHandshakeVector(suite, g, t);
       if (RELIABILITY_GROUP_TYPES.includes(g.type)) return checkReliabilityVector(g, t);
+      if (RELIABILITY_DEVICE_GROUP_TYPES.includes(g.type)) return checkReliabilityDeviceVector(g, t);
       if (MESSAGE_OPS_GROUP_TYPES.includes(g.type)) return checkMessageOpVector(g, t);
       if (COOKIE_GROUP_TYPES.includes(g.type)) return checkCookieVector(suite, g, t);
       return `unknown group type ${g.type}`;

@@ -10,6 +10,7 @@ import { keyVectors } from './keys.js';
 import { messageOpVectors } from './message-ops.js';
 import { openVectors } from './open.js';
 import { reliabilityVectors } from './reliability.js';
+import { reliabilityDeviceVectors } from './reliability-device.js';
 import { replayVectors } from './replay.js';
 import { sealVectors } from './seal.js';
 import { secretboxVectors } from './secretbox.js';
@@ -18,7 +19,7 @@ export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'v
 
 /** Writes every vector file into `out`; returns [file, numberOfTests] pairs. */
 export function writeVectors(out: string): Array<[string, number]> {
-  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), messageOpVectors(), cookieVectors()];
+  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), reliabilityDeviceVectors(), messageOpVectors(), cookieVectors()];
   return files.map((f) => {
     const json = f.toJSON() as { numberOfTests: number };
     writeFileSync(join(out, f.name), JSON.stringify(json, null, 1) + '\n');

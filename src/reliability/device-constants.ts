@@ -5,23 +5,23 @@
  * @module
  */
 
-/** Fragments a device-profile sender has in flight at most (ids FLOOR to FLOOR + 3) [SW-14.12-4]. */
+/** Fragments a device-profile sender has in flight at most (ids FLOOR to FLOOR + 7) [SW-14.12-4]. */
 export const DEVICE_WINDOW = 8;
 /** Ids a device-profile receiver advertises and takes ahead of BASE (its WINDOW) [SW-14.12-9]. */
 export const DEVICE_RECEIVE_WINDOW = 8;
-/** Ranges a device-profile receiver keeps: within 4 ids at most 2 are separated by gaps [SW-14.12-9]. */
+/** Ranges a device-profile receiver keeps: within 8 ids past BASE at most 4 are separated by gaps [SW-14.12-9]. */
 export const DEVICE_MAX_ACK_RANGES = 4;
 /** Ordered messages held back for their predecessor: as many as the window admits, so none is refused [SW-14.12-10]. */
 export const DEVICE_HOLD_BACK_MESSAGES = DEVICE_RECEIVE_WINDOW;
-export const DEVICE_HOLD_BACK_BYTES = 1024;
+export const DEVICE_HOLD_BACK_BYTES = 512;
 /** The largest message a device-profile node reassembles unless it declares more, and its floor [SW-14.12-11]. */
-export const DEVICE_MAX_MESSAGE = 1024;
+export const DEVICE_MAX_MESSAGE = 512;
 /** Ordinary outbox limits of a device-profile sender (messages and bytes, queued and in flight). */
 export const DEVICE_OUTBOX_MESSAGES = 8;
-export const DEVICE_OUTBOX_BYTES = 2048;
+export const DEVICE_OUTBOX_BYTES = 1024;
 /** Outbox room only control operations may take (SYNC, WILL, SUBACK, UNSUBACK) [SW-14.12-12]. */
 export const DEVICE_CONTROL_RESERVE_MESSAGES = 2;
-export const DEVICE_CONTROL_RESERVE_BYTES = 768;
+export const DEVICE_CONTROL_RESERVE_BYTES = 256;
 /** Cap of the backed-off retransmission timer before jitter [SW-14.12-6]. */
 export const DEVICE_MAX_BACKOFF_MS = 32_000;
 /**

@@ -125,6 +125,13 @@ export class DeviceSendState implements LinkSender {
     return this.frags.size === 0;
   }
 
+  /** Ids of the fragments transmitted and neither acknowledged nor declared lost, in id order. */
+  get inFlightIds(): number[] {
+    const ids: number[] = [];
+    for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) ids.push(f.id);
+    return ids;
+  }
+
   /** Fragments transmitted and neither acknowledged nor declared lost. */
   get inFlight(): number {
     let n = 0;

@@ -15,6 +15,7 @@ import { evalOpCodec } from './evalmessageops.js';
 import { evalOpen } from './evalopen.js';
 import { evalEpochScenario, evalWindowScenario } from './evalscenarios.js';
 import { evalRelFrame, evalRelScenario } from './evalreliability.js';
+import { evalRelDeviceScenario } from './evaldevice.js';
 import { evalSeal } from './evalseal.js';
 import { initSodium } from './primitives.js';
 import { checkShape, FILE_GROUP_TYPES } from './shape.js';
@@ -39,6 +40,7 @@ export const EVALUATORS: Record<string, Evaluator> = {
   RekeyTest: evalRekey,
   RelFrameTest: evalRelFrame,
   RelScenario: evalRelScenario,
+  RelDeviceScenario: evalRelDeviceScenario,
   OpCodecTest: evalOpCodec,
   CookieMessageTest: evalCookieMessage,
   CookieAnswerTest: evalCookieAnswer,

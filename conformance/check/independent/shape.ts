@@ -20,6 +20,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'replay_window.json': ['WindowScenario', 'EpochScenario'],
   'handshake.json': ['HandshakeTest', 'EphemeralTest', 'InitiationTest', 'ResponseTest', 'RekeyTest'],
   'reliability.json': ['RelFrameTest', 'RelScenario'],
+  'reliability_device.json': ['RelDeviceScenario'],
   'message_ops.json': ['OpCodecTest'],
   'cookie.json': ['CookieMessageTest', 'CookieAnswerTest', 'CookieMatchTest'],
 };
