@@ -223,7 +223,8 @@ export class MqttBridge {
   /** One readable line of the metrics (the hub's log). */
   statusLine(): string {
     const s = this.stats();
-    const refused = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    // the hub's other traffic (no rule maps it, $ topics) is not bridged, not refused
+    const refused = (r: Record<string, number>): string => Object.entries(r).filter(([k]) => k !== 'unmapped' && k !== 'dollar').map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     return `bridge ${this.o.url} ${s.connected ? 'up' : 'DOWN'}, reconnects ${s.reconnects}, queue ${s.outbox.depth} (${s.outbox.bytes} B, ${s.outbox.inflight} in flight), out ${s.forwarded.out.join('/')} in ${s.forwarded.in.join('/')} (QoS 0/1/2), receipts acked ${s.receipts.acked} refused ${s.receipts.refused} expired ${s.receipts.expired} dropped ${s.receipts.dropped}, refused out: ${refused(s.refused.out)}; in: ${refused(s.refused.in)}; broker RTT ${s.brokerRttMs.avg.toFixed(1)} ms`;
   }
 

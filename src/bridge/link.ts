@@ -95,6 +95,8 @@ export class BrokerLink {
     };
     c.on('connect', () => {
       if (gen !== this.generation || this.closed) return void c.end(true);
+      // TCP_NODELAY: a PUBACK or a response must not wait ~40 ms for Nagle and the peer's delayed ACK
+      (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.connected = true;
       this.connects++;
       this.backoff.up(Date.now());
