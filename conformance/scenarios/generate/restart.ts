@@ -116,7 +116,7 @@ const hubRestartHint: ScenarioDef = {
 const deviceRestartHint: ScenarioDef = {
   comment: 'the device target is killed and restarted: it begins a new epoch, tells its configured hub at once (FULL, PING, CHALLENGE), sends in FULL under the new epoch, and answers a PING',
   flags: ['Restart', 'TargetRestart', 'DeviceTarget', 'ShouldLevel'],
-  specRefs: ['SW-12.2-1', 'SW-5.2-2'],
+  specRefs: ['SW-12.2-1', 'SW-5.2-9'],
   target: device(),
   actors: [HUB],
   sockets: ['H'],
@@ -125,7 +125,7 @@ const deviceRestartHint: ScenarioDef = {
     restart('kill'),
     datagram('H', { form: 'FULL', includes: ['PING', 'CHALLENGE'], newEpoch: true }, ['SW-12.2-1', 'SW-12.3-6'], 3000, { level: 'SHOULD' }),
     appSend('hub', 'after-restart'),
-    datagram('H', { form: 'FULL', text: 'after-restart', newEpoch: true }, ['SW-12.2-1', 'SW-5.2-2', 'SW-4.8-3']),
+    datagram('H', { form: 'FULL', text: 'after-restart', newEpoch: true }, ['SW-12.2-1', 'SW-5.2-9', 'SW-4.8-3']),
     send('hub', 'H', [F.echoIfAny, F.ping]),
     datagram('H', {}, ['SW-11.2-3']),
     event('reachable', 'hub', ['SW-11.3-1'], { level: 'SHOULD' }),
