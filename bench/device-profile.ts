@@ -3,7 +3,7 @@
  *  1. delivery at 30% loss both ways, 5% duplication, 20-50 ms one way (reordering), pure links:
  *     messages/s at saturation (300 ordered messages at once) and at 10 messages/s (600), and the
  *     longest stall of the ordered channel (the longest time the receiver waited with a message
- *     outstanding), 5 seeds, for every pairing of profiles;
+ *     outstanding), 10 seeds, for every pairing of profiles;
  *  2. datagrams a sender sends towards a dead peer per minute while its application hands over a
  *     reliable message every second, for 10 minutes: the reliability layer alone (pure link, the
  *     peer never reported unreachable), and a device through SaltwireNode (liveness reports the hub
@@ -35,7 +35,7 @@ function delivery(n: number, gapMs: number): void {
     let time = 0;
     let stall = 0;
     let datagrams = 0;
-    const seeds = [1, 2, 3, 4, 5];
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     for (const seed of seeds) {
       const msgs = Array.from({ length: n }, (_, i) => ({ at: i * gapMs, size: 40 + (i % 7) * 20, opts: { ordered: true, channel: 2, deadline: 10_000_000 } }));
       const r = simulate(seed, LOSSY, msgs, { budget: 512, a: { ...a, send: { outboxMessages: 1000, outboxBytes: 1 << 20, ...a.send } }, b, horizon: 3_600_000 });

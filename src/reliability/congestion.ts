@@ -28,15 +28,15 @@ export class Congestion {
   inflight = 0;
   /** Transmissions sent at or before this time belong to the current loss episode ([SW-14.5-10]). */
   private recoveryStart = -1;
-  /** Earliest time of the next transmission allowed by pacing (fractional ms). */
-  private nextSendAt = 0;
+  /** Earliest time of the next transmission allowed by pacing, in whole microseconds [SW-14.4-10]. */
+  private nextSendAtUs = 0;
   /** Base RTT: the smallest RTT sample of the last MIN_RTT_WINDOW_MS, and when it was taken [SW-14.5-9]. */
   minRtt = Infinity;
   private minRttAt = -Infinity;
-  /** Delivery rate ([SW-14.5-11]): bytes acknowledged since `rateMark`, and the last samples (bytes/ms). */
+  /** Delivery rate ([SW-14.5-11]): bytes acknowledged since `rateMark`, and the last samples (bytes over ms). */
   private delivered = 0;
   private rateMark = -1;
-  private readonly rates: number[] = [];
+  private readonly rates: Array<{ readonly bytes: number; readonly ms: number }> = [];
 
   constructor(readonly config: CongestionConfig) {
     this.cwnd = config.mss * config.initialDatagrams;
@@ -57,17 +57,18 @@ export class Congestion {
 
   /**
    * Pacing [SW-14.5-8]: after a datagram carrying `bytes` of reliable frames, the next may leave
-   * bytes / (PACING_GAIN * cwnd / SRTT) later. No pacing before the first RTT sample.
+   * bytes / (PACING_GAIN * cwnd / SRTT) later, in whole microseconds rounded up [SW-14.4-10]
+   * (bytes x SRTT x 800 / cwnd for the gain 1.25). No pacing before the first RTT sample.
    */
   pace(bytes: number, now: number, srtt: number | undefined): void {
     if (srtt === undefined || !(srtt > 0) || bytes <= 0) return;
-    const rate = (this.config.pacingGain * this.cwnd) / srtt; // bytes per ms
-    this.nextSendAt = Math.max(this.nextSendAt, now) + bytes / rate;
+    const waitUs = Math.ceil((bytes * srtt * 1000) / (this.config.pacingGain * this.cwnd));
+    this.nextSendAtUs = Math.max(this.nextSendAtUs, now * 1000) + waitUs;
   }
 
   /** Earliest time pacing allows the next transmission (an integer ms, never before now). */
   sendTime(now: number): number {
-    return Math.max(now, Math.ceil(this.nextSendAt - 1e-9) - PACING_QUANTUM_MS);
+    return Math.max(now, Math.ceil(this.nextSendAtUs / 1000) - PACING_QUANTUM_MS);
   }
 
   /** Bytes of a transmission left the network: acknowledged (`acked`) or abandoned/declared lost. */
@@ -75,11 +76,14 @@ export class Congestion {
     this.inflight = Math.max(0, this.inflight - bytes);
   }
 
-  /** Newly acknowledged bytes [SW-14.5-2]: slow start below ssthresh, else about one datagram per window. */
+  /**
+   * Newly acknowledged bytes [SW-14.5-2]: slow start below ssthresh, else about one datagram per
+   * window, floor(mss x bytes / cwnd): cwnd stays whole bytes [SW-14.4-10].
+   */
   onAcked(bytes: number, sentAt: number): void {
     if (sentAt <= this.recoveryStart) return; // sent before the last reduction: no growth from it
     if (this.cwnd < this.ssthresh) this.cwnd += Math.min(bytes, this.config.mss);
-    else this.cwnd += (this.config.mss * bytes) / this.cwnd;
+    else this.cwnd += Math.floor((this.config.mss * bytes) / this.cwnd);
   }
 
   /**
@@ -91,16 +95,22 @@ export class Congestion {
     this.delivered += bytes;
     const interval = now - this.rateMark;
     if (interval < Math.max(srtt ?? 0, CLOCK_GRANULARITY_MS)) return;
-    this.rates.push(this.delivered / interval);
+    this.rates.push({ bytes: this.delivered, ms: interval });
     if (this.rates.length > RATE_SAMPLES) this.rates.shift();
     this.delivered = 0;
     this.rateMark = now;
   }
 
-  /** Bandwidth-delay product: the largest recent delivery rate times the base RTT; 0 before both are known. */
+  /**
+   * Bandwidth-delay product: the largest recent delivery rate times the base RTT, whole bytes
+   * rounded down (floor(bytes x base RTT / interval) of the best sample) [SW-14.4-10]; 0 before
+   * both are known.
+   */
   get bdp(): number {
     if (this.rates.length === 0 || this.minRtt === Infinity) return 0;
-    return Math.max(...this.rates) * this.minRtt;
+    let best = 0;
+    for (const r of this.rates) best = Math.max(best, Math.floor((r.bytes * this.minRtt) / r.ms));
+    return best;
   }
 
   /** An RTT sample (after the ACK delay was taken off): keeps the base RTT [SW-14.5-9]. */
@@ -120,12 +130,12 @@ export class Congestion {
   onLoss(sentAt: number, now: number, srtt?: number): boolean {
     if (sentAt <= this.recoveryStart) return false;
     // queueing delay within one clock tick is not evidence of a queue: ms clocks make sub-ms RTTs jump 1 <-> 2
-    const queueing = srtt === undefined || this.minRtt === Infinity ? Infinity : Math.max(0, srtt - this.minRtt - CLOCK_GRANULARITY_MS);
-    const backlog = srtt !== undefined && srtt > 0 ? ((this.cwnd / this.config.mss) * queueing) / srtt : Infinity;
-    const random = backlog < RANDOM_LOSS_BACKLOG;
+    // backlog = (cwnd / mss) x queueing / SRTT < RANDOM_LOSS_BACKLOG, multiplied out: whole numbers [SW-14.4-10]
+    const random = srtt !== undefined && srtt > 0 && this.minRtt !== Infinity && this.cwnd * Math.max(0, srtt - this.minRtt - CLOCK_GRANULARITY_MS) < RANDOM_LOSS_BACKLOG * this.config.mss * srtt;
     // a loss with no queue keeps at least twice the BDP: what the path delivers stays in flight [SW-14.5-11]
     const floor = random ? Math.max(this.minCwnd, BDP_GAIN * this.bdp) : this.minCwnd;
-    this.ssthresh = Math.max(this.cwnd * (random ? RANDOM_LOSS_BETA : CONGESTION_BETA), floor);
+    const beta = Math.round((random ? RANDOM_LOSS_BETA : CONGESTION_BETA) * 100); // in hundredths: cwnd stays whole bytes
+    this.ssthresh = Math.max(Math.floor((this.cwnd * beta) / 100), floor);
     this.cwnd = this.ssthresh;
     this.recoveryStart = now;
     return true;
@@ -134,7 +144,7 @@ export class Congestion {
   /** A retransmission timeout: ssthresh halves and the window collapses to its floor [SW-14.5-10]. */
   onTimeout(sentAt: number, now: number): boolean {
     if (sentAt <= this.recoveryStart) return false;
-    this.ssthresh = Math.max(this.cwnd / 2, this.minCwnd);
+    this.ssthresh = Math.max(Math.floor(this.cwnd / 2), this.minCwnd);
     this.cwnd = this.minCwnd;
     this.recoveryStart = now;
     return true;

@@ -74,7 +74,7 @@ export class RelSender {
   /** [SW-14.5-11]: start of the current delivery-rate interval (null before the first ACK), bytes since, samples. */
   private rateMark: number | null = null;
   private rateBytes = 0;
-  private rateSamples: number[] = [];
+  private rateSamples: { bytes: number; ms: number }[] = [];
   /** The base RTT of [SW-14.5-9] and when it was set (null before the first sample [SW-14.4-7]). */
   private baseRtt: { at: number; r: number } | null = null;
   private latestRtt: number | null = null;
@@ -82,9 +82,9 @@ export class RelSender {
   private probes = 0;
   private lastTxAt: number | null = null;
   private pacingAt: number | null = null;
-  /** [SW-14.5-8]: the pacing time rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
+  /** [SW-14.5-8]: the pacing time (whole µs, [SW-14.4-10]) rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
   private paceAt(): number {
-    return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt - 1e-9) - 1;
+    return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt / 1000) - 1;
   }
   private lastForwardAt: number | null = null;
   private lastPrevOnChannel = new Map<number, number>();
@@ -157,8 +157,8 @@ export class RelSender {
     if (this.srtt === null || this.baseRtt === null) return D.CONGESTION_BETA; // no RTT sample yet
     const base = this.baseRtt.r;
     const queueing = Math.max(0, this.srtt - base - D.CLOCK_GRANULARITY);
-    const backlog = (this.cwnd / this.cfg.datagramBudget) * queueing / this.srtt;
-    return backlog < D.RANDOM_LOSS_BACKLOG ? D.RANDOM_LOSS_BETA : D.CONGESTION_BETA;
+    // backlog = (cwnd / budget) × queueing / SRTT < RANDOM_LOSS_BACKLOG, multiplied out [SW-14.4-10]
+    return this.cwnd * queueing < D.RANDOM_LOSS_BACKLOG * this.cfg.datagramBudget * this.srtt ? D.RANDOM_LOSS_BETA : D.CONGESTION_BETA;
   }
 
   /** Reduces the window for the loss of transmission `f`: [SW-14.5-9] (found by acks) or [SW-14.5-10] (timeout). */
@@ -166,8 +166,10 @@ export class RelSender {
     const min = D.MIN_CWND * this.cfg.datagramBudget;
     const beta = this.beta(now);
     // [SW-14.5-11]: a loss with no queue keeps at least BDP_GAIN x (largest recent delivery rate x base RTT)
-    const bdpFloor = beta === D.RANDOM_LOSS_BETA && this.rateSamples.length > 0 && this.baseRtt !== null ? D.BDP_GAIN * Math.max(...this.rateSamples) * this.baseRtt.r : 0;
-    const ssthresh = timeout ? Math.max(this.cwnd / 2, min) : Math.max(this.cwnd * beta, min, bdpFloor);
+    // whole bytes [SW-14.4-10]: the BDP is floor(bytes × base RTT / interval) of the best sample; β in tenths, rounded down
+    const base = this.baseRtt?.r ?? 0;
+    const bdpFloor = beta === D.RANDOM_LOSS_BETA && this.rateSamples.length > 0 && this.baseRtt !== null ? D.BDP_GAIN * Math.max(...this.rateSamples.map((x) => Math.floor((x.bytes * base) / x.ms))) : 0;
+    const ssthresh = timeout ? Math.max(Math.floor(this.cwnd / 2), min) : Math.max(Math.floor((this.cwnd * Math.round(beta * 10)) / 10), min, bdpFloor);
     const cwnd = timeout ? min : ssthresh;
     if (this.inEpisode(f, 'a loss', cwnd !== this.cwnd || ssthresh !== this.ssthresh)) return; // one reduction per loss episode
     this.ssthresh = ssthresh;
@@ -179,7 +181,7 @@ export class RelSender {
   /** [SW-14.4-5]: the time-threshold wait, LOSS_TIME_THRESHOLD × max(SRTT, latest RTT), at least G; null before any sample. */
   private lossDelay(): number | null {
     if (this.srtt === null || this.latestRtt === null) return null;
-    return Math.max(D.LOSS_TIME_THRESHOLD * Math.max(this.srtt, this.latestRtt), D.CLOCK_GRANULARITY);
+    return Math.max(Math.ceil(D.LOSS_TIME_THRESHOLD * Math.max(this.srtt, this.latestRtt)), D.CLOCK_GRANULARITY); // whole ms [SW-14.4-10]
   }
 
   /**
@@ -247,7 +249,9 @@ export class RelSender {
   }
 
   private timerFor(n: number): number {
-    return Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1)) * (1 + D.RTO_JITTER * this.random);
+    // T + floor(T × RTO_JITTER × b / 256), b = floor(random × 256) [SW-14.4-10]
+    const t = Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1));
+    return t + Math.floor((t * D.RTO_JITTER * Math.floor(this.random * 256)) / 256);
   }
 
   private cwndAllows(bytes: number, extra: number): boolean {
@@ -360,7 +364,7 @@ export class RelSender {
     }
     if (probe && bytes > 0) this.probes++;
     if (frames.length === 0) return null;
-    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]
+    if (bytes > 0 && this.srtt !== null) this.pacingAt = now * 1000 + Math.ceil((bytes * this.srtt * 1000) / (D.PACING_GAIN * this.cwnd)); // [SW-14.5-8], whole µs [SW-14.4-10]
     else if (bytes > 0) this.pacingAt = null;
     return frames;
   }
@@ -392,8 +396,9 @@ export class RelSender {
       const r = Math.max(1, now - hf.sentAt - Math.min(a.delay, D.MAX_ACK_DELAY));
       this.latestRtt = r;
       if (this.baseRtt === null || r <= this.baseRtt.r || now - this.baseRtt.at > D.MIN_RTT_WINDOW) this.baseRtt = { at: now, r };
-      if (this.srtt === null) { this.srtt = r; this.rttvar = r / 2; }
-      else { this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); this.srtt = 0.875 * this.srtt + 0.125 * r; }
+      // whole ms [SW-14.4-10]: the gains 1/4 and 1/8 rounded half up
+      if (this.srtt === null) { this.srtt = r; this.rttvar = Math.floor(r / 2); }
+      else { this.rttvar = Math.floor((3 * this.rttvar + Math.abs(this.srtt - r) + 2) / 4); this.srtt = Math.floor((7 * this.srtt + r + 4) / 8); }
       this.rto = Math.min(D.MAX_RTO, Math.max(D.MIN_RTO, this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar)));
     }
     // delivery rate [SW-14.5-11]: one sample per interval of at least max(SRTT, G), from the first ACK on
@@ -404,7 +409,7 @@ export class RelSender {
         this.rateBytes += deliveredBytes;
         const interval = now - this.rateMark;
         if (interval >= Math.max(this.srtt ?? 0, D.CLOCK_GRANULARITY)) {
-          this.rateSamples = [...this.rateSamples, this.rateBytes / interval].slice(-D.RATE_SAMPLES);
+          this.rateSamples = [...this.rateSamples, { bytes: this.rateBytes, ms: interval }].slice(-D.RATE_SAMPLES);
           this.rateBytes = 0;
           this.rateMark = now;
         }
@@ -415,7 +420,7 @@ export class RelSender {
       if (this.inEpisode(f, 'an acknowledgement', true)) continue;
       if (this.cwnd < this.ssthresh) {
         this.cwnd += Math.min(f.frameLen, this.cfg.datagramBudget);
-      } else this.cwnd += (this.cfg.datagramBudget * f.frameLen) / this.cwnd;
+      } else this.cwnd += Math.floor((this.cfg.datagramBudget * f.frameLen) / this.cwnd); // whole bytes [SW-14.4-10]
     }
     // losses found by acknowledgements [SW-14.4-4] [SW-14.4-5], after the acknowledgements [SW-14.5-6]
     this.detectLosses(now);
