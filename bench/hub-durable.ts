@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, deriveDeviceKey, Hub, PairKeyring, SiteKeyring, startNode } from '../src/index.js';
+import { Client, deriveDeviceKey, Hub, PairKeyring, SiteKeyring, startNode } from '../src/internals.js';
 import { defaultCryptoSuite } from '../src/node/crypto.js';
 import { findMosquitto, startMosquitto, TUNED } from './peers/mosquitto.js';
 import { qos1Throughput } from './peers/mqtt-load.js';

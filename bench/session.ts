@@ -7,7 +7,7 @@
  */
 import { deriveDeviceKey, PairKeyring, SiteKeyring, tweetnaclSuite, type CryptoSuite } from '../src/core.js';
 import { loadSodiumSuite } from '../src/node/crypto.js';
-import { SaltwireNode, UdpTransport } from '../src/index.js';
+import { SaltwireNode, UdpTransport } from '../src/internals.js';
 import { MemoryStateStore } from '../src/peer/state-store.js';
 
 const R = Number(process.argv[2] ?? 200);

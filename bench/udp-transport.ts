@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { UdpTransport } from '../src/index.js';
+import { UdpTransport } from '../src/internals.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const SIZES = [64, 1200];

@@ -28,7 +28,7 @@ import {
   type SaltwireNode,
   type StartNodeOptions,
   type Transport,
-} from '../../src/index.js';
+} from '../../src/internals.js';
 import { CHALLENGE_RETRY_MS } from '../../src/peer/challenge.js';
 import { VALIDATION_TIMEOUT_MS } from '../../src/peer/path.js';
 

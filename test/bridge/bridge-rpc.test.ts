@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { startAedes, type AedesBroker } from '../../bench/peers/aedes.js';
-import { RpcRemoteError } from '../../src/index.js';
+import { RpcRemoteError } from '../../src/internals.js';
 import { Rig, until } from './fixture.js';
 
 let rig: Rig;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { MqttBridge, type BridgeOptions } from '../../src/bridge/index.js';
-import { Client, deriveDeviceKey, Hub, PairKeyring, SiteKeyring, startNode, type HubOptions, type SaltwireNode } from '../../src/index.js';
+import { Client, deriveDeviceKey, Hub, PairKeyring, SiteKeyring, startNode, type HubOptions, type SaltwireNode } from '../../src/internals.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
 
 export const SITE = new Uint8Array(32).fill(7);

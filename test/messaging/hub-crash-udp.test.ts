@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Client } from '../../src/index.js';
+import type { Client } from '../../src/internals.js';
 import { hubDevice, hubProcess as startHubProcess, procs } from './hub-process.js';
 import { FileJournal } from '../../src/node/file-journal.js';
 import { loadLedger } from '../../src/pubsub/hub-ledger.js';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/index.js';
+import { Client, deriveDeviceKey, PairKeyring, startNode, type SaltwireNode } from '../../src/internals.js';
 import { defaultCryptoSuite } from '../../src/node/crypto.js';
 import type { StartNodeOptions } from '../../src/node/start.js';
 import { toHex } from '../../src/util/bytes.js';

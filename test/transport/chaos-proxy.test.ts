@@ -1,7 +1,7 @@
 // ChaosProxy over loopback: relaying both ways through a NAT-like mapping, seeded loss, blackout,
 // upstream rebinding (NAT rebinding as the server sees it), capture and replay.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChaosProxy, InvalidArgumentError, UdpTransport } from '../../src/index.js';
+import { ChaosProxy, InvalidArgumentError, UdpTransport } from '../../src/internals.js';
 import type { Address } from '../../src/transport/transport.js';
 
 const closers: Array<() => Promise<void>> = [];

@@ -1,7 +1,7 @@
 // UdpTransport's busyPollUs: the event loop keeps polling for that long after each datagram either
 // way, then sleeps again; off by default; bounded; stopped by close().
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, UdpTransport } from '../../src/index.js';
+import { InvalidArgumentError, UdpTransport } from '../../src/internals.js';
 
 const open: UdpTransport[] = [];
 const bind = async (busyPollUs?: number) => {

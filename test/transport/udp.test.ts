@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, TransportError, UDP_RECV_BUFFER, UdpTransport } from '../../src/index.js';
+import { InvalidArgumentError, TransportError, UDP_RECV_BUFFER, UdpTransport } from '../../src/internals.js';
 import type { Address } from '../../src/transport/transport.js';
 
 const open: UdpTransport[] = [];
