@@ -81,7 +81,7 @@ long long json_int(const json *j, int t) {
   if (j->t[t].type == J_TRUE) return 1;
   if (j->t[t].type == J_FALSE) return 0;
   if (j->t[t].type == J_NUM) return strtoll(j->s + j->t[t].start, NULL, 10);
-  if (j->t[t].type == J_STR) return strtoll(j->s + j->t[t].start + 1, NULL, 10); /* u64 as decimal strings */
+  if (j->t[t].type == J_STR) return (long long)strtoull(j->s + j->t[t].start + 1, NULL, 10); /* u64 as decimal strings */
   return -1;
 }
 
