@@ -108,7 +108,7 @@ export function initiationCases(f: VectorFile, rnd: Seeded, site: Uint8Array): v
   A(flip(base, 71, 0x80), ['ModifiedBox'], ['SW-13.2-4'], 'ciphertext: last byte', 'AUTH');
   A(base.subarray(0, 71), ['Truncated'], hdr, 'last byte cut', 'MALFORMED');
   A(base.subarray(0, 1), ['Truncated'], hdr, 'first byte only', 'MALFORMED');
-  A(new Uint8Array(0), ['Truncated'], ['SW-6.1-1'], 'empty datagram', 'MALFORMED');
+  A(new Uint8Array(0), ['Truncated'], ['SW-6.1-9'], 'empty datagram', 'MALFORMED');
   A(Uint8Array.of(...base, 0), ['Extended'], hdr, 'one zero byte appended', 'MALFORMED');
   A(mk({ ts: [7, 1], psk: rnd.bytes(32) }), ['WrongKey'], ['SW-13.1-2', 'SW-13.4-2'], 'built with another psk', 'AUTH');
   A(mk({ ts: [7, 2], to: 'hub-2' }), ['WrongResponder'], ['SW-13.4-2'], 'addressed to hub-2 (same site key) and received by hub', 'AUTH');

@@ -110,7 +110,7 @@ export function openVectors(): VectorFile {
   const pk1 = dk('sensor-1', 1);
   const up = (form: 'FULL' | 'SHORT', epoch: number, counter: number, pt: Uint8Array = dg('21.5'), gen = 1, id = 'sensor-1', pk = pk1) =>
     seal(pk, id, 'hub', form, gen, epoch, counter, form === 'SHORT' ? IDX : 0, pt);
-  const V = ['SW-6.1-1', 'SW-4.5-2'];
+  const V = ['SW-6.1-9', 'SW-4.5-2'];
   const base = up('FULL', 7, 5001);
   const baseShort = up('SHORT', 7, 5002);
   hub(base, ['Normal'], [...V, 'SW-5.4-1'], 'FULL, current epoch, next counter', 'valid');
@@ -144,12 +144,12 @@ export function openVectors(): VectorFile {
     // BOOT is not in the nonce and selects the key [SW-4.3-3]; at the context's epoch another BOOT is
     // another start of the sender, dropped before any decryption [SW-5.5-4]
     const boot = bit >= 80 && bit < 144;
-    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-1', 'SW-4.2-2', ...(boot ? ['SW-4.3-3', 'SW-5.5-4'] : [])], `FULL header bit ${bit} (byte ${bit >> 3}${boot ? ', BOOT at the context epoch' : ''}) flipped`, 'invalid');
+    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-9', 'SW-4.2-2', ...(boot ? ['SW-4.3-3', 'SW-5.5-4'] : [])], `FULL header bit ${bit} (byte ${bit >> 3}${boot ? ', BOOT at the context epoch' : ''}) flipped`, 'invalid');
   }
   for (let bit = 0; bit < 9 * 8; bit++) {
     const d = baseShort.slice();
     d[bit >> 3]! ^= 0x80 >> (bit & 7);
-    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-1'], `SHORT header bit ${bit} (byte ${bit >> 3}) flipped`, 'invalid');
+    hub(d, ['HeaderBitFlip'], ['SW-4.5-2', 'SW-6.1-9'], `SHORT header bit ${bit} (byte ${bit >> 3}) flipped`, 'invalid');
   }
   for (const bit of [0, 63, 127]) {
     const d = base.slice();
@@ -196,7 +196,7 @@ export function openVectors(): VectorFile {
   const badChar = base.slice();
   badChar[19] = 0x2f; // '/' as the first character of the sender id
   hub(badChar, ['MalformedHeader'], ['SW-3.2-2', 'SW-4.3-1'], 'sender id contains /', 'invalid');
-  hub(new Uint8Array(0), ['MalformedHeader'], ['SW-6.1-1'], 'empty datagram', 'invalid');
+  hub(new Uint8Array(0), ['MalformedHeader'], ['SW-6.1-9'], 'empty datagram', 'invalid');
   for (const [b, why] of [[0x80, 'version 2'], [0x00, 'version 0'], [0x60, 'HANDSHAKE form (not implemented here)'], [0x70, 'GROUP form (not implemented here)'], [0x41, 'reserved bit 0 set'], [0x48, 'reserved bit 3 set']] as const) {
     const d = baseShort.slice();
     d[0] = b;
@@ -230,7 +230,7 @@ export function openVectors(): VectorFile {
   });
   const pk0 = dk('sensor-1', 0);
   const down = (form: 'FULL' | 'SHORT', epoch: number, counter: number) => seal(pk0, 'hub', 'sensor-1', form, 0, epoch, counter, form === 'SHORT' ? 0x11111111 : 0, dg('on'));
-  dev(down('FULL', 3, 201), ['Normal'], ['SW-6.1-1'], 'hub to device, FULL', 'valid');
+  dev(down('FULL', 3, 201), ['Normal'], ['SW-6.1-9'], 'hub to device, FULL', 'valid');
   dev(down('SHORT', 3, 137), ['Boundary'], ['SW-5.4-1', 'SW-5.4-4'], 'W=64: 63 behind the top is accepted', 'valid');
   dev(down('SHORT', 3, 136), ['Replayed', 'Boundary'], ['SW-5.4-1', 'SW-5.4-4'], 'W=64: 64 behind the top is too old', 'invalid');
   dev(down('SHORT', 3, 199), ['Replayed'], ['SW-5.4-1'], 'W=64: replay', 'invalid');

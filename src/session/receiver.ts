@@ -75,7 +75,7 @@ export class Receiver {
     return this.contexts.size;
   }
 
-  /** Processes one datagram in the order of spec 6.1 [SW-6.1-1]. Never throws on its content. */
+  /** Processes one datagram in the order of spec 6.1 [SW-6.1-9]. Never throws on its content. */
   open(d: Uint8Array, now: number): OpenResult {
     if (d.length > this.o.maxDatagram) return this.drop('TOO_LARGE'); // step 1, before any copy
     const h = parseHeader(d); // steps 2-6

@@ -1,4 +1,4 @@
-// Receive contexts (5.3), epoch changes (5.5) and freshness (5.6): steps 7c, 7d and 10 of [SW-6.1-1].
+// Receive contexts (5.3), epoch changes (5.5) and freshness (5.6): steps 7c, 7d and 10 of [SW-6.1-9].
 // Contract:
 // - precheck() is steps 7c/7d for a datagram already mapped to (peer, gen). 7c: STALE_EPOCH if the
 //   epoch is below the context's maxEpoch, or, with no context in memory, below the persisted maxEpoch

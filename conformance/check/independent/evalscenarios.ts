@@ -28,7 +28,7 @@ export const evalWindowScenario: Evaluator = (g, t) => {
   checkWindowSize(g, r);
   const w = new ReplayWindow(g.windowSize);
   for (const [i, s] of stepsOf(t, r).entries()) {
-    // Step 6 of [SW-6.1-1] precedes the window; README's verdict list omits it, so a vector step at
+    // Step 6 of [SW-6.1-9] precedes the window; README's verdict list omits it, so a vector step at
     // the limit would be a disagreement worth seeing.
     let v: string = s.counter >= COUNTER_LIMIT ? 'COUNTER_LIMIT' : w.verdict(s.counter);
     if (v === 'accept') {

@@ -1,4 +1,4 @@
-// Plaintext frames (4.7, 4.8, 12.4) — step 11 of [SW-6.1-1].
+// Plaintext frames (4.7, 4.8, 12.4) — step 11 of [SW-6.1-9].
 // Contract: parseFrames(p) returns the frames in order, or null if the whole plaintext must be
 // discarded as MALFORMED_INNER [SW-4.7-1]: a frame of a type this checker does not decode (anything
 // but 0x00-0x05 and 0x0c: the reliability frames 0x06-0x0b of 14.2 are not part of the OpenTest

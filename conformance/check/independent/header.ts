@@ -1,4 +1,4 @@
-// Header forms (4.2-4.4), the nonce (4.5), and steps 2-6 of the receive order [SW-6.1-1].
+// Header forms (4.2-4.4), the nonce (4.5), and steps 2-6 of the receive order [SW-6.1-9].
 // Contract: parseHeader(d) performs exactly steps 2, 3, 4, 5 and 6 in that order on a datagram that
 // already passed step 1 (TOO_LARGE, which needs the receiver's MAX_DATAGRAM), and returns the first
 // failing reason or the parsed header. It touches no state.
@@ -36,7 +36,7 @@ const VERSION_1 = 0b01;
 const FORM_SHORT = 0b00;
 const FORM_FULL = 0b01;
 
-/** Steps 2-6 of [SW-6.1-1]. */
+/** Steps 2-6 of [SW-6.1-9]. */
 export function parseHeader(d: Uint8Array): HeaderResult {
   // step 2: length ≥ 1 (MALFORMED), VERSION = 01 (BAD_VERSION) [SW-4.2-2]
   if (d.length < 1) return { ok: false, reason: 'MALFORMED' };

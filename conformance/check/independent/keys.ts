@@ -17,7 +17,7 @@ export function isValidNodeId(id: unknown): id is string {
   return typeof id === 'string' && id.length >= MIN_ID_LEN && id.length <= MAX_ID_LEN && ID_CHAR.test(id);
 }
 
-/** Same rule on raw header bytes (step 5 of [SW-6.1-1]). */
+/** Same rule on raw header bytes (step 5 of [SW-6.1-9]). */
 export function isValidNodeIdBytes(b: Uint8Array): boolean {
   if (b.length < MIN_ID_LEN || b.length > MAX_ID_LEN) return false;
   for (const c of b) {

@@ -1,5 +1,5 @@
 // The receive path of spec section 6.1, steps 1-12, over the state model of conformance/README.md
-// (OpenTest group). Contract: receive(d) runs the checks in the exact order of the [SW-6.1-1] table
+// (OpenTest group). Contract: receive(d) runs the checks in the exact order of the [SW-6.1-9] table
 // and stops at the first failure, returning its reason; state changes only at step 10 [SW-6.3-1].
 // MALFORMED_INNER (step 11) is reported after the commit [SW-6.1-3].
 // Traffic keys are TK(peer -> receiver, epoch, boot) [SW-3.5-1]: for FULL the header's BOOT, for SHORT
