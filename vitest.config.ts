@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^saltwire$/, replacement: src('index.ts') },
       { find: /^saltwire\/core$/, replacement: src('core.ts') },
+      { find: /^saltwire\/internals$/, replacement: src('internals.ts') },
     ],
   },
   test: {

@@ -1,29 +1,70 @@
 /**
- * Saltwire for Node.js: the runtime-agnostic core plus the Node edges (crypto backend choice,
- * file-backed epoch store).
+ * Saltwire for Node.js: what an application uses. Start with {@link startClient} (a device) and
+ * {@link startHub} (a hub); below them, {@link startNode} and the {@link SaltwireNode} they run on.
+ * Keys, access control, the typed errors and the node's events are here too. The wire codec, the
+ * protocol engines, their constants and fault injection are in `saltwire/internals`; the
+ * runtime-agnostic core (no `node:*`) is `saltwire/core`.
+ *
+ * @example
+ * ```ts
+ * import { startClient } from 'saltwire';
+ *
+ * const client = await startClient({ hub: '127.0.0.1:4000', id: 'sensor-1', key: process.env.SALTWIRE_KEY! });
+ * client.subscribe('cmd/sensor-1/#', { qos: 1 }, (p) => console.log(p.topic, p.text()));
+ * await client.publish('sensors/sensor-1/temp', '21.5', { qos: 1 });
+ * const r = await client.call<{ celsius: number }>('sensor-2', 'reading', null, { timeoutMs: 2000 });
+ * await client.close();
+ * ```
  * @module
  */
-export * from './core.js';
-export { defaultCryptoSuite, loadSodiumSuite } from './node/crypto.js';
-export { FileEpochStore } from './node/file-epoch-store.js';
-export { FileStateStore } from './node/file-state-store.js';
-export { FileMaxEpochStore } from './node/file-max-epoch-store.js';
-export { startNode, type StartNodeOptions } from './node/start.js';
+
+// the short path: one call to start, close() to stop
 export { startClient, startHub, DEFAULT_HUB_ID, type StartClientOptions, type StartHubOptions } from './node/quick-start.js';
+export { startNode, type StartNodeOptions } from './node/start.js';
 export { stateRoot, clientStateDir, hubStateDir } from './node/state-dir.js';
-export {
-  UdpTransport,
-  UDP_MTU_IPV4,
-  UDP_MTU_IPV6,
-  UDP_RECV_BUFFER,
-  type UdpBindOptions,
-  type UdpTransportStats,
-} from './transport/udp.js';
-export {
-  ChaosProxy,
-  type ChaosProxyOptions,
-  type ChaosProxyStats,
-  type ProxyCapture,
-  type ProxyDirection,
-  type ProxyDirectionStats,
-} from './transport/chaos-proxy.js';
+
+// messaging: publish, subscribe, call, serve (spec 15-18)
+export { Client, type ClientOptions } from './messaging/client.js';
+export { Hub, type HubOptions } from './messaging/hub.js';
+export { DEFAULT_READY_TIMEOUT_MS, type ReadyOptions } from './messaging/hub-readiness.js';
+export type { Publication, PublishOptions, SubscribeOptions, Subscription, CallOptions, CallContext, Handler, WillOptions, Messaging } from './messaging/api.js';
+export type { QoS } from './messaging/ops.js';
+export { validateTopicName, validateTopicFilter, isValidTopicName, isValidTopicFilter, topicMatches } from './pubsub/topic.js';
+export type { PubSubHubStats, PubSubHubEvents } from './pubsub/hub-pubsub.js';
+
+// nodes and peers (spec 9-14)
+export { SaltwireNode, type NodeOptions, type PeerConfig, type NodeStats } from './peer/node.js';
+export type { Message, NodeEvents, PeerInfo } from './peer/node-events.js';
+export { LIVENESS_DEFAULTS, type LivenessConfig, type Reachability } from './peer/liveness.js';
+export type { ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './peer/node-options.js';
+export type { SessionOptions, SessionStats } from './peer/session-types.js';
+export { DROP_REASONS, type DropReason } from './wire/drop-reason.js';
+export type { DropInfo } from './session/drop-counters.js';
+
+// keys (spec 3)
+export { deriveDeviceKey, generateKey } from './crypto/keys.js';
+export { SiteKeyring, PairKeyring, SitePairsKeyring, type Keyring } from './session/keyring.js';
+export { defaultCryptoSuite, loadSodiumSuite } from './node/crypto.js';
+export { tweetnaclSuite } from './crypto/tweetnacl.js';
+export type { CryptoSuite } from './crypto/suite.js';
+export { toHex, fromHex } from './util/bytes.js';
+
+// access control (spec 17)
+export { AccessControl, type AclDecision, type AclReason } from './acl/acl.js';
+export { parseAclConfig, type AclOperation, type AclConfigJson, type AclRuleJson, type AclPatternsJson } from './acl/acl-config.js';
+
+// errors: every one a SaltwireError with a stable `code`
+export * from './errors.js';
+export { RpcError, RpcUnreachableError, RpcNoResponderError, RpcTimeoutError, RpcRejectedError, RpcRemoteError, RpcCancelledError, TooManyCallsError } from './rpc/errors.js';
+export { InvalidTopicError, SubscriptionLimitError, type TopicErrorReason } from './pubsub/topic-errors.js';
+export { SubscriptionRefusedError, SubscriptionEndedError, PublicationRefusedError, AccessDeniedError, type PublicationRefusal } from './pubsub/errors.js';
+export { RetainedLimitError } from './pubsub/retained-store.js';
+
+// transports, state and time: UDP and files here, in-memory ones for tests of your own
+export { UdpTransport, type UdpBindOptions } from './transport/udp.js';
+export type { Address, Transport, ReceiveHandler } from './transport/transport.js';
+export { MemoryNetwork, MemoryTransport, type MemoryNetworkOptions } from './transport/memory.js';
+export type { FaultConfig } from './transport/faults.js';
+export { FileStateStore } from './node/file-state-store.js';
+export { MemoryStateStore, type StateStore } from './peer/state-store.js';
+export { RealScheduler, VirtualScheduler, type Scheduler, type Timer, type Millis } from './time/scheduler.js';

@@ -30,3 +30,4 @@ export {
   type ProxyDirection,
   type ProxyDirectionStats,
 } from './transport/chaos-proxy.js';
+export type { HubSink } from './pubsub/hub-sinks.js';

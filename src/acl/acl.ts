@@ -52,6 +52,17 @@ const NO_RULE: AclDecision = { allowed: false, reason: 'no-rule' };
  * Why ids are restricted: `{id}` is substituted into topic patterns. Mosquitto's CVE-2017-7650 let a
  * client whose id contained '+' or '#' widen a pattern such as `devices/%c/#` to other devices'
  * topics; an id from [A-Za-z0-9_-] cannot carry '/', '+', '#' or '$' [SW-17.3-2].
+ *
+ * @example
+ * ```ts
+ * import { AccessControl } from 'saltwire';
+ *
+ * const acl = AccessControl.fromConfig({ rules: [
+ *   { devices: ['*'], publish: ['sensors/{id}/#'], subscribe: ['cmd/{id}/#'], call: ['*'] },
+ *   { devices: ['console'], subscribe: ['#'], publish: ['cmd/#'] },
+ * ] });
+ * acl.canPublish('sensor-1', 'sensors/sensor-1/temp'); // true
+ * ```
  */
 export class AccessControl {
   private constructor(private readonly acl: ParsedAcl) {}

@@ -35,7 +35,17 @@ export function deviceKeyInfo(deviceId: string, gen: number): Uint8Array {
   return concat(lengthPrefixed(deviceId), Uint8Array.of(gen));
 }
 
-/** DK(D, g) = HKDF("saltwire/v1 device key", SK, lp(D) || u8(g), 32) [SW-3.4-1]. */
+/**
+ * DK(D, g) = HKDF("saltwire/v1 device key", SK, lp(D) || u8(g), 32) [SW-3.4-1]: device D's key,
+ * which it shares with the hubs of its site (`saltwire derive`).
+ *
+ * @example
+ * ```ts
+ * import { defaultCryptoSuite, deriveDeviceKey, toHex } from 'saltwire';
+ *
+ * console.log(toHex(deriveDeviceKey(defaultCryptoSuite(), siteKey, 'sensor-1', 0)));
+ * ```
+ */
 export function deriveDeviceKey(suite: CryptoSuite, siteKey: Uint8Array, deviceId: string, gen: number): Uint8Array {
   assertKey(siteKey, 'site key');
   return hkdf(suite, DEVICE_SALT, siteKey, deviceKeyInfo(deviceId, gen), KEY_LEN);
@@ -70,7 +80,16 @@ export function deriveTrafficKey(
   return hkdf(suite, TRAFFIC_SALT, pairKey, trafficKeyInfo(senderId, receiverId, epoch, boot), KEY_LEN);
 }
 
-/** A new random 32-byte key (site key or provisioned pair key) [SW-3.3-1]. */
+/**
+ * A new random 32-byte key (site key or provisioned pair key) [SW-3.3-1] (`saltwire keygen`).
+ *
+ * @example
+ * ```ts
+ * import { defaultCryptoSuite, generateKey } from 'saltwire';
+ *
+ * const siteKey = generateKey(defaultCryptoSuite());
+ * ```
+ */
 export function generateKey(suite: CryptoSuite): Uint8Array {
   return suite.randomBytes(KEY_LEN);
 }

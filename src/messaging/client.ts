@@ -33,6 +33,23 @@ export interface ClientOptions {
   readonly closeNode?: boolean;
 }
 
+/**
+ * A device's message layer: publish, subscribe, call and serve through its hub, by topic and by id.
+ * `startClient` starts a node and a Client in one call; `Client.start(node, { hub })` puts one on
+ * a node of your own.
+ *
+ * @example
+ * ```ts
+ * import { Client, startNode } from 'saltwire';
+ *
+ * const node = await startNode({ id: 'sensor-1', keyring, stateDir, peers: [{ id: 'hub', address }] });
+ * const client = await Client.start(node, { hub: 'hub' });
+ * await client.ready(); // the hub answered
+ * await client.publish('sensors/sensor-1/temp', '21.5', { qos: 1 });
+ * await client.close();
+ * await node.close();
+ * ```
+ */
 export class Client implements Messaging {
   private closed = false;
   private readonly readiness: HubReadiness;

@@ -40,6 +40,20 @@ export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
   readonly closeNode?: boolean;
 }
 
+/**
+ * A hub's message layer: routes publications (retained messages, wills, presence) and forwards
+ * calls between devices under one access policy, and publishes, subscribes, calls and serves
+ * itself. `startHub` starts a node and a Hub in one call.
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, Hub, SiteKeyring, defaultCryptoSuite, startNode } from 'saltwire';
+ *
+ * const node = await startNode({ id: 'hub', keyring: new SiteKeyring(defaultCryptoSuite(), siteKey), listen: { port: 4000 }, stateDir });
+ * const hub = await Hub.start(node, { acl: AccessControl.fromConfig({ rules: [{ devices: ['*'], publish: ['sensors/{id}/#'], subscribe: ['#'] }] }) });
+ * hub.subscribe('sensors/#', {}, (p) => console.log(p.from, p.topic, p.text()));
+ * ```
+ */
 export class Hub implements Messaging {
   private closed = false;
 

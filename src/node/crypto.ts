@@ -21,8 +21,17 @@ export function loadSodiumSuite(): CryptoSuite | undefined {
 }
 
 /**
- * The fastest available suite. `SALTWIRE_CRYPTO=tweetnacl` forces the pure-JS backend (for
- * comparisons and for checking both backends).
+ * The fastest available suite: sodium-native when installed, else tweetnacl.
+ * `SALTWIRE_CRYPTO=tweetnacl` forces the pure-JS backend (for comparisons and for checking both
+ * backends).
+ *
+ * @example
+ * ```ts
+ * import { defaultCryptoSuite, generateKey } from 'saltwire';
+ *
+ * const suite = defaultCryptoSuite();
+ * const key = generateKey(suite);
+ * ```
  */
 export function defaultCryptoSuite(): CryptoSuite {
   if (cached === undefined) {

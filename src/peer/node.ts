@@ -39,6 +39,24 @@ export type { PeerConfig, NodeOptions, NodeStats, ReliableSendOptions, Reliabili
 
 export type { SessionOptions, SessionStats } from './session-mode.js';
 
+/**
+ * A node: peers named by id over one transport, datagrams sealed and opened (spec 3-7), paths,
+ * liveness and recovery (spec 9-12), reliable delivery (spec 14). `startNode` starts one on UDP
+ * with a state directory; `SaltwireNode.start` takes the transport, scheduler and store itself.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork, MemoryStateStore, PairKeyring, SaltwireNode, tweetnaclSuite } from 'saltwire';
+ *
+ * const net = new MemoryNetwork(); // in memory, virtual time: net.advance(ms)
+ * const node = await SaltwireNode.start({
+ *   id: 'sensor-1', keyring: new PairKeyring().add('hub', 0, new Uint8Array(32)), transport: net.bind({}),
+ *   scheduler: net.scheduler, suite: tweetnaclSuite, state: new MemoryStateStore(),
+ * });
+ * node.on('reachable', (e) => console.log(e.peer, 'is reachable'));
+ * await node.close();
+ * ```
+ */
 export class SaltwireNode {
   readonly id: string;
   private readonly o: NodeOptions;

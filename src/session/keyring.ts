@@ -40,6 +40,13 @@ export type KeyFailure = 'UNKNOWN_KEY' | 'RETIRED_KEY';
  * cache, the least recently used evicted [SW-6.4-4]. DK is a pure function of the site key, the id
  * and the generation, so a cached key never goes stale; revocation and generations are checked
  * before the cache. Revoked ids get UNKNOWN_KEY [SW-6.1-2].
+ *
+ * @example
+ * ```ts
+ * import { defaultCryptoSuite, SiteKeyring, startNode } from 'saltwire';
+ *
+ * const hub = await startNode({ id: 'hub', keyring: new SiteKeyring(defaultCryptoSuite(), siteKey), stateDir: 'state/hub' });
+ * ```
  */
 export class SiteKeyring implements Keyring {
   readonly generations = new Generations();
@@ -94,7 +101,16 @@ export class SiteKeyring implements Keyring {
   }
 }
 
-/** A device's keyring: explicit pair keys per (peer, generation). */
+/**
+ * A device's keyring: explicit pair keys per (peer, generation).
+ *
+ * @example
+ * ```ts
+ * import { fromHex, PairKeyring } from 'saltwire';
+ *
+ * const keyring = new PairKeyring().add('hub', 0, fromHex(process.env.SALTWIRE_KEY!)); // `saltwire derive`
+ * ```
+ */
 export class PairKeyring implements Keyring {
   private readonly keys = new Map<string, Map<number, Uint8Array>>();
 
