@@ -121,9 +121,9 @@ export function openVectors(): VectorFile {
   hub(up('FULL', 8, 0), ['Normal'], ['SW-5.5-2', 'SW-5.6-3'], 'FULL, next epoch (sender rebooted): accepted, fresh', 'valid');
   hub(up('FULL', 4000000, 3), ['Normal'], ['SW-5.5-2'], 'FULL, epoch jumps far ahead', 'valid');
   hub(up('FULL', 3, 0, dg('x'), 0, 'sensor-1', dk('sensor-1', 0)), ['Boundary'], ['SW-3.6-1'], 'previous generation within its grace period', 'valid');
-  hub(seal(dk('new-device', 0), 'new-device', 'hub', 'FULL', 0, 1, 0, 0, dg('hello')), ['Freshness'], ['SW-5.3-2', 'SW-5.6-2'], 'first datagram of a never-seen device: freshness unknown', 'valid');
-  hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 6, 0, 0, dg('x')), ['Freshness'], ['SW-5.6-2'], 'restarted hub, epoch above the persisted one: fresh', 'valid');
-  hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 5, 9, 0, dg('x')), ['Freshness'], ['SW-5.6-2'], 'restarted hub, epoch equal to the persisted one: unknown', 'valid');
+  hub(seal(dk('new-device', 0), 'new-device', 'hub', 'FULL', 0, 1, 0, 0, dg('hello')), ['Freshness'], ['SW-5.3-2', 'SW-5.6-6'], 'first datagram of a never-seen device: freshness unknown', 'valid');
+  hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 6, 0, 0, dg('x')), ['Freshness'], ['SW-5.6-6'], 'restarted hub, epoch above the persisted one: fresh', 'valid');
+  hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 5, 9, 0, dg('x')), ['Freshness'], ['SW-5.6-6'], 'restarted hub, epoch equal to the persisted one: unknown', 'valid');
   hub(seal(dk('dev-p', 0), 'dev-p', 'hub', 'FULL', 0, 4, 9, 0, dg('x')), ['EpochRollback'], ['SW-5.5-1'], 'restarted hub, epoch below the persisted one', 'invalid');
   hub(seal(dk('replayed-dev', 0), 'replayed-dev', 'hub', 'FULL', 0, 101, 0, 0, dg('x')), ['Freshness'], ['SW-5.6-3'], 'context created without a floor: a higher epoch does not make it fresh', 'valid');
   hub(seal(dk('old-dev', 1), 'old-dev', 'hub', 'SHORT', 1, 2, 6, 0x22222222, dg('x')), ['RetiredGeneration'], ['SW-6.1-4', 'SW-3.6-1'], 'SHORT onto a context whose generation has expired', 'invalid');
@@ -262,7 +262,7 @@ export function openVectors(): VectorFile {
     durableMaxEpochs: true,
   });
   hub2(base, ['Redirected'], ['SW-3.5-2', 'SW-3.8-2'], 'delivered to another hub of the same site', 'invalid');
-  hub2(seal(pk1, 'sensor-1', 'hub-2', 'FULL', 1, 7, 5001, 0, dg('21.5')), ['Normal', 'Freshness'], ['SW-3.5-1', 'SW-5.6-2'], 'sealed for hub-2: accepted, fresh (durable store without a record)', 'valid');
+  hub2(seal(pk1, 'sensor-1', 'hub-2', 'FULL', 1, 7, 5001, 0, dg('21.5')), ['Normal', 'Freshness'], ['SW-3.5-1', 'SW-5.6-6'], 'sealed for hub-2: accepted, fresh (durable store without a record)', 'valid');
 
   // ---- Group 5: a device with explicit pair keys: provisioning order, the order of the key checks ----
   const k2 = rnd.bytes(32);
@@ -385,7 +385,7 @@ export function openVectors(): VectorFile {
     boots(d, ['HeaderBitFlip'], ['SW-4.3-3', 'SW-4.5-2'], `FULL at a new epoch (8) with BOOT bit ${bit} flipped: another traffic key, AUTH`, 'invalid');
   }
   boots(s3('FULL', 8, 0, dg('x'), bootWiped), ['Normal', 'StaleStart'], ['SW-5.5-2', 'SW-12.4-3', 'SW-5.2-6'], 'the wiped sender after the answer: epoch 8, BOOT kept, accepted (the context takes the new BOOT)', 'valid');
-  boots(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 5, 3, 0, dg('x'), bootFor('open/dev-q/another-start')), ['Freshness'], ['SW-5.5-4', 'SW-5.6-2'], 'persisted maxEpoch 5 holds no BOOT: epoch 5 under any BOOT creates the context, freshness unknown', 'valid');
+  boots(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 5, 3, 0, dg('x'), bootFor('open/dev-q/another-start')), ['Freshness'], ['SW-5.5-4', 'SW-5.6-6'], 'persisted maxEpoch 5 holds no BOOT: epoch 5 under any BOOT creates the context, freshness unknown', 'valid');
   boots(seal(dk('dev-q', 0), 'dev-q', 'hub', 'FULL', 0, 1, 0, 0, ask(), bootFor('open/dev-q/wiped-start')), ['StaleStart'], ['SW-5.5-1'], 'persisted maxEpoch 5, wiped sender at epoch 1', 'invalid');
 
   // ---- Group 9: the same hub answering stale datagrams (spec 12.4): staleAnswer grants every one ----

@@ -84,7 +84,7 @@ bit  settled[2];   /* some id of this epoch is settled (acknowledged or given up
 bit  got[2];       /* received the peer's current message (delivered once) */
 bit  fwdSeen[2];   /* processed the peer's current FORWARD */
 bit  unk[2];       /* the context for the peer is freshness-unknown [SW-5.6-3] */
-bit  hasFloor[2];     /* the context has a freshness floor [SW-5.6-2], [SW-12.3-7] */
+bit  hasFloor[2];     /* the context has a freshness floor [SW-5.6-6], [SW-12.3-7] */
 byte myEp[2];
 byte peerEp[2];    /* maxEpoch of the peer's context */
 byte peerFreshEp[2]; /* highest epoch of a fresh datagram from the peer */

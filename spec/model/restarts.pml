@@ -78,10 +78,10 @@ byte nrec;
 
 /* ---------- R ---------- */
 bit  rHasCtx;        /* a receive context for S in RAM */
-byte rMax, rBoot;    /* its maxEpoch and BOOT ([SW-5.3-3]) */
+byte rMax, rBoot;    /* its maxEpoch and BOOT ([SW-5.3-4]) */
 byte rSeen;          /* its window: counters seen in epoch rMax (W >= CL: exact) */
 bit  rHasFloor;
-byte rF;             /* freshness floor ([SW-5.6-2]) */
+byte rF;             /* freshness floor ([SW-5.6-6]) */
 byte fCtr;           /* counters >= fCtr of epoch rMax are fresh ([SW-12.3-4]); NOCTR: none */
 bit  rTok;           /* R's outstanding token */
 byte rOwedEcho;      /* a reference to S's token R owes an ECHO of */
@@ -253,7 +253,7 @@ inline rReceive() {
        if
        :: !rHasCtx ->
             rHasCtx = 1;
-            if                                            /* the floor [SW-5.6-2] */
+            if                                            /* the floor [SW-5.6-6] */
             :: pmax != 0 -> rHasFloor = 1; rF = pmax
             :: pmax == 0 && rComplete -> rHasFloor = 1; rF = 0
             :: else -> rHasFloor = 0; rF = 0

@@ -14,7 +14,7 @@ const LINE = /^(\d{1,3}) ([A-Za-z0-9_-]{1,32}) (\d{1,10})$/;
 
 /**
  * First line of a log created at provisioning: the log has held every epoch this node accepted
- * since it first ran with its keys, so a peer with no record sent it nothing (floor 0, [SW-5.6-2]).
+ * since it first ran with its keys, so a peer with no record sent it nothing (floor 0, [SW-5.6-6]).
  * A log created at any other start (a wiped or mistyped state directory looks like a new one) lacks
  * it and never gains it: it cannot know what an earlier life accepted.
  */
@@ -24,7 +24,7 @@ export class FileMaxEpochStore implements MaxEpochStore {
   readonly durable = true;
   /** True if the log existed when opened. */
   readonly existed: boolean;
-  /** True if the log was created at provisioning and has been kept since ([SW-5.6-2], [SW-12.1-3]). */
+  /** True if the log was created at provisioning and has been kept since ([SW-5.6-6], [SW-12.1-3]). */
   readonly complete: boolean;
   private readonly values = new Map<string, number>();
   private fd: number;

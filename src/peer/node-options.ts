@@ -88,7 +88,7 @@ export interface NodeOptions {
   /**
    * The operator's word that this node never ran with these keys before: a missing epoch record is
    * expected, not a loss [SW-5.2-5], and startNode's new max-epoch log is complete (a peer with no
-   * record is fresh at once, [SW-5.6-2]). Never infer it from an empty state directory: a wiped one
+   * record is fresh at once, [SW-5.6-6]). Never infer it from an empty state directory: a wiped one
    * is empty too. Without it a node is just as safe (BOOT, [SW-5.2-7]); new peers cost a challenge.
    */
   readonly provisioning?: boolean;

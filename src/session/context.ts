@@ -20,7 +20,7 @@ export interface ReceiveContext {
   /** Receiver index assigned to (peer, gen, maxEpoch); 0 when none. */
   index: number;
   /**
-   * Freshness floor [SW-5.6-2]: the persisted maxEpoch known when the context was created (0 for a
+   * Freshness floor [SW-5.6-6]: the persisted maxEpoch known when the context was created (0 for a
    * durable store that never saw the peer), or null if unknown. It only ever rises: an echo in epoch
    * E raises it to E [SW-12.3-7].
    */

@@ -25,7 +25,7 @@ export interface ReceiverOptions {
   readonly maxEpochs?: MaxEpochStore;
   /**
    * True if `maxEpochs` has recorded every epoch this node ever accepted (a durable store that was
-   * never wiped): a peer with no record then cannot be replaying, so its floor is 0 [SW-5.6-2].
+   * never wiped): a peer with no record then cannot be replaying, so its floor is 0 [SW-5.6-6].
    */
   readonly durableMaxEpochs?: boolean;
   /** Limit on receive contexts; the least recently authenticated is evicted. Default 16384. */

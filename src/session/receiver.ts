@@ -137,7 +137,7 @@ export class Receiver {
     const newest = top === undefined || h.counter > top;
     // [SW-5.6-4] a new epoch is recorded durably before anything is accepted; if the store fails,
     // the datagram is dropped unaccepted (the window is untouched), never delivered unrecorded.
-    // the floor is the record as it was before this datagram [SW-5.6-2]
+    // the floor is the record as it was before this datagram [SW-5.6-6]
     const floor = ctx === undefined && this.floorsTrusted ? (this.o.maxEpochs.get(senderId, gen) ?? (this.o.durableMaxEpochs ? 0 : null)) : null;
     if (ctx === undefined && this.o.admit !== undefined && !this.o.admit(senderId, gen, floor !== null && epoch > floor)) {
       return this.drop('PEER_LIMIT', senderId, gen); // [SW-9.2-3]: decided before any state changes

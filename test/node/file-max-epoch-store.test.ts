@@ -23,7 +23,7 @@ const dev = (epoch: number) =>
   new PeerSender({ suite, selfId: 'sensor-1', peerId: 'hub', pairKey: deriveDeviceKey(suite, site, 'sensor-1', 0), gen: 0, epoch, boot: bootFor(epoch) });
 
 describe('FileMaxEpochStore', () => {
-  it('survives a restart: a complete log makes first datagrams and newer epochs fresh, same epoch unknown [SW-5.6-2] [SW-5.6-4]', () => {
+  it('survives a restart: a complete log makes first datagrams and newer epochs fresh, same epoch unknown [SW-5.6-6] [SW-5.6-4]', () => {
     const path = join(tmp(), 'max-epochs.log');
     const s1 = new FileMaxEpochStore(path);
     expect(s1.existed).toBe(false);
@@ -41,7 +41,7 @@ describe('FileMaxEpochStore', () => {
     expect((r3.open(dev(5).seal(new Uint8Array(0)), 0) as Accepted).freshness).toBe('fresh'); // the device rebooted
   });
 
-  it('is complete only when created at provisioning and kept since: a wiped directory is not [SW-5.6-2] [SW-12.1-3]', () => {
+  it('is complete only when created at provisioning and kept since: a wiped directory is not [SW-5.6-6] [SW-12.1-3]', () => {
     const d = tmp();
     const made = new FileMaxEpochStore(join(d, 'provisioned.log'), { provisioning: true });
     expect(made.complete).toBe(true);

@@ -91,7 +91,7 @@ for (const suite of suites) {
       expect((restarted.hub.open(e2, 0) as Accepted).freshness).toBe('unknown');
     });
 
-    it('with a persisted maxEpoch a restart needs no challenge [SW-5.6-2]', () => {
+    it('with a persisted maxEpoch a restart needs no challenge [SW-5.6-6]', () => {
       const store = new MemoryMaxEpochStore(true); // stands for a durable store shared across the restart
       const a = setup({ maxEpochs: store, durable: true });
       expect((a.hub.open(a.sender(1).seal(data('x')), 0) as Accepted).freshness).toBe('fresh');

@@ -9,7 +9,7 @@
 //   made here, before 7d. 7d: the window pre-check [SW-5.4-1] only if a context exists and
 //   epoch == maxEpoch (and BOOT the context's) [SW-5.5-2]. It changes nothing [SW-5.4-3].
 // - commit() is step 10, called only after authentication [SW-5.3-2]: it creates the context with its
-//   freshness floor [SW-5.6-2] and the datagram's BOOT, or advances maxEpoch (taking the datagram's
+//   freshness floor [SW-5.6-6] and the datagram's BOOT, or advances maxEpoch (taking the datagram's
 //   BOOT, emptying the window and unassigning the index [SW-5.5-2] [SW-5.5-3]), then updates the
 //   window [SW-5.4-2]. It returns the datagram's freshness mark: fresh iff the context has a floor F and
 //   maxEpoch > F [SW-5.6-3].
@@ -25,7 +25,7 @@ export interface ReceiveContext {
   window: ReplayWindow;
   /** receiver index assigned to the context's current epoch (4.8), or null */
   index: number | null;
-  /** freshness floor F fixed at creation [SW-5.6-2]; null = no floor */
+  /** freshness floor F set at creation [SW-5.6-6]; null = no floor */
   floor: number | null;
 }
 
@@ -50,7 +50,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Floor of a new context [SW-5.6-2]: the persisted maxEpoch M if one exists; else 0 if the store is
+ * Floor of a new context [SW-5.6-6]: the persisted maxEpoch M if one exists; else 0 if the store is
  * complete (durable, never wiped, written before every delivery); else none.
  */
 export function floorForNewContext(persistedMaxEpoch: number | undefined, completeStore: boolean): number | null {

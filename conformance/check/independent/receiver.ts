@@ -33,7 +33,7 @@ export interface ReceiverConfig {
   windowSize: number;
   keyring: Keyring;
   generations: Map<string, GenerationPolicy>;
-  /** the store of maxEpoch values is complete [SW-5.6-2] */
+  /** the store of maxEpoch values is complete [SW-5.6-6] */
   completeStore: boolean;
   /** the receiver answers every stale FULL datagram (no rate limit refuses one in the vectors) [SW-12.4-10] */
   staleAnswer: boolean;

@@ -37,7 +37,7 @@ function deviceReboot(durable: boolean): ScenarioDef {
 /** The hub target restarts, then the device reboots too: fresh at once with a durable store, challenged without. */
 function bothRestart(durable: boolean): ScenarioDef {
   const after = durable
-    ? [message('dev', 'post-reboot', ['SW-12.1-2', 'SW-5.6-2', 'SW-5.6-3']), datagram('A', { echo: 'mine' }, ['SW-12.3-3', 'SW-11.2-3'])]
+    ? [message('dev', 'post-reboot', ['SW-12.1-2', 'SW-5.6-6', 'SW-5.6-3']), datagram('A', { echo: 'mine' }, ['SW-12.3-3', 'SW-11.2-3'])]
     : [
         datagram('A', { echo: 'mine' }, ['SW-12.3-3']),
         // its CHALLENGE may ride in the answer, or may have gone in the restart hint already (a target
@@ -53,7 +53,7 @@ function bothRestart(durable: boolean): ScenarioDef {
       ? 'the hub target restarts (kill), then the device reboots: with durable peer epochs its new epoch is above the stored one, fresh at once, and delivered without a challenge'
       : 'the hub target restarts (kill), then the device reboots: with peer epochs in memory the new epoch is of unknown freshness, challenged, and delivered only after the echo',
     flags: ['Restart', 'TargetRestart', 'Freshness', 'HubTarget', durable ? 'DurablePeerEpochs' : 'MemoryPeerEpochs'],
-    specRefs: ['SW-12.1-2', 'SW-5.6-2'],
+    specRefs: ['SW-12.1-2', 'SW-5.6-6'],
     target: hub({ durablePeerEpochs: durable }),
     actors: [DEV],
     sockets: ['A'],
