@@ -262,26 +262,29 @@ typedef struct {
   uint32_t keepalive_ms, probe_after_ms, unreachable_after_ms;
   sw_event_fn on_event; void *user;
 } sw_config;
-typedef struct { uint64_t call_id; uint32_t from_hash; uint8_t outcome, len; uint8_t body[SW_RPC_CACHE_BODY]; } sw_rpc_entry;
+typedef struct { uint64_t call_id; uint32_t from_hash; uint8_t used, outcome, len; uint8_t body[SW_RPC_CACHE_BODY]; } sw_rpc_entry;
 typedef struct { const char *method; sw_handler_fn fn; } sw_rpc_handler;
+typedef struct { uint64_t id; uint32_t deadline; uint8_t used; } sw_call_slot;
+/* One device and its hub: the peer layer (9-12) for one configured peer, reliability (14.12), the
+ * message layer (15, 16). Every field is the implementation's; applications use the functions below. */
 struct sw_node {
   sw_config cfg;
-  uint8_t id_len, hub_len, tk[32], boot[8], token[8], token_prev[8], echo_owed[8], last_chal[8];
-  uint32_t epoch, counter, tx_index, my_index, hub_epoch_fresh;
-  uint32_t last_heard, last_sent, last_ask, ask_unanswered_since, last_index_sent, probe_at, probe_started, probe_iv;
-  uint32_t next_n, chal_sent_at, now;
-  uint8_t has_token, has_prev_token, chal_sends, owe_echo, owe_pong, owe_index, owe_chal, reachable,
-          probing, full_next, has_last_chal, started, sync_sent, force_full, heard_once;
+  uint8_t id_len, hub_len, tk[32], boot[8], token[8], token_prev[8], echo_tok[8], last_chal[8];
+  uint32_t epoch, counter, tx_index, hub_epoch, pub_n, call_n;
+  uint32_t last_heard, last_fresh, last_sent, ask_since, last_index_at, probe_at, probe_start, probe_iv, chal_at, now;
+  uint8_t has_token, has_prev, chal_sends, owe_echo, owe_pong, owe_index, owe_chal, reachable, probing,
+          has_last_chal, asking, heard_any, need_sync, started;
   uint32_t drops[SW_REASONS];
+  sw_receiver recv;
   sw_rxctx rx;
   sw_rel_tx tx;
   sw_rel_rx rr;
-  uint16_t sync_ticket, req;
+  uint16_t req, sync_ticket;
   uint8_t nsubs, sub_qos[SW_MAX_SUBS], sub_len[SW_MAX_SUBS]; uint16_t sub_used; uint8_t subs[SW_SUB_BYTES];
   struct { uint64_t pub_id; uint32_t pub_hash, at; } dd[SW_DEDUPE]; uint8_t dd_next;
   sw_rpc_entry cache[SW_RPC_CACHE]; uint8_t cache_next;
   sw_rpc_handler handlers[SW_RPC_HANDLERS]; uint8_t nhandlers;
-  uint16_t ref;
+  sw_call_slot calls[SW_CALLS];
 };
 int sw_node_start(sw_node *n, const sw_config *cfg, uint32_t now);   /* persists a new epoch */
 void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len);
