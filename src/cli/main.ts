@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
   sub: async () => (await import('./commands/sub.js')).sub,
   serve: async () => (await import('./commands/serve.js')).serve,
   call: async () => (await import('./commands/call.js')).call,
+  completion: async () => (await import('./commands/completion.js')).completion,
 });
 
 export const USAGE = `usage: saltwire <command> [flags]
@@ -31,6 +32,7 @@ commands:
   sub      subscribe and print: sub --hub HOST:PORT --id ID --key-file FILE --topic FILTER
   serve    serve echo and time: serve --hub HOST:PORT --id ID --key-file FILE --echo
   call     call a method: call --hub HOST:PORT --id ID --key-file FILE --to ID --method NAME
+  completion  a shell completion script: source <(saltwire completion --shell bash)
 
 Keys come from a file (--key-file, --site-file), the environment (SALTWIRE_KEY, SALTWIRE_SITE_KEY)
 or, with a warning (ps shows them to every user), the command line (--key HEX, --site HEX). The
