@@ -42,7 +42,7 @@ export function openVectors(): VectorFile {
       CounterLimit: { bugType: 'DEFINED', description: 'Counter 2^32-1 [SW-5.1-3].' },
       MalformedHeader: { bugType: 'MODIFIED_PARAMETER', description: 'A header that does not parse.' },
       PeerFrames: { bugType: 'FUNCTIONALITY', description: 'PING, CHALLENGE and ECHO frames of the peer layer [SW-9.4-1].' },
-      MalformedFrames: { bugType: 'MODIFIED_PARAMETER', description: 'Authenticated, but the frames do not parse [SW-4.7-1].' },
+      MalformedFrames: { bugType: 'MODIFIED_PARAMETER', description: 'Authenticated, but the frames do not parse [SW-4.7-5].' },
       UnknownIndex: { bugType: 'MODIFIED_PARAMETER', description: 'A SHORT receiver index that is not assigned.' },
       TooLarge: { bugType: 'DEFINED', description: 'Longer than the receiver MAX_DATAGRAM [SW-4.10-1].' },
       ForgedEpoch: { bugType: 'AUTH_BYPASS', description: 'A higher epoch with a bad tag: dropped, and the epoch is not advanced.' },
@@ -128,10 +128,10 @@ export function openVectors(): VectorFile {
   hub(seal(dk('replayed-dev', 0), 'replayed-dev', 'hub', 'FULL', 0, 101, 0, 0, dg('x')), ['Freshness'], ['SW-5.6-3'], 'context created without a floor: a higher epoch does not make it fresh', 'valid');
   hub(seal(dk('old-dev', 1), 'old-dev', 'hub', 'SHORT', 1, 2, 6, 0x22222222, dg('x')), ['RetiredGeneration'], ['SW-6.1-4', 'SW-3.6-1'], 'SHORT onto a context whose generation has expired', 'invalid');
   hub(sealDatagram(suite, rnd.bytes(32), encodeFullHeader(0, 1, 0, bootOf('hub', 0, 1), 'hub'), 'FULL', dg('x')), ['Reflected'], ['SW-3.5-3'], 'sender id equal to the receiver id', 'invalid');
-  hub(up('FULL', 7, 5003, new Uint8Array(0)), ['Normal'], ['SW-4.7-1'], 'empty plaintext', 'valid');
-  hub(up('FULL', 7, 5004, encodeFrames([{ type: 'INDEX', index: 77, gen: 0, epoch: 2 }, { type: 'DATAGRAM', data: text('a') }])), ['Normal'], ['SW-4.7-1', 'SW-4.8-2'], 'INDEX then DATAGRAM', 'valid');
-  hub(up('FULL', 7, 5005, encodeFrames([{ type: 'PADDING', length: 7 }])), ['Normal'], ['SW-4.7-1'], 'padding only', 'valid');
-  hub(up('FULL', 7, 5008, encodeFrames([{ type: 'PADDING', length: 3 }, { type: 'DATAGRAM', data: text('21.5') }])), ['Normal'], ['SW-4.7-1', 'SW-4.7-4'], 'padding before data', 'valid');
+  hub(up('FULL', 7, 5003, new Uint8Array(0)), ['Normal'], ['SW-4.7-5'], 'empty plaintext', 'valid');
+  hub(up('FULL', 7, 5004, encodeFrames([{ type: 'INDEX', index: 77, gen: 0, epoch: 2 }, { type: 'DATAGRAM', data: text('a') }])), ['Normal'], ['SW-4.7-5', 'SW-4.8-2'], 'INDEX then DATAGRAM', 'valid');
+  hub(up('FULL', 7, 5005, encodeFrames([{ type: 'PADDING', length: 7 }])), ['Normal'], ['SW-4.7-5'], 'padding only', 'valid');
+  hub(up('FULL', 7, 5008, encodeFrames([{ type: 'PADDING', length: 3 }, { type: 'DATAGRAM', data: text('21.5') }])), ['Normal'], ['SW-4.7-5', 'SW-4.7-4'], 'padding before data', 'valid');
   hub(up('FULL', 7, 5009, encodeFrames([{ type: 'DATAGRAM', data: new Uint8Array(0) }])), ['Boundary'], ['SW-4.7-2'], 'empty DATAGRAM frame', 'valid');
   const H = 19 + 'sensor-1'.length; // the FULL header of sensor-1: 27 bytes (4.3)
   const big = up('FULL', 7, 5006, dg(rnd.bytes(1500 - H - 16 - 1)));
@@ -211,7 +211,7 @@ export function openVectors(): VectorFile {
     [Uint8Array.of(0x01, 0, 0, 0, 9, 1, 0, 0, 0, 1, 0x01, 0, 0, 0, 8, 1, 0, 0, 0, 1), 'two INDEX frames'],
     [Uint8Array.of(0x00, 0x00, 0xff), 'padding then frame type 0xff'],
   ] as const) {
-    hub(up('FULL', 7, 5010, pt), ['MalformedFrames'], ['SW-4.7-1', 'SW-6.1-3'], why, 'invalid');
+    hub(up('FULL', 7, 5010, pt), ['MalformedFrames'], ['SW-4.7-5', 'SW-6.1-3'], why, 'invalid');
   }
   const forged = up('FULL', 9, 0);
   forged[H + 1]! ^= 1; // a tag byte
@@ -349,7 +349,7 @@ export function openVectors(): VectorFile {
     [frames([0x04, 1, 2, 3, 4, 5, 6, 7]), 'CHALLENGE token of 7 bytes'],
     [frames([0x05, 1, 2, 3]), 'ECHO token of 3 bytes'],
   ] as const) {
-    hubPeer(up('FULL', 7, c++, pt), ['PeerFrames', 'MalformedFrames'], ['SW-9.4-1', 'SW-4.7-1'], why, 'invalid');
+    hubPeer(up('FULL', 7, c++, pt), ['PeerFrames', 'MalformedFrames'], ['SW-9.4-1', 'SW-4.7-5'], why, 'invalid');
   }
 
   // ---- Group 8: BOOT and stale starts (5.2, 5.5, 12.4) at a hub that does not answer stale datagrams ----
@@ -418,13 +418,13 @@ export function openVectors(): VectorFile {
   });
   const fromHub = (counter: number, pt: Uint8Array) => seal(pk3, 'hub', 'sensor-3', 'FULL', 0, 4, counter, 0, pt);
   const staleFrame = (gen: number, epoch: number) => [0x0c, gen, epoch >>> 24, (epoch >>> 16) & 0xff, (epoch >>> 8) & 0xff, epoch & 0xff];
-  const S = ['SW-12.4-2', 'SW-12.4-3', 'SW-4.7-1'];
+  const S = ['SW-12.4-2', 'SW-12.4-3', 'SW-4.7-5'];
   wiped(fromHub(0, frames(staleFrame(0, 7), [0x05, ...tok])), ['StaleFrame', 'StaleAnswer'], S, "the peer's answer: STALE (generation 0, epoch 7) and the ECHO of the recovery datagram's token", 'valid');
   wiped(fromHub(1, frames(staleFrame(0, 7))), ['StaleFrame'], S, 'STALE alone', 'valid');
   wiped(fromHub(2, frames(staleFrame(255, 0xffffffff), [0x00, 0x00], [0x02, 0x68, 0x69])), ['StaleFrame', 'Boundary'], S, 'STALE with generation 255 and epoch 2^32-1, padding, then DATAGRAM', 'valid');
-  wiped(fromHub(3, frames(staleFrame(0, 0))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'STALE with epoch 0', 'invalid');
-  wiped(fromHub(4, frames(staleFrame(0, 7), staleFrame(0, 8))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'two STALE frames', 'invalid');
-  wiped(fromHub(5, frames(staleFrame(0, 7), [0x05, ...tok], staleFrame(0, 7))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-1'], 'STALE, ECHO, the same STALE again', 'invalid');
-  wiped(fromHub(6, frames(staleFrame(0, 7).slice(0, 5))), ['StaleFrame', 'MalformedFrames'], ['SW-4.7-1'], 'STALE truncated to 4 body bytes', 'invalid');
+  wiped(fromHub(3, frames(staleFrame(0, 0))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-5'], 'STALE with epoch 0', 'invalid');
+  wiped(fromHub(4, frames(staleFrame(0, 7), staleFrame(0, 8))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-5'], 'two STALE frames', 'invalid');
+  wiped(fromHub(5, frames(staleFrame(0, 7), [0x05, ...tok], staleFrame(0, 7))), ['StaleFrame', 'MalformedFrames'], ['SW-12.4-4', 'SW-4.7-5'], 'STALE, ECHO, the same STALE again', 'invalid');
+  wiped(fromHub(6, frames(staleFrame(0, 7).slice(0, 5))), ['StaleFrame', 'MalformedFrames'], ['SW-4.7-5'], 'STALE truncated to 4 body bytes', 'invalid');
   return f;
 }

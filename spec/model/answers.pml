@@ -240,7 +240,7 @@ inline receive(n) {
   if
   :: !fresh ->
        /* [SW-12.3-1]: challenge at once when the token becomes needed, else on its retry
-        * schedule; reliability frames are ignored [SW-14.10-3] */
+        * schedule; reliability frames are ignored [SW-14.10-5] */
        if :: !tok[n] -> newToken(n); due = 1 :: else fi
   :: else ->
        if
@@ -252,7 +252,7 @@ inline receive(n) {
             if :: inflight[n] -> rexmit = 1; due = 1 :: else fi
        :: else
        fi;
-       /* reliability frames, fresh only [SW-14.10-3] */
+       /* reliability frames, fresh only [SW-14.10-5] */
        if
        :: in.msg ->
             if

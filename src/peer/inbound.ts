@@ -20,7 +20,7 @@ export interface InboundEffects {
   readonly data: Uint8Array[];
   /**
    * The reliability frames (spec 14.2), in order; the node hands them to the peer's link after the
-   * peer frames and after a restart is applied [SW-14.10-3].
+   * peer frames and after a restart is applied [SW-14.10-5].
    */
   readonly rel: RelFrame[];
   readonly fresh: boolean;
@@ -36,7 +36,7 @@ export interface InboundEffects {
   readonly echoed: boolean;
   /**
    * The datagram carried a CHALLENGE: the peer could not tell our datagrams fresh, so it ignored
-   * their reliability frames ([SW-14.10-3]); they go again with the ECHO ([SW-14.10-4]).
+   * their reliability frames ([SW-14.10-5]); they go again with the ECHO ([SW-14.10-4]).
    */
   readonly challenged: boolean;
   /** The datagram carried a PING: an answer is due even if it has nothing to carry. */

@@ -50,7 +50,7 @@ const PUMP_LIMIT = 64;
 const STALL_RETRY_MS = 100;
 
 export class ReliableMode {
-  /** Reliable MSG frames refused because their datagram's freshness was unknown ([SW-14.10-3]). */
+  /** Reliable MSG frames refused because their datagram's freshness was unknown ([SW-14.10-5]). */
   unverified = 0;
   /** MSG frames refused because this node is stopping (refuseData, [SW-14.7-6]) or nobody listens yet ([SW-14.7-9]). */
   refused = 0;
@@ -156,7 +156,7 @@ export class ReliableMode {
 
   /**
    * The reliability frames of an accepted datagram, after its peer frames and a restart
-   * [SW-14.10-3]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
+   * [SW-14.10-5]. Data of unknown freshness ([SW-12.3-5]) is not taken at all unless deliverUnverified:
    * a reliable MSG is then neither recorded nor acknowledged, so the sender retransmits it and it is
    * delivered once the challenge completed. ACK and FORWARD of unknown freshness are ignored too: a
    * replay from before this node lost its state would acknowledge, or settle, ids of its new send and

@@ -1,7 +1,7 @@
 /**
  * Codecs of the reliability frames (spec 14.2): MSG, ACK, FORWARD and SLEEP. Like src/wire/frames.ts,
  * decoding is all or nothing: a truncated frame, a reserved flag bit or an inconsistent field rejects
- * the frame, and a plaintext with one bad frame is rejected whole ([SW-4.7-1], [SW-14.2-6]).
+ * the frame, and a plaintext with one bad frame is rejected whole ([SW-4.7-5], [SW-14.2-6]).
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';

@@ -159,7 +159,7 @@ export class SendState implements LinkSender {
 
   /**
    * The peer sent a CHALLENGE: it could not tell this node's datagrams fresh and ignored their
-   * reliability frames ([SW-14.10-3]). Fragments in flight are resent at once, without a congestion
+   * reliability frames ([SW-14.10-5]). Fragments in flight are resent at once, without a congestion
    * response, and FORWARD is owed again [SW-14.10-4]: on first contact they would otherwise wait for
    * INITIAL_RTO and collapse cwnd for a loss the network never had.
    */

@@ -150,7 +150,7 @@ export class Receiver {
       }
     }
     ctx = this.commit(ctx, senderId, gen, epoch, h.form === 'FULL' ? h.boot : undefined, h.counter, tk, floor, now); // step 10
-    const frames = decodeFrames(plaintext); // step 11 [SW-4.7-1], after the window update [SW-6.1-3]
+    const frames = decodeFrames(plaintext); // step 11 [SW-4.7-5], after the window update [SW-6.1-3]
     if (frames === undefined) return this.drop('MALFORMED_INNER', senderId, gen);
 
     let announceIndex: IndexFrame | undefined;

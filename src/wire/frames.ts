@@ -1,7 +1,7 @@
 /**
  * Frames of the plaintext (spec 4.7, 4.8, 9.4, 12.4, 14.2): PADDING, INDEX, PING, CHALLENGE, ECHO, STALE, the
  * reliability frames MSG, ACK, FORWARD and SLEEP (decoded by reliability/frames.ts), and DATAGRAM. Decoding is all or nothing:
- * a bad frame anywhere rejects the whole plaintext [SW-4.7-1].
+ * a bad frame anywhere rejects the whole plaintext [SW-4.7-5].
  * @module
  */
 import {
@@ -47,7 +47,7 @@ const ONCE_BIT: Readonly<Record<string, number>> = Object.fromEntries(['INDEX', 
 /**
  * Decodes a plaintext into frames. Returns undefined for an unknown type, a truncated frame, or a
  * second frame of a type that may appear once (INDEX, PING, CHALLENGE, ECHO, STALE, ACK, FORWARD, SLEEP;
- * [SW-4.7-1], [SW-9.4-1], [SW-12.4-4], [SW-14.2-6]), a STALE with epoch 0, or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
+ * [SW-4.7-5], [SW-9.4-1], [SW-12.4-4], [SW-14.2-6]), a STALE with epoch 0, or a reliability frame that breaks 14.2; the caller drops with MALFORMED_INNER. A run of PADDING bytes is one entry. An empty plaintext is no frames.
  * DATAGRAM data is a view into `plaintext`.
  */
 export function decodeFrames(plaintext: Uint8Array): WireFrame[] | undefined {

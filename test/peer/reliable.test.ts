@@ -183,7 +183,7 @@ describe('reliable delivery through SaltwireNode (spec 14)', () => {
     await hub.close();
   }, 60_000);
 
-  it('data of unknown freshness after a hub restart is neither acknowledged nor delivered; it is delivered once the challenge completes [SW-12.3-5] [SW-14.10-3]', async () => {
+  it('data of unknown freshness after a hub restart is neither acknowledged nor delivered; it is delivered once the challenge completes [SW-12.3-5] [SW-14.10-5]', async () => {
     const h = new Harness(undefined, 5);
     let hub = await h.hub();
     // the device probes a silent hub in the FULL form but stays reachable (so it keeps retransmitting)

@@ -1,10 +1,10 @@
 // Plaintext frames (4.7, 4.8, 12.4) — step 11 of [SW-6.1-9].
 // Contract: parseFrames(p) returns the frames in order, or null if the whole plaintext must be
-// discarded as MALFORMED_INNER [SW-4.7-1]: a frame of a type this checker does not decode (anything
+// discarded as MALFORMED_INNER [SW-4.7-5]: a frame of a type this checker does not decode (anything
 // but 0x00-0x05 and 0x0c: the reliability frames 0x06-0x0b of 14.2 are not part of the OpenTest
 // vectors, and 0x0d-0x3f are reserved), a truncated INDEX body, an INDEX frame with INDEX 0 or EPOCH 0,
 // more than one INDEX, PING, CHALLENGE or ECHO frame, a CHALLENGE or ECHO token shorter than 8 bytes
-// [SW-9.4-1], a STALE body shorter than 5 bytes [SW-4.7-1], a STALE frame with EPOCH 0 or a second
+// [SW-9.4-1], a STALE body shorter than 5 bytes [SW-4.7-5], a STALE frame with EPOCH 0 or a second
 // STALE frame [SW-12.4-4]. STALE is `u8 gen`, `u32 epoch` (12.4); any GEN is decoded.
 // PADDING is the single byte 0x00 and may appear anywhere; a maximal run of n of them is one entry
 // { PADDING, length: n } [SW-4.7-4]. DATAGRAM extends to the end and may be empty [SW-4.7-2].
@@ -56,7 +56,7 @@ export function parseFrames(p: Uint8Array): Frame[] | null {
         i += 1 + TOKEN_LEN;
       }
     } else if (type === FRAME_STALE) {
-      if (p.length - i < STALE_FRAME_LEN) return null; // truncated [SW-4.7-1]
+      if (p.length - i < STALE_FRAME_LEN) return null; // truncated [SW-4.7-5]
       if (frames.some((f) => f.type === 'STALE')) return null; // a second STALE frame [SW-12.4-4]
       const gen = p[i + 1], epoch = readU32(p, i + 2);
       if (epoch === 0) return null; // [SW-12.4-4]

@@ -164,7 +164,7 @@ export class Receiver {
     const c = commit(ctx, peer, gen, epoch, boot, hd.counter, this.cfg.windowSize, floorForNewContext(persisted, this.cfg.completeStore));
     this.contexts.set(key, c.ctx);
     this.persisted.delete(key);
-    // step 11 [SW-4.7-1] [SW-6.1-3]
+    // step 11 [SW-4.7-5] [SW-6.1-3]
     const frames = parseFrames(plaintext);
     if (!frames) return drop('MALFORMED_INNER', '11');
     // step 12

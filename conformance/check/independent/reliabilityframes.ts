@@ -3,7 +3,7 @@
 // frames, or null when the whole plaintext must be discarded (MALFORMED_INNER, [SW-14.2-6]):
 // a truncated frame, a MSG breaking [SW-14.2-8] or [SW-14.2-10], an ACK breaking [SW-14.2-4], a FORWARD with FLOOR 0,
 // a SLEEP breaking [SW-14.2-5], more than one ACK, FORWARD or SLEEP, the reserved types 0x06, 0x0a,
-// 0x0b ([SW-4.7-1]) or any other type. A MSG is every type with bit 7 set [SW-14.2-8]. encodeRelFrame() is the inverse for valid frames.
+// 0x0b ([SW-4.7-5]) or any other type. A MSG is every type with bit 7 set [SW-14.2-8]. encodeRelFrame() is the inverse for valid frames.
 // Output shape (conformance/README.md, RelFrameTest): MSG { type, channel, id?, prev?, frag?, data }
 // with data in hex; ACK { type, cum, window, delay, ranges: [{ start, end }] } with `end` exclusive
 // (one past the last id of the range); FORWARD { type, floor }; SLEEP { type, wakeIntervalMs, awakeMs }.

@@ -73,7 +73,7 @@ export const event = (
   const { within, ...rest } = o;
   return { expect: 'event', event: ev, peer, within: within ?? 1500, refs, ...rest };
 };
-export const message = (peer: string, text: string, refs: string[] = ['SW-9.3-2'], o: Opts = {}): Expectation => event('message', peer, refs, { text, ...o });
+export const message = (peer: string, text: string, refs: string[] = ['SW-9.3-7'], o: Opts = {}): Expectation => event('message', peer, refs, { text, ...o });
 export const noMessage = (forMs: Duration, refs: string[], o: Opts & { text?: string } = {}): Expectation => ({ expect: 'no-event', event: 'message', forMs, refs, ...o });
 export const noEvent = (ev: 'reachable' | 'restart', forMs: Duration, refs: string[], o: Opts = {}): Expectation => ({ expect: 'no-event', event: ev, forMs, refs, ...o });
 export const budget = (socket: string, refs: string[], since?: string): Expectation => ({ expect: 'budget', socket, factor: 3, refs, ...(since === undefined ? {} : { since }) });

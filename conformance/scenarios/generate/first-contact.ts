@@ -17,7 +17,7 @@ const challenged: ScenarioDef = {
     budget('A', ['SW-10.3-1', 'SW-10.1-3']),
     noMessage(800, ['SW-12.3-5', 'SW-5.6-3']),
     send('dev', 'A', [F.echo, F.data('second')]),
-    message('dev', 'second', ['SW-12.3-4', 'SW-9.3-2']),
+    message('dev', 'second', ['SW-12.3-4', 'SW-9.3-7']),
     noMessage(300, ['SW-12.3-5', 'SW-12.3-4'], { text: 'first', since: 'start' }),
   ],
 };
@@ -31,7 +31,7 @@ const zeroRtt: ScenarioDef = {
   sockets: ['A'],
   steps: [
     send('dev', 'A', [F.pad(100), F.data('zero-rtt')]),
-    message('dev', 'zero-rtt', ['SW-5.6-6', 'SW-5.6-3', 'SW-9.3-2']),
+    message('dev', 'zero-rtt', ['SW-5.6-6', 'SW-5.6-3', 'SW-9.3-7']),
     datagram('A', { includes: ['CHALLENGE'] }, ['SW-12.3-8', 'SW-10.1-3'], 1500, { level: 'SHOULD' }),
     budget('A', ['SW-10.3-1', 'SW-10.1-3']),
   ],
