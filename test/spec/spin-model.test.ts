@@ -1,5 +1,5 @@
 // The Promela models of spec/model/ (issue 14), checked with spin: the answer rules never loop
-// ([SW-9.4-3], [SW-12.3-2], [SW-14.10-4]), no (key, nonce) pair is sealed twice across restarts
+// ([SW-9.4-5], [SW-12.3-2], [SW-14.10-4]), no (key, nonce) pair is sealed twice across restarts
 // and state loss ([SW-5.2-7]), nothing is delivered twice ([SW-9.3-7], [SW-14.3-1]) and every
 // message is delivered or its sender told ([SW-14.7-1]). scripts/spin-check.sh runs every check
 // and exits non-zero on any violation, on an incomplete search, and when a guard no longer finds

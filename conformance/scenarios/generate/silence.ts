@@ -1,7 +1,7 @@
 /**
  * answers.json: what gets an answer and what gets none. Junk, forgeries, replays and malformed
  * frames get nothing at all [SW-6.3-1]; a PING gets an authenticated datagram at once [SW-11.2-3];
- * a datagram that asks for nothing gets nothing [SW-9.4-3]; a silent peer is probed with PING and
+ * a datagram that asks for nothing gets nothing [SW-9.4-5]; a silent peer is probed with PING and
  * CHALLENGE, and only an echo ends the probing [SW-11.2-6].
  * @module
  */
@@ -84,7 +84,7 @@ const pingDevice: ScenarioDef = {
 const asksNothing: ScenarioDef = {
   comment: 'SHORT datagrams that ask for nothing (data alone, empty, an ECHO of an unknown token, an INDEX) get no answer from the hub target',
   flags: ['Silence', 'HubTarget'],
-  specRefs: ['SW-9.4-3'],
+  specRefs: ['SW-9.4-5'],
   target: hub(),
   actors: [DEV],
   sockets: ['A'],
@@ -96,7 +96,7 @@ const asksNothing: ScenarioDef = {
     send('dev', 'A', [], { form: 'SHORT' }),
     send('dev', 'A', [F.echoRandom], { form: 'SHORT' }),
     send('dev', 'A', [F.index], { form: 'SHORT' }),
-    nothing('A', 1500, ['SW-9.4-3'], { since: 'quiet' }),
+    nothing('A', 1500, ['SW-9.4-5'], { since: 'quiet' }),
   ],
 };
 
@@ -138,7 +138,7 @@ export const answersFile: FileDef = {
   algorithm: 'Saltwire peer layer scenarios: answers and silence',
   label: 'answers',
   header: [
-    'What a target answers (PING [SW-11.2-3]), probes (spec 11.2), and what it never answers: any datagram dropped by spec 6.1 [SW-6.3-1], and any that asks for nothing [SW-9.4-3].',
+    'What a target answers (PING [SW-11.2-3]), probes (spec 11.2), and what it never answers: any datagram dropped by spec 6.1 [SW-6.3-1], and any that asks for nothing [SW-9.4-5].',
     'Junk kinds are built at run time from a genuine datagram of the actor that carries PING and CHALLENGE (conformance/runner/junk.ts).',
   ],
   scenarios: [junkHub, junkDevice, pingHub, pingDevice, asksNothing, probes],
