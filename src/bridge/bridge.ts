@@ -119,6 +119,9 @@ export class MqttBridge {
   private readonly link: BrokerLink;
   private readonly dedupe: DedupeCache;
   private readonly inflight = new Set<number>();
+  /** Ids of the entries not sent on this connection, in order (settled ones are skipped when met). */
+  private unsent: number[] = [];
+  private unsentHead = 0;
   private readonly waiting = new Map<string, (r: Receipt) => void>();
   private readonly maxInflight: number;
   private readonly v5: boolean;
@@ -151,7 +154,7 @@ export class MqttBridge {
     this.link = new BrokerLink({ clientId: this.origin, ...o }, { topic: status, payload: JSON.stringify({ state: 'offline', reason: 'lost' }) }, {
       up: (c) => this.onUp(c, status),
       down: () => this.onDown(),
-      message: (p, done) => this.onMessage(p, done),
+      message: (p) => this.onMessage(p),
       error: (e) => o.log?.(`bridge: broker ${o.url}: ${e.message}`),
     });
     this.presence = o.presenceTopic === false ? undefined : new Presence(hub.port.node, o.presenceTopic ?? 'saltwire/status/{id}', (topic, payload) => void this.enqueue(self, topic, payload, 1, true)?.catch(() => undefined));
@@ -201,6 +204,7 @@ export class MqttBridge {
       return { queued: Promise.reject(e), receipt: Promise.reject(e) };
     }
     const receipt = new Promise<Receipt>((res) => this.waiting.set(r.entry.msgId, res));
+    this.unsent.push(r.entry.id);
     this.pump();
     return { queued: r.durable ?? Promise.resolve(), receipt };
   }
@@ -271,6 +275,7 @@ export class MqttBridge {
       this.refuse('out', topic, 'outbox-full', true);
       return qos === 0 ? undefined : Promise.reject(new InvalidArgumentError('bridge outbox full'));
     }
+    this.unsent.push(r.entry.id);
     this.pump();
     return r.durable;
   }
@@ -280,9 +285,10 @@ export class MqttBridge {
     const c = this.link.client;
     if (!this.link.connected || c === undefined || this.closed) return;
     const gen = this.link.generation;
-    for (const e of this.outbox.values()) {
-      if (this.inflight.size >= this.maxInflight) return;
-      if (this.inflight.has(e.id)) continue;
+    while (this.inflight.size < this.maxInflight && this.unsentHead < this.unsent.length) {
+      const e = this.outbox.get(this.unsent[this.unsentHead++]!);
+      if (this.unsentHead > 4096 && this.unsentHead * 2 > this.unsent.length) (this.unsent = this.unsent.slice(this.unsentHead)), (this.unsentHead = 0);
+      if (e === undefined || this.inflight.has(e.id)) continue; // settled (dropped, expired) meanwhile
       const now = Date.now();
       if (e.expiresAt !== undefined && e.expiresAt <= now) {
         this.outbox.done(e.id);
@@ -350,21 +356,25 @@ export class MqttBridge {
       });
     }
     c.publish(status, JSON.stringify({ state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
+    // everything still queued goes again, oldest first: what was in flight on the old connection too
+    this.unsent = [...this.outbox.values()].map((e) => e.id);
+    this.unsentHead = 0;
     this.events.emit('connected', { reconnects: Math.max(0, this.link.connects - 1) });
     this.o.log?.(`bridge: connected to ${this.o.url} (${this.link.connects - 1} reconnects)`);
     this.pump();
   }
 
   private onDown(): void {
-    this.inflight.clear(); // sent again, in order, on the next connection
+    this.inflight.clear(); // sent again, in order, on the next connection (onUp)
     this.events.emit('disconnected', {});
     this.o.log?.(`bridge: lost ${this.o.url}; ${this.outbox.stats.depth} queued`);
   }
 
   // ---- inbound: broker -> hub ----
 
-  private onMessage(p: IPublishPacket, done: (err?: Error) => void): void {
-    if (this.closed) return done(new NodeClosedError());
+  /** Undefined: acknowledge at once; a promise: once it resolves (never if it rejects: sent again). */
+  private onMessage(p: IPublishPacket): Promise<void> | undefined {
+    if (this.closed) return Promise.reject(new NodeClosedError());
     const topic = p.topic;
     const up = p.properties?.userProperties;
     const prop = (k: string): string | undefined => {
@@ -372,23 +382,19 @@ export class MqttBridge {
       return Array.isArray(v) ? v[0] : v;
     };
     const origin = prop(ORIGIN_PROPERTY);
-    if (origin === this.origin) return this.refuse('in', topic, 'loop', false), done();
+    if (origin === this.origin) return void this.refuse('in', topic, 'loop', false);
     const msg = prop(MSG_PROPERTY);
-    if (origin !== undefined && msg !== undefined && this.dedupe.seen(`${origin}\u0000${msg}`)) return this.refuse('in', topic, 'duplicate', false), done();
-    if (this.rpc?.handles(topic)) return this.rpc.onMessage(p, done);
+    if (origin !== undefined && msg !== undefined && this.dedupe.seen(`${origin}\u0000${msg}`)) return void this.refuse('in', topic, 'duplicate', false);
+    if (this.rpc?.handles(topic)) return void this.rpc.onMessage(p);
     const m = this.map.inbound(topic);
-    if ('refused' in m) return this.refuse('in', topic, m.refused, true), done();
+    if ('refused' in m) return void this.refuse('in', topic, m.refused, true);
     const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
     const payload = new Uint8Array(p.payload as Buffer);
-    this.inject(m.topic, payload, qos, p.retain).then(
-      () => {
-        this.counts.in[qos]++;
-        done();
-      },
+    return this.inject(m.topic, payload, qos, p.retain).then(
+      () => void this.counts.in[qos]++,
       (e: Error) => {
-        if (e instanceof NodeClosedError) return done(e); // not acknowledged: the broker sends it again
+        if (e instanceof NodeClosedError) throw e; // not acknowledged: the broker sends it again
         this.refuse('in', topic, 'hub-refused', true);
-        done();
       },
     );
   }

@@ -41,10 +41,17 @@ export interface LinkHandlers {
   readonly up: (client: MqttClient, generation: number) => void;
   /** The connected client went away. */
   readonly down: () => void;
-  /** A publication from the broker; call `done` once it is safe to acknowledge (MQTT.js sends the PUBACK then). */
-  readonly message: (packet: IPublishPacket, done: (err?: Error) => void) => void;
+  /**
+   * A publication from the broker. Returns undefined when it may be acknowledged at once, or a
+   * promise: its PUBACK (QoS 1) or PUBCOMP (QoS 2) is sent once it resolves, never if it rejects
+   * (the broker sends it again later). Acknowledgements keep the order of the publications
+   * ([MQTT-4.6.0-2]), and the next publication is taken meanwhile.
+   */
+  readonly message: (packet: IPublishPacket) => Promise<void> | undefined;
   readonly error: (e: Error) => void;
 }
+
+type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
 export class BrokerLink {
   client: MqttClient | undefined;
@@ -89,9 +96,30 @@ export class BrokerLink {
     };
     const c = connect(this.o.url, opts);
     this.client = c;
+    // MQTT.js sends a PUBACK/PUBCOMP as soon as handleMessage calls back, and takes the next packet
+    // only then: waiting there for the hub's journal would take one publication per fsync. Instead
+    // the acknowledgement itself waits, in order, and the next publication is read at once.
+    const held = new Map<number, Promise<void>>();
+    let chain: Promise<void> = Promise.resolve();
+    const raw = (c as unknown as { _sendPacket?: SendPacket })._sendPacket;
+    if (typeof raw === 'function') {
+      (c as unknown as { _sendPacket: SendPacket })._sendPacket = (packet, cb, ...rest) => {
+        const wait = (packet.cmd === 'puback' || packet.cmd === 'pubcomp') && packet.messageId !== undefined ? held.get(packet.messageId) : undefined;
+        if (wait === undefined) return raw.call(c, packet, cb, ...rest);
+        held.delete(packet.messageId!);
+        wait.then(() => gen === this.generation && raw.call(c, packet, () => undefined, ...rest), () => undefined);
+        cb?.();
+      };
+    }
     c.handleMessage = (packet, done) => {
       if (gen !== this.generation) return done();
-      this.h.message(packet, (err) => done(err));
+      const p = this.h.message(packet);
+      if (p === undefined || packet.qos === 0) return void p?.catch(() => undefined), done();
+      if (typeof raw !== 'function') return void p.then(() => done(), (e: Error) => done(e)); // serial fallback
+      chain = chain.then(() => p);
+      held.set(packet.messageId!, chain);
+      chain = chain.catch(() => undefined);
+      done();
     };
     c.on('connect', () => {
       if (gen !== this.generation || this.closed) return void c.end(true);

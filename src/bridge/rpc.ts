@@ -99,9 +99,8 @@ export class RpcBridge {
     return topic.slice(this.callPrefix.length + 1).split('/').length === 2;
   }
 
-  /** A request or a response from the broker; acknowledged at once (a call is not durable). */
-  onMessage(p: IPublishPacket, done: () => void): void {
-    done();
+  /** A request or a response from the broker (acknowledged at once: a call is not durable). */
+  onMessage(p: IPublishPacket): void {
     if (p.topic === this.replyTopic) {
       const corr = p.properties?.correlationData;
       if (corr !== undefined) this.pending.get(Buffer.from(corr).toString('hex'))?.resolve(p);

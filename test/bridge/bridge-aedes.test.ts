@@ -4,6 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IPublishPacket } from 'mqtt';
 import { startAedes, type AedesBroker } from '../../bench/peers/aedes.js';
+import { Aedes } from 'aedes';
+import { createServer } from 'node:net';
+import { MemoryJournal } from '../../src/peer/journal-store.js';
 import { Rig, until } from './fixture.js';
 
 let rig: Rig;
@@ -48,7 +51,7 @@ describe('MQTT bridge (aedes)', () => {
     expect(heard).toEqual({ 'dev-1': ['cmd/dev-1/led=on'], 'dev-2': [] });
     const s = bridge.stats();
     expect(s.forwarded.out).toEqual([1, 1, 1]);
-    expect(s.forwarded.in[1]).toBe(1);
+    await until(() => bridge.stats().forwarded.in[1] === 1, 5000, 'the command counted');
     expect(receipts).toEqual(['dev-1 site1/devices/dev-1/sensors/temp qos1 acked', 'dev-1 site1/devices/dev-1/sensors/temp qos2 acked']);
   });
 
@@ -122,5 +125,36 @@ describe('MQTT bridge (aedes)', () => {
     expect(atDevice.filter((s) => s === 'x')).toHaveLength(1);
     expect(bridge.stats().forwarded.out[1]).toBe(20);
     expect(bridge.stats().refused.in['duplicate']).toBe(1);
+  });
+
+  it("a broker's QoS 1 publication is acknowledged (PUBACK) only once the hub's journal holds it, without serializing them", { timeout: 15_000 }, async () => {
+    rig = new Rig();
+    const b = await Aedes.createBroker();
+    const server = createServer((sock) => b.handle(sock));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    rig.cleanup.push(() => new Promise<void>((r) => (server.close(), b.close(() => r()))));
+    const port = (server.address() as { port: number }).port;
+    const acks: string[] = [];
+    b.on('ack', (_packet, client) => client?.id === 'saltwire-hub' && acks.push('ack'));
+    const journal = new MemoryJournal();
+    await rig.startHub({ journal });
+    // from now on the hub's commits wait for the gate
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const append = journal.append.bind(journal);
+    const replace = journal.replace.bind(journal);
+    let commits = 0;
+    journal.append = async (records) => (commits++, await gate, append(records));
+    journal.replace = async (records) => (commits++, await gate, replace(records));
+    const bridge = await rig.bridge({}, port);
+    await until(() => bridge.connected, 5000, 'bridge connected');
+    const pub = await rig.mqtt(port);
+    // retained: the hub's retained store changes, which it makes durable before acknowledging
+    for (let i = 0; i < 5; i++) await pub.publishAsync(`in/x${i}`, `m${i}`, { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(acks).toEqual([]); // the hub has them, not durably: the bridge did not acknowledge them to the broker
+    open();
+    await until(() => acks.length === 5, 5000, 'the five PUBACKs');
+    expect(commits).toBeLessThanOrEqual(3); // taken together: one group commit, not one per message
   });
 });
