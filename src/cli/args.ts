@@ -26,6 +26,8 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** Further paragraphs of --help (output formats, exit codes). */
   readonly notes?: string;
+  /** One optional positional argument (`inspect DATAGRAM`); Flags.positional() returns it. */
+  readonly positional?: { readonly name: string; readonly help: string };
 }
 
 /** The --help text of a command. */
@@ -33,17 +35,22 @@ export function commandUsage(spec: CommandSpec): string {
   const entries = Object.entries(spec.flags);
   const req = entries.filter(([, f]) => f.required === true).map(([n, f]) => (f.value === undefined ? n : `${n} ${f.value}`));
   const opt = entries.some(([, f]) => f.required !== true) ? ' [options]' : '';
-  const lines = [`usage: saltwire ${spec.name}${req.map((r) => ` ${r}`).join('')}${opt}`, '', spec.summary, '', 'flags:'];
+  const pos = spec.positional === undefined ? '' : ` [${spec.positional.name}]`;
+  const lines = [`usage: saltwire ${spec.name}${req.map((r) => ` ${r}`).join('')}${opt}${pos}`, '', spec.summary, '', 'flags:'];
   const rows: Array<[string, string]> = entries.map(([n, f]) => [
     `${f.short === undefined ? '' : `${f.short}, `}${n}${f.value === undefined ? '' : ` ${f.value}`}`,
     `${f.help}${f.required === true ? ' (required)' : ''}`,
   ]);
+  if (spec.positional !== undefined) rows.unshift([spec.positional.name, spec.positional.help]);
   rows.push(['--help', 'show this help']);
   const w = Math.max(...rows.map(([l]) => l.length)) + 2;
   for (const [l, r] of rows) lines.push(`  ${l.padEnd(w)}${r}`);
   if (spec.notes !== undefined) lines.push('', spec.notes);
   return lines.join('\n');
 }
+
+/** The key of the positional argument in Flags' map: not a flag name. */
+const POSITIONAL = ' positional';
 
 /** Parses `argv` (the words after the command name); 'help' if --help or -h is among them. */
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | 'help' {
@@ -52,6 +59,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | '
   const shorts = new Map(Object.entries(spec.flags).flatMap(([n, f]) => (f.short === undefined ? [] : [[f.short, n] as const])));
   for (let i = 0; i < argv.length; i++) {
     const word = shorts.get(argv[i]!) ?? argv[i]!;
+    if (!word.startsWith('-') && spec.positional !== undefined && !values.has(POSITIONAL)) {
+      values.set(POSITIONAL, word);
+      continue;
+    }
     if (!word.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(word)}: every value follows its --flag`);
     const eq = word.indexOf('=');
     const name = eq < 0 ? word : word.slice(0, eq);
@@ -79,6 +90,12 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | '
 /** The parsed flags of one command line, with typed, validating getters. */
 export class Flags {
   constructor(private readonly values: ReadonlyMap<string, string | true>) {}
+
+  /** The positional argument (CommandSpec.positional), if given. */
+  positional(): string | undefined {
+    const v = this.values.get(POSITIONAL);
+    return typeof v === 'string' ? v : undefined;
+  }
 
   has(name: string): boolean {
     return this.values.has(name);

@@ -57,6 +57,8 @@ export interface Io {
   /** One line to stderr. */
   err(line: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal: colours only then (colour.ts). */
+  readonly isTTY?: boolean;
   /** Standard input (`pub --stdin`, `--stdin-lines`); absent: empty. */
   readonly stdin?: AsyncIterable<Uint8Array | string>;
   /** Resolves (with the signal's name) on the first SIGINT or SIGTERM; never rejects. */

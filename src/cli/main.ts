@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
   serve: async () => (await import('./commands/serve.js')).serve,
   call: async () => (await import('./commands/call.js')).call,
   completion: async () => (await import('./commands/completion.js')).completion,
+  inspect: async () => (await import('./commands/inspect.js')).inspect,
 });
 
 export const USAGE = `usage: saltwire <command> [flags]
@@ -32,6 +33,7 @@ commands:
   sub      subscribe and print: sub --hub HOST:PORT --id ID --key-file FILE --topic FILTER
   serve    serve echo and time: serve --hub HOST:PORT --id ID --key-file FILE --echo
   call     call a method: call --hub HOST:PORT --id ID --key-file FILE --to ID --method NAME
+  inspect  decode a datagram: inspect --key-file FILE HEX (header fields, authenticates?, frames)
   completion  a shell completion script: source <(saltwire completion --shell bash)
 
 Keys come from a file (--key-file, --site-file), the environment (SALTWIRE_KEY, SALTWIRE_SITE_KEY)
@@ -123,6 +125,7 @@ function processIo(): Io {
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     stdin: process.stdin,
+    isTTY: process.stdout.isTTY,
     stopped,
   };
 }
