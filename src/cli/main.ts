@@ -21,6 +21,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
   call: async () => (await import('./commands/call.js')).call,
   completion: async () => (await import('./commands/completion.js')).completion,
   inspect: async () => (await import('./commands/inspect.js')).inspect,
+  provision: async () => (await import('./commands/provision.js')).provision,
 });
 
 export const USAGE = `usage: saltwire <command> [flags]
@@ -33,6 +34,7 @@ commands:
   sub      subscribe and print: sub --hub HOST:PORT --id ID --key-file FILE --topic FILTER
   serve    serve echo and time: serve --hub HOST:PORT --id ID --key-file FILE --echo
   call     call a method: call --hub HOST:PORT --id ID --key-file FILE --to ID --method NAME
+  provision  a device's credentials for firmware: provision --site-file F --device ID --format c|json|env
   inspect  decode a datagram: inspect --key-file FILE HEX (header fields, authenticates?, frames)
   completion  a shell completion script: source <(saltwire completion --shell bash)
 
