@@ -39,16 +39,18 @@
 #endif
 #define SW_RESERVE_MSGS 2         /* DEVICE_CONTROL_RESERVE */
 #define SW_RESERVE_BYTES 256
+#ifndef SW_HOLD_BYTES
 #define SW_HOLD_BYTES 512         /* DEVICE_HOLD_BACK_BYTES; slots = SW_WINDOW */
+#endif
 #ifndef SW_MAX_MESSAGE
 #define SW_MAX_MESSAGE 512        /* DEVICE MAX_MESSAGE: reassembly buffer, declared in SYNC */
 #endif
 #define SW_CHANNELS 4             /* ordered channels remembered (PREV / last delivered) */
 #define SW_MAX_SUBS 8
 #define SW_SUB_BYTES 192          /* filters of all subscriptions together */
-#define SW_DEDUPE 16              /* QoS 2 (publisher, PUB_ID) entries kept */
+#define SW_DEDUPE 8               /* QoS 2 (publisher, PUB_ID) entries kept */
 #define SW_RPC_CACHE 4
-#define SW_RPC_CACHE_BODY 48
+#define SW_RPC_CACHE_BODY 24
 #define SW_RPC_HANDLERS 4
 #define SW_CALLS 4
 
@@ -273,9 +275,8 @@ struct sw_node {
   uint32_t epoch, counter, tx_index, hub_epoch, pub_n, call_n;
   uint32_t last_heard, last_fresh, last_sent, ask_since, last_index_at, probe_at, probe_start, probe_iv, chal_at, now;
   uint8_t has_token, has_prev, chal_sends, owe_echo, owe_pong, owe_index, owe_chal, reachable, probing,
-          has_last_chal, asking, heard_any, need_sync, started;
+          has_last_chal, asking, owe_hint, need_sync, started;
   uint32_t drops[SW_REASONS];
-  sw_receiver recv;
   sw_rxctx rx;
   sw_rel_tx tx;
   sw_rel_rx rr;

@@ -71,14 +71,12 @@ int sw_node_start(sw_node *n, const sw_config *cfg, uint32_t now) {
   if (!n->cfg.probe_after_ms) n->cfg.probe_after_ms = PROBE_AFTER;
   if (!n->cfg.unreachable_after_ms) n->cfg.unreachable_after_ms = UNREACHABLE_AFTER;
   if (sw_port_random(n->boot, 8)) return SW_ERR_STORAGE;   /* [SW-5.2-6] */
-  sw_receiver r = {n->cfg.id, n->id_len, SW_MAX_DATAGRAM, SW_REPLAY_MAX, 0, 0, n, key_cb, ctx_cb, index_cb, NULL};
-  n->recv = r;
   sw_tx_init(&n->tx, SW_BUDGET, 128);
   sw_rx_init(&n->rr, SW_WINDOW, 0, SW_MAX_MESSAGE);
   int rc = new_epoch(n, 0);
   if (rc) return rc;
-  /* [SW-12.2-1]: the restart hint (FULL, PING and CHALLENGE) at once; probing of a configured peer
-   * starts at once (11.3); SYNC declares our limits and subscriptions ([SW-15.5-2]). */
+  /* [SW-12.2-1], [SW-12.2-4]: the restart hint (FULL, PING and CHALLENGE) at once is the first probe
+   * of the hub; SYNC declares our limits and subscriptions ([SW-15.5-2]). */
   n->probing = 1; n->probe_start = now; n->probe_at = now; n->probe_iv = PROBE_INTERVAL;
   n->last_heard = n->last_fresh = now; n->last_sent = now;
   n->started = 1;
@@ -101,7 +99,8 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
   size_t off = 0;
   n->now = now;
   if (!n->started) return;
-  int rc = sw_open(&n->recv, d, len, &rx);
+  sw_receiver recv = {n->cfg.id, n->id_len, SW_MAX_DATAGRAM, SW_REPLAY_MAX, 0, 0, n, key_cb, ctx_cb, index_cb, NULL};
+  int rc = sw_open(&recv, d, len, &rx);
   if (rc != SW_OK) { n->drops[rc < SW_REASONS ? rc : 0]++; return; }   /* silence ([SW-6.3-1]) */
   while ((r = sw_frame_next(rx.pt, rx.ptlen, &off, &f)) > 0 && nf < 5) {  /* peer frames first, [SW-9.3-2] */
     if (f.type == SW_F_INDEX) { fr[nf] = f; index = &fr[nf++]; }
@@ -112,8 +111,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
   }
   n->asking = 0;                                           /* an answer came: [SW-4.8-8] */
   n->last_heard = now;
-  if (index && index->gen == n->cfg.gen && index->b == n->epoch) n->tx_index = index->a;   /* [SW-4.8-2] */
-  int echoed = 0, fresh = rx.fresh;
+  int echoed = 0, fresh = rx.fresh;                       /* [SW-9.3-8]: ECHO, INDEX, the rest */
   if (echo && ((n->has_token && token_eq(echo->data, n->token)) || (n->has_prev && token_eq(echo->data, n->token_prev)))) {
     echoed = 1;                                            /* [SW-12.3-4], [SW-12.3-7] */
     if (!n->rx.has_fresh || rx.counter < n->rx.fresh_counter) { n->rx.has_fresh = 1; n->rx.fresh_counter = rx.counter; }
@@ -123,6 +121,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
     if (n->probing) { n->probing = 0; }
     sw_tx_end_backoff(&n->tx);                             /* [SW-14.12-7] */
   }
+  if (index && index->gen == n->cfg.gen && index->b == n->epoch) n->tx_index = index->a;   /* [SW-4.8-2] */
   if (chal) {                                              /* [SW-12.3-3]: echo it, at once */
     memcpy(n->echo_tok, chal->data, 8); n->owe_echo = 1;
     if (fresh && (!n->has_last_chal || !token_eq(n->last_chal, chal->data))) sw_tx_end_backoff(&n->tx);  /* [SW-14.10-4] */
@@ -134,7 +133,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
       if (new_epoch(n, stale->b) == SW_OK) {
         sw_tx_renumber(&n->tx);                            /* nothing of the stale start was taken */
         swi_renew_ids(n);
-        n->probing = 1; n->probe_start = now; n->probe_at = now; n->probe_iv = PROBE_INTERVAL;
+        n->owe_hint = 1;                                   /* the hint again; probing unchanged ([SW-12.2-4]) */
       }
     } else { n->owe_chal = 1; }
   }
@@ -193,8 +192,9 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
   n->now = now;
   if (!n->started) return 0;
   timers(n, now);
-  int probe = probe_due(n, now), chal = probe || chal_due(n, now), keep = keepalive_due(n, now);
-  int ping = probe || (keep && DUE(n->last_fresh + n->cfg.keepalive_ms, now));    /* [SW-11.1-2] */
+  int probe = probe_due(n, now), chal = probe || n->owe_hint || chal_due(n, now), keep = keepalive_due(n, now);
+  int ping = probe || n->owe_hint || (keep && DUE(n->last_fresh + n->cfg.keepalive_ms, now));    /* [SW-11.1-2] */
+  n->owe_hint = 0;
   int ack = sw_rx_ack_due(&n->rr, now), rel = sw_tx_due(&n->tx);
   if (!(chal || ping || keep || n->owe_echo || n->owe_pong || n->owe_index || ack || rel)) return 0;
   if (n->owe_index) {                                      /* INDEX, ECHO, CHALLENGE, PING: [SW-9.4-2] */
@@ -242,7 +242,7 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
 uint32_t sw_node_next_deadline(sw_node *n, uint32_t now) {
   uint32_t best = SW_NONE, t;
 #define TAKE(x) do { t = (x); if (DUE(t, now)) t = now; if (best == SW_NONE || (int32_t)(t - best) < 0) best = t; } while (0)
-  if (n->owe_echo || n->owe_pong || n->owe_index || sw_tx_due(&n->tx)) return now;
+  if (n->owe_echo || n->owe_pong || n->owe_index || n->owe_hint || sw_tx_due(&n->tx)) return now;
   if ((t = sw_tx_next_deadline(&n->tx, now)) != SW_NONE) TAKE(t);
   if (n->rr.ack_owed) TAKE(n->rr.ack_now ? now : n->rr.ack_due);
   if (n->probing) TAKE(n->probe_at); else TAKE(n->last_fresh + n->cfg.probe_after_ms);
