@@ -7,6 +7,8 @@ import { startAedes, type AedesBroker } from '../../bench/peers/aedes.js';
 import { Aedes } from 'aedes';
 import { createServer } from 'node:net';
 import { MemoryJournal } from '../../src/peer/journal-store.js';
+import { PublicationRefusedError } from '../../src/index.js';
+import { freeTcpPort } from '../../bench/peers/util.js';
 import { Rig, until } from './fixture.js';
 
 let rig: Rig;
@@ -157,4 +159,28 @@ describe('MQTT bridge (aedes)', () => {
     await until(() => acks.length === 5, 5000, 'the five PUBACKs');
     expect(commits).toBeLessThanOrEqual(3); // taken together: one group commit, not one per message
   });
+
+  it('a full outbox refuses the device\'s publication (refuse-new: publish() rejects) and counts it; receipts reach the device on its receipt topic', { timeout: 15_000 }, async () => {
+    rig = new Rig();
+    broker = await startAedes();
+    await rig.startHub();
+    const dead = await freeTcpPort(); // no broker there: everything waits in the outbox
+    const bridge = await rig.bridge({ outbox: { maxCount: 2, policy: 'refuse-new' }, presenceTopic: false, receiptTopic: '$bridge/receipts/{id}' }, dead);
+    const { client } = await rig.device('dev-1');
+    const receipts: Array<{ outcome: string; topic: string }> = [];
+    await client.subscribe('$bridge/receipts/dev-1', { qos: 0 }, (p) => receipts.push(p.json())).granted;
+    await client.publish('a/1', '1', { qos: 1 });
+    await client.publish('a/2', '2', { qos: 1 });
+    const e = await client.publish('a/3', '3', { qos: 1 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PublicationRefusedError);
+    expect(bridge.stats().outbox).toMatchObject({ depth: 2, refusedFull: 1 });
+    expect(bridge.stats().refused.out['outbox-full']).toBe(1);
+    await bridge.close();
+    // the same journal, now with a broker: both queued ones go, and their receipts reach the device
+    const again = await rig.bridge({ presenceTopic: false, receiptTopic: '$bridge/receipts/{id}' }, broker.port);
+    await until(() => receipts.length === 2, 5000, 'two receipts at the device');
+    expect(receipts.map((r) => `${r.topic} ${r.outcome}`)).toEqual(['a/1 acked', 'a/2 acked']);
+    expect(again.stats().receipts.acked).toBe(2);
+  });
 });
+
