@@ -220,7 +220,7 @@ export class Actor {
     if (plaintext === null) return undefined;
     const frames = decodeFrames(plaintext);
     if (this.targetEpoch === undefined || epoch >= this.targetEpoch) {
-      // a new epoch (or start) of the target: it restarted and lost the index it gave this actor ([SW-12.2-2])
+      // a new epoch (or start) of the target: it restarted and lost the index it gave this actor ([SW-12.2-5])
       const newStart = this.targetEpoch !== undefined && (epoch > this.targetEpoch || toHex(boot) !== toHex(this.targetBoot!));
       if (newStart) this.targetIndex = undefined;
       this.targetEpoch = epoch;

@@ -72,7 +72,7 @@ export function processAccepted(
 ): InboundEffects {
   if (r.contextEvent === 'epoch') {
     // The peer (or a replay of an older restart) is in a new epoch: it cannot know the index it gave
-    // us; the FULL form is safe either way [SW-12.2-2]. Whether it restarted waits for freshness.
+    // us; the FULL form is safe either way [SW-12.2-5]. Whether it restarted waits for freshness.
     dropIndex(peer);
     forgetIndexed(peer); // [SW-12.4-5] counts what the peer's new life accepted
     peer.echoOwed = undefined;

@@ -11,7 +11,7 @@ describe('demo over real UDP', () => {
     expect(r.drops['REPLAY']).toBe(1);
     expect(Object.values(r.drops).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(101);
     expect(r.steadyOverhead).toBe(26); // 9-byte SHORT header + 16-byte tag + frame type
-    expect(r.restartSeen).toBe(true); // [SW-12.2-2]
+    expect(r.restartSeen).toBe(true); // [SW-12.2-5]
     expect(r.recoveryMs).toBeLessThan(1_000); // first reading after the reboot delivered at once (durable floors)
     expect(r.fastFailure).toBe(true); // [SW-11.3-2]
     expect(r.unreachableMs).toBeLessThan(4_000); // demo timers: probe after 0.8 s, unreachable 1 s later

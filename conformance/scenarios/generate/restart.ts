@@ -13,7 +13,7 @@ function deviceReboot(durable: boolean): ScenarioDef {
       ? 'device reboot seen by a hub target with durable peer epochs: the restart hint is answered at once in FULL with the echo, the restart is reported, and the hub stops using the old receiver index'
       : 'device reboot seen by a hub target with peer epochs in memory: the echo of first contact raised the floor, so the new epoch is fresh at once and data in the hint is delivered',
     flags: ['Restart', 'HubTarget', 'ShouldLevel', durable ? 'DurablePeerEpochs' : 'MemoryPeerEpochs'],
-    specRefs: ['SW-9.3-5', 'SW-12.2-2', ...(durable ? [] : ['SW-12.3-7'])],
+    specRefs: ['SW-9.3-5', 'SW-12.2-5', ...(durable ? [] : ['SW-12.3-7'])],
     target: hub({ durablePeerEpochs: durable }),
     actors: [DEV],
     sockets: ['A'],
@@ -23,13 +23,13 @@ function deviceReboot(durable: boolean): ScenarioDef {
       datagram('A', { text: 'before' }, ['SW-9.1-1']),
       reboot('dev'),
       send('dev', 'A', hint),
-      datagram('A', { form: 'FULL', echo: 'mine' }, ['SW-12.2-2', 'SW-12.3-3', 'SW-11.2-3']),
+      datagram('A', { form: 'FULL', echo: 'mine' }, ['SW-12.2-5', 'SW-12.3-3', 'SW-11.2-3']),
       ...(durable ? [] : [message('dev', 'in-hint', ['SW-12.3-7', 'SW-9.3-7'])]),
-      event('restart', 'dev', ['SW-12.2-2', 'SW-9.3-5'], { level: 'SHOULD' }),
+      event('restart', 'dev', ['SW-12.2-5', 'SW-9.3-5'], { level: 'SHOULD' }),
       send('dev', 'A', [F.echoIfAny, F.data('after')]),
       message('dev', 'after'),
       appSend('dev', 'down'),
-      datagram('A', { form: 'FULL', text: 'down' }, ['SW-12.2-2', 'SW-4.8-2']),
+      datagram('A', { form: 'FULL', text: 'down' }, ['SW-12.2-5', 'SW-4.8-2']),
     ],
   };
 }
@@ -138,7 +138,7 @@ const deviceRestartHint: ScenarioDef = {
 const hubReboot: ScenarioDef = {
   comment: 'hub reboot seen by a device target: the hub hint (FULL, PING, CHALLENGE, new epoch) is answered at once in FULL with the echo, the restart is reported, and the device sends FULL until it gets a new INDEX',
   flags: ['Restart', 'DeviceTarget', 'ShouldLevel'],
-  specRefs: ['SW-12.2-1', 'SW-12.2-2'],
+  specRefs: ['SW-12.2-1', 'SW-12.2-5'],
   target: device(),
   actors: [HUB],
   sockets: ['H'],
@@ -148,11 +148,11 @@ const hubReboot: ScenarioDef = {
     datagram('H', { text: 'before' }, ['SW-9.1-1']),
     reboot('hub'),
     send('hub', 'H', [F.challenge, F.ping]),
-    datagram('H', { form: 'FULL', echo: 'mine' }, ['SW-12.2-2', 'SW-12.3-3', 'SW-11.2-3']),
-    event('restart', 'hub', ['SW-12.2-2', 'SW-9.3-5'], { level: 'SHOULD' }),
+    datagram('H', { form: 'FULL', echo: 'mine' }, ['SW-12.2-5', 'SW-12.3-3', 'SW-11.2-3']),
+    event('restart', 'hub', ['SW-12.2-5', 'SW-9.3-5'], { level: 'SHOULD' }),
     send('hub', 'H', [F.echoIfAny]),
     appSend('hub', 'after'),
-    datagram('H', { form: 'FULL', text: 'after' }, ['SW-12.2-2', 'SW-4.8-2']),
+    datagram('H', { form: 'FULL', text: 'after' }, ['SW-12.2-5', 'SW-4.8-2']),
   ],
 };
 
