@@ -55,7 +55,7 @@ export interface NodeEvents {
    */
   receipt: { readonly peer: string; readonly ticket: number };
   /**
-   * Two processes appear to run under one node id (spec 12.4) [SW-12.4-5] [SW-12.4-6]. `kind`
+   * Two processes appear to run under one node id (spec 12.4) [SW-12.4-5] [SW-12.4-12]. `kind`
    * 'self': `peer` refused this node's current epoch after it had accepted it, so another process
    * sends as this node (`floor` is the epoch the peer holds from it); this node does not fight it.
    * 'peer': stale datagrams from `peer`'s id keep arriving (from `from`) while a newer start of it

@@ -558,7 +558,7 @@ export class SaltwireNode {
     if (!this.staleAnswers.take(s.peer, s.boot, s.token, now)) return; // spent only by an authenticated datagram [SW-12.4-9]
     const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
     if (sender === undefined || !sendFull(this.out, sender, staleAnswerFrames(s), now, { to: from, budget: AMPLIFICATION_FACTOR * size })) return;
-    if (this.staleAnswers.answeredTo(s.peer, now)) {
+    if (this.staleAnswers.answeredTo(s.peer, s.boot, s.epoch, now)) {
       this.conflicts++;
       this.events.emit('conflict', { peer: s.peer, kind: 'peer', epoch: s.epoch, floor: s.floor, from });
     }

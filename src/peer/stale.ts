@@ -6,7 +6,7 @@
  * answer costs a datagram, so it is bounded here: one answer per start of a peer and token per
  * STALE_ANSWER_INTERVAL and STALE_ANSWER_RATE per second in all, spent only by a datagram that
  * authenticated [SW-12.4-10] (its decryption is bounded by admission, spec 6.5). And the same counts
- * reveal two processes under one id: their stale datagrams keep coming ([SW-12.4-6]).
+ * reveal two processes under one id: their stale datagrams keep coming ([SW-12.4-12]).
  * @module
  */
 import { STALE_ANSWER_INTERVAL_MS, STALE_ANSWER_RATE } from '../constants.js';
@@ -22,7 +22,7 @@ export function staleAnswerFrames(s: StaleProof): WireFrame[] {
 
 /** Starts whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
 const TRACKED_STARTS = 4096;
-/** Stale answers to one peer, over at least CONFLICT_SPAN_MS, that make it a conflict ([SW-12.4-6]). */
+/** Stale answers to one peer, over at least CONFLICT_SPAN_MS, that make it a conflict ([SW-12.4-12]). */
 export const CONFLICT_ANSWERS = 3;
 export const CONFLICT_SPAN_MS = 2_000;
 /** A conflict track older than this starts over: a burst long ago says nothing about now. */
@@ -97,16 +97,19 @@ export class StaleAnswers {
   }
 
   /**
-   * Records an answer sent to an authenticated stale datagram of `peer`. Returns true once per
-   * track when the answers reach CONFLICT_ANSWERS over CONFLICT_SPAN_MS: a peer whose stale
-   * datagrams keep coming for seconds is not a restart's stragglers but a second process ([SW-12.4-6]).
+   * Records an answer sent to an authenticated stale datagram of `peer`'s start `boot` at `epoch`.
+   * Returns true once per track when the answers to that very (start, epoch) reach CONFLICT_ANSWERS
+   * over CONFLICT_SPAN_MS: a start that keeps sending one stale epoch for seconds is not healing (a
+   * node told STALE leaves that epoch within a round trip and a store write) but a second process,
+   * which stops renewing at the conflict ([SW-12.4-5]) ([SW-12.4-12]).
    */
-  answeredTo(peer: string, now: number): boolean {
+  answeredTo(peer: string, boot: Uint8Array, epoch: number, now: number): boolean {
     this.answered++;
-    let t = this.tracks.get(peer);
+    const key = `${peer}/${hex(boot)}/${epoch}`;
+    let t = this.tracks.get(key);
     if (t === undefined) {
       if (this.tracks.size >= TRACKED_STARTS) this.tracks.delete(this.tracks.keys().next().value!);
-      this.tracks.set(peer, (t = { count: 0, since: now, reported: false }));
+      this.tracks.set(key, (t = { count: 0, since: now, reported: false }));
     }
     if (t.count === 0 || now - t.since > CONFLICT_RESET_MS) {
       t.count = 0;

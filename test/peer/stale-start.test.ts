@@ -77,7 +77,7 @@ describe('BOOT and stale datagrams in the receive path', () => {
   });
 });
 
-describe('StaleAnswers: the limits of [SW-12.4-10] and the conflict rule of [SW-12.4-6]', () => {
+describe('StaleAnswers: the limits of [SW-12.4-10] and the conflict rule of [SW-12.4-12]', () => {
   it('answers one stale datagram per start of a peer per interval, and at most the rate in all', () => {
     const s = new StaleAnswers(1000, 3);
     const b = new Uint8Array(8);
@@ -92,18 +92,29 @@ describe('StaleAnswers: the limits of [SW-12.4-10] and the conflict rule of [SW-
 
   it('reports a conflict after 3 answers over 2 s, never for a burst, once per track', () => {
     const s = new StaleAnswers(0, 1000);
+    const B = new Uint8Array(8);
     for (let t = 0; t < 50; t += 5) {
-      expect(s.answeredTo('burst', t)).toBe(false); // 10 answers within 50 ms: stragglers, not a process
+      expect(s.answeredTo('burst', B, 1, t)).toBe(false); // 10 answers within 50 ms: stragglers, not a process
     }
     const seen: boolean[] = [];
     for (const t of [0, 1000, 2000, 3000]) {
-      seen.push(s.answeredTo('twin', t));
+      seen.push(s.answeredTo('twin', B, 1, t));
     }
     expect(seen).toEqual([false, false, true, false]);
   });
+
+  it('counts per (start, epoch): a node that heals moves to a new epoch, and its old one stops [SW-12.4-12]', () => {
+    const s = new StaleAnswers(0, 1000);
+    const B = new Uint8Array(8).fill(4);
+    // a slow heal: answers to epoch 1 at 0 and 1 s, the new epoch 2 refused once at 2.5 s (an old copy), then fine
+    expect([s.answeredTo('slow', B, 1, 0), s.answeredTo('slow', B, 1, 1000), s.answeredTo('slow', B, 2, 2500)]).toEqual([false, false, false]);
+    // a second process stays on its epoch: the third answer, 2 s after the first, is the report
+    const T = new Uint8Array(8).fill(5);
+    expect([s.answeredTo('twin', T, 3, 0), s.answeredTo('twin', T, 3, 1000), s.answeredTo('twin', T, 3, 2000)]).toEqual([false, false, true]);
+  });
 });
 
-describe('two processes under one id, over real UDP [SW-12.4-5] [SW-12.4-6]', () => {
+describe('two processes under one id, over real UDP [SW-12.4-5] [SW-12.4-12]', () => {
   it('is reported on both sides, and the process that was superseded does not fight back', async () => {
     const root = await tempDir('saltwire-twins-');
     const h = await startNode({ id: 'hub', keyring: new SiteKeyring(suite, site), suite, stateDir: join(root, 'hub'), listen: { host: '127.0.0.1', port: 0 } });
