@@ -116,7 +116,7 @@ typedef struct sw_rxctx {
  * SW_RETIRED_KEY in the order of [SW-6.1-6] checks 2-4. */
 typedef struct sw_receiver {
   const char *id; uint8_t id_len; uint32_t max_datagram; uint16_t window;
-  uint8_t complete_store;     /* durable, never wiped maxEpoch store ([SW-5.6-2]) */
+  uint8_t complete_store;     /* durable, never wiped maxEpoch store ([SW-5.6-6]) */
   uint8_t stale_answer;       /* authenticate STALE_EPOCH datagrams for an answer (12.4) */
   void *user;
   int (*key)(void *user, const char *id, size_t n, uint8_t gen, uint8_t pk[32]);

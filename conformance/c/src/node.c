@@ -102,7 +102,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
   sw_receiver recv = {n->cfg.id, n->id_len, SW_MAX_DATAGRAM, SW_REPLAY_MAX, 0, 0, n, key_cb, ctx_cb, index_cb, NULL};
   int rc = sw_open(&recv, d, len, &rx);
   if (rc != SW_OK) { n->drops[rc < SW_REASONS ? rc : 0]++; return; }   /* silence ([SW-6.3-1]) */
-  while ((r = sw_frame_next(rx.pt, rx.ptlen, &off, &f)) > 0 && nf < 5) {  /* peer frames first, [SW-9.3-2] */
+  while ((r = sw_frame_next(rx.pt, rx.ptlen, &off, &f)) > 0 && nf < 5) {  /* peer frames first, [SW-9.3-8] */
     if (f.type == SW_F_INDEX) { fr[nf] = f; index = &fr[nf++]; }
     else if (f.type == SW_F_ECHO) { fr[nf] = f; echo = &fr[nf++]; }
     else if (f.type == SW_F_CHALLENGE) { fr[nf] = f; chal = &fr[nf++]; }
@@ -141,7 +141,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
     if (!n->rx.index) { uint32_t ix = 0; while (!ix) sw_port_random((uint8_t *)&ix, 4); n->rx.index = ix; n->owe_index = 1; }
     else if (DUE(n->last_index_at + INDEX_REPEAT_INTERVAL, now)) n->owe_index = 1;
   }
-  if (!fresh) {                                            /* [SW-12.3-1], [SW-14.10-3] */
+  if (!fresh) {                                            /* [SW-12.3-1], [SW-14.10-5] */
     if (!n->has_token) { sw_port_random(n->token, 8); n->has_token = 1; n->chal_sends = 0; }
     if (!n->owe_chal) { n->owe_chal = 1; n->chal_at = now - CHALLENGE_RETRY; }
     if (rx.epoch > n->hub_epoch) n->tx_index = 0;          /* [SW-9.3-5]: only the FULL form */
@@ -162,7 +162,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
   if (n->need_sync) swi_send_sync(n);
   off = 0;
   n->tx.random_byte = random_byte();
-  while (sw_frame_next(rx.pt, rx.ptlen, &off, &f) > 0) {   /* [SW-14.10-3]: in order, fresh only */
+  while (sw_frame_next(rx.pt, rx.ptlen, &off, &f) > 0) {   /* [SW-14.10-5]: in order, fresh only */
     if (f.type == SW_F_ACK) sw_tx_on_ack(&n->tx, now, &f, &cb);
     else if (f.type == SW_F_FORWARD) sw_rx_on_forward(&n->rr, now, f.a, &cb);
     else if (f.type == SW_F_MSG) sw_rx_on_msg(&n->rr, now, &f, &cb);
