@@ -170,4 +170,27 @@ describe.skipIf(MOSQUITTO === undefined)('bridge faults (mosquitto)', () => {
     expect(bridge.stats().forwarded.out[1]).toBe(10);
     expect(bridge.stats().refused.in['loop']).toBeGreaterThanOrEqual(10); // and its own status
   });
+
+  it('mosquitto honours No Local (nothing of ours comes back) and carries Response Topic + Correlation Data for RPC', { timeout: 20_000 }, async () => {
+    const m = await broker();
+    const r = rig();
+    await r.startHub();
+    const bridge = await r.bridge({}, m.port);
+    await until(() => bridge.connected, 5000, 'bridge connected');
+    const { client } = await r.device('dev-1');
+    client.serve('echo', (p) => p);
+    await client.ready({ timeoutMs: 5000 });
+    for (let i = 0; i < 10; i++) await client.publish('echo/a', `e${i}`, { qos: 1 });
+    const req = await r.mqtt(m.port);
+    await req.subscribeAsync('replies/1', { qos: 1 });
+    const reply = new Promise<{ body: string; outcome: unknown; corr: string }>((res) =>
+      req.on('message', (_t, p, pk) => res({ body: p.toString(), outcome: pk.properties?.userProperties?.['sw-outcome'], corr: Buffer.from(pk.properties!.correlationData!).toString() })),
+    );
+    await req.publishAsync('saltwire/call/dev-1/echo', '{"x":1}', { qos: 1, properties: { responseTopic: 'replies/1', correlationData: Buffer.from('k1') } });
+    expect(await reply).toEqual({ body: '{"x":1}', outcome: 'ok', corr: 'k1' });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(bridge.stats().refused.in['loop'] ?? 0).toBe(0); // No Local: the broker never sent our own back
+    expect(bridge.stats().forwarded.out[1]).toBe(10);
+  });
 });
+
