@@ -390,7 +390,8 @@ export class MqttBridge {
     if ('refused' in m) return void this.refuse('in', topic, m.refused, true);
     const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
     const payload = new Uint8Array(p.payload as Buffer);
-    return this.inject(m.topic, payload, qos, p.retain).then(
+    const expiry = p.properties?.messageExpiryInterval;
+    return this.inject(m.topic, payload, qos, p.retain, expiry === undefined ? undefined : expiry * 1000).then(
       () => void this.counts.in[qos]++,
       (e: Error) => {
         if (e instanceof NodeClosedError) throw e; // not acknowledged: the broker sends it again
@@ -400,10 +401,11 @@ export class MqttBridge {
   }
 
   /** Publishes into the hub, kept from this bridge's own sink. */
-  private inject(topic: string, payload: Uint8Array, qos: QoS, retain: boolean): Promise<void> {
+  private inject(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, expiryMs?: number): Promise<void> {
     this.injecting = true;
     try {
-      return this.hub.publish(topic, payload, { qos, retain });
+      // through the engine: the message expiry bounds how long copies wait for a (sleeping) device
+      return this.hub.pubsub.publish(topic, payload, { qos, retain, ...(expiryMs !== undefined && { expiryMs }) });
     } finally {
       this.injecting = false;
     }

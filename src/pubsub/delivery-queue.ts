@@ -135,7 +135,9 @@ export class DeliveryQueues {
     // asynchronously, so only another port could do that; the guard costs nothing)
     while (!q.blocked && q.inNode < this.inNodeMax && q.head < q.waiting.length) {
       const e = q.waiting[q.head++]!;
-      const left = this.deadlineMs - (this.now() - e.at);
+      const now = this.now();
+      // the queue's deadline, or the publication's own expiry if sooner
+      const left = Math.min(this.deadlineMs - (now - e.at), e.f.expiresAt === undefined ? Infinity : e.f.expiresAt - now);
       if (left <= 0) {
         this.stats.givenUp++;
         this.finish(device, q, e);

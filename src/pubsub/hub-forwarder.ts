@@ -32,6 +32,8 @@ export interface Forwarded {
   readonly retain: boolean;
   readonly from: string;
   readonly pubId?: bigint;
+  /** Scheduler time after which it is not delivered (MQTT 5 message expiry through the bridge); none by default. */
+  readonly expiresAt?: number;
 }
 
 export class HubForwarder {

@@ -133,15 +133,20 @@ export class PubSubHub {
     );
   }
 
-  /** The hub's own application publishes: routed like a device's publication, FROM this hub. */
-  async publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
+  /**
+   * The hub's own application publishes: routed like a device's publication, FROM this hub.
+   * `expiryMs` (the MQTT bridge's message expiry): copies still owed to subscribers after it are
+   * given up, counted in deliveries.givenUp.
+   */
+  async publish(topic: string, payload: Uint8Array | string, options: PublishOptions & { readonly expiryMs?: number } = {}): Promise<void> {
     if (this.closed) throw new NodeClosedError();
     validateTopicName(topic);
     const qos = options.qos ?? 0;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new InvalidArgumentError(`qos must be 0, 1 or 2, got ${String(qos)}`);
     if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload must be a Uint8Array or a string');
     const pubId = qos === 2 ? this.pubIds.next(this.port.epoch()) : undefined;
-    const r = this.router.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId);
+    const expiresAt = options.expiryMs === undefined ? undefined : this.now() + options.expiryMs;
+    const r = this.router.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId, expiresAt);
     if (r.refused !== undefined) throw r.refused; // RetainedLimitError: the store is full [SW-15.8-2]
     await r.durable;
   }

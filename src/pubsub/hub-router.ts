@@ -38,7 +38,8 @@ export type Routed = { readonly refused: RetainedLimitError } | { readonly refus
 export class HubRouter {
   constructor(private readonly p: RouterParts) {}
 
-  route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined): Routed {
+  /** `expiresAt` (scheduler time): copies owed to subscribers are given up after it (not journaled: a restarted hub delivers them without it). */
+  route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined, expiresAt?: number): Routed {
     const { self, sessions, ledger } = this.p;
     if (retain) {
       try {
@@ -59,7 +60,7 @@ export class HubRouter {
     }
     for (const [device, subQos] of matched) {
       const q = minQos(qos, subQos);
-      const f = { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }) };
+      const f = { topic, payload, qos: q, retain: false, from: publisher, ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && { expiresAt }) };
       if (q === 0) this.p.forwarder.forward(device, f);
       else this.p.queues.owe(device, f, rec?.seq);
     }

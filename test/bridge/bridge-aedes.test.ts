@@ -182,5 +182,29 @@ describe('MQTT bridge (aedes)', () => {
     expect(receipts.map((r) => `${r.topic} ${r.outcome}`)).toEqual(['a/1 acked', 'a/2 acked']);
     expect(again.stats().receipts.acked).toBe(2);
   });
+
+  it('MQTT 5 message expiry bounds how long a command waits for a sleeping device; one without expiry waits for it', { timeout: 20_000 }, async () => {
+    rig = new Rig();
+    broker = await startAedes();
+    await rig.startHub();
+    const bridge = await rig.bridge({}, broker.port);
+    await until(() => bridge.connected, 5000, 'bridge connected');
+    const first = await rig.device('dev-s');
+    await first.client.subscribe('cmd/dev-s/#', { qos: 1 }).granted;
+    await first.client.close();
+    await first.node.close(); // asleep
+    const pub = await rig.mqtt(broker.port);
+    await pub.publishAsync('cmd/dev-s/blink', 'stale', { qos: 1, properties: { messageExpiryInterval: 1 } });
+    await pub.publishAsync('cmd/dev-s/mode', 'kept', { qos: 1 });
+    await until(() => bridge.stats().forwarded.in[1] === 2, 5000, 'both at the hub');
+    await new Promise((r) => setTimeout(r, 1500));
+    const again = await rig.device('dev-s'); // wakes up
+    const got: string[] = [];
+    again.client.subscribe('cmd/dev-s/#', { qos: 1 }, (p) => got.push(p.text()));
+    await until(() => got.length >= 1, 10_000, 'the kept command');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toEqual(['kept']);
+    expect(rig.hub.stats().deliveries.givenUp).toBeGreaterThanOrEqual(1);
+  });
 });
 
