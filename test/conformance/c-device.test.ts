@@ -6,7 +6,7 @@
 // and reordering through the chaos proxy, every accepted message exactly once and in order
 // [SW-14.12-6] [SW-14.3-1]. The vectors of the device profile run in `make check` (first test).
 // Skips, saying why, where gcc, make or libsodium's headers are missing (CI installs them: .ci/run).
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,8 +151,10 @@ describe('conformance/c: our own C device against the SDK', () => {
   }, 130_000);
 
   it.skipIf(skip)(`builds with make and passes every vector file of the device profile (make check)${note}`, () => {
-    const out = execFileSync('make', ['-s', '-C', CDIR, 'check'], { encoding: 'utf8', timeout: 120_000 });
-    expect(out).toMatch(/vectors: all passed/);
+    const run = spawnSync('make', ['-s', '-C', CDIR, 'check'], { encoding: 'utf8', timeout: 120_000 });
+    const report = `${run.stdout}\n${run.stderr}`;
+    expect(run.status, report).toBe(0);
+    expect(report).toMatch(/vectors: all passed/);
     expect(existsSync(join(CDIR, 'build', 'swdevice'))).toBe(true);
   }, 130_000);
 
