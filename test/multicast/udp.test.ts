@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519.js';
 import { tweetnaclSuite } from '../../src/crypto/tweetnacl.js';
 import { encodeGrant } from '../../src/multicast/grant.js';
+import { deriveSenderKey } from '../../src/multicast/keys.js';
 import { GroupManager } from '../../src/multicast/manager.js';
 import type { GroupDelivery } from '../../src/multicast/receiver.js';
 import { FileStateStore } from '../../src/node/file-state-store.js';
@@ -133,7 +134,13 @@ describe('secured multicast over UDP on loopback', () => {
     await a2.grant(encodeGrant(blind));
     a2.capture = [];
     for (let i = 0; i < 3; i++) await a2.publish(1, 't', `again ${i}`);
-    const nonceKey = (d: Uint8Array) => Buffer.from(d.subarray(0, 23)).toString('hex'); // nonce bytes and BOOT
+    // (nonce, key) of a captured datagram: the key derived from its header as a receiver does [SW-19.2-4]
+    const gk = s.mgr.grantFor('b').key;
+    const nonceKey = (d: Uint8Array) => {
+      const v = new DataView(d.buffer, d.byteOffset);
+      const key = deriveSenderKey(suite, gk, v.getUint16(2), d[4]!, v.getUint16(5), v.getUint32(7), d.subarray(15, 23));
+      return Buffer.from(d.subarray(0, 15)).toString('hex') + Buffer.from(key).toString('hex');
+    };
     const nonces = (ds: Uint8Array[]) => ds.map((d) => Buffer.from(d.subarray(0, 15)).toString('hex'));
     expect(nonces(a2.capture)).toEqual(nonces(firstStart)); // the same epoch and counters: the same nonces ...
     for (const d of a2.capture) expect(firstStart.map(nonceKey)).not.toContain(nonceKey(d)); // ... under other keys
