@@ -153,7 +153,7 @@ export class SaltwireNode {
       onDrop: (info) => this.events.has('drop') && this.events.emit('drop', this.dropFrom === undefined ? info : { ...info, from: this.dropFrom }),
       sessionRequired: (id: string) => this.sessions.modeOf(id), // [SW-13.8-12]
       sessionRejectAfterMs: o.session?.timers?.rejectAfterMs,
-      staleAnswer: (now: number) => this.staleAnswers.may(now), // [SW-12.4-10]
+      staleAnswer: (peer: string, boot: Uint8Array, now: number) => this.staleAnswers.may(peer, boot, now), // [SW-12.4-10]
       derivation: (d: Uint8Array, now: number) => this.admission.derivation(d, this.dropFrom!, now), // [SW-6.5-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);

@@ -22,6 +22,8 @@ export function staleAnswerFrames(s: StaleProof): WireFrame[] {
 
 /** Starts whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
 const TRACKED_STARTS = 4096;
+/** Stale datagrams of one start decrypted per STALE_ANSWER_INTERVAL at most ([SW-12.4-10]). */
+export const STALE_ATTEMPTS = 4;
 /** Stale answers to one peer, over at least CONFLICT_SPAN_MS, that make it a conflict ([SW-12.4-12]). */
 export const CONFLICT_ANSWERS = 3;
 export const CONFLICT_SPAN_MS = 2_000;
@@ -59,6 +61,8 @@ function answerKey(peer: string, boot: Uint8Array, token: Uint8Array | undefined
 export class StaleAnswers {
   private readonly answers = new Map<string, number>();
   private readonly tracks = new Map<string, Track>();
+  /** Decryptions per start in the current interval (may), bounded like the rest. */
+  private readonly attempts = new Map<string, { count: number; since: number }>();
   private windowStart = -Infinity;
   private inWindow = 0;
   /** Stale datagrams answered, and refused an answer by the limits (counted, [SW-12.4-9]). */
@@ -70,9 +74,26 @@ export class StaleAnswers {
     private readonly perSecond = STALE_ANSWER_RATE,
   ) {}
 
-  /** Whether the node-wide rate leaves an answer now (asked before decryption); spends nothing. */
-  may(now: number): boolean {
-    return this.open(undefined, now) || this.refuse();
+  /**
+   * Whether a stale datagram of this start of `peer` may be decrypted now (asked before decryption):
+   * the node-wide rate leaves an answer, and the start has had fewer than STALE_ATTEMPTS decryptions
+   * in this interval. Spends an attempt, never an answer: a node that streams stale datagrams (every
+   * datagram of a superseded epoch is one) costs a few decryptions a second, not one each, and the
+   * one carrying a new CHALLENGE still gets through within the interval. Blind forgers do not know
+   * the start's BOOT, so theirs are other starts' attempts.
+   */
+  may(peer: string, boot: Uint8Array, now: number): boolean {
+    if (!this.open(undefined, now)) return this.refuse();
+    const key = `${peer}/${hex(boot)}`;
+    let a = this.attempts.get(key);
+    if (a === undefined || now - a.since >= this.intervalMs) {
+      this.attempts.delete(key);
+      if (this.attempts.size >= TRACKED_STARTS) this.attempts.delete(this.attempts.keys().next().value!);
+      this.attempts.set(key, (a = { count: 0, since: now }));
+    }
+    if (a.count >= STALE_ATTEMPTS) return this.refuse();
+    a.count++;
+    return true;
   }
 
   /** Spends an answer to this start of `peer`, for a datagram carrying `token`, if the limits allow one now. */

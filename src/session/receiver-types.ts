@@ -42,12 +42,13 @@ export interface ReceiverOptions {
   readonly admit?: (peer: string, gen: number, fresh: boolean) => boolean;
   /**
    * Asked before a stale FULL datagram is authenticated to tell its sender the floor (spec 12.4):
-   * whether the node's answer rate leaves an answer now. It spends nothing: only a datagram that
+   * whether the node's answer rate leaves an answer now and the start (`boot`) of `peer` has a
+   * decryption attempt left in this interval. It spends no answer: only a datagram that
    * authenticates spends an answer, so forgeries cannot use up a peer's [SW-12.4-10]; what they cost
    * before they fail is admission's (the `derivation` hook). Absent: stale datagrams are only
    * dropped, before any decryption.
    */
-  readonly staleAnswer?: (now: number) => boolean;
+  readonly staleAnswer?: (peer: string, boot: Uint8Array, now: number) => boolean;
   /**
    * Asked before the first key derivation for a datagram that has not authenticated (a FULL datagram
    * of an epoch or BOOT no context holds, step 8 of spec 6.1): undefined grants every derivation of

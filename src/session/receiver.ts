@@ -378,7 +378,7 @@ export class Receiver {
    * node spend an answer [SW-12.4-9]. Nothing about the context changes either way.
    */
   private stale(d: Uint8Array, h: FullHeader, peer: string, gen: number, floor: number, now: number): Dropped {
-    if (this.o.staleAnswer === undefined || !this.o.staleAnswer(now)) return this.drop('STALE_EPOCH', peer, gen);
+    if (this.o.staleAnswer === undefined || !this.o.staleAnswer(peer, h.boot, now)) return this.drop('STALE_EPOCH', peer, gen);
     // a forgery costs what admission grants a datagram that has not authenticated (spec 6.4, 6.5)
     if (this.o.derivation?.(d, now) !== undefined) return this.drop('STALE_EPOCH', peer, gen);
     const key = this.o.keyring.lookup(peer, gen, now, true);

@@ -80,13 +80,15 @@ describe('healing a wiped device while stale datagrams are forged in its name [S
 });
 
 describe('StaleAnswers spends an answer only on an authenticated datagram, per start and token [SW-12.4-10]', () => {
-  it('a check before decryption spends nothing; the interval is per (peer, BOOT, token)', () => {
+  it('decryption attempts are per start; the answer interval is per (peer, BOOT, token)', () => {
     const s = new StaleAnswers(1000, 64);
     const b1 = new Uint8Array(8).fill(1);
     const b2 = new Uint8Array(8).fill(2);
     const t1 = new Uint8Array(8).fill(7);
     const t2 = new Uint8Array(8).fill(8);
-    for (let i = 0; i < 100; i++) expect(s.may(i)).toBe(true); // checks before decryption: free
+    for (let i = 0; i < 4; i++) expect(s.may('a', b1, i)).toBe(true); // decryption attempts: STALE_ATTEMPTS per interval
+    expect(s.may('a', b1, 5)).toBe(false);
+    expect(s.may('a', b2, 5)).toBe(true); // another start (a forger's random BOOT, say) has its own
     expect(s.take('a', b1, t1, 100)).toBe(true); // authenticated: spends (a, b1, t1)'s interval
     expect(s.take('a', b1, t1, 200)).toBe(false);
     expect(s.take('a', b1, undefined, 200)).toBe(true); // no token: its own slot
@@ -99,7 +101,7 @@ describe('StaleAnswers spends an answer only on an authenticated datagram, per s
     const s = new StaleAnswers(1000, 3);
     const b = (i: number) => new Uint8Array(8).fill(i);
     expect([1, 2, 3, 4].map((i) => s.take(`p${i}`, b(i), undefined, 10))).toEqual([true, true, true, false]);
-    expect(s.may(20)).toBe(false);
-    expect(s.may(1010)).toBe(true);
+    expect(s.may('p5', b(5), 20)).toBe(false);
+    expect(s.may('p5', b(5), 1010)).toBe(true);
   });
 });
