@@ -22,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
   completion: async () => (await import('./commands/completion.js')).completion,
   inspect: async () => (await import('./commands/inspect.js')).inspect,
   provision: async () => (await import('./commands/provision.js')).provision,
+  status: async () => (await import('./commands/status.js')).status,
 });
 
 export const USAGE = `usage: saltwire <command> [flags]
@@ -34,6 +35,7 @@ commands:
   sub      subscribe and print: sub --hub HOST:PORT --id ID --key-file FILE --topic FILTER
   serve    serve echo and time: serve --hub HOST:PORT --id ID --key-file FILE --echo
   call     call a method: call --hub HOST:PORT --id ID --key-file FILE --to ID --method NAME
+  status   the devices a hub knows and their state: status --hub HOST:PORT --id ID --key-file FILE
   provision  a device's credentials for firmware: provision --site-file F --device ID --format c|json|env
   inspect  decode a datagram: inspect --key-file FILE HEX (header fields, authenticates?, frames)
   completion  a shell completion script: source <(saltwire completion --shell bash)

@@ -12,7 +12,7 @@ import type { StateStore } from '../peer/state-store.js';
 import { isJournalingStore } from '../peer/journal-store.js';
 import { DRAIN_TIMEOUT_MS } from '../pubsub/hub-forwarder.js';
 import { PubSubHub, type PubSubHubOptions, type PubSubHubStats } from '../pubsub/hub-pubsub.js';
-import { RpcEngine } from '../rpc/engine.js';
+import { RpcEngine, type RpcCounters } from '../rpc/engine.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription } from './api.js';
 import { NodePort } from './port.js';
 
@@ -105,6 +105,11 @@ export class Hub implements Messaging {
    */
   stats(): PubSubHubStats {
     return this.pubsub.stats();
+  }
+
+  /** The RPC engine's counters: calls made, served and (on a hub) forwarded, by outcome. */
+  get rpcCounters(): RpcCounters {
+    return this.rpc.counters;
   }
 
   /**

@@ -15,6 +15,9 @@ import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { keyFlags, readKey, SITE_KEY } from '../key-source.js';
+import { HubLog } from '../hub-log.js';
+import { startMetrics, type MetricsServer } from '../hub-metrics.js';
+import { hubStatus, STATUS_METHOD } from './status.js';
 import { BUSY_POLL_HELP, DEFAULT_HUB_ID, reportConflicts } from '../endpoint.js';
 import { hubStateDir, STATE_HELP_DEFAULT } from '../state-dir.js';
 
@@ -67,12 +70,15 @@ export const hub: Command = {
       '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
       '--max-queued': { value: 'N', help: `QoS 1/2 copies owed to one subscriber, waiting or in flight (default ${DELIVERY_QUEUE}, as mosquitto's max_queued_messages) [SW-18.2-3]` },
       '--queue-policy': { value: 'refuse|drop-oldest', help: 'past --max-queued: refuse the new copy (default) or drop the oldest waiting one; each drop is counted' },
+      '--log-format': { value: 'text|json', help: 'the log on stderr (first contact, reachable, unreachable, restart, address, conflict, denied): text (default) or JSON lines' },
+      '--metrics': { value: 'HOST:PORT', help: 'serve Prometheus metrics on http://HOST:PORT/metrics (needs the package prom-client)' },
       '--mqtt': { value: 'mqtt://HOST:PORT', help: 'bridge to this MQTT broker (needs the package mqtt); mapping and broker options in --config {"mqtt": {...}}; default: every topic both ways under its own name, minus $ topics' },
     },
     notes: [
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
       'The site key comes from --site-file FILE, the environment variable SALTWIRE_SITE_KEY, or --site HEX',
       '  (visible to other users in ps: warns). Devices use keys from `saltwire derive`.',
+      'Serves its status to devices access control lets call "saltwire/status" (saltwire status).',
       'SIGINT or SIGTERM: drains, closes and exits 0 (a second signal exits at once with 130).',
     ].join('\n'),
   },
@@ -90,14 +96,20 @@ export const hub: Command = {
     if (policy !== 'refuse' && policy !== 'drop-oldest') throw new UsageError(`--queue-policy must be refuse or drop-oldest, not ${policy}`);
     const mqttUrl = flags.string('--mqtt');
     if (mqttUrl !== undefined && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(mqttUrl)) throw new UsageError(`--mqtt must be a broker URL like mqtt://HOST:PORT, not ${mqttUrl}`);
+    const logFormat = flags.string('--log-format') ?? 'text';
+    if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format must be text or json, not ${logFormat}`);
+    const metricsAt = flags.has('--metrics') ? flags.hostPort('--metrics', { allowZero: true, literalIp: true }) : undefined;
     warnings.forEach((w) => io.err(w));
+    const log = new HubLog(logFormat, io.err);
+    const startedAt = performance.now();
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     let node;
     try {
       // provisioning is never inferred from an empty directory [SW-5.6-5]: a wiped one is empty too
       node = await startNode({ id, keyring: new SiteKeyring(suite, site), transport, stateDir, provisioning: false, suite, debug: flags.bool('--debug') });
-      reportConflicts(node, io.err);
+      if (logFormat === 'text') reportConflicts(node, io.err);
+      log.attach(node);
     } catch (e) {
       await transport.close();
       throw e;
@@ -105,7 +117,7 @@ export const hub: Command = {
     let h: Hub;
     try {
       const delivery = { max: maxQueued, policy } as const;
-      h = await Hub.start(node, config.acl === undefined ? { delivery } : { acl: config.acl, delivery });
+      h = await Hub.start(node, config.acl === undefined ? { delivery } : { acl: log.watch(config.acl), delivery });
     } catch (e) {
       await node.close();
       throw e;
@@ -123,9 +135,23 @@ export const hub: Command = {
         throw e;
       }
     }
+    const hubNode = node;
+    h.serve(STATUS_METHOD, () => hubStatus(hubNode, log.seen, startedAt));
+    let metrics: MetricsServer | undefined;
+    if (metricsAt !== undefined) {
+      try {
+        metrics = await startMetrics(metricsAt, { node, hub: h, peers: () => log.seen });
+      } catch (e) {
+        await h.close();
+        await node.close();
+        throw e;
+      }
+      io.err(`metrics on http://${metricsAt.host.includes(':') ? `[${metricsAt.host}]` : metricsAt.host}:${metrics.port}/metrics`);
+    }
     io.out(`listening ${addressKey(node.local)}`);
     await io.stopped;
     try {
+      await metrics?.close();
       await h.close();
       await bridge?.close();
     } finally {
