@@ -32,6 +32,8 @@ type Test = Record<string, any> & { tcId: number; result: 'valid' | 'invalid' };
 type Group = Record<string, any> & { type: string; tests: Test[] };
 
 const h = (s: string): Uint8Array => fromHex(s);
+/** An id field (README): a JSON string, or an invalid id as the hex of its UTF-8 bytes under `<name>Hex`. */
+const id = (t: Test, name: string): string => (typeof t[name] === 'string' ? (t[name] as string) : new TextDecoder().decode(h(t[`${name}Hex`])));
 const eq = (a: Uint8Array, b: string): boolean => toHex(a) === b;
 const throws = (f: () => unknown): boolean => {
   try {
@@ -53,10 +55,10 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
       return eq(prk, t.prk) && eq(hkdfExpand(suite, prk, h(t.info), t.size), t.okm) ? undefined : 'prk/okm';
     }
     case 'DeviceKeyTest':
-      if (!valid) return throws(() => deriveDeviceKey(suite, h(t.siteKey), t.deviceId, t.gen)) ? undefined : 'derivation not refused';
+      if (!valid) return throws(() => deriveDeviceKey(suite, h(t.siteKey), id(t, 'deviceId'), t.gen)) ? undefined : 'derivation not refused';
       return eq(deviceKeyInfo(t.deviceId, t.gen), t.info) && eq(deriveDeviceKey(suite, h(t.siteKey), t.deviceId, t.gen), t.deviceKey) ? undefined : 'key';
     case 'TrafficKeyTest':
-      if (!valid) return throws(() => deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch, h(t.boot))) ? undefined : 'not refused';
+      if (!valid) return throws(() => deriveTrafficKey(suite, h(t.pairKey), id(t, 'sender'), id(t, 'receiver'), t.epoch, h(t.boot))) ? undefined : 'not refused';
       return eq(trafficKeyInfo(t.sender, t.receiver, t.epoch, h(t.boot)), t.info) &&
         eq(deriveTrafficKey(suite, h(t.pairKey), t.sender, t.receiver, t.epoch, h(t.boot)), t.trafficKey)
         ? undefined

@@ -15,6 +15,15 @@ const BAD_IDS: Array<[string, string]> = [
   ['a.b', 'contains .'],
 ];
 
+/**
+ * An id field of a test: a valid id as a JSON string under `name`; an invalid one as the hex of its
+ * UTF-8 bytes under `name + 'Hex'`, since it may hold what a JSON string reader mishandles (U+0000
+ * ends a C string; non-ASCII needs decoding).
+ */
+function idField(name: string, id: string): Record<string, string> {
+  return isValidNodeId(id) ? { [name]: id } : { [`${name}Hex`]: hex(new TextEncoder().encode(id)) };
+}
+
 export function keyVectors(): VectorFile {
   const f = new VectorFile(
     'key_derivation.json',
@@ -60,7 +69,7 @@ export function keyVectors(): VectorFile {
   }
   for (const [id, why] of BAD_IDS) {
     if (isValidNodeId(id)) throw new Error(`expected invalid: ${id}`);
-    dev({ comment: `device id ${why}`, flags: ['InvalidNodeId'], specRefs: ['SW-3.2-1', 'SW-3.2-2'], siteKey: hex(site), deviceId: id, gen: 0, result: 'invalid' });
+    dev({ comment: `device id ${why}`, flags: ['InvalidNodeId'], specRefs: ['SW-3.2-1', 'SW-3.2-2'], siteKey: hex(site), ...idField('deviceId', id), gen: 0, result: 'invalid' });
   }
 
   const tk = f.group('TrafficKeyTest', {});
@@ -97,8 +106,8 @@ export function keyVectors(): VectorFile {
     });
   }
   for (const [id, why] of BAD_IDS.slice(0, 4)) {
-    tk({ comment: `sender id ${why}`, flags: ['InvalidNodeId'], specRefs: ['SW-3.2-2'], pairKey: hex(pk), sender: id, receiver: 'hub', epoch: 1, boot: hex(b1), result: 'invalid' });
+    tk({ comment: `sender id ${why}`, flags: ['InvalidNodeId'], specRefs: ['SW-3.2-2'], pairKey: hex(pk), ...idField('sender', id), receiver: 'hub', epoch: 1, boot: hex(b1), result: 'invalid' });
   }
-  tk({ comment: 'receiver id contains /', flags: ['InvalidNodeId'], specRefs: ['SW-3.2-2'], pairKey: hex(pk), sender: 'sensor-1', receiver: 'hub/1', epoch: 1, boot: hex(b1), result: 'invalid' });
+  tk({ comment: 'receiver id contains /', flags: ['InvalidNodeId'], specRefs: ['SW-3.2-2'], pairKey: hex(pk), sender: 'sensor-1', ...idField('receiver', 'hub/1'), epoch: 1, boot: hex(b1), result: 'invalid' });
   return f;
 }
