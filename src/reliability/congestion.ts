@@ -28,8 +28,8 @@ export class Congestion {
   inflight = 0;
   /** Transmissions sent at or before this time belong to the current loss episode ([SW-14.5-10]). */
   private recoveryStart = -1;
-  /** Earliest time of the next transmission allowed by pacing, in whole microseconds [SW-14.4-10]. */
-  private nextSendAtUs = 0;
+  /** Earliest time of the next transmission allowed by pacing (fractional ms). */
+  private nextSendAt = 0;
   /** Base RTT: the smallest RTT sample of the last MIN_RTT_WINDOW_MS, and when it was taken [SW-14.5-9]. */
   minRtt = Infinity;
   private minRttAt = -Infinity;
@@ -57,18 +57,17 @@ export class Congestion {
 
   /**
    * Pacing [SW-14.5-8]: after a datagram carrying `bytes` of reliable frames, the next may leave
-   * bytes / (PACING_GAIN * cwnd / SRTT) later, in whole microseconds rounded up [SW-14.4-10]
-   * (bytes x SRTT x 800 / cwnd for the gain 1.25). No pacing before the first RTT sample.
+   * bytes / (PACING_GAIN * cwnd / SRTT) later. No pacing before the first RTT sample.
    */
   pace(bytes: number, now: number, srtt: number | undefined): void {
     if (srtt === undefined || !(srtt > 0) || bytes <= 0) return;
-    const waitUs = Math.ceil((bytes * srtt * 1000) / (this.config.pacingGain * this.cwnd));
-    this.nextSendAtUs = Math.max(this.nextSendAtUs, now * 1000) + waitUs;
+    const rate = (this.config.pacingGain * this.cwnd) / srtt; // bytes per ms
+    this.nextSendAt = Math.max(this.nextSendAt, now) + bytes / rate;
   }
 
   /** Earliest time pacing allows the next transmission (an integer ms, never before now). */
   sendTime(now: number): number {
-    return Math.max(now, Math.ceil(this.nextSendAtUs / 1000) - PACING_QUANTUM_MS);
+    return Math.max(now, Math.ceil(this.nextSendAt - 1e-9) - PACING_QUANTUM_MS);
   }
 
   /** Bytes of a transmission left the network: acknowledged (`acked`) or abandoned/declared lost. */
@@ -78,13 +77,21 @@ export class Congestion {
 
   /**
    * Newly acknowledged bytes [SW-14.5-2]: slow start below ssthresh, else about one datagram per
-   * window, floor(mss x bytes / cwnd): cwnd stays whole bytes [SW-14.4-10].
+   * window, mss x bytes / cwnd in whole bytes with the remainder carried (`caCredit`) [SW-14.4-10]:
+   * rounded down on each ACK instead, a window above mss x frame (132 KB for 110-byte frames at a
+   * 1200-byte budget) would never grow again after a reduction.
    */
   onAcked(bytes: number, sentAt: number): void {
     if (sentAt <= this.recoveryStart) return; // sent before the last reduction: no growth from it
-    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(bytes, this.config.mss);
-    else this.cwnd += Math.floor((this.config.mss * bytes) / this.cwnd);
+    if (this.cwnd < this.ssthresh) return void (this.cwnd += Math.min(bytes, this.config.mss));
+    this.caCredit += this.config.mss * bytes;
+    const grow = Math.floor(this.caCredit / this.cwnd);
+    this.caCredit -= grow * this.cwnd;
+    this.cwnd += grow;
   }
+
+  /** Bytes x mss of additive increase not yet turned into window (below one cwnd). */
+  private caCredit = 0;
 
   /**
    * Bytes newly acknowledged by one ACK at `now`: one delivery-rate sample per round trip (at least

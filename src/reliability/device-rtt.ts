@@ -1,17 +1,39 @@
 /**
  * Round-trip time and the one backed-off retransmission timer of the device profile (spec 14.12),
- * in whole milliseconds and integer operations only: the RFC 6298 estimator of rtt.ts (its gains
- * 1/8 and 1/4 as rounded integer divisions), and the timer kept at RTO for a few expiries, then
+ * in whole milliseconds and integer operations only: RFC 6298's estimator with its fractions 1/8
+ * and 1/4 done as rounded integer divisions, and the timer kept at RTO for a few expiries, then
  * doubled up to a cap, spread by a random byte. A device without an FPU computes exactly these
- * numbers. Pure: no clock.
+ * numbers. (The full profile keeps RFC 6298's fractions, rtt.ts: see [SW-14.4-10].) Pure: no clock.
  * @module
  */
-import { RTT_DEFAULTS, RttEstimator } from './rtt.js';
+import { CLOCK_GRANULARITY_MS, INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS } from './constants.js';
 import { DEVICE_FAST_STEPS, DEVICE_JITTER_DIVISOR, DEVICE_MAX_BACKOFF_MS, DEVICE_MAX_BACKOFF_STEPS } from './device-constants.js';
 
-export class DeviceRtt extends RttEstimator {
-  constructor(private readonly maxBackoffMs = DEVICE_MAX_BACKOFF_MS) {
-    super(RTT_DEFAULTS); // the estimator of [SW-14.12-5] is the full profile's, in whole ms [SW-14.4-10]
+export class DeviceRtt {
+  /** Smoothed RTT and its variation, whole ms; undefined before the first sample. */
+  srtt: number | undefined;
+  rttvar: number | undefined;
+  /** Retransmission timeout before backoff, whole ms. */
+  rto = INITIAL_RTO_MS;
+
+  constructor(private readonly maxBackoffMs = DEVICE_MAX_BACKOFF_MS) {}
+
+  /**
+   * One sample R (whole ms, >= 1) [SW-14.12-5]: first SRTT = R, RTTVAR = R div 2; then
+   * RTTVAR = (3 RTTVAR + |SRTT - R| + 2) div 4 with the old SRTT, SRTT = (7 SRTT + R + 4) div 8
+   * (RFC 6298's 1/4 and 1/8, rounded half up); RTO = SRTT + max(G, 4 RTTVAR) in [MIN_RTO, MAX_RTO].
+   */
+  sample(r: number): void {
+    if (!(r >= 1)) return;
+    r = Math.floor(r);
+    if (this.srtt === undefined || this.rttvar === undefined) {
+      this.srtt = r;
+      this.rttvar = Math.floor(r / 2);
+    } else {
+      this.rttvar = Math.floor((3 * this.rttvar + Math.abs(this.srtt - r) + 2) / 4);
+      this.srtt = Math.floor((7 * this.srtt + r + 4) / 8);
+    }
+    this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar)));
   }
 
   /**

@@ -33,22 +33,16 @@ export class RttEstimator {
     this.rto = config.initialRtoMs; // RFC 6298 (2.1)
   }
 
-  /**
-   * Adds one sample R (whole ms, >= 1) and recomputes RTO (RFC 6298 2.2 and 2.3), in whole ms
-   * [SW-14.4-10]: RTTVAR = (3 RTTVAR + |SRTT - R| + 2) div 4 with the old SRTT, then
-   * SRTT = (7 SRTT + R + 4) div 8 (the gains 1/4 and 1/8, rounded half up), so that an
-   * implementation without fractions (the device profile's, 14.12) computes the same numbers.
-   */
+  /** Adds one sample R (ms, > 0) and recomputes RTO (RFC 6298 2.2 and 2.3). */
   sample(r: number): void {
-    if (!(r >= 1)) return;
-    r = Math.floor(r);
+    if (!(r > 0)) return;
     this.latest = r;
     if (this.srtt === undefined || this.rttvar === undefined) {
       this.srtt = r;
-      this.rttvar = Math.floor(r / 2);
+      this.rttvar = r / 2;
     } else {
-      this.rttvar = Math.floor((3 * this.rttvar + Math.abs(this.srtt - r) + 2) / 4); // beta = 1/4, with the old SRTT
-      this.srtt = Math.floor((7 * this.srtt + r + 4) / 8); // alpha = 1/8
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); // beta = 1/4, with the old SRTT
+      this.srtt = 0.875 * this.srtt + 0.125 * r; // alpha = 1/8
     }
     const c = this.config;
     this.rto = Math.min(c.maxRtoMs, Math.max(c.minRtoMs, this.srtt + Math.max(c.granularityMs, 4 * this.rttvar)));
@@ -64,24 +58,19 @@ export class RttEstimator {
     return this.srtt + Math.max(this.config.granularityMs, 4 * this.rttvar) + (loneFragment ? maxAckDelay : 0);
   }
 
-  /**
-   * Time after which a fragment sent before an acknowledged one is lost [SW-14.4-5], rounded up to a
-   * whole ms (the same decision on a ms clock, [SW-14.4-10]); Infinity before any sample.
-   */
+  /** Time after which a fragment sent before an acknowledged one is lost [SW-14.4-5]; Infinity before any sample. */
   lossDelay(threshold: number): number {
     if (this.srtt === undefined) return Infinity; // no time threshold before the first sample
     const base = Math.max(this.srtt, this.latest ?? 0);
-    return Math.max(this.config.granularityMs, Math.ceil(threshold * base));
+    return Math.max(this.config.granularityMs, threshold * base);
   }
 
   /**
    * The timeout of a transmission that is the `n`-th of its message (n >= 1): RTO doubled per earlier
-   * transmission (RFC 6298 5.5), capped at the maximum, then spread by `jitter` x b / 256, b the
-   * random byte of `random` (in [0, 1)), rounded down [SW-14.4-10]: whole ms.
+   * transmission (RFC 6298 5.5), capped at the maximum, then spread by `jitter` * `random` (random in [0, 1)).
    */
   backedOff(n: number, jitter: number, random: number): number {
     const base = Math.min(this.config.maxRtoMs, this.rto * 2 ** Math.min(Math.max(n - 1, 0), 30));
-    const b = Math.min(255, Math.floor(random * 256));
-    return base + Math.floor((base * jitter * b) / 256);
+    return base * (1 + jitter * random);
   }
 }

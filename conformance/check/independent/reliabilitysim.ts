@@ -75,6 +75,8 @@ export class RelSender {
   private rateMark: number | null = null;
   private rateBytes = 0;
   private rateSamples: { bytes: number; ms: number }[] = [];
+  /** [SW-14.4-10]: budget × bytes of additive increase not yet turned into window. */
+  private caCredit = 0;
   /** The base RTT of [SW-14.5-9] and when it was set (null before the first sample [SW-14.4-7]). */
   private baseRtt: { at: number; r: number } | null = null;
   private latestRtt: number | null = null;
@@ -82,9 +84,9 @@ export class RelSender {
   private probes = 0;
   private lastTxAt: number | null = null;
   private pacingAt: number | null = null;
-  /** [SW-14.5-8]: the pacing time (whole µs, [SW-14.4-10]) rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
+  /** [SW-14.5-8]: the pacing time rounded up to a whole ms, brought forward by PACING_QUANTUM (1 ms). */
   private paceAt(): number {
-    return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt / 1000) - 1;
+    return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt - 1e-9) - 1;
   }
   private lastForwardAt: number | null = null;
   private lastPrevOnChannel = new Map<number, number>();
@@ -181,7 +183,7 @@ export class RelSender {
   /** [SW-14.4-5]: the time-threshold wait, LOSS_TIME_THRESHOLD × max(SRTT, latest RTT), at least G; null before any sample. */
   private lossDelay(): number | null {
     if (this.srtt === null || this.latestRtt === null) return null;
-    return Math.max(Math.ceil(D.LOSS_TIME_THRESHOLD * Math.max(this.srtt, this.latestRtt)), D.CLOCK_GRANULARITY); // whole ms [SW-14.4-10]
+    return Math.max(D.LOSS_TIME_THRESHOLD * Math.max(this.srtt, this.latestRtt), D.CLOCK_GRANULARITY);
   }
 
   /**
@@ -249,9 +251,7 @@ export class RelSender {
   }
 
   private timerFor(n: number): number {
-    // T + floor(T × RTO_JITTER × b / 256), b = floor(random × 256) [SW-14.4-10]
-    const t = Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1));
-    return t + Math.floor((t * D.RTO_JITTER * Math.floor(this.random * 256)) / 256);
+    return Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1)) * (1 + D.RTO_JITTER * this.random);
   }
 
   private cwndAllows(bytes: number, extra: number): boolean {
@@ -364,7 +364,7 @@ export class RelSender {
     }
     if (probe && bytes > 0) this.probes++;
     if (frames.length === 0) return null;
-    if (bytes > 0 && this.srtt !== null) this.pacingAt = now * 1000 + Math.ceil((bytes * this.srtt * 1000) / (D.PACING_GAIN * this.cwnd)); // [SW-14.5-8], whole µs [SW-14.4-10]
+    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]
     else if (bytes > 0) this.pacingAt = null;
     return frames;
   }
@@ -396,9 +396,8 @@ export class RelSender {
       const r = Math.max(1, now - hf.sentAt - Math.min(a.delay, D.MAX_ACK_DELAY));
       this.latestRtt = r;
       if (this.baseRtt === null || r <= this.baseRtt.r || now - this.baseRtt.at > D.MIN_RTT_WINDOW) this.baseRtt = { at: now, r };
-      // whole ms [SW-14.4-10]: the gains 1/4 and 1/8 rounded half up
-      if (this.srtt === null) { this.srtt = r; this.rttvar = Math.floor(r / 2); }
-      else { this.rttvar = Math.floor((3 * this.rttvar + Math.abs(this.srtt - r) + 2) / 4); this.srtt = Math.floor((7 * this.srtt + r + 4) / 8); }
+      if (this.srtt === null) { this.srtt = r; this.rttvar = r / 2; }
+      else { this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r); this.srtt = 0.875 * this.srtt + 0.125 * r; }
       this.rto = Math.min(D.MAX_RTO, Math.max(D.MIN_RTO, this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar)));
     }
     // delivery rate [SW-14.5-11]: one sample per interval of at least max(SRTT, G), from the first ACK on
@@ -420,7 +419,13 @@ export class RelSender {
       if (this.inEpisode(f, 'an acknowledgement', true)) continue;
       if (this.cwnd < this.ssthresh) {
         this.cwnd += Math.min(f.frameLen, this.cfg.datagramBudget);
-      } else this.cwnd += Math.floor((this.cfg.datagramBudget * f.frameLen) / this.cwnd); // whole bytes [SW-14.4-10]
+      } else {
+        // whole bytes, the remainder carried to the next acknowledgement [SW-14.4-10]
+        this.caCredit += this.cfg.datagramBudget * f.frameLen;
+        const grow = Math.floor(this.caCredit / this.cwnd);
+        this.caCredit -= grow * this.cwnd;
+        this.cwnd += grow;
+      }
     }
     // losses found by acknowledgements [SW-14.4-4] [SW-14.4-5], after the acknowledgements [SW-14.5-6]
     this.detectLosses(now);
