@@ -192,5 +192,25 @@ describe.skipIf(MOSQUITTO === undefined)('bridge faults (mosquitto)', () => {
     expect(bridge.stats().refused.in['loop'] ?? 0).toBe(0); // No Local: the broker never sent our own back
     expect(bridge.stats().forwarded.out[1]).toBe(10);
   });
+
+  it("the bridge's own status: online while connected, its last will (offline) when the link dies, offline on a clean stop", { timeout: 20_000 }, async () => {
+    const m = await broker();
+    const relay = await TcpRelay.start(m.port);
+    cleanup.push(() => relay.close());
+    const r = rig();
+    await r.startHub();
+    const watcher = await r.mqtt(m.port);
+    const seen: string[] = [];
+    watcher.on('message', (_t, p) => seen.push(((JSON.parse(p.toString()) as { state: string; reason?: string }).reason ?? 'up') + ':' + (JSON.parse(p.toString()) as { state: string }).state));
+    await watcher.subscribeAsync('saltwire/bridge/b1/status', { qos: 1 });
+    const bridge = await r.bridge({ clientId: 'b1', keepaliveSeconds: 1 }, relay.port);
+    await until(() => seen.includes('up:online'), 5000, 'online');
+    relay.down(); // the broker loses the bridge without a DISCONNECT: its will
+    await until(() => seen.includes('lost:offline'), 5000, 'the last will');
+    relay.up();
+    await until(() => bridge.connected && seen.filter((x) => x === 'up:online').length === 2, 5000, 'online again');
+    await bridge.close();
+    await until(() => seen.includes('stopped:offline'), 5000, 'offline on a clean stop');
+  });
 });
 
