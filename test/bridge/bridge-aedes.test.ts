@@ -206,5 +206,26 @@ describe('MQTT bridge (aedes)', () => {
     expect(got).toEqual(['kept']);
     expect(rig.hub.stats().deliveries.givenUp).toBeGreaterThanOrEqual(1);
   });
+
+  it('MQTT 3.1.1 brokers (protocolVersion 4): publications both ways, no properties, no RPC', { timeout: 15_000 }, async () => {
+    rig = new Rig();
+    broker = await startAedes();
+    await rig.startHub();
+    const bridge = await rig.bridge({ protocolVersion: 4, rules: RULES }, broker.port);
+    await until(() => bridge.connected, 5000, 'bridge connected');
+    const mq = await rig.mqtt(broker.port, { protocolVersion: 4 });
+    const got: string[] = [];
+    mq.on('message', (t, p) => got.push(`${t}=${p.toString()}`));
+    await mq.subscribeAsync('site1/devices/#', { qos: 1 });
+    const { client } = await rig.device('dev-4');
+    const heard: string[] = [];
+    await client.subscribe('cmd/dev-4/#', { qos: 1 }, (p) => heard.push(`${p.topic}=${p.text()}`)).granted;
+    await client.publish('sensors/t', '1', { qos: 1 });
+    await mq.publishAsync('site1/commands/dev-4/go', 'now', { qos: 1 });
+    await until(() => got.length === 1 && heard.length === 1, 5000, 'both ways');
+    expect(got).toEqual(['site1/devices/dev-4/sensors/t=1']);
+    expect(heard).toEqual(['cmd/dev-4/go=now']);
+    expect(bridge.rpc).toBeUndefined();
+  });
 });
 
