@@ -39,8 +39,8 @@ export const DEVICE_MAX_BACKOFF_STEPS = 16;
 export const DEVICE_JITTER_DIVISOR = 1024;
 
 /**
- * The full profile's outbox room for control operations, above OUTBOX_MESSAGES and OUTBOX_BYTES
- * [SW-14.12-12]: ordinary messages never take it, so it changes nothing for them.
+ * The full profile's outbox room for control operations, above OUTBOX_MESSAGES and OUTBOX_BYTES, as
+ * [SW-14.12-12] says; ordinary messages never take it, so it changes nothing for them.
  */
 export const CONTROL_RESERVE_MESSAGES = 4;
 export const CONTROL_RESERVE_BYTES = 16_384;
