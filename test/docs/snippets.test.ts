@@ -4,7 +4,9 @@
  * resolved to src/ by tsconfig.json's paths) and each run with tsx; `sh` blocks run with bash, the
  * `saltwire` command on PATH, and what their comments say they print (`# prints "X"`) must appear
  * in their output or the logs they write; `json` blocks must parse; `text` blocks are pictures. A
- * block preceded by `<!-- snippet: not run ...: REASON -->` is skipped, and must say why. The only
+ * block preceded by `<!-- snippet: not run ...: REASON -->` is skipped, and must say why; one preceded
+ * by `<!-- snippet: type-check only: REASON -->` (it needs a running hub, say) is type-checked and
+ * not run. The only
  * change made to a block: port 4000 becomes a free port, so that runs in parallel cannot collide.
  * Each runs in a directory of its own, with its own XDG_STATE_HOME.
  */
@@ -29,6 +31,8 @@ interface Snippet {
   readonly code: string;
   /** The reason given for not running it. */
   readonly skip?: string;
+  /** Type-checked, not run: the reason. */
+  readonly checkOnly?: string;
 }
 
 /** The fenced blocks of a markdown file, with the skip marker of the line before each. */
@@ -42,7 +46,8 @@ export function extract(markdown: string, file: string): Snippet[] {
     const body: string[] = [];
     while (++i < lines.length && !lines[i]!.startsWith('```')) body.push(lines[i]!);
     const marker = /^<!-- snippet: not run[^:]*:\s*(.*?)\s*-->$/.exec(lines[start - 1] ?? '');
-    out.push({ name: `${file}:${start + 1}`, lang: open[1]!, code: body.join('\n'), ...(marker !== null && { skip: marker[1]! }) });
+    const check = /^<!-- snippet: type-check only:\s*(.*?)\s*-->$/.exec(lines[start - 1] ?? '');
+    out.push({ name: `${file}:${start + 1}`, lang: open[1]!, code: body.join('\n'), ...(marker !== null && { skip: marker[1]! }), ...(check !== null && { checkOnly: check[1]! }) });
   }
   return out;
 }
@@ -101,7 +106,8 @@ describe('code blocks in README.md and docs/', () => {
     for (const s of snippets) {
       expect(s.lang, `${s.name}: a fence without a language`).not.toBe('');
       if (s.skip !== undefined) expect(s.skip.length, `${s.name}: a skip without a reason`).toBeGreaterThan(10);
-      expect(['ts', 'sh', 'json', 'text'], `${s.name}: language ${s.lang}`).toContain(s.lang);
+      if (s.checkOnly !== undefined) expect([s.lang, s.checkOnly.length > 10], `${s.name}: type-check only needs ts and a reason`).toEqual(['ts', true]);
+      if (s.skip === undefined) expect(['ts', 'sh', 'json', 'text'], `${s.name}: language ${s.lang}`).toContain(s.lang);
     }
   });
 
@@ -126,6 +132,7 @@ describe('code blocks in README.md and docs/', () => {
     const bin = shimDir();
     const results = await Promise.all(
       runnable.map(async (s, i) => {
+        if (s.checkOnly !== undefined) return undefined;
         if (s.lang === 'json') {
           expect(() => JSON.parse(s.code), s.name).not.toThrow();
           return undefined;
