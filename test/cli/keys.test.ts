@@ -71,6 +71,14 @@ describe('key files and the environment', () => {
     expect(() => clientSettings(missing, { env: {} })).toThrow(/--key-file: cannot read ".*nope": ENOENT/);
   });
 
+  it('--json: one object with the key (and the device and generation for derive)', async () => {
+    const k = await cli(['keygen', '--json']);
+    expect(JSON.parse(k.out[0]!)).toEqual({ key: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const d = await cli(['derive', '--device', 'd', '--gen', '3', '--json'], { SALTWIRE_SITE_KEY: SITE });
+    expect(JSON.parse(d.out[0]!)).toEqual({ device: 'd', gen: 3, key: toHex(deriveDeviceKey(defaultCryptoSuite(), fromHex(SITE), 'd', 3)) });
+    expect((await cli(['keygen', '--json', '--out', join(tmp, 'j.key')])).code).toBe(1);
+  });
+
   it('--version prints the package version; hub --help says a second signal exits 130', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(await cli(['--version'])).toEqual({ code: 0, out: [`saltwire ${pkg.version}`], err: [] });
