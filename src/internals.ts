@@ -30,4 +30,4 @@ export {
   type ProxyDirection,
   type ProxyDirectionStats,
 } from './transport/chaos-proxy.js';
-export type { HubSink } from './pubsub/hub-sinks.js';
+export type { HubSink, SinkPublication } from './pubsub/hub-sinks.js';
