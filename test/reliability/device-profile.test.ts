@@ -78,6 +78,15 @@ describe('device profile (spec 14.12)', () => {
     expect(new DeviceRtt().timer(0, 255)).toBe(1000 + Math.floor(255_000 / 1024));
   });
 
+  it('a device receiver holds back every ordered message its window admits: none is refused for want of a slot [SW-14.12-10]', () => {
+    const b = new ReliableLink({ peer: 'A', profile: 'device' }, () => 0, new ReassemblyBudget(1 << 20));
+    const msg = (id: number) => ({ type: 'MSG' as const, channel: 2, id, prev: id - 1, data: new Uint8Array(40) });
+    for (let id = 8; id >= 2; id--) expect(b.receive([msg(id)], 0).delivered).toEqual([]); // ids 2 to 8 before 1
+    expect(b.receiver.counters.holdBackFull).toBe(0);
+    expect(b.receiver.heldMessages).toBe(7);
+    expect(b.receive([msg(1)], 1).delivered.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('keeps outbox room for control operations: SYNC and WILL are not refused when publications filled it [SW-14.12-12]', () => {
     for (const profile of ['device', 'full'] as const) {
       const a = new ReliableLink({ peer: 'B', profile, send: { datagramBudget: 512, outboxMessages: 4, controlReserveMessages: 2 } }, () => 0, new ReassemblyBudget(1 << 20));
