@@ -25,6 +25,7 @@ import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.j
 import { checkCookieVector, COOKIE_GROUP_TYPES } from './cookie.js';
 import { checkHandshakeVector, HANDSHAKE_GROUP_TYPES } from './handshake.js';
 import { checkMessageOpVector, MESSAGE_OPS_GROUP_TYPES } from './message-ops.js';
+import { checkMulticastVector, MULTICAST_GROUP_TYPES } from './multicast.js';
 import { checkReliabilityVector, RELIABILITY_GROUP_TYPES } from './reliability.js';
 import { checkReliabilityDeviceVector, RELIABILITY_DEVICE_GROUP_TYPES } from './reliability-device.js';
 
@@ -113,6 +114,7 @@ function checkTest(suite: CryptoSuite, g: Group, t: Test): string | undefined {
       if (RELIABILITY_DEVICE_GROUP_TYPES.includes(g.type)) return checkReliabilityDeviceVector(g, t);
       if (MESSAGE_OPS_GROUP_TYPES.includes(g.type)) return checkMessageOpVector(g, t);
       if (COOKIE_GROUP_TYPES.includes(g.type)) return checkCookieVector(suite, g, t);
+      if (MULTICAST_GROUP_TYPES.includes(g.type)) return checkMulticastVector(suite, g, t);
       return `unknown group type ${g.type}`;
   }
 }

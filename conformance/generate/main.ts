@@ -8,6 +8,7 @@ import { handshakeVectors } from './handshake.js';
 import { hmacHkdfVectors } from './hmac-hkdf.js';
 import { keyVectors } from './keys.js';
 import { messageOpVectors } from './message-ops.js';
+import { multicastVectors } from './multicast.js';
 import { openVectors } from './open.js';
 import { reliabilityVectors } from './reliability.js';
 import { reliabilityDeviceVectors } from './reliability-device.js';
@@ -19,7 +20,7 @@ export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'v
 
 /** Writes every vector file into `out`; returns [file, numberOfTests] pairs. */
 export function writeVectors(out: string): Array<[string, number]> {
-  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), reliabilityDeviceVectors(), messageOpVectors(), cookieVectors()];
+  const files: VectorFile[] = [hmacHkdfVectors(), keyVectors(), secretboxVectors(), sealVectors(), openVectors(), replayVectors(), handshakeVectors(), reliabilityVectors(), reliabilityDeviceVectors(), messageOpVectors(), cookieVectors(), multicastVectors()];
   return files.map((f) => {
     const json = f.toJSON() as { numberOfTests: number };
     writeFileSync(join(out, f.name), JSON.stringify(json, null, 1) + '\n');

@@ -9,6 +9,7 @@ import type { Ed25519 } from '../crypto/ed25519.js';
 import type { CryptoSuite } from '../crypto/suite.js';
 import type { StateStore } from '../peer/state-store.js';
 import { ReplayWindow } from '../session/replay.js';
+import { InvalidArgumentError } from '../errors.js';
 import { concat, constantTimeEqual } from '../util/bytes.js';
 import { TokenBucket } from './budget.js';
 import { FLOOR_RESERVE, GROUP_DERIVE_RATE, GROUP_HEADER_LEN, GTYPE_SIGNED, MAX_GROUP_SENDERS, SIGNATURE_LEN, VERIFY_RATE } from './constants.js';
@@ -49,6 +50,12 @@ export interface GroupReceiverOptions {
   readonly deriveRate?: number;
   readonly verifyRate?: number;
   readonly maxSenders?: number;
+}
+
+interface PendingCommit {
+  readonly persist: number;
+  commit(): GroupReceiveResult;
+  rollback(): GroupReceiveResult;
 }
 
 interface SenderCtx {
@@ -118,10 +125,39 @@ export class GroupReceiver {
 
   /** Processes one datagram; calls are serialized so the checks and the commit are atomic [SW-19.5-3]. */
   receive(d: Uint8Array, now: number): Promise<GroupReceiveResult> {
-    return this.serial(() => this.process(d, now));
+    return this.serial(async () => {
+      const r = this.check(d, now);
+      if (!('persist' in r)) return r;
+      try {
+        await this.persist(r.persist);
+      } catch {
+        return r.rollback();
+      }
+      return r.commit();
+    });
   }
 
-  private async process(d: Uint8Array, now: number): Promise<GroupReceiveResult> {
+  /** receive() for a receiver without a store (the conformance checkers): synchronous. */
+  receiveSync(d: Uint8Array, now: number): GroupReceiveResult {
+    if (this.o.store !== undefined) throw new InvalidArgumentError('receiveSync needs a receiver without a store');
+    const r = this.check(d, now);
+    return 'persist' in r ? r.commit() : r;
+  }
+
+  /** install() for a receiver without a store. */
+  installSync(grant: GroupGrant, now: number): boolean {
+    if (this.o.store !== undefined) throw new InvalidArgumentError('installSync needs a receiver without a store');
+    const g = this.group(grant.gid);
+    if (!g.membership.install(grant, now)) return false;
+    g.gens.set(grant.gen, { senders: new Map(), floors: new Map() });
+    return true;
+  }
+
+  /**
+   * Steps 1 to 9 of [SW-19.5-1]: a verdict, or a new floor to make durable (group `persist`) before
+   * commit() runs steps 10 to 12; rollback() if the write failed.
+   */
+  private check(d: Uint8Array, now: number): GroupReceiveResult | PendingCommit {
     const drop = (reason: GroupDrop): GroupReceiveResult => {
       this.drops.add(reason);
       return { ok: false, reason };
@@ -142,7 +178,7 @@ export class GroupReceiver {
     if (signed && (grant.controller === undefined || grant.controller.member !== h.member || this.o.ed25519 === undefined)) return drop('WRONG_TIER');
     if (signed && d.length < GROUP_HEADER_LEN + TAG_LEN + SIGNATURE_LEN) return drop('MALFORMED');
     // 6: the sender's epoch, BOOT and window
-    let ctx = gc.senders.get(h.member);
+    const ctx = gc.senders.get(h.member);
     const floor = ctx === undefined ? gc.floors.get(h.member) : undefined;
     const cur = ctx ?? floor;
     const newEpoch = cur === undefined || h.epoch > cur.epoch;
@@ -178,29 +214,33 @@ export class GroupReceiver {
     // 9: the floor, durable before the commit [SW-19.5-9]
     const prev = gc.floors.get(h.member);
     const covered = prev !== undefined && prev.epoch === h.epoch && constantTimeEqual(prev.boot, h.boot) && h.counter <= prev.floor;
-    if (!covered) {
-      const target = Math.min(h.counter + (this.o.reserve ?? FLOOR_RESERVE), 0xfffffffe);
-      gc.floors.set(h.member, { member: h.member, epoch: h.epoch, boot: h.boot.slice(), floor: target });
-      try {
-        await this.persist(h.gid);
-      } catch {
+    const commit = (): GroupReceiveResult => {
+      // 10: commit
+      let c = gc.senders.get(h.member);
+      if (c === undefined || newEpoch) {
+        const restoredFloor = !newEpoch && floor !== undefined ? floor.floor : -1;
+        c = { epoch: h.epoch, boot: h.boot.slice(), key, window: new ReplayWindow(this.o.window ?? REPLAY_WINDOW), restoredFloor };
+        gc.senders.set(h.member, c);
+      }
+      c.window.update(h.counter);
+      // 11: the message and the tier rule
+      const message = decodeGroupMessage(plaintext);
+      if (message === undefined) return drop('MALFORMED_INNER');
+      if (message.kind === 'command' && !signed) return drop('WRONG_TIER');
+      return { ok: true, delivery: { gid: h.gid, gen: h.gen, member: h.member, epoch: h.epoch, tier: signed ? 'signed' : 'group', message, fresh: !grant.regrant } };
+    };
+    if (covered) return commit();
+    const target = Math.min(h.counter + (this.o.reserve ?? FLOOR_RESERVE), 0xfffffffe);
+    gc.floors.set(h.member, { member: h.member, epoch: h.epoch, boot: h.boot.slice(), floor: target });
+    return {
+      persist: h.gid,
+      commit,
+      rollback: () => {
         if (prev === undefined) gc.floors.delete(h.member);
         else gc.floors.set(h.member, prev);
         return drop('STORE_FAILED');
-      }
-    }
-    // 10: commit
-    if (ctx === undefined || newEpoch) {
-      const restoredFloor = !newEpoch && floor !== undefined ? floor.floor : -1;
-      ctx = { epoch: h.epoch, boot: h.boot.slice(), key, window: new ReplayWindow(this.o.window ?? REPLAY_WINDOW), restoredFloor };
-      gc.senders.set(h.member, ctx);
-    }
-    ctx.window.update(h.counter);
-    // 11: the message and the tier rule
-    const message = decodeGroupMessage(plaintext);
-    if (message === undefined) return drop('MALFORMED_INNER');
-    if (message.kind === 'command' && !signed) return drop('WRONG_TIER');
-    return { ok: true, delivery: { gid: h.gid, gen: h.gen, member: h.member, epoch: h.epoch, tier: signed ? 'signed' : 'group', message, fresh: !grant.regrant } };
+      },
+    };
   }
 
   private group(gid: number): Group {

@@ -115,9 +115,11 @@ export class DiscoveryResponder {
     const id = hexOf(h.scoutId);
     if (!this.perScout.grant(`${id}/${source}`, now)) return drop('REPLY_BUDGET');
     if (!this.perSource.take(hostOf(source), now) || !this.total.take(now)) return drop('REPLY_BUDGET');
-    let reply = this.seal(keys, h.gen, h.scoutId, { hubId: this.o.hubId, ...this.o.announce });
+    // one RAND per answer [SW-19.6-5]: the shorter form, if needed, replaces the longer unsent one
+    const rand = this.o.suite.randomBytes(ANNOUNCE_RAND_LEN);
+    let reply = this.seal(keys, h.gen, h.scoutId, rand, { hubId: this.o.hubId, ...this.o.announce });
     if (reply.length > d.length && this.o.announce.address !== undefined) {
-      reply = this.seal(keys, h.gen, h.scoutId, { hubId: this.o.hubId, port: this.o.announce.port });
+      reply = this.seal(keys, h.gen, h.scoutId, rand, { hubId: this.o.hubId, port: this.o.announce.port });
     }
     if (reply.length > d.length) return drop('REPLY_TOO_LARGE');
     const toGroup = (h.flags & SCOUT_FLAG_UNICAST) === 0;
@@ -154,8 +156,8 @@ export class DiscoveryResponder {
     return true;
   }
 
-  private seal(keys: DiscoveryKeys, gen: number, scoutId: Uint8Array, a: Announcement): Uint8Array {
-    const header = encodeAnnounceHeader(gen, scoutId, this.o.suite.randomBytes(ANNOUNCE_RAND_LEN));
+  private seal(keys: DiscoveryKeys, gen: number, scoutId: Uint8Array, rand: Uint8Array, a: Announcement): Uint8Array {
+    const header = encodeAnnounceHeader(gen, scoutId, rand);
     return this.o.suite.seal(keys.announce, header, encodeAnnouncement(a), header);
   }
 }

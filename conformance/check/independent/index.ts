@@ -12,6 +12,7 @@ import type { Evaluator } from './evalcommon.js';
 import { evalEphemeral, evalHandshake, evalInitiation, evalRekey, evalResponse } from './evalhandshake.js';
 import { evalDeviceKey, evalTrafficKey } from './evalkeys.js';
 import { evalOpCodec } from './evalmessageops.js';
+import { evalMulticast } from './evalmulticast.js';
 import { evalOpen } from './evalopen.js';
 import { evalEpochScenario, evalWindowScenario } from './evalscenarios.js';
 import { evalRelFrame, evalRelScenario } from './evalreliability.js';
@@ -45,6 +46,7 @@ export const EVALUATORS: Record<string, Evaluator> = {
   CookieMessageTest: evalCookieMessage,
   CookieAnswerTest: evalCookieAnswer,
   CookieMatchTest: evalCookieMatch,
+  ...Object.fromEntries(['GroupKeyTest', 'SenderKeyTest', 'DiscoveryKeyTest', 'GrantTest', 'GroupSealTest', 'GroupOpenTest', 'GroupReceiveScenario', 'ScoutTest', 'AnnounceTest'].map((k) => [k, evalMulticast])),
 };
 
 export function checkDocument(file: string, doc: any, specIds: Set<string>): FileResult {

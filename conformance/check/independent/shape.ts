@@ -10,6 +10,9 @@
 import { DROP_REASONS } from './constants.js';
 import { SESSION_DROP_REASONS } from './handshake.js';
 
+/** The drop reasons section 19 adds (19.5, 19.6, 19.7), for multicast.json only. */
+const GROUP_DROP_REASONS = ['BAD_TYPE', 'WRONG_TIER', 'BAD_SIGNATURE', 'VERIFY_LIMIT', 'SENDER_LIMIT', 'REPLY_BUDGET', 'REPLY_TOO_LARGE', 'UNSOLICITED'];
+
 /** Group types per file, from the README's "Files" and "Group types" sections. */
 export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'hmac_hkdf_sha512.json': ['HmacSha512Test', 'HkdfSha512Test'],
@@ -23,6 +26,7 @@ export const FILE_GROUP_TYPES: Record<string, string[]> = {
   'reliability_device.json': ['RelDeviceScenario'],
   'message_ops.json': ['OpCodecTest'],
   'cookie.json': ['CookieMessageTest', 'CookieAnswerTest', 'CookieMatchTest'],
+  'multicast.json': ['GroupKeyTest', 'SenderKeyTest', 'DiscoveryKeyTest', 'GrantTest', 'GroupSealTest', 'GroupOpenTest', 'GroupReceiveScenario', 'ScoutTest', 'AnnounceTest'],
 };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -64,7 +68,8 @@ export function checkShape(file: string, doc: unknown, specIds: Set<string>): st
         if (typeof r !== 'string' || !specIds.has(r)) f.push(`${where}: specRef ${JSON.stringify(r)} does not exist in spec/`);
       if ('reason' in t) {
         if (t.result !== 'invalid') f.push(`${where}: reason given on a test whose result is not "invalid"`);
-        if (![...DROP_REASONS, ...SESSION_DROP_REASONS].includes(t.reason as never)) f.push(`${where}: reason ${JSON.stringify(t.reason)} is not a drop reason of 6.2 or 13.10`);
+        const groupReasons = file === 'multicast.json' ? GROUP_DROP_REASONS : [];
+        if (![...DROP_REASONS, ...SESSION_DROP_REASONS, ...groupReasons].includes(t.reason as never)) f.push(`${where}: reason ${JSON.stringify(t.reason)} is not a drop reason of 6.2 or 13.10${groupReasons.length > 0 ? ' or 19' : ''}`);
       }
     }
   }
