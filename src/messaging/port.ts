@@ -127,6 +127,10 @@ export class NodePort implements MessagePort {
     return this.node.peer(peer)?.address !== undefined;
   }
 
+  limitPeer(peer: string, limits: { readonly maxDatagram: number }): void {
+    this.node.limitPeer(peer, limits.maxDatagram); // [SW-4.6-7]
+  }
+
   deferAcks(channels: readonly number[]): void {
     for (const c of channels) this.node.deferAcks(c);
   }

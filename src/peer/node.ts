@@ -320,6 +320,17 @@ export class SaltwireNode {
   }
 
   /** Asks the peer for a sign of life now (a PING), instead of waiting for the liveness timers. */
+  /**
+   * The peer declared (in SYNC, [SW-15.5-8]) that it takes datagrams of at most `maxDatagram` bytes:
+   * where that is below this node's budget, what is sent to it is cut and sized to fit ([SW-4.6-7]).
+   * Unknown peers are ignored.
+   */
+  limitPeer(peer: string, maxDatagram: number): void {
+    const p = this.table.get(peer);
+    if (p === undefined || !Number.isInteger(maxDatagram)) return;
+    this.reliable.limitDatagram(p, maxDatagram);
+  }
+
   probe(peer: string): void {
     const p = this.table.get(peer);
     if (p?.address === undefined) throw new UnknownPeerError(peer);

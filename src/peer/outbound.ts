@@ -87,7 +87,8 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   if (out.ping === true) frames.push({ type: 'PING' });
   if (rel && peer.link !== undefined) {
     // whatever the link owes rides on this datagram (piggybacking, [SW-14.10-1])
-    let room = (ctx.budget ?? DATAGRAM_BUDGET) - HEADER_AND_TAG - (out.data !== undefined ? 1 + out.data.length : 0);
+    // the peer's declared MAX_DATAGRAM, where it is below the node's budget [SW-4.6-7]
+    let room = Math.min(ctx.budget ?? DATAGRAM_BUDGET, peer.link.sender.datagramBudget) - HEADER_AND_TAG - (out.data !== undefined ? 1 + out.data.length : 0);
     for (const f of frames) room -= frameSize(f);
     const rel = room > 0 ? peer.link.poll(now, room, true) : undefined;
     if (rel !== undefined) frames.push(...rel);

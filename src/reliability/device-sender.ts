@@ -10,6 +10,7 @@ import { DeadlineExceededError, InvalidArgumentError, MessageTooLargeError, Outb
 import { FIRST_MESSAGE_ID, FORWARD_FRAME_LEN, MAX_ACK_DELAY_MS, MIN_DATAGRAM_BUDGET } from './constants.js';
 import { DEVICE_MAX_BACKOFF_MS, DEVICE_MAX_BACKOFF_STEPS, DEVICE_WINDOW } from './device-constants.js';
 import { DeviceRtt, randomByte } from './device-rtt.js';
+import { BudgetCap } from './budget-cap.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { Outbox } from './outbox.js';
 import { fragmentPayload, SEND_DEFAULTS, type Pending, type RetransmitCounters, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
@@ -57,6 +58,7 @@ export class DeviceSendState implements LinkSender {
   private readonly frags = new Map<number, DFrag>();
   private readonly msgs = new Map<number, DMsg>();
   private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
+  private readonly cap: BudgetCap;
   private readonly lastOrdered = new Map<number, number>();
   private nextId = FIRST_MESSAGE_ID;
   private nextTicket = 1;
@@ -87,6 +89,7 @@ export class DeviceSendState implements LinkSender {
     }
     if (!Number.isInteger(c.window) || c.window < 1) throw new InvalidArgumentError('window must be an integer >= 1');
     this.rtt = new DeviceRtt(c.maxBackoffMs);
+    this.cap = new BudgetCap(c.datagramBudget);
     this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes, c.controlReserveMessages, c.controlReserveBytes);
     this.peerWindow = c.initialPeerWindow;
     if (resume !== undefined) {
@@ -105,7 +108,15 @@ export class DeviceSendState implements LinkSender {
   }
 
   get fragmentPayload(): number {
-    return fragmentPayload(this.config.datagramBudget);
+    return fragmentPayload(this.cap.cut);
+  }
+
+  get datagramBudget(): number {
+    return this.cap.room(this.floor);
+  }
+
+  capDatagramBudget(n: number): void {
+    this.cap.lower(n, this.nextId, this.unreliable.length);
   }
 
   get floor(): number {
@@ -362,6 +373,7 @@ export class DeviceSendState implements LinkSender {
       const size = msgHeaderSize({}) + u.data.length;
       if (size > room) break;
       this.unreliable.shift();
+      this.cap.tookUnreliable();
       out.push({ type: 'MSG', channel: u.channel, data: u.data });
       room -= size;
     }

@@ -76,6 +76,17 @@ export class ReliableLink {
    * the device rules [SW-14.12-14], from the first moment its sender is idle (nothing queued or
    * unsettled), continuing its ids, tickets and PREV chains.
    */
+  /**
+   * The peer declared it takes datagrams of at most `n` bytes ([SW-4.6-7], [SW-15.5-8]): fragments
+   * are cut to fit from now on, and datagrams shrink to it once the older ones are sent.
+   */
+  capDatagramBudget(n: number): void {
+    this.budgetCap = Math.min(this.budgetCap ?? Infinity, n);
+    this.sender.capDatagramBudget(n);
+  }
+
+  private budgetCap: number | undefined;
+
   setPeerProfile(profile: ReliabilityProfile): void {
     this.peerProfile = profile;
     this.switchRules();
@@ -90,6 +101,7 @@ export class ReliableLink {
     const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
     this.sender = device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
     this.sender.setReachable(old.reachable);
+    if (this.budgetCap !== undefined) this.sender.capDatagramBudget(this.budgetCap);
     this.sender.sleep.declare(old.sleep.declared);
     if (old.sleep.lastHeard !== undefined) this.sender.sleep.heard(old.sleep.lastHeard);
   }

@@ -15,6 +15,7 @@ import {
   MIN_DATAGRAM_BUDGET,
 } from './constants.js';
 import { ForwardBackoff, SilenceBackoff } from './backoff.js';
+import { BudgetCap } from './budget-cap.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { scanLosses } from './loss-detection.js';
@@ -43,6 +44,7 @@ export class SendState implements LinkSender {
   readonly outbox: Outbox<Pending>;
   private readonly book: FragmentBook;
   private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
+  private readonly cap: BudgetCap;
   private readonly lastOrdered = new Map<number, number>();
   private nextId = FIRST_MESSAGE_ID;
   private nextTicket = 1;
@@ -69,6 +71,7 @@ export class SendState implements LinkSender {
       throw new InvalidArgumentError(`datagramBudget must be an integer in [${MIN_DATAGRAM_BUDGET}, 65507]`);
     }
     this.rtt = new RttEstimator(c.rtt);
+    this.cap = new BudgetCap(c.datagramBudget);
     this.cong = new Congestion(congestionConfig(c.datagramBudget));
     this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes, c.controlReserveMessages, c.controlReserveBytes);
     this.book = new FragmentBook(this.cong, c.fragmentLifetimeMs);
@@ -77,7 +80,15 @@ export class SendState implements LinkSender {
 
   /** Payload bytes per fragment. */
   get fragmentPayload(): number {
-    return fragmentPayload(this.config.datagramBudget);
+    return fragmentPayload(this.cap.cut);
+  }
+
+  get datagramBudget(): number {
+    return this.cap.room(this.floor);
+  }
+
+  capDatagramBudget(n: number): void {
+    this.cap.lower(n, this.nextId, this.unreliable.length);
   }
 
   /** The lowest id not yet settled (acknowledged or abandoned): what FORWARD carries. */
@@ -348,6 +359,7 @@ export class SendState implements LinkSender {
       const size = msgHeaderSize({}) + u.data.length;
       if (size > room) break;
       this.unreliable.shift();
+      this.cap.tookUnreliable();
       out.push({ type: 'MSG', channel: u.channel, data: u.data });
       room -= size;
     }

@@ -41,6 +41,13 @@ export interface LinkSender {
   readonly idsExhausted: boolean;
   /** Nothing assigned is waiting for acknowledgement. */
   readonly settled: boolean;
+  /**
+   * The largest datagram to build towards the peer now: the node's budget, or less once the peer
+   * declared less (capDatagramBudget) and nothing cut to the larger budget is left ([SW-4.6-7]).
+   */
+  readonly datagramBudget: number;
+  /** The peer takes datagrams of at most `n` bytes: fragments are cut to fit from now on. */
+  capDatagramBudget(n: number): void;
   send(data: Uint8Array, opts: SendOptions, now: number): number;
   heard(now: number): void;
   heardUs(): void;
