@@ -34,6 +34,19 @@ interface DMsg {
   readonly firstId: number;
   unacked: number;
   firstSentAt: number | undefined;
+  /** What its fragments are cut from (they are views of it), to send it whole again ([SW-14.7-11]). */
+  readonly pending: Pending;
+  readonly unit: number;
+  readonly prev: number | undefined;
+}
+
+/** Fragment `i` of `msg`, never transmitted [SW-14.6-7]. */
+function fragOf(msg: DMsg, i: number, now: number): DFrag {
+  const p = msg.pending;
+  const { count, unit, prev } = msg;
+  const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
+  const frame: MsgFrame = { type: 'MSG', channel: p.channel, id: msg.firstId + i, ...(prev !== undefined && { prev }), ...(count > 1 && { frag: { index: i, count, total: p.data.length } }), data };
+  return { id: msg.firstId + i, msg, frame, size: msgHeaderSize(frame) + data.length, transmissions: 0, sentAt: now, lost: false };
 }
 
 interface DFrag {
@@ -197,11 +210,32 @@ export class DeviceSendState implements LinkSender {
     this.reachable = reachable;
   }
 
-  /** The peer restarted [SW-14.7-4]: CUM 1, FORWARD owed at once, everything in flight again, backoff over. */
+  /**
+   * The peer restarted [SW-14.7-4]: CUM 1, FORWARD owed at once, everything in flight again, backoff
+   * over; a message it had acknowledged only in part goes again whole [SW-14.7-11].
+   */
   peerRestarted(): void {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
     this.resetBackoff();
+    let reopened = false;
+    for (const m of this.msgs.values()) {
+      if (m.count === 1 || m.unacked === m.count || m.unacked === 0) continue;
+      for (let i = 0; i < m.count; i++) {
+        if (this.frags.has(m.firstId + i)) continue;
+        const f = fragOf(m, i, 0);
+        f.transmissions = 1; // sent before: a retransmission
+        f.lost = true;
+        m.unacked++;
+        this.frags.set(f.id, f);
+        reopened = true;
+      }
+    }
+    if (reopened) {
+      const sorted = [...this.frags.values()].sort((a, b) => a.id - b.id); // the map stays in id order
+      this.frags.clear();
+      for (const f of sorted) this.frags.set(f.id, f);
+    }
   }
 
   /** The peer challenged this node [SW-14.10-4]: what it ignored goes again with the ECHO. */
@@ -415,13 +449,9 @@ export class DeviceSendState implements LinkSender {
       prev = this.lastOrdered.get(p.channel) ?? 0;
       this.lastOrdered.set(p.channel, firstId);
     }
-    const msg: DMsg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined };
+    const msg: DMsg = { ticket: p.ticket, receipt: p.receipt, deadline: p.deadline, count, firstId, unacked: count, firstSentAt: undefined, pending: p, unit, prev };
     this.msgs.set(msg.ticket, msg);
-    for (let i = 0; i < count; i++) {
-      const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
-      const frame: MsgFrame = { type: 'MSG', channel: p.channel, id: firstId + i, ...(prev !== undefined && { prev }), ...(count > 1 && { frag: { index: i, count, total: p.data.length } }), data };
-      this.frags.set(firstId + i, { id: firstId + i, msg, frame, size: msgHeaderSize(frame) + data.length, transmissions: 0, sentAt: now, lost: false });
-    }
+    for (let i = 0; i < count; i++) this.frags.set(firstId + i, fragOf(msg, i, now));
     return firstId;
   }
 

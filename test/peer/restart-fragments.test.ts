@@ -11,10 +11,10 @@ const DEV = { host: 'dev', port: 7000 };
 const dec = (b: Uint8Array): string => (b.length > 100 ? `big:${b.length}` : new TextDecoder().decode(b));
 
 describe('the receiver restarts with a fragmented message half acknowledged [SW-14.7-11]', () => {
-  it('the new life gets the whole message, and the ordered message after it', async () => {
+  it.each(['full', 'device'] as const)('the new life gets the whole message, and the ordered message after it (%s sender)', async (profile) => {
     const h = new Harness(undefined, 3);
     let hub = await h.hub();
-    const dev = await h.device('dev', { address: DEV });
+    const dev = await h.device('dev', { address: DEV, reliability: { profile } });
     await h.run(50);
     const got: string[] = [];
     const listen = (n: typeof hub): void => void n.on('message', (m) => m.reliable && got.push(dec(m.data)));
@@ -24,7 +24,8 @@ describe('the receiver restarts with a fragmented message half acknowledged [SW-
     h.net.onCapture((c) => {
       if (c.from.host === 'dev' && c.to.host === 'hub' && !c.injected && ++passed === 3) h.net.partition(DEV, HUB, { oneWay: true });
     });
-    const big = new Uint8Array(5000).fill(7);
+    const size = profile === 'full' ? 5000 : 1000; // the device profile's outbox holds 1,024 bytes
+    const big = new Uint8Array(size).fill(7);
     const results: string[] = [];
     void dev.send('hub', big, { reliable: true, ordered: true, deadlineMs: 60_000 }).then(
       () => results.push('big'),
@@ -42,7 +43,7 @@ describe('the receiver restarts with a fragmented message half acknowledged [SW-
       (e: Error) => results.push(`after failed: ${e.message}`),
     );
     for (let t = 0; t < 5_000 && got.length < 2; t += 50) await h.run(50);
-    expect(got).toEqual(['big:5000', 'after']); // before the fix: [] (the big message never completes)
+    expect(got).toEqual([`big:${size}`, 'after']); // before the fix: [] (the big message never completes)
     expect(results.sort()).toEqual(['after', 'big']);
     await dev.close();
     await hub.close();
