@@ -31,8 +31,8 @@ function example(file: string, args: string[], env: Record<string, string> = {})
 }
 
 describe('examples', () => {
-  it('each is under 60 lines', () => {
-    const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts') && f !== 'demo.ts');
+  it('each is under 60 lines (the demos, *demo.ts, are longer: they narrate)', () => {
+    const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts') && !f.endsWith('demo.ts'));
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const f of files) expect(readFileSync(join(ROOT, 'examples', f), 'utf8').split('\n').length, f).toBeLessThan(60);
   });
