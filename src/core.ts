@@ -147,3 +147,5 @@ export type { JournalStore, JournalingStore } from './peer/journal-store.js';
 export type { ParsedAcl, CompiledRule, CompiledPatterns, CompiledPattern } from './acl/acl-config.js';
 export type { Qos as RetainedQos } from './pubsub/retained-store.js';
 export * from './messaging/index.js';
+// secured multicast and authenticated discovery (spec 19): the pure core
+export * from './multicast/index.js';

@@ -60,6 +60,13 @@ export { InvalidTopicError, SubscriptionLimitError, type TopicErrorReason } from
 export { SubscriptionRefusedError, SubscriptionEndedError, PublicationRefusedError, AccessDeniedError, type PublicationRefusal } from './pubsub/errors.js';
 export { RetainedLimitError } from './pubsub/retained-store.js';
 
+// secured multicast and authenticated discovery (spec 19)
+export { discoverHub, startDiscoveryResponder, type DiscoverHubOptions, type DiscoveredHub, type DiscoveryResponderOptions, type RunningResponder } from './node/discovery.js';
+export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './node/group-endpoint.js';
+export { GroupManager, type GroupManagerOptions } from './multicast/manager.js';
+export type { GroupDelivery } from './multicast/receiver.js';
+export type { GroupGrant } from './multicast/grant.js';
+
 // transports, state and time: UDP and files here, in-memory ones for tests of your own
 export { UdpTransport, type UdpBindOptions } from './transport/udp.js';
 export type { Address, Transport, ReceiveHandler } from './transport/transport.js';

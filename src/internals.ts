@@ -14,6 +14,9 @@ export { FileEpochStore } from './node/file-epoch-store.js';
 export { FileStateStore } from './node/file-state-store.js';
 export { FileMaxEpochStore } from './node/file-max-epoch-store.js';
 export { startNode, type StartNodeOptions } from './node/start.js';
+export { discoverHub, startDiscoveryResponder, type DiscoverHubOptions, type DiscoveredHub, type DiscoveryResponderOptions, type RunningResponder } from './node/discovery.js';
+export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './node/group-endpoint.js';
+export { MulticastSocket, isScopedGroup, type MulticastSocketOptions, type MulticastSocketStats } from './node/multicast-socket.js';
 export {
   UdpTransport,
   UDP_MTU_IPV4,

@@ -9,7 +9,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertNodeId } from '../wire/node-id.js';
 import { GROUP_ACTIVATE_MS, GROUP_GRACE_MS, GROUP_KEY_LIFETIME_S } from './constants.js';
-import type { GroupGrant } from './grant.js';
+import { encodeGrant, type GroupGrant } from './grant.js';
 import { assertGroupId } from './keys.js';
 
 export interface GroupManagerOptions {
@@ -87,6 +87,11 @@ export class GroupManager {
       epochFloor: this.epochs.get(id) ?? 0,
       ...(c !== undefined && { controller: { member: this.members.get(c.id)!, publicKey: c.publicKey } }),
     };
+  }
+
+  /** grantFor() as the bytes of 19.3, to send over unicast (an RPC parameter, for instance). */
+  grantBytesFor(id: string): Uint8Array {
+    return encodeGrant(this.grantFor(id));
   }
 
   /**
