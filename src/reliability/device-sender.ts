@@ -11,6 +11,7 @@ import { FIRST_MESSAGE_ID, FORWARD_FRAME_LEN, MAX_ACK_DELAY_MS, MIN_DATAGRAM_BUD
 import { DEVICE_MAX_BACKOFF_MS, DEVICE_MAX_BACKOFF_STEPS, DEVICE_WINDOW } from './device-constants.js';
 import { DeviceRtt, randomByte } from './device-rtt.js';
 import { BudgetCap } from './budget-cap.js';
+import { cutFragment, type CutMessage } from './fragment-cut.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { Outbox } from './outbox.js';
 import { fragmentPayload, SEND_DEFAULTS, type Pending, type RetransmitCounters, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
@@ -26,27 +27,18 @@ export interface DeviceSendConfig extends SendConfig {
   readonly maxBackoffMs: number;
 }
 
-interface DMsg {
+interface DMsg extends CutMessage {
   readonly ticket: number;
   readonly receipt: boolean;
   readonly deadline: number;
-  readonly count: number;
-  readonly firstId: number;
   unacked: number;
   firstSentAt: number | undefined;
-  /** What its fragments are cut from (they are views of it), to send it whole again ([SW-14.7-11]). */
-  readonly pending: Pending;
-  readonly unit: number;
-  readonly prev: number | undefined;
 }
 
 /** Fragment `i` of `msg`, never transmitted [SW-14.6-7]. */
 function fragOf(msg: DMsg, i: number, now: number): DFrag {
-  const p = msg.pending;
-  const { count, unit, prev } = msg;
-  const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
-  const frame: MsgFrame = { type: 'MSG', channel: p.channel, id: msg.firstId + i, ...(prev !== undefined && { prev }), ...(count > 1 && { frag: { index: i, count, total: p.data.length } }), data };
-  return { id: msg.firstId + i, msg, frame, size: msgHeaderSize(frame) + data.length, transmissions: 0, sentAt: now, lost: false };
+  const { frame, size } = cutFragment(msg, i);
+  return { id: msg.firstId + i, msg, frame, size, transmissions: 0, sentAt: now, lost: false };
 }
 
 interface DFrag {

@@ -8,23 +8,18 @@
  */
 import { FIRST_MESSAGE_ID } from './constants.js';
 import type { Congestion } from './congestion.js';
-import { msgHeaderSize, type MsgFrame } from './frames.js';
+import { cutFragment, type CutMessage } from './fragment-cut.js';
+import type { MsgFrame } from './frames.js';
 import type { Pending } from './send-types.js';
 import { MinHeap } from '../util/min-heap.js';
 
-export interface Msg {
+export interface Msg extends CutMessage {
   readonly ticket: number;
   readonly receipt: boolean;
   readonly deadline: number;
-  readonly count: number;
-  readonly firstId: number;
   unacked: number;
   /** First transmission of any of its fragments, or undefined while none was sent. */
   firstSentAt: number | undefined;
-  /** What its fragments are cut from, kept so a whole message can go again ([SW-14.7-11]). */
-  readonly pending: Pending;
-  readonly unit: number;
-  readonly prev: number | undefined;
 }
 
 export interface Frag {
@@ -43,20 +38,9 @@ export interface Frag {
   sackedAbove: number;
 }
 
-/** Fragment `i` of `msg`, never transmitted [SW-14.6-1]; PREV on each when the message is ordered [SW-14.2-3]. */
+/** Fragment `i` of `msg`, never transmitted. */
 function fragOf(msg: Msg, i: number, now: number): Frag {
-  const p = msg.pending;
-  const { count, unit, prev } = msg;
-  const data = count === 1 ? p.data : p.data.subarray(i * unit, Math.min(p.data.length, (i + 1) * unit));
-  const frame: MsgFrame = {
-    type: 'MSG',
-    channel: p.channel,
-    id: msg.firstId + i,
-    ...(prev !== undefined && { prev }),
-    ...(count > 1 && { frag: { index: i, count, total: p.data.length } }),
-    data,
-  };
-  const size = msgHeaderSize(frame) + data.length;
+  const { frame, size } = cutFragment(msg, i);
   return { id: msg.firstId + i, msg, frame, size, transmissions: 0, sentAt: now, rtxAt: Infinity, lost: false, seq: 0, sackedAbove: 0 };
 }
 
