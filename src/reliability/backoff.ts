@@ -15,19 +15,40 @@ export class SilenceBackoff {
   steps = 0;
   private since = -Infinity;
   private lastTxAt = -Infinity;
+  /**
+   * When a step that a timeout came too early for is due [SW-14.4-11], or Infinity; the sender counts
+   * it then (tick) if no retransmission timer is left to count it. Without it, a sender whose last
+   * step's fragments all timed out before the step's distance had passed kept no timer at all, and
+   * never sent again (a window of 8 at 30% loss found it).
+   */
+  pendingAt = Infinity;
 
   /** A retransmission timeout of a transmission sent at `sentAt` fired at `now`. */
   timedOut(sentAt: number, now: number, rtt: RttEstimator): void {
     // a timeout counts only for a transmission sent after the last step, and steps keep their distance
     if (sentAt < this.since) return;
-    if (this.steps > 0 && now < this.since + Math.min(SILENCE_MAX_STEP_MS, rtt.backedOff(this.steps, 0, 0))) return;
+    if (this.steps > 0) {
+      const at = this.since + Math.min(SILENCE_MAX_STEP_MS, rtt.backedOff(this.steps, 0, 0));
+      if (now < at) return void (this.pendingAt = Math.min(this.pendingAt, at)); // counted then [SW-14.4-11]
+    }
+    this.step(now);
+  }
+
+  /** Counts a deferred step whose time has come [SW-14.4-11] (the sender calls it when no timer is left). */
+  tick(now: number): void {
+    if (this.pendingAt <= now) this.step(now);
+  }
+
+  private step(now: number): void {
     this.steps++;
     this.since = now;
+    this.pendingAt = Infinity;
   }
 
   /** The peer hears us: an ACK acknowledged something new, its restart, a new CHALLENGE of its. */
   heard(): void {
     this.steps = 0;
+    this.pendingAt = Infinity;
   }
 
   /** A datagram with reliable fragments went out. */

@@ -266,6 +266,8 @@ export class SendState implements LinkSender {
         if (awake && this.cong.onTimeout(f.sentAt, now)) this.counters.collapses++;
       }
     }
+    // a step deferred by timeouts that came too early counts on time when no timer is left to count it [SW-14.4-11]
+    if (this.reachable && this.book.earliestTimeout() === Infinity) this.silence.tick(now);
     if (this.lossTimer <= now) this.detectLosses([], now);
     if (this.reachable && this.sleep.awake(now) && !this.probe.owed && this.probe.at(this.rtt, this.book.inFlight) <= now) this.probe.fire();
     return events;
@@ -325,7 +327,8 @@ export class SendState implements LinkSender {
     if (this.wantsDatagram(now)) return now;
     let d = Math.min(this.outbox.nextDeadline(), this.book.earliestDeadline(), this.lossTimer);
     if (this.reachable) {
-      d = Math.min(d, this.book.earliestTimeout());
+      const timeout = this.book.earliestTimeout();
+      d = Math.min(d, timeout === Infinity ? this.silence.pendingAt : timeout);
       const awake = this.sleep.awake(now);
       // a probe already owed waits for the silence backoff's next step, not for its own time: that
       // time has passed, and reported as the next deadline it would wake the node at once, forever
