@@ -91,3 +91,59 @@ describe('saltwire inspect', () => {
     expect(a.out.join('\n')).not.toMatch(/\x1b\[/);
   });
 });
+
+/** A classic pcap file (Ethernet, IPv4, UDP) of datagrams, as tcpdump -w writes one. */
+function pcapOf(packets: Array<{ src: number; dst: number; bytes: Uint8Array }>): Uint8Array {
+  const parts: Buffer[] = [];
+  const global = Buffer.alloc(24);
+  global.writeUInt32LE(0xa1b2c3d4, 0);
+  global.writeUInt16LE(2, 4);
+  global.writeUInt16LE(4, 6);
+  global.writeUInt32LE(65535, 16);
+  global.writeUInt32LE(1, 20); // Ethernet
+  parts.push(global);
+  for (const p of packets) {
+    const udp = Buffer.alloc(8 + p.bytes.length);
+    udp.writeUInt16BE(p.src, 0);
+    udp.writeUInt16BE(p.dst, 2);
+    udp.writeUInt16BE(udp.length, 4);
+    Buffer.from(p.bytes).copy(udp, 8);
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45;
+    ip.writeUInt16BE(20 + udp.length, 2);
+    ip[8] = 64;
+    ip[9] = 17;
+    Buffer.from([127, 0, 0, 1]).copy(ip, 12);
+    Buffer.from([127, 0, 0, 1]).copy(ip, 16);
+    const eth = Buffer.alloc(14);
+    eth.writeUInt16BE(0x0800, 12);
+    const frame = Buffer.concat([eth, ip, udp]);
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(frame.length, 8);
+    rec.writeUInt32LE(frame.length, 12);
+    parts.push(rec, frame);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('saltwire inspect of a capture', () => {
+  it('every UDP datagram, SHORT ones opened with the context of the FULL ones from the same address', async () => {
+    const file = join(tmp, 'capture.pcap');
+    writeFileSync(file, pcapOf([
+      { src: 50000, dst: 4000, bytes: parseHexBytes(first, 'x') },
+      { src: 53, dst: 53, bytes: new Uint8Array([1, 2, 3]) }, // not Saltwire
+      { src: 50000, dst: 4000, bytes: parseHexBytes(publish, 'x') },
+    ]));
+    const r = await inspect(['--file', file, '--json'], { SALTWIRE_SITE_KEY: toHex(SITE) });
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const views = JSON.parse(r.out[0]!) as Array<{ index: number; src: string; view: { authenticates: string; header: { form?: string } } }>;
+    expect(views.map((v) => [v.index, v.src, v.view.header.form ?? 'invalid', v.view.authenticates.split(':')[0]])).toEqual([
+      [1, '127.0.0.1:50000', 'FULL', 'yes'],
+      [2, '127.0.0.1:53', 'invalid', 'no'],
+      [3, '127.0.0.1:50000', publish.startsWith('40') ? 'SHORT' : 'FULL', 'yes'],
+    ]);
+    const one = await inspect(['--file', file, '--index', '3'], { SALTWIRE_SITE_KEY: toHex(SITE) });
+    expect(one.out[0]).toBe('packet 3: 127.0.0.1:50000 -> 127.0.0.1:4000');
+    expect(one.out.at(-1)).toBe('1 UDP datagrams');
+  });
+});
