@@ -127,8 +127,8 @@ export class NodePort implements MessagePort {
     return this.node.peer(peer)?.address !== undefined;
   }
 
-  limitPeer(peer: string, limits: { readonly maxDatagram: number }): void {
-    this.node.limitPeer(peer, limits.maxDatagram); // [SW-4.6-7]
+  limitPeer(peer: string, limits: { readonly maxDatagram: number; readonly window?: number }): void {
+    this.node.limitPeer(peer, limits.maxDatagram, limits.window); // [SW-4.6-7], [SW-14.12-14]
   }
 
   deferAcks(channels: readonly number[]): void {

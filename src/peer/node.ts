@@ -8,6 +8,8 @@
 import { AMPLIFICATION_FACTOR, BOOT_LEN, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
 import { DATAGRAM_BUDGET, MAX_MESSAGE, RECEIVE_WINDOW } from '../reliability/constants.js';
+import { DEVICE_WINDOW } from '../reliability/device-constants.js';
+import { profileReceiveDefaults } from '../reliability/profile.js';
 import { startEpoch } from '../session/epoch.js';
 import { Receiver, type Accepted, type StaleProof } from '../session/receiver.js';
 import { TimerQueue } from '../time/timer-queue.js';
@@ -216,7 +218,8 @@ export class SaltwireNode {
    */
   get receiveLimits(): { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number } {
     const r = this.o.reliability?.receive;
-    return { maxDatagram: this.o.maxDatagram ?? MAX_DATAGRAM, maxMessage: r?.maxMessage ?? MAX_MESSAGE, window: r?.window ?? RECEIVE_WINDOW };
+    const d = profileReceiveDefaults(this.o.reliability?.profile); // a device-profile node takes less [SW-14.12-9] [SW-14.12-11]
+    return { maxDatagram: this.o.maxDatagram ?? MAX_DATAGRAM, maxMessage: r?.maxMessage ?? d.maxMessage ?? MAX_MESSAGE, window: r?.window ?? d.window ?? RECEIVE_WINDOW };
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -325,10 +328,12 @@ export class SaltwireNode {
    * where that is below this node's budget, what is sent to it is cut and sized to fit ([SW-4.6-7]).
    * Unknown peers are ignored.
    */
-  limitPeer(peer: string, maxDatagram: number): void {
+  limitPeer(peer: string, maxDatagram: number, window?: number): void {
     const p = this.table.get(peer);
     if (p === undefined || !Number.isInteger(maxDatagram)) return;
     this.reliable.limitDatagram(p, maxDatagram);
+    // a declared window of at most DEVICE_WINDOW: sent to by the device profile's rules [SW-14.12-14]
+    if (window !== undefined && Number.isInteger(window)) this.reliable.setPeerProfile(p, window <= DEVICE_WINDOW ? 'device' : 'full');
   }
 
   probe(peer: string): void {
