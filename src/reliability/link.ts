@@ -72,11 +72,6 @@ export class ReliableLink {
   }
 
   /**
-   * The peer's profile became known (its declaration): a full node sends to a device-profile peer by
-   * the device rules [SW-14.12-14], from the first moment its sender is idle (nothing queued or
-   * unsettled), continuing its ids, tickets and PREV chains.
-   */
-  /**
    * The peer declared it takes datagrams of at most `n` bytes ([SW-4.6-7], [SW-15.5-8]): fragments
    * are cut to fit from now on, and datagrams shrink to it once the older ones are sent.
    */
@@ -87,6 +82,11 @@ export class ReliableLink {
 
   private budgetCap: number | undefined;
 
+  /**
+   * The peer's profile became known (its declaration): a full node sends to a device-profile peer by
+   * the device rules [SW-14.12-14], from the first moment its sender is idle (nothing queued or
+   * unsettled), continuing its ids, tickets and PREV chains.
+   */
   setPeerProfile(profile: ReliabilityProfile): void {
     this.peerProfile = profile;
     this.switchRules();
