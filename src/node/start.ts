@@ -32,9 +32,20 @@ export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite
 }
 
 /**
- * Binds the transport and starts the node. Either `stateDir` or `state` is required [SW-5.2-1]: the
+ * Starts a node on UDP with a state directory and the fastest crypto backend. Either `stateDir` or `state` is required [SW-5.2-1]: the
  * epoch orders this node's starts at its peers (nonces never repeat either way: BOOT, [SW-5.2-7]).
  * `provisioning: true` only at a genuine first start with these keys (NodeOptions.provisioning).
+ *
+ * @example
+ * ```ts
+ * import { deriveDeviceKey, defaultCryptoSuite, PairKeyring, startNode } from 'saltwire';
+ *
+ * const key = deriveDeviceKey(defaultCryptoSuite(), siteKey, 'sensor-1', 0); // on the device: `saltwire derive`
+ * const node = await startNode({ id: 'sensor-1', keyring: new PairKeyring().add('hub', 0, key), stateDir: '/var/lib/sensor',
+ *   peers: [{ id: 'hub', address: { host: '192.0.2.10', port: 4000 } }] });
+ * await node.send('hub', new TextEncoder().encode('21.5'), { reliable: true });
+ * await node.close();
+ * ```
  */
 export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   const state = o.state ?? (o.stateDir !== undefined ? new FileStateStore(o.stateDir) : undefined);
