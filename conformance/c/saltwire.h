@@ -43,11 +43,16 @@
 #define SW_HOLD_BYTES 512         /* DEVICE_HOLD_BACK_BYTES; slots = SW_WINDOW */
 #endif
 #ifndef SW_MAX_MESSAGE
-#define SW_MAX_MESSAGE 512        /* DEVICE MAX_MESSAGE: reassembly buffer, declared in SYNC */
+#define SW_MAX_MESSAGE 366        /* DEVICE MAX_MESSAGE, declared in SYNC: one fragment's payload at a 512-byte budget */
 #endif
+/* A MAX_MESSAGE above the smallest fragment payload (MIN_DATAGRAM_BUDGET 512 - FRAGMENT_RESERVE 146)
+ * needs a reassembly buffer of MAX_MESSAGE bytes; at or below it nothing sent to us is fragmented
+ * ([SW-14.12-11]), and the buffer and its state are left out. */
+#define SW_REASSEMBLY (SW_MAX_MESSAGE > 512 - 146)
+#define SW_SEND_MAX (SW_MAX_MESSAGE > 512 ? SW_MAX_MESSAGE : 512)   /* largest operation we encode (stack) */
 #define SW_CHANNELS 4             /* ordered channels remembered (PREV / last delivered) */
 #define SW_MAX_SUBS 8
-#define SW_SUB_BYTES 192          /* filters of all subscriptions together */
+#define SW_SUB_BYTES 128          /* filters of all subscriptions together (8 of 16 bytes on average) */
 #define SW_DEDUPE 8               /* QoS 2 (publisher, PUB_ID) entries kept */
 #define SW_RPC_CACHE 4
 #define SW_RPC_CACHE_BODY 24
@@ -58,7 +63,7 @@
 enum sw_reason {
   SW_OK = 0, SW_TOO_LARGE, SW_MALFORMED, SW_BAD_VERSION, SW_BAD_FORM, SW_BAD_FLAGS, SW_COUNTER_LIMIT,
   SW_UNKNOWN_KEY, SW_RETIRED_KEY, SW_UNKNOWN_INDEX, SW_STALE_EPOCH, SW_TOO_OLD, SW_REPLAY, SW_AUTH,
-  SW_MALFORMED_INNER, SW_DERIVE_LIMIT, SW_STORE_FAILED, SW_DROP_OP, SW_REASONS,
+  SW_MALFORMED_INNER, SW_DERIVE_LIMIT, SW_STORE_FAILED, SW_UNSOLICITED, SW_DROP_OP, SW_REASONS,
   /* API errors (negative) */
   SW_ERR_INVALID = -1, SW_ERR_TOO_LARGE = -2, SW_ERR_OUTBOX_FULL = -3, SW_ERR_STORAGE = -4,
   SW_ERR_UNREACHABLE = -5, SW_ERR_BUSY = -6
@@ -123,6 +128,7 @@ typedef struct sw_receiver {
   sw_rxctx *(*ctx)(void *user, const char *id, size_t n, uint8_t gen, int create);
   sw_rxctx *(*by_index)(void *user, uint32_t index);
   int (*persisted)(void *user, const char *id, size_t n, uint8_t gen, uint32_t *max_epoch);
+  int (*admit)(void *user);   /* [SW-6.5-1]: before a derivation (step 8): SW_OK or SW_DERIVE_LIMIT; NULL grants */
 } sw_receiver;
 typedef struct {
   uint8_t full, gen, fresh, stale_auth;   /* stale_auth: dropped STALE_EPOCH but authentic */
@@ -136,6 +142,22 @@ typedef struct {
 /* Opens d in place (the plaintext ends up inside d). Returns SW_OK or the drop reason; for
  * SW_MALFORMED_INNER the window was updated (step 10) but nothing else may act on it. */
 int sw_open(const sw_receiver *r, uint8_t *d, size_t n, sw_rx *out);
+
+/* ---- cookies (6.6): COOKIE (0x60 0x03, 34 bytes) and COOKIE_ECHO (0x60 0x04, 18 + a datagram) ---- */
+#define SW_COOKIE_LEN 16
+#define SW_COOKIE_MSG_LEN 34
+#define SW_COOKIE_ECHO_OVERHEAD 18
+typedef struct { uint8_t type; const uint8_t *echo, *cookie, *inner; size_t inner_len; } sw_cookie_msg;
+/* 1 if d is a cookie message (first two bytes; its length unchecked), else 0: it goes to sw_open. */
+int sw_cookie_is(const uint8_t *d, size_t n);
+/* [SW-6.6-5] steps 1-2, [SW-6.6-7]: SW_OK (m filled), SW_TOO_LARGE or SW_MALFORMED. */
+int sw_cookie_parse(const uint8_t *d, size_t n, size_t max_datagram, sw_cookie_msg *m);
+/* The sender's table of [SW-6.6-3]: the last 16 bytes and destination of each of the last n FULL
+ * datagrams and initiations sent (oldest overwritten); a device keeps one (its last FULL datagram). */
+typedef struct { uint8_t tail[SW_COOKIE_LEN]; uint16_t dest; uint8_t used; } sw_cookie_slot;
+void sw_cookie_note(sw_cookie_slot *s, int n, uint8_t *next, const uint8_t *d, size_t len, uint16_t dest);
+/* The slot a COOKIE's ECHO names, sent to dest, taken out (each datagram draws one COOKIE_ECHO); -1 if none. */
+int sw_cookie_take(sw_cookie_slot *s, int n, const uint8_t echo[SW_COOKIE_LEN], uint16_t dest);
 
 /* ---- frames (4.7, 9.4, 12.4, 14.2) ---- */
 enum { SW_F_PADDING = 0, SW_F_INDEX = 1, SW_F_DATAGRAM = 2, SW_F_PING = 3, SW_F_CHALLENGE = 4,
@@ -208,15 +230,20 @@ typedef struct {
 } sw_rel_tx;
 typedef struct { uint32_t first, prev; uint16_t off, len; uint8_t channel, used; } sw_hold;
 typedef struct {
-  uint32_t base, fwd_floor, hi_id, hi_time, p_first, p_created;
+  uint32_t base, fwd_floor, hi_id, hi_time;
   uint32_t rs[SW_ACK_RANGES], re[SW_ACK_RANGES];
-  uint16_t window, ack_delay, max_message, hold_used, p_total, p_unit, p_count;
-  uint8_t nr, ack_owed, ack_now, unacked, p_used, p_flags, p_channel; uint32_t p_prev, p_mask;
+  uint16_t window, ack_delay, max_message, hold_used;
+  uint8_t nr, ack_owed, ack_now, unacked;
   uint32_t ack_due;
   uint8_t ch[SW_CHANNELS]; uint32_t ch_last[SW_CHANNELS];
   sw_hold hold[SW_WINDOW];
   uint8_t hbuf[SW_HOLD_BYTES];
+#if SW_REASSEMBLY                  /* one partial message (14.6) */
+  uint32_t p_first, p_created, p_prev, p_mask;
+  uint16_t p_total, p_unit, p_count;
+  uint8_t p_used, p_flags, p_channel;
   uint8_t pbuf[SW_MAX_MESSAGE];
+#endif
 } sw_rel_rx;
 #define SW_NONE 0xffffffffu
 typedef void (*sw_deliver_fn)(void *user, uint8_t channel, uint32_t first_id, int ordered, const uint8_t *d, size_t n);
@@ -286,8 +313,13 @@ struct sw_node {
   sw_rpc_entry cache[SW_RPC_CACHE]; uint8_t cache_next;
   sw_rpc_handler handlers[SW_RPC_HANDLERS]; uint8_t nhandlers;
   sw_call_slot calls[SW_CALLS];
+  sw_cookie_slot ck[1]; uint8_t ck_next, ck_owed, ck_cookie[SW_COOKIE_LEN];   /* 6.6: our last FULL datagram */
+  uint32_t adm_tat;                                                          /* 6.5: the one derivation bucket */
 };
 int sw_node_start(sw_node *n, const sw_config *cfg, uint32_t now);   /* persists a new epoch */
+/* Takes a datagram the host received from the hub's configured address and port; the host drops
+ * what comes from anywhere else (a connected UDP socket does), so a COOKIE is matched to the
+ * address our datagram went to ([SW-6.6-3]). d is opened in place. */
 void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len);
 /* Builds the next datagram to the hub into out (SW_BUDGET bytes), or returns 0 when nothing is due. */
 size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out);

@@ -124,8 +124,8 @@ export function reliabilityDeviceVectors(): VectorFile {
       IntegerRtt: { bugType: 'FUNCTIONALITY', description: 'SRTT and RTTVAR in whole ms with the rounding of [SW-14.12-5].' },
       Window: { bugType: 'FUNCTIONALITY', description: 'At most DEVICE_WINDOW ids past FLOOR, and within CUM + WINDOW [SW-14.12-4].' },
       GapRule: { bugType: 'FUNCTIONALITY', description: 'A fragment below one newly acknowledged, sent no later, is declared lost [SW-14.12-5].' },
-      OneTimer: { bugType: 'FUNCTIONALITY', description: 'One timer per peer: RTO for DEVICE_FAST_STEPS expiries, then doubling to the cap; one datagram per step [SW-14.12-6] [SW-14.12-7].' },
-      EndOfBackoff: { bugType: 'FUNCTIONALITY', description: 'Progress or an ECHO ends the backoff [SW-14.12-6] [SW-14.12-7].' },
+      OneTimer: { bugType: 'FUNCTIONALITY', description: 'One timer per peer: RTO for DEVICE_FAST_STEPS expiries, then doubling to the cap; one datagram per step [SW-14.12-6] [SW-14.12-17].' },
+      EndOfBackoff: { bugType: 'FUNCTIONALITY', description: 'Progress or an ECHO ends the backoff [SW-14.12-6] [SW-14.12-17].' },
       Forward: { bugType: 'FUNCTIONALITY', description: 'A deadline gives a message up; FORWARD at once, then with the timer [SW-14.12-8].' },
       HoldBack: { bugType: 'FUNCTIONALITY', description: 'A device receiver holds ordered messages back instead of refusing them [SW-14.12-10].' },
       ControlReserve: { bugType: 'EDGE_CASE', description: 'Control operations take the reserved outbox room [SW-14.12-12].' },
@@ -171,7 +171,7 @@ export function reliabilityDeviceVectors(): VectorFile {
     { ...base, room: 120 },
     [send(0, 100), poll(0, 'A'), send(1, 100), poll(1, 'A'), send(2, 100), poll(2, 'A'), deliver(21, 'A2'), poll(21, 'B'), deliver(22, 'A3'), poll(22, 'B'), deliver(41, 'B1'), poll(41, 'A'), deliver(61, 'A4'), poll(61, 'B'), deliver(81, 'B3'), deliver(82, 'B2')],
     ['GapRule'],
-    ['SW-14.12-5', 'SW-14.12-4', 'SW-14.12-6'],
+    ['SW-14.12-5', 'SW-14.12-4', 'SW-14.12-6', 'SW-14.12-16'],
     'three datagrams, the first lost: the ACK of id 2 (sent after id 1) declares id 1 lost at once, and it goes in the next datagram, long before the timer',
   );
   const deadSteps: DeviceStep[] = [send(0, 10), poll(0, 'A')];
@@ -189,21 +189,21 @@ export function reliabilityDeviceVectors(): VectorFile {
     { ...base, A: { ...dev, send: { datagramBudget: 512, outboxMessages: 64, outboxBytes: 4096 } } },
     deadSteps,
     ['OneTimer'],
-    ['SW-14.12-6', 'SW-14.12-7'],
+    ['SW-14.12-6', 'SW-14.12-17'],
     'a dead peer while the application sends every step: after the first timer expiry one datagram per step (the fragments in flight, never the new ones); K counts the steps; the timer stays at RTO (1125 with jitter) for 8 expiries, then 2250, 4500, 9000',
   );
   scenario(
     base,
     [send(0, 10), poll(0, 'A'), send(5, 10), poll(5, 'A'), tick(1125, 'A'), poll(1125, 'A'), send(1200, 10), poll(1200, 'A'), tick(2250, 'A'), poll(2250, 'A'), deliver(2270, 'A4'), poll(2270, 'B'), deliver(2290, 'B1'), poll(2290, 'A')],
     ['EndOfBackoff', 'OneTimer'],
-    ['SW-14.12-6', 'SW-14.12-7', 'SW-14.12-5'],
+    ['SW-14.12-6', 'SW-14.12-17', 'SW-14.12-5'],
     'two expiries (K = 2); the step datagram carries ids 1 and 2; its ACK is progress: K = 0, no RTT sample (retransmitted, Karn), and the message queued meanwhile goes at once',
   );
   scenario(
     base,
     [send(0, 10), poll(0, 'A'), tick(1125, 'A'), poll(1125, 'A'), { t: 1500, do: 'echoed' }, poll(1500, 'A'), deliver(1520, 'A3'), poll(1520, 'B'), deliver(1540, 'B1')],
     ['EndOfBackoff'],
-    ['SW-14.12-7'],
+    ['SW-14.12-17'],
     'an ECHO of A\'s token ends the backoff: K = 0 and what is in flight goes again at once',
   );
   scenario(
@@ -217,7 +217,7 @@ export function reliabilityDeviceVectors(): VectorFile {
     { ...base, room: 120 },
     [send(0, 60, { ordered: true, channel: 2 }), poll(0, 'A'), send(1, 60, { ordered: true, channel: 2 }), poll(1, 'A'), send(2, 60, { ordered: true, channel: 2 }), poll(2, 'A'), deliver(21, 'A2'), deliver(22, 'A3'), poll(22, 'B'), deliver(42, 'B1'), poll(42, 'A'), deliver(62, 'A4'), poll(62, 'B')],
     ['HoldBack', 'GapRule'],
-    ['SW-14.12-10', 'SW-14.7-3', 'SW-14.12-5'],
+    ['SW-14.12-10', 'SW-14.7-3', 'SW-14.12-5', 'SW-14.12-16'],
     'three ordered messages, the first lost: B holds 2 and 3 back (acknowledged), and delivers 1, 2, 3 when the retransmission of 1 arrives',
   );
   scenario(
@@ -228,7 +228,7 @@ export function reliabilityDeviceVectors(): VectorFile {
     'the hub is away; two publications fill the outbox; a third is refused (ERR_OUTBOX_FULL); a SYNC (control) takes the reserve; a second control operation is refused too',
   );
   scenario(
-    { ...base, A: { ...dev, send: { datagramBudget: 512, peerMaxMessage: 512 } } },
+    { ...base, A: { ...dev, send: { datagramBudget: 512, peerMaxMessage: 512 } }, B: { ...dev, receive: { maxMessage: 512, reassemblyPerPeer: 512 } } },
     [send(0, 513), send(0, 500), poll(0, 'A'), poll(0, 'A'), deliver(20, 'A1'), deliver(21, 'A2'), poll(21, 'B'), deliver(41, 'B1')],
     ['Limits'],
     ['SW-14.12-11', 'SW-14.6-5', 'SW-14.6-7'],

@@ -14,8 +14,12 @@ export const DEVICE_MAX_ACK_RANGES = 4;
 /** Ordered messages held back for their predecessor: as many as the window admits, so none is refused [SW-14.12-10]. */
 export const DEVICE_HOLD_BACK_MESSAGES = DEVICE_RECEIVE_WINDOW;
 export const DEVICE_HOLD_BACK_BYTES = 512;
-/** The largest message a device-profile node reassembles unless it declares more, and its floor [SW-14.12-11]. */
-export const DEVICE_MAX_MESSAGE = 512;
+/**
+ * The largest message a device-profile node takes unless it declares more [SW-14.12-11]: one
+ * fragment's payload at the smallest datagram budget (512 - FRAGMENT_RESERVE 146), so nothing sent to
+ * it is fragmented and it needs no reassembly buffer (spec 14.12.5); the least a node with a 512-byte budget may declare.
+ */
+export const DEVICE_MAX_MESSAGE = 366;
 /** Ordinary outbox limits of a device-profile sender (messages and bytes, queued and in flight). */
 export const DEVICE_OUTBOX_MESSAGES = 8;
 export const DEVICE_OUTBOX_BYTES = 1024;

@@ -192,7 +192,7 @@ export class DeviceSendState implements LinkSender {
     this.sleep.heard(now);
   }
 
-  /** The peer hears this node (an ECHO of its token): the backoff ends, and what timed out goes at once [SW-14.12-7]. */
+  /** The peer hears this node (an ECHO of its token): the backoff ends, and what timed out goes at once [SW-14.12-17]. */
   heardUs(): void {
     if (this.backoff === 0) return;
     this.resetBackoff();

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCryptoSuite, deriveDeviceKey, startClient, startHub, type Client, type Hub } from '../../src/index.js';
+import { defaultCryptoSuite, deriveDeviceKey, Hub, SiteKeyring, startClient, startHub, startNode, type Client } from '../../src/index.js';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
 import { hubProcess, procs } from '../messaging/hub-process.js';
 
@@ -232,6 +232,39 @@ describe('conformance/c: our own C device against the SDK', () => {
     dev.send('sub 1 down/#');
     await dev.waitFor((e) => e.event === 'suback', 5000, 'SUBACK', from);
     await roundTrip(dev, client, got, 'wiped');
+  }, 30_000);
+
+  it.skipIf(skip)(`reaches a hub under load through its cookie (COOKIE answered with a COOKIE_ECHO)${note}`, async () => {
+    // A hub whose admission is under load from the first datagram that needs a derivation: its
+    // refill (1 token per 1000 s) is below any demand in its load window [SW-6.5-3], so every FULL
+    // datagram of a new start that comes alone is dropped (UNDER_LOAD) and answered with a COOKIE
+    // [SW-6.6-2]; only a datagram behind a valid cookie is granted [SW-6.5-4]. The C device answers
+    // its COOKIE with a COOKIE_ECHO carrying a new FULL datagram [SW-6.6-4] [SW-6.6-9].
+    const dir = tmp();
+    const node = await startNode({
+      id: 'hub',
+      keyring: new SiteKeyring(suite, SITE),
+      listen: { host: '127.0.0.1', port: 0 },
+      stateDir: join(dir, 'hub'),
+      admission: { deriveRate: 0.001, deriveBurst: 8 },
+    });
+    const hub = await Hub.start(node, { closeNode: true });
+    const port = node.local.port;
+    const client = await startClient({ hub: `127.0.0.1:${port}`, id: 'console', key: key('console'), stateDir: join(dir, 'console') });
+    cleanup.push(async () => {
+      await client.close();
+      await hub.close();
+    });
+    const before = { ...node.stats.admission };
+    const dev = await CDevice.start('dev-c', port, join(dir, 'dev-c.epoch'));
+    await dev.waitFor((e) => e.event === 'reachable', 5000, 'reachable through the cookie');
+    const a = node.stats.admission;
+    expect(a.cookiesSent - before.cookiesSent).toBeGreaterThanOrEqual(1); // the hub was under load and said so
+    expect(a.grantedOnCookie - before.grantedOnCookie).toBe(1); // the device got in once, behind its cookie
+    expect(node.stats.drops['UNDER_LOAD'] ?? 0).toBeGreaterThanOrEqual(1);
+    const got: string[] = [];
+    await subscribeBoth(dev, client, got, 1);
+    await roundTrip(dev, client, got, 'cookie');
   }, 30_000);
 
   it.skipIf(skip)(`through 30% loss, 5% duplication and reordering: every accepted message once and in order${note}`, async () => {

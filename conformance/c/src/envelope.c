@@ -93,7 +93,10 @@ int sw_open(const sw_receiver *r, uint8_t *d, size_t n, sw_rx *o) {
   int same = ctx && o->epoch == ctx->max_epoch;
   if (same && (rc = sw_window_check(&ctx->win, o->counter)) != SW_OK) return rc;  /* step 7d */
   if (same && ctx->has_tk) memcpy(tk, ctx->tk, 32);                                /* step 8 */
-  else sw_traffic_key(tk, pk, o->sender, o->sender_len, r->id, r->id_len, o->epoch, o->boot);
+  else {
+    if (r->admit && (rc = r->admit(r->user)) != SW_OK) return rc;                 /* [SW-6.5-1] */
+    sw_traffic_key(tk, pk, o->sender, o->sender_len, r->id, r->id_len, o->epoch, o->boot);
+  }
   memcpy(nonce, d, o->full ? 10 : 9);
   if (sw_crypto_open(d + h + 16, d + h, n - h, nonce, tk) != 0) return SW_AUTH;   /* step 9 */
   o->pt = d + h + 16; o->ptlen = n - h - 16;

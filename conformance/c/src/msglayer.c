@@ -13,7 +13,7 @@ uint32_t swi_hash(const uint8_t *p, size_t len) {      /* FNV-1a, for the keys o
 }
 
 static int send_op(sw_node *n, uint8_t ch, uint8_t flags, const sw_op *op) {
-  uint8_t buf[SW_MAX_MESSAGE + 64];
+  uint8_t buf[SW_SEND_MAX + 64];
   int len = sw_op_encode(buf, sizeof buf, op);
   if (len < 0) return SW_ERR_TOO_LARGE;
   return sw_tx_send(&n->tx, n->now, ch, flags, n->now + SW_DEFAULT_DEADLINE, buf, (size_t)len);
@@ -149,7 +149,7 @@ static size_t remote_error(uint8_t *b, const char *code, const char *msg) {
 static void on_call(sw_node *n, const sw_op *op) {     /* 16.1, 16.3 */
   if (op->to.n && !(op->to.n == n->id_len && !memcmp(op->to.p, n->cfg.id, n->id_len))) return;  /* [SW-16.1-4] */
   uint32_t h = op->from.n ? swi_hash(op->from.p, op->from.n) : 0;
-  uint8_t body[SW_MAX_MESSAGE - 64];
+  uint8_t body[SW_SEND_MAX - 64];
   for (int k = 0; k < SW_RPC_CACHE; k++) {
     sw_rpc_entry *e = &n->cache[k];
     if (!e->used || e->call_id != op->id || e->from_hash != h) continue;

@@ -16,6 +16,8 @@
 #define INDEX_SILENCE 1000
 #define INDEX_REPEAT_INTERVAL 1000
 #define DUE(t, now) ((int32_t)((now) - (t)) >= 0)
+#define DERIVE_INTERVAL 250   /* [SW-6.5-7]: 4 derivations a second for datagrams that have not authenticated, */
+#define DERIVE_BURST 4        /* burst 4: what a hub's new start needs, a flood's cost bounded */
 
 void swi_emit(sw_node *n, sw_event *e) { if (n->cfg.on_event) n->cfg.on_event(n, e); }
 
@@ -33,6 +35,15 @@ static sw_rxctx *ctx_cb(void *u, const char *id, size_t len, uint8_t gen, int cr
   return is_hub(n, id, len) && gen == n->cfg.gen && (n->rx.used || create) ? &n->rx : NULL;
 }
 static sw_rxctx *index_cb(void *u, uint32_t index) { sw_node *n = u; return n->rx.used && n->rx.index == index ? &n->rx : NULL; }
+/* Admission of a single-peer device ([SW-6.5-7]): one bucket (its one source is the hub's address),
+ * kept as the time it is next empty (GCRA); never under load, so no COOKIEs to send. */
+static int admit_cb(void *u) {
+  sw_node *n = u;
+  if (DUE(n->adm_tat, n->now)) n->adm_tat = n->now;
+  if (n->adm_tat - n->now > (DERIVE_BURST - 1) * DERIVE_INTERVAL) return SW_DERIVE_LIMIT;
+  n->adm_tat += DERIVE_INTERVAL;
+  return SW_OK;
+}
 
 static void rel_deliver(void *u, uint8_t ch, uint32_t first, int ordered, const uint8_t *d, size_t len) {
   (void)first; (void)ordered; swi_on_message(u, ch, d, len);
@@ -78,7 +89,7 @@ int sw_node_start(sw_node *n, const sw_config *cfg, uint32_t now) {
   /* [SW-12.2-1], [SW-12.2-4]: the restart hint (FULL, PING and CHALLENGE) at once is the first probe
    * of the hub; SYNC declares our limits and subscriptions ([SW-15.5-2]). */
   n->probing = 1; n->probe_start = now; n->probe_at = now; n->probe_iv = PROBE_INTERVAL;
-  n->last_heard = n->last_fresh = now; n->last_sent = now;
+  n->last_heard = n->last_fresh = now; n->last_sent = now; n->adm_tat = now;
   n->started = 1;
   return swi_send_sync(n);
 }
@@ -99,7 +110,16 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
   size_t off = 0;
   n->now = now;
   if (!n->started) return;
-  sw_receiver recv = {n->cfg.id, n->id_len, SW_MAX_DATAGRAM, SW_REPLAY_MAX, 0, 0, n, key_cb, ctx_cb, index_cb, NULL};
+  if (sw_cookie_is(d, len)) {                              /* 6.6, before the steps of 6.1 */
+    sw_cookie_msg m;
+    int rc = sw_cookie_parse(d, len, SW_MAX_DATAGRAM, &m);
+    if (rc != SW_OK) { n->drops[rc]++; return; }
+    if (m.type == 0x04) { sw_node_input(n, now, d + SW_COOKIE_ECHO_OVERHEAD, m.inner_len); return; }  /* never under load: as if alone */
+    if (sw_cookie_take(n->ck, 1, m.echo, 0) < 0) { n->drops[SW_UNSOLICITED]++; return; }
+    memcpy(n->ck_cookie, m.cookie, SW_COOKIE_LEN); n->ck_owed = 1;   /* [SW-6.6-4], [SW-6.6-9]: at once */
+    return;
+  }
+  sw_receiver recv = {n->cfg.id, n->id_len, SW_MAX_DATAGRAM, SW_REPLAY_MAX, 0, 0, n, key_cb, ctx_cb, index_cb, NULL, admit_cb};
   int rc = sw_open(&recv, d, len, &rx);
   if (rc != SW_OK) { n->drops[rc < SW_REASONS ? rc : 0]++; return; }   /* silence ([SW-6.3-1]) */
   while ((r = sw_frame_next(rx.pt, rx.ptlen, &off, &f)) > 0 && nf < 5) {  /* peer frames first, [SW-9.3-8] */
@@ -119,7 +139,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
     fresh = 1;
     n->has_token = n->has_prev = 0; n->owe_chal = 0; n->chal_sends = 0;
     if (n->probing) { n->probing = 0; }
-    sw_tx_end_backoff(&n->tx);                             /* [SW-14.12-7] */
+    sw_tx_end_backoff(&n->tx);                             /* [SW-14.12-17] */
   }
   if (index && index->gen == n->cfg.gen && index->b == n->epoch) n->tx_index = index->a;   /* [SW-4.8-2] */
   if (chal) {                                              /* [SW-12.3-3]: echo it, at once */
@@ -173,6 +193,7 @@ static uint32_t jitter(uint32_t iv) { return iv + iv * random_byte() / 2560; }  
 
 static void timers(sw_node *n, uint32_t now) {
   sw_rel_cb cb = callbacks(n);
+  if (DUE(n->adm_tat, now)) n->adm_tat = now;              /* an idle bucket stays full across clock wrap */
   sw_tx_tick(&n->tx, now, &cb);
   swi_tick(n, now);
   if (!n->probing && DUE(n->last_fresh + n->cfg.probe_after_ms, now)) {    /* [SW-11.2-1] */
@@ -192,8 +213,11 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
   n->now = now;
   if (!n->started) return 0;
   timers(n, now);
-  int probe = probe_due(n, now), chal = probe || n->owe_hint || chal_due(n, now), keep = keepalive_due(n, now);
-  int ping = probe || n->owe_hint || (keep && DUE(n->last_fresh + n->cfg.keepalive_ms, now));    /* [SW-11.1-2] */
+  /* A COOKIE accepted: a new FULL datagram that asks for an answer goes behind its cookie, as a
+   * device keeps no copy of what it sent ([SW-6.6-9]); the hub's answer (ECHO) resends the rest. */
+  int cookie = n->ck_owed, co = cookie ? SW_COOKIE_ECHO_OVERHEAD : 0;
+  int probe = probe_due(n, now), chal = cookie || probe || n->owe_hint || chal_due(n, now), keep = keepalive_due(n, now);
+  int ping = cookie || probe || n->owe_hint || (keep && DUE(n->last_fresh + n->cfg.keepalive_ms, now));    /* [SW-11.1-2] */
   n->owe_hint = 0;
   int ack = sw_rx_ack_due(&n->rr, now), rel = sw_tx_due(&n->tx);
   if (!(chal || ping || keep || n->owe_echo || n->owe_pong || n->owe_index || ack || rel)) return 0;
@@ -217,7 +241,7 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
     n->probe_at = now + jitter(n->reachable == 2 ? RECOVERY_INTERVAL : n->probe_iv);
     if (n->probe_iv < PROBE_MAX_INTERVAL) n->probe_iv *= 2;
   }
-  size_t room = SW_BUDGET - (19u + n->id_len) - 16u - o;   /* budgeted for the FULL form ([SW-4.6-7]) */
+  size_t room = SW_BUDGET - (19u + n->id_len) - 16u - o - (size_t)co;   /* budgeted for the FULL form ([SW-4.6-7]) */
   if (sw_rx_ack_due(&n->rr, now) || n->rr.ack_owed) { size_t a = sw_rx_build_ack(&n->rr, now, pt + o, room); o += a; room -= a; }
   if (rel || n->tx.fwd_owed) {
     int ra = 0;
@@ -227,10 +251,14 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
   }
   /* FULL until an index is known, and for an asking datagram after silence ([SW-4.8-8], [SW-4.8-9]) */
   uint32_t quiet = n->tx.has_sample && n->tx.rto < INDEX_SILENCE ? n->tx.rto : INDEX_SILENCE;
-  int full = !n->tx_index || (asks && DUE(n->last_heard + INDEX_SILENCE, now)) || (n->asking && DUE(n->ask_since + quiet, now));
+  int full = cookie || !n->tx_index || (asks && DUE(n->last_heard + INDEX_SILENCE, now)) || (n->asking && DUE(n->ask_since + quiet, now));
   sw_seal_params sp = {n->cfg.id, n->id_len, n->cfg.hub, n->hub_len, n->cfg.gen, n->epoch, n->counter, n->boot, full ? 0 : n->tx_index};
-  int len = sw_seal(out, SW_BUDGET, &sp, n->tk, pt, o);
+  int len = sw_seal(out + co, SW_BUDGET - (size_t)co, &sp, n->tk, pt, o);
   if (len < 0) return 0;
+  if (cookie) {                                            /* COOKIE_ECHO: 0x60 0x04 COOKIE INNER */
+    out[0] = 0x60; out[1] = 0x04; memcpy(out + 2, n->ck_cookie, SW_COOKIE_LEN);
+    len += co; n->ck_owed = 0;
+  } else sw_cookie_note(n->ck, 1, &n->ck_next, out, (size_t)len, 0);   /* [SW-6.6-3]: FULL ones only */
   n->counter++;
   if (n->counter == 0xffffffffu) new_epoch(n, 0);          /* [SW-5.1-2] */
   n->owe_pong = 0;
@@ -242,7 +270,7 @@ size_t sw_node_poll(sw_node *n, uint32_t now, uint8_t *out) {
 uint32_t sw_node_next_deadline(sw_node *n, uint32_t now) {
   uint32_t best = SW_NONE, t;
 #define TAKE(x) do { t = (x); if (DUE(t, now)) t = now; if (best == SW_NONE || (int32_t)(t - best) < 0) best = t; } while (0)
-  if (n->owe_echo || n->owe_pong || n->owe_index || n->owe_hint || sw_tx_due(&n->tx)) return now;
+  if (n->owe_echo || n->owe_pong || n->owe_index || n->owe_hint || n->ck_owed || sw_tx_due(&n->tx)) return now;
   if ((t = sw_tx_next_deadline(&n->tx, now)) != SW_NONE) TAKE(t);
   if (n->rr.ack_owed) TAKE(n->rr.ack_now ? now : n->rr.ack_due);
   if (n->probing) TAKE(n->probe_at); else TAKE(n->last_fresh + n->cfg.probe_after_ms);

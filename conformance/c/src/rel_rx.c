@@ -66,7 +66,10 @@ static int held(const sw_rel_rx *r, uint32_t first) {
 static int deliverable(sw_rel_rx *r, uint8_t c, uint32_t prev) {    /* [SW-14.7-3] */
   int k = chan(r, c, 0);
   if (prev == 0 || (k >= 0 && r->ch_last[k] >= prev)) return 1;
-  return prev < r->fwd_floor && !held(r, prev) && !(r->p_used && r->p_first == prev);
+#if SW_REASSEMBLY
+  if (r->p_used && r->p_first == prev) return 0;
+#endif
+  return prev < r->fwd_floor && !held(r, prev);
 }
 
 static void deliver(sw_rel_rx *r, uint8_t c, uint32_t first, int ordered, const uint8_t *d, size_t n, const sw_rel_cb *cb) {
@@ -122,6 +125,9 @@ void sw_rx_on_msg(sw_rel_rx *r, uint32_t now, const sw_frame *f, const sw_rel_cb
   if (received(r, id)) { owe(r, now, 1); return; }                    /* a duplicate: ACK again */
   if (id - r->base >= r->window || !room_for(r, id)) return;
   if (f->flags & SW_MSG_F) {                                          /* 14.6, one message at a time */
+#if !SW_REASSEMBLY
+    return;                      /* above our MAX_MESSAGE ([SW-14.6-5]): not taken ([SW-14.12-11]) */
+#else
     uint32_t first = id - f->c;
     if (r->p_used && r->p_first != first) return;
     if (!r->p_used) {
@@ -148,6 +154,7 @@ void sw_rx_on_msg(sw_rel_rx *r, uint32_t now, const sw_frame *f, const sw_rel_cb
       complete(r, &whole, first, r->pbuf, f->total, 0, cb);
     }
     return;
+#endif
   }
   if (!complete(r, f, id, f->data, f->len, 1, cb)) return;
   int in_order = id == r->base;
@@ -166,7 +173,9 @@ void sw_rx_on_forward(sw_rel_rx *r, uint32_t now, uint32_t floor, const sw_rel_c
       memmove(&r->rs[0], &r->rs[1], (size_t)(r->nr - 1) * 4); memmove(&r->re[0], &r->re[1], (size_t)(r->nr - 1) * 4);
       r->nr--;
     }
+#if SW_REASSEMBLY
     if (r->p_used && r->p_first < floor) r->p_used = 0;
+#endif
   }
   drain(r, cb);
   owe(r, now, 1);

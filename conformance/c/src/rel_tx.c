@@ -170,7 +170,7 @@ static void all_lost(sw_rel_tx *t) {
   for (uint32_t id = t->floor; id != t->next_id; id++) if (t->fl[id % SW_WINDOW].state == INFLIGHT) t->fl[id % SW_WINDOW].state = LOST;
 }
 
-void sw_tx_end_backoff(sw_rel_tx *t) {                               /* [SW-14.12-7] */
+void sw_tx_end_backoff(sw_rel_tx *t) {                               /* [SW-14.12-17] */
   t->k = 0; t->step = 0; t->timer_on = 0;
   all_lost(t);
   if (t->fwd_owed) t->fwd_now = 1;

@@ -22,4 +22,5 @@ void run_replay(const char *dir, tally *t);
 void run_relframes(const char *dir, tally *t);
 void run_ops(const char *dir, tally *t);
 void run_reldevice(const char *dir, tally *t);
+void run_cookie(const char *dir, tally *t);
 #endif

@@ -153,7 +153,7 @@ static int ring_persisted(void *u, const char *id, size_t n, uint8_t gen, uint32
 
 static const char *REASONS[] = {"OK", "TOO_LARGE", "MALFORMED", "BAD_VERSION", "BAD_FORM", "BAD_FLAGS", "COUNTER_LIMIT",
   "UNKNOWN_KEY", "RETIRED_KEY", "UNKNOWN_INDEX", "STALE_EPOCH", "TOO_OLD", "REPLAY", "AUTH", "MALFORMED_INNER",
-  "DERIVE_LIMIT", "STORE_FAILED", "DROP_OP"};
+  "DERIVE_LIMIT", "STORE_FAILED", "UNSOLICITED", "DROP_OP"};
 const char *sw_reason_name(int r) { return r >= 0 && r < SW_REASONS ? REASONS[r] : "?"; }
 
 void run_open(const char *dir, tally *tl) {
@@ -192,7 +192,7 @@ void run_open(const char *dir, tally *tl) {
     size_t rn = json_str(j, json_get(j, g, "receiver"), rid, sizeof rid);
     sw_receiver R = {rid, (uint8_t)rn, (uint32_t)json_int(j, json_get(j, g, "maxDatagram")), W,
                      (uint8_t)(json_int(j, json_get(j, g, "durableMaxEpochs")) == 1), (uint8_t)(json_int(j, json_get(j, g, "staleAnswer")) == 1),
-                     &k, ring_key, ring_ctx, ring_index, ring_persisted};
+                     &k, ring_key, ring_ctx, ring_index, ring_persisted, NULL};
     size_t n = json_hex(j, json_get(j, t, "datagram"), d, sizeof d);
     sw_rx rx; int rc = sw_open(&R, d, n, &rx);
     if (VALID(t)) {

@@ -47,7 +47,8 @@ void run_reldevice(const char *dir, tally *tl) {
       if (json_get(j, ca, "controlReserveMessages") >= 0) A.reserve_msgs = (uint16_t)json_int(j, json_get(j, ca, "controlReserveMessages"));
       if (json_get(j, ca, "controlReserveBytes") >= 0) A.reserve_bytes = (uint16_t)json_int(j, json_get(j, ca, "controlReserveBytes"));
       int full = !json_streq(j, json_get(j, cb_, "profile"), "device");
-      sw_rx_init(&B, full ? 64 : 8, full ? 20 : 0, 512);
+      int mm = json_get(j, json_get(j, cb_, "receive"), "maxMessage");   /* else the profile's default, capped by the build */
+      sw_rx_init(&B, full ? 64 : 8, full ? 20 : 0, mm >= 0 ? (uint16_t)json_int(j, mm) : full ? 65535 : 366);
       sink S; sw_rel_cb cb = {on_deliver, on_receipt, &S};
       int steps = json_get(j, t, "steps"), ok = 1, na = 0, nb = 0;
       for (int si = 0; si < j->t[steps].size && ok; si++) {

@@ -13,7 +13,7 @@ export const DEV = {
   RECEIVE_WINDOW: 8, // [SW-14.12-9]
   MAX_ACK_RANGES: 4,
   HOLD_BACK_BYTES: 512, // [SW-14.12-10]
-  MAX_MESSAGE: 512, // [SW-14.12-11]
+  MAX_MESSAGE: 366, // [SW-14.12-11]: one fragment's payload at a 512-byte budget (20.3)
   OUTBOX_MESSAGES: 8, // [SW-14.12-12]
   OUTBOX_BYTES: 1024,
   RESERVE_MESSAGES: 2,
@@ -85,7 +85,7 @@ export class DevSender {
 
   setReachable(r: boolean): void { this.reachable = r; }
 
-  /** An ECHO of A's token [SW-14.12-7]. */
+  /** An ECHO of A's token [SW-14.12-17]. */
   echoed(): void {
     if (this.k === 0) return;
     this.k = 0; this.stepOwed = false; this.forwardFresh = true;

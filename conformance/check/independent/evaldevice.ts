@@ -27,7 +27,8 @@ export const evalRelDeviceScenario: Evaluator = (_g, t) => {
   if (cfg.A?.profile !== 'device') r.fail('config.A.profile: A must run the device profile');
   for (const k of Object.keys(cfg.A ?? {})) if (k !== 'profile' && k !== 'send') r.fail(`config.A.${k}: unknown to this checker`);
   for (const k of Object.keys(cfg.A?.send ?? {})) if (!SEND_KEYS.includes(k)) r.fail(`config.A.send.${k}: unknown to this checker`);
-  for (const k of Object.keys(cfg.B ?? {})) if (k !== 'profile') r.fail(`config.B.${k}: unknown to this checker`);
+  for (const k of Object.keys(cfg.B ?? {})) if (k !== 'profile' && k !== 'receive') r.fail(`config.B.${k}: unknown to this checker`);
+  for (const k of Object.keys(cfg.B?.receive ?? {})) if (k !== 'maxMessage' && k !== 'reassemblyPerPeer') r.fail(`config.B.receive.${k}: unknown to this checker`);
   if (typeof cfg.room !== 'number' || !Number.isInteger(cfg.randomByte) || cfg.randomByte < 0 || cfg.randomByte > 255) { r.fail('config.room / config.randomByte missing or out of range'); return r.failures; }
   const s = cfg.A?.send ?? {};
   const A = new DevSender({
@@ -41,9 +42,10 @@ export const evalRelDeviceScenario: Evaluator = (_g, t) => {
     initialPeerWindow: DEV.WINDOW,
   }, cfg.room, cfg.randomByte);
   const device = cfg.B?.profile === 'device';
+  const rc = cfg.B?.receive ?? {}; // B's declared MAX_MESSAGE and reassembly limit, over its profile's defaults
   const B = new DevReceiver(device
-    ? { window: DEV.RECEIVE_WINDOW, maxRanges: DEV.MAX_ACK_RANGES, ackDelay: 0, holdBackMessages: DEV.RECEIVE_WINDOW, holdBackBytes: DEV.HOLD_BACK_BYTES, maxMessage: DEV.MAX_MESSAGE, perPeer: DEV.MAX_MESSAGE }
-    : { window: 64, maxRanges: 32, ackDelay: 20, holdBackMessages: 64, holdBackBytes: 256 * 1024, maxMessage: 65536, perPeer: 128 * 1024 }, cfg.room); // 20.3: the SDK defaults
+    ? { window: DEV.RECEIVE_WINDOW, maxRanges: DEV.MAX_ACK_RANGES, ackDelay: 0, holdBackMessages: DEV.RECEIVE_WINDOW, holdBackBytes: DEV.HOLD_BACK_BYTES, maxMessage: rc.maxMessage ?? DEV.MAX_MESSAGE, perPeer: rc.reassemblyPerPeer ?? DEV.MAX_MESSAGE }
+    : { window: 64, maxRanges: 32, ackDelay: 20, holdBackMessages: 64, holdBackBytes: 256 * 1024, maxMessage: rc.maxMessage ?? 65536, perPeer: rc.reassemblyPerPeer ?? 128 * 1024 }, cfg.room); // 20.3: the SDK defaults
   const sent = new Map<string, Uint8Array>();
   const count = { A: 0, B: 0 };
   let ticket = 0;
