@@ -322,7 +322,6 @@ export class SaltwireNode {
     if (p.reachability === 'unreachable') throw new PeerUnreachableError(peer);
   }
 
-  /** Asks the peer for a sign of life now (a PING), instead of waiting for the liveness timers. */
   /**
    * The peer declared (in SYNC, [SW-15.5-8]) that it takes datagrams of at most `maxDatagram` bytes:
    * where that is below this node's budget, what is sent to it is cut and sized to fit ([SW-4.6-7]).
@@ -336,6 +335,7 @@ export class SaltwireNode {
     if (window !== undefined && Number.isInteger(window)) this.reliable.setPeerProfile(p, window <= DEVICE_WINDOW ? 'device' : 'full');
   }
 
+  /** Asks the peer for a sign of life now (a PING), instead of waiting for the liveness timers. */
   probe(peer: string): void {
     const p = this.table.get(peer);
     if (p?.address === undefined) throw new UnknownPeerError(peer);

@@ -360,12 +360,12 @@ export class ReliableMode {
     }
   }
 
-  /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
   /** The peer takes datagrams of at most `n` bytes (it declared so, [SW-4.6-7]): its link cuts and sends to fit. */
   limitDatagram(p: Peer, n: number): void {
     this.linkOf(p).capDatagramBudget(Math.max(n, MIN_MAX_DATAGRAM));
   }
 
+  /** The peer's link, made at its first reliable use (spec 9.5: idle peers pay nothing). */
   private linkOf(p: Peer): ReliableLink {
     if (p.link !== undefined) return p.link;
     const r = this.host.options.reliability;
