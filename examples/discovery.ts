@@ -33,7 +33,7 @@ const net = { ...lan, port: 5359 };
 const hubGroup = await GroupEndpoint.open({ ...net, store: new MemoryStateStore() });
 await hubGroup.grant(group.grantFor('hub'));
 const lampGroup = await GroupEndpoint.open({ ...net, store: new MemoryStateStore() });
-client.serve('saltwire/group-grant', (grant) => lampGroup.grant(grant as Uint8Array));
+client.serve('saltwire/group-grant', (grant, ctx) => ctx.from === 'hub' && lampGroup.grant(grant as Uint8Array)); // only from the hub
 await hub.call('lamp-1', 'saltwire/group-grant', group.grantBytesFor('lamp-1'));
 
 const heard = new Promise<void>((resolve) =>

@@ -131,12 +131,14 @@ export function multicastVectors(): VectorFile {
   const flip = (d: Uint8Array, i: number) => Uint8Array.from(d, (x, j) => (j === i ? x ^ 1 : x));
   no('a tag bit flipped', flip(d0, 30), 'AUTH', 'Malformed', ['SW-19.5-1']);
   no('BOOT changed: another sender key', flip(d0, 16), 'AUTH', 'Malformed', ['SW-19.2-4']);
-  no('TYPE SIGNED on a GROUP_DATA box (TYPE is in the nonce), from a non-controller', Uint8Array.from(d0, (x, j) => (j === 1 ? 4 : x)), 'WRONG_TIER', 'Tier', ['SW-19.5-5']);
+  const long = groupDatagram(GTYPE_DATA, 2, 1, 1, boot(2), encodeGroupMessage(pub('state/lamp', 'x'.repeat(80)))).datagram;
+  no('TYPE SIGNED on a GROUP_DATA box (TYPE is in the nonce), from a non-controller', Uint8Array.from(long, (x, j) => (j === 1 ? 4 : x)), 'WRONG_TIER', 'Tier', ['SW-19.5-5']);
   no('an unknown group', Uint8Array.from(d0, (x, j) => (j === 3 ? 9 : x)), 'UNKNOWN_KEY', 'Replay', ['SW-19.5-1']);
   no('a generation never granted', Uint8Array.from(d0, (x, j) => (j === 4 ? 1 : x)), 'UNKNOWN_KEY', 'Replay', ['SW-19.5-1']);
   no('reserved first-byte bits', Uint8Array.from(d0, (x, j) => (j === 0 ? 0x71 : x)), 'BAD_FLAGS', 'Malformed', ['SW-19.1-2']);
   no('a reserved TYPE', Uint8Array.from(d0, (x, j) => (j === 1 ? 0x05 : x)), 'BAD_TYPE', 'Malformed', ['SW-19.1-2']);
   no('38 bytes', d0.subarray(0, 38), 'MALFORMED', 'Malformed', ['SW-19.4-3']);
+  no('SIGNED, 102 bytes, from a member that is not the controller: too short comes first', Uint8Array.from([0x70, 4, ...d0.subarray(2, 23), ...new Uint8Array(79)]), 'MALFORMED', 'Malformed', ['SW-19.4-3', 'SW-19.5-1']);
   no('MEMBER 0', groupDatagram(GTYPE_DATA, 0x0000 + 2, 1, 0, boot(2), pubBody).datagram.map((x, j) => (j === 5 || j === 6 ? 0 : x)), 'MALFORMED', 'Malformed', ['SW-19.4-3']);
   no('COUNTER_LIMIT', Uint8Array.from(d0, (x, j) => (j >= 11 && j < 15 ? 0xff : x)), 'COUNTER_LIMIT', 'Malformed', ['SW-19.4-3']);
   no('a command in the group tier', groupDatagram(GTYPE_DATA, 2, 1, 0, boot(2), encodeGroupMessage(cmd)).datagram, 'WRONG_TIER', 'Tier', ['SW-19.5-6']);

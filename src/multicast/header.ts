@@ -20,6 +20,7 @@ import {
   SCOUT_FLAG_UNICAST,
   SCOUT_ID_LEN,
   SCOUT_NONCE_PREFIX,
+  SIGNATURE_LEN,
 } from './constants.js';
 import type { GroupDrop } from './drop.js';
 
@@ -74,7 +75,7 @@ export function parseGroupHeader(d: Uint8Array): GroupHeader | GroupDrop {
   const t = checkGroupFirst(d);
   if (typeof t === 'string') return t;
   if (t !== GTYPE_DATA && t !== GTYPE_SIGNED) return 'BAD_TYPE';
-  if (d.length < GROUP_HEADER_LEN + TAG_LEN) return 'MALFORMED';
+  if (d.length < GROUP_HEADER_LEN + TAG_LEN + (t === GTYPE_SIGNED ? SIGNATURE_LEN : 0)) return 'MALFORMED';
   const gid = (d[2]! << 8) | d[3]!;
   const member = (d[5]! << 8) | d[6]!;
   const epoch = readU32(d, 7);

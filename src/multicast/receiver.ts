@@ -176,7 +176,6 @@ export class GroupReceiver {
     // 5: tier: SIGNED only from the controller, and only if this member can verify it
     const signed = h.type === GTYPE_SIGNED;
     if (signed && (grant.controller === undefined || grant.controller.member !== h.member || this.o.ed25519 === undefined)) return drop('WRONG_TIER');
-    if (signed && d.length < GROUP_HEADER_LEN + TAG_LEN + SIGNATURE_LEN) return drop('MALFORMED');
     // 6: the sender's epoch, BOOT and window
     const ctx = gc.senders.get(h.member);
     const floor = ctx === undefined ? gc.floors.get(h.member) : undefined;

@@ -9,6 +9,7 @@
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
+import { REJOIN_INTERVAL_MS } from '../multicast/constants.js';
 
 export interface MulticastSocketOptions {
   /** The group to join; undefined: a plain socket on an ephemeral port that only sends to groups (a scouting node's unicast side). */
@@ -80,7 +81,7 @@ export class MulticastSocket {
     socket.setMulticastLoopback(o.loopback ?? true);
     if (o.group !== undefined) {
       s.join();
-      const every = o.rejoinMs ?? 60_000;
+      const every = o.rejoinMs ?? REJOIN_INTERVAL_MS;
       if (every > 0) {
         s.timer = setInterval(() => s.rejoin(), every);
         s.timer.unref();

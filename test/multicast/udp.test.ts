@@ -14,6 +14,7 @@ import { GroupManager } from '../../src/multicast/manager.js';
 import type { GroupDelivery } from '../../src/multicast/receiver.js';
 import { FileStateStore } from '../../src/node/file-state-store.js';
 import { GroupEndpoint } from '../../src/node/group-endpoint.js';
+import { MulticastSocket } from '../../src/node/multicast-socket.js';
 import { MemoryStateStore, type StateStore } from '../../src/peer/state-store.js';
 
 const suite = tweetnaclSuite;
@@ -202,6 +203,28 @@ describe('secured multicast over UDP on loopback', () => {
     expect(s.eps.get('b')!.receiver.drops.get('RETIRED_KEY') + s.eps.get('b')!.receiver.drops.get('UNKNOWN_KEY')).toBeGreaterThan(0);
     attacker.close();
     await forger.close();
+    await s.close();
+  });
+
+  it('a membership the network forgot comes back with the periodic join [SW-19.9-2]', async () => {
+    const n = net();
+    const s = await MulticastSocket.open({ ...n, rejoinMs: 100 });
+    const got: string[] = [];
+    s.onMessage((d) => got.push(new TextDecoder().decode(d)));
+    const tx = await raw(n);
+    await tx.send(new TextEncoder().encode('one'));
+    expect(await until(() => got.length === 1)).toBe(true);
+    // the membership is lost under the socket (an interface that went down and up, a router reboot)
+    (s as unknown as { socket: { dropMembership(g: string, i: string): void } }).socket.dropMembership(n.group, n.interface);
+    await tx.send(new TextEncoder().encode('lost'));
+    await sleep(30);
+    expect(got).toEqual(['one']);
+    await sleep(150); // the next join
+    await tx.send(new TextEncoder().encode('two'));
+    expect(await until(() => got.includes('two'))).toBe(true);
+    expect(s.stats.joins).toBeGreaterThanOrEqual(2);
+    await expect(MulticastSocket.open({ group: '224.0.0.251', port: n.port })).rejects.toThrow(/scoped/);
+    tx.close();
     await s.close();
   });
 });

@@ -79,14 +79,13 @@ class Member {
     if ((d[0] & 15) !== 0) return { reason: 'BAD_FLAGS' };
     if (d[1] !== 3 && d[1] !== 4) return { reason: 'BAD_TYPE' };
     const signed = d[1] === 4;
-    if (d.length < 39) return { reason: 'MALFORMED' };
+    if (d.length < (signed ? 103 : 39)) return { reason: 'MALFORMED' };
     const gid = (d[2] << 8) | d[3], gen = d[4], member = (d[5] << 8) | d[6], epoch = readU32(d, 7), counter = readU32(d, 11), boot = d.subarray(15, 23);
     if (gid === 0 || member === 0 || epoch === 0) return { reason: 'MALFORMED' };
     if (counter === 0xffffffff) return { reason: 'COUNTER_LIMIT' };
     if (gid !== this.g.gid || gen !== this.g.gen) return { reason: 'UNKNOWN_KEY' };
     const ctl = this.g.controller;
     if (signed && (ctl === undefined || ctl.member !== member)) return { reason: 'WRONG_TIER' };
-    if (signed && d.length < 103) return { reason: 'MALFORMED' };
     const c = this.ctx.get(member);
     if (c && epoch < c.epoch) return { reason: 'STALE_EPOCH' };
     if (c && epoch === c.epoch && !ctEqual(boot, c.boot)) return { reason: 'STALE_EPOCH' };
