@@ -110,8 +110,10 @@ async function requester(c: MqttClient, topic: string): Promise<() => Promise<vo
   let waiting: (() => void) | undefined;
   c.on('message', (t) => t === reply && waiting?.());
   let n = 0;
+  // a call with no answer in 2 s counts as 2 s (and the run goes on)
   return () => new Promise<void>((res) => {
-    waiting = res;
+    const t = setTimeout(res, 2000);
+    waiting = () => (clearTimeout(t), res());
     c.publish(topic, Buffer.from(PAYLOAD), { qos: 0, properties: { responseTopic: reply, correlationData: Buffer.from(String(n++)) } });
   });
 }
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     ours[`up${qos}`] = up.rate;
     ours[`up${qos}got`] = up.got;
     lines.push(`saltwire up qos${qos}: ${up.got}/${N} received${up.failed > 0 ? `, ${up.failed} publish() failed` : ''}`);
+    process.stderr.write(`${lines.at(-1)}\n`);
     await new Promise((r) => setTimeout(r, 300));
     gotDown = 0;
     const down = await flow(N, () => (qos === 0 ? pub.publish(`down/q${qos}`, Buffer.from(PAYLOAD), { qos }) : pub.publishAsync(`down/q${qos}`, Buffer.from(PAYLOAD), { qos })), () => gotDown);
@@ -176,7 +179,9 @@ async function main(): Promise<void> {
   await dev.close();
   await node.close();
   child.stdin!.end();
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await new Promise((r) => child.once('exit', r));
+  clearTimeout(killer);
   m.kill('SIGKILL');
 
   // ---- mosquitto's bridge: A <-> B ----

@@ -13,9 +13,9 @@
  */
 export { MqttBridge, BRIDGE_JOURNAL, ORIGIN_PROPERTY, MSG_PROPERTY, FROM_PROPERTY, type BridgeOptions, type BridgeEvents, type BridgeStats, type BridgeRefusal, type Receipt, type ReceiptOutcome } from './bridge.js';
 export { TopicMap, DEFAULT_RULES, type MappingRule, type Direction, type RefusalReason, type Mapped } from './topic-map.js';
-export { Outbox, type OutboxOptions, type OutboxEntry, type OverflowPolicy, type OutboxStats } from './outbox.js';
+export { Outbox, type OutboxOptions, type OutboxEntry, type NewEntry, type OverflowPolicy, type OutboxStats } from './outbox.js';
 export { DecorrelatedJitter, type BackoffOptions } from './backoff.js';
 export { DedupeCache } from './dedupe.js';
-export { OUTCOME_PROPERTY, REASON_PROPERTY, type RpcBridgeOptions } from './rpc.js';
+export { RpcBridge, OUTCOME_PROPERTY, REASON_PROPERTY, type RpcBridgeOptions, type RpcSend } from './rpc.js';
 export { bridgeOptionsFromConfig } from './config.js';
 export type { BrokerOptions } from './link.js';

@@ -66,7 +66,8 @@ const OUTCOME_OF_CODE: Record<string, string> = {
   ERR_RPC_REMOTE: 'remote-error',
 };
 
-type Send = (topic: string, payload: Uint8Array, opts: IClientPublishOptions) => boolean;
+/** How the RPC bridge publishes to the broker directly: false when the broker is not connected. */
+export type RpcSend = (topic: string, payload: Uint8Array, opts: IClientPublishOptions) => boolean;
 
 /** A JSON view of a result: bytes as base64 strings, bigints as decimal strings. */
 function toJson(v: unknown): string {
@@ -80,7 +81,7 @@ export class RpcBridge {
   private readonly pending = new Map<string, { resolve: (p: IPublishPacket) => void }>();
   private readonly unserve: Array<() => void> = [];
 
-  constructor(private readonly hub: Hub, origin: string, private readonly o: RpcBridgeOptions, private readonly send: Send) {
+  constructor(private readonly hub: Hub, origin: string, private readonly o: RpcBridgeOptions, private readonly send: RpcSend) {
     this.callPrefix = o.callPrefix === false ? undefined : (o.callPrefix ?? 'saltwire/call');
     this.replyTopic = `saltwire/reply/${origin}`;
     for (const m of o.serve ?? []) this.unserve.push(hub.serve(m, (params) => this.callOut(m, params)));
