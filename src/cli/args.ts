@@ -3,6 +3,12 @@
  * `--flag=value`, refuses unknown flags, repeated flags and stray words, and the typed getters of
  * Flags validate values with an error that names the flag. Every such error is a UsageError: the
  * CLI prints it with the command's usage and exits 1.
+ *
+ * Why not a library (commander, yargs, node:util parseArgs): the messages and exit codes here are
+ * contracts that scripts and tests rely on (a usage error names the flag and the problem, then the
+ * usage; exit 1, never 2 as yargs does for usage), repeated flags are refused rather than merged,
+ * and --help, completion and docs/cli.md come from the same flag specs. What a library would add
+ * (short flags, one positional argument) is the few lines below.
  * @module
  */
 import type { QoS } from '../messaging/ops.js';
