@@ -16,6 +16,7 @@ import { GroupSender } from '../multicast/sender.js';
 import type { StateStore } from '../peer/state-store.js';
 import { CorruptEpochError, startEpoch, type EpochStore } from '../session/epoch.js';
 import { readU32, writeU32 } from '../util/bytes.js';
+import { topicMatches, validateTopicFilter } from '../pubsub/topic.js';
 import { defaultCryptoSuite } from './crypto.js';
 import { MulticastSocket } from './multicast-socket.js';
 
@@ -62,6 +63,8 @@ export class GroupEndpoint {
   readonly receiver: GroupReceiver;
   private readonly senders = new Map<number, GroupSender>();
   private readonly listeners = new Set<GroupListener>();
+  /** Signed commands not handed to onCommand() handlers because their context is freshness-unknown. */
+  unfreshCommands = 0;
   /** Every datagram this endpoint sent (for tests that check nonces); off unless `capture` is set. */
   capture: Uint8Array[] | undefined;
 
@@ -116,9 +119,34 @@ export class GroupEndpoint {
     return installed;
   }
 
+  /** Every delivery of every group (both tiers, fresh or not). Returns a function that removes it. */
   on(listener: GroupListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Publications of group `gid` whose topic matches `filter` (15.1's wildcards), QoS 0. */
+  subscribe(gid: number, filter: string, callback: (topic: string, payload: Uint8Array, d: GroupDelivery) => void): () => void {
+    validateTopicFilter(filter);
+    return this.on((d) => {
+      if (d.gid === gid && d.message.kind === 'publish' && topicMatches(filter, d.message.topic)) callback(d.message.topic, d.message.payload, d);
+    });
+  }
+
+  /**
+   * The controller's commands to group `gid`: signed tier only [SW-19.5-6], and only from fresh
+   * contexts [SW-19.5-11]: a command that may be a replay from before this member lost its state is
+   * counted in `unfreshCommands` and not handed over.
+   */
+  onCommand(gid: number, handler: (name: string, params: Uint8Array, d: GroupDelivery) => void): () => void {
+    return this.on((d) => {
+      if (d.gid !== gid || d.message.kind !== 'command' || d.tier !== 'signed') return;
+      if (!d.fresh) {
+        this.unfreshCommands++;
+        return;
+      }
+      handler(d.message.name, d.message.params, d);
+    });
   }
 
   /** Publishes `payload` on `topic` to group `gid`: one datagram, group-authenticated, QoS 0. */

@@ -227,4 +227,34 @@ describe('secured multicast over UDP on loopback', () => {
     tx.close();
     await s.close();
   });
+
+  it('a member re-granted after losing its store hears publications but runs no command until the next generation [SW-19.5-11]', async () => {
+    const n = net();
+    const s = await site(n, ['a', 'b'], { activateMs: 50 });
+    const hub = s.eps.get('hub')!;
+    const ran = new Map<string, string[]>([['a', []], ['b', []]]);
+    s.eps.get('a')!.onCommand(1, (name) => ran.get('a')!.push(name));
+    await hub.command(1, 'door/open');
+    expect(await until(() => ran.get('a')!.length === 1)).toBe(true);
+    // b loses its store: a new start with nothing; the hub grants the same generation again (R set)
+    await s.eps.get('b')!.close();
+    const b = await s.open('b', new MemoryStateStore());
+    const g = s.mgr.grantFor('b');
+    expect(g.regrant).toBe(true);
+    await b.grant(encodeGrant(g));
+    b.onCommand(1, (name) => ran.get('b')!.push(name));
+    const topics: string[] = [];
+    b.subscribe(1, 'state/#', (topic) => topics.push(topic));
+    await hub.command(1, 'door/open'); // could be a replay of one b ran before it lost its state
+    await hub.publish(1, 'state/hub', 'up');
+    expect(await until(() => topics.length === 1 && b.unfreshCommands === 1)).toBe(true);
+    expect(ran.get('b')).toEqual([]);
+    // the next generation: nobody held its key before the loss
+    for (const [id, grant] of s.mgr.rotate()) await s.eps.get(id)!.grant(encodeGrant(grant));
+    await sleep(80); // past ACTIVATE
+    await hub.command(1, 'door/close');
+    expect(await until(() => ran.get('b')!.length === 1)).toBe(true);
+    expect(ran.get('b')).toEqual(['door/close']);
+    await s.close();
+  });
 });
