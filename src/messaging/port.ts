@@ -65,6 +65,13 @@ export interface MessagePort {
    * maxDatagram and no reliable message longer than maxMessage. A port that cannot leaves it out.
    */
   limitPeer?(peer: string, limits: { readonly maxDatagram: number; readonly maxMessage: number; readonly window: number }): void;
+  /**
+   * Registers `fn` for every reliable operation the node moves to a new epoch of its own before
+   * sending it (12.4: the peer refused the old one as stale; 14.1: ids used up). None was taken, so
+   * `fn` may return the operation with its ids stamped again under the new epoch ([SW-15.6-4],
+   * [SW-16.1-5]), or undefined to keep it. Returns a function that unregisters it.
+   */
+  onRenewedOp?(fn: (peer: string, op: Op) => Op | undefined): () => void;
 }
 
 const SENT: Promise<void> = Promise.resolve();
@@ -133,6 +140,15 @@ export class NodePort implements MessagePort {
 
   deferAcks(channels: readonly number[]): void {
     for (const c of channels) this.node.deferAcks(c);
+  }
+
+  onRenewedOp(fn: (peer: string, op: Op) => Op | undefined): () => void {
+    return this.node.onRenewedMessage((peer, channel, data) => {
+      if (channel > LAST_MESSAGE_LAYER_CHANNEL) return undefined;
+      const op = decodeOp(data);
+      const again = op === undefined ? undefined : fn(peer, op);
+      return again === undefined ? undefined : encodeOp(again);
+    });
   }
 
   /**

@@ -89,6 +89,8 @@ export class SaltwireNode {
   private readonly senderIdleMs: number;
   private closed = false;
   private renewing = false;
+  /** The message layer's hooks for messages moved to a new epoch (onRenewedMessage). */
+  private readonly restampers: Array<(peer: string, channel: number, data: Uint8Array) => Uint8Array | undefined> = [];
   private received = 0;
   private unverified = 0;
   private peerLimit = 0;
@@ -132,6 +134,10 @@ export class SaltwireNode {
       reschedule: (p) => this.timers.schedule(p, this.deadline(p)),
       idsExhausted: () => void this.renewEpoch(),
       random: this.random,
+      restamp: (peer, channel, data) => {
+        for (const fn of this.restampers) data = fn(peer, channel, data) ?? data;
+        return data;
+      },
     });
     const sendRaw = (b: Uint8Array, to: Address): void => {
       this.counters.datagrams++;
@@ -333,6 +339,21 @@ export class SaltwireNode {
     this.reliable.limitDatagram(p, maxDatagram);
     // a declared window of at most DEVICE_WINDOW: sent to by the device profile's rules [SW-14.12-14]
     if (window !== undefined && Number.isInteger(window)) this.reliable.setPeerProfile(p, window <= DEVICE_WINDOW ? 'device' : 'full');
+  }
+
+  /**
+   * Registers `fn`, which sees every reliable message this node moves to a new epoch of its own
+   * (a renewal: its counter used up, or a peer's STALE, 12.4) before it is sent under that epoch;
+   * none of them was taken by its peer. It returns new bytes (the message layer stamps its PUB_IDs
+   * and CALL_IDs again under the new epoch, [SW-15.6-4], [SW-16.1-5]) or undefined to keep them.
+   * Returns a function that unregisters it.
+   */
+  onRenewedMessage(fn: (peer: string, channel: number, data: Uint8Array) => Uint8Array | undefined): () => void {
+    this.restampers.push(fn);
+    return () => {
+      const i = this.restampers.indexOf(fn);
+      if (i >= 0) this.restampers.splice(i, 1);
+    };
   }
 
   /** Asks the peer for a sign of life now (a PING), instead of waiting for the liveness timers. */

@@ -34,6 +34,11 @@ export interface ReliableHost {
   reschedule(p: Peer): void;
   /** A link used up its message ids: start a new epoch (then renewEpoch() runs) [SW-14.1-1]. */
   idsExhausted(): void;
+  /**
+   * A message moved to the new epoch's link (never taken by its peer): the message layer may stamp
+   * the ids it put in it again under the new epoch [SW-15.6-4] [SW-16.1-5]; returns the bytes to send.
+   */
+  restamp?(peer: string, channel: number, data: Uint8Array): Uint8Array;
   /** Uniform in [0, 1), for the timer jitter [SW-14.4-3]. */
   readonly random: () => number;
 }
@@ -345,7 +350,8 @@ export class ReliableMode {
         waiting?.delete(q.ticket);
         let ticket: number;
         try {
-          ticket = link.send(q.data, { reliable: true, ordered: q.ordered, channel: q.channel, deadline: q.deadline, receipt: true }, now);
+          const data = this.host.restamp?.(p.id, q.channel, q.data) ?? q.data;
+          ticket = link.send(data, { reliable: true, ordered: q.ordered, channel: q.channel, deadline: q.deadline, receipt: true }, now);
         } catch (e) {
           w?.reject(e as Error);
           continue;

@@ -111,6 +111,19 @@ export class PubSubClient {
       port.on('restart', (e) => this.onRestart(e.peer)),
       port.on('reachable', (e) => e.peer === this.hub && this.onHubReachable()),
     );
+    if (port.onRenewedOp !== undefined) this.off.push(port.onRenewedOp((_peer, op) => this.restamp(op)));
+  }
+
+  /**
+   * A QoS 2 publication of ours moved to a new epoch of this node, never taken: its PUB_ID, stamped
+   * under the old (perhaps stale, 12.4) epoch, may repeat one the hub still holds from this node's
+   * earlier life, so it gets one of the new epoch [SW-15.6-4].
+   */
+  private restamp(op: Op): Op | undefined {
+    if (op.op !== 'PUBLISH' || op.pubId === undefined || op.from !== undefined) return undefined;
+    const epoch = this.port.epoch();
+    if (op.pubId >> 32n === BigInt(epoch)) return undefined;
+    return { ...op, pubId: this.pubIds.next(epoch) };
   }
 
   /**

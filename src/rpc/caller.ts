@@ -7,7 +7,7 @@
 import { InvalidArgumentError, InvalidNodeIdError, NodeClosedError, PeerUnreachableError, UnknownPeerError, DeadlineExceededError } from '../errors.js';
 import type { CallOptions } from '../messaging/api.js';
 import { isValidMethod } from '../messaging/op-codec.js';
-import type { CallAckOp, ResultOp } from '../messaging/ops.js';
+import type { CallAckOp, Op, ResultOp } from '../messaging/ops.js';
 import type { MessagePort } from '../messaging/port.js';
 import type { Timer } from '../time/scheduler.js';
 import { isValidNodeId } from '../wire/node-id.js';
@@ -47,6 +47,7 @@ export class Caller {
   readonly counters: CallerCounters = { lateResults: 0, foreignResults: 0, malformedResults: 0, lateAcks: 0 };
   private readonly pending: PendingCalls<CallCtx>;
   private closed = false;
+  private readonly unrenew: (() => void) | undefined;
   /**
    * One runtime timer for every outstanding call, at the earliest deadline it was armed for: a call
    * that settles leaves it be (it finds nothing to expire, or a later call), so a call costs no
@@ -62,6 +63,21 @@ export class Caller {
     maxPending?: number,
   ) {
     this.pending = new PendingCalls<CallCtx>(maxPending === undefined ? {} : { maxPending });
+    this.unrenew = port.onRenewedOp?.((_peer, op) => this.restamp(op));
+  }
+
+  /**
+   * A CALL of ours moved to a new epoch of this node, never taken: its CALL_ID, stamped under the old
+   * (perhaps stale, 12.4) epoch, may repeat one whose result the responder still caches from this
+   * node's earlier life, so it gets the new epoch's, with the same N [SW-16.1-5].
+   */
+  private restamp(op: Op): Op | undefined {
+    if (op.op !== 'CALL' || op.from !== '') return undefined;
+    const c = this.lookup(op.callId);
+    const epoch = BigInt(this.port.epoch());
+    if (c === undefined || op.callId >> 32n === epoch) return undefined;
+    c.context.fullId = (epoch << 32n) | (op.callId & 0xffff_ffffn);
+    return { ...op, callId: c.context.fullId };
   }
 
   get outstanding(): number {
@@ -101,19 +117,19 @@ export class Caller {
       ctx.fullId = fullId;
       if (now + timeout < this.timerAt) this.armTimer(now + timeout);
       if (signal !== undefined) {
-        const onAbort = (): void => void this.finish(n, fullId, new RpcCancelledError(peer, method, signal.reason));
+        const onAbort = (): void => void this.finish(n, ctx.fullId, new RpcCancelledError(peer, method, signal.reason));
         signal.addEventListener('abort', onAbort, { once: true });
         ctx.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       const op = { op: 'CALL', callId: fullId, timeoutMs: Math.ceil(timeout), to: viaHub ? peer : '', from: '', method, params: bytes } as const;
       this.port.send(hop, op, { qos: 1, deadlineMs: timeout }).then(
         // A direct CALL acknowledged has reached the target [SW-16.1-3]; through a hub only CALLACK says so.
-        () => void (!viaHub && this.isCurrent(n, fullId) && this.pending.markDelivered(n)),
+        () => void (!viaHub && this.isCurrent(n, ctx.fullId) && this.pending.markDelivered(n)),
         (err: unknown) => {
           // The deadline equals the timeout: the timer settles the call with Timeout(delivered=false).
           if (err instanceof DeadlineExceededError) return;
           const mapped = err instanceof UnknownPeerError || err instanceof PeerUnreachableError ? new RpcUnreachableError(peer) : err;
-          this.finish(n, fullId, mapped);
+          this.finish(n, ctx.fullId, mapped);
         },
       );
     });
@@ -148,6 +164,7 @@ export class Caller {
   /** Fails every outstanding call with NodeClosedError; later calls fail the same way. */
   close(): void {
     this.closed = true;
+    this.unrenew?.();
     this.timer?.cancel();
     this.timer = undefined;
     for (const c of this.pending.drain()) {

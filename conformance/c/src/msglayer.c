@@ -93,7 +93,8 @@ int sw_call(sw_node *n, uint32_t now, const char *to, const char *method, const 
 }
 
 /* After our epoch renewed (a STALE answer), queued QoS 2 publications and calls get ids of the new
- * epoch: ids of the wiped start may repeat ones of an earlier life the hub still remembers. */
+ * epoch: ids of the wiped start may repeat ones of an earlier life the hub still remembers
+ * ([SW-15.6-4], [SW-16.1-5]). */
 void swi_renew_ids(sw_node *n) {
   for (int i = 0; i < SW_OUTBOX_MSGS + SW_RESERVE_MSGS; i++) {
     sw_rel_msg *m = &n->tx.m[i]; sw_op op;
