@@ -9,8 +9,8 @@ export { GROUP_DROP_REASONS, GroupDropCounters, type GroupDrop } from './drop.js
 export { deriveSiteGroupKey, deriveSenderKey, deriveDiscoveryKeys, senderKeyInfo, type DiscoveryKeys } from './keys.js';
 export { encodeGrant, decodeGrant, type GroupGrant } from './grant.js';
 export { encodeGroupMessage, decodeGroupMessage, type GroupMessage } from './frames.js';
-export { encodeGroupHeader, parseGroupHeader, groupNonce, parseScout, parseAnnounce, type GroupHeader } from './header.js';
-export { GroupMembership, isNewer as isNewerGeneration, type GenerationState } from './membership.js';
+export { encodeGroupHeader, parseGroupHeader, groupNonce, parseScout, parseAnnounce, type GroupHeader, type ScoutHeader, type AnnounceHeader } from './header.js';
+export { GroupMembership, isNewer as isNewerGeneration, type GenerationState, type KeyVerdict } from './membership.js';
 export { GroupManager, type GroupManagerOptions } from './manager.js';
 export { GroupSender, NoGroupKeyError, type GroupSenderOptions } from './sender.js';
 export { GroupReceiver, type GroupDelivery, type GroupReceiveResult, type GroupReceiverOptions } from './receiver.js';

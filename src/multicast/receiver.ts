@@ -98,7 +98,7 @@ export class GroupReceiver {
   }
 
   /**
-   * Installs a grant received over unicast at `now` [SW-19.3-3]: persisted before it is used, so a
+   * Installs a grant received over unicast at `now` ([SW-19.3-3]). It is persisted before it is used, so a
    * restart keeps the key and its floors. Returns false for an old or repeated grant.
    */
   async install(grant: GroupGrant, now: number): Promise<boolean> {

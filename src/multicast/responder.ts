@@ -79,7 +79,7 @@ export class DiscoveryResponder {
   }
 
   /**
-   * A SCOUT from `source` (the sender's host, or host:port) at `now` [SW-19.7-1]: a drop reason
+   * A SCOUT from `source` (the sender's host, or host:port) at `now` ([SW-19.7-1]). Returns a drop reason
    * (nothing is ever sent for it), or the ANNOUNCE to send once the delay has passed.
    */
   onScout(d: Uint8Array, source: string, now: number): ScheduledReply | { readonly ok: false; readonly reason: GroupDrop } {
