@@ -32,6 +32,8 @@ export interface PortEvents {
 export interface SendOpOptions {
   /** 0: one unreliable MSG frame; 1 and 2: reliable (ordered on the control and publish channels). */
   readonly qos: QoS;
+  /** A QoS 0 operation sent in a reliable MSG all the same (a retained copy answering a SUBSCRIBE, [SW-15.8-5]). */
+  readonly reliable?: boolean;
   /** For reliable operations: ms until the promise rejects with DeadlineExceededError. */
   readonly deadlineMs?: number;
 }
@@ -113,7 +115,7 @@ export class NodePort implements MessagePort {
     try {
       const data = encodeOp(op);
       const channel = channelOf(op.op);
-      if (o.qos === 0) {
+      if (o.qos === 0 && o.reliable !== true) {
         this.node.send(peer, data, { reliable: false, channel });
         return SENT;
       }

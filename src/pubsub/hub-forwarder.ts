@@ -24,6 +24,7 @@ export const FORWARD_DEADLINE_MS = 10 * 60_000;
 export const DRAIN_TIMEOUT_MS = 2_000;
 
 const QOS0 = { qos: 0 } as const;
+const QOS0_RELIABLE = { qos: 0, reliable: true } as const;
 
 export interface Forwarded {
   readonly topic: string;
@@ -34,6 +35,12 @@ export interface Forwarded {
   readonly pubId?: bigint;
   /** Scheduler time after which it is not delivered (MQTT 5 message expiry through the bridge); none by default. */
   readonly expiresAt?: number;
+  /**
+   * A QoS 0 copy sent in a reliable MSG all the same: a retained message answering a SUBSCRIBE
+   * ([SW-15.8-5]), which would otherwise often arrive before the subscriber can tell the hub's
+   * datagrams fresh (it just restarted) and be dropped, once, for good.
+   */
+  readonly reliable?: boolean;
 }
 
 export class HubForwarder {
@@ -75,7 +82,7 @@ export class HubForwarder {
     if (f.qos === 2 && f.pubId !== undefined) op.pubId = f.pubId;
     let p: Promise<void>;
     try {
-      p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs } : QOS0);
+      p = this.port.send(device, op, f.qos > 0 ? { qos: f.qos, deadlineMs } : f.reliable === true ? QOS0_RELIABLE : QOS0);
     } catch (e) {
       this.dropped++;
       settled?.(unsent(e) ? 'unsent' : 'given-up');

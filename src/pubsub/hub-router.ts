@@ -79,7 +79,7 @@ export class HubRouter {
       const from = r.from === '' ? this.p.self : r.from;
       const f = { topic: r.topic, payload: r.payload, qos: q, retain: true, from };
       if (q === 0) {
-        this.p.forwarder.forward(peer, f);
+        this.p.forwarder.forward(peer, { ...f, reliable: true }); // [SW-15.8-5]
         continue;
       }
       // the copy is owed like a publication: it survives a crash before the subscriber has it
