@@ -33,7 +33,10 @@ describe('saltwire hub --mqtt', () => {
       const m = /listening .*:(\d+)/.exec(l);
       if (m) listening(Number(m[1]));
     }, 30_000);
-    cleanup.push(async () => (hub.stop(), await hub.done));
+    cleanup.push(async () => {
+      hub.stop();
+      await hub.done;
+    });
     const port = await bound;
     const rig = new Rig();
     cleanup.push(() => rig.close());
