@@ -19,4 +19,4 @@ export * from './device-constants.js';
 export { DeviceRtt } from './device-rtt.js';
 export { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
 export { DEVICE_RECEIVE_DEFAULTS, DEVICE_SEND_DEFAULTS, profileReceiveDefaults, profileSendDefaults } from './profile.js';
-export type { LinkSender, ReliabilityProfile } from './sender.js';
+export type { LinkSender, ReliabilityProfile, SenderHandover } from './sender.js';
