@@ -217,11 +217,14 @@ export function multicastVectors(): VectorFile {
   silent('a scout of 41 bytes: no announcement fits', scoutFor('sensor-1', pk1, sid(10), 41), 'Budget', ['SW-19.7-2']);
 
   // discovery: the scouting node's side
-  const an = f.group('AnnounceTest', { siteKey: hex(SITE), id: 'sensor-1', gen: 0, outstanding: [hex(sid(11))] });
+  const an = f.group('AnnounceTest', { siteKey: hex(SITE), id: 'sensor-1', gen: 0, outstanding: [hex(sid(11)), hex(sid(13))] });
   const mine = scoutFor('sensor-1', pk1, sid(11), 96);
   const answer = hubAnswer(mine, rnd(11), '192.0.2.7');
   if (!answer.ok) throw new Error('multicast vectors: no answer');
   an({ comment: 'the answer to an outstanding scout', flags: ['Derivation'], specRefs: ['SW-19.6-8'], result: 'valid', announce: hex(answer.reply), expected: { hubId: 'hub', port: 4000, address: '192.0.2.7' } });
+  const six = hubAnswer(scoutFor('sensor-1', pk1, sid(13), 96), rnd(13), '2001:db8:0:0:1:0:0:7');
+  if (!six.ok) throw new Error('multicast vectors: no answer');
+  an({ comment: 'an IPv6 address, written as RFC 5952 does', flags: ['Derivation'], specRefs: ['SW-19.6-6', 'SW-19.6-8'], result: 'valid', announce: hex(six.reply), expected: { hubId: 'hub', port: 4000, address: '2001:db8::1:0:0:7' } });
   const notMine = hubAnswer(scoutFor('sensor-1', pk1, sid(12), 96), rnd(12));
   if (!notMine.ok) throw new Error('multicast vectors: no answer');
   an({ comment: 'an authentic answer to a scout not outstanding', flags: ['Replay'], specRefs: ['SW-19.6-8'], result: 'invalid', announce: hex(notMine.reply), reason: 'UNSOLICITED' });

@@ -138,9 +138,19 @@ export function parseIp(s: string): Uint8Array {
   return b;
 }
 
-function formatIp(b: Uint8Array): string {
+/** IPv4 dotted quad, or IPv6 in its RFC 5952 text form (the longest run of zero groups as '::'). */
+export function formatIp(b: Uint8Array): string {
   if (b.length === 4) return [...b].join('.');
-  const g: string[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  return g.join(':');
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
+  let best = -1;
+  let bestLen = 1; // a single zero group is not compressed
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }

@@ -16,7 +16,7 @@ export interface MulticastSocketOptions {
   readonly group?: string;
   /** The group's port (the socket binds it, with SO_REUSEADDR, so several processes share it). */
   readonly port: number;
-  /** Local interface address for membership and for sending to groups, e.g. '127.0.0.1'. */
+  /** Local interface for membership and for sending to groups: an IPv4 address ('127.0.0.1'), or '::%ifname' for IPv6. */
   readonly interface?: string;
   /** TTL (IPv4) or hop limit (IPv6) of datagrams sent to a group; default 1 [SW-19.9-1]. */
   readonly ttl?: number;
@@ -63,7 +63,8 @@ export class MulticastSocket {
       socket.once('error', reject);
       // a group socket binds the group's port on every address (the group's datagrams are addressed
       // to the group, not to a local address); a sending-only socket binds an ephemeral port
-      const host = o.group === undefined ? o.interface : undefined;
+      // (an IPv6 interface is named '::%ifname': the socket binds '::' and the scope picks the link)
+      const host = o.group === undefined && o.interface !== undefined ? (v6 ? '::' : o.interface) : undefined;
       socket.bind({ port: o.group === undefined ? 0 : o.port, ...(host !== undefined && { address: host }) }, () => {
         socket.off('error', reject);
         resolve();

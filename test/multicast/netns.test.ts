@@ -46,15 +46,30 @@ let created = false;
 let hub: Hub | undefined;
 let resp: RunningResponder | undefined;
 
+const NET6 = `fd14:${(process.pid % 65000).toString(16)}::`;
+const HUB_IP6 = `${NET6}1`;
+const DEV_IP6 = `${NET6}2`;
+
 function createNamespace(): void {
   if (run('ip', ['-4', 'addr', 'show']).includes(` ${NET}.`)) throw new Error(`${NET}.0/24 is already in use on this host`);
   created = true;
   run('ip', ['netns', 'add', NS]);
   run('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF]);
   run('ip', ['link', 'set', NS_IF, 'netns', NS]);
+  // no duplicate address detection on the two ends: their link-local addresses (the source of
+  // datagrams to ff02::) are usable at once instead of after a second or two
+  run('sysctl', ['-q', '-w', `net.ipv6.conf.${HOST_IF}.accept_dad=0`]);
+  run('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', `net.ipv6.conf.${NS_IF}.accept_dad=0`]);
   run('ip', ['addr', 'add', `${HUB_IP}/24`, 'dev', HOST_IF]);
+  run('ip', ['-6', 'addr', 'add', `${HUB_IP6}/64`, 'dev', HOST_IF, 'nodad']);
   run('ip', ['link', 'set', HOST_IF, 'up']);
-  for (const args of [['ip', 'link', 'set', 'lo', 'up'], ['ip', 'addr', 'add', `${DEV_IP}/24`, 'dev', NS_IF], ['ip', 'link', 'set', NS_IF, 'up']]) run('ip', ['netns', 'exec', NS, ...args]);
+  for (const args of [
+    ['ip', 'link', 'set', 'lo', 'up'],
+    ['ip', 'addr', 'add', `${DEV_IP}/24`, 'dev', NS_IF],
+    ['ip', '-6', 'addr', 'add', `${DEV_IP6}/64`, 'dev', NS_IF, 'nodad'],
+    ['ip', 'link', 'set', NS_IF, 'up'],
+  ])
+    run('ip', ['netns', 'exec', NS, ...args]);
 }
 function destroyNamespace(): void {
   if (!created) return;
@@ -93,13 +108,15 @@ function device(options: Record<string, unknown>): Promise<{ code: number | null
   );
 }
 
-async function hubSide(group: string, port: number, iface = HUB_IP): Promise<number> {
+async function hubSide(group: string, port: number, iface = HUB_IP, v6 = false): Promise<number> {
   const d = mkdtempSync(join(tmpdir(), 'sw-mcns-'));
   dirs.push(d);
-  hub = await startHub({ listen: `${HUB_IP}:0`, siteKey: site, stateDir: d, suite });
+  hub = await startHub({ listen: v6 ? `[${HUB_IP6}]:0` : `${HUB_IP}:0`, siteKey: site, stateDir: d, suite });
   hub.serve('ping', () => 'pong');
   const hubPort = hub.port.node.local.port;
-  resp = await startDiscoveryResponder({ group, port, interface: iface, hubId: 'hub', keyring: new SiteKeyring(suite, site), announce: { port: hubPort }, suite });
+  // over IPv6 the ANNOUNCE comes from a link-local address: the hub names its routable one
+  const announce = v6 ? { port: hubPort, address: HUB_IP6 } : { port: hubPort };
+  resp = await startDiscoveryResponder({ group, port, interface: iface, hubId: 'hub', keyring: new SiteKeyring(suite, site), announce, suite });
   return hubPort;
 }
 
@@ -132,6 +149,19 @@ describe('discovery across network namespaces', () => {
     const r = await device({ id: 'sensor-ns', key: toHex(deriveDeviceKey(suite, site, 'sensor-ns', 0)), group, port, interface: DEV_IP, stateDir: d, fallback: { host: HUB_IP, port: hubPort }, fallbackMs: 1_000 });
     expect(r.lines[0]).toMatchObject({ event: 'found', host: HUB_IP, port: hubPort, via: 'fallback' });
     expect(resp!.responder.stats.scouts).toBe(0); // no scout reached the hub
+    expect(r.lines[1]).toEqual({ event: 'called', result: 'pong' });
+    expect(r.code).toBe(0);
+  }, 30_000);
+
+  it.skipIf(skip !== undefined)('over IPv6: the link-scope group ff02::/16 on the veth, then unicast to the announced address [SW-19.9-1]', async () => {
+    createNamespace();
+    const group = 'ff02::5357';
+    const port = 47_000 + (process.pid % 1000);
+    const hubPort = await hubSide(group, port, `::%${HOST_IF}`, true);
+    const d = mkdtempSync(join(tmpdir(), 'sw-mcns-dev-'));
+    dirs.push(d);
+    const r = await device({ id: 'sensor-ns', key: toHex(deriveDeviceKey(suite, site, 'sensor-ns', 0)), group, port, interface: `::%${NS_IF}`, stateDir: d });
+    expect(r.lines[0]).toMatchObject({ event: 'found', hubId: 'hub', host: HUB_IP6, port: hubPort, via: 'announce' });
     expect(r.lines[1]).toEqual({ event: 'called', result: 'pong' });
     expect(r.code).toBe(0);
   }, 30_000);

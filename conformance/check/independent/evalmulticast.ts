@@ -149,6 +149,19 @@ function hubAnswer(g: Json, scout: Uint8Array, rand: Uint8Array | undefined, add
   return { announce: a, toGroup: (scout[3] & 1) === 0 };
 }
 
+/** RFC 5952: lowercase, no leading zeros, the first longest run of two or more zero groups as '::'. */
+function ipv6Text(b: Uint8Array): string {
+  const g = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
+  let at = -1, len = 0;
+  for (let i = 0; i < 8; i++) {
+    let n = 0;
+    while (i + n < 8 && g[i + n] === 0) n++;
+    if (n >= 2 && n > len) { at = i; len = n; }
+  }
+  const h = (a: number[]) => a.map((x) => x.toString(16)).join(':');
+  return at < 0 ? h(g) : `${h(g.slice(0, at))}::${h(g.slice(at + len))}`;
+}
+
 function readAnnounce(g: Json, a: Uint8Array): Json | string {
   if (a.length < 40 || a[0] !== 0x70 || a[1] !== 2 || a[3] !== 0) return 'MALFORMED';
   if (a[2] !== g.gen) return 'UNKNOWN_KEY';
@@ -160,7 +173,7 @@ function readAnnounce(g: Json, a: Uint8Array): Json | string {
   const al = p[o + 2];
   if (p.length !== o + 3 + al || ![0, 4, 16].includes(al)) return 'MALFORMED_INNER';
   const addr = p.subarray(o + 3);
-  const address = al === 4 ? [...addr].join('.') : al === 16 ? Array.from({ length: 8 }, (_, i) => ((addr[2 * i] << 8) | addr[2 * i + 1]).toString(16)).join(':') : undefined;
+  const address = al === 4 ? [...addr].join('.') : al === 16 ? ipv6Text(addr) : undefined;
   return { hubId: String.fromCharCode(...p.subarray(1, o)), port: (p[o] << 8) | p[o + 1], ...(address !== undefined && { address }) };
 }
 
