@@ -169,7 +169,8 @@ describe('secured multicast over UDP on loopback', () => {
     const forgeMark = 'forged';
     x.on((d) => {
       // what the remaining members send (x also reads its own forgeries, which prove nothing)
-      if (t0 > 0 && d.message.kind === 'publish' && d.message.topic !== forgeMark) lastRead = performance.now() - t0;
+      // when the datagram it read was sent (in its payload): what the bound of 19.8 is about
+      if (t0 > 0 && d.message.kind === 'publish' && d.message.topic !== forgeMark) lastRead = Math.max(lastRead, Number(new TextDecoder().decode(d.message.payload)));
     });
     let lastForgeAccepted = -1;
     s.eps.get('b')!.on((d) => {
@@ -181,7 +182,7 @@ describe('secured multicast over UDP on loopback', () => {
     let running = true;
     const traffic = (async () => {
       while (running) {
-        await s.eps.get('a')!.publish(1, 'state/a', 'x').catch(() => 0);
+        await s.eps.get('a')!.publish(1, 'state/a', String(t0 > 0 ? performance.now() - t0 : -1)).catch(() => 0);
         await forger.publish(1, forgeMark, 'evil').catch(() => 0);
         const f = forger.capture!.shift();
         if (f !== undefined) await attacker.send(f);
@@ -193,13 +194,15 @@ describe('secured multicast over UDP on loopback', () => {
     t0 = performance.now();
     const grants = s.mgr.remove('x');
     for (const [id, g] of grants) await s.eps.get(id)!.grant(encodeGrant(g));
+    const delivered = performance.now() - t0; // D of 19.8
     await sleep(activateMs + graceMs + 300);
     running = false;
     await traffic;
-    console.log(`removal bound: last decrypt by the removed member ${lastRead.toFixed(0)} ms after rotation (ACTIVATE ${activateMs}); last forgery accepted ${lastForgeAccepted.toFixed(0)} ms (ACTIVATE + GRACE ${activateMs + graceMs})`);
+    console.log(`removal bound: grants installed in ${delivered.toFixed(1)} ms; the last datagram the removed member decrypted was sent ${lastRead.toFixed(0)} ms after the rotation (D + ACTIVATE ${(delivered + activateMs).toFixed(0)}); last forgery accepted ${lastForgeAccepted.toFixed(0)} ms after (D + ACTIVATE + GRACE ${(delivered + activateMs + graceMs).toFixed(0)})`);
     expect(lastRead).toBeGreaterThan(0);
-    expect(lastRead).toBeLessThanOrEqual(activateMs + 50);
-    expect(lastForgeAccepted).toBeLessThanOrEqual(activateMs + graceMs + 50);
+    expect(lastRead).toBeLessThanOrEqual(delivered + activateMs + 2); // 2 ms: Date.now() decides the switch, performance.now() stamps the payload
+    // acceptance is decided at arrival, against the receiver's own switch time plus GRACE
+    expect(lastForgeAccepted).toBeLessThanOrEqual(delivered + activateMs + graceMs + 20);
     expect(s.eps.get('b')!.receiver.drops.get('RETIRED_KEY') + s.eps.get('b')!.receiver.drops.get('UNKNOWN_KEY')).toBeGreaterThan(0);
     attacker.close();
     await forger.close();
