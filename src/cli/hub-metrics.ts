@@ -51,6 +51,8 @@ export function samples(s: MetricsSource): Array<{ name: string; help: string; t
     { name: 'saltwire_delivery_queue_owed_bytes', help: 'Payload bytes of the copies owed now', type: 'gauge', values: [[{}, hub.deliveries.owedBytes]] },
     { name: 'saltwire_delivery_drops_total', help: 'Copies the delivery queues refused, dropped or gave up', labels: ['kind'], type: 'counter', values: [[{ kind: 'refused' }, hub.deliveries.refused], [{ kind: 'dropped-oldest' }, hub.deliveries.droppedOldest], [{ kind: 'given-up' }, hub.deliveries.givenUp]] },
     { name: 'saltwire_calls_forwarded_total', help: 'Calls forwarded between devices, by outcome', labels: ['outcome'], type: 'counter', values: rpc.forwarder === undefined ? [] : entries(rpc.forwarder, 'outcome') },
+    { name: 'saltwire_reliable_transmissions_total', help: 'Reliable fragments sent, first and again (spec 14.4)', labels: ['kind'], type: 'counter', values: [[{ kind: 'first' }, st.retransmits.transmissions - st.retransmits.retransmissions], [{ kind: 'retransmission' }, st.retransmits.retransmissions]] },
+    { name: 'saltwire_reliable_losses_total', help: 'Reliable fragments found lost, by how (spec 14.4)', labels: ['how'], type: 'counter', values: [[{ how: 'ack' }, st.retransmits.fastLosses], [{ how: 'timeout' }, st.retransmits.timeouts]] },
     { name: 'saltwire_stale_answers_total', help: 'Stale datagrams answered (spec 12.4)', type: 'counter', values: [[{}, st.stale.answered]] },
     { name: 'saltwire_conflicts_total', help: 'Two processes under one id reported (spec 12.4)', type: 'counter', values: [[{}, st.stale.conflicts]] },
   ];

@@ -6,6 +6,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import type { MaxEpochStore } from '../session/context.js';
 import type { ReceiveConfig } from '../reliability/receive-state.js';
 import type { SendConfig } from '../reliability/send-state.js';
+import type { RetransmitCounters } from '../reliability/send-types.js';
 import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Scheduler } from '../time/scheduler.js';
@@ -148,6 +149,8 @@ export interface NodeStats {
   readonly sessions: Readonly<SessionStats>;
   /** Admission and cookies (spec 6.5, 6.6); the datagrams refused are in `drops`. */
   readonly admission: Readonly<AdmissionStats>;
+  /** Reliable fragments sent and sent again, and losses found (spec 14.4), over every peer this node has had. */
+  readonly retransmits: Readonly<RetransmitCounters>;
   /**
    * The node's reassembly budget (spec 14.6): bytes reserved now, partial messages evicted to make
    * room for a peer within its fair share, and new messages refused because they would take their

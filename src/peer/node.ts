@@ -383,6 +383,7 @@ export class SaltwireNode {
       sessions: { ...this.sessions.stats },
       admission: { ...this.admission.stats },
       reassembly: this.reliable.reassemblyStats,
+      retransmits: this.reliable.retransmits(this.table.values()),
     };
   }
 

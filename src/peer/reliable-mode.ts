@@ -10,6 +10,7 @@ import { MIN_MAX_DATAGRAM } from '../constants.js';
 import { REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { DEVICE_RECEIVE_WINDOW } from '../reliability/device-constants.js';
 import type { RelFrame } from '../reliability/frames.js';
+import type { RetransmitCounters } from '../reliability/send-types.js';
 import { ReliableLink } from '../reliability/link.js';
 import { ReassemblyBudget } from '../reliability/reassembly.js';
 import type { Delivered } from '../reliability/receive-state.js';
@@ -404,10 +405,27 @@ export class ReliableMode {
     if (m !== undefined && m.size === 0) this.waiters.delete(link);
   }
 
+  /**
+   * Reliable transmissions, retransmissions and losses found, of every link this node has had
+   * (NodeStats.retransmits): the links of peers that left are kept in `retired`, so the totals only grow.
+   */
+  retransmits(peers: Iterable<Peer>): RetransmitCounters {
+    const t = { ...this.retired };
+    for (const p of peers) if (p.link !== undefined) addCounters(t, p.link.sender.counters);
+    return t;
+  }
+
+  private readonly retired: RetransmitCounters = { transmissions: 0, retransmissions: 0, fastLosses: 0, timeouts: 0, reductions: 0, collapses: 0 };
+
   /** Rejects every promise of a link that goes away. */
   private dropLink(link: ReliableLink, error: (ticket: number) => Error): void {
+    addCounters(this.retired, link.sender.counters);
     const m = this.waiters.get(link);
     this.waiters.delete(link);
     for (const [ticket, w] of m ?? []) w.reject(error(ticket));
   }
+}
+
+function addCounters(to: RetransmitCounters, from: Readonly<RetransmitCounters>): void {
+  for (const k of Object.keys(to) as Array<keyof RetransmitCounters>) to[k] += from[k];
 }

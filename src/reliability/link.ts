@@ -9,6 +9,7 @@ import type { RelFrame, SleepFrame } from './frames.js';
 import type { ReassemblyBudget } from './reassembly.js';
 import { ReceiveState, type Delivered, type ReceiveConfig } from './receive-state.js';
 import { SendState, type SendEvent, type SendOptions } from './send-state.js';
+import type { RetransmitCounters } from './send-types.js';
 import { DEVICE_RECEIVE_WINDOW, DEVICE_WINDOW } from './device-constants.js';
 import { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
 import { profileReceiveDefaults, profileSendDefaults } from './profile.js';
@@ -101,6 +102,8 @@ export class ReliableLink {
     const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
     this.sender = device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
     this.sender.setReachable(old.reachable);
+    const c = this.sender.counters as { -readonly [K in keyof RetransmitCounters]: number };
+    for (const k of Object.keys(c) as Array<keyof RetransmitCounters>) c[k] += old.counters[k]; // totals run on
     if (this.budgetCap !== undefined) this.sender.capDatagramBudget(this.budgetCap);
     this.sender.sleep.declare(old.sleep.declared);
     if (old.sleep.lastHeard !== undefined) this.sender.sleep.heard(old.sleep.lastHeard);
