@@ -23,6 +23,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = Object
   inspect: async () => (await import('./commands/inspect.js')).inspect,
   provision: async () => (await import('./commands/provision.js')).provision,
   status: async () => (await import('./commands/status.js')).status,
+  conformance: async () => (await import('./commands/conformance.js')).conformance,
 });
 
 export const USAGE = `usage: saltwire <command> [flags]
@@ -38,6 +39,7 @@ commands:
   status   the devices a hub knows and their state: status --hub HOST:PORT --id ID --key-file FILE
   provision  a device's credentials for firmware: provision --site-file F --device ID --format c|json|env
   inspect  decode a datagram: inspect --key-file FILE HEX (header fields, authenticates?, frames)
+  conformance  check an implementation: conformance vectors --adapter "<command>" (source checkout)
   completion  a shell completion script: source <(saltwire completion --shell bash)
 
 Keys come from a file (--key-file, --site-file), the environment (SALTWIRE_KEY, SALTWIRE_SITE_KEY)

@@ -1,0 +1,43 @@
+/**
+ * `saltwire conformance vectors`: the kit's command line, called by src/cli/commands/conformance.ts
+ * (which stays thin: the kit lives in conformance/, next to the vectors it runs).
+ */
+import { writeFileSync } from 'node:fs';
+import { jsonReport, junitReport, summaryLines } from './report.js';
+import { readRequirements } from './spec-text.js';
+import { runVectors } from './vectors.js';
+
+export interface KitArgs {
+  mode: string;
+  adapter: string | undefined;
+  json: string | undefined;
+  junit: string | undefined;
+  vectors: string | undefined;
+  files: string[] | undefined;
+  timeoutMs: number | undefined;
+  verbose: boolean;
+}
+
+export interface KitIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Runs a mode; resolves with the exit code (0 pass, 1 a failure or a usage error, 127 nothing supported). */
+export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
+  if (a.mode !== 'vectors') {
+    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors)`);
+    return 1;
+  }
+  if (a.adapter === undefined) {
+    io.err('saltwire conformance vectors: --adapter "<command>" is required');
+    return 1;
+  }
+  io.err(`running every vector through ${a.adapter} ...`);
+  const rep = await runVectors(a.adapter, { ...(a.vectors ? { vectorDir: a.vectors } : {}), ...(a.files ? { files: a.files } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}) });
+  const reqs = readRequirements();
+  for (const l of summaryLines(rep, reqs, a.verbose ? Infinity : 20)) io.out(l);
+  if (a.json !== undefined) writeFileSync(a.json, jsonReport(rep, reqs));
+  if (a.junit !== undefined) writeFileSync(a.junit, junitReport(rep, reqs));
+  return rep.exitCode;
+}

@@ -1,0 +1,88 @@
+/**
+ * Reports of the vector mode: a terminal summary (per file, per group, per spec id with failures,
+ * each failure with its spec ids and the requirement's text), a JSON report and JUnit XML.
+ */
+import type { Requirement } from './spec-text.js';
+import type { Counts, TestResult, VectorReport } from './vectors.js';
+
+const fmtCounts = (c: Counts): string => `${c.pass} passed, ${c.fail} failed, ${c.unsupported} unsupported${c.outside ? `, ${c.outside} outside the protocol` : ''}`;
+
+/** Per spec id: the counts of the tests citing it. */
+export function bySpecId(results: readonly TestResult[]): Map<string, Counts> {
+  const m = new Map<string, Counts>();
+  for (const r of results) {
+    for (const id of r.specRefs) {
+      const c = m.get(id) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+      c[r.status]++;
+      m.set(id, c);
+    }
+  }
+  return m;
+}
+
+export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requirement>, maxFailures = 20): string[] {
+  const out: string[] = [`saltwire conformance vectors: adapter ${JSON.stringify(rep.adapter)} (${rep.ms} ms, exit ${rep.adapterExit})`, ''];
+  const files = new Map<string, Counts>();
+  for (const r of rep.results) {
+    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+    c[r.status]++;
+    files.set(r.file, c);
+  }
+  const w = Math.max(...[...files.keys()].map((f) => f.length));
+  for (const [f, c] of files) out.push(`  ${f.padEnd(w)}  ${c.fail ? 'FAIL ' : c.pass ? 'PASS ' : c.unsupported ? 'UNSUP' : '-    '}  ${fmtCounts(c)}`);
+  out.push('', 'groups:');
+  for (const [g, c] of Object.entries(rep.groups)) {
+    const verdict = c.fail ? 'FAIL' : c.pass ? 'PASS' : 'UNSUPPORTED';
+    out.push(`  ${g.padEnd(20)} ${verdict.padEnd(11)} ${c.core ? 'core    ' : 'optional'}  ${fmtCounts(c)}`);
+  }
+  const failures = rep.results.filter((r) => r.status === 'fail');
+  if (failures.length) {
+    const ids = [...bySpecId(failures).keys()].sort();
+    out.push('', `failing spec ids (${ids.length}):`);
+    for (const id of ids) {
+      const q = reqs.get(id);
+      out.push(`  [${id}] ${q === undefined ? '(not defined in spec/)' : `${q.level} ${q.text.length > 160 ? `${q.text.slice(0, 157)}...` : q.text}`}`);
+    }
+    out.push('', `failures (${failures.length}${failures.length > maxFailures ? `, first ${maxFailures}` : ''}):`);
+    for (const r of failures.slice(0, maxFailures)) {
+      out.push(`  FAIL ${r.file}#${r.tcId} ${r.type} [${r.specRefs.join(', ')}] ${r.comment}`);
+      out.push(`       ${(r.detail ?? '').slice(0, 400)}`);
+    }
+  }
+  out.push('', `total: ${fmtCounts(rep.total)}`, rep.exitCode === 0 ? 'result: PASS' : rep.exitCode === 1 ? 'result: FAIL' : 'result: nothing supported');
+  return out;
+}
+
+/** The JSON report: the run, per-id counts with each id's level and text, and every test. */
+export function jsonReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirement>): string {
+  const specIds = Object.fromEntries(
+    [...bySpecId(rep.results)].sort(([a], [b]) => a.localeCompare(b)).map(([id, c]) => [id, { ...c, level: reqs.get(id)?.level ?? null, text: reqs.get(id)?.text ?? null }]),
+  );
+  return `${JSON.stringify({ schema: 'saltwire_conformance_report_v1', mode: 'vectors', adapter: rep.adapter, ms: rep.ms, exitCode: rep.exitCode, total: rep.total, groups: rep.groups, specIds, tests: rep.results }, null, 1)}\n`;
+}
+
+const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/** JUnit XML: one testsuite per vector file, one testcase per test; unsupported and outside as skipped. */
+export function junitReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirement>): string {
+  const files = [...new Set(rep.results.map((r) => r.file))];
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="saltwire conformance vectors" tests="${rep.results.length}" failures="${rep.total.fail}" time="${(rep.ms / 1000).toFixed(3)}">`];
+  for (const f of files) {
+    const rs = rep.results.filter((r) => r.file === f);
+    const fails = rs.filter((r) => r.status === 'fail').length;
+    const skips = rs.filter((r) => r.status === 'unsupported' || r.status === 'outside').length;
+    lines.push(`  <testsuite name="${xml(f)}" tests="${rs.length}" failures="${fails}" skipped="${skips}">`);
+    for (const r of rs) {
+      const name = xml(`#${r.tcId} ${r.comment}`);
+      const open = `    <testcase classname="${xml(`${f.replace(/\.json$/, '')}.${r.type}`)}" name="${name}">`;
+      if (r.status === 'pass') lines.push(`${open}</testcase>`);
+      else if (r.status === 'fail') {
+        const texts = r.specRefs.map((id) => `[${id}] ${reqs.get(id)?.text ?? ''}`).join('\n');
+        lines.push(`${open}<failure message="${xml((r.detail ?? '').slice(0, 500))}">${xml(`${r.detail ?? ''}\nrequest: ${JSON.stringify(r.request)}\n${texts}`)}</failure></testcase>`);
+      } else lines.push(`${open}<skipped message="${r.status === 'unsupported' ? 'unsupported by the adapter' : 'outside the adapter protocol'}"/></testcase>`);
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+/**
+ * `saltwire conformance vectors --adapter "<command>"`: runs the conformance kit (conformance/kit/,
+ * conformance/README.md "Writing an adapter") against an implementation's adapter. Thin: the kit is
+ * loaded from the source checkout, next to the vectors it runs; an installed package has no kit.
+ * @module
+ */
+import { EXIT, type Command } from '../command.js';
+
+interface Kit {
+  runKit(
+    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean },
+    io: { out(l: string): void; err(l: string): void },
+  ): Promise<number>;
+}
+
+export const conformance: Command = {
+  spec: {
+    name: 'conformance',
+    summary: 'check an implementation through its adapter: conformance vectors --adapter "<command>"',
+    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter' },
+    flags: {
+      '--adapter': { value: 'COMMAND', help: 'the adapter command (run with sh -c): JSON operations on stdin, replies on stdout' },
+      '--json': { value: 'FILE', help: 'write the JSON report there' },
+      '--junit': { value: 'FILE', help: 'write a JUnit XML report there' },
+      '--vectors': { value: 'DIR', help: 'the vector directory (default conformance/vectors)' },
+      '--only': { value: 'FILES', help: 'comma-separated vector file names to run' },
+      '--timeout': { value: 'MS', help: 'how long the whole run may take (default 120000)' },
+      '--verbose': { help: 'list every failure, not the first 20' },
+    },
+    notes: 'exit codes: 0 every supported test passed, 1 a failure (or a usage error), 127 the adapter supports nothing.',
+  },
+  async run(flags, io) {
+    let kit: Kit;
+    try {
+      // A computed URL: the build (src only) does not pull the kit in; tsx maps .js to .ts in a checkout.
+      kit = (await import(new URL('../../../conformance/kit/cli.js', import.meta.url).href)) as Kit;
+    } catch (e) {
+      io.err(`saltwire conformance: the kit is in the source repository (conformance/kit): ${(e as Error).message}`);
+      return EXIT.ERROR;
+    }
+    const only = flags.string('--only');
+    const timeout = flags.string('--timeout');
+    return kit.runKit(
+      {
+        mode: flags.positional() ?? 'vectors',
+        adapter: flags.string('--adapter'),
+        json: flags.string('--json'),
+        junit: flags.string('--junit'),
+        vectors: flags.string('--vectors'),
+        files: only === undefined ? undefined : only.split(','),
+        timeoutMs: timeout === undefined ? undefined : Number(timeout),
+        verbose: flags.bool('--verbose'),
+      },
+      io,
+    );
+  },
+};
