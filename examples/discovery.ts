@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/discovery.ts
  */
-import { deriveDeviceKey, discoverHub, generateKey, GroupEndpoint, GroupManager, MemoryStateStore, SiteKeyring, startClient, startDiscoveryResponder, startHub, tweetnaclSuite } from 'saltwire';
+import { deriveDeviceKey, discoverHub, generateKey, GroupController, GroupEndpoint, GroupManager, joinGroup, MemoryStateStore, SiteKeyring, startClient, startDiscoveryResponder, startHub, tweetnaclSuite } from 'saltwire';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,16 +25,15 @@ const found = await discoverHub({ ...lan, id: 'lamp-1', key });
 console.log(`found ${found.hubId} at ${found.host}:${found.port} in ${found.elapsedMs.toFixed(0)} ms (${found.scoutBytes} bytes of scouts)`);
 const client = await startClient({ hub: `${found.host}:${found.port}`, hubId: found.hubId, id: 'lamp-1', key, stateDir: join(dir, 'lamp-1') });
 
-// a group: the hub hands out the key over the secured unicast channel (an RPC call)
+// a group: the hub hands out its key over the secured unicast channel (RPC), members ask for it
 const group = new GroupManager({ suite: tweetnaclSuite, gid: 1 });
 group.add('hub');
 group.add('lamp-1');
 const net = { ...lan, port: 5359 };
 const hubGroup = await GroupEndpoint.open({ ...net, store: new MemoryStateStore() });
-await hubGroup.grant(group.grantFor('hub'));
+await GroupController.start({ hub, endpoint: hubGroup, manager: group });
 const lampGroup = await GroupEndpoint.open({ ...net, store: new MemoryStateStore() });
-client.serve('saltwire/group-grant', (grant, ctx) => ctx.from === 'hub' && lampGroup.grant(grant as Uint8Array)); // only from the hub
-await hub.call('lamp-1', 'saltwire/group-grant', group.grantBytesFor('lamp-1'));
+await joinGroup(client, lampGroup, { gid: 1 });
 
 const heard = new Promise<void>((resolve) =>
   lampGroup.on((d) => {

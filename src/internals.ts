@@ -16,6 +16,7 @@ export { FileMaxEpochStore } from './node/file-max-epoch-store.js';
 export { startNode, type StartNodeOptions } from './node/start.js';
 export { discoverHub, startDiscoveryResponder, type DiscoverHubOptions, type DiscoveredHub, type DiscoveryResponderOptions, type RunningResponder } from './node/discovery.js';
 export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './node/group-endpoint.js';
+export { GroupController, joinGroup, GRANT_METHOD, JOIN_METHOD, type RotationReport } from './node/group-controller.js';
 export { MulticastSocket, isScopedGroup, type MulticastSocketOptions, type MulticastSocketStats, type MulticastHandler } from './node/multicast-socket.js';
 export {
   UdpTransport,

@@ -38,6 +38,10 @@ export class GroupManager {
     if (o.controller !== undefined) this.add(o.controller.id);
   }
 
+  get gid(): number {
+    return this.o.gid;
+  }
+
   get generation(): number {
     return this.gen;
   }
@@ -87,6 +91,14 @@ export class GroupManager {
       epochFloor: this.epochs.get(id) ?? 0,
       ...(c !== undefined && { controller: { member: this.members.get(c.id)!, publicKey: c.publicKey } }),
     };
+  }
+
+  /**
+   * Forgets that `id` was given the current generation: a grant pushed to it did not arrive, so
+   * the next one is not a re-grant (R marks a member that lost what it had, [SW-19.5-11]).
+   */
+  forget(id: string): void {
+    this.granted.delete(id);
   }
 
   /** grantFor() as the bytes of 19.3, to send over unicast (an RPC parameter, for instance). */
