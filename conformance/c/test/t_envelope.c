@@ -156,45 +156,56 @@ static const char *REASONS[] = {"OK", "TOO_LARGE", "MALFORMED", "BAD_VERSION", "
   "DERIVE_LIMIT", "STORE_FAILED", "UNSOLICITED", "DROP_OP"};
 const char *sw_reason_name(int r) { return r >= 0 && r < SW_REASONS ? REASONS[r] : "?"; }
 
+/* Opens datagram d (n bytes) with the receiver an OpenTest group g describes (its keyring, rotation,
+ * restored contexts, persisted epochs): each call starts from that state. Shared with adapter.c, where g
+ * is the `receiver` object of an `open` operation. rx points into d and into static state. */
+int sw_test_open(const json *j, int g, uint8_t *d, size_t n, sw_rx *rx) {
+  static ring k; char tmp[80]; static char rid[40];
+  memset(&k, 0, sizeof k); k.j = j; k.g = g;
+  int kr = json_get(j, g, "keyring");
+  k.site = !json_streq(j, json_get(j, kr, "mode"), "pairs");
+  if (k.site) json_hex(j, json_get(j, kr, "siteKey"), k.sk, 32);
+  int pks = json_get(j, kr, "pairKeys");
+  for (int i = 0; pks >= 0 && i < j->t[pks].size && k.npk < 32; i++) {
+    int e = json_child(j, pks, i);
+    json_str(j, json_get(j, e, "peer"), k.pk[k.npk].peer, 40); k.pk[k.npk].gen = (uint8_t)json_int(j, json_get(j, e, "gen"));
+    json_hex(j, json_get(j, e, "key"), k.pk[k.npk].key, 32); k.npk++;
+  }
+  uint16_t W = (uint16_t)json_int(j, json_get(j, g, "windowSize"));
+  int cs = json_get(j, g, "contexts");
+  for (int i = 0; cs >= 0 && i < j->t[cs].size && k.nctx < 16; i++) {
+    int e = json_child(j, cs, i); sw_rxctx *c = &k.ctx[k.nctx++];
+    c->used = 1; c->id_len = (uint8_t)json_str(j, json_get(j, e, "peer"), tmp, sizeof tmp); memcpy(c->id, tmp, c->id_len);
+    c->gen = (uint8_t)json_int(j, json_get(j, e, "gen")); c->max_epoch = (uint32_t)json_int(j, json_get(j, e, "maxEpoch"));
+    json_hex(j, json_get(j, e, "boot"), c->boot, 8);
+    int fl = json_get(j, e, "floor"); if (!json_is_null(j, fl)) { c->has_floor = 1; c->floor = (uint32_t)json_int(j, fl); }
+    int ix = json_get(j, e, "index"); if (!json_is_null(j, ix)) c->index = (uint32_t)json_int(j, ix);
+    sw_window_init(&c->win, W);
+    int top = json_get(j, e, "top");
+    if (!json_is_null(j, top)) {
+      sw_window_update(&c->win, (uint32_t)json_int(j, top));
+      memset(c->win.bits, 0, sizeof c->win.bits);
+      int seen = json_get(j, e, "seen");
+      for (int s = 0; s < j->t[seen].size; s++) sw_window_update(&c->win, (uint32_t)json_int(j, json_child(j, seen, s)));
+    }
+  }
+  size_t rn = json_str(j, json_get(j, g, "receiver"), rid, sizeof rid);
+  static sw_receiver R;
+  sw_receiver r0 = {rid, (uint8_t)rn, (uint32_t)json_int(j, json_get(j, g, "maxDatagram")), W,
+                    (uint8_t)(json_int(j, json_get(j, g, "durableMaxEpochs")) == 1), (uint8_t)(json_int(j, json_get(j, g, "staleAnswer")) == 1),
+                    &k, ring_key, ring_ctx, ring_index, ring_persisted, NULL};
+  R = r0;
+  return sw_open(&R, d, n, rx);
+}
+
 void run_open(const char *dir, tally *tl) {
-  json J, *j = &J; static ring k; static uint8_t d[70000]; static char a[200000], b[200000];
+  json J, *j = &J; static uint8_t d[70000]; static char a[200000], b[200000];
   if (load(dir, "datagram_open.json", j)) { tl->fail++; return; }
   FOR_TESTS(j, g, t) {
-    char rid[40], tmp[80];
-    memset(&k, 0, sizeof k); k.j = j; k.g = g;
-    int kr = json_get(j, g, "keyring");
-    k.site = !json_streq(j, json_get(j, kr, "mode"), "pairs");
-    if (k.site) json_hex(j, json_get(j, kr, "siteKey"), k.sk, 32);
-    int pks = json_get(j, kr, "pairKeys");
-    for (int i = 0; pks >= 0 && i < j->t[pks].size && k.npk < 32; i++) {
-      int e = json_child(j, pks, i);
-      json_str(j, json_get(j, e, "peer"), k.pk[k.npk].peer, 40); k.pk[k.npk].gen = (uint8_t)json_int(j, json_get(j, e, "gen"));
-      json_hex(j, json_get(j, e, "key"), k.pk[k.npk].key, 32); k.npk++;
-    }
-    uint16_t W = (uint16_t)json_int(j, json_get(j, g, "windowSize"));
-    int cs = json_get(j, g, "contexts");
-    for (int i = 0; cs >= 0 && i < j->t[cs].size; i++) {
-      int e = json_child(j, cs, i); sw_rxctx *c = &k.ctx[k.nctx++];
-      c->used = 1; c->id_len = (uint8_t)json_str(j, json_get(j, e, "peer"), tmp, sizeof tmp); memcpy(c->id, tmp, c->id_len);
-      c->gen = (uint8_t)json_int(j, json_get(j, e, "gen")); c->max_epoch = (uint32_t)json_int(j, json_get(j, e, "maxEpoch"));
-      json_hex(j, json_get(j, e, "boot"), c->boot, 8);
-      int fl = json_get(j, e, "floor"); if (!json_is_null(j, fl)) { c->has_floor = 1; c->floor = (uint32_t)json_int(j, fl); }
-      int ix = json_get(j, e, "index"); if (!json_is_null(j, ix)) c->index = (uint32_t)json_int(j, ix);
-      sw_window_init(&c->win, W);
-      int top = json_get(j, e, "top");
-      if (!json_is_null(j, top)) {
-        sw_window_update(&c->win, (uint32_t)json_int(j, top));
-        memset(c->win.bits, 0, sizeof c->win.bits);
-        int seen = json_get(j, e, "seen");
-        for (int s = 0; s < j->t[seen].size; s++) sw_window_update(&c->win, (uint32_t)json_int(j, json_child(j, seen, s)));
-      }
-    }
-    size_t rn = json_str(j, json_get(j, g, "receiver"), rid, sizeof rid);
-    sw_receiver R = {rid, (uint8_t)rn, (uint32_t)json_int(j, json_get(j, g, "maxDatagram")), W,
-                     (uint8_t)(json_int(j, json_get(j, g, "durableMaxEpochs")) == 1), (uint8_t)(json_int(j, json_get(j, g, "staleAnswer")) == 1),
-                     &k, ring_key, ring_ctx, ring_index, ring_persisted, NULL};
+    char tmp[80];
+    int stale_answer = json_int(j, json_get(j, g, "staleAnswer")) == 1;
     size_t n = json_hex(j, json_get(j, t, "datagram"), d, sizeof d);
-    sw_rx rx; int rc = sw_open(&R, d, n, &rx);
+    sw_rx rx; int rc = sw_test_open(j, g, d, n, &rx);
     if (VALID(t)) {
       int e = json_get(j, t, "expected"), ok = rc == SW_OK;
       uint8_t pt[70000]; size_t pn = json_hex(j, json_get(j, e, "plaintext"), pt, sizeof pt);
@@ -214,7 +225,7 @@ void run_open(const char *dir, tally *tl) {
         int te = json_get(j, st, "token");
         ok = rx.stale_auth && r2 == 0 && json_int(j, json_get(j, st, "gen")) == rx.gen && json_int(j, json_get(j, st, "epoch")) == rx.epoch &&
              json_int(j, json_get(j, st, "floor")) == rx.stale_floor && (json_is_null(j, te) ? !tok : json_streq(j, te, th));
-      } else if (ok && rc == SW_STALE_EPOCH && R.stale_answer) ok = !rx.stale_auth || sw_frames_check(rx.pt, rx.ptlen) < 0;
+      } else if (ok && rc == SW_STALE_EPOCH && stale_answer) ok = !rx.stale_auth || sw_frames_check(rx.pt, rx.ptlen) < 0;
       CHECK(tl, ok, TC(t), "open: got %s, want %.*s", sw_reason_name(rc), 20, j->s + j->t[json_get(j, t, "reason")].start);
     }
   }

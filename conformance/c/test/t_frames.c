@@ -38,7 +38,7 @@ void run_relframes(const char *dir, tally *tl) {
 static size_t jstr(const json *j, int t, const char *k, uint8_t *out, size_t cap) { return json_str(j, json_get(j, t, k), (char *)out, cap); }
 
 /* The operation a vector describes, with its strings and list written into store. */
-static void op_from_json(const json *j, int o, sw_op *op, uint8_t *store) {
+void op_from_json(const json *j, int o, sw_op *op, uint8_t *store) {
   uint8_t *s = store;
   memset(op, 0, sizeof *op);
 #define STR(field, key) do { op->field.n = (uint32_t)jstr(j, o, key, s, 4096); op->field.p = s; s += op->field.n + 1; } while (0)

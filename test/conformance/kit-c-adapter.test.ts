@@ -1,0 +1,51 @@
+// The conformance kit against the project's C device (issue 19): `make adapter` builds
+// conformance/c/build/adapter from the vector checker's code and the library, and the kit's vector
+// mode runs every vector of the adapter protocol through it, as an implementer's CI would. Its
+// skeleton (conformance/c/adapter_skeleton.c) compiles and answers everything unsupported: exit 127,
+// no failure. Skips, saying why, where cc, make or libsodium's headers are missing.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runVectors } from '../../conformance/kit/vectors.js';
+
+const CDIR = join(import.meta.dirname, '..', '..', 'conformance', 'c');
+
+function missing(): string | undefined {
+  for (const tool of ['cc', 'make']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed (Debian: apt-get install -y gcc make libsodium-dev)`;
+    }
+  }
+  try {
+    execFileSync('sh', ['-c', 'printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
+  } catch {
+    return 'libsodium is not installed (Debian: apt-get install -y libsodium-dev)';
+  }
+  return undefined;
+}
+
+const why = missing();
+const note = why ? ` (skipped: ${why})` : '';
+
+describe('conformance vectors --adapter conformance/c/build/adapter', () => {
+  beforeAll(() => {
+    if (why === undefined) execFileSync('make', ['-s', '-C', CDIR, 'adapter'], { stdio: 'ignore', timeout: 120_000 });
+  }, 130_000);
+
+  it.skipIf(why !== undefined)(`the C device passes every group it answers; reliability-frames is unsupported as a whole${note}`, async () => {
+    const r = await runVectors(join(CDIR, 'build', 'adapter'));
+    expect(r.results.filter((x) => x.status === 'fail').map((x) => `${x.file}#${x.tcId}: ${x.detail}`)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    for (const g of ['crypto', 'keys', 'envelope', 'replay', 'message-ops']) expect(r.groups[g]).toMatchObject({ fail: 0, unsupported: 0 });
+    expect(r.groups['envelope']!.pass).toBe(522);
+    expect(r.groups['reliability-frames']).toMatchObject({ pass: 0, fail: 0, unsupported: 38 });
+  });
+
+  it.skipIf(why !== undefined)(`the C skeleton compiles and supports nothing: exit 127, no failure${note}`, async () => {
+    const r = await runVectors(join(CDIR, 'build', 'adapter_skeleton'));
+    expect(r.total.fail).toBe(0);
+    expect(r.exitCode).toBe(127);
+  });
+});
