@@ -1,7 +1,9 @@
 /**
  * The hub's side of a group (spec 19.3, 19.8): member numbers, the current generation's key, the
  * grants to hand out over unicast, and rotation on removal. Pure: the caller delivers the grants
- * (an RPC over the secured unicast channel in the SDK) and persists `snapshot()` if it must.
+ * (an RPC over the secured unicast channel in the SDK) and persists `toBytes()` if it must: a hub
+ * that restarts without it cannot continue the generation its members hold (a new key under the same
+ * GEN is ignored by them, [SW-19.3-3]).
  * @module
  */
 import { KEY_LEN } from '../constants.js';
@@ -32,10 +34,60 @@ export class GroupManager {
   /** The highest sender epoch seen from each member in this group, for its next grant [SW-19.3-4]. */
   private readonly epochs = new Map<string, number>();
 
-  constructor(private readonly o: GroupManagerOptions) {
+  constructor(private o: GroupManagerOptions) {
     assertGroupId(o.gid);
     this.key = o.suite.randomBytes(KEY_LEN);
     if (o.controller !== undefined) this.add(o.controller.id);
+  }
+
+  /**
+   * The whole state as bytes (it holds the group key: keep it where the site key is kept): GEN,
+   * key, member numbers, who holds the current generation, the epochs seen. Options are not in it.
+   */
+  toBytes(): Uint8Array {
+    const enc = new TextEncoder();
+    const out: number[] = [1, this.o.gid >>> 8, this.o.gid & 0xff, this.gen, ...this.key, this.nextMember >>> 8, this.nextMember & 0xff];
+    const str = (id: string) => out.push(id.length, ...enc.encode(id));
+    const u16 = (v: number) => out.push(v >>> 8, v & 0xff);
+    const u32 = (v: number) => out.push(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+    u16(this.members.size);
+    for (const [id, m] of this.members) (str(id), u16(m));
+    u16(this.granted.size);
+    for (const id of this.granted) str(id);
+    u16(this.epochs.size);
+    for (const [id, e] of this.epochs) (str(id), u32(e));
+    return Uint8Array.from(out);
+  }
+
+  /** A manager from toBytes() and the same options; throws InvalidArgumentError if the bytes are not one. */
+  static fromBytes(b: Uint8Array, o: GroupManagerOptions): GroupManager {
+    const bad = () => new InvalidArgumentError('not a saved group manager');
+    let i = 0;
+    const need = (n: number) => {
+      if (i + n > b.length) throw bad();
+    };
+    const u8 = () => (need(1), b[i++]!);
+    const u16 = () => (u8() << 8) | u8();
+    const u32 = () => ((u16() << 16) >>> 0) + u16();
+    const str = () => {
+      const n = u8();
+      need(n);
+      const id = new TextDecoder().decode(b.subarray(i, (i += n)));
+      assertNodeId(id);
+      return id;
+    };
+    if (u8() !== 1 || u16() !== o.gid) throw bad();
+    const m = new GroupManager({ ...o, controller: undefined });
+    m.gen = u8();
+    need(KEY_LEN);
+    m.key = b.slice(i, (i += KEY_LEN));
+    m.nextMember = u16();
+    for (let n = u16(); n > 0; n--) m.members.set(str(), u16());
+    for (let n = u16(); n > 0; n--) m.granted.add(str());
+    for (let n = u16(); n > 0; n--) m.epochs.set(str(), u32());
+    if (i !== b.length) throw bad();
+    m.o = o; // the controller, if any, is a member already (restored above)
+    return m;
   }
 
   get gid(): number {

@@ -9,7 +9,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Client } from '../messaging/client.js';
 import type { Hub } from '../messaging/hub.js';
 import { encodeGrant, type GroupGrant } from '../multicast/grant.js';
-import type { GroupManager } from '../multicast/manager.js';
+import { GroupManager, type GroupManagerOptions } from '../multicast/manager.js';
+import type { StateStore } from '../peer/state-store.js';
 import type { GroupEndpoint } from './group-endpoint.js';
 
 /** Hub → member: the parameter is a grant's bytes; the member answers true once it installed it. */
@@ -32,25 +33,38 @@ export class GroupController {
     private readonly endpoint: GroupEndpoint,
     readonly manager: GroupManager,
     private readonly timeoutMs: number,
+    private readonly store: StateStore | undefined,
   ) {}
+
+  /**
+   * The manager a hub saved in `store` before it stopped (GroupController with `store` saves it), or
+   * undefined: a restarted hub continues the generation its members hold.
+   */
+  static async loadManager(store: StateStore, options: GroupManagerOptions): Promise<GroupManager | undefined> {
+    const b = await store.load(managerKey(options.gid));
+    return b === undefined ? undefined : GroupManager.fromBytes(b, options);
+  }
 
   /**
    * Installs the hub's own grant (`hubId` must be a member), serves JOIN_METHOD for the members,
    * and watches the group for their epochs [SW-19.3-4].
    */
-  static async start(o: { hub: Hub; endpoint: GroupEndpoint; manager: GroupManager; hubId?: string; callTimeoutMs?: number }): Promise<GroupController> {
+  static async start(o: { hub: Hub; endpoint: GroupEndpoint; manager: GroupManager; hubId?: string; callTimeoutMs?: number; store?: StateStore }): Promise<GroupController> {
     const hubId = o.hubId ?? 'hub';
     const m = o.manager;
     if (!m.has(hubId)) throw new InvalidArgumentError(`the hub (${hubId}) must be a member of its group`);
-    const c = new GroupController(o.hub, hubId, o.endpoint, m, o.callTimeoutMs ?? 2000);
-    await o.endpoint.grant(m.grantFor(hubId));
+    const c = new GroupController(o.hub, hubId, o.endpoint, m, o.callTimeoutMs ?? 2000, o.store);
+    await o.endpoint.grant(m.grantFor(hubId)); // after a restart with its own store, an old grant: ignored
+    await c.save();
     o.endpoint.on((d) => {
       if (d.gid === m.gid) m.observe(d.member, d.epoch);
     });
-    o.hub.serve(JOIN_METHOD, (params, ctx) => {
+    o.hub.serve(JOIN_METHOD, async (params, ctx) => {
       const gid = (params as { gid?: unknown } | null)?.gid;
       if (gid !== m.gid || !m.has(ctx.from)) throw new Error('not a member of this group');
-      return m.grantBytesFor(ctx.from); // a second one in this generation carries R [SW-19.5-11]
+      const grant = m.grantBytesFor(ctx.from); // a second one in this generation carries R [SW-19.5-11]
+      await c.save();
+      return grant;
     });
     return c;
   }
@@ -58,19 +72,28 @@ export class GroupController {
   /** Adds a member and pushes its grant; false if it was not reached (it asks when it joins). */
   async add(id: string): Promise<boolean> {
     this.manager.add(id);
-    return this.deliver(id, this.manager.grantFor(id));
+    const ok = await this.deliver(id, this.manager.grantFor(id));
+    await this.save();
+    return ok;
   }
 
   /** Removes a member and rotates [SW-19.8-1]: the hub's new grant at once, the others' by RPC, in parallel. */
   async remove(id: string): Promise<RotationReport> {
     const t0 = performance.now();
     const grants = this.manager.remove(id);
+    await this.save(); // the new generation is durable before any member holds it
     const results = await Promise.all([...grants].map(async ([m, g]) => [m, await this.deliver(m, g)] as const));
+    await this.save();
     return {
       delivered: results.filter(([, ok]) => ok).map(([m]) => m),
       failed: results.filter(([, ok]) => !ok).map(([m]) => m),
       elapsedMs: performance.now() - t0,
     };
+  }
+
+  /** Saves the manager when the controller has a store (the group key included: keep it private). */
+  async save(): Promise<void> {
+    if (this.store !== undefined) await this.store.save(managerKey(this.manager.gid), this.manager.toBytes());
   }
 
   private async deliver(id: string, grant: GroupGrant): Promise<boolean> {
@@ -87,6 +110,10 @@ export class GroupController {
     if (!ok) this.manager.forget(id); // not delivered: its next grant is no re-grant
     return ok;
   }
+}
+
+function managerKey(gid: number): string {
+  return `mcast-manager-${gid}`;
 }
 
 /**

@@ -15,6 +15,7 @@ import { GroupController, joinGroup } from '../../src/node/group-controller.js';
 import { GroupEndpoint } from '../../src/node/group-endpoint.js';
 import { startClient, startHub } from '../../src/node/quick-start.js';
 import { MemoryStateStore } from '../../src/peer/state-store.js';
+import { FileStateStore } from '../../src/node/file-state-store.js';
 
 const suite = tweetnaclSuite;
 const site = suite.randomBytes(32);
@@ -88,5 +89,48 @@ describe('grants over unicast (GroupController, joinGroup)', () => {
     for (const m of members.values()) await Promise.all([m.client.close(), m.ep.close()]);
     await hubEp.close();
     await hub.close();
+  }, 30_000);
+
+  it('a hub that restarts with its store continues the generation its members hold, and rotates from there', async () => {
+    const net = { group: `239.253.${1 + Math.floor(Math.random() * 250)}.10`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' };
+    const hubDir = tmp();
+    const groupStore = new FileStateStore(join(hubDir, 'group'));
+    const options = { suite, gid: 2, activateMs: 50, graceMs: 100 };
+    const startSide = async (port: number) => {
+      const hub = await startHub({ listen: `127.0.0.1:${port}`, siteKey: site, stateDir: join(hubDir, 'node'), suite });
+      const manager = (await GroupController.loadManager(groupStore, options)) ?? new GroupManager(options);
+      manager.add('hub');
+      const ep = await GroupEndpoint.open({ ...net, store: groupStore, gids: [2], suite });
+      const ctl = await GroupController.start({ hub, endpoint: ep, manager, store: groupStore });
+      return { hub, ep, ctl };
+    };
+    let h = await startSide(0);
+    const port = h.hub.port.node.local.port;
+    const client = await startClient({ hub: `127.0.0.1:${port}`, id: 'm', key: deriveDeviceKey(suite, site, 'm', 0), stateDir: tmp(), suite });
+    const ep = await GroupEndpoint.open({ ...net, store: new MemoryStateStore(), suite });
+    const got: GroupDelivery[] = [];
+    ep.on((d) => got.push(d));
+    h.ctl.manager.add('m');
+    await joinGroup(client, ep, { gid: 2 });
+    await h.ep.publish(2, 'site/mode', 'day');
+    expect(await until(() => got.length === 1)).toBe(true);
+    // the hub restarts on the same port with the same store: same generation, same key, its own epoch above
+    await h.ep.close();
+    await h.hub.close();
+    h = await startSide(port);
+    expect(h.ctl.manager.generation).toBe(0);
+    await h.ep.publish(2, 'site/mode', 'night');
+    expect(await until(() => got.length === 2)).toBe(true);
+    expect(got[1]!.gen).toBe(0);
+    // and rotates from there: the member gets generation 1 by RPC (once the two talk again)
+    await client.publish('m/alive', '1', { qos: 1 });
+    h.ctl.manager.add('gone');
+    const report = await h.ctl.remove('gone');
+    expect(report.delivered).toContain('m');
+    await sleep(80);
+    await h.ep.publish(2, 'site/mode', 'rotated');
+    expect(await until(() => got.some((d) => d.gen === 1))).toBe(true);
+    await Promise.all([client.close(), ep.close(), h.ep.close()]);
+    await h.hub.close();
   }, 30_000);
 });
