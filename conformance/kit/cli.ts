@@ -3,6 +3,7 @@
  * (which stays thin: the kit lives in conformance/, next to the vectors it runs).
  */
 import { writeFileSync } from 'node:fs';
+import { COVERAGE_FLOOR, coverageLines, measureCoverage } from './coverage.js';
 import { jsonReport, junitReport, summaryLines } from './report.js';
 import { readRequirements } from './spec-text.js';
 import { runVectors } from './vectors.js';
@@ -16,6 +17,8 @@ export interface KitArgs {
   files: string[] | undefined;
   timeoutMs: number | undefined;
   verbose: boolean;
+  /** coverage: the floor in percent of MUST statements (default COVERAGE_FLOOR). */
+  floor?: number | undefined;
 }
 
 export interface KitIo {
@@ -25,8 +28,14 @@ export interface KitIo {
 
 /** Runs a mode; resolves with the exit code (0 pass, 1 a failure or a usage error, 127 nothing supported). */
 export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
+  if (a.mode === 'coverage') {
+    const c = measureCoverage();
+    for (const l of coverageLines(c, a.verbose)) io.out(l);
+    if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ schema: 'saltwire_spec_coverage_v1', ...c }, null, 1)}\n`);
+    return c.mustPercent >= (a.floor ?? COVERAGE_FLOOR) ? 0 : 1;
+  }
   if (a.mode !== 'vectors') {
-    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors)`);
+    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors, coverage)`);
     return 1;
   }
   if (a.adapter === undefined) {

@@ -36,10 +36,21 @@ export function readRequirements(specDir: string = join(import.meta.dirname, '..
     lines.forEach((line, i) => {
       for (const m of line.matchAll(RETIRED)) out.set(m[1]!, { id: m[1]!, text: '(retired)', level: 'NONE', at: `spec/${name}:${i + 1}`, retired: true });
       for (const m of line.matchAll(DEFINITION)) {
-        let text = line.slice(m.index! + m[0].length - 0);
+        if (line.startsWith('(retired', m.index! + m[0].length)) continue;
+        let text = line.slice(m.index! + m[0].length);
+        // A sentence that ends with ':' goes on in the list under it (5.4-1: "in this order:").
+        let inList = false;
         for (let k = i + 1; k < lines.length; k++) {
           const next = lines[k]!;
-          if (next.trim() === '' || next.startsWith('#') || /^\s*(-|\d+\.|\|)\s/.test(next) || /^\[SW-/.test(next)) break;
+          if (/^\[SW-/.test(next.trim()) || next.startsWith('#')) break;
+          if (next.trim() === '') {
+            if (text.trimEnd().endsWith(':') && !inList) continue;
+            break;
+          }
+          if (/^\s*(-|\d+\.|\|)\s/.test(next)) {
+            if (!text.trimEnd().endsWith(':') && !inList) break;
+            inList = true;
+          }
           text += ` ${next.trim()}`;
         }
         // Stop at the next definition on the same paragraph.

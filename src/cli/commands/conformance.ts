@@ -1,6 +1,7 @@
 /**
  * `saltwire conformance vectors --adapter "<command>"`: runs the conformance kit (conformance/kit/,
- * conformance/README.md "Writing an adapter") against an implementation's adapter. Thin: the kit is
+ * conformance/README.md "Writing an adapter") against an implementation's adapter;
+ * `saltwire conformance coverage`: the spec's MUST statements cited by vectors, scenarios and tests. Thin: the kit is
  * loaded from the source checkout, next to the vectors it runs; an installed package has no kit.
  * @module
  */
@@ -8,7 +9,7 @@ import { EXIT, type Command } from '../command.js';
 
 interface Kit {
   runKit(
-    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean },
+    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined },
     io: { out(l: string): void; err(l: string): void },
   ): Promise<number>;
 }
@@ -17,7 +18,7 @@ export const conformance: Command = {
   spec: {
     name: 'conformance',
     summary: 'check an implementation through its adapter: conformance vectors --adapter "<command>"',
-    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter' },
+    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter; coverage: spec ids cited by vectors, scenarios, tests' },
     flags: {
       '--adapter': { value: 'COMMAND', help: 'the adapter command (run with sh -c): JSON operations on stdin, replies on stdout' },
       '--json': { value: 'FILE', help: 'write the JSON report there' },
@@ -25,9 +26,10 @@ export const conformance: Command = {
       '--vectors': { value: 'DIR', help: 'the vector directory (default conformance/vectors)' },
       '--only': { value: 'FILES', help: 'comma-separated vector file names to run' },
       '--timeout': { value: 'MS', help: 'how long the whole run may take (default 120000)' },
-      '--verbose': { help: 'list every failure, not the first 20' },
+      '--verbose': { help: 'list every failure, not the first 20 (coverage: list the uncovered MUST statements)' },
+      '--floor': { value: 'PERCENT', help: 'coverage: fail below this share of MUST statements covered (default the kit\'s floor)' },
     },
-    notes: 'exit codes: 0 every supported test passed, 1 a failure (or a usage error), 127 the adapter supports nothing.',
+    notes: 'exit codes: 0 every supported test passed (coverage: at or above the floor), 1 a failure (or a usage error), 127 the adapter supports nothing.',
   },
   async run(flags, io) {
     let kit: Kit;
@@ -40,6 +42,7 @@ export const conformance: Command = {
     }
     const only = flags.string('--only');
     const timeout = flags.string('--timeout');
+    const floor = flags.string('--floor');
     return kit.runKit(
       {
         mode: flags.positional() ?? 'vectors',
@@ -50,6 +53,7 @@ export const conformance: Command = {
         files: only === undefined ? undefined : only.split(','),
         timeoutMs: timeout === undefined ? undefined : Number(timeout),
         verbose: flags.bool('--verbose'),
+        floor: floor === undefined ? undefined : Number(floor),
       },
       io,
     );
