@@ -129,5 +129,32 @@ for (const suite of suites) {
       const later = sender('a', 2, boot(3)).seal(pub('t', 'y'), 0);
       expect((await rx.get('b')!.receive(later, 3)).ok).toBe(true);
     });
+
+    it('forged headers cost at most the derive budget; insiders’ signed floods at most the verify budget [SW-19.5-7] [SW-19.5-8]', async () => {
+      const { rx, sender } = await setup();
+      const b = rx.get('b')!;
+      const a = sender('a');
+      expect((await b.receive(a.seal(pub('t', '0'), 0), 0)).ok).toBe(true);
+      // 1,000 outsiders' datagrams, each with a new BOOT for member a: one HKDF each, within the budget
+      const grantA = rx.get('a')!.membership(7).sending(0)!.grant;
+      for (let i = 0; i < 1_000; i++) {
+        const header = encodeGroupHeader({ type: GTYPE_DATA, gid: 7, gen: 0, member: grantA.member, epoch: 1 + (i % 3), counter: i, boot: suite.randomBytes(8) });
+        await b.receive(new Uint8Array([...header, ...suite.randomBytes(30)]), 10);
+      }
+      expect(b.drops.get('AUTH') + b.drops.get('DERIVE_LIMIT') + b.drops.get('STALE_EPOCH')).toBe(1_000);
+      expect(b.drops.get('AUTH')).toBeLessThanOrEqual(200); // GROUP_DERIVE_RATE, all at one instant
+      // a's next datagram uses the key b holds: no derivation needed, accepted during the flood
+      expect((await b.receive(a.seal(pub('t', '1'), 0), 10)).ok).toBe(true);
+      // a member floods SIGNED datagrams in the controller's name: verifications stay within VERIFY_RATE
+      const cm = grantA.controller!.member;
+      for (let i = 0; i < 60; i++) {
+        const header = encodeGroupHeader({ type: 0x04, gid: 7, gen: 0, member: cm, epoch: 1, counter: 10 + i, boot: boot(1) });
+        const key = deriveSenderKey(suite, grantA.key, 7, 0, cm, 1, boot(1));
+        await b.receive(suite.seal(key, groupNonce(header), new Uint8Array(80), header), 5_000); // the derive budget refilled
+      }
+      expect(b.verifications).toBe(20);
+      expect(b.drops.get('VERIFY_LIMIT')).toBe(40);
+      expect(b.drops.get('BAD_SIGNATURE')).toBe(20);
+    });
   });
 }
