@@ -12,7 +12,8 @@ function complete(script: string, words: string[]): string[] {
 describe('shell completion', () => {
   it('completes commands, then each command\'s own flags', async () => {
     const script = await completionScript('bash');
-    expect(complete(script, ['saltwire', 'co'])).toEqual(['completion']);
+    expect(complete(script, ['saltwire', 'co']).sort()).toEqual(['completion', 'conformance']);
+    expect(complete(script, ['saltwire', 'comp'])).toEqual(['completion']);
     expect(complete(script, ['saltwire', ''])).toEqual(expect.arrayContaining(Object.keys(COMMANDS)));
     expect(complete(script, ['saltwire', 'pub', '--st']).sort()).toEqual(['--state', '--stdin', '--stdin-lines']);
     expect(complete(script, ['saltwire', 'sub', '--he']).sort()).toEqual(['--help', '--hex']);
