@@ -32,6 +32,9 @@ export interface ScoutOptions {
   readonly padTo?: number;
 }
 
+/** Scouts whose answers a scouting node still takes (the most recent ones). */
+const MAX_OUTSTANDING = 8;
+
 export class Scouter {
   readonly keys: DiscoveryKeys;
   private readonly gen: number;
@@ -53,6 +56,8 @@ export class Scouter {
     const flags = this.attempts === 0 ? 0 : SCOUT_FLAG_UNICAST;
     this.attempts++;
     this.outstanding.set(hex(scoutId), scoutId);
+    // a node that scouts for hours keeps only its latest scouts: older answers are long overdue
+    if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
     const header = encodeScoutHeader(this.gen, flags, scoutId, this.o.id);
     const padTo = this.o.padTo ?? SCOUT_PAD_TO;
     const pad = Math.max(0, padTo - header.length - TAG_LEN);
