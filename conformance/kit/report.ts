@@ -49,6 +49,7 @@ export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requir
       out.push(`       ${(r.detail ?? '').slice(0, 400)}`);
     }
   }
+  if (failures.length && rep.stderr.trim() !== '') out.push('', 'the adapter\'s stderr (its end):', ...rep.stderr.trimEnd().split('\n').slice(-10).map((l) => `  | ${l}`));
   out.push('', `total: ${fmtCounts(rep.total)}`, rep.exitCode === 0 ? 'result: PASS' : rep.exitCode === 1 ? 'result: FAIL' : 'result: nothing supported');
   return out;
 }

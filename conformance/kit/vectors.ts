@@ -37,6 +37,8 @@ export interface VectorReport {
   adapter: string;
   ms: number;
   adapterExit: number | null;
+  /** The end of what the adapter wrote on stderr (its logs), for a failure's diagnosis. */
+  stderr: string;
   results: TestResult[];
   total: Counts;
   /** Per group of the protocol: its counts and whether it is core. */
@@ -108,5 +110,5 @@ export async function runVectors(adapter: string, opts: VectorOptions = {}): Pro
   const total = zero();
   for (const r of results) total[r.status]++;
   const exitCode = total.fail > 0 ? 1 : total.pass === 0 ? UNSUPPORTED_EXIT : 0;
-  return { adapter, ms: Math.round(run.ms), adapterExit: run.exitCode, results, total, groups, exitCode };
+  return { adapter, ms: Math.round(run.ms), adapterExit: run.exitCode, stderr: run.stderr.slice(-2000), results, total, groups, exitCode };
 }
