@@ -10,6 +10,8 @@
  *   answer-junk        every datagram received, junk included, is answered with 40 random bytes
  *                      ([SW-6.3-1]).
  *   deliver-unverified data of unknown freshness is delivered (possibly replayed) ([SW-12.3-5]).
+ *   send-twice         every datagram is sent twice: one traffic key and counter on two datagrams, the
+ *                      same (key, nonce) sealed twice ([SW-4.6-1]: even with the same plaintext).
  * @module
  */
 import { decodeFrames, encodeFrames, type CryptoSuite, type Transport } from '../../src/core.js';
@@ -46,10 +48,28 @@ function answerJunk(t: Transport): Transport {
   };
 }
 
+function sendTwice(t: Transport): Transport {
+  return {
+    get local() {
+      return t.local;
+    },
+    get mtu() {
+      return t.mtu;
+    },
+    send: async (d, to) => {
+      await t.send(d, to);
+      await t.send(d, to);
+    },
+    close: () => t.close(),
+    onReceive: (handler) => t.onReceive(handler),
+  };
+}
+
 const FAULTS: Record<string, TargetHooks> = {
   'drop-echo': { suite: dropEcho },
   'answer-junk': { transport: answerJunk },
   'deliver-unverified': { options: { deliverUnverified: true } },
+  'send-twice': { transport: sendTwice },
 };
 
 const hooks = FAULTS[process.argv[2] ?? ''];

@@ -60,13 +60,16 @@ describe('peer-layer conformance scenarios over real UDP', () => {
     expect(Object.keys(KNOWN_SDK_BUGS).every((n) => outcomes.some((o) => o.name === n))).toBe(true);
   }, 60_000);
 
-  it('the runner reports targets that misbehave: no echo, answers to junk, delivery of possible replays', async () => {
-    const [noEcho, junk, replays] = await Promise.all([
+  it('the runner reports targets that misbehave: no echo, answers to junk, delivery of possible replays, a key and counter used twice', async () => {
+    const [noEcho, junk, replays, twice] = await Promise.all([
       runAll({ ...base, command: faulty('drop-echo'), scenarios: [`${file('restart.json')}#1`] }),
       runAll({ ...base, command: faulty('answer-junk'), scenarios: [`${file('answers.json')}#1`] }),
       runAll({ ...base, command: faulty('deliver-unverified'), scenarios: [`${file('first_contact.json')}#1`, `${file('restart.json')}#5`] }),
+      runAll({ ...base, command: faulty('send-twice'), scenarios: [`${file('answers.json')}#3`] }),
     ]);
-    const report = show([...noEcho, ...junk, ...replays]);
+    const report = show([...noEcho, ...junk, ...replays, ...twice]);
+    expect(twice[0]!.status, report).toBe('fail');
+    expect(twice[0]!.failures.some((f) => /^invariant \[SW-4\.6-1\]: two datagrams to dev with epoch \d+, BOOT [0-9a-f]{16} and counter 0$/.test(f)), report).toBe(true);
     expect(noEcho[0]!.status, report).toBe('fail');
     expect(noEcho[0]!.failures[0], report).toMatch(/^step 2: MUST .*"echo":"mine".*\[SW-12\.3-3\]/);
     expect(junk[0]!.status, report).toBe('fail');
