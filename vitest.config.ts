@@ -15,6 +15,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // vitest's default on a 2-core machine is one worker (cores - 1); most long files here wait on real
+    // time (process restarts, outages, freezes), so two run side by side and CI stays well under 15 min
+    maxWorkers: 2,
     hookTimeout: 60_000,
   },
 });
