@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^saltwire$/, replacement: src('index.ts') },
       { find: /^saltwire\/core$/, replacement: src('core.ts') },
       { find: /^saltwire\/internals$/, replacement: src('internals.ts') },
+      { find: /^saltwire\/bridge$/, replacement: src('bridge/index.ts') },
     ],
   },
   test: {

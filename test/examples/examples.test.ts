@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { deriveDeviceKey, generateKey, toHex, tweetnaclSuite } from '../../src/index.js';
 import { Cli, killAll, live } from '../cli/cli-process.js';
+import { Mosquitto, MOSQUITTO } from '../bridge/mosquitto-proc.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -61,6 +62,17 @@ describe('examples', () => {
     hub.child.kill('SIGINT');
     await hub.waitFor(/^stopped$/m);
     expect(await hub.exit()).toBe(0);
+  });
+
+  it.skipIf(MOSQUITTO === undefined)('bridge.ts against the mosquitto binary: a reading out to MQTT, a command in to the device', async () => {
+    const m = await Mosquitto.start(false);
+    try {
+      const c = example('bridge.ts', [`mqtt://127.0.0.1:${m.port}`]);
+      expect(await c.exit(20_000)).toBe(0);
+      expect(c.lines).toEqual(['mqtt got: sensors/sensor-1/temp 21.5', 'device got: led on']);
+    } finally {
+      await m.stop();
+    }
   });
 
   it('reliable-lossy.ts: 200 messages over 20% loss, all delivered in order', async () => {
