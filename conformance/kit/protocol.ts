@@ -21,6 +21,8 @@ export const GROUPS = {
   replay: { core: true, ops: ['window.run', 'epoch.run'] },
   'reliability-frames': { core: false, ops: ['frames.decode', 'frames.encode'] },
   'message-ops': { core: false, ops: ['op.decode', 'op.encode'] },
+  'reliability-device': { core: false, ops: ['rel.device.run'] },
+  'reliability-full': { core: false, ops: ['rel.full.run'] },
 } as const;
 export type GroupName = keyof typeof GROUPS;
 
@@ -113,6 +115,31 @@ export function planTest(g: Group, t: Test): TestPlan | undefined {
     case 'RelFrameTest': {
       const decode: Exchange = { request: { op: 'frames.decode', plaintext: t.plaintext! }, want: valid ? { frames: t.frames! } : { invalid: true } };
       return { group: 'reliability-frames', exchanges: valid ? [decode, { request: { op: 'frames.encode', frames: t.frames! }, want: { plaintext: t.plaintext! } }] : [decode] };
+    }
+    case 'RelDeviceScenario':
+    case 'RelScenario': {
+      // A whole scenario in one operation: the adapter plays A and B step by step and says, per step,
+      // what its vector's `expect` says (README, RelScenario and RelDeviceScenario).
+      const steps = t.steps as Obj[];
+      const want = steps.map((x) => x.expect!);
+      const device = g.type === 'RelDeviceScenario';
+      return {
+        group: device ? 'reliability-device' : 'reliability-full',
+        exchanges: [
+          {
+            request: { op: device ? 'rel.device.run' : 'rel.full.run', config: t.config!, steps: steps.map(({ expect: _e, ...x }) => x) },
+            want: { expects: want },
+            check: (r: Obj) => {
+              const got = r.expects;
+              if (!Array.isArray(got)) return `${device ? 'rel.device.run' : 'rel.full.run'}: no expects in ${JSON.stringify(r).slice(0, 200)}`;
+              for (const [i, w] of want.entries()) {
+                if (!jsonEqual(got[i], w)) return `step ${i} (t=${String(steps[i]!.t)} ${String(steps[i]!.do)}): got ${JSON.stringify(got[i] ?? null).slice(0, 300)}, want ${JSON.stringify(w).slice(0, 300)}`;
+              }
+              return got.length === want.length ? undefined : `${got.length} steps answered, want ${want.length}`;
+            },
+          },
+        ],
+      };
     }
     case 'OpCodecTest': {
       const decode: Exchange = { request: { op: 'op.decode', encoded: t.encoded! }, want: valid ? { operation: t.operation! } : { dropped: true } };

@@ -32,7 +32,7 @@ export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requir
   for (const [f, c] of files) out.push(`  ${f.padEnd(w)}  ${c.fail ? 'FAIL ' : c.pass ? 'PASS ' : c.unsupported ? 'UNSUP' : '-    '}  ${fmtCounts(c)}`);
   out.push('', 'groups:');
   for (const [g, c] of Object.entries(rep.groups)) {
-    const verdict = c.fail ? 'FAIL' : c.pass ? 'PASS' : 'UNSUPPORTED';
+    const verdict = c.fail ? 'FAIL' : c.pass ? 'PASS' : c.unsupported ? 'UNSUPPORTED' : '-';
     out.push(`  ${g.padEnd(20)} ${verdict.padEnd(11)} ${c.core ? 'core    ' : 'optional'}  ${fmtCounts(c)}`);
   }
   const failures = rep.results.filter((r) => r.status === 'fail');

@@ -1,7 +1,8 @@
 /* The C device's adapter for the conformance kit (conformance/README.md, "Writing an adapter"): one
  * JSON operation per line on stdin, one JSON reply per line on stdout, built from the vector checker's
  * code (its JSON reader, its receiver set-up sw_test_open, its operation reader op_from_json) and the
- * library. Groups: crypto, keys, envelope, replay, message-ops. reliability-frames is answered
+ * library. Groups: crypto, keys, envelope, replay, message-ops, reliability-device (the device profile of
+ * 14.12; reliability-full, the full profile, is not implemented). reliability-frames is answered
  * unsupported as a whole: the library writes ACK, FORWARD and SLEEP frames only from its own state,
  * with no writer from given fields (frames.encode), so the group is left out (all-or-nothing).
  *   make adapter && saltwire conformance vectors --adapter conformance/c/build/adapter */
@@ -164,6 +165,108 @@ static void do_open(const json *j, int r) {
   }
 }
 
+
+/* ---- rel.device.run: a RelDeviceScenario, A a device-profile sender, B a device or full receiver,
+ * as test/t_reldevice.c plays it; each step's `expect` written out instead of compared ---- */
+static char evd[8192], evf[8192];   /* delivered and failed lists of the current step, JSON */
+static void on_deliver(void *u, uint8_t ch, uint32_t first, int ordered, const uint8_t *d, size_t n) {
+  (void)u; (void)d; char one[120];
+  snprintf(one, sizeof one, "%s{\"channel\":%u,\"id\":%u,\"ordered\":%s,\"length\":%zu}", evd[0] ? "," : "", ch, first, ordered ? "true" : "false", n);
+  if (strlen(evd) + strlen(one) < sizeof evd) strcat(evd, one);
+}
+/* The library's receipts carry no failure code: in the device profile a message fails only at its deadline. */
+static void on_receipt(void *u, uint16_t ticket, int ok) {
+  (void)u; char one[100];
+  if (ok) return;
+  snprintf(one, sizeof one, "%s{\"type\":\"failed\",\"ticket\":%u,\"code\":\"ERR_DEADLINE_EXCEEDED\"}", evf[0] ? "," : "", ticket);
+  if (strlen(evf) + strlen(one) < sizeof evf) strcat(evf, one);
+}
+
+static void put_sender(const sw_rel_tx *A, uint32_t now) {
+  char b[200]; uint32_t nd = sw_tx_next_deadline((sw_rel_tx *)A, now);
+  put("\"sender\":{"); putf_u("rto", A->rto);
+  if (A->has_sample) { snprintf(b, sizeof b, ",\"srtt\":%u,\"rttvar\":%u", A->srtt, A->rttvar); put(b); } else put(",\"srtt\":null,\"rttvar\":null");
+  put(","); putf_u("backoff", A->k);
+  if (A->timer_on) { put(","); putf_u("timer", A->timer); } else put(",\"timer\":null");
+  put(",\"inFlight\":[");
+  int first = 1;
+  for (uint32_t id = A->floor; id != A->next_id; id++) if (A->fl[id % SW_WINDOW].state == 1) { snprintf(b, sizeof b, "%s%u", first ? "" : ",", id); put(b); first = 0; }
+  put("]");
+  if (nd != SW_NONE) { put(","); putf_u("nextDeadline", nd); } else put(",\"nextDeadline\":null");
+  put("}");
+}
+
+static void rel_device_run(const json *j, int r) {
+  static sw_rel_tx A; static sw_rel_rx B; static uint8_t dg[64][700]; static size_t dn[64];
+  int cfg = G("config"), ca = json_get(j, json_get(j, cfg, "A"), "send"), cb_ = json_get(j, cfg, "B");
+  size_t room = (size_t)json_int(j, json_get(j, cfg, "room"));
+  sw_tx_init(&A, json_get(j, ca, "datagramBudget") >= 0 ? (uint16_t)json_int(j, json_get(j, ca, "datagramBudget")) : 512, (uint8_t)json_int(j, json_get(j, cfg, "randomByte")));
+  A.peer_max_message = json_get(j, ca, "peerMaxMessage") >= 0 ? (uint32_t)json_int(j, json_get(j, ca, "peerMaxMessage")) : 65536;
+  if (json_get(j, ca, "outboxMessages") >= 0) A.outbox_msgs = (uint16_t)json_int(j, json_get(j, ca, "outboxMessages"));
+  if (json_get(j, ca, "outboxBytes") >= 0) A.outbox_bytes = (uint16_t)json_int(j, json_get(j, ca, "outboxBytes"));
+  if (json_get(j, ca, "controlReserveMessages") >= 0) A.reserve_msgs = (uint16_t)json_int(j, json_get(j, ca, "controlReserveMessages"));
+  if (json_get(j, ca, "controlReserveBytes") >= 0) A.reserve_bytes = (uint16_t)json_int(j, json_get(j, ca, "controlReserveBytes"));
+  int full = !json_streq(j, json_get(j, cb_, "profile"), "device");
+  int mm = json_get(j, json_get(j, cb_, "receive"), "maxMessage");
+  sw_rx_init(&B, full ? 64 : 8, full ? 20 : 0, mm >= 0 ? (uint16_t)json_int(j, mm) : full ? 65535 : 366);
+  sw_rel_cb cb = {on_deliver, on_receipt, NULL};
+  int steps = G("steps"), na = 0, nb = 0;
+  put("\"expects\":[");
+  for (int si = 0; si < j->t[steps].size; si++) {
+    int st = json_child(j, steps, si), op = json_get(j, st, "do");
+    uint32_t now = (uint32_t)json_int(j, json_get(j, st, "t"));
+    evd[0] = evf[0] = 0;
+    put(si ? ",{" : "{");
+    if (json_streq(j, op, "send")) {
+      int o = json_get(j, st, "opts"); static uint8_t buf[4096];
+      size_t n = (size_t)json_int(j, json_get(j, st, "size")); if (n > sizeof buf) n = sizeof buf;
+      memset(buf, (int)json_int(j, json_get(j, st, "fill")), n);
+      uint8_t fl = 0;
+      if (json_int(j, json_get(j, o, "reliable")) == 0) fl |= SW_SEND_UNRELIABLE;
+      if (json_int(j, json_get(j, o, "ordered")) == 1) fl |= SW_MSG_O;
+      if (json_int(j, json_get(j, o, "control")) == 1) fl |= SW_SEND_CONTROL;
+      uint32_t dl = json_get(j, o, "deadline") >= 0 ? (uint32_t)json_int(j, json_get(j, o, "deadline")) : now + 60000;
+      int ch = json_get(j, o, "channel") >= 0 ? (int)json_int(j, json_get(j, o, "channel")) : 0;
+      int rc = sw_tx_send(&A, now, (uint8_t)ch, fl, dl, buf, n);
+      if (rc == SW_ERR_OUTBOX_FULL) put("\"error\":\"ERR_OUTBOX_FULL\"");
+      else if (rc == SW_ERR_TOO_LARGE) put("\"error\":\"ERR_MESSAGE_TOO_LARGE\"");
+      else if (rc < 0) put("\"error\":\"?\"");
+      else putf_u("ticket", (unsigned)rc);
+      put(",");
+    } else if (json_streq(j, op, "poll")) {
+      int fromA = json_streq(j, json_get(j, st, "who"), "A");
+      int idx = fromA ? na : 32 + nb;
+      uint8_t *p = dg[idx < 64 ? idx : 63]; size_t n = 0; int asks;
+      if (fromA) { if (sw_tx_due(&A)) n = sw_tx_build(&A, now, p, room, &asks); }
+      else if (sw_rx_ack_due(&B, now)) n = sw_rx_build_ack(&B, now, p, room);
+      if (n == 0) put("\"datagram\":null,");
+      else {
+        char name[16]; snprintf(name, sizeof name, "\"%c%d\",", fromA ? 'A' : 'B', (fromA ? na : nb) + 1);
+        put("\"datagram\":"); put(name); put_hex("plaintext", p, n); put(","); put_frames(p, n); put(",");
+        dn[idx < 64 ? idx : 63] = n;
+        if (fromA) na++; else nb++;
+      }
+    } else if (json_streq(j, op, "deliver")) {
+      char name[8]; json_str(j, json_get(j, st, "datagram"), name, sizeof name);
+      int idx = atoi(name + 1) - 1 + (name[0] == 'B' ? 32 : 0);
+      if (idx < 0 || idx > 63) idx = 63;
+      size_t off = 0; sw_frame f;
+      while (sw_frame_next(dg[idx], dn[idx], &off, &f) > 0) {
+        if (name[0] == 'A') { if (f.type == SW_F_MSG) sw_rx_on_msg(&B, now, &f, &cb); else if (f.type == SW_F_FORWARD) sw_rx_on_forward(&B, now, f.a, &cb); }
+        else if (f.type == SW_F_ACK) sw_tx_on_ack(&A, now, &f, &cb);
+      }
+      put("\"delivered\":["); put(evd); put("],\"events\":["); put(evf); put("],");
+    } else if (json_streq(j, op, "tick")) {
+      if (json_streq(j, json_get(j, st, "who"), "A")) sw_tx_tick(&A, now, &cb);
+      put("\"events\":["); put(evf); put("],");
+    } else if (json_streq(j, op, "reachable")) A.reachable = (uint8_t)json_int(j, json_get(j, st, "reachable"));
+    else if (json_streq(j, op, "echoed")) sw_tx_end_backoff(&A);
+    put_sender(&A, now);
+    put("}");
+  }
+  put("]");
+}
+
 /* Writes the reply's fields; returns 0 if the operation is not supported. */
 static int answer(const json *j, int r) {
   int op = G("op");
@@ -201,6 +304,7 @@ static int answer(const json *j, int r) {
   } else if (json_streq(j, op, "open")) do_open(j, r);
   else if (json_streq(j, op, "window.run")) window_run(j, r, 0);
   else if (json_streq(j, op, "epoch.run")) window_run(j, r, 1);
+  else if (json_streq(j, op, "rel.device.run")) rel_device_run(j, r);
   else if (json_streq(j, op, "op.decode")) {
     size_t n = json_hex(j, G("encoded"), A, sizeof A); sw_op o;
     if (sw_op_decode(A, n, &o) == 0) put_op(&o); else put("\"dropped\":true");

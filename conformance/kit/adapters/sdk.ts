@@ -25,7 +25,8 @@ import { decodeOp, encodeOp } from '../../../src/messaging/op-codec.js';
 import { loadSodiumSuite } from '../../../src/node/crypto.js';
 import { decodeRelFrames, encodeRelFrames, type RelFrame } from '../../../src/reliability/index.js';
 import { opFromJson, opJson } from '../../generate/message-ops.js';
-import { frameJson as relFrameJson } from '../../generate/reliability.js';
+import { frameJson as relFrameJson, playScenario, type ScenarioConfig, type ScriptStep } from '../../generate/reliability.js';
+import { playDeviceScenario, type DeviceScenarioConfig, type DeviceStep } from '../../generate/reliability-device.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../../sdk-adapter.js';
 
 export type Req = Record<string, any> & { id: number; op: string };
@@ -113,6 +114,10 @@ export function handle(suite: CryptoSuite, r: Req): Reply {
     }
     case 'op.encode':
       return { encoded: toHex(encodeOp(opFromJson(r.operation))) };
+    case 'rel.device.run':
+      return { expects: playDeviceScenario(r.config as DeviceScenarioConfig, r.steps as DeviceStep[]).map((s) => s.expect) };
+    case 'rel.full.run':
+      return { expects: playScenario(r.config as ScenarioConfig, r.steps as ScriptStep[]).map((s) => s.expect) };
     default:
       return { unsupported: true };
   }
