@@ -23,6 +23,8 @@ export const GROUPS = {
   'message-ops': { core: false, ops: ['op.decode', 'op.encode'] },
   'reliability-device': { core: false, ops: ['rel.device.run'] },
   'reliability-full': { core: false, ops: ['rel.full.run'] },
+  cookies: { core: false, ops: ['cookie.parse', 'cookie.match'] },
+  'cookie-answer': { core: false, ops: ['cookie.answer'] },
 } as const;
 export type GroupName = keyof typeof GROUPS;
 
@@ -141,6 +143,25 @@ export function planTest(g: Group, t: Test): TestPlan | undefined {
         ],
       };
     }
+    case 'CookieMessageTest':
+      return {
+        group: 'cookies',
+        exchanges: [{ request: { op: 'cookie.parse', maxDatagram: g.maxDatagram!, message: t.message! }, want: valid ? { parsed: t.parsed! } : { drop: t.reason! } }],
+      };
+    case 'CookieMatchTest': {
+      const steps = t.steps as Obj[];
+      return {
+        group: 'cookies',
+        exchanges: [
+          {
+            request: { op: 'cookie.match', pendingSize: g.pendingSize!, sent: g.sent!, ...(t.alsoSent === undefined ? {} : { alsoSent: t.alsoSent }), steps: steps.map((x) => pick(x, ['from', 'message'])) },
+            want: { steps: steps.map((x): Json => (x.echo !== undefined ? { echo: x.echo } : { drop: x.reason! })) },
+          },
+        ],
+      };
+    }
+    case 'CookieAnswerTest':
+      return { group: 'cookie-answer', exchanges: [{ request: { op: 'cookie.answer', datagram: t.datagram!, cookie: t.cookie! }, want: valid ? { answer: t.answer! } : { refused: true } }] };
     case 'OpCodecTest': {
       const decode: Exchange = { request: { op: 'op.decode', encoded: t.encoded! }, want: valid ? { operation: t.operation! } : { dropped: true } };
       return { group: 'message-ops', exchanges: valid ? [decode, { request: { op: 'op.encode', operation: t.operation! }, want: { encoded: t.encoded! } }] : [decode] };

@@ -2,7 +2,8 @@
  * JSON operation per line on stdin, one JSON reply per line on stdout, built from the vector checker's
  * code (its JSON reader, its receiver set-up sw_test_open, its operation reader op_from_json) and the
  * library. Groups: crypto, keys, envelope, replay, message-ops, reliability-device (the device profile of
- * 14.12; reliability-full, the full profile, is not implemented). reliability-frames is answered
+ * 14.12; reliability-full, the full profile, is not implemented), cookies (cookie-answer is a node under
+ * load's: a device never makes COOKIEs, [SW-6.5-7]). reliability-frames is answered
  * unsupported as a whole: the library writes ACK, FORWARD and SLEEP frames only from its own state,
  * with no writer from given fields (frames.encode), so the group is left out (all-or-nothing).
  *   make adapter && saltwire conformance vectors --adapter conformance/c/build/adapter */
@@ -267,6 +268,15 @@ static void rel_device_run(const json *j, int r) {
   put("]");
 }
 
+/* ---- cookies (6.6): the messages as a device parses them, and its sender's table ---- */
+static int cookie_first;
+static void cookie_step(void *u, const uint8_t *echo, size_t n, int rc) {
+  (void)u;
+  put(cookie_first ? "{" : ",{"); cookie_first = 0;
+  if (echo) put_hex("echo", echo, n); else { put("\"drop\":\""); put(sw_reason_name(rc)); put("\""); }
+  put("}");
+}
+
 /* Writes the reply's fields; returns 0 if the operation is not supported. */
 static int answer(const json *j, int r) {
   int op = G("op");
@@ -305,6 +315,17 @@ static int answer(const json *j, int r) {
   else if (json_streq(j, op, "window.run")) window_run(j, r, 0);
   else if (json_streq(j, op, "epoch.run")) window_run(j, r, 1);
   else if (json_streq(j, op, "rel.device.run")) rel_device_run(j, r);
+  else if (json_streq(j, op, "cookie.parse")) {
+    size_t n = json_hex(j, G("message"), A, sizeof A); sw_cookie_msg c;
+    int rc = sw_cookie_parse(A, n, (size_t)I("maxDatagram"), &c);
+    if (rc != SW_OK) { put("\"drop\":\""); put(sw_reason_name(rc)); put("\""); }
+    else if (c.type == 0x03) { put("\"parsed\":{\"type\":\"COOKIE\","); put_hex("echo", c.echo, 16); put(","); put_hex("cookie", c.cookie, 16); put("}"); }
+    else { put("\"parsed\":{\"type\":\"COOKIE_ECHO\","); put_hex("cookie", c.cookie, 16); put(","); put_hex("inner", c.inner, c.inner_len); put("}"); }
+  } else if (json_streq(j, op, "cookie.match")) {
+    put("\"steps\":["); cookie_first = 1;
+    sw_test_cookie_match(j, r, r, cookie_step, NULL);   /* a pendingSize out of range: no steps, a failure */
+    put("]");
+  }
   else if (json_streq(j, op, "op.decode")) {
     size_t n = json_hex(j, G("encoded"), A, sizeof A); sw_op o;
     if (sw_op_decode(A, n, &o) == 0) put_op(&o); else put("\"dropped\":true");

@@ -16,6 +16,7 @@ int fmt_frames_c(char *out, size_t cap, const uint8_t *pt, size_t n);
 void fmt_frames_json(char *out, size_t cap, const json *j, int arr);
 int sw_test_open(const json *j, int g, uint8_t *d, size_t n, sw_rx *rx);
 void op_from_json(const json *j, int o, sw_op *op, uint8_t *store);
+int sw_test_cookie_match(const json *j, int g, int t, void (*step)(void *u, const uint8_t *echo, size_t n, int rc), void *u);
 void run_crypto(const char *dir, tally *t);
 void run_keys(const char *dir, tally *t);
 void run_seal(const char *dir, tally *t);

@@ -87,3 +87,30 @@ void run_cookie(const char *dir, tally *tl) {
     }
   }
 }
+
+/* The same play for the kit's adapter (test/adapter.c, `cookie.match`): g holds pendingSize and sent,
+ * t alsoSent and steps (both are the request there). For each step, step() gets the COOKIE_ECHO the
+ * table answers (echo, n), or NULL and the drop reason. Returns -1 for a pendingSize out of range. */
+int sw_test_cookie_match(const json *j, int g, int t, void (*step)(void *u, const uint8_t *echo, size_t n, int rc), void *u) {
+  static uint8_t m[4096], out[4096];
+  int n = (int)json_int(j, json_get(j, g, "pendingSize")), count = 0;
+  uint8_t next = 0;
+  if (n < 1 || n > MAXSENT) return -1;
+  naddrs = 0; memset(slots, 0, sizeof slots);
+  note_all(j, json_get(j, g, "sent"), n, &next, &count);
+  note_all(j, json_get(j, t, "alsoSent"), n, &next, &count);
+  int steps = json_get(j, t, "steps");
+  for (int s = 0; s < j->t[steps].size; s++) {
+    int st = json_child(j, steps, s);
+    size_t len = json_hex(j, json_get(j, st, "message"), m, sizeof m);
+    sw_cookie_msg c; int rc = sw_cookie_parse(m, len, 1472, &c), slot = -1;
+    if (rc == SW_OK && c.type == 0x03) { slot = sw_cookie_take(slots, n, c.echo, dest(j, json_get(j, st, "from"))); if (slot < 0) rc = SW_UNSOLICITED; }
+    else if (rc == SW_OK) rc = SW_MALFORMED;
+    if (slot >= 0) {
+      int k = slot_of[slot];
+      out[0] = 0x60; out[1] = 0x04; memcpy(out + 2, c.cookie, 16); memcpy(out + 18, dg[k], dgn[k]);
+      step(u, out, 18 + dgn[k], SW_OK);
+    } else step(u, NULL, 0, rc);
+  }
+  return 0;
+}

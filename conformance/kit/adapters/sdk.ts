@@ -28,6 +28,9 @@ import { opFromJson, opJson } from '../../generate/message-ops.js';
 import { frameJson as relFrameJson, playScenario, type ScenarioConfig, type ScriptStep } from '../../generate/reliability.js';
 import { playDeviceScenario, type DeviceScenarioConfig, type DeviceStep } from '../../generate/reliability-device.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../../sdk-adapter.js';
+import { Admission } from '../../../src/peer/admission.js';
+import type { Address } from '../../../src/transport/transport.js';
+import { encodeCookie, parseCookieMessage } from '../../../src/wire/cookie.js';
 
 export type Req = Record<string, any> & { id: number; op: string };
 export type Reply = Record<string, unknown>;
@@ -68,6 +71,23 @@ export function windowVerdicts(windowSize: number, steps: Array<{ epoch?: number
 
 export function sealHeader(r: Req): Uint8Array {
   return r.form === 'FULL' ? encodeFullHeader(r.gen, r.epoch, r.counter, h(r.boot), r.sender) : encodeShortHeader(r.index, r.counter);
+}
+
+const addr = (s: string): Address => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) });
+
+/** A node's sending half of admission (6.6): what it sent, then the COOKIEs it receives (as check/cookie.ts). */
+function cookieMatch(suite: CryptoSuite, r: Req): Reply {
+  const sends: Uint8Array[] = [];
+  const drops: string[] = [];
+  const a = new Admission({ suite, send: (b) => sends.push(b), drop: (x) => drops.push(x), maxDatagram: 1500, mtu: 1472 }, { cookiePending: r.pendingSize });
+  const w = a.watch({ local: addr('192.0.2.50:5000'), mtu: 1472, send: async () => undefined, onReceive: () => undefined, close: async () => undefined });
+  for (const s of [...r.sent, ...(r.alsoSent ?? [])] as Array<{ to: string; datagram: string }>) void w.send(h(s.datagram), addr(s.to));
+  const steps = (r.steps as Array<{ from: string; message: string }>).map((s) => {
+    const [n, d] = [sends.length, drops.length];
+    a.onMessage(h(s.message), addr(s.from), 0, () => undefined);
+    return sends.length > n ? { echo: toHex(sends[sends.length - 1]!) } : { drop: drops[d] ?? 'none' };
+  });
+  return { steps };
 }
 
 /** The reply to one operation; throws only on a request it cannot read (reported as an error reply). */
@@ -114,6 +134,15 @@ export function handle(suite: CryptoSuite, r: Req): Reply {
     }
     case 'op.encode':
       return { encoded: toHex(encodeOp(opFromJson(r.operation))) };
+    case 'cookie.parse': {
+      const p = parseCookieMessage(h(r.message), r.maxDatagram);
+      if (typeof p === 'string') return { drop: p };
+      return { parsed: p.type === 'COOKIE' ? { type: p.type, echo: toHex(p.echo), cookie: toHex(p.cookie) } : { type: p.type, cookie: toHex(p.cookie), inner: toHex(p.inner) } };
+    }
+    case 'cookie.match':
+      return cookieMatch(suite, r);
+    case 'cookie.answer':
+      return refused(() => ({ answer: toHex(encodeCookie(h(r.datagram), h(r.cookie))) }));
     case 'rel.device.run':
       return { expects: playDeviceScenario(r.config as DeviceScenarioConfig, r.steps as DeviceStep[]).map((s) => s.expect) };
     case 'rel.full.run':
