@@ -23,7 +23,7 @@ export function staleAnswerFrames(s: StaleProof): WireFrame[] {
 /** Starts whose answer times are remembered; beyond it the oldest are forgotten (bounded memory). */
 const TRACKED_STARTS = 4096;
 /** Stale datagrams of one start decrypted per STALE_ANSWER_INTERVAL at most ([SW-12.4-10]). */
-export const STALE_ATTEMPTS = 4;
+export const STALE_ATTEMPTS = 8;
 /** Stale answers to one peer, over at least CONFLICT_SPAN_MS, that make it a conflict ([SW-12.4-12]). */
 export const CONFLICT_ANSWERS = 3;
 export const CONFLICT_SPAN_MS = 2_000;

@@ -257,5 +257,5 @@ describe('a flood of 100,000 datagrams a second beside an RPC loop (virtual time
     expect(w.hubNode.stats.peers).toBe(1);
     expect(w.hubNode.stats.admission.sources).toBeLessThanOrEqual(SOURCE_TABLE);
     await w.client.close();
-  }, 60_000);
+  }, 240_000); // about 40 s of CPU alone; more when another file shares the core
 });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFullHeader } from '../../src/wire/header.js';
 import { MemoryStateStore } from '../../src/peer/state-store.js';
-import { StaleAnswers } from '../../src/peer/stale.js';
+import { STALE_ATTEMPTS, StaleAnswers } from '../../src/peer/stale.js';
 import { Harness, HUB, text } from './harness.js';
 
 const EVIL = { host: 'evil', port: 6666 };
@@ -86,9 +86,9 @@ describe('StaleAnswers spends an answer only on an authenticated datagram, per s
     const b2 = new Uint8Array(8).fill(2);
     const t1 = new Uint8Array(8).fill(7);
     const t2 = new Uint8Array(8).fill(8);
-    for (let i = 0; i < 4; i++) expect(s.may('a', b1, i)).toBe(true); // decryption attempts: STALE_ATTEMPTS per interval
-    expect(s.may('a', b1, 5)).toBe(false);
-    expect(s.may('a', b2, 5)).toBe(true); // another start (a forger's random BOOT, say) has its own
+    for (let i = 0; i < STALE_ATTEMPTS; i++) expect(s.may('a', b1, i)).toBe(true); // decryption attempts: STALE_ATTEMPTS per interval
+    expect(s.may('a', b1, 9)).toBe(false);
+    expect(s.may('a', b2, 9)).toBe(true); // another start (a forger's random BOOT, say) has its own
     expect(s.take('a', b1, t1, 100)).toBe(true); // authenticated: spends (a, b1, t1)'s interval
     expect(s.take('a', b1, t1, 200)).toBe(false);
     expect(s.take('a', b1, undefined, 200)).toBe(true); // no token: its own slot
