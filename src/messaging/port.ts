@@ -116,8 +116,8 @@ export class NodePort implements MessagePort {
       const data = encodeOp(op);
       const channel = channelOf(op.op);
       if (o.qos === 0 && o.reliable !== true) {
-        this.node.send(peer, data, { reliable: false, channel });
-        return SENT;
+        // a full queue makes a QoS 0 operation wait for room, not fail [SW-14.8-6] [SW-15.4-5]
+        return this.node.sendWhenRoom(peer, data, channel) ?? SENT;
       }
       const ordered = op.op !== 'CALL' && op.op !== 'CALLACK' && op.op !== 'RESULT';
       // what restores a session (SYNC, WILL) and answers it takes the outbox room reserved for it [SW-14.12-12]

@@ -8,6 +8,7 @@ import type { ReceiveConfig } from '../reliability/receive-state.js';
 import type { SendConfig } from '../reliability/send-state.js';
 import type { RetransmitCounters } from '../reliability/send-types.js';
 import type { ReliabilityProfile } from '../reliability/sender.js';
+import type { UnreliableWaitingOptions, UnreliableWaitingStats } from './unreliable-waiting.js';
 import type { Keyring } from '../session/keyring.js';
 import type { Scheduler } from '../time/scheduler.js';
 import type { Address, Transport } from '../transport/transport.js';
@@ -77,6 +78,8 @@ export interface ReliabilityOptions {
   readonly receive?: Partial<ReceiveConfig>;
   /** Reassembly bytes for all peers together ([SW-14.6-3]); default REASSEMBLY_TOTAL (8 MiB). */
   readonly reassemblyTotal?: number;
+  /** Bounds on unreliable messages waiting for room in a full queue (sendUnreliableWaiting, [SW-14.8-6]). */
+  readonly unreliableWaiting?: UnreliableWaitingOptions;
 }
 
 export interface NodeOptions {
@@ -157,4 +160,6 @@ export interface NodeStats {
    * peer past its share while the budget was full [SW-14.6-6].
    */
   readonly reassembly: { readonly reserved: number; readonly evicted: number; readonly refusedOverShare: number };
+  /** Unreliable messages that waited for room in their peer's queue [SW-14.8-6]: waiting now, queued after waiting, refused, expired. */
+  readonly unreliable: Readonly<UnreliableWaitingStats>;
 }

@@ -310,6 +310,23 @@ export class SaltwireNode {
     return true;
   }
 
+  /**
+   * Sends `data` unreliably as send(peer, data, { reliable: false, channel }) does, with
+   * back-pressure [SW-14.8-6]: when the peer's unreliable queue is full (or messages already wait
+   * for it), the message waits in order for the queue to drain instead of failing. Returns undefined
+   * when queued at once, else a promise that resolves once queued and rejects with OutboxFullError
+   * past the waiting bounds (ReliabilityOptions.unreliableWaiting: per peer, in all, and in time) or
+   * NodeClosedError. Throws, like send(), MessageTooLargeError, UnknownPeerError, NodeClosedError and
+   * InvalidArgumentError. Once queued a message is still unreliable: sent once, never retransmitted.
+   */
+  sendWhenRoom(peer: string, data: Uint8Array, channel = 0): Promise<void> | undefined {
+    const p = this.target(peer, data);
+    if (!Number.isInteger(channel) || channel < 0 || channel > 255) throw new InvalidArgumentError('channel must be in [0, 255]');
+    const queued = this.reliable.sendUnreliableWaiting(p, data, channel, this.now());
+    if (queued !== undefined) this.timers.schedule(p, this.deadline(p));
+    return queued;
+  }
+
   /** The largest `data` send() accepts: the peer's limit minus the largest header, tag and control frames. */
   get maxPayload(): number {
     const limit = Math.min(this.o.peerMaxDatagram ?? MIN_MAX_DATAGRAM, this.o.transport.mtu);
@@ -383,6 +400,7 @@ export class SaltwireNode {
       sessions: { ...this.sessions.stats },
       admission: { ...this.admission.stats },
       reassembly: this.reliable.reassemblyStats,
+      unreliable: { ...this.reliable.unreliableStats },
       retransmits: this.reliable.retransmits(this.table.values()),
     };
   }

@@ -5,7 +5,7 @@
  * datagrams, timers, restarts and reachability, so node.ts only says when.
  * @module
  */
-import { DeadlineExceededError, InvalidArgumentError, NodeClosedError } from '../errors.js';
+import { DeadlineExceededError, InvalidArgumentError, NodeClosedError, UnknownPeerError } from '../errors.js';
 import { MIN_MAX_DATAGRAM } from '../constants.js';
 import { REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { DEVICE_RECEIVE_WINDOW } from '../reliability/device-constants.js';
@@ -18,6 +18,7 @@ import type { SendEvent } from '../reliability/send-state.js';
 import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { NodeOptions, ReliableSendOptions } from './node-options.js';
 import type { Peer } from './peer.js';
+import { UnreliableWaiting, type UnreliableWaitingStats } from './unreliable-waiting.js';
 
 /** What reliable delivery needs from the node. */
 export interface ReliableHost {
@@ -84,8 +85,12 @@ export class ReliableMode {
   /** Peers to pump at the end of the current task's sends (pumpAfterSends). */
   private readonly microPeers = new Set<Peer>();
 
+  /** Unreliable messages waiting for room in their peer's queue [SW-14.8-6]. */
+  private readonly waiting: UnreliableWaiting<Peer>;
+
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
+    this.waiting = new UnreliableWaiting(host.options.reliability?.unreliableWaiting);
   }
 
   /**
@@ -126,6 +131,42 @@ export class ReliableMode {
   sendUnreliable(p: Peer, data: Uint8Array, channel: number, now: number): void {
     this.linkOf(p).send(data, { reliable: false, channel }, now);
     this.pumpAfterSends(p);
+  }
+
+  /**
+   * Queues an unreliable MSG frame as sendUnreliable does, but a full queue (or messages already
+   * waiting for the peer) makes it wait for room [SW-14.8-6]: undefined when queued at once, else a
+   * promise that resolves once queued and rejects with OutboxFullError past the waiting bounds or
+   * timeout. Throws MessageTooLargeError (over one fragment) with nothing queued.
+   */
+  sendUnreliableWaiting(p: Peer, data: Uint8Array, channel: number, now: number): Promise<void> | undefined {
+    const link = this.linkOf(p);
+    if (!this.waiting.has(p) && link.sender.unreliableRoom > 0) {
+      link.send(data, { reliable: false, channel }, now);
+      this.pumpAfterSends(p);
+      return undefined;
+    }
+    if (data.length > link.sender.fragmentPayload) link.send(data, { reliable: false, channel }, now); // throws MessageTooLargeError
+    const queued = this.waiting.add(p, p.id, data, channel, now);
+    this.pumpAfterSends(p);
+    return queued;
+  }
+
+  /** Counters of the messages that waited for room (NodeStats.unreliable). */
+  get unreliableStats(): Readonly<UnreliableWaitingStats> {
+    return this.waiting.stats;
+  }
+
+  /**
+   * After a pump drained the peer's unreliable queue, waiting messages take its room [SW-14.8-6];
+   * true if any did. A pump sends at most PUMP_LIMIT datagrams to a peer and the rest waits for the
+   * next turn of the event loop (Scheduler.soon): a loop of sends leaves in bounded bursts, and the
+   * datagrams that arrive meanwhile (the peer's ACKs, the hub's own input) are handled between them.
+   */
+  private admitWaiting(p: Peer, now: number): boolean {
+    const link = p.link;
+    if (link === undefined || !this.waiting.has(p)) return false;
+    return this.waiting.admit(p, p.id, link.sender.unreliableRoom, now, (data, channel) => void link.send(data, { reliable: false, channel }, now)) > 0;
   }
 
   /**
@@ -254,16 +295,24 @@ export class ReliableMode {
     this.stalled.delete(p);
     // ids used up and everything sent of this epoch settled: a new epoch lets the outbox go on
     if (link.sender.idsExhausted && link.sender.outbox.length > 0 && link.sender.settled) this.host.idsExhausted();
-    for (let i = 0; i < PUMP_LIMIT && link.due(now); i++) {
-      if (!this.host.route(p, now)) {
-        this.stalled.add(p);
-        break;
+    let sent = 0;
+    for (;;) {
+      for (; sent < PUMP_LIMIT && link.due(now); sent++) {
+        if (!this.host.route(p, now)) {
+          this.stalled.add(p);
+          return;
+        }
       }
+      // the unreliable queue drained: waiting messages take its room and go in this pump, up to
+      // PUMP_LIMIT datagrams; the rest wait for the next turn of the event loop (admitWaiting)
+      if (!this.admitWaiting(p, now)) return;
+      if (sent >= PUMP_LIMIT) return this.pumpLater(this.soonPeers, p, this.host.soon ?? queueMicrotask);
     }
   }
 
   /** Deadlines and retransmission timers [SW-14.4-3], [SW-14.8-4], then whatever they let go. */
   tick(p: Peer, now: number): void {
+    this.waiting.expire(p, p.id, now);
     if (p.link === undefined) return;
     this.settle(p, p.link, p.link.tick(now));
     this.pump(p, now);
@@ -278,7 +327,7 @@ export class ReliableMode {
   deadline(p: Peer, now: number): number {
     if (p.link === undefined || this.soonPeers.has(p) || this.microPeers.has(p)) return Infinity;
     const at = p.link.nextDeadline(now);
-    return at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at;
+    return Math.min(at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at, this.waiting.nextExpiry(p));
   }
 
   /** [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged. */
@@ -318,6 +367,7 @@ export class ReliableMode {
 
   /** The peer left the table: its reassembly bytes go back to the budget, its promises fail. */
   forget(p: Peer): void {
+    this.waiting.drop(p, () => new UnknownPeerError(p.id));
     if (p.link === undefined) return;
     p.link.receiver.reassembly.clear();
     this.dropLink(p.link, (t) => new DeadlineExceededError(p.id, t, 'in-flight'));
@@ -326,6 +376,7 @@ export class ReliableMode {
 
   /** The node closes: every promise rejects with NodeClosedError. */
   close(peers: Iterable<Peer>): void {
+    for (const p of this.waiting.peers()) this.waiting.drop(p, () => new NodeClosedError());
     for (const p of peers) if (p.link !== undefined) this.dropLink(p.link, () => new NodeClosedError());
   }
 

@@ -132,5 +132,14 @@ export const PACING_GAIN = 1.25;
 /** Outbox per peer: messages and bytes waiting for a window or a reachable peer. */
 export const OUTBOX_MESSAGES = 64;
 export const OUTBOX_BYTES = 1024 * 1024;
+/**
+ * Unreliable messages that found their peer's queue full and wait for room [SW-14.8-6]: at most this
+ * many per peer and for all peers together (the hub's delivery-queue bounds, DELIVERY_QUEUE and
+ * DELIVERY_QUEUE_TOTAL of spec 20.3), each for at most UNRELIABLE_WAIT_MS; past a bound the send
+ * fails with OutboxFullError.
+ */
+export const UNRELIABLE_WAITING = 1_000;
+export const UNRELIABLE_WAITING_TOTAL = 100_000;
+export const UNRELIABLE_WAIT_MS = 5_000;
 /** Deadline of a reliable message when the application gives none. */
 export const DEFAULT_DEADLINE_MS = 60_000;

@@ -155,6 +155,11 @@ export class DeviceSendState implements LinkSender {
     return n;
   }
 
+  /** Unreliable messages the queue takes now before send() refuses with OutboxFullError [SW-14.8-6]. */
+  get unreliableRoom(): number {
+    return this.config.outboxMessages - this.unreliable.length;
+  }
+
   /** Accepts a message, as SendState.send [SW-14.6-5], [SW-14.8-1]; control operations may take the reserve [SW-14.12-12]. */
   send(data: Uint8Array, opts: SendOptions, now: number): number {
     const reliable = opts.reliable ?? true;

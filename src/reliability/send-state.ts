@@ -96,6 +96,11 @@ export class SendState implements LinkSender {
     return this.book.floor(this.nextId);
   }
 
+  /** Unreliable messages the queue takes now before send() refuses with OutboxFullError [SW-14.8-6]. */
+  get unreliableRoom(): number {
+    return this.config.outboxMessages - this.unreliable.length;
+  }
+
   /** Whether a FORWARD is owed: the receiver's cumulative point is below the floor [SW-14.7-5]. */
   get forwardOwed(): boolean {
     return this.floor > this.peerCum;

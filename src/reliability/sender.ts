@@ -46,6 +46,10 @@ export interface LinkSender {
    * declared less (capDatagramBudget) and nothing cut to the larger budget is left ([SW-4.6-7]).
    */
   readonly datagramBudget: number;
+  /** Payload bytes per fragment: the most an unreliable message may carry. */
+  readonly fragmentPayload: number;
+  /** Unreliable messages the queue takes now before send() refuses them [SW-14.8-6]. */
+  readonly unreliableRoom: number;
   /** The peer takes datagrams of at most `n` bytes: fragments are cut to fit from now on. */
   capDatagramBudget(n: number): void;
   send(data: Uint8Array, opts: SendOptions, now: number): number;

@@ -16,11 +16,18 @@ import { collector, enc, World } from './world.js';
 function publishBytes(node: SaltwireNode): Uint8Array[] {
   const out: Uint8Array[] = [];
   type Send = (peer: string, data: Uint8Array, o?: { channel?: number }) => unknown;
-  const target = node as unknown as { send: Send };
+  type SendWhenRoom = (peer: string, data: Uint8Array, channel?: number) => Promise<void> | undefined;
+  const target = node as unknown as { send: Send; sendWhenRoom: SendWhenRoom };
   const orig = target.send.bind(node);
   target.send = (peer, data, o) => {
     if (o?.channel === PUBLISH_CHANNEL) out.push(data);
     return orig(peer, data, o);
+  };
+  // QoS 0 operations go through sendWhenRoom (back-pressure, [SW-14.8-6])
+  const origWhenRoom = target.sendWhenRoom.bind(node);
+  target.sendWhenRoom = (peer, data, channel) => {
+    if (channel === PUBLISH_CHANNEL) out.push(data);
+    return origWhenRoom(peer, data, channel);
   };
   return out;
 }
