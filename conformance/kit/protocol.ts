@@ -25,6 +25,7 @@ export const GROUPS = {
   'reliability-full': { core: false, ops: ['rel.full.run'] },
   cookies: { core: false, ops: ['cookie.parse', 'cookie.match'] },
   'cookie-answer': { core: false, ops: ['cookie.answer'] },
+  session: { core: false, ops: ['hs.run', 'hs.initiation', 'hs.response', 'hs.ephemeral', 'hs.rekey'] },
 } as const;
 export type GroupName = keyof typeof GROUPS;
 
@@ -162,6 +163,42 @@ export function planTest(g: Group, t: Test): TestPlan | undefined {
     }
     case 'CookieAnswerTest':
       return { group: 'cookie-answer', exchanges: [{ request: { op: 'cookie.answer', datagram: t.datagram!, cookie: t.cookie! }, want: valid ? { answer: t.answer! } : { refused: true } }] };
+    case 'HandshakeTest': {
+      // Both sides of one handshake; the kit compares the messages, the session and the first datagrams
+      // (the vector's `intermediate` values are for debugging and not asked for).
+      const first = t.firstDatagrams as Obj[];
+      return {
+        group: 'session',
+        exchanges: [
+          {
+            request: {
+              op: 'hs.run',
+              ...pick(t, ['initiator', 'responder', 'gen', 'psk', 'initiatorEphemeral', 'responderEphemeral', 'timestamp', 'initiatorIndex', 'responderIndex']),
+              firstDatagrams: first.map((d) => pick(d, ['from', 'counter', 'plaintext'])),
+            } as Exchange['request'],
+            want: { initiation: t.initiation!, response: t.response!, session: t.session!, firstDatagrams: first.map((d) => d.datagram!) },
+          },
+        ],
+      };
+    }
+    case 'InitiationTest': {
+      const { type: _t, tests: _ts, ...responder } = g;
+      return {
+        group: 'session',
+        exchanges: [{ request: { op: 'hs.initiation', responder, ...pick(t, ['initiation', 'responderEphemeral', 'responderIndex']) }, want: valid ? { accept: t.expected! } : { drop: t.reason! } }],
+      };
+    }
+    case 'ResponseTest': {
+      const { type: _t, tests: _ts, ...initiator } = g;
+      return { group: 'session', exchanges: [{ request: { op: 'hs.response', initiator, response: t.response! }, want: valid ? { accept: t.expected! } : { drop: t.reason! } }] };
+    }
+    case 'EphemeralTest':
+      return {
+        group: 'session',
+        exchanges: [{ request: { op: 'hs.ephemeral', ...pick(t, ['psk', 'selfId', 'epoch', 'counter', 'random']) } as Exchange['request'], want: pick(t, ['ephemeralPrivate', 'ephemeralPublic']) }],
+      };
+    case 'RekeyTest':
+      return { group: 'session', exchanges: [{ request: { op: 'hs.rekey', ...pick(t, ['role', 'createdAtMs', 'nowMs', 'messagesSent']) } as Exchange['request'], want: { action: t.action! } }] };
     case 'OpCodecTest': {
       const decode: Exchange = { request: { op: 'op.decode', encoded: t.encoded! }, want: valid ? { operation: t.operation! } : { dropped: true } };
       return { group: 'message-ops', exchanges: valid ? [decode, { request: { op: 'op.encode', operation: t.operation! }, want: { encoded: t.encoded! } }] : [decode] };

@@ -79,6 +79,13 @@ describe.concurrent('conformance vectors --adapter', () => {
     expect(r.total.pass).toBe(0);
   });
 
+  it('an adapter that hangs is killed at the timeout, its tests failed with why', async () => {
+    const r = await runVectors('sleep 30', { files: ['secretbox.json'], timeoutMs: 500 });
+    expect(r.exitCode).toBe(1);
+    expect(r.adapterExit).toBeNull();
+    expect(r.results[0]!.detail).toMatch(/no reply within 500 ms/);
+  });
+
   it('an adapter that crashes fails, with what happened', async () => {
     const r = await runVectors('head -n 3 >/dev/null; exit 3', { files: ['secretbox.json'] });
     expect(r.exitCode).toBe(1);

@@ -29,6 +29,8 @@ import { frameJson as relFrameJson, playScenario, type ScenarioConfig, type Scri
 import { playDeviceScenario, type DeviceScenarioConfig, type DeviceStep } from '../../generate/reliability-device.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../../sdk-adapter.js';
 import { Admission } from '../../../src/peer/admission.js';
+import { rekeyAction } from '../../../src/session/handshake/index.js';
+import { renderInitiation, renderResponse, runEphemeral, runHandshake, runInitiation, runResponse } from '../../check/handshake.js';
 import type { Address } from '../../../src/transport/transport.js';
 import { encodeCookie, parseCookieMessage } from '../../../src/wire/cookie.js';
 
@@ -143,6 +145,22 @@ export function handle(suite: CryptoSuite, r: Req): Reply {
       return cookieMatch(suite, r);
     case 'cookie.answer':
       return refused(() => ({ answer: toHex(encodeCookie(h(r.datagram), h(r.cookie))) }));
+    case 'hs.run': {
+      const o = runHandshake(suite, r);
+      return { initiation: o.initiation, response: o.response, session: o.session, firstDatagrams: (o.firstDatagrams as Array<{ datagram: string }>).map((d) => d.datagram) };
+    }
+    case 'hs.initiation': {
+      const o = renderInitiation(runInitiation(suite, r.responder, r));
+      return o.result === 'valid' ? { accept: o.expected } : { drop: o.reason };
+    }
+    case 'hs.response': {
+      const o = renderResponse(runResponse(suite, r.initiator, r));
+      return o.result === 'valid' ? { accept: o.expected } : { drop: o.reason };
+    }
+    case 'hs.ephemeral':
+      return runEphemeral(suite, r);
+    case 'hs.rekey':
+      return { action: rekeyAction(r.nowMs, { role: r.role, createdAt: r.createdAtMs, messagesSent: r.messagesSent }) };
     case 'rel.device.run':
       return { expects: playDeviceScenario(r.config as DeviceScenarioConfig, r.steps as DeviceStep[]).map((s) => s.expect) };
     case 'rel.full.run':
