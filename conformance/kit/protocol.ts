@@ -26,6 +26,10 @@ export const GROUPS = {
   cookies: { core: false, ops: ['cookie.parse', 'cookie.match'] },
   'cookie-answer': { core: false, ops: ['cookie.answer'] },
   session: { core: false, ops: ['hs.run', 'hs.initiation', 'hs.response', 'hs.ephemeral', 'hs.rekey'] },
+  multicast: {
+    core: false,
+    ops: ['mc.group-key', 'mc.sender-key', 'mc.discovery-keys', 'mc.grant.decode', 'mc.grant.encode', 'mc.seal', 'mc.open', 'mc.receive.run', 'mc.scout', 'mc.announce'],
+  },
 } as const;
 export type GroupName = keyof typeof GROUPS;
 
@@ -48,6 +52,8 @@ const utf8hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 /** An id field: a string, or (an invalid id) `<name>Hex` already in hex. */
 const idHex = (t: Obj, name: string): string => (typeof t[name] === 'string' ? utf8hex(t[name] as string) : (t[`${name}Hex`] as string));
 const pick = (o: Obj, keys: string[]): Obj => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]!]));
+
+const mc = (request: Obj, want: Obj): TestPlan => ({ group: 'multicast', exchanges: [{ request: request as Exchange['request'], want }] });
 
 /** The plan of a test, or undefined when its group type is outside the protocol (reported as such). */
 export function planTest(g: Group, t: Test): TestPlan | undefined {
@@ -199,6 +205,28 @@ export function planTest(g: Group, t: Test): TestPlan | undefined {
       };
     case 'RekeyTest':
       return { group: 'session', exchanges: [{ request: { op: 'hs.rekey', ...pick(t, ['role', 'createdAtMs', 'nowMs', 'messagesSent']) } as Exchange['request'], want: { action: t.action! } }] };
+    case 'GroupKeyTest':
+      return mc({ op: 'mc.group-key', siteKey: g.siteKey!, ...pick(t, ['gid', 'gen']) }, valid ? { groupKey: t.groupKey! } : { refused: true });
+    case 'SenderKeyTest':
+      return mc({ op: 'mc.sender-key', groupKey: g.groupKey!, ...pick(t, ['gid', 'gen', 'member', 'epoch', 'boot']) }, valid ? { senderKey: t.senderKey! } : { refused: true });
+    case 'DiscoveryKeyTest':
+      return mc({ op: 'mc.discovery-keys', siteKey: g.siteKey!, ...pick(t, ['id', 'gen']) }, pick(t, ['pairKey', 'scoutKey', 'announceKey']));
+    case 'GrantTest': {
+      const decode: Exchange = { request: { op: 'mc.grant.decode', bytes: t.bytes! }, want: valid ? { grant: t.grant! } : { invalid: true } };
+      return { group: 'multicast', exchanges: valid ? [decode, { request: { op: 'mc.grant.encode', grant: t.grant! }, want: { bytes: t.bytes! } }] : [decode] };
+    }
+    case 'GroupSealTest':
+      return mc({ op: 'mc.seal', ...pick(g, ['gid', 'gen', 'groupKey', 'controllerSeed']), ...pick(t, ['type', 'member', 'epoch', 'counter', 'boot', 'body']) }, { datagram: t.datagram! });
+    case 'GroupOpenTest':
+      return mc({ op: 'mc.open', grant: g.grant!, datagram: t.datagram! }, valid ? { accept: t.expected! } : { drop: t.reason! });
+    case 'GroupReceiveScenario': {
+      const steps = t.steps as Obj[];
+      return mc({ op: 'mc.receive.run', grant: g.grant!, steps: steps.map((x) => pick(x, ['datagram'])) }, { verdicts: steps.map((x) => x.expect!) });
+    }
+    case 'ScoutTest':
+      return mc({ op: 'mc.scout', ...pick(g, ['siteKey', 'hubId', 'port']), ...pick(t, ['scout', 'rand', 'address']) }, valid ? pick(t, ['announce', 'toGroup']) : { silent: t.reason! });
+    case 'AnnounceTest':
+      return mc({ op: 'mc.announce', ...pick(g, ['siteKey', 'id', 'gen', 'outstanding']), announce: t.announce! }, valid ? { accept: t.expected! } : { drop: t.reason! });
     case 'OpCodecTest': {
       const decode: Exchange = { request: { op: 'op.decode', encoded: t.encoded! }, want: valid ? { operation: t.operation! } : { dropped: true } };
       return { group: 'message-ops', exchanges: valid ? [decode, { request: { op: 'op.encode', operation: t.operation! }, want: { encoded: t.encoded! } }] : [decode] };

@@ -30,6 +30,7 @@ import { playDeviceScenario, type DeviceScenarioConfig, type DeviceStep } from '
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../../sdk-adapter.js';
 import { Admission } from '../../../src/peer/admission.js';
 import { rekeyAction } from '../../../src/session/handshake/index.js';
+import { handleMulticast } from './sdk-multicast.js';
 import { renderInitiation, renderResponse, runEphemeral, runHandshake, runInitiation, runResponse } from '../../check/handshake.js';
 import type { Address } from '../../../src/transport/transport.js';
 import { encodeCookie, parseCookieMessage } from '../../../src/wire/cookie.js';
@@ -166,7 +167,7 @@ export function handle(suite: CryptoSuite, r: Req): Reply {
     case 'rel.full.run':
       return { expects: playScenario(r.config as ScenarioConfig, r.steps as ScriptStep[]).map((s) => s.expect) };
     default:
-      return { unsupported: true };
+      return handleMulticast(suite, r) ?? { unsupported: true };
   }
 }
 
