@@ -36,7 +36,13 @@ const grantOf = (j: any): GroupGrant => ({
   ...(j.controller !== undefined && { controller: { member: j.controller.member, publicKey: h(j.controller.publicKey) } }),
 });
 const msg = (m: GroupMessage) =>
-  m.kind === 'publish' ? { kind: m.kind, topic: m.topic, payload: toHex(m.payload) } : m.kind === 'command' ? { kind: m.kind, name: m.name, params: toHex(m.params) } : { kind: m.kind, payload: toHex(m.payload) };
+  m.kind === 'publish'
+    ? { kind: m.kind, topic: m.topic, payload: toHex(m.payload) }
+    : m.kind === 'command'
+      ? { kind: m.kind, name: m.name, params: toHex(m.params) }
+      : m.kind === 'nack'
+        ? { kind: m.kind, gen: m.gen, member: m.member, epoch: m.epoch, boot: toHex(m.boot), counters: m.counters }
+        : { kind: m.kind, payload: toHex(m.payload) };
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const receiverFor = (suite: CryptoSuite, g: any): GroupReceiver => {
   const r = new GroupReceiver({ suite, ed25519: tweetnaclEd25519 });

@@ -44,7 +44,13 @@ export function groupDatagram(type: number, member: number, epoch: number, count
 }
 
 const messageJson = (m: GroupMessage) =>
-  m.kind === 'publish' ? { kind: m.kind, topic: m.topic, payload: hex(m.payload) } : m.kind === 'command' ? { kind: m.kind, name: m.name, params: hex(m.params) } : { kind: m.kind, payload: hex(m.payload) };
+  m.kind === 'publish'
+    ? { kind: m.kind, topic: m.topic, payload: hex(m.payload) }
+    : m.kind === 'command'
+      ? { kind: m.kind, name: m.name, params: hex(m.params) }
+      : m.kind === 'nack'
+        ? { kind: m.kind, gen: m.gen, member: m.member, epoch: m.epoch, boot: hex(m.boot), counters: m.counters }
+        : { kind: m.kind, payload: hex(m.payload) };
 
 export function multicastVectors(): VectorFile {
   const f = new VectorFile('multicast.json', 'Saltwire secured multicast and discovery', 'saltwire_multicast_v1', [

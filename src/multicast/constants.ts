@@ -39,6 +39,12 @@ export const GFRAME_PADDING = 0x00;
 export const GFRAME_PUBLISH = 0x01;
 export const GFRAME_DATAGRAM = 0x02;
 export const GFRAME_COMMAND = 0x03;
+/** A receiver's request to re-send datagrams it missed (19.12). */
+export const GFRAME_NACK = 0x04;
+/** NACK body after its kind: GEN, MEMBER(2), EPOCH(4), BOOT(8), BASE(4), MASK(4) (19.12). */
+export const NACK_BODY_LEN = 23;
+/** Counters one NACK can name: the bits of MASK (19.12). */
+export const NACK_MAX_COUNTERS = 32;
 
 /** Group key grant format version byte (19.3). */
 export const GRANT_VERSION = 0x01;
@@ -87,3 +93,22 @@ export const REJOIN_INTERVAL_MS = 60_000;
 export const DEFAULT_GROUP_V4 = '239.255.83.87';
 export const DEFAULT_GROUP_V6 = 'ff02::5357';
 export const DEFAULT_GROUP_PORT = 5357;
+
+// ---- repair (19.12), SDK defaults; repair is off unless enabled per group ----
+
+/** A sender's history of its own datagrams for repair: entries and bytes, whichever is reached first. */
+export const REPAIR_HISTORY_COUNT = 64;
+export const REPAIR_HISTORY_BYTES = 65_536;
+/** A sender re-sends one counter at most once per this interval, however many NACKs name it. */
+export const REPAIR_INTERVAL_MS = 100;
+/** Repairs per second drawn by one NACKing member, and by all members together (burst the same). */
+export const REPAIR_SOURCE_RATE = 64;
+export const REPAIR_RATE = 128;
+/** A receiver waits a delay drawn from this window before its first NACK of a gap (suppression). */
+export const NACK_DELAY_MIN_MS = 10;
+export const NACK_DELAY_MAX_MS = 40;
+/** Then it asks again this often while the gap stays open, at most NACK_TRIES times in all. */
+export const NACK_RETRY_MS = 100;
+export const NACK_TRIES = 8;
+/** Gaps a receiver tracks per sender; older ones are given up (lost). */
+export const NACK_MAX_MISSING = 256;

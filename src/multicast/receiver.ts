@@ -27,6 +27,9 @@ export interface GroupDelivery {
   readonly member: number;
   /** The sender's epoch (a hub feeds it to GroupManager.observe). */
   readonly epoch: number;
+  /** The sender's BOOT and the datagram's COUNTER (repair tracks gaps with them, 19.12). */
+  readonly boot: Uint8Array;
+  readonly counter: number;
   readonly tier: 'group' | 'signed';
   readonly message: GroupMessage;
   /**
@@ -226,7 +229,7 @@ export class GroupReceiver {
       const message = decodeGroupMessage(plaintext);
       if (message === undefined) return drop('MALFORMED_INNER');
       if (message.kind === 'command' && !signed) return drop('WRONG_TIER');
-      return { ok: true, delivery: { gid: h.gid, gen: h.gen, member: h.member, epoch: h.epoch, tier: signed ? 'signed' : 'group', message, fresh: !grant.regrant } };
+      return { ok: true, delivery: { gid: h.gid, gen: h.gen, member: h.member, epoch: h.epoch, boot: h.boot.slice(), counter: h.counter, tier: signed ? 'signed' : 'group', message, fresh: !grant.regrant } };
     };
     if (covered) return commit();
     const target = Math.min(h.counter + (this.o.reserve ?? FLOOR_RESERVE), 0xfffffffe);

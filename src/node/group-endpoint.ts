@@ -18,6 +18,7 @@ import { CorruptEpochError, startEpoch, type EpochStore } from '../session/epoch
 import { readU32, writeU32 } from '../util/bytes.js';
 import { topicMatches, validateTopicFilter } from '../pubsub/topic.js';
 import { defaultCryptoSuite } from './crypto.js';
+import { GroupRepair, type GroupRepairOptions, type GroupRepairStats } from './group-repair.js';
 import { MulticastSocket } from './multicast-socket.js';
 
 export interface GroupEndpointOptions {
@@ -36,6 +37,11 @@ export interface GroupEndpointOptions {
   /** Wall-clock ms (grants' times are persisted); default Date.now. */
   readonly clock?: () => number;
   readonly receiver?: Omit<GroupReceiverOptions, 'suite' | 'store' | 'ed25519'>;
+  /**
+   * Tests only: a lossy path. An inbound group datagram for which it returns false is dropped
+   * before the receiver sees it, as if the network had lost it.
+   */
+  readonly inboundFilter?: (d: Uint8Array) => boolean;
 }
 
 export type GroupListener = (d: GroupDelivery, from: { readonly host: string; readonly port: number }) => void;
@@ -63,6 +69,8 @@ export class GroupEndpoint {
   readonly receiver: GroupReceiver;
   private readonly senders = new Map<number, GroupSender>();
   private readonly listeners = new Set<GroupListener>();
+  /** Groups with repair enabled (19.12): off unless enableRepair() was called for the group. */
+  private readonly repairs = new Map<number, GroupRepair>();
   /** Signed commands not handed to onCommand() handlers because their context is freshness-unknown. */
   unfreshCommands = 0;
   /** Every datagram this endpoint sent (for tests that check nonces); off unless `capture` is set. */
@@ -92,8 +100,11 @@ export class GroupEndpoint {
     for (const gid of o.gids ?? []) await e.receiver.restore(gid);
     socket.onMessage((d, from) => {
       if (d.length < 2 || d[0] !== 0x70 || (d[1] !== 0x03 && d[1] !== 0x04)) return; // discovery is not ours
+      if (o.inboundFilter !== undefined && !o.inboundFilter(d)) return;
       void e.receiver.receive(d, e.now()).then((r) => {
-        if (r.ok) for (const l of e.listeners) l(r.delivery, from);
+        if (!r.ok) return;
+        e.repairs.get(r.delivery.gid)?.onDelivery(r.delivery);
+        for (const l of e.listeners) l(r.delivery, from);
       });
     });
     return e;
@@ -117,6 +128,29 @@ export class GroupEndpoint {
     const installed = await this.receiver.install(grant, this.now());
     if (!this.senders.has(grant.gid)) this.senders.set(grant.gid, this.newSender(grant.gid));
     return installed;
+  }
+
+  /**
+   * Turns on repair of losses for group `gid` [SW-19.12-7]: this member keeps a bounded history of
+   * what it sends to the group and answers NACKs from it, and NACKs gaps in other members'
+   * counters. Every member of the group should enable it; a member that does not ignores NACKs.
+   */
+  enableRepair(gid: number, o: GroupRepairOptions = {}): void {
+    if (this.repairs.has(gid)) return;
+    this.repairs.set(
+      gid,
+      new GroupRepair(o, {
+        sendRaw: (d) => this.socket.send(d),
+        sendNack: (n) => this.send(this.sender(gid).seal(n, this.now()), false),
+        ownMember: (gen) => this.receiver.membership(gid).generations().find((g) => g.grant.gen === gen)?.grant.member,
+        now: () => this.now(),
+      }),
+    );
+  }
+
+  /** Repair counters of group `gid` (undefined when repair is off for it). */
+  repairStats(gid: number): GroupRepairStats | undefined {
+    return this.repairs.get(gid)?.stats;
   }
 
   /** Every delivery of every group (both tiers, fresh or not). Returns a function that removes it. */
@@ -152,20 +186,25 @@ export class GroupEndpoint {
   /** Publishes `payload` on `topic` to group `gid`: one datagram, group-authenticated, QoS 0. */
   async publish(gid: number, topic: string, payload: Uint8Array | string): Promise<number> {
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-    return this.send(this.sender(gid).seal({ kind: 'publish', topic, payload: bytes }, this.now()));
+    const d = this.sender(gid).seal({ kind: 'publish', topic, payload: bytes }, this.now());
+    this.repairs.get(gid)?.onSent(d);
+    return this.send(d);
   }
 
   /** Sends a command to group `gid` in the signed tier (controller only) [SW-19.5-5]. */
   async command(gid: number, name: string, params: Uint8Array = new Uint8Array(0)): Promise<number> {
-    return this.send(this.sender(gid).sealSigned({ kind: 'command', name, params }, this.now()));
+    const d = this.sender(gid).sealSigned({ kind: 'command', name, params }, this.now());
+    this.repairs.get(gid)?.onSent(d);
+    return this.send(d);
   }
 
   async close(): Promise<void> {
+    for (const r of this.repairs.values()) r.close();
     await this.socket.close();
   }
 
-  private async send(d: Uint8Array): Promise<number> {
-    this.capture?.push(d);
+  private async send(d: Uint8Array, capture = true): Promise<number> {
+    if (capture) this.capture?.push(d);
     await this.socket.send(d);
     return d.length;
   }
