@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { COVERAGE_FLOOR, coverageLines, measureCoverage } from './coverage.js';
-import { jsonReport, junitReport, summaryLines } from './report.js';
+import { htmlReport, jsonReport, junitReport, summaryLines } from './report.js';
 import { readRequirements } from './spec-text.js';
 import { runVectors } from './vectors.js';
 
@@ -13,6 +13,7 @@ export interface KitArgs {
   adapter: string | undefined;
   json: string | undefined;
   junit: string | undefined;
+  html?: string | undefined;
   vectors: string | undefined;
   files: string[] | undefined;
   timeoutMs: number | undefined;
@@ -48,5 +49,6 @@ export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
   for (const l of summaryLines(rep, reqs, a.verbose ? Infinity : 20)) io.out(l);
   if (a.json !== undefined) writeFileSync(a.json, jsonReport(rep, reqs));
   if (a.junit !== undefined) writeFileSync(a.junit, junitReport(rep, reqs));
+  if (a.html !== undefined) writeFileSync(a.html, htmlReport(rep, reqs));
   return rep.exitCode;
 }

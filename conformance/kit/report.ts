@@ -87,3 +87,36 @@ export function junitReport(rep: VectorReport, reqs: ReadonlyMap<string, Require
   lines.push('</testsuites>', '');
   return lines.join('\n');
 }
+
+/**
+ * A self-contained HTML report: a matrix of vector file x result, the groups, then every failure with
+ * its spec ids, each requirement's level and text, what differed and the request (its bytes).
+ */
+export function htmlReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirement>): string {
+  const e = (s: string): string => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+  const files = new Map<string, Counts>();
+  for (const r of rep.results) {
+    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+    c[r.status]++;
+    files.set(r.file, c);
+  }
+  const cell = (n: number, cls: string): string => `<td class="${n ? cls : ''}">${n}</td>`;
+  const rows = [...files].map(([f, c]) => `<tr><th>${e(f)}</th>${cell(c.pass, 'pass')}${cell(c.fail, 'fail')}${cell(c.unsupported, 'unsup')}${cell(c.outside, 'unsup')}</tr>`);
+  const groups = Object.entries(rep.groups).map(([g, c]) => `<tr><th>${e(g)}${c.core ? '' : ' <small>(optional)</small>'}</th>${cell(c.pass, 'pass')}${cell(c.fail, 'fail')}${cell(c.unsupported, 'unsup')}${cell(c.outside, 'unsup')}</tr>`);
+  const failures = rep.results
+    .filter((r) => r.status === 'fail')
+    .map(
+      (r) =>
+        `<details><summary><b>${e(`${r.file}#${r.tcId}`)}</b> ${e(r.type)}: ${e(r.comment)}</summary><ul>${r.specRefs
+          .map((id) => `<li><b>[${e(id)}]</b> ${e(reqs.get(id)?.level ?? '')} ${e(reqs.get(id)?.text ?? '(not defined in spec/)')} <small>${e(reqs.get(id)?.at ?? '')}</small></li>`)
+          .join('')}</ul><pre>${e(r.detail ?? '')}</pre><pre>request: ${e(JSON.stringify(r.request, null, 1) ?? '')}</pre></details>`,
+    );
+  const head = '<tr><th></th><th>pass</th><th>fail</th><th>unsupported</th><th>outside</th></tr>';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Saltwire conformance: ${e(rep.adapter)}</title><style>
+body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th{text-align:left}
+.pass{background:#cfc}.fail{background:#fbb}.unsup{background:#eee}pre{background:#f6f6f6;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}details{margin:.3em 0}
+</style></head><body><h1>Saltwire conformance: vectors</h1><p>adapter <code>${e(rep.adapter)}</code>, ${rep.ms} ms, result <b>${rep.exitCode === 0 ? 'PASS' : rep.exitCode === 1 ? 'FAIL' : 'nothing supported'}</b>: ${rep.total.pass} passed, ${rep.total.fail} failed, ${rep.total.unsupported} unsupported</p>
+<h2>Files</h2><table>${head}${rows.join('')}</table><h2>Groups</h2><table>${head}${groups.join('')}</table>
+<h2>Failures (${failures.length})</h2>${failures.join('\n') || '<p>none</p>'}</body></html>
+`;
+}

@@ -39,7 +39,18 @@ describe.concurrent('conformance vectors --adapter', () => {
     expect(xml).toMatch(/<testsuites name="saltwire conformance vectors" tests="\d+" failures="0"/);
   });
 
-  it('a window that accepts a replay is caught under [SW-5.4-1], and only in the replay group', async () => {
+  it('a window that accepts a replay is caught under [SW-5.4-1], and only in the replay group; the HTML report shows it with its text', async () => {
+    const html = join(tmp, 'replay.html');
+    const code = await run(['conformance', 'vectors', '--adapter', FAULTY('accept-replay'), '--only', 'replay_window.json', '--html', html], {
+      out: () => {},
+      err: () => {},
+      env: process.env,
+      stdin: process.stdin,
+      isTTY: false,
+      stopped: new Promise(() => {}),
+    });
+    expect(code).toBe(1);
+    expect(readFileSync(html, 'utf8')).toMatch(/<b>\[SW-5\.4-1\]<\/b> [A-Z]* The verdict for a counter c is/);
     const r = await runVectors(FAULTY('accept-replay'));
     expect(r.exitCode).toBe(1);
     expect(failingIds(r)).toContain('SW-5.4-1');

@@ -9,7 +9,7 @@ import { EXIT, type Command } from '../command.js';
 
 interface Kit {
   runKit(
-    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined },
+    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; html?: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined },
     io: { out(l: string): void; err(l: string): void },
   ): Promise<number>;
 }
@@ -23,6 +23,7 @@ export const conformance: Command = {
       '--adapter': { value: 'COMMAND', help: 'the adapter command (run with sh -c): JSON operations on stdin, replies on stdout' },
       '--json': { value: 'FILE', help: 'write the JSON report there' },
       '--junit': { value: 'FILE', help: 'write a JUnit XML report there' },
+      '--html': { value: 'FILE', help: 'write a self-contained HTML report there (matrix, failures with spec text and bytes)' },
       '--vectors': { value: 'DIR', help: 'the vector directory (default conformance/vectors)' },
       '--only': { value: 'FILES', help: 'comma-separated vector file names to run' },
       '--timeout': { value: 'MS', help: 'how long the whole run may take (default 120000)' },
@@ -49,6 +50,7 @@ export const conformance: Command = {
         adapter: flags.string('--adapter'),
         json: flags.string('--json'),
         junit: flags.string('--junit'),
+        html: flags.string('--html'),
         vectors: flags.string('--vectors'),
         files: only === undefined ? undefined : only.split(','),
         timeoutMs: timeout === undefined ? undefined : Number(timeout),
