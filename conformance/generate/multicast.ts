@@ -32,6 +32,8 @@ export function scripted(base: CryptoSuite, next: Uint8Array[]): CryptoSuite {
   return { ...base, randomBytes: (n) => next.shift()?.slice(0, n) ?? base.randomBytes(n) };
 }
 
+/** A NACK naming counters of member 2 (the sender of the datagrams below), epoch 1 (19.12). */
+const NACK: GroupMessage = { kind: 'nack', gen: 0, member: 2, epoch: 1, boot: boot(2), counters: [5, 6, 36] };
 const pub = (topic: string, payload: string): GroupMessage => ({ kind: 'publish', topic, payload: text(payload) });
 
 /** A GROUP_DATA or SIGNED datagram built as 19.4 and 19.5 say. */
@@ -104,6 +106,7 @@ export function multicastVectors(): VectorFile {
     ['a publication, counter 0', GTYPE_DATA, 2, 1, 0, pub('state/lamp', 'on'), 0],
     ['a DATAGRAM frame after 3 PADDING bytes', GTYPE_DATA, 3, 0x01020304, 77, { kind: 'datagram', payload: Uint8Array.of(1, 2, 3, 4, 5, 6) }, 3],
     ['the controller’s signed command', GTYPE_SIGNED, CTL_MEMBER, 5, 9, { kind: 'command', name: 'door/open', params: Uint8Array.of(0x81, 0xa1, 0x74, 0x05) }, 0],
+    ['member 3’s NACK for counters 5, 6 and 36 of member 2’s epoch 1 (19.12)', GTYPE_DATA, 3, 2, 14, NACK, 0],
   ];
   for (const [c, type, member, epoch, counter, m, pad] of cases) {
     const body = encodeGroupMessage(m, pad);
@@ -111,7 +114,7 @@ export function multicastVectors(): VectorFile {
     seal({
       comment: c,
       flags: ['Derivation'],
-      specRefs: type === GTYPE_SIGNED ? ['SW-19.4-2', 'SW-19.5-4'] : ['SW-19.4-2', 'SW-19.4-4'],
+      specRefs: type === GTYPE_SIGNED ? ['SW-19.4-2', 'SW-19.5-4'] : m.kind === 'nack' ? ['SW-19.4-2', 'SW-19.12-3'] : ['SW-19.4-2', 'SW-19.4-4'],
       result: 'valid',
       type: type === GTYPE_DATA ? 'GROUP_DATA' : 'SIGNED',
       member,
@@ -157,6 +160,17 @@ export function multicastVectors(): VectorFile {
   })();
   no('a member forging the controller’s command', forgedSig, 'BAD_SIGNATURE', 'Tier', ['SW-19.5-4']);
   no('a plaintext with padding only', groupDatagram(GTYPE_DATA, 2, 1, 0, boot(2), new Uint8Array(4)).datagram, 'MALFORMED_INNER', 'Malformed', ['SW-19.4-5']);
+  const nackBody = encodeGroupMessage(NACK);
+  ok('a member’s NACK, delivered for the repair of 19.12', groupDatagram(GTYPE_DATA, 4, 1, 0, boot(4), nackBody).datagram, NACK, ['SW-19.12-3']);
+  const nackWith = (f: (b: Uint8Array) => void) => {
+    const b = nackBody.slice();
+    f(b);
+    return groupDatagram(GTYPE_DATA, 4, 1, 1, boot(4), b).datagram;
+  };
+  no('a NACK body of 22 bytes', groupDatagram(GTYPE_DATA, 4, 1, 2, boot(4), nackBody.subarray(0, 23)).datagram, 'MALFORMED_INNER', 'Malformed', ['SW-19.12-3']);
+  no('a NACK whose MASK names no counter', nackWith((b) => b.fill(0, 20)), 'MALFORMED_INNER', 'Malformed', ['SW-19.12-3']);
+  no('a NACK naming MEMBER 0', nackWith((b) => b.fill(0, 2, 4)), 'MALFORMED_INNER', 'Malformed', ['SW-19.12-3']);
+  no('a NACK naming counter 2^32-1 (BASE 2^32-2, bits 0 and 1)', nackWith((b) => { b.fill(0xff, 16, 20); b[16 + 3] = 0xfe; b.fill(0, 20); b[23] = 3; }), 'MALFORMED_INNER', 'Malformed', ['SW-19.12-3']);
   no('a topic that is not valid UTF-8', groupDatagram(GTYPE_DATA, 2, 1, 0, boot(2), Uint8Array.of(1, 2, 0xc3, 0x28)).datagram, 'MALFORMED_INNER', 'Malformed', ['SW-19.4-5']);
 
   // one sender's datagrams in a row at one member
@@ -178,6 +192,19 @@ export function multicastVectors(): VectorFile {
       { datagram: dg(4, 3001, 1), expect: 'STALE_EPOCH' },
       { datagram: dg(5, 1, 3), expect: 'STALE_EPOCH' },
       { datagram: dg(5, 1, 2), expect: 'accept' },
+    ],
+  });
+  seq({
+    comment: 'repairs (19.12): counter 1 lost, then re-sent unchanged twice (two NACKs); the first copy fills the gap, the second is a replay',
+    flags: ['Replay'],
+    specRefs: ['SW-19.12-4', 'SW-19.5-2'],
+    result: 'valid',
+    steps: [
+      { datagram: dg(7, 0, 7), expect: 'accept' },
+      { datagram: dg(7, 2, 7), expect: 'accept' },
+      { datagram: dg(7, 1, 7), expect: 'accept' },
+      { datagram: dg(7, 1, 7), expect: 'REPLAY' },
+      { datagram: dg(7, 2, 7), expect: 'REPLAY' },
     ],
   });
 

@@ -58,6 +58,7 @@ function readMessage(p: Uint8Array): Json | null {
   if (i >= p.length) return null;
   const kind = p[i++];
   if (kind === 2) return { kind: 'datagram', payload: toHex(p.subarray(i)) };
+  if (kind === 4) return readNack(p.subarray(i));
   if (kind !== 1 && kind !== 3) return null;
   const at = { pos: i };
   const n = readUvar(p, at);
@@ -66,6 +67,17 @@ function readMessage(p: Uint8Array): Json | null {
   if (name === null) return null;
   const rest = toHex(p.subarray(at.pos + n));
   return kind === 1 ? { kind: 'publish', topic: name, payload: rest } : { kind: 'command', name, params: rest };
+}
+
+/** 19.12's NACK body: exactly 23 bytes, MEMBER, EPOCH and MASK not 0, no counter at 2^32-1 ([SW-19.12-3]). */
+function readNack(b: Uint8Array): Json | null {
+  if (b.length !== 23) return null;
+  const member = (b[1] << 8) | b[2], epoch = readU32(b, 3), base = readU32(b, 15), mask = readU32(b, 19);
+  if (member === 0 || epoch === 0 || mask === 0) return null;
+  const counters: number[] = [];
+  for (let i = 0; i < 32; i++) if (Math.floor(mask / 2 ** i) % 2 === 1) counters.push(base + i);
+  if (counters[counters.length - 1] >= 0xffffffff) return null;
+  return { kind: 'nack', gen: b[0], member, epoch, boot: toHex(b.subarray(7, 15)), counters };
 }
 
 /** One member holding one grant: 19.5's steps, in order, for a run of datagrams. */
