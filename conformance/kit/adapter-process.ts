@@ -20,7 +20,8 @@ export interface AdapterRun {
   ms: number;
 }
 
-export async function runAdapter(command: string, requests: ReadonlyArray<{ [k: string]: Json }>, timeoutMs = 120_000): Promise<AdapterRun> {
+/** `onReply(n)` is called with the count of replies so far (for a progress line). */
+export async function runAdapter(command: string, requests: ReadonlyArray<{ [k: string]: Json }>, timeoutMs = 120_000, onReply?: (n: number) => void): Promise<AdapterRun> {
   const t0 = performance.now();
   const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const replies: Reply[] = [];
@@ -45,6 +46,7 @@ export async function runAdapter(command: string, requests: ReadonlyArray<{ [k: 
       if (v === null || typeof v !== 'object' || Array.isArray(v)) replies.push({ kind: 'error', message: `a reply that is not an object: ${line.slice(0, 120)}` });
       else replies.push(v.unsupported === true ? { kind: 'unsupported' } : { kind: 'reply', value: v });
     }
+    onReply?.(replies.length);
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {

@@ -44,7 +44,22 @@ export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
     return 1;
   }
   io.err(`running every vector through ${a.adapter} ...`);
-  const rep = await runVectors(a.adapter, { ...(a.vectors ? { vectorDir: a.vectors } : {}), ...(a.files ? { files: a.files } : {}), ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}) });
+  // A progress line on a terminal only (a CI log gets the summary alone).
+  let shown = -1;
+  const progress = process.stderr.isTTY
+    ? (done: number, total: number): void => {
+        const pct = Math.floor((100 * done) / total);
+        if (pct === shown) return;
+        shown = pct;
+        process.stderr.write(`\r  ${done}/${total} operations answered (${pct}%)${done === total ? '\n' : ''}`);
+      }
+    : undefined;
+  const rep = await runVectors(a.adapter, {
+    ...(a.vectors ? { vectorDir: a.vectors } : {}),
+    ...(a.files ? { files: a.files } : {}),
+    ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),
+    ...(progress ? { progress } : {}),
+  });
   const reqs = readRequirements();
   for (const l of summaryLines(rep, reqs, a.verbose ? Infinity : 20)) io.out(l);
   if (a.json !== undefined) writeFileSync(a.json, jsonReport(rep, reqs));

@@ -54,6 +54,8 @@ export interface VectorOptions {
   /** Only these files (names in the vector directory). */
   files?: string[];
   timeoutMs?: number;
+  /** Called as replies arrive: (replies so far, operations in all). */
+  progress?: (done: number, total: number) => void;
 }
 
 type Obj = { [k: string]: Json };
@@ -75,7 +77,7 @@ export async function runVectors(adapter: string, opts: VectorOptions = {}): Pro
       }
     }
   }
-  const run = await runAdapter(adapter, requests, opts.timeoutMs);
+  const run = await runAdapter(adapter, requests, opts.timeoutMs, opts.progress && ((n) => opts.progress!(n, requests.length)));
   for (const { r, plan, first } of planned) {
     if (plan === undefined) continue;
     const replies: Reply[] = run.replies.slice(first, first + plan.exchanges.length);

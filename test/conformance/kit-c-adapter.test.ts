@@ -39,15 +39,16 @@ describe('conformance vectors --adapter conformance/c/build/adapter', () => {
     expect(r.results.filter((x) => x.status === 'fail').map((x) => `${x.file}#${x.tcId}: ${x.detail}`)).toEqual([]);
     expect(r.exitCode).toBe(0);
     for (const g of ['crypto', 'keys', 'envelope', 'replay', 'message-ops', 'reliability-device', 'cookies']) expect(r.groups[g]).toMatchObject({ fail: 0, unsupported: 0 });
-    expect(r.groups['cookies']!.pass).toBe(30);
-    expect(r.groups['cookie-answer']).toMatchObject({ pass: 0, fail: 0, unsupported: 9 }); // a node under load's: a device never makes COOKIEs
-    expect(r.groups['session']).toMatchObject({ pass: 0, fail: 0, unsupported: 92 }); // the device has no session mode (spec 13)
-    expect(r.groups['multicast']).toMatchObject({ pass: 0, fail: 0, unsupported: 53 }); // nor multicast (spec 19)
+    expect(r.groups['cookies']!.pass).toBeGreaterThan(0);
+    expect(r.groups['cookie-answer']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // a node under load's: a device never makes COOKIEs
+    expect(r.groups['session']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // the device has no session mode (spec 13)
+    expect(r.groups['multicast']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // nor multicast (spec 19)
+    for (const g of ['reliability-frames', 'reliability-full', 'cookie-answer', 'session', 'multicast']) expect(r.groups[g]!.unsupported).toBeGreaterThan(0);
     expect(r.total.outside).toBe(0);
-    expect(r.groups['envelope']!.pass).toBe(522);
-    expect(r.groups['reliability-device']!.pass).toBe(13);
-    expect(r.groups['reliability-frames']).toMatchObject({ pass: 0, fail: 0, unsupported: 38 });
-    expect(r.groups['reliability-full']).toMatchObject({ pass: 0, fail: 0, unsupported: 12 }); // the device implements the device profile only
+    expect(r.groups['envelope']!.pass).toBe(r.results.filter((x) => x.file === 'datagram_seal.json' || x.file === 'datagram_open.json').length);
+    expect(r.groups['reliability-device']!.pass).toBeGreaterThan(0);
+    expect(r.groups['reliability-frames']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) });
+    expect(r.groups['reliability-full']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // the device implements the device profile only
   });
 
   it.skipIf(why !== undefined)(`the C skeleton compiles and supports nothing: exit 127, no failure${note}`, async () => {

@@ -75,13 +75,15 @@ describe.skipIf(why !== undefined)(`a new implementer's first group, from the C 
     expect(r.exitCode).toBe(1);
     expect(r.results.filter((x) => x.file === 'hmac_hkdf_sha512.json').every((x) => x.status === 'pass')).toBe(true);
     expect(r.results.filter((x) => x.file === 'secretbox.json').every((x) => x.status === 'fail' && /all-or-nothing/.test(x.detail!))).toBe(true);
-    expect(r.groups['keys']).toMatchObject({ pass: 0, fail: 0, unsupported: 32 });
+    expect(r.groups['keys']).toMatchObject({ pass: 0, fail: 0 });
+    expect(r.groups['keys']!.unsupported).toBeGreaterThan(0);
   }, 60_000);
 
   it('with secretbox: the crypto group passes, the other groups are unsupported, exit 0', async () => {
     const r = await runVectors(build('crypto', HMAC_HKDF + SECRETBOX));
     expect(r.results.filter((x) => x.status === 'fail').map((x) => `${x.file}#${x.tcId}: ${x.detail}`)).toEqual([]);
-    expect(r.groups['crypto']).toMatchObject({ pass: 46, fail: 0, unsupported: 0 });
+    expect(r.groups['crypto']).toMatchObject({ fail: 0, unsupported: 0 });
+    expect(r.groups['crypto']!.pass).toBe(r.results.filter((x) => x.file === 'hmac_hkdf_sha512.json' || x.file === 'secretbox.json').length);
     expect(r.groups['envelope']!.pass).toBe(0);
     expect(r.exitCode).toBe(0);
   }, 60_000);
