@@ -105,6 +105,43 @@ describe('history and the reply budget [SW-19.12-1] [SW-19.12-4] [SW-19.12-5]', 
   });
 });
 
+describe('the amplification bound [SW-19.12-5]', () => {
+  it('three members NACKing all 64 held counters every 10 ms for 2 s draw at most the rates: each counter once per 100 ms, 64 a second per member, 128 in all', () => {
+    const { tx, member } = site();
+    const a = tx.get('a')!;
+    const history = new RepairHistory();
+    for (let i = 0; i < 70; i++) history.add(a.seal({ kind: 'datagram', payload: new Uint8Array(100) }, 0));
+    expect(history.size).toBe(64); // counters 6..69
+    const resp = new RepairResponder({ history });
+    const perMember = new Map<number, number>();
+    const lastSent = new Map<number, number>();
+    let nackBytes = 0;
+    let repairBytes = 0;
+    for (let now = 0; now < 2000; now += 10) {
+      for (const id of ['b', 'c', 'c']) {
+        for (const base of [6, 38]) {
+          const n: GroupNack = { kind: 'nack', gen: 0, member: member('a'), epoch: 1, boot: boot(1), counters: Array.from({ length: 32 }, (_, i) => base + i) };
+          nackBytes += tx.get(id)!.seal(n, now).length;
+          for (const r of resp.onNack(n, member(id), now)) {
+            const c = new DataView(r.buffer, r.byteOffset).getUint32(11);
+            expect(now - (lastSent.get(c) ?? -Infinity)).toBeGreaterThanOrEqual(100);
+            lastSent.set(c, now);
+            perMember.set(member(id), (perMember.get(member(id)) ?? 0) + 1);
+            repairBytes += r.length;
+          }
+        }
+      }
+    }
+    // burst + rate x 2 s, per member and in all
+    for (const n of perMember.values()) expect(n).toBeLessThanOrEqual(64 + 64 * 2);
+    expect(resp.stats.repairs).toBeLessThanOrEqual(128 + 128 * 2);
+    expect(resp.stats.repairs).toBeGreaterThan(200); // the budget is what stopped them, not a lack of NACKs
+    // each NACK is 63 bytes; bytes out per byte in stays under 32 x entry / 63 (here far under: the budget caps it)
+    expect(nackBytes).toBe(1200 * 63);
+    expect(repairBytes / nackBytes).toBeLessThan(1);
+  });
+});
+
 describe('the receiver’s gaps [SW-19.12-2] [SW-19.12-6]', () => {
   const d = (counter: number) => ({ gen: 0, member: 2, epoch: 1, boot: boot(1), counter });
   it('a gap is NACKed after the delay, again each retry, given up after its tries; a late arrival closes it', () => {
