@@ -91,11 +91,14 @@ describe('group repair over UDP multicast', () => {
     }
     const a = eps.get('a')!.repairStats(1)!;
     const b = eps.get('b')!.repairStats(1)!;
-    expect(b.requester.missing).toBe(lost.size);
-    expect(b.requester.recovered).toBe(lost.size);
+    // (at least: a loaded host may lose a datagram of its own on loopback, which repair recovers too)
+    expect(b.requester.missing).toBeGreaterThanOrEqual(lost.size);
+    expect(b.requester.recovered).toBe(b.requester.missing);
     expect(a.responder.repairs).toBeGreaterThanOrEqual(lost.size + twice.size);
-    // c had everything: what it saw again were a's repairs, refused by its window
-    expect(eps.get('c')!.receiver.drops.get('REPLAY')).toBe(a.responder.repairs);
+    // c had (nearly) everything: what it saw again were a's repairs, refused by its window
+    const cReplays = eps.get('c')!.receiver.drops.get('REPLAY');
+    expect(cReplays).toBeGreaterThanOrEqual(a.responder.repairs - eps.get('c')!.repairStats(1)!.requester.missing);
+    expect(cReplays).toBeLessThanOrEqual(a.responder.repairs);
   }, 15_000);
 
   it('with repair off, the same losses stay lost', async () => {
