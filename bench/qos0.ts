@@ -105,7 +105,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF && role =
   const hub = await startHub({ listen: '127.0.0.1:0', siteKey: SITE, stateDir: join(args.dir!, 'hub') });
   send({ type: 'port', port: hub.node.local.port });
   process.on('message', (m) => {
-    if ((m as Msg).type === 'stats') send({ type: 'stats', dropped: hub.pubsub.forwarder.dropped, unreliable: hub.node.stats.unreliable });
+    if ((m as Msg).type === 'stats') send({ type: 'stats', dropped: hub.pubsub.forwarder.dropped, forwarded: hub.pubsub.forwarder.sent, unreliable: hub.node.stats.unreliable });
   });
   process.on('disconnect', () => void hub.close().then(() => process.exit(0)));
 } else if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF && role === '--sub') {
@@ -137,9 +137,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF && role =
   const pub = child('--pub', { port, dir });
   await next(pub, 'ready');
   console.log('QoS 0, 100 B, publisher -> hub -> subscriber, three processes, UDP loopback, defaults\n');
-  console.log('| loop | published | refused at publisher | received | lost | hub drops | kernel receive-buffer drops (whole host) |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| loop | published | refused at publisher | received | lost | hub drops | kernel receive-buffer drops (whole host) | forwarded by the hub |');
+  console.log('|---|---|---|---|---|---|---|---|');
   let hubDropsBefore = 0;
+  let hubSentBefore = 0;
   for (const k of CASES) {
     if (only !== undefined && !only.includes(k.name)) continue;
     sub.send({ type: 'reset' });
@@ -158,10 +159,11 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF && role =
       await sleep(QUIET_MS);
     }
     hub.send({ type: 'stats' });
-    const hs = (await next(hub, 'stats')) as unknown as { dropped: number };
+    const hs = (await next(hub, 'stats')) as unknown as { dropped: number; forwarded: number };
     const lost = done.published - received;
     const pct = ((100 * lost) / done.published).toFixed(1);
-    console.log(`| ${k.name} | ${done.published} | ${done.refused} | ${received} | ${lost} (${pct}%) | ${hs.dropped - hubDropsBefore} | ${rcvbufErrors() - kernelBefore} |`);
+    console.log(`| ${k.name} | ${done.published} | ${done.refused} | ${received} | ${lost} (${pct}%) | ${hs.dropped - hubDropsBefore} | ${rcvbufErrors() - kernelBefore} | ${hs.forwarded - hubSentBefore} |`);
+    hubSentBefore = hs.forwarded;
     hubDropsBefore = hs.dropped;
   }
   for (const c of [pub, sub, hub]) c.disconnect();

@@ -54,6 +54,12 @@ interface Waiter {
 
 /** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
 const PUMP_LIMIT = 64;
+/**
+ * Waiting unreliable messages are ACK-clocked [SW-14.8-7]: every CLOCK_BATCH-th of them goes in a
+ * reliable MSG (a marker), and no more are admitted while CLOCK_MARKERS markers are unacknowledged.
+ */
+const CLOCK_BATCH = 64;
+const CLOCK_MARKERS = 8;
 /** Retry interval for a link with work that could not be sent (no key, no session yet, amplification). */
 const STALL_RETRY_MS = 100;
 
@@ -87,6 +93,8 @@ export class ReliableMode {
 
   /** Unreliable messages waiting for room in their peer's queue [SW-14.8-6]. */
   private readonly waiting: UnreliableWaiting<Peer>;
+  /** Per link: the reliable markers among the waiting messages sent, not yet settled [SW-14.8-7]. */
+  private readonly clocks = new WeakMap<ReliableLink, { markers: Set<number>; since: number }>();
 
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
@@ -141,8 +149,8 @@ export class ReliableMode {
    */
   sendUnreliableWaiting(p: Peer, data: Uint8Array, channel: number, now: number): Promise<void> | undefined {
     const link = this.linkOf(p);
-    if (!this.waiting.has(p) && link.sender.unreliableRoom > 0) {
-      link.send(data, { reliable: false, channel }, now);
+    if (!this.waiting.has(p) && link.sender.unreliableRoom > 0 && this.clockRoom(link) > 0) {
+      this.sendClocked(link, data, channel, now, now + this.waiting.timeoutMs);
       this.pumpAfterSends(p);
       return undefined;
     }
@@ -166,7 +174,33 @@ export class ReliableMode {
   private admitWaiting(p: Peer, now: number): boolean {
     const link = p.link;
     if (link === undefined || !this.waiting.has(p)) return false;
-    return this.waiting.admit(p, p.id, link.sender.unreliableRoom, now, (data, channel) => void link.send(data, { reliable: false, channel }, now)) > 0;
+    const room = Math.min(link.sender.unreliableRoom, this.clockRoom(link));
+    if (room <= 0) return false;
+    return this.waiting.admit(p, p.id, room, now, (data, channel, expires) => this.sendClocked(link, data, channel, now, expires)) > 0;
+  }
+
+  /** Unreliable messages the link's ACK clock lets go now [SW-14.8-7] (Infinity towards a device-profile peer). */
+  private clockRoom(link: ReliableLink): number {
+    if (link.sender.profile !== 'full') return Infinity;
+    const c = this.clocks.get(link);
+    if (c === undefined) return CLOCK_MARKERS * CLOCK_BATCH;
+    return (CLOCK_MARKERS - c.markers.size) * CLOCK_BATCH - c.since;
+  }
+
+  /**
+   * Queues one unreliable message of the clocked stream [SW-14.8-7]: every CLOCK_BATCH-th goes in a
+   * reliable MSG (a marker, given up at `deadline`), whose acknowledgement opens the clock again.
+   */
+  private sendClocked(link: ReliableLink, data: Uint8Array, channel: number, now: number, deadline: number): void {
+    const s = link.sender;
+    let c = this.clocks.get(link);
+    if (c === undefined) this.clocks.set(link, (c = { markers: new Set(), since: 0 }));
+    if (s.profile !== 'full' || ++c.since < CLOCK_BATCH || s.outbox.length >= s.outbox.maxMessages / 2) {
+      link.send(data, { reliable: false, channel }, now);
+      return;
+    }
+    c.since = 0;
+    c.markers.add(link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline }, now));
   }
 
   /**
@@ -444,7 +478,11 @@ export class ReliableMode {
     const m = this.waiters.get(link);
     for (const e of events) {
       const w = m?.get(e.ticket);
-      if (w === undefined) continue;
+      if (w === undefined) {
+        // a waiting unreliable message carried in a reliable MSG as a clock marker (admitWaiting)
+        if (this.clocks.get(link)?.markers.delete(e.ticket) === true && e.type === 'failed') this.waiting.stats.givenUp++;
+        continue;
+      }
       m!.delete(e.ticket);
       if (e.type === 'delivered') {
         if (w.receipt) this.host.receipt(p.id, e.ticket);

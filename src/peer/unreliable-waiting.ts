@@ -28,6 +28,8 @@ export interface UnreliableWaitingStats {
   refused: number;
   /** Messages that waited longer than the timeout and failed. */
   expired: number;
+  /** Messages that waited, were sent as a reliable clock marker and given up at its deadline. */
+  givenUp: number;
 }
 
 interface Waiter {
@@ -44,10 +46,11 @@ interface Line {
 }
 
 export class UnreliableWaiting<P> {
-  readonly stats: UnreliableWaitingStats = { waiting: 0, waited: 0, refused: 0, expired: 0 };
+  readonly stats: UnreliableWaitingStats = { waiting: 0, waited: 0, refused: 0, expired: 0, givenUp: 0 };
   private readonly max: number;
   private readonly maxTotal: number;
-  private readonly timeoutMs: number;
+  /** How long a message may wait for room. */
+  readonly timeoutMs: number;
   private readonly lines = new Map<P, Line>();
 
   constructor(options: UnreliableWaitingOptions = {}) {
@@ -84,7 +87,7 @@ export class UnreliableWaiting<P> {
    * Moves up to `room` waiting messages of `p` into its queue with `push` (which may throw: that
    * message fails with the error), after failing those whose wait is over. Returns how many moved.
    */
-  admit(p: P, peer: string, room: number, now: number, push: (data: Uint8Array, channel: number) => void): number {
+  admit(p: P, peer: string, room: number, now: number, push: (data: Uint8Array, channel: number, expires: number) => void): number {
     this.expire(p, peer, now);
     const line = this.lines.get(p);
     if (line === undefined) return 0;
@@ -93,7 +96,7 @@ export class UnreliableWaiting<P> {
       const w = line.items[line.head++]!;
       this.stats.waiting--;
       try {
-        push(w.data, w.channel);
+        push(w.data, w.channel, w.expires);
       } catch (e) {
         w.reject(e as Error);
         continue;

@@ -22,7 +22,7 @@ describe('UnreliableWaiting [SW-14.8-6]', () => {
     await flush();
     expect(pushed).toEqual([0, 1]);
     expect(a.map((t) => t.state)).toEqual(['ok', 'ok', 'pending', 'failed']);
-    expect(w.stats).toEqual({ waiting: 2, waited: 2, refused: 2, expired: 0 });
+    expect(w.stats).toEqual({ waiting: 2, waited: 2, refused: 2, expired: 0, givenUp: 0 });
   });
 
   it('fails what waited past the timeout, and reports when the next one does; a push that throws fails its message only', async () => {
@@ -44,6 +44,6 @@ describe('UnreliableWaiting [SW-14.8-6]', () => {
     expect(second.error).toBeInstanceOf(MessageTooLargeError);
     expect(third.state).toBe('ok');
     expect(w.has('a')).toBe(false);
-    expect(w.stats).toEqual({ waiting: 0, waited: 1, refused: 0, expired: 1 });
+    expect(w.stats).toEqual({ waiting: 0, waited: 1, refused: 0, expired: 1, givenUp: 0 });
   });
 });
