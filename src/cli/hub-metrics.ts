@@ -53,6 +53,8 @@ export function samples(s: MetricsSource): Array<{ name: string; help: string; t
     { name: 'saltwire_calls_forwarded_total', help: 'Calls forwarded between devices, by outcome', labels: ['outcome'], type: 'counter', values: rpc.forwarder === undefined ? [] : entries(rpc.forwarder, 'outcome') },
     { name: 'saltwire_reliable_transmissions_total', help: 'Reliable fragments sent, first and again (spec 14.4)', labels: ['kind'], type: 'counter', values: [[{ kind: 'first' }, st.retransmits.transmissions - st.retransmits.retransmissions], [{ kind: 'retransmission' }, st.retransmits.retransmissions]] },
     { name: 'saltwire_reliable_losses_total', help: 'Reliable fragments found lost, by how (spec 14.4)', labels: ['how'], type: 'counter', values: [[{ how: 'ack' }, st.retransmits.fastLosses], [{ how: 'timeout' }, st.retransmits.timeouts]] },
+    { name: 'saltwire_unreliable_waiting', help: 'QoS 0 messages waiting for room in a full queue now (spec 14.8)', type: 'gauge', values: [[{}, st.unreliable.waiting]] },
+    { name: 'saltwire_unreliable_waits_total', help: 'QoS 0 messages that found a full queue, by outcome (spec 14.8)', labels: ['outcome'], type: 'counter', values: [[{ outcome: 'queued' }, st.unreliable.waited], [{ outcome: 'refused' }, st.unreliable.refused], [{ outcome: 'expired' }, st.unreliable.expired], [{ outcome: 'given-up' }, st.unreliable.givenUp]] },
     { name: 'saltwire_stale_answers_total', help: 'Stale datagrams answered (spec 12.4)', type: 'counter', values: [[{}, st.stale.answered]] },
     { name: 'saltwire_conflicts_total', help: 'Two processes under one id reported (spec 12.4)', type: 'counter', values: [[{}, st.stale.conflicts]] },
   ];
