@@ -52,6 +52,7 @@ int main(void) {
     /* answer() prints its fields straight to stdout: decide support before printing anything */
     if (!answer(&J, 0)) printf("\"unsupported\":true");
     printf("}\n");
+    fflush(stdout);   /* stdout to a pipe is fully buffered: the kit may wait for this reply */
   }
   free(line);
   return 0;

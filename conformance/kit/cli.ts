@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { COVERAGE_FLOOR, coverageLines, measureCoverage } from './coverage.js';
 import { htmlReport, jsonReport, junitReport, summaryLines } from './report.js';
+import { runProperties } from './property.js';
 import { readRequirements } from './spec-text.js';
 import { runVectors } from './vectors.js';
 
@@ -20,6 +21,10 @@ export interface KitArgs {
   verbose: boolean;
   /** coverage: the floor in percent of MUST statements (default COVERAGE_FLOOR). */
   floor?: number | undefined;
+  /** property: runs per property, the seed, where counterexamples go. */
+  runs?: number | undefined;
+  seed?: number | undefined;
+  out?: string | undefined;
 }
 
 export interface KitIo {
@@ -35,8 +40,20 @@ export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
     if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ schema: 'saltwire_spec_coverage_v1', ...c }, null, 1)}\n`);
     return c.mustPercent >= (a.floor ?? COVERAGE_FLOOR) ? 0 : 1;
   }
+  if (a.mode === 'property') {
+    if (a.adapter === undefined) {
+      io.err('saltwire conformance property: --adapter "<command>" is required');
+      return 1;
+    }
+    const res = await runProperties(a.adapter, { ...(a.runs ? { runs: a.runs } : {}), ...(a.seed !== undefined ? { seed: a.seed } : {}), outDir: a.out ?? 'counterexamples' });
+    for (const r of res) {
+      io.out(`${r.status.toUpperCase().padEnd(12)} ${r.op.padEnd(14)} ${r.runs} runs`);
+      if (r.status === 'fail') io.out(`             minimal: ${JSON.stringify(r.request)}\n             got ${JSON.stringify(r.got)}, the SDK ${JSON.stringify(r.reference)}\n             written to ${r.file} (run it: conformance vectors --vectors DIR)`);
+    }
+    return res.some((r) => r.status === 'fail') ? 1 : res.every((r) => r.status === 'unsupported') ? 127 : 0;
+  }
   if (a.mode !== 'vectors') {
-    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors, coverage)`);
+    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors, property, coverage)`);
     return 1;
   }
   if (a.adapter === undefined) {

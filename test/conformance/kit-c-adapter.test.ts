@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runProperties } from '../../conformance/kit/property.js';
 import { runVectors } from '../../conformance/kit/vectors.js';
 
 const CDIR = join(import.meta.dirname, '..', '..', 'conformance', 'c');
@@ -49,6 +50,11 @@ describe('conformance vectors --adapter conformance/c/build/adapter', () => {
     expect(r.groups['reliability-device']!.pass).toBeGreaterThan(0);
     expect(r.groups['reliability-frames']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) });
     expect(r.groups['reliability-full']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // the device implements the device profile only
+  });
+
+  it.skipIf(why !== undefined)(`property mode: the C device agrees with the SDK on generated windows and operations${note}`, async () => {
+    const res = await runProperties(join(CDIR, 'build', 'adapter'), { runs: 300, outDir: join(CDIR, 'build', 'counterexamples') });
+    expect(res.map((r) => `${r.op}: ${r.status}`)).toEqual(['window.run: pass', 'op.decode: pass', 'frames.decode: unsupported']);
   });
 
   it.skipIf(why !== undefined)(`the C skeleton compiles and supports nothing: exit 127, no failure${note}`, async () => {

@@ -347,6 +347,7 @@ int main(void) {
     if (!answer(j, 0)) { on = mark; put("\"unsupported\":true"); }
     put("}\n");
     fwrite(out, 1, on, stdout);
+    fflush(stdout);   /* a caller may wait for this reply before it writes the next request */
   }
   free(line);
   return 0;

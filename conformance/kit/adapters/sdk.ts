@@ -175,6 +175,11 @@ export function handle(suite: CryptoSuite, r: Req): Reply {
 export async function serve(handler: (r: Req) => Reply): Promise<void> {
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
   const out: string[] = [];
+  let flushing = false;
+  const flush = (): void => {
+    flushing = false;
+    if (out.length) process.stdout.write(`${out.splice(0).join('\n')}\n`);
+  };
   for await (const line of rl) {
     if (line.trim() === '') continue;
     let reply: Reply;
@@ -187,9 +192,14 @@ export async function serve(handler: (r: Req) => Reply): Promise<void> {
       reply = { error: (e as Error).message };
     }
     out.push(JSON.stringify({ id, ...reply }));
-    if (out.length >= 256) process.stdout.write(`${out.splice(0).join('\n')}\n`);
+    // Replies go out once the lines read so far are answered: batched for the vector mode, and never
+    // held back from a caller that waits for each one (property mode).
+    if (!flushing) {
+      flushing = true;
+      setImmediate(flush);
+    }
   }
-  if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+  flush();
 }
 
 export function suiteFromArgs(argv: readonly string[]): CryptoSuite {

@@ -9,7 +9,7 @@ import { EXIT, type Command } from '../command.js';
 
 interface Kit {
   runKit(
-    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; html?: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined },
+    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; html?: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined; runs?: number | undefined; seed?: number | undefined; out?: string | undefined },
     io: { out(l: string): void; err(l: string): void },
   ): Promise<number>;
 }
@@ -18,7 +18,7 @@ export const conformance: Command = {
   spec: {
     name: 'conformance',
     summary: 'check an implementation through its adapter: conformance vectors --adapter "<command>"',
-    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter; coverage: spec ids cited by vectors, scenarios, tests' },
+    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter; property: generated operations, the adapter against the SDK; coverage: spec ids cited by vectors, scenarios, tests' },
     flags: {
       '--adapter': { value: 'COMMAND', help: 'the adapter command (run with sh -c): JSON operations on stdin, replies on stdout' },
       '--json': { value: 'FILE', help: 'write the JSON report there' },
@@ -28,6 +28,9 @@ export const conformance: Command = {
       '--only': { value: 'FILES', help: 'comma-separated vector file names to run' },
       '--timeout': { value: 'MS', help: 'how long the whole run may take (default 120000)' },
       '--verbose': { help: 'list every failure, not the first 20 (coverage: list the uncovered MUST statements)' },
+      '--runs': { value: 'N', help: 'property: generated cases per property (default 200)' },
+      '--seed': { value: 'N', help: 'property: the seed, to replay a run' },
+      '--out': { value: 'DIR', help: 'property: where counterexamples are written as vector files (default counterexamples/)' },
       '--floor': { value: 'PERCENT', help: 'coverage: fail below this share of MUST statements covered (default the kit\'s floor)' },
     },
     notes: 'exit codes: 0 every supported test passed (coverage: at or above the floor), 1 a failure (or a usage error), 127 the adapter supports nothing.',
@@ -56,6 +59,9 @@ export const conformance: Command = {
         timeoutMs: timeout === undefined ? undefined : Number(timeout),
         verbose: flags.bool('--verbose'),
         floor: floor === undefined ? undefined : Number(floor),
+        runs: flags.string('--runs') === undefined ? undefined : Number(flags.string('--runs')),
+        seed: flags.string('--seed') === undefined ? undefined : Number(flags.string('--seed')),
+        out: flags.string('--out'),
       },
       io,
     );
