@@ -37,6 +37,12 @@ export const MSG_PROPERTY = 'sw-msg';
 export const FROM_PROPERTY = 'sw-from';
 /** The bridge's journal in the hub's StateStore (`bridge.journal` in a state directory). */
 export const BRIDGE_JOURNAL = 'bridge';
+/**
+ * QoS 0 copies waiting for room at the hub beyond which the bridge stops reading its broker until
+ * they are half as many: under the hub's per-device bound (UNRELIABLE_WAITING, 1,000), so that a
+ * burst from the broker waits in TCP instead of being dropped at the hub ([SW-15.4-5]).
+ */
+const BRIDGE_QOS0_WAITING = 500;
 
 export interface BridgeOptions extends BrokerOptions {
   /** Topic mapping; default every topic both ways under its own name, minus `$` topics (DEFAULT_RULES). */
@@ -155,6 +161,7 @@ export class MqttBridge {
       up: (c) => this.onUp(c, status),
       down: () => this.onDown(),
       message: (p) => this.onMessage(p),
+      room: () => this.hub.pubsub.forwarder.qos0Room(BRIDGE_QOS0_WAITING),
       error: (e) => o.log?.(`bridge: broker ${o.url}: ${e.message}`),
     });
     this.presence = o.presenceTopic === false ? undefined : new Presence(hub.port.node, o.presenceTopic ?? 'saltwire/status/{id}', (topic, payload) => void this.enqueue(self, topic, payload, 1, true)?.catch(() => undefined));

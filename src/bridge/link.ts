@@ -48,6 +48,11 @@ export interface LinkHandlers {
    * ([MQTT-4.6.0-2]), and the next publication is taken meanwhile.
    */
   readonly message: (packet: IPublishPacket) => Promise<void> | undefined;
+  /**
+   * Undefined when the next publication may be read at once, or a promise to wait for first: the
+   * hub's QoS 0 copies wait for room, and reading on would only drop them (TCP then slows the broker).
+   */
+  readonly room?: () => Promise<void> | undefined;
   readonly error: (e: Error) => void;
 }
 
@@ -114,7 +119,11 @@ export class BrokerLink {
     c.handleMessage = (packet, done) => {
       if (gen !== this.generation) return done();
       const p = this.h.message(packet);
-      if (p === undefined || packet.qos === 0) return void p?.catch(() => undefined), done();
+      if (p === undefined || packet.qos === 0) {
+        void p?.catch(() => undefined);
+        const room = this.h.room?.();
+        return room === undefined ? done() : void room.then(() => done());
+      }
       if (typeof raw !== 'function') return void p.then(() => done(), (e: Error) => done(e)); // serial fallback
       chain = chain.then(() => p);
       held.set(packet.messageId!, chain);

@@ -53,6 +53,10 @@ export class HubForwarder {
   /** What each device declared in its latest SYNC [SW-15.5-8]. */
   private readonly limits = new Map<string, PeerLimits>();
   private readonly inflight = new Set<Promise<void>>();
+  /** QoS 0 copies handed to the node and not yet queued: waiting for room ([SW-14.8-6]) or about to settle. */
+  qos0Waiting = 0;
+  private roomWaiters: Array<() => void> = [];
+  private roomBelow = 0;
 
   constructor(
     private readonly port: MessagePort,
@@ -90,8 +94,15 @@ export class HubForwarder {
     }
     this.sent++;
     if (f.qos === 0) {
-      // settled once queued: nothing for drain() to wait for, so no tracking per publication
-      p.then(undefined, () => void this.dropped++);
+      // settled once queued (or refused past the waiting bounds): nothing for drain() to wait for
+      this.qos0Waiting++;
+      p.then(
+        () => this.qos0Settled(),
+        () => {
+          this.dropped++;
+          this.qos0Settled();
+        },
+      );
       return;
     }
     const tracked = p.then(
@@ -103,6 +114,22 @@ export class HubForwarder {
     );
     this.inflight.add(tracked);
     void tracked.then(() => this.inflight.delete(tracked));
+  }
+
+  /**
+   * Back-pressure for a source of QoS 0 publications that can wait (the MQTT bridge reading its
+   * broker, [SW-15.4-5]): undefined while fewer than `max` QoS 0 copies wait for room, else a promise
+   * that resolves once they are fewer than half of it.
+   */
+  qos0Room(max: number): Promise<void> | undefined {
+    if (this.qos0Waiting < max) return undefined;
+    this.roomBelow = Math.max(1, Math.floor(max / 2));
+    return new Promise<void>((resolve) => void this.roomWaiters.push(resolve));
+  }
+
+  private qos0Settled(): void {
+    this.qos0Waiting--;
+    if (this.roomWaiters.length > 0 && this.qos0Waiting < this.roomBelow) for (const r of this.roomWaiters.splice(0)) r();
   }
 
   /** `device` declared its limits in a SYNC [SW-15.5-8]: honoured from now on (aliases, message size). */
