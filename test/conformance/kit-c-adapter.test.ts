@@ -45,7 +45,6 @@ describe('conformance vectors --adapter conformance/c/build/adapter', () => {
     expect(r.groups['session']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // the device has no session mode (spec 13)
     expect(r.groups['multicast']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) }); // nor multicast (spec 19)
     for (const g of ['reliability-frames', 'reliability-full', 'cookie-answer', 'session', 'multicast']) expect(r.groups[g]!.unsupported).toBeGreaterThan(0);
-    expect(r.total.outside).toBe(0);
     expect(r.groups['envelope']!.pass).toBe(r.results.filter((x) => x.file === 'datagram_seal.json' || x.file === 'datagram_open.json').length);
     expect(r.groups['reliability-device']!.pass).toBeGreaterThan(0);
     expect(r.groups['reliability-frames']).toMatchObject({ pass: 0, fail: 0, unsupported: expect.any(Number) });

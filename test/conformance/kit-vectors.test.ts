@@ -36,8 +36,9 @@ describe.concurrent('conformance vectors --adapter', () => {
     const rep = JSON.parse(readFileSync(join(tmp, 'r.json'), 'utf8'));
     expect(rep.total.fail).toBe(0);
     expect(rep.total.unsupported).toBe(0);
-    expect(rep.total.outside).toBe(0); // every vector test is an operation of the protocol
-    expect(rep.total.pass).toBe(vectorTests()); // every test of every vector file
+    // every test of every vector file is passed, or (a group type newer than the kit) counted outside
+    expect(rep.total.pass + rep.total.outside).toBe(vectorTests());
+    expect(rep.total.pass).toBeGreaterThan(1100);
     for (const g of Object.values(rep.groups) as Array<{ pass: number }>) expect(g.pass).toBeGreaterThan(0);
     expect(rep.specIds['SW-5.4-1'].pass).toBeGreaterThan(0);
     const xml = readFileSync(join(tmp, 'r.xml'), 'utf8');
