@@ -37,6 +37,7 @@ export { SaltwireNode, type NodeOptions, type PeerConfig, type NodeStats } from 
 export type { Message, NodeEvents, PeerInfo } from './peer/node-events.js';
 export { LIVENESS_DEFAULTS, type LivenessConfig, type Reachability } from './peer/liveness.js';
 export type { ReliableSendOptions, ReliabilityOptions, UnreliableSendOptions } from './peer/node-options.js';
+export type { UnreliableWaitingOptions, UnreliableWaitingStats } from './peer/unreliable-waiting.js';
 export type { SessionOptions, SessionStats } from './peer/session-types.js';
 export { DROP_REASONS, type DropReason } from './wire/drop-reason.js';
 export type { DropInfo } from './session/drop-counters.js';
