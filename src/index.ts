@@ -64,6 +64,7 @@ export { RetainedLimitError } from './pubsub/retained-store.js';
 // secured multicast and authenticated discovery (spec 19)
 export { discoverHub, startDiscoveryResponder, type DiscoverHubOptions, type DiscoveredHub, type DiscoveryResponderOptions, type RunningResponder } from './node/discovery.js';
 export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './node/group-endpoint.js';
+export type { GroupRepairOptions, GroupRepairStats } from './node/group-repair.js';
 export { GroupController, joinGroup, GRANT_METHOD, JOIN_METHOD, type RotationReport } from './node/group-controller.js';
 export { GroupManager, type GroupManagerOptions } from './multicast/manager.js';
 export type { GroupDelivery } from './multicast/receiver.js';

@@ -16,5 +16,5 @@ export { GroupSender, NoGroupKeyError, type GroupSenderOptions } from './sender.
 export { GroupReceiver, type GroupDelivery, type GroupReceiveResult, type GroupReceiverOptions } from './receiver.js';
 export { Scouter, encodeAnnouncement, decodeAnnouncement, type Announcement, type ScoutOptions } from './scout.js';
 export { DiscoveryResponder, type ResponderOptions, type ScheduledReply, type ResponderStats } from './responder.js';
-export { RepairHistory, RepairResponder, NackScheduler, type RepairStats, type NackStats, type RepairResponderOptions, type NackSchedulerOptions } from './repair.js';
+export { RepairHistory, RepairResponder, NackScheduler, type RepairEntry, type RepairStats, type NackStats, type RepairResponderOptions, type NackSchedulerOptions } from './repair.js';
 export { tweetnaclEd25519, type Ed25519 } from '../crypto/ed25519.js';

@@ -27,7 +27,8 @@ import { parseGroupHeader } from './header.js';
 /** The sender a datagram or a NACK belongs to: (GEN, MEMBER, EPOCH, BOOT). */
 const senderKey = (gen: number, member: number, epoch: number, boot: Uint8Array) => `${gen}/${member}/${epoch}/${toHex(boot)}`;
 
-interface Entry {
+/** A datagram kept in a sender's history, to be sent again unchanged. */
+export interface RepairEntry {
   readonly datagram: Uint8Array;
   /** When it was last re-sent, for the per-counter interval [SW-19.12-5]. */
   lastRepair: number;
@@ -39,7 +40,7 @@ interface Entry {
  * same ciphertext) and never a new encryption.
  */
 export class RepairHistory {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, RepairEntry>();
   private total = 0;
   constructor(
     readonly maxCount = REPAIR_HISTORY_COUNT,
@@ -55,13 +56,13 @@ export class RepairHistory {
     this.entries.set(k, { datagram: d.slice(), lastRepair: Number.NEGATIVE_INFINITY });
     this.total += d.length;
     while (this.entries.size > this.maxCount || this.total > this.maxBytes) {
-      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+      const [oldest, e] = this.entries.entries().next().value as [string, RepairEntry];
       this.entries.delete(oldest);
       this.total -= e.datagram.length;
     }
   }
 
-  get(gen: number, member: number, epoch: number, boot: Uint8Array, counter: number): Entry | undefined {
+  get(gen: number, member: number, epoch: number, boot: Uint8Array, counter: number): RepairEntry | undefined {
     return this.entries.get(`${senderKey(gen, member, epoch, boot)}/${counter}`);
   }
 

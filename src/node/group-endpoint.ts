@@ -131,7 +131,7 @@ export class GroupEndpoint {
   }
 
   /**
-   * Turns on repair of losses for group `gid` [SW-19.12-7]: this member keeps a bounded history of
+   * Turns on repair of losses for group `gid` ([SW-19.12-7]). This member keeps a bounded history of
    * what it sends to the group and answers NACKs from it, and NACKs gaps in other members'
    * counters. Every member of the group should enable it; a member that does not ignores NACKs.
    */
