@@ -11,6 +11,7 @@ import { FIRST_MESSAGE_ID, FORWARD_FRAME_LEN, MAX_ACK_DELAY_MS, MIN_DATAGRAM_BUD
 import { DEVICE_MAX_BACKOFF_MS, DEVICE_MAX_BACKOFF_STEPS, DEVICE_WINDOW } from './device-constants.js';
 import { DeviceRtt, randomByte } from './device-rtt.js';
 import { BudgetCap } from './budget-cap.js';
+import { UnreliableQueue } from './unreliable-queue.js';
 import { cutFragment, type CutMessage } from './fragment-cut.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { Outbox } from './outbox.js';
@@ -62,7 +63,7 @@ export class DeviceSendState implements LinkSender {
   /** Assigned ids not yet settled, in id order. */
   private readonly frags = new Map<number, DFrag>();
   private readonly msgs = new Map<number, DMsg>();
-  private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
+  private readonly unreliable: UnreliableQueue;
   private readonly cap: BudgetCap;
   private readonly lastOrdered = new Map<number, number>();
   private nextId = FIRST_MESSAGE_ID;
@@ -95,6 +96,7 @@ export class DeviceSendState implements LinkSender {
     if (!Number.isInteger(c.window) || c.window < 1) throw new InvalidArgumentError('window must be an integer >= 1');
     this.rtt = new DeviceRtt(c.maxBackoffMs);
     this.cap = new BudgetCap(c.datagramBudget);
+    this.unreliable = new UnreliableQueue(c.peer, c.outboxMessages, c.outboxBytes, (d) => d.slice());
     this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes, c.controlReserveMessages, c.controlReserveBytes);
     this.peerWindow = c.initialPeerWindow;
     if (resume !== undefined) {
@@ -157,7 +159,7 @@ export class DeviceSendState implements LinkSender {
 
   /** Unreliable messages the queue takes now before send() refuses with OutboxFullError [SW-14.8-6]. */
   get unreliableRoom(): number {
-    return this.config.outboxMessages - this.unreliable.length;
+    return this.unreliable.room;
   }
 
   /** Accepts a message, as SendState.send [SW-14.6-5], [SW-14.8-1]; control operations may take the reserve [SW-14.12-12]. */
@@ -168,9 +170,7 @@ export class DeviceSendState implements LinkSender {
     if (!Number.isInteger(channel) || channel < 0 || channel > 255) throw new InvalidArgumentError('channel must be in [0, 255]');
     if (ordered && !reliable) throw new InvalidArgumentError('ordered delivery needs a reliable message');
     if (!reliable) {
-      if (data.length > this.fragmentPayload) throw new MessageTooLargeError(data.length, this.fragmentPayload, 'unreliable message');
-      if (this.unreliable.length >= this.config.outboxMessages) throw new OutboxFullError(this.config.peer, this.config.outboxMessages, this.config.outboxBytes);
-      this.unreliable.push({ channel, data: data.slice() });
+      this.unreliable.push(data, channel, this.fragmentPayload);
       return this.nextTicket++;
     }
     if (data.length > this.config.peerMaxMessage) throw new MessageTooLargeError(data.length, this.config.peerMaxMessage);
@@ -399,15 +399,7 @@ export class DeviceSendState implements LinkSender {
    */
   takeMessages(now: number, room: number): MsgFrame[] {
     const out: MsgFrame[] = [];
-    while (this.unreliable.length > 0) {
-      const u = this.unreliable[0]!;
-      const size = msgHeaderSize({}) + u.data.length;
-      if (size > room) break;
-      this.unreliable.shift();
-      this.cap.tookUnreliable();
-      out.push({ type: 'MSG', channel: u.channel, data: u.data });
-      room -= size;
-    }
+    room = this.unreliable.take(room, out, this.cap);
     const forward = this.forwardInDatagram;
     this.forwardInDatagram = false;
     if (!this.mayTransmit(now)) return out;

@@ -16,6 +16,7 @@ import {
 } from './constants.js';
 import { ForwardBackoff, SilenceBackoff } from './backoff.js';
 import { BudgetCap } from './budget-cap.js';
+import { UnreliableQueue } from './unreliable-queue.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { scanLosses } from './loss-detection.js';
@@ -43,7 +44,7 @@ export class SendState implements LinkSender {
   readonly sleep = new SleepSchedule();
   readonly outbox: Outbox<Pending>;
   private readonly book: FragmentBook;
-  private unreliable: Array<{ channel: number; data: Uint8Array }> = [];
+  private readonly unreliable: UnreliableQueue;
   private readonly cap: BudgetCap;
   private readonly lastOrdered = new Map<number, number>();
   private nextId = FIRST_MESSAGE_ID;
@@ -72,6 +73,12 @@ export class SendState implements LinkSender {
     }
     this.rtt = new RttEstimator(c.rtt);
     this.cap = new BudgetCap(c.datagramBudget);
+    // copied into a slab: a message leaves with the next datagram, so it pins its slab only briefly
+    this.unreliable = new UnreliableQueue(c.peer, c.outboxMessages, c.outboxBytes, (d) => {
+      const copy = unreliableSlab.take(d.length);
+      copy.set(d);
+      return copy;
+    });
     this.cong = new Congestion(congestionConfig(c.datagramBudget));
     this.outbox = new Outbox(c.peer, c.outboxMessages, c.outboxBytes, c.controlReserveMessages, c.controlReserveBytes);
     this.book = new FragmentBook(this.cong, c.fragmentLifetimeMs);
@@ -98,7 +105,7 @@ export class SendState implements LinkSender {
 
   /** Unreliable messages the queue takes now before send() refuses with OutboxFullError [SW-14.8-6]. */
   get unreliableRoom(): number {
-    return this.config.outboxMessages - this.unreliable.length;
+    return this.unreliable.room;
   }
 
   /** Whether a FORWARD is owed: the receiver's cumulative point is below the floor [SW-14.7-5]. */
@@ -129,12 +136,7 @@ export class SendState implements LinkSender {
     if (ordered && !reliable) throw new InvalidArgumentError('ordered delivery needs a reliable message');
     const ticket = this.nextTicket++;
     if (!reliable) {
-      if (data.length > this.fragmentPayload) throw new MessageTooLargeError(data.length, this.fragmentPayload, 'unreliable message');
-      if (this.unreliable.length >= this.config.outboxMessages) throw new OutboxFullError(this.config.peer, this.config.outboxMessages, this.config.outboxBytes);
-      // copied into a slab: it leaves with the next datagram, so it pins its slab only briefly
-      const copy = unreliableSlab.take(data.length);
-      copy.set(data);
-      this.unreliable.push({ channel, data: copy });
+      this.unreliable.push(data, channel, this.fragmentPayload);
       return ticket;
     }
     if (data.length > this.config.peerMaxMessage) throw new MessageTooLargeError(data.length, this.config.peerMaxMessage);
@@ -362,15 +364,7 @@ export class SendState implements LinkSender {
    */
   takeMessages(now: number, room: number): MsgFrame[] {
     const out: MsgFrame[] = [];
-    while (this.unreliable.length > 0) {
-      const u = this.unreliable[0]!;
-      const size = msgHeaderSize({}) + u.data.length;
-      if (size > room) break;
-      this.unreliable.shift();
-      this.cap.tookUnreliable();
-      out.push({ type: 'MSG', channel: u.channel, data: u.data });
-      room -= size;
-    }
+    room = this.unreliable.take(room, out, this.cap);
     if (!this.mayTransmit(now)) return out;
     const probe = this.probe.owed;
     if (probe && this.book.lostCount === 0 && this.nextCandidate() === undefined) this.book.markNewestLost(room); // a probe with nothing new resends the newest [SW-14.4-6]
