@@ -23,9 +23,13 @@ import { Client, defaultCryptoSuite, deriveDeviceKey, generateKey, Hub, PairKeyr
 const LIVENESS = { keepaliveMs: 500, probeAfterMs: 800, probeIntervalMs: 200, probeMaxIntervalMs: 400, unreachableAfterMs: 1_000, recoveryIntervalMs: 500 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** aedes behind a TCP server on `port`: restartable on the same port (its state is in memory). */
-async function broker(port: number): Promise<{ port: number; stop(): Promise<void> }> {
+/**
+ * aedes behind a TCP server on `port`: restartable on the same port (its state is in memory).
+ * `admit` decides which client ids it lets in (default: all).
+ */
+async function broker(port: number, admit: (clientId: string) => boolean = () => true): Promise<{ port: number; stop(): Promise<void> }> {
   const b = await Aedes.createBroker();
+  b.authenticate = (client, _user, _pass, done) => done(null, admit(client.id));
   const socks = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (s) => (socks.add(s), s.on('close', () => socks.delete(s)), b.handle(s)));
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
@@ -193,7 +197,14 @@ export async function runSiteDemo(durationS: number, log: (s: string) => void, s
     say('BROKER RESTART: the broker stops for 2 s (its memory is lost); the bridge queues, then resends');
     await mq.stop();
     await sleep(2000);
-    mq = await broker(mq.port);
+    // a restarted broker knows no subscription: the dashboard is let back in and subscribed before the
+    // bridge, which then sends what it queued (else those readings would reach a broker with no
+    // subscriber, and MQTT drops them there, whatever the bridge does)
+    let bridgeBack = false;
+    mq = await broker(mq.port, (id) => id !== 'demo-bridge' || bridgeBack);
+    if (!sub.connected) await new Promise((r) => sub.once('connect', r));
+    await sub.subscribeAsync(['site1/devices/#', 'saltwire/status/#'], { qos: 1 });
+    bridgeBack = true;
     brokerRestarted = true;
     await nap(2000);
     if (!running()) return;
