@@ -131,6 +131,9 @@ export function processAccepted(
         break;
       case 'STALE':
         staleFloor = { gen: f.gen, epoch: f.epoch }; // acted on whatever its freshness: it can only raise our epoch [SW-12.4-3]
+        // [SW-4.8-10] the peer refused this epoch: the index it gave now names a context of a later
+        // epoch or another start, where our SHORT datagrams fail in silence; FULL ones are answered
+        if (f.gen === (peer.sender?.gen ?? peer.parked?.gen)) dropIndex(peer);
         break;
       case 'PADDING':
         break;

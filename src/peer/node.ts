@@ -629,6 +629,8 @@ export class SaltwireNode {
   private onStaleFloor(p: Peer, gen: number, floor: number): void {
     if (p.session !== undefined || gen !== this.o.keyring.generations.current(p.id) || floor < this.epochValue) return;
     if (indexedAt(p, this.epochValue)) {
+      if (p.selfConflictEpoch === this.epochValue) return; // reported once per peer and epoch [SW-12.4-5]
+      p.selfConflictEpoch = this.epochValue;
       this.conflicts++;
       this.events.emit('conflict', { peer: p.id, kind: 'self', epoch: this.epochValue, floor });
       return;

@@ -44,6 +44,8 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   echoOwed: Uint8Array | undefined = undefined;
   /** The last token the peer challenged this node with: [SW-14.10-4] acts once per token. */
   lastChallenge: Uint8Array | undefined = undefined;
+  /** The epoch of this node whose conflict with this peer was last reported, 0 if none ([SW-12.4-5]: once per epoch). */
+  selfConflictEpoch = 0;
   // sending (spec 4.8, 5)
   /** The sender for this node's current epoch, created at the first datagram to the peer. */
   sender: PeerSender | undefined = undefined;

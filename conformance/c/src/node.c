@@ -148,6 +148,7 @@ void sw_node_input(sw_node *n, uint32_t now, uint8_t *d, size_t len) {
     memcpy(n->last_chal, chal->data, 8); n->has_last_chal = 1;
   }
   if (ping) n->owe_pong = 1;                               /* [SW-11.2-3] */
+  if (stale && stale->gen == n->cfg.gen) n->tx_index = 0;  /* [SW-4.8-10]: the index names another context now */
   if (stale && stale->gen == n->cfg.gen && stale->b >= n->epoch) {
     if (echoed) {                                          /* [SW-12.4-3], [SW-12.4-11] */
       if (new_epoch(n, stale->b) == SW_OK) {
