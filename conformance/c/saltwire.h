@@ -184,6 +184,11 @@ int sw_uvar_get(const uint8_t *p, size_t n, size_t *off, uint32_t *v);
 size_t sw_msg_put(uint8_t *p, uint8_t flags, uint8_t channel, uint32_t id, uint32_t prev, uint32_t findex,
                   uint32_t count, uint32_t total, const uint8_t *data, size_t len, int last);
 size_t sw_ack_range_get(const sw_frame *f, int k, uint32_t *start, uint32_t *end);
+/* Write one ACK, FORWARD or SLEEP frame (14.2) from its fields; each returns bytes written. ACK ranges
+ * are [start[k], end[k]) in increasing order above cum, separated, each gap and length under 2^16. */
+size_t sw_ack_put(uint8_t *p, uint32_t cum, uint16_t window, uint16_t delay, const uint32_t *start, const uint32_t *end, uint8_t n);
+size_t sw_forward_put(uint8_t *p, uint32_t floor);
+size_t sw_sleep_put(uint8_t *p, uint32_t wake_ms, uint32_t awake_ms);
 
 /* ---- operations (15.3) ---- */
 enum { SW_OP_SUBSCRIBE = 2, SW_OP_SUBACK, SW_OP_UNSUBSCRIBE, SW_OP_UNSUBACK, SW_OP_SYNC, SW_OP_WILL,

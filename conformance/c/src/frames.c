@@ -5,6 +5,8 @@
 
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
 size_t sw_uvar_put(uint8_t *p, uint32_t v) {
   size_t i = 0;
@@ -157,3 +159,18 @@ size_t sw_msg_put(uint8_t *p, uint8_t flags, uint8_t channel, uint32_t id, uint3
   memmove(p + o, data, len);
   return o + len;
 }
+
+size_t sw_ack_put(uint8_t *p, uint32_t cum, uint16_t window, uint16_t delay, const uint32_t *start, const uint32_t *end, uint8_t n) {
+  p[0] = SW_F_ACK; put32(p + 1, cum); put16(p + 5, window); put16(p + 7, delay); p[9] = n;
+  uint32_t at = cum;
+  for (int k = 0; k < n; k++) {
+    put16(p + 10 + 4 * k, start[k] - at); put16(p + 12 + 4 * k, end[k] - start[k]);
+    at = end[k];
+  }
+  return 10u + 4u * n;
+}
+
+size_t sw_forward_put(uint8_t *p, uint32_t floor) { p[0] = SW_F_FORWARD; put32(p + 1, floor); return 5; }
+
+/* [SW-14.2-5]: the caller gives both zero (a cancel) or both non-zero. */
+size_t sw_sleep_put(uint8_t *p, uint32_t wake_ms, uint32_t awake_ms) { p[0] = SW_F_SLEEP; put32(p + 1, wake_ms); put32(p + 5, awake_ms); return 9; }

@@ -193,16 +193,7 @@ size_t sw_rx_build_ack(sw_rel_rx *r, uint32_t now, uint8_t *p, size_t room) {
   if (delay > MAX_ACK_DELAY) delay = MAX_ACK_DELAY;
   int n = r->nr;
   while (n && 10u + 4u * (unsigned)n > room) n--;
-  p[0] = SW_F_ACK;
-  p[1] = (uint8_t)(r->base >> 24); p[2] = (uint8_t)(r->base >> 16); p[3] = (uint8_t)(r->base >> 8); p[4] = (uint8_t)r->base;
-  p[5] = (uint8_t)(w >> 8); p[6] = (uint8_t)w; p[7] = (uint8_t)(delay >> 8); p[8] = (uint8_t)delay; p[9] = (uint8_t)n;
-  uint32_t at = r->base;
-  for (int k = 0; k < n; k++) {
-    uint32_t gap = r->rs[k] - at, len = r->re[k] - r->rs[k];
-    uint8_t *q = p + 10 + 4 * k;
-    q[0] = (uint8_t)(gap >> 8); q[1] = (uint8_t)gap; q[2] = (uint8_t)(len >> 8); q[3] = (uint8_t)len;
-    at = r->re[k];
-  }
+  sw_ack_put(p, r->base, (uint16_t)w, (uint16_t)delay, r->rs, r->re, (uint8_t)n);
   r->ack_owed = r->ack_now = 0; r->unacked = 0;
   return 10u + 4u * (unsigned)n;
 }

@@ -301,7 +301,7 @@ size_t sw_tx_build(sw_rel_tx *t, uint32_t now, uint8_t *p, size_t room, int *ask
       pk[np].m = m; pk[np].id = id; pk[np].k = (uint8_t)(id - m->first_id); np++; used += a;
     }
   }
-  if (fwd) { p[o++] = SW_F_FORWARD; p[o++] = (uint8_t)(t->floor >> 24); p[o++] = (uint8_t)(t->floor >> 16); p[o++] = (uint8_t)(t->floor >> 8); p[o++] = (uint8_t)t->floor; }
+  if (fwd) o += sw_forward_put(p + o, t->floor);
   int reliable = 0;
   for (int i = 0; i < np; i++) {
     sw_rel_msg *m = pk[i].m; size_t len = frag_len(t, m, pk[i].k);

@@ -1,11 +1,10 @@
 /* The C device's adapter for the conformance kit (conformance/README.md, "Writing an adapter"): one
  * JSON operation per line on stdin, one JSON reply per line on stdout, built from the vector checker's
  * code (its JSON reader, its receiver set-up sw_test_open, its operation reader op_from_json) and the
- * library. Groups: crypto, keys, envelope, replay, message-ops, reliability-device (the device profile of
- * 14.12; reliability-full, the full profile, is not implemented), cookies (cookie-answer is a node under
- * load's: a device never makes COOKIEs, [SW-6.5-7]). reliability-frames is answered
- * unsupported as a whole: the library writes ACK, FORWARD and SLEEP frames only from its own state,
- * with no writer from given fields (frames.encode), so the group is left out (all-or-nothing).
+ * library. Groups: crypto, keys, envelope, replay, reliability-frames, message-ops, reliability-device (the
+ * device profile of 14.12; reliability-full, the full profile, is not implemented), cookies (cookie-answer
+ * is a node under load's: a device never makes COOKIEs, [SW-6.5-7]). session (spec 13) and multicast
+ * (spec 19) are optional modes the device has no code for: unsupported as a whole.
  *   make adapter && saltwire conformance vectors --adapter conformance/c/build/adapter */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -268,6 +267,42 @@ static void rel_device_run(const json *j, int r) {
   put("]");
 }
 
+/* ---- frames.decode / frames.encode: a plaintext of reliability frames alone (14.2), as the
+ * library reads them and writes them (sw_msg_put, sw_ack_put, sw_forward_put, sw_sleep_put) ---- */
+static int rel_only(const uint8_t *pt, size_t n) {
+  size_t off = 0; sw_frame f; int rc;
+  if (sw_frames_check(pt, n) != 0) return 0;
+  while ((rc = sw_frame_next(pt, n, &off, &f)) > 0)
+    if (f.type != SW_F_MSG && f.type != SW_F_ACK && f.type != SW_F_FORWARD && f.type != SW_F_SLEEP) return 0;
+  return rc == 0;
+}
+
+static size_t frames_encode(const json *j, int arr, uint8_t *p) {
+  static uint8_t data[70000]; static uint32_t rs[255], re[255];
+  size_t o = 0;
+  for (int k = 0; k < j->t[arr].size; k++) {
+    int f = json_child(j, arr, k), ty = json_get(j, f, "type");
+#define F(key) ((uint32_t)json_int(j, json_get(j, f, key)))
+    if (json_streq(j, ty, "MSG")) {
+      int fr = json_get(j, f, "frag"); uint8_t fl = 0;
+      if (json_get(j, f, "id") >= 0) fl |= SW_MSG_R;
+      if (json_get(j, f, "prev") >= 0) fl |= SW_MSG_O;
+      if (fr >= 0) fl |= SW_MSG_F;
+      size_t n = json_hex(j, json_get(j, f, "data"), data, sizeof data);
+      uint32_t fi = fr >= 0 ? (uint32_t)json_int(j, json_get(j, fr, "index")) : 0, fc = fr >= 0 ? (uint32_t)json_int(j, json_get(j, fr, "count")) : 0;
+      uint32_t ft = fr >= 0 ? (uint32_t)json_int(j, json_get(j, fr, "total")) : 0;
+      o += sw_msg_put(p + o, fl, (uint8_t)F("channel"), fl & SW_MSG_R ? F("id") : 0, fl & SW_MSG_O ? F("prev") : 0, fi, fc, ft, data, n, k == j->t[arr].size - 1);
+    } else if (json_streq(j, ty, "ACK")) {
+      int rg = json_get(j, f, "ranges"), nr = j->t[rg].size > 255 ? 255 : j->t[rg].size;
+      for (int i = 0; i < nr; i++) { int e = json_child(j, rg, i); rs[i] = (uint32_t)json_int(j, json_get(j, e, "start")); re[i] = (uint32_t)json_int(j, json_get(j, e, "end")); }
+      o += sw_ack_put(p + o, F("cum"), (uint16_t)F("window"), (uint16_t)F("delay"), rs, re, (uint8_t)nr);
+    } else if (json_streq(j, ty, "FORWARD")) o += sw_forward_put(p + o, F("floor"));
+    else if (json_streq(j, ty, "SLEEP")) o += sw_sleep_put(p + o, F("wakeIntervalMs"), F("awakeMs"));
+#undef F
+  }
+  return o;
+}
+
 /* ---- cookies (6.6): the messages as a device parses them, and its sender's table ---- */
 static int cookie_first;
 static void cookie_step(void *u, const uint8_t *echo, size_t n, int rc) {
@@ -315,6 +350,10 @@ static int answer(const json *j, int r) {
   else if (json_streq(j, op, "window.run")) window_run(j, r, 0);
   else if (json_streq(j, op, "epoch.run")) window_run(j, r, 1);
   else if (json_streq(j, op, "rel.device.run")) rel_device_run(j, r);
+  else if (json_streq(j, op, "frames.decode")) {
+    size_t n = json_hex(j, G("plaintext"), A, sizeof A);
+    if (rel_only(A, n)) put_frames(A, n); else put("\"invalid\":true");
+  } else if (json_streq(j, op, "frames.encode")) { size_t n = frames_encode(j, G("frames"), B); put_hex("plaintext", B, n); }
   else if (json_streq(j, op, "cookie.parse")) {
     size_t n = json_hex(j, G("message"), A, sizeof A); sw_cookie_msg c;
     int rc = sw_cookie_parse(A, n, (size_t)I("maxDatagram"), &c);
