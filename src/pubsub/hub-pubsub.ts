@@ -131,6 +131,20 @@ export class PubSubHub {
       port.on('reachable', (e) => this.onReachable(e.peer)),
       port.on('unreachable', (e) => this.onUnreachable(e.peer)),
     );
+    if (port.onRenewedOp !== undefined) this.off.push(port.onRenewedOp((_peer, op) => this.restamp(op)));
+  }
+
+  /**
+   * A QoS 2 publication of the hub's own, moved to a new epoch of this node before the device took
+   * it: its PUB_ID, stamped under the old (perhaps stale, 12.4: a restored epoch record) epoch, may
+   * repeat one of the hub's earlier life that the device's dedupe window still holds, so it gets one
+   * of the new epoch [SW-15.6-4]. Devices' publications keep theirs (FROM another node, [SW-15.6-1]).
+   */
+  private restamp(op: Op): Op | undefined {
+    if (op.op !== 'PUBLISH' || op.pubId === undefined || op.from !== this.port.self) return undefined;
+    const epoch = this.port.epoch();
+    if (op.pubId >> 32n === BigInt(epoch)) return undefined;
+    return { ...op, pubId: this.pubIds.next(epoch) };
   }
 
   /**
