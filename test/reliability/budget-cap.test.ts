@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SendState } from '../../src/reliability/send-state.js';
 import { DeviceSendState } from '../../src/reliability/device-sender.js';
 
-describe('a declared datagram cap [SW-4.6-7]', () => {
+describe('a declared datagram cap [SW-4.6-7] [SW-14.6-8]', () => {
   for (const [name, make] of [
     ['full', () => new SendState({ peer: 'p', datagramBudget: 1400 }, () => 0.5)],
     ['device', () => new DeviceSendState({ peer: 'p', datagramBudget: 1400 }, () => 0.5)],

@@ -91,9 +91,9 @@ describe('ACK ranges', () => {
     expect(s.base).toBe(2);
     s.add(4);
     s.add(6);
-    expect(s.admit(8)).toBe('too-many-ranges');
+    expect(s.admit(8)).toBe('too-many-ranges'); // a new range beyond MAX_ACK_RANGES is not taken [SW-14.3-2]
     expect(s.admit(7)).toBe('new'); // touches a range
-    expect(s.admit(12)).toBe('beyond-window');
+    expect(s.admit(12)).toBe('beyond-window'); // at or above BASE + RECEIVE_WINDOW: not taken [SW-14.3-2]
     expect(s.admit(4)).toBe('duplicate');
     const a = s.ackFrame(10 + 4, 16, 3)!;
     expect(a.cum).toBe(2);
@@ -158,7 +158,8 @@ describe('frames', () => {
     expect(decodeRelFrame(new Uint8Array([0x81, 0x81, 0x00, 0x61]), 0)).toBeUndefined(); // id 1 in two bytes [SW-4.11-1]
     expect(decodeRelFrame(new Uint8Array([0xb8, 0x03, 0x61]), 0)).toBeUndefined(); // channel 3 in a CHANNEL byte
     expect(decodeRelFrame(new Uint8Array([0x08, 0, 0, 0, 0]), 0)).toBeUndefined(); // FORWARD floor 0
-    expect(decodeRelFrame(new Uint8Array([0x09, 0, 0, 0, 1, 0, 0, 0, 0]), 0)).toBeUndefined(); // interval without awake
+    expect(decodeRelFrame(new Uint8Array([0x09, 0, 0, 0, 1, 0, 0, 0, 0]), 0)).toBeUndefined(); // interval without awake [SW-14.2-5]
+    expect(decodeRelFrame(new Uint8Array([0x09, 0, 0, 0, 0, 0, 0, 0, 1]), 0)).toBeUndefined(); // awake without interval [SW-14.2-5]
     expect(decodeRelFrame(new Uint8Array([0x0a]), 0)).toBeUndefined(); // reserved type
     const ackZeroGap = new Uint8Array([0x07, 0, 0, 0, 5, 0, 64, 0, 0, 1, 0, 0, 0, 1]);
     expect(decodeRelFrame(ackZeroGap, 0)).toBeUndefined();
@@ -352,10 +353,10 @@ describe('receiver: duplicates, ordering, hold-back', () => {
     expect(r.onMsg(m(4), 0).map((d) => d.id)).toEqual([4]); // unordered: at once
     expect(r.onMsg(m(2, 1), 0)).toEqual([]);
     expect(r.heldMessages).toBe(2);
-    expect(r.onMsg(m(5, 3), 0)).toEqual([]); // hold-back full: refused, not acknowledged
+    expect(r.onMsg(m(5, 3), 0)).toEqual([]); // hold-back full: refused, not acknowledged [SW-14.7-7]
     expect(r.counters.holdBackFull).toBe(1);
     expect(r.ids.has(5)).toBe(false);
-    expect(r.onMsg(m(1, 0), 0).map((d) => d.id)).toEqual([1, 2, 3]);
+    expect(r.onMsg(m(1, 0), 0).map((d) => d.id)).toEqual([1, 2, 3]); // the message that unblocks the channel is taken while full [SW-14.7-7]
     r.takeAck(0, 100);
     expect(r.onMsg(m(2, 1), 5)).toEqual([]); // duplicate
     expect(r.ackDue(5)).toBe(true);
