@@ -1,16 +1,18 @@
 /**
- * The CLI's flag parser: each command declares its flags; parseArgs accepts `--flag value` and
- * `--flag=value`, refuses unknown flags, repeated flags and stray words, and the typed getters of
- * Flags validate values with an error that names the flag. Every such error is a UsageError: the
- * CLI prints it with the command's usage and exits 1.
- *
- * Why not a library (commander, yargs, node:util parseArgs): the messages and exit codes here are
- * contracts that scripts and tests rely on (a usage error names the flag and the problem, then the
- * usage; exit 1, never 2 as yargs does for usage), repeated flags are refused rather than merged,
- * and --help, completion and docs/cli.md come from the same flag specs. What a library would add
- * (short flags, one positional argument) is the few lines below.
+ * The CLI's flag parser: each command declares its flags in one table (CommandSpec.flags), which
+ * feeds the parser, --help (commandUsage) and shell completion (commands/completion.ts). The words
+ * are split by Node's own `util.parseArgs` (node:util, no dependency), configured from that table
+ * (parseArgsOptions); its tokens are then checked here, because the messages and exit codes are
+ * contracts that scripts and tests rely on: a usage error names the flag and the problem, then the
+ * usage, exit 1; unknown flags, repeated flags (never merged), a boolean given a value and stray
+ * words are refused. util.parseArgs' strict mode would refuse all of these too, but with its own
+ * messages and without the flag's placeholder, and it refuses `--flag -1` (a value starting with a
+ * dash) where `--flag --x` alone is ambiguous. The typed getters of Flags validate values with an
+ * error that names the flag. Every such error is a UsageError: the CLI prints it with the command's
+ * usage and exits 1.
  * @module
  */
+import { parseArgs as splitArgs, type ParseArgsConfig } from 'node:util';
 import type { QoS } from '../messaging/ops.js';
 import { parseDuration, parseHostPort, parseJson, parseKey, parseNodeId, parseInteger, parsePositive, parseQos, parseTopic, UsageError, type HostPort } from './values.js';
 
@@ -58,33 +60,42 @@ export function commandUsage(spec: CommandSpec): string {
 /** The key of the positional argument in Flags' map: not a flag name. */
 const POSITIONAL = ' positional';
 
+/** The options table of `util.parseArgs` for a command: each flag by its name without `--`. */
+export function parseArgsOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [flag, f] of Object.entries(spec.flags)) {
+    options[flag.slice(2)] = { type: f.value === undefined ? 'boolean' : 'string', ...(f.short === undefined ? {} : { short: f.short.slice(1) }) };
+  }
+  return options;
+}
+
 /** Parses `argv` (the words after the command name); 'help' if --help or -h is among them. */
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): Flags | 'help' {
   if (argv.includes('--help') || argv.includes('-h')) return 'help';
+  // not strict: unknown flags, missing values and so on come back as tokens, refused below in our words
+  const { tokens } = splitArgs({ args: [...argv], options: parseArgsOptions(spec), strict: false, allowPositionals: true, tokens: true });
   const values = new Map<string, string | true>();
-  const shorts = new Map(Object.entries(spec.flags).flatMap(([n, f]) => (f.short === undefined ? [] : [[f.short, n] as const])));
-  for (let i = 0; i < argv.length; i++) {
-    const word = shorts.get(argv[i]!) ?? argv[i]!;
-    if (!word.startsWith('-') && spec.positional !== undefined && !values.has(POSITIONAL)) {
-      values.set(POSITIONAL, word);
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') continue; // `--`: every word after it is a positional
+    if (t.kind === 'positional') {
+      if (spec.positional === undefined || values.has(POSITIONAL)) throw new UsageError(`unexpected argument ${JSON.stringify(t.value)}: every value follows its --flag`);
+      values.set(POSITIONAL, t.value);
       continue;
     }
-    if (!word.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(word)}: every value follows its --flag`);
-    const eq = word.indexOf('=');
-    const name = eq < 0 ? word : word.slice(0, eq);
-    const f = spec.flags[name];
-    if (f === undefined) throw new UsageError(`unknown flag ${name} for "saltwire ${spec.name}" (see saltwire ${spec.name} --help)`);
+    const name = `--${t.name}`;
+    const declared = Object.hasOwn(spec.flags, name) ? spec.flags[name] : undefined;
+    // `-x` names a flag only as its declared short form, never as a long flag `--x`
+    const f = t.rawName === name || t.rawName === declared?.short ? declared : undefined;
+    if (f === undefined) throw new UsageError(`unknown flag ${t.rawName} for "saltwire ${spec.name}" (see saltwire ${spec.name} --help)`);
     if (values.has(name)) throw new UsageError(`${name} is given twice`);
     if (f.value === undefined) {
-      if (eq >= 0) throw new UsageError(`${name} takes no value`);
+      if (t.value !== undefined) throw new UsageError(`${name} takes no value`);
       values.set(name, true);
-    } else if (eq >= 0) {
-      values.set(name, word.slice(eq + 1));
+    } else if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) {
+      // `--hub --json`: util.parseArgs takes `--json` as the value; a forgotten value is likelier
+      throw new UsageError(`${name} needs a value ${f.value}${t.value === undefined ? '' : ` (for a value starting with --, write ${name}=VALUE)`}`);
     } else {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value ${f.value}${v === undefined ? '' : ` (for a value starting with --, write ${name}=VALUE)`}`);
-      values.set(name, v);
-      i++;
+      values.set(name, t.value);
     }
   }
   for (const [name, f] of Object.entries(spec.flags)) {

@@ -3,6 +3,7 @@ import { AccessDeniedError, PublicationRefusedError } from '../../src/pubsub/err
 import {
   commandUsage,
   parseArgs,
+  parseArgsOptions,
   parseHostPort,
   parseInteger,
   parseKey,
@@ -80,6 +81,28 @@ describe('parseArgs', () => {
     expect(usageError(() => parseArgs(SPEC, ['--hub', 'a:1', '--hub', 'b:1']))).toBe('--hub is given twice');
     expect(usageError(() => parseArgs(SPEC, ['--hub', 'a:1', 'stray']))).toMatch(/unexpected argument "stray"/);
     expect(usageError(() => parseArgs(SPEC, ['--hub', 'a:1', '--json=yes']))).toBe('--json takes no value');
+  });
+
+  it('is node:util parseArgs configured from the same table as --help and completion (issue 18)', () => {
+    const spec: CommandSpec = { ...SPEC, flags: { ...SPEC.flags, '--verbose': { short: '-v', help: 'v' } } };
+    expect(parseArgsOptions(spec)).toEqual({
+      hub: { type: 'string' },
+      qos: { type: 'string' },
+      json: { type: 'boolean' },
+      message: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    });
+    const parse = (argv: string[]): Flags => parseArgs(spec, argv) as Flags;
+    // what the hand parser did not take: -v in a group, a value starting with one dash, `--`
+    expect(parse(['--hub', 'h:1', '-v', '--message', '-1']).string('--message')).toBe('-1');
+    expect(parse(['--hub', 'h:1', '-v']).bool('--verbose')).toBe(true);
+    expect(usageError(() => parse(['--hub', 'h:1', '-v', '--verbose']))).toBe('--verbose is given twice');
+    expect(usageError(() => parse(['--hub', 'h:1', '-x']))).toBe('unknown flag -x for "saltwire demo" (see saltwire demo --help)');
+    expect(usageError(() => parse(['--hub', 'h:1', '-j']))).toMatch(/^unknown flag -j /); // never --json's short
+    expect(usageError(() => parse(['--hub', 'h:1', '--', '--json']))).toMatch(/^unexpected argument "--json"/);
+    const pos: CommandSpec = { ...SPEC, positional: { name: 'X', help: 'x' } };
+    expect((parseArgs(pos, ['--hub', 'h:1', '--', '-ab']) as Flags).positional()).toBe('-ab');
+    expect(usageError(() => parseArgs(pos, ['--hub', 'h:1', 'a', 'b']))).toMatch(/^unexpected argument "b"/);
   });
 
   it('usage lists the required flags in the synopsis and every flag', () => {
