@@ -37,12 +37,13 @@ export function durably(
   );
 }
 
-/** Owes again every publication the journal says is still owed (a restarted hub, oldest first) [SW-18.3-5]. */
+/** Owes again every publication the journal says is still owed (a restarted hub, oldest first) [SW-18.3-5], with its expiry. */
 export function resendOwed(ledger: HubLedger, queues: DeliveryQueues): void {
-  for (const { pub, devices } of ledger.owed()) {
+  for (const { pub, devices, expiresAt } of ledger.owed()) {
     for (const d of devices) {
       const qos = pub.targets.get(d) ?? 1;
-      queues.owe(d, { topic: pub.topic, payload: pub.payload, qos, retain: pub.copy, from: pub.from, ...(qos === 2 && pub.pubId !== undefined && { pubId: pub.pubId }) }, pub.seq);
+      // a copy whose message expiry passed meanwhile is given up by the queue (counted in givenUp), never sent
+      queues.owe(d, { topic: pub.topic, payload: pub.payload, qos, retain: pub.copy, from: pub.from, ...(qos === 2 && pub.pubId !== undefined && { pubId: pub.pubId }), ...(expiresAt !== undefined && { expiresAt }) }, pub.seq);
     }
   }
 }

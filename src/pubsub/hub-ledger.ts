@@ -54,9 +54,14 @@ export class HubLedger {
     this.commits = new GroupCommit(store, () => this.snapshot(), minCompactBytes, retry);
   }
 
-  /** Publications still owed to at least one subscriber, oldest first, with those subscribers. */
-  owed(): Array<{ readonly pub: StoredPublication; readonly devices: readonly string[] }> {
-    return [...this.owedBySeq.values()].map((o) => ({ pub: o.pub, devices: [...o.remaining] }));
+  /**
+   * Publications still owed to at least one subscriber, oldest first, with those subscribers and,
+   * for one with a message expiry, when it expires on this process's scheduler clock.
+   */
+  owed(): Array<{ readonly pub: StoredPublication; readonly devices: readonly string[]; readonly expiresAt?: number }> {
+    const now = this.clock.now();
+    const wall = this.clock.wall();
+    return [...this.owedBySeq.values()].map((o) => ({ pub: o.pub, devices: [...o.remaining], ...(o.pub.expiresAt !== undefined && { expiresAt: now + (o.pub.expiresAt - wall) }) }));
   }
 
   /** The device's subscriptions changed (SUBSCRIBE, UNSUBSCRIBE, SYNC, access control). */
@@ -71,10 +76,13 @@ export class HubLedger {
 
   /**
    * A publication the hub took (its retained and QoS 2 effects already applied in memory), owed
-   * to `targets`; `durable` resolves once the record is. Returns its number for delivered().
+   * to `targets`; `durable` resolves once the record is. `expiresAt` is on the scheduler's clock
+   * (recorded on the wall clock, so that a restarted hub still gives the copies up after it).
+   * Returns its number for delivered().
    */
   publication(p: Omit<StoredPublication, 'seq' | 'at'>): { seq: number; durable: Promise<void> } {
-    const pub: StoredPublication = { ...p, seq: this.nextSeq++, at: this.clock.wall() };
+    const at = this.clock.wall();
+    const pub: StoredPublication = { ...p, seq: this.nextSeq++, at, ...(p.expiresAt !== undefined && { expiresAt: at + (p.expiresAt - this.clock.now()) }) };
     if (pub.targets.size > 0) this.owedBySeq.set(pub.seq, { pub, remaining: new Set(pub.targets.keys()) });
     return { seq: pub.seq, durable: this.commits.commit(encodeHubRecord({ type: 'PUB', pub })) };
   }

@@ -7,8 +7,10 @@
  *                  no will), REST payload
  *   0x03 PUB       u8 FLAGS (bits 0-1 QOS, bit 2 RETAIN: update the retained store, bit 3 PUB_ID
  *                  present, bit 4 COPY: a retained copy, delivered with RETAIN set, bit 5 OWED: deliveries only, its
- *                  retained and QoS 2 effects are in the snapshot before it), f64 SEQ,
- *                  f64 AT (wall-clock ms), string8 from, string16 topic, [u64 PUB_ID],
+ *                  retained and QoS 2 effects are in the snapshot before it, bit 6 EXPIRES present),
+ *                  f64 SEQ, f64 AT (wall-clock ms), string8 from, string16 topic, [u64 PUB_ID],
+ *                  [f64 EXPIRES: wall-clock ms after which the copies are given up (MQTT 5 message
+ *                  expiry through the bridge)],
  *                  u16 T, T × (string8 device, u8 QOS): the subscribers it is owed to, REST payload
  *   0x04 DONE      f64 SEQ, string8 device: that subscriber acknowledged it (or it was given up)
  *   0x05 RETAINED  f64 AT, REST the retained store (RetainedStore.encode, ages at AT)
@@ -53,6 +55,8 @@ export interface StoredPublication {
   /** Written by a snapshot: only the deliveries are owed (RETAIN and PUB_ID have no effect at replay). */
   readonly owedOnly?: boolean;
   readonly pubId?: bigint;
+  /** Wall-clock ms after which the copies still owed are given up (MQTT 5 message expiry), if any. */
+  readonly expiresAt?: number;
   /** Subscriber -> QoS of its copy (1 or 2). */
   readonly targets: ReadonlyMap<string, QoS>;
 }
@@ -169,8 +173,9 @@ export function encodeHubRecord(r: HubRecord): Uint8Array {
       break;
     case 'PUB': {
       const p = r.pub;
-      w.u8(p.qos | (p.retain ? 4 : 0) | (p.pubId !== undefined ? 8 : 0) | (p.copy ? 16 : 0) | (p.owedOnly === true ? 32 : 0)).f64(p.seq).f64(p.at).str8(p.from).str16(p.topic);
+      w.u8(p.qos | (p.retain ? 4 : 0) | (p.pubId !== undefined ? 8 : 0) | (p.copy ? 16 : 0) | (p.owedOnly === true ? 32 : 0) | (p.expiresAt !== undefined ? 64 : 0)).f64(p.seq).f64(p.at).str8(p.from).str16(p.topic);
       if (p.pubId !== undefined) w.u64(p.pubId);
+      if (p.expiresAt !== undefined) w.f64(p.expiresAt);
       w.u16(p.targets.size);
       for (const [d, q] of p.targets) w.str8(d).u8(q);
       w.bytes(p.payload);
@@ -215,17 +220,18 @@ export function decodeHubRecord(b: Uint8Array): HubRecord {
     }
     case TYPES.PUB: {
       const flags = r.u8();
-      if (flags & 0xc0) throw new HubRecordError('reserved PUB flags');
+      if (flags & 0x80) throw new HubRecordError('reserved PUB flags');
       const seq = r.f64();
       const at = r.f64();
       const from = r.str8();
       const topic = r.str16();
       const pubId = flags & 8 ? r.u64() : undefined;
+      const expiresAt = flags & 64 ? r.f64() : undefined;
       const n = r.u16();
       const targets = new Map<string, QoS>();
       for (let i = 0; i < n; i++) targets.set(r.str8(), qosOf(r.u8()));
       const payload = r.rest();
-      const pub: StoredPublication = { seq, at, from, topic, payload, qos: qosOf(flags & 3), retain: (flags & 4) !== 0, copy: (flags & 16) !== 0, ...((flags & 32) !== 0 && { owedOnly: true }), targets, ...(pubId !== undefined && { pubId }) };
+      const pub: StoredPublication = { seq, at, from, topic, payload, qos: qosOf(flags & 3), retain: (flags & 4) !== 0, copy: (flags & 16) !== 0, ...((flags & 32) !== 0 && { owedOnly: true }), targets, ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && { expiresAt }) };
       return { type: 'PUB', pub };
     }
     case TYPES.DONE: {

@@ -38,7 +38,7 @@ export type Routed = { readonly refused: RetainedLimitError } | { readonly refus
 export class HubRouter {
   constructor(private readonly p: RouterParts) {}
 
-  /** `expiresAt` (scheduler time): copies owed to subscribers are given up after it (not journaled: a restarted hub delivers them without it). */
+  /** `expiresAt` (scheduler time): copies owed to subscribers are given up after it (journaled: a restarted hub gives them up too). */
   route(publisher: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, pubId: bigint | undefined, expiresAt?: number): Routed {
     const { self, sessions, ledger } = this.p;
     if (retain) {
@@ -56,7 +56,7 @@ export class HubRouter {
     if (ledger !== undefined && (qos > 0 || retain)) {
       const targets = new Map<string, QoS>();
       for (const [device, subQos] of matched) if (subQos > 0 && qos > 0) targets.set(device, minQos(qos, subQos));
-      rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }) });
+      rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && targets.size > 0 && { expiresAt }) });
     }
     for (const [device, subQos] of matched) {
       const q = minQos(qos, subQos);

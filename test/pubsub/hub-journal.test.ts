@@ -206,9 +206,29 @@ describe('the hub ledger: replay and compaction [SW-18.3-3] [SW-18.3-5]', () => 
     expect([...got.state.sessions.filtersOf('dev-b')]).toEqual([['x', 1]]);
   });
 
+  it('a message expiry (MQTT 5, through the bridge) is journaled on the wall clock and comes back on the next process\'s scheduler clock', async () => {
+    const store = new MemoryJournal();
+    const first = { now: () => 500, wall: () => 1_000_000 }; // scheduler 500 ms after start
+    const l = new HubLedger(store, fresh(), first, 1, [], 64);
+    const p = l.publication({ from: 'hub', topic: 'cmd/x', payload: new Uint8Array([1]), qos: 1, retain: false, copy: false, targets: new Map([['dev-b', 1]]), expiresAt: 2_500 });
+    l.publication({ from: 'hub', topic: 'cmd/y', payload: new Uint8Array([2]), qos: 1, retain: false, copy: false, targets: new Map([['dev-b', 1]]) });
+    await p.durable;
+    const appended = store.raw();
+    await l.subscriptions('dev-b'); // compacts: the owed PUB keeps its expiry
+    expect(l.commits.stats.compactions).toBe(1);
+    // the next process: its scheduler starts at 0, one second of wall clock later
+    const next = { now: () => 0, wall: () => 1_001_000 };
+    for (const bytes of [appended, store.raw()]) {
+      const got = await loadLedger(MemoryJournal.fromBytes(bytes), next);
+      expect(got.ledger.owed().map((o) => [o.pub.topic, o.expiresAt])).toEqual([['cmd/x', 1_000], ['cmd/y', undefined]]);
+    }
+  });
+
   it('records round-trip through their codec', () => {
     const r: HubRecord = { type: 'PUB', pub: { seq: 3, at: 12.5, from: 'd', topic: 't/é', payload: new Uint8Array([1, 2]), qos: 2, retain: true, copy: false, pubId: 2n ** 40n, targets: new Map<string, QoS>([['a', 1], ['b', 2]]) } };
     expect(decodeHubRecord(encodeHubRecord(r))).toEqual(r);
+    const e: HubRecord = { type: 'PUB', pub: { seq: 4, at: 12.5, from: 'hub', topic: 'c', payload: new Uint8Array([3]), qos: 1, retain: false, copy: false, expiresAt: 99_000.5, targets: new Map<string, QoS>([['a', 1]]) } };
+    expect(decodeHubRecord(encodeHubRecord(e))).toEqual(e);
     expect(() => decodeHubRecord(new Uint8Array([99]))).toThrow();
   });
 });
