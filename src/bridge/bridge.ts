@@ -26,7 +26,7 @@ import { isJournalingStore, type JournalStore } from '../peer/journal-store.js';
 import type { SinkPublication } from '../pubsub/hub-sinks.js';
 import { Emitter } from '../util/emitter.js';
 import { DedupeCache } from './dedupe.js';
-import { BrokerLink, type BrokerOptions } from './link.js';
+import { BrokerLink, type BrokerOptions, type LinkFailure } from './link.js';
 import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
 import { Presence } from './presence.js';
 import { RpcBridge, type RpcBridgeOptions } from './rpc.js';
@@ -103,6 +103,8 @@ export interface BridgeStats {
   readonly connected: boolean;
   readonly connects: number;
   readonly reconnects: number;
+  /** Connection errors by kind (TLS trust, TLS refused by the broker, credentials, ...) and the last one, described. */
+  readonly link: { readonly failures: Partial<Record<LinkFailure, number>>; readonly lastError?: string };
   readonly outbox: { depth: number; bytes: number; inflight: number; refusedFull: number; droppedQos0: number; droppedQos12: number };
   /** Publications forwarded by QoS: devices' out, the broker's in, and the hub's own (presence, publish()). */
   readonly forwarded: { out: [number, number, number]; in: [number, number, number]; hub: number };
@@ -222,6 +224,7 @@ export class MqttBridge {
       connected: this.link.connected,
       connects: this.link.connects,
       reconnects: Math.max(0, this.link.connects - 1),
+      link: { failures: { ...this.link.failures }, ...(this.link.lastError !== undefined && { lastError: this.link.lastError }) },
       outbox: { ...ob, inflight: this.inflight.size },
       forwarded: { out: [...this.counts.out], in: [...this.counts.in], hub: this.counts.hub },
       refused: { out: { ...this.counts.refusedOut }, in: { ...this.counts.refusedIn } },

@@ -29,8 +29,17 @@ export function bridgeOptionsFromConfig(url: string, cfg: unknown): BridgeOption
       throw new InvalidArgumentError(`config "mqtt.${k}" must be ${k === 'rules' ? 'an array' : `a ${t}`}`);
     }
     if (k === 'rules' && !Array.isArray(v)) throw new InvalidArgumentError('config "mqtt.rules" must be an array');
-    if (k === 'caFile' || k === 'certFile' || k === 'keyFile') o[k.slice(0, -4)] = readFileSync(v as string);
+    if (k === 'caFile' || k === 'certFile' || k === 'keyFile') o[k.slice(0, -4)] = readPem(k, v as string);
     else o[k] = v;
   }
   return o as unknown as BridgeOptions;
+}
+
+/** A TLS file of the config; one that cannot be read is an error naming the key and the file. */
+function readPem(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InvalidArgumentError(`config "mqtt.${key}": cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

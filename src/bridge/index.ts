@@ -18,4 +18,4 @@ export { DecorrelatedJitter, type BackoffOptions } from './backoff.js';
 export { DedupeCache } from './dedupe.js';
 export { RpcBridge, OUTCOME_PROPERTY, REASON_PROPERTY, type RpcBridgeOptions, type RpcSend } from './rpc.js';
 export { bridgeOptionsFromConfig } from './config.js';
-export type { BrokerOptions } from './link.js';
+export { describeLinkError, type BrokerOptions, type LinkFailure } from './link.js';

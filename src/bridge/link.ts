@@ -53,7 +53,42 @@ export interface LinkHandlers {
    * hub's QoS 0 copies wait for room, and reading on would only drop them (TCP then slows the broker).
    */
   readonly room?: () => Promise<void> | undefined;
+  /** A connection error, its message described (describeLinkError) and the original as `cause`. */
   readonly error: (e: Error) => void;
+}
+
+/** Why an attempt failed: what the operator has to fix differs for each. */
+export type LinkFailure = 'tls-untrusted' | 'tls-refused' | 'tls' | 'auth' | 'refused' | 'network' | 'other';
+
+/** Node's codes for a broker certificate the configured CA (`caFile`) does not vouch for. */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * The kind of a connection error and a message that says what to check: the raw TLS and CONNACK
+ * errors name OpenSSL's and MQTT's terms, not the bridge's options.
+ */
+export function describeLinkError(e: Error): { kind: LinkFailure; message: string } {
+  const code = (e as { code?: unknown }).code;
+  const raw = `${e.message}${typeof code === 'string' && !e.message.includes(code) ? ` (${code})` : ''}`;
+  if (typeof code === 'string' && UNTRUSTED.has(code)) {
+    return { kind: 'tls-untrusted', message: `TLS: the broker's certificate is not trusted by the configured CA (caFile), or does not name that host: ${raw}` };
+  }
+  if (/alert|handshake|certificate required/i.test(e.message) && (typeof code !== 'string' || code.startsWith('ERR_SSL'))) {
+    return { kind: 'tls-refused', message: `TLS: the broker refused the handshake (its CA does not accept this client's certificate, certFile/keyFile, or none was given): ${raw}` };
+  }
+  if (typeof code === 'string' && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code.startsWith('ERR_OSSL'))) {
+    return { kind: 'tls', message: `TLS: ${raw}` };
+  }
+  // CONNACK reason codes (MQTT 5 3.2.2.2; 3.1.1's 4 and 5 come as 134 and 135 from MQTT.js)
+  if (code === 134 || code === 135 || code === 4 || code === 5) {
+    return { kind: 'auth', message: `the broker refused the bridge's credentials (username/password, or the client certificate's identity): ${raw}` };
+  }
+  if (typeof code === 'number') return { kind: 'refused', message: `the broker refused the connection: ${raw}` };
+  if (typeof code === 'string' && code.startsWith('E')) return { kind: 'network', message: `cannot reach the broker: ${raw}` };
+  return { kind: 'other', message: raw };
 }
 
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
@@ -65,6 +100,10 @@ export class BrokerLink {
   /** Connections made, and those lost. */
   connects = 0;
   disconnects = 0;
+  /** Connection errors by kind (an attempt that failed, or a connection that broke with an error). */
+  readonly failures: Partial<Record<LinkFailure, number>> = {};
+  /** The last connection error, described (describeLinkError). */
+  lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly backoff: DecorrelatedJitter;
@@ -140,7 +179,11 @@ export class BrokerLink {
       this.h.up(c, gen);
     });
     c.on('error', (e) => {
-      if (gen === this.generation) this.h.error(e);
+      if (gen !== this.generation) return;
+      const d = describeLinkError(e);
+      this.failures[d.kind] = (this.failures[d.kind] ?? 0) + 1;
+      this.lastError = d.message;
+      this.h.error(Object.assign(new Error(d.message, { cause: e }), { kind: d.kind }));
     });
     c.on('close', () => {
       if (gen !== this.generation) return;
