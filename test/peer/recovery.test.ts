@@ -112,11 +112,13 @@ describe('peer recovery', () => {
     h.net.onCapture((d) => d.to.host === 'victim' && victimBytes.push(d.bytes.length));
     h.net.inject(held!.bytes, victim, HUB);
     await h.run(5);
-    expect(h.texts('hub')).toEqual(['withheld']); // authentic and never seen: delivered, once
+    // authentic and never seen: delivered, once, from an address the hub never saw, and attributed by the envelope alone [SW-8.2-3]
+    expect(h.texts('hub')).toEqual(['withheld']);
     const received = held!.bytes.length;
     expect(victimBytes).toHaveLength(1); // the candidate's challenge [SW-10.2-6]
     expect(victimBytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3 * received);
     expect(hub.peer('sensor-1')?.address?.host).toBe('sensor-1'); // the path never moved [SW-10.1-8]
+    expect(hub.peer('victim')).toBeUndefined(); // no peer by source address [SW-8.2-3]
     expect(hub.peer('sensor-1')?.validated).toBe(true);
     const victimTotal = victimBytes.length;
     dev.send('hub', text('real')); // the real device's next datagram ends the candidate [SW-10.2-7]

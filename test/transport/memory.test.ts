@@ -223,7 +223,7 @@ describe('MemoryNetwork', () => {
     await expect(a.send(new Uint8Array(601), b.local)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(a.send(new Uint8Array(600), b.local)).resolves.toBeUndefined();
     net.advance(0);
-    expect(b.stats.droppedNoHandler).toBe(1);
+    expect(b.stats.droppedNoHandler).toBe(1); // nothing could take it: dropped and counted [SW-8.4-2]
     await a.close();
     await a.close();
     await expect(a.send(new Uint8Array(1), b.local)).rejects.toBeInstanceOf(TransportError);

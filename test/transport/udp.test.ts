@@ -108,14 +108,14 @@ describe('UdpTransport', () => {
     await a.close();
     expect(a.closed).toBe(true);
     await expect(a.send(new Uint8Array(1), b.local)).rejects.toBeInstanceOf(TransportError);
-    expect(a.stats.sendErrors).toBe(1);
+    expect(a.stats.sendErrors).toBe(1); // a local failure is counted [SW-8.1-4]
     expect(a.stats.datagramsSent).toBe(0);
     expect(() => a.getRecvBufferSize()).toThrow(TransportError);
     await new Promise((r) => setTimeout(r, 50));
     expect(got).toBe(0);
   });
 
-  it('counts datagrams that arrive before a handler is set', async () => {
+  it('counts datagrams that arrive before a handler is set: dropped and counted [SW-8.4-2]', async () => {
     const a = await bind({ host: '127.0.0.1' });
     const b = await bind({ host: '127.0.0.1' });
     await a.send(new Uint8Array(3), b.local);
