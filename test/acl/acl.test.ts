@@ -274,7 +274,7 @@ describe('AccessControl', () => {
     expect(a.canPublish('d1', 'devices/d1/secret')).toBe(false);
   });
 
-  it('{id} expansions may reach the length limit only within MAX_TOPIC_BYTES for every id', () => {
+  it('{id} expansions may reach the length limit only within MAX_TOPIC_BYTES for every id [SW-17.3-3]', () => {
     const p = `${'x'.repeat(220)}/{id}`; // 221 + 32 = 253 bytes with the longest id
     const a = AccessControl.fromConfig({ rules: [{ devices: ['*'], publish: [p] }] });
     const id = 'i'.repeat(32);
@@ -303,11 +303,12 @@ describe('configuration errors [SW-17.9-2]', () => {
     ['misplaced +', rule({ publish: ['a', 'a+'] }), "rules[2].publish[1]: '+' must occupy a whole level"],
     ['misplaced +, exact brief example', rule({ publish: ['x+/y'] }), "rules[2].publish[0]: '+' must occupy a whole level"],
     ['misplaced #', rule({ subscribe: ['#/a'] }), "rules[2].subscribe[0]: '#' must be the whole last level"],
-    ['+ glued to {id}', rule({ publish: ['devices/+{id}'] }), "rules[2].publish[0]: '+' must occupy a whole level"],
+    ['+ glued to {id}', rule({ publish: ['devices/+{id}'] }), "rules[2].publish[0]: '+' must occupy a whole level"], // a valid filter as written, {id} four characters [SW-17.3-3]
     ['empty pattern', rule({ subscribe: [''] }), 'rules[2].subscribe[0]: must not be empty'],
     ['NUL', rule({ subscribe: ['a\u0000'] }), 'rules[2].subscribe[0]: contains U+0000'],
     ['misspelt placeholder', rule({ publish: ['devices/{ID}/#'] }), "rules[2].publish[0]: '{' and '}' may appear only in the placeholder {id}"],
     ['stray brace', rule({ serve: ['{id}}.x'] }), "rules[2].serve[0]: '{' and '}'"],
+    // valid as written (235 bytes), not with {id} replaced by a 32-character id [SW-17.3-3]
     ['too long with the longest id', rule({ publish: [`${'x'.repeat(230)}/{id}`] }), 'rules[2].publish[0]: with a 32-character id, is longer than 256 bytes'],
     ['too many levels', rule({ subscribe: [Array(33).fill('a').join('/')] }), 'rules[2].subscribe[0]: has 33 levels'],
     ['* inside a method', rule({ call: ['a*b'] }), "rules[2].call[0]: '*' may appear only as the last character"],

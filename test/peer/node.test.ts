@@ -44,7 +44,7 @@ describe('SaltwireNode on a MemoryNetwork', () => {
 });
 
 describe('idle senders are set aside and resumed (spec 9.5)', () => {
-  it('a parked sender resumes its counter: nothing is dropped as a replay, and it survives a peer restart', async () => {
+  it('a parked sender resumes its counter: nothing is dropped as a replay, and it survives a peer restart [SW-9.5-2] [SW-5.1-4]', async () => {
     const h = new Harness();
     const hub = await h.hub({ senderIdleMs: 300 }); // shorter than the device's probe cadence (FAST: 1.5 s)
     const dev = await h.device('sensor-1');
@@ -55,12 +55,12 @@ describe('idle senders are set aside and resumed (spec 9.5)', () => {
     await h.run(8_000, 50); // keepalives flow device -> hub; the hub sends nothing
     const entry = internals(hub).get('sensor-1');
     expect(entry.sender).toBeUndefined();
-    expect(entry.parked!.counter).toBeGreaterThan(0);
+    expect(entry.parked!.counter).toBeGreaterThan(0); // the key is gone, its next counter kept [SW-9.5-2]
     hub.send('sensor-1', text('two'));
     await h.run(10);
     expect(internals(hub).get('sensor-1').sender).toBeDefined();
     expect(h.texts('sensor-1')).toEqual(['one', 'two']);
-    expect(dev.stats.drops['REPLAY'] ?? 0).toBe(0);
+    expect(dev.stats.drops['REPLAY'] ?? 0).toBe(0); // the key derived anew seals on from that counter: no nonce again [SW-5.1-4]
     await h.run(8_000, 50); // parked again
     await dev.close();
     await h.device('sensor-1'); // restart: the hub drops the index of its parked sender

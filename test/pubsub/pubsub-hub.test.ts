@@ -142,7 +142,7 @@ describe('access control (spec 17, 18.1)', () => {
     rules: [{ devices: ['*'], publish: ['devices/{id}/#'], subscribe: ['devices/+/status'] }],
   });
 
-  it('a refused subscription rejects granted with SubscriptionRefusedError (SUBACK 0x80) and is not recorded [SW-17.5-1] [SW-17.8-3]', async () => {
+  it('a refused subscription rejects granted with SubscriptionRefusedError (SUBACK 0x80) and is not recorded [SW-17.5-1] [SW-17.8-3] [SW-17.1-2]', async () => {
     const w = await World.create(24, { acl });
     const dev = await w.device('dev-b');
     const ok = dev.subscribe('devices/+/status');
@@ -157,13 +157,14 @@ describe('access control (spec 17, 18.1)', () => {
     await w.close();
   });
 
-  it('a publication to a denied topic is dropped and counted at the hub, and its publisher told (AccessDeniedError); a revoked device is dropped whatever it sends, told nothing [SW-17.4-1] [SW-17.8-4] [SW-18.1-1] [SW-18.2-1]', async () => {
+  it('a publication to a denied topic is dropped and counted at the hub, and its publisher told (AccessDeniedError); a revoked device is dropped whatever it sends, told nothing [SW-17.4-1] [SW-17.8-4] [SW-18.1-1] [SW-18.2-1] [SW-17.1-2]', async () => {
     const w = await World.create(25, { acl });
     const sub = await w.device('dev-b');
     const c = collector();
     await w.granted(sub.subscribe('devices/+/status', { qos: 1 }, c.fn));
     const a = await w.device('dev-a');
-    const denied = await w.settle(a.publish('devices/dev-b/status', 'spoof', { qos: 1 }).catch((e: unknown) => e)); // not under devices/dev-a
+    // not under devices/dev-a: the policy is evaluated for the authenticated sender, never for the id the topic names [SW-17.1-1]
+    const denied = await w.settle(a.publish('devices/dev-b/status', 'spoof', { qos: 1 }).catch((e: unknown) => e));
     expect(denied).toBeInstanceOf(AccessDeniedError);
     await w.settle(a.publish('devices/dev-a/status', 'mine', { qos: 1 }));
     const r = await w.device('dev-r');

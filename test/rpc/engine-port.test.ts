@@ -24,7 +24,7 @@ const call = (callId: bigint, method: string, params: unknown = null, extra: Par
 });
 
 describe('RpcEngine over a scripted port', () => {
-  it('a RESULT or CALLACK from a peer other than the call\'s next hop is ignored and counted [SW-16.1-3]', async () => {
+  it('a RESULT or CALLACK from a peer other than the call\'s next hop is ignored and counted [SW-16.1-3] [SW-16.1-4]', async () => {
     const port = new FakePort('dev-a');
     port.known.add('hub');
     const e = new RpcEngine(port, { role: 'client', hub: 'hub' });
@@ -139,7 +139,7 @@ describe('RpcEngine over a scripted port', () => {
     expect(e.counters.responder.sendFailures).toBe(1);
   });
 
-  it('FROM is believed from the hub only: the RESULT goes back to the hub with TO = FROM [SW-16.3-1] [SW-18.4-1]', async () => {
+  it('FROM is believed from the hub only: the RESULT goes back to the hub with TO = FROM; a client drops a CALL whose TO names another node [SW-16.3-1] [SW-18.4-1] [SW-16.1-4]', async () => {
     const port = new FakePort('dev-b');
     port.known.add('hub');
     const e = new RpcEngine(port, { role: 'client', hub: 'hub' });
@@ -152,6 +152,20 @@ describe('RpcEngine over a scripted port', () => {
     expect(from).toEqual(['dev-a']);
     expect(port.sent).toEqual([{ peer: 'hub', op: { op: 'RESULT', callId: 5n, to: 'dev-a', outcome: 0, body: new Uint8Array(0) } }]);
     expect(e.counters.engine).toMatchObject({ untrustedFrom: 1, misrouted: 1 });
+  });
+
+  it('a target answers a CALL carrying FROM with TO = that FROM, and a CALL without FROM with TO empty [SW-16.1-4]', async () => {
+    const port = new FakePort('dev-b');
+    port.known.add('hub');
+    const e = new RpcEngine(port, { role: 'client', hub: 'hub' });
+    e.serve('m', () => 1);
+    port.deliver('hub', call(5n, 'm', null, { from: 'dev-a' }));
+    port.deliver('hub', call(6n, 'm'));
+    await flush();
+    expect(port.sent.map((x) => [x.peer, (x.op as ResultOp).callId, (x.op as ResultOp).to])).toEqual([
+      ['hub', 5n, 'dev-a'],
+      ['hub', 6n, ''],
+    ]);
   });
 
   it('a hub forwards a CALL with FROM = the sender (never what it wrote) and TO empty, and a RESULT with TO emptied [SW-18.4-1]', async () => {

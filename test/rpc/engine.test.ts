@@ -349,7 +349,7 @@ describe('RPC engine: access control through a hub [SW-17.6-2] [SW-17.7-1] [SW-1
     rules: [{ devices: ['*'], call: ['dev-*', 'time'], serve: ['{id}.*'] }, { devices: ['*'], deny: { call: ['dev-b.read'] } }],
   });
 
-  it('Rejected, with an empty body, when the caller may not call or the target may not serve; nothing runs', async () => {
+  it('Rejected, with an empty body, when the caller may not call or the target may not serve; nothing runs [SW-17.1-2]', async () => {
     const r = await rig(['dev-a', 'dev-b', 'dev-c'], { acl });
     const runs: string[] = [];
     dev(r, 'dev-b').serve('dev-b.read', () => runs.push('b'));

@@ -169,7 +169,7 @@ describe('beginEpoch [SW-5.2-2] [SW-5.2-5]', () => {
     expect(await beginEpoch(store, { above: 3 })).toBe(9); // a floor below the stored epoch changes nothing
   });
 
-  it('refuses when the write fails, does not read back, or epochs are exhausted', async () => {
+  it('refuses when the write fails, does not read back, or epochs are exhausted: no epoch to send under that is not persisted [SW-5.2-4]', async () => {
     const failing = { load: async () => 3, save: async () => Promise.reject(new Error('flash full')) };
     await expect(beginEpoch(failing)).rejects.toThrow(EpochPersistError);
     const lying = { load: async () => 3, save: async () => undefined };
