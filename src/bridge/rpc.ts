@@ -18,7 +18,9 @@
  *   bad-request   0x99 Payload format invalid   params that are not JSON/MessagePack as declared
  *
  * Errors carry a JSON payload {"outcome","code","message"} too. A request without a Response Topic
- * is refused and counted.
+ * is refused and counted. The request's own user properties (those not starting with `sw-`, which
+ * are the bridge's) come back on its response, as an MQTT 5 responder would keep them: the device in
+ * between cannot carry them (a Saltwire CALL has no field for them, spec 15.3), the bridge can.
  *
  * Saltwire -> MQTT: for each method in `serve` the hub serves it (a device calls it on the hub's id);
  * the call is published to `<servicePrefix>/<method>` with a Response Topic of this bridge and
@@ -74,6 +76,13 @@ function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? Buffer.from(x).toString('base64') : typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
 }
 
+/** A request's user properties that its response keeps: all but the bridge's own (`sw-` prefix). */
+function requestProperties(up: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  const kept: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(up ?? {})) if (!k.startsWith('sw-')) kept[k] = v;
+  return kept;
+}
+
 export class RpcBridge {
   readonly stats = { callsIn: 0, callsOut: 0, refused: 0, outcomes: {} as Record<string, number> };
   private readonly callPrefix: string | undefined;
@@ -117,6 +126,7 @@ export class RpcBridge {
     const [device, method] = p.topic.slice(this.callPrefix!.length + 1).split('/') as [string, string];
     this.stats.callsIn++;
     const msgpack = props.contentType === 'application/msgpack';
+    const kept = requestProperties(props.userProperties);
     const answer = (outcome: string, payload: Uint8Array, extra: Record<string, string> = {}): void => {
       this.stats.outcomes[outcome] = (this.stats.outcomes[outcome] ?? 0) + 1;
       this.send(replyTo, payload, {
@@ -124,7 +134,7 @@ export class RpcBridge {
         properties: {
           ...(props.correlationData !== undefined && { correlationData: props.correlationData }),
           contentType: msgpack && outcome === 'ok' ? 'application/msgpack' : 'application/json',
-          userProperties: { [OUTCOME_PROPERTY]: outcome, [REASON_PROPERTY]: `0x${REASON[outcome]!.toString(16).padStart(2, '0')}`, ...extra },
+          userProperties: { ...kept, [OUTCOME_PROPERTY]: outcome, [REASON_PROPERTY]: `0x${REASON[outcome]!.toString(16).padStart(2, '0')}`, ...extra },
         },
       });
     };
