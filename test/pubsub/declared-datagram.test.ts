@@ -23,7 +23,7 @@ describe('MAX_DATAGRAM declared in SYNC, honoured by a hub with a larger budget 
     await w.settle(pub.publish('big/x', new Uint8Array(6_000).fill(7), { qos: 1 }));
     await w.until(() => cb.got.length === 1 && cs.got.length === 1, 10_000);
     expect(cs.got[0]!.payload.length).toBe(6_000);
-    expect(Math.max(...sizes.get('dev-b')!)).toBeLessThanOrEqual(600); // before: 1,400
+    expect(Math.max(...sizes.get('dev-b')!)).toBeLessThanOrEqual(600); // nothing longer than the receiver's MAX_DATAGRAM [SW-4.6-5]; before: 1,400
     expect(Math.max(...sizes.get('dev-c')!)).toBeGreaterThan(600); // the hub's budget for the others
     await w.close();
   });
