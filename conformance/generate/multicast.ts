@@ -114,7 +114,8 @@ export function multicastVectors(): VectorFile {
     seal({
       comment: c,
       flags: ['Derivation'],
-      specRefs: type === GTYPE_SIGNED ? ['SW-19.4-2', 'SW-19.5-4'] : m.kind === 'nack' ? ['SW-19.4-2', 'SW-19.12-3'] : ['SW-19.4-2', 'SW-19.4-4'],
+      // the sealed bytes start 0x70 and a TYPE that is not reserved [SW-19.1-1]
+      specRefs: [...(type === GTYPE_SIGNED ? ['SW-19.4-2', 'SW-19.5-4'] : m.kind === 'nack' ? ['SW-19.4-2', 'SW-19.12-3'] : ['SW-19.4-2', 'SW-19.4-4']), 'SW-19.1-1'],
       result: 'valid',
       type: type === GTYPE_DATA ? 'GROUP_DATA' : 'SIGNED',
       member,
@@ -229,7 +230,7 @@ export function multicastVectors(): VectorFile {
   ] as const) {
     const r = hubAnswer(scout, rand, address);
     if (!r.ok) throw new Error(`multicast vectors: ${c}: ${r.reason}`);
-    sc({ comment: c, flags: ['Derivation'], specRefs: [...refs], result: 'valid', scout: hex(scout), rand: hex(rand), ...(address !== undefined && { address }), announce: hex(r.reply), toGroup: r.toGroup });
+    sc({ comment: c, flags: ['Derivation'], specRefs: [...refs, 'SW-19.1-1'], result: 'valid', scout: hex(scout), rand: hex(rand), ...(address !== undefined && { address }), announce: hex(r.reply), toGroup: r.toGroup }); // the ANNOUNCE: 0x70, TYPE 0x02 [SW-19.1-1]
   }
   const silent = (c: string, scout: Uint8Array, flag: string, refs: string[]) => {
     const r = hubAnswer(scout, rnd(9));

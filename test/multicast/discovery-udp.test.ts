@@ -81,7 +81,7 @@ describe('discovery over UDP multicast on loopback', () => {
     await hub.close();
   });
 
-  it('nothing answers an unauthenticated scout or a flood of junk: zero bytes sent, every datagram counted [SW-19.7-1]', async () => {
+  it('nothing answers an unauthenticated scout or a flood of junk: zero bytes sent, every datagram counted [SW-19.7-1] [SW-19.1-3]', async () => {
     const n = net();
     const resp = await startDiscoveryResponder({ ...n, hubId: 'hub', keyring: new SiteKeyring(suite, site), announce: { port: 4000 }, suite });
     const attacker = await probe(n);
@@ -96,7 +96,7 @@ describe('discovery over UDP multicast on loopback', () => {
     await sleep(300); // past the longest reply delay
     // every datagram that reached the hub's socket is counted under a drop reason (UDP may lose some on the way)
     expect(resp.socket.stats.received).toBeGreaterThan(1_000);
-    expect(resp.responder.drops.total).toBe(resp.socket.stats.received);
+    expect(resp.responder.drops.total).toBe(resp.socket.stats.received); // each dropped GROUP datagram counted once [SW-19.1-3]
     expect(resp.socket.stats.bytesSent).toBe(0);
     expect(attacker.bytes).toBe(0);
     attacker.close();

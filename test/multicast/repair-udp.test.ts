@@ -95,16 +95,20 @@ describe('group repair over UDP multicast', () => {
     expect(b.requester.missing).toBeGreaterThanOrEqual(lost.size);
     expect(b.requester.recovered).toBe(b.requester.missing);
     expect(a.responder.repairs).toBeGreaterThanOrEqual(lost.size + twice.size);
+    expect(eps.get('b')!.socket.stats.sent).toBeGreaterThan(0); // b publishes nothing: what it sent are its NACKs
     // c had (nearly) everything: what it saw again were a's repairs, refused by its window
     const cReplays = eps.get('c')!.receiver.drops.get('REPLAY');
     expect(cReplays).toBeGreaterThanOrEqual(a.responder.repairs - eps.get('c')!.repairStats(1)!.requester.missing);
     expect(cReplays).toBeLessThanOrEqual(a.responder.repairs);
   }, 15_000);
 
-  it('with repair off, the same losses stay lost', async () => {
+  it('with repair off, the same losses stay lost: no member sends a NACK [SW-19.12-7]', async () => {
     const { got, eps, lost } = await run(false);
     expect(got.get('b')!.size).toBe(N - lost.size);
     expect(got.get('c')!.size).toBe(N);
     expect(eps.get('a')!.repairStats(1)).toBeUndefined();
+    // b and c publish nothing: with repair on, b's NACKs are all it sends (above); off, nothing
+    expect(eps.get('b')!.socket.stats.sent).toBe(0);
+    expect(eps.get('c')!.socket.stats.sent).toBe(0);
   }, 15_000);
 });
