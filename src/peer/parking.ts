@@ -65,13 +65,18 @@ export function applyIndex(p: Peer, f: IndexFrame, now: number, evidence = true)
  * node holds no key for the peer.
  */
 export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring: Keyring }, epoch: number, boot: Uint8Array, now: number): PeerSender | undefined {
-  if (p.sender !== undefined && p.sender.epoch === epoch) return p.sender;
   const gen = o.keyring.generations.current(p.id);
+  if (p.sender !== undefined && p.sender.epoch === epoch && p.sender.gen === gen) return p.sender;
   const key = o.keyring.lookup(p.id, gen, now);
   if (!key.ok) return undefined;
+  // A live sender of this epoch under an older generation: the peer was rotated, and nothing is sealed
+  // under the old generation again [SW-3.6-3]. The new key starts at counter 0 with no index (FULL
+  // first); what the peer showed of this start (heard, INDEX of this epoch) carries over.
+  const rotated = p.sender !== undefined && p.sender.epoch === epoch ? { ...p.sender.park(), gen, counter: 0, index: 0 } : undefined;
+  p.sender = undefined;
   const parked = p.parked;
   const resume =
-    parked !== undefined && parked.gen === gen && parked.epoch === epoch ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) } : undefined;
+    rotated ?? (parked !== undefined && parked.gen === gen && parked.epoch === epoch ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) } : undefined);
   p.parked = undefined;
   p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, pairKey: key.pairKey, gen, epoch, boot, resume });
   return p.sender;
