@@ -5,7 +5,10 @@
  * @module
  */
 
-/** Base class of every error the SDK throws on purpose. */
+/**
+ * Base class of every error the SDK throws on purpose.
+ * @group Errors
+ */
 export class SaltwireError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -15,14 +18,20 @@ export class SaltwireError extends Error {
   }
 }
 
-/** An argument is of the wrong type, length or range. The message names the argument. */
+/**
+ * An argument is of the wrong type, length or range. The message names the argument.
+ * @group Errors
+ */
 export class InvalidArgumentError extends SaltwireError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_INVALID_ARGUMENT', message, options);
   }
 }
 
-/** A node id does not match `[A-Za-z0-9_-]{1,32}` (spec 3.2). */
+/**
+ * A node id does not match `[A-Za-z0-9_-]{1,32}` (spec 3.2).
+ * @group Errors
+ */
 export class InvalidNodeIdError extends SaltwireError {
   readonly id: string;
   constructor(id: string) {
@@ -31,7 +40,10 @@ export class InvalidNodeIdError extends SaltwireError {
   }
 }
 
-/** A key is not 32 bytes, or a generation is outside 0..255. */
+/**
+ * A key is not 32 bytes, or a generation is outside 0..255.
+ * @group Errors
+ */
 export class InvalidKeyError extends SaltwireError {
   constructor(message: string) {
     super('ERR_INVALID_KEY', message);
@@ -41,6 +53,7 @@ export class InvalidKeyError extends SaltwireError {
 /**
  * The traffic key's counter is used up (spec 5.1). The caller must start a new epoch
  * (spec 5.2-3) before sending again; nothing was sent.
+ * @group Errors
  */
 export class CounterExhaustedError extends SaltwireError {
   constructor() {
@@ -51,6 +64,7 @@ export class CounterExhaustedError extends SaltwireError {
 /**
  * The epoch could not be persisted, or the last epoch is used up (spec 5.2-2). The node must not
  * send: doing so could reuse a nonce.
+ * @group Errors
  */
 export class EpochPersistError extends SaltwireError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -58,14 +72,20 @@ export class EpochPersistError extends SaltwireError {
   }
 }
 
-/** A transport failed locally: the socket is closed, or the OS refused the send or bind. */
+/**
+ * A transport failed locally: the socket is closed, or the OS refused the send or bind.
+ * @group Errors
+ */
 export class TransportError extends SaltwireError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TRANSPORT', message, options);
   }
 }
 
-/** The peer is known to be unreachable (spec 11): the operation failed at once instead of waiting. */
+/**
+ * The peer is known to be unreachable (spec 11): the operation failed at once instead of waiting.
+ * @group Errors
+ */
 export class PeerUnreachableError extends SaltwireError {
   readonly peer: string;
   constructor(peer: string) {
@@ -74,7 +94,10 @@ export class PeerUnreachableError extends SaltwireError {
   }
 }
 
-/** The peer is not in the peer table and no address for it is known, so nothing can be sent. */
+/**
+ * The peer is not in the peer table and no address for it is known, so nothing can be sent.
+ * @group Errors
+ */
 export class UnknownPeerError extends SaltwireError {
   readonly peer: string;
   constructor(peer: string) {
@@ -83,7 +106,10 @@ export class UnknownPeerError extends SaltwireError {
   }
 }
 
-/** The node was closed; nothing more can be sent or received. */
+/**
+ * The node was closed; nothing more can be sent or received.
+ * @group Errors
+ */
 export class NodeClosedError extends SaltwireError {
   constructor() {
     super('ERR_NODE_CLOSED', 'the node is closed');
@@ -94,6 +120,7 @@ export class NodeClosedError extends SaltwireError {
  * A reliable message was not acknowledged by its deadline (spec 14.8), or a fragmented message not
  * within FRAGMENT_LIFETIME (spec 14.6). The peer may still have received it: the acknowledgement is
  * what did not arrive in time. Nothing more is sent for it.
+ * @group Errors
  */
 export class DeadlineExceededError extends SaltwireError {
   readonly peer: string;
@@ -112,6 +139,7 @@ export class DeadlineExceededError extends SaltwireError {
 /**
  * A message is larger than the peer reassembles (its MAX_MESSAGE, spec 14.6), or an unreliable
  * message does not fit one datagram. Nothing was sent.
+ * @group Errors
  */
 export class MessageTooLargeError extends SaltwireError {
   readonly size: number;
@@ -123,7 +151,10 @@ export class MessageTooLargeError extends SaltwireError {
   }
 }
 
-/** The peer's outbox is full (spec 14.8): the message was not accepted. */
+/**
+ * The peer's outbox is full (spec 14.8): the message was not accepted.
+ * @group Errors
+ */
 export class OutboxFullError extends SaltwireError {
   readonly peer: string;
   constructor(peer: string, maxMessages: number, maxBytes: number) {
@@ -137,6 +168,7 @@ export class OutboxFullError extends SaltwireError {
  * arrived. A hub that is not running, a wrong address and a wrong key look the same from here: a
  * hub drops a datagram it cannot authenticate without answering (spec 6), so the message names
  * both suspects.
+ * @group Errors
  */
 export class HubUnreachableError extends SaltwireError {
   /** The hub's node id. */

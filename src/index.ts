@@ -15,6 +15,34 @@
  * const r = await client.call<{ celsius: number }>('sensor-2', 'reading', null, { timeoutMs: 2000 });
  * await client.close();
  * ```
+ *
+ * The index is grouped by what a newcomer looks for, in this order (typedoc.json `groupOrder`; each
+ * declaration names its group with `@group`).
+ *
+ * @groupDescription Start here
+ * One call starts a device client ({@link startClient}) or a hub ({@link startHub}) from an address,
+ * an id and a key; {@link generateKey} makes a site key and {@link deriveDeviceKey} a device's key.
+ * @groupDescription Pub/sub
+ * What {@link Client.publish} and {@link Client.subscribe} take and give, and topic checks.
+ * @groupDescription RPC
+ * What {@link Client.call} and {@link Client.serve} take and give.
+ * @groupDescription Access control
+ * Who may publish, subscribe, call and serve what (spec 17), from a JSON configuration.
+ * @groupDescription Errors
+ * Every error is a {@link SaltwireError} with a stable `code`.
+ * @groupDescription Events
+ * What a node reports: {@link NodeEvents} (reachable, unreachable, restart, address, conflict, drop).
+ * @groupDescription Keys
+ * Keyrings (which key for which peer), crypto suites and hex helpers.
+ * @groupDescription Client and hub options
+ * The options behind the short path, and where state is kept.
+ * @groupDescription Nodes
+ * The layer below Client and Hub: a node talks to peers by id (spec 9-14).
+ * @groupDescription Multicast and discovery
+ * Secured multicast groups and authenticated hub discovery (spec 19).
+ * @groupDescription Transports, state and time
+ * UDP and in-memory transports, state stores and schedulers, for tests of your own.
+ * @primaryExport
  * @module
  */
 

@@ -11,7 +11,10 @@ import { InvalidTopicError } from '../pubsub/topic-errors.js';
 import { validateTopicFilter } from '../pubsub/topic.js';
 import { isValidNodeId } from '../wire/node-id.js';
 
-/** The four operations a rule grants or denies (spec 17.2). */
+/**
+ * The four operations a rule grants or denies (spec 17.2).
+ * @group Access control
+ */
 export type AclOperation = 'publish' | 'subscribe' | 'call' | 'serve';
 export const ACL_OPERATIONS: readonly AclOperation[] = ['publish', 'subscribe', 'call', 'serve'];
 
@@ -20,10 +23,16 @@ export const ID_PLACEHOLDER = '{id}';
 /** In `devices`, stands for every device [SW-17.2-2]. */
 export const ANY_DEVICE = '*';
 
-/** Patterns per operation, as written in the configuration. */
+/**
+ * Patterns per operation, as written in the configuration.
+ * @group Access control
+ */
 export type AclPatternsJson = { [K in AclOperation]?: string[] };
 
-/** One rule of the configuration (spec 17.9). */
+/**
+ * One rule of the configuration (spec 17.9).
+ * @group Access control
+ */
 export interface AclRuleJson extends AclPatternsJson {
   /** Device ids this rule applies to, or '*' for every device. At least one entry. */
   devices: string[];
@@ -44,6 +53,7 @@ export interface AclRuleJson extends AclPatternsJson {
  *     { "devices": ["*"], "deny": { "publish": ["devices/{id}/secret"] } } ] }
  * ```
  * Both keys are optional. With no rules at all, every operation is allowed [SW-17.2-1].
+ * @group Access control
  */
 export interface AclConfigJson {
   revoked?: string[];
@@ -186,6 +196,7 @@ function compileRule(v: unknown, index: number): CompiledRule {
 /**
  * Parses a configuration: the parsed JSON value, or JSON text. Throws InvalidArgumentError naming
  * the offending path; never returns a partial result.
+ * @group Access control
  */
 export function parseAclConfig(json: unknown): ParsedAcl {
   let config = json;

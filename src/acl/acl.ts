@@ -16,7 +16,10 @@ import {
 } from './acl-config.js';
 import { filterCovers, filtersOverlap } from './filter-cover.js';
 
-/** Why a decision came out as it did, for logs and diagnostics. */
+/**
+ * Why a decision came out as it did, for logs and diagnostics.
+ * @group Access control
+ */
 export type AclReason =
   /** No rules are configured: the open setup of [SW-17.2-1]. */
   | 'open'
@@ -31,6 +34,7 @@ export type AclReason =
   /** Rules exist and none grants it: default deny [SW-17.2-3]. */
   | 'no-rule';
 
+/** @group Access control */
 export interface AclDecision {
   readonly allowed: boolean;
   readonly reason: AclReason;
@@ -63,6 +67,7 @@ const NO_RULE: AclDecision = { allowed: false, reason: 'no-rule' };
  * ] });
  * acl.canPublish('sensor-1', 'sensors/sensor-1/temp'); // true
  * ```
+ * @group Access control
  */
 export class AccessControl {
   private constructor(private readonly acl: ParsedAcl) {}

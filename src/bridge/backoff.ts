@@ -8,6 +8,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 
+/** @group Bridge building blocks */
 export interface BackoffOptions {
   /** First delay, ms (default 1000). */
   readonly baseMs?: number;
@@ -17,6 +18,7 @@ export interface BackoffOptions {
   readonly stableMs?: number;
 }
 
+/** @group Bridge building blocks */
 export class DecorrelatedJitter {
   readonly baseMs: number;
   readonly capMs: number;

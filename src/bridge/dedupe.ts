@@ -5,6 +5,7 @@
  * comes within seconds; a loop within one round trip).
  * @module
  */
+/** @group Bridge building blocks */
 export class DedupeCache {
   private readonly keys = new Set<string>();
   /** Keys seen again while remembered. */

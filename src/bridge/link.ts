@@ -8,6 +8,7 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { DecorrelatedJitter, type BackoffOptions } from './backoff.js';
 
+/** @group Bridge */
 export interface BrokerOptions {
   /** mqtt://HOST:PORT, mqtts://HOST:PORT (TLS), ws:// ... */
   readonly url: string;
@@ -57,7 +58,10 @@ export interface LinkHandlers {
   readonly error: (e: Error) => void;
 }
 
-/** Why an attempt failed: what the operator has to fix differs for each. */
+/**
+ * Why an attempt failed: what the operator has to fix differs for each.
+ * @group Bridge
+ */
 export type LinkFailure = 'tls-untrusted' | 'tls-refused' | 'tls' | 'auth' | 'refused' | 'network' | 'other';
 
 /** Node's codes for a broker certificate the configured CA (`caFile`) does not vouch for. */
@@ -69,6 +73,7 @@ const UNTRUSTED = new Set([
 /**
  * The kind of a connection error and a message that says what to check: the raw TLS and CONNACK
  * errors name OpenSSL's and MQTT's terms, not the bridge's options.
+ * @group Bridge
  */
 export function describeLinkError(e: Error): { kind: LinkFailure; message: string } {
   const code = (e as { code?: unknown }).code;

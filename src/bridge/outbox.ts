@@ -20,8 +20,10 @@ import type { QoS } from '../messaging/ops.js';
 import type { JournalStore } from '../peer/journal-store.js';
 import { GroupCommit } from '../pubsub/group-commit.js';
 
+/** @group Bridge building blocks */
 export type OverflowPolicy = 'refuse-new' | 'drop-oldest';
 
+/** @group Bridge building blocks */
 export interface OutboxOptions {
   /** Most entries (default 10,000). */
   readonly maxCount?: number;
@@ -31,6 +33,7 @@ export interface OutboxOptions {
   readonly policy?: OverflowPolicy;
 }
 
+/** @group Bridge building blocks */
 export interface OutboxEntry {
   /** Position in the outbox (order of sending). */
   readonly id: number;
@@ -51,8 +54,10 @@ export interface OutboxEntry {
   readonly userProperties?: Readonly<Record<string, string>>;
 }
 
+/** @group Bridge building blocks */
 export type NewEntry = Omit<OutboxEntry, 'id' | 'msgId'>;
 
+/** @group Bridge building blocks */
 export interface OutboxStats {
   depth: number;
   bytes: number;
@@ -70,6 +75,7 @@ function size(e: { topic: string; payload: Uint8Array }): number {
   return e.payload.length + e.topic.length;
 }
 
+/** @group Bridge building blocks */
 export class Outbox {
   readonly maxCount: number;
   readonly maxBytes: number;

@@ -35,6 +35,7 @@ import { randomBytes } from 'node:crypto';
 import type { Hub } from '../messaging/hub.js';
 import { RpcError, RpcRemoteError, RpcTimeoutError } from '../rpc/errors.js';
 
+/** @group Bridge */
 export interface RpcBridgeOptions {
   /** Broker topic prefix of calls into Saltwire (default 'saltwire/call'); false: none. */
   readonly callPrefix?: string | false;
@@ -47,7 +48,9 @@ export interface RpcBridgeOptions {
   readonly maxTimeoutMs?: number;
 }
 
+/** @group Bridge */
 export const OUTCOME_PROPERTY = 'sw-outcome';
+/** @group Bridge */
 export const REASON_PROPERTY = 'sw-reason-code';
 
 const REASON: Record<string, number> = {
@@ -68,7 +71,10 @@ const OUTCOME_OF_CODE: Record<string, string> = {
   ERR_RPC_REMOTE: 'remote-error',
 };
 
-/** How the RPC bridge publishes to the broker directly: false when the broker is not connected. */
+/**
+ * How the RPC bridge publishes to the broker directly: false when the broker is not connected.
+ * @group Bridge
+ */
 export type RpcSend = (topic: string, payload: Uint8Array, opts: IClientPublishOptions) => boolean;
 
 /** A JSON view of a result: bytes as base64 strings, bigints as decimal strings. */
@@ -83,6 +89,7 @@ function requestProperties(up: Record<string, string | string[]> | undefined): R
   return kept;
 }
 
+/** @group Bridge */
 export class RpcBridge {
   readonly stats = { callsIn: 0, callsOut: 0, refused: 0, outcomes: {} as Record<string, number> };
   private readonly callPrefix: string | undefined;

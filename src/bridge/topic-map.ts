@@ -24,8 +24,10 @@ import { InvalidTopicError, type TopicErrorReason } from '../pubsub/topic-errors
 import { topicMatches, validateTopicFilter, validateTopicName } from '../pubsub/topic.js';
 import { isValidNodeId } from '../wire/node-id.js';
 
+/** @group Topic mapping */
 export type Direction = 'out' | 'in' | 'both';
 
+/** @group Topic mapping */
 export interface MappingRule {
   /** The Saltwire side's pattern. */
   readonly local: string;
@@ -43,12 +45,19 @@ export interface MappingRule {
   readonly expirySeconds?: number;
 }
 
-/** Why a topic was not mapped. */
+/**
+ * Why a topic was not mapped.
+ * @group Topic mapping
+ */
 export type RefusalReason = 'unmapped' | 'dollar' | 'foreign-namespace' | 'bad-id' | TopicErrorReason;
 
+/** @group Topic mapping */
 export type Mapped = { readonly topic: string; readonly rule: MappingRule; readonly device?: string } | { readonly refused: RefusalReason };
 
-/** Every topic both ways under its own name, minus `$` topics (mosquitto's `topic # both`). */
+/**
+ * Every topic both ways under its own name, minus `$` topics (mosquitto's `topic # both`).
+ * @group Topic mapping
+ */
 export const DEFAULT_RULES: readonly MappingRule[] = [{ local: '#', remote: '#', direction: 'both' }];
 
 type Level = { kind: 'lit'; text: string } | { kind: '+' | '#' | 'id' };
@@ -154,6 +163,7 @@ function saltwireTopicProblem(t: string): RefusalReason | undefined {
   }
 }
 
+/** @group Topic mapping */
 export class TopicMap {
   private readonly rules: Compiled[];
 

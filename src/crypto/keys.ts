@@ -45,6 +45,7 @@ export function deviceKeyInfo(deviceId: string, gen: number): Uint8Array {
  *
  * console.log(toHex(deriveDeviceKey(defaultCryptoSuite(), siteKey, 'sensor-1', 0)));
  * ```
+ * @group Start here
  */
 export function deriveDeviceKey(suite: CryptoSuite, siteKey: Uint8Array, deviceId: string, gen: number): Uint8Array {
   assertKey(siteKey, 'site key');
@@ -89,6 +90,7 @@ export function deriveTrafficKey(
  *
  * const siteKey = generateKey(defaultCryptoSuite());
  * ```
+ * @group Start here
  */
 export function generateKey(suite: CryptoSuite): Uint8Array {
   return suite.randomBytes(KEY_LEN);

@@ -4,6 +4,7 @@
  * @module
  */
 
+/** @group Keys */
 export interface CryptoSuite {
   /** Backend name, for diagnostics and benchmarks ("tweetnacl", "sodium-native"). */
   readonly name: string;

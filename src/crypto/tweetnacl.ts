@@ -27,6 +27,7 @@ const BOXZEROBYTES = 16; // crypto_secretbox_BOXZEROBYTES
  * tweetnacl's low-level crypto_secretbox writes `0^16 || tag || ciphertext`. For a prefix of up to
  * 16 bytes (a SHORT header is 9) we write the prefix into the leading zeros and return a view, so a
  * datagram costs the same two allocations as a bare nacl.secretbox call (spec 7.1).
+ * @group Keys
  */
 export const tweetnaclSuite: CryptoSuite = {
   name: 'tweetnacl',

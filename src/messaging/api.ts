@@ -7,7 +7,10 @@
  */
 import type { QoS } from './ops.js';
 
-/** A publication delivered to a subscription [SW-15.4-3]. */
+/**
+ * A publication delivered to a subscription [SW-15.4-3].
+ * @group Pub/sub
+ */
 export interface Publication {
   readonly topic: string;
   readonly payload: Uint8Array;
@@ -23,6 +26,7 @@ export interface Publication {
   json<T = unknown>(): T;
 }
 
+/** @group Pub/sub */
 export interface PublishOptions {
   /** 0 (default), 1 or 2 [SW-15.4-1]. */
   readonly qos?: QoS;
@@ -31,6 +35,7 @@ export interface PublishOptions {
   readonly deadlineMs?: number;
 }
 
+/** @group Pub/sub */
 export interface SubscribeOptions {
   /** The highest QoS wanted, default 0. */
   readonly qos?: QoS;
@@ -43,6 +48,7 @@ export interface SubscribeOptions {
  * was made until unsubscribe(). Publications wait in a bounded buffer for the iterator
  * (`bufferLimit`, default 1024; over it the oldest QoS 0 publication is dropped and counted, QoS 1
  * and 2 ones are kept). With a callback given to subscribe(), publications go to it instead.
+ * @group Pub/sub
  */
 export interface Subscription extends AsyncIterable<Publication> {
   readonly filter: string;
@@ -59,6 +65,7 @@ export interface Subscription extends AsyncIterable<Publication> {
   unsubscribe(): Promise<void>;
 }
 
+/** @group RPC */
 export interface CallOptions {
   /** How long to wait for the result, ms, default 5000 [SW-16.1-3]. */
   readonly timeoutMs?: number;
@@ -67,20 +74,26 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** @group RPC */
 export interface CallContext {
   /** The caller's id. */
   readonly from: string;
   readonly method: string;
 }
 
-/** Serves a method: returns (or resolves) a MessagePack-encodable value, or throws [SW-16.2-2]. */
+/**
+ * Serves a method: returns (or resolves) a MessagePack-encodable value, or throws [SW-16.2-2].
+ * @group RPC
+ */
 export type Handler = (params: unknown, ctx: CallContext) => unknown;
 
+/** @group Pub/sub */
 export interface WillOptions {
   readonly qos?: QoS;
   readonly retain?: boolean;
 }
 
+/** @group Client and hub options */
 export interface Messaging {
   /**
    * Publishes. QoS 0 resolves once sent; QoS 1 and 2 once the hub (or the peer) acknowledged it.

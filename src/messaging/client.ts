@@ -17,6 +17,7 @@ import { HubReadiness, type ReadyOptions } from './hub-readiness.js';
 import { NodePort } from './port.js';
 import type { PeerLimits } from './ops.js';
 
+/** @group Client and hub options */
 export interface ClientOptions {
   /** The hub's node id. */
   readonly hub: string;
@@ -49,6 +50,7 @@ export interface ClientOptions {
  * await client.close();
  * await node.close();
  * ```
+ * @group Start here
  */
 export class Client implements Messaging {
   private closed = false;

@@ -10,9 +10,13 @@ import { HubUnreachableError, InvalidArgumentError, NodeClosedError } from '../e
 import type { Timer } from '../time/scheduler.js';
 import type { MessagePort } from './port.js';
 
-/** Default of ReadyOptions.timeoutMs. */
+/**
+ * Default of ReadyOptions.timeoutMs.
+ * @group Client and hub options
+ */
 export const DEFAULT_READY_TIMEOUT_MS = 5000;
 
+/** @group Client and hub options */
 export interface ReadyOptions {
   /** Ms to wait for the hub's answer before rejecting with HubUnreachableError; default 5000. */
   readonly timeoutMs?: number;

@@ -55,6 +55,7 @@ export const PUBNACK_REASONS: readonly number[] = [PUBNACK_REFUSED, PUBNACK_LIMI
 /** Longest method name, bytes of UTF-8 [SW-15.3-5]. */
 export const MAX_METHOD_BYTES = 64;
 
+/** @group Pub/sub */
 export type QoS = 0 | 1 | 2;
 
 /** RPC outcomes [SW-16.2-1] (the same numbers as RpcOutcome in rpc/errors.ts). */

@@ -10,6 +10,7 @@ import { readU32, writeU32 } from '../util/bytes.js';
 import { GRANT_VERSION, PUBLIC_KEY_LEN } from './constants.js';
 import { assertGroupId, assertMember } from './keys.js';
 
+/** @group Multicast and discovery */
 export interface GroupGrant {
   readonly gid: number;
   readonly gen: number;

@@ -14,6 +14,7 @@ import { GROUP_ACTIVATE_MS, GROUP_GRACE_MS, GROUP_KEY_LIFETIME_S } from './const
 import { encodeGrant, type GroupGrant } from './grant.js';
 import { assertGroupId } from './keys.js';
 
+/** @group Multicast and discovery */
 export interface GroupManagerOptions {
   readonly suite: CryptoSuite;
   readonly gid: number;
@@ -24,6 +25,7 @@ export interface GroupManagerOptions {
   readonly controller?: { readonly id: string; readonly publicKey: Uint8Array };
 }
 
+/** @group Multicast and discovery */
 export class GroupManager {
   private gen = 0;
   private key: Uint8Array;

@@ -21,6 +21,7 @@ import { groupNonce, parseGroupHeader } from './header.js';
 import { deriveSenderKey } from './keys.js';
 import { GroupMembership } from './membership.js';
 
+/** @group Multicast and discovery */
 export interface GroupDelivery {
   readonly gid: number;
   readonly gen: number;

@@ -10,7 +10,10 @@ import { tweetnaclSuite } from '../crypto/tweetnacl.js';
 
 let cached: CryptoSuite | undefined;
 
-/** The sodium-native suite, or undefined if sodium-native is not installed or fails to load. */
+/**
+ * The sodium-native suite, or undefined if sodium-native is not installed or fails to load.
+ * @group Keys
+ */
 export function loadSodiumSuite(): CryptoSuite | undefined {
   try {
     const require = createRequire(import.meta.url);
@@ -32,6 +35,7 @@ export function loadSodiumSuite(): CryptoSuite | undefined {
  * const suite = defaultCryptoSuite();
  * const key = generateKey(suite);
  * ```
+ * @group Keys
  */
 export function defaultCryptoSuite(): CryptoSuite {
   if (cached === undefined) {

@@ -24,6 +24,7 @@ export interface DiscoveryNetwork {
   readonly ttl?: number;
 }
 
+/** @group Multicast and discovery */
 export interface DiscoverHubOptions extends DiscoveryNetwork {
   /** This node's id and its key for the hubs of its site (`saltwire derive --device ID`). */
   readonly id: string;
@@ -39,6 +40,7 @@ export interface DiscoverHubOptions extends DiscoveryNetwork {
   readonly suite?: CryptoSuite;
 }
 
+/** @group Multicast and discovery */
 export interface DiscoveredHub {
   readonly hubId: string;
   readonly host: string;
@@ -62,6 +64,7 @@ export interface DiscoveredHub {
  * const hub = await discoverHub({ id: 'sensor-1', key: process.env.SALTWIRE_KEY!, fallback: { host: '10.0.0.2', port: 4000 } });
  * const client = await startClient({ hub: `${hub.host}:${hub.port}`, hubId: hub.hubId, id: 'sensor-1', key: process.env.SALTWIRE_KEY! });
  * ```
+ * @group Multicast and discovery
  */
 export async function discoverHub(o: DiscoverHubOptions): Promise<DiscoveredHub> {
   const suite = o.suite ?? defaultCryptoSuite();
@@ -107,6 +110,7 @@ export async function discoverHub(o: DiscoverHubOptions): Promise<DiscoveredHub>
   }
 }
 
+/** @group Multicast and discovery */
 export interface DiscoveryResponderOptions extends DiscoveryNetwork {
   readonly hubId: string;
   readonly keyring: Keyring;
@@ -117,13 +121,17 @@ export interface DiscoveryResponderOptions extends DiscoveryNetwork {
   readonly responder?: Partial<Pick<ResponderOptions, 'random' | 'deriveRate' | 'replyRate' | 'replySourceRate'>>;
 }
 
+/** @group Multicast and discovery */
 export interface RunningResponder {
   readonly responder: DiscoveryResponder;
   readonly socket: MulticastSocket;
   close(): Promise<void>;
 }
 
-/** Answers scouts for a hub on the discovery group, within the reply budget [SW-19.7-1]-[SW-19.7-4]. */
+/**
+ * Answers scouts for a hub on the discovery group, within the reply budget [SW-19.7-1]-[SW-19.7-4].
+ * @group Multicast and discovery
+ */
 export async function startDiscoveryResponder(o: DiscoveryResponderOptions): Promise<RunningResponder> {
   const suite = o.suite ?? defaultCryptoSuite();
   const clock = o.clock ?? (() => performance.now());

@@ -11,6 +11,7 @@ import type { JournalingStore, JournalStore } from '../peer/journal-store.js';
 import type { StateStore } from '../peer/state-store.js';
 import { FileJournal } from './file-journal.js';
 
+/** @group Transports, state and time */
 export class FileStateStore implements StateStore, JournalingStore {
   private seq = 0;
   constructor(private readonly dir: string) {}

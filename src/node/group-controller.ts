@@ -13,11 +13,18 @@ import { GroupManager, type GroupManagerOptions } from '../multicast/manager.js'
 import type { StateStore } from '../peer/state-store.js';
 import type { GroupEndpoint } from './group-endpoint.js';
 
-/** Hub → member: the parameter is a grant's bytes; the member answers true once it installed it. */
+/**
+ * Hub → member: the parameter is a grant's bytes; the member answers true once it installed it.
+ * @group Multicast and discovery
+ */
 export const GRANT_METHOD = 'saltwire/group-grant';
-/** Member → hub: `{ gid }`; the hub answers with the member's grant's bytes. */
+/**
+ * Member → hub: `{ gid }`; the hub answers with the member's grant's bytes.
+ * @group Multicast and discovery
+ */
 export const JOIN_METHOD = 'saltwire/group-join';
 
+/** @group Multicast and discovery */
 export interface RotationReport {
   /** Members whose grant call returned, and those it did not reach (they ask when they come back). */
   readonly delivered: readonly string[];
@@ -26,6 +33,7 @@ export interface RotationReport {
   readonly elapsedMs: number;
 }
 
+/** @group Multicast and discovery */
 export class GroupController {
   private constructor(
     private readonly hub: Hub,
@@ -119,6 +127,7 @@ function managerKey(gid: number): string {
 /**
  * The member's side: serves GRANT_METHOD (from the hub only, [SW-19.3-3]) and asks the hub for its
  * grant of group `gid` now (a new member, or one that lost its store) unless `ask` is false.
+ * @group Multicast and discovery
  */
 export async function joinGroup(client: Client, endpoint: GroupEndpoint, o: { gid: number; hubId?: string; ask?: boolean; timeoutMs?: number }): Promise<void> {
   const hubId = o.hubId ?? 'hub';

@@ -21,6 +21,7 @@ import { defaultCryptoSuite } from './crypto.js';
 import { GroupRepair, type GroupRepairOptions, type GroupRepairStats } from './group-repair.js';
 import { MulticastSocket } from './multicast-socket.js';
 
+/** @group Multicast and discovery */
 export interface GroupEndpointOptions {
   /** Grants, floors and this endpoint's epoch [SW-19.5-9]; a FileStateStore survives restarts. */
   readonly store: StateStore;
@@ -44,6 +45,7 @@ export interface GroupEndpointOptions {
   readonly inboundFilter?: (d: Uint8Array) => boolean;
 }
 
+/** @group Multicast and discovery */
 export type GroupListener = (d: GroupDelivery, from: { readonly host: string; readonly port: number }) => void;
 
 const EPOCH_KEY = 'mcast-epoch';
@@ -65,6 +67,7 @@ function epochStore(store: StateStore): EpochStore {
   };
 }
 
+/** @group Multicast and discovery */
 export class GroupEndpoint {
   readonly receiver: GroupReceiver;
   private readonly senders = new Map<number, GroupSender>();

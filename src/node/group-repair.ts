@@ -8,7 +8,10 @@ import type { GroupNack } from '../multicast/frames.js';
 import type { GroupDelivery } from '../multicast/receiver.js';
 import { NackScheduler, RepairHistory, RepairResponder, type NackSchedulerOptions, type NackStats, type RepairResponderOptions, type RepairStats } from '../multicast/repair.js';
 
-/** Per-group repair settings; every field has the SDK default of 19.10. */
+/**
+ * Per-group repair settings; every field has the SDK default of 19.10.
+ * @group Multicast and discovery
+ */
 export interface GroupRepairOptions extends Partial<Omit<NackSchedulerOptions, 'random'>>, Omit<RepairResponderOptions, 'history'> {
   readonly historyCount?: number;
   readonly historyBytes?: number;
@@ -26,6 +29,7 @@ export interface GroupRepairIo {
   now(): number;
 }
 
+/** @group Multicast and discovery */
 export interface GroupRepairStats {
   readonly responder: RepairStats;
   readonly requester: NackStats;

@@ -22,9 +22,13 @@ import { defaultCryptoSuite } from './crypto.js';
 import { startNode } from './start.js';
 import { clientStateDir, hubStateDir } from './state-dir.js';
 
-/** The hub's node id unless told otherwise (the CLI's default too). */
+/**
+ * The hub's node id unless told otherwise (the CLI's default too).
+ * @group Client and hub options
+ */
 export const DEFAULT_HUB_ID = 'hub';
 
+/** @group Start here */
 export interface StartClientOptions {
   /** The hub's address: `'HOST:PORT'` (`'[::1]:4000'` for IPv6; a host name is resolved once) or an Address. */
   readonly hub: string | Address;
@@ -62,6 +66,7 @@ export interface StartClientOptions {
  * await client.publish('sensors/sensor-1/temp', '21.5', { qos: 1 });
  * await client.close();
  * ```
+ * @group Start here
  */
 export async function startClient(o: StartClientOptions): Promise<Client> {
   const hubId = o.hubId ?? DEFAULT_HUB_ID;
@@ -96,6 +101,7 @@ export async function startClient(o: StartClientOptions): Promise<Client> {
   return client;
 }
 
+/** @group Start here */
 export interface StartHubOptions {
   /** Where to listen: `'HOST:PORT'` (an IP address; port 0: the OS picks), a port, or UdpBindOptions. */
   readonly listen: string | number | UdpBindOptions;
@@ -125,6 +131,7 @@ export interface StartHubOptions {
  * console.log('listening on port', hub.port.node.local.port);
  * await hub.close();
  * ```
+ * @group Start here
  */
 export async function startHub(o: StartHubOptions): Promise<Hub> {
   const siteKey = keyBytes(o.siteKey, 'siteKey');

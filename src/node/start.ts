@@ -16,6 +16,7 @@ import { FileMaxEpochStore } from './file-max-epoch-store.js';
 import { DropLog } from '../util/drop-log.js';
 import { join } from 'node:path';
 
+/** @group Nodes */
 export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite' | 'state'> {
   /** Where to listen; default 0.0.0.0 on a port the OS picks. Ignored when `transport` is given. */
   readonly listen?: UdpBindOptions;
@@ -46,6 +47,7 @@ export interface StartNodeOptions extends Omit<NodeOptions, 'transport' | 'suite
  * await node.send('hub', new TextEncoder().encode('21.5'), { reliable: true });
  * await node.close();
  * ```
+ * @group Nodes
  */
 export async function startNode(o: StartNodeOptions): Promise<SaltwireNode> {
   const state = o.state ?? (o.stateDir !== undefined ? new FileStateStore(o.stateDir) : undefined);

@@ -13,7 +13,10 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
-/** The base directory: `$XDG_STATE_HOME/saltwire` or `$HOME/.local/state/saltwire`. */
+/**
+ * The base directory: `$XDG_STATE_HOME/saltwire` or `$HOME/.local/state/saltwire`.
+ * @group Client and hub options
+ */
 export function stateRoot(env: Readonly<Record<string, string | undefined>>): string {
   const xdg = env['XDG_STATE_HOME'];
   if (xdg !== undefined && xdg !== '' && isAbsolute(xdg)) return join(xdg, 'saltwire');
@@ -21,12 +24,18 @@ export function stateRoot(env: Readonly<Record<string, string | undefined>>): st
   return join(home !== undefined && home !== '' ? home : homedir(), '.local', 'state', 'saltwire');
 }
 
-/** A client's default state directory: `<root>/<ID>`. */
+/**
+ * A client's default state directory: `<root>/<ID>`.
+ * @group Client and hub options
+ */
 export function clientStateDir(id: string, env: Readonly<Record<string, string | undefined>>): string {
   return join(stateRoot(env), id);
 }
 
-/** A hub's default state directory: `<root>/hub-<PORT>` (PORT: the bound port). */
+/**
+ * A hub's default state directory: `<root>/hub-<PORT>` (PORT: the bound port).
+ * @group Client and hub options
+ */
 export function hubStateDir(port: number, env: Readonly<Record<string, string | undefined>>): string {
   return join(stateRoot(env), `hub-${port}`);
 }

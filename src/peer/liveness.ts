@@ -5,9 +5,13 @@
  * @module
  */
 
+/** @group Events */
 export type Reachability = 'unknown' | 'reachable' | 'unreachable';
 
-/** Timers of spec 11, in milliseconds. Defaults in LIVENESS_DEFAULTS. */
+/**
+ * Timers of spec 11, in milliseconds. Defaults in LIVENESS_DEFAULTS.
+ * @group Nodes
+ */
 export interface LivenessConfig {
   /** Send an empty datagram after this long without sending to the peer; 0 disables [SW-11.1-1]. */
   readonly keepaliveMs: number;
@@ -25,6 +29,7 @@ export interface LivenessConfig {
 /**
  * SDK defaults: a device keepalive of 25 s stays under the shortest common NAT UDP timeout (30 s);
  * a silent peer is probed after 30 s and declared unreachable 10 s later.
+ * @group Nodes
  */
 export const LIVENESS_DEFAULTS: LivenessConfig = {
   keepaliveMs: 25_000,

@@ -7,7 +7,10 @@ import type { DropInfo } from '../session/drop-counters.js';
 import type { Address } from '../transport/transport.js';
 import type { Reachability } from './liveness.js';
 
-/** Application data from a peer. */
+/**
+ * Application data from a peer.
+ * @group Events
+ */
 export interface Message {
   readonly from: string;
   readonly data: Uint8Array;
@@ -25,6 +28,7 @@ export interface Message {
   readonly hold?: () => () => void;
 }
 
+/** @group Events */
 export interface NodeEvents {
   /**
    * Data for the application. A node takes (and acknowledges) reliable data only while it has at
@@ -66,6 +70,7 @@ export interface NodeEvents {
   drop: DropInfo & { readonly from?: Address };
 }
 
+/** @group Events */
 export interface PeerInfo {
   readonly id: string;
   readonly address: Address | undefined;

@@ -18,6 +18,7 @@ import type { SendCounters } from './outbound.js';
 import type { SessionOptions, SessionStats } from './session-mode.js';
 import type { StateStore } from './state-store.js';
 
+/** @group Nodes */
 export interface PeerConfig {
   readonly id: string;
   readonly address: Address;
@@ -30,7 +31,10 @@ export interface PeerConfig {
   readonly mode?: 'psk' | 'session';
 }
 
-/** How `send(peer, data, { reliable: true, ... })` sends one message (spec 14). */
+/**
+ * How `send(peer, data, { reliable: true, ... })` sends one message (spec 14).
+ * @group Nodes
+ */
 export interface ReliableSendOptions {
   readonly reliable: true;
   /** Delivered after every earlier ordered message of its channel ([SW-14.7-3]). Default false. */
@@ -54,6 +58,7 @@ export interface ReliableSendOptions {
 /**
  * An unreliable message on a channel (14.1): one MSG frame in the next datagram, never
  * retransmitted, at most once; the message layer's QoS 0 (spec 15.4). It must fit one fragment.
+ * @group Nodes
  */
 export interface UnreliableSendOptions {
   readonly reliable: false;
@@ -61,7 +66,10 @@ export interface UnreliableSendOptions {
   readonly channel?: number;
 }
 
-/** Reliable delivery (spec 14): limits and timers. Every field has the default of section 20. */
+/**
+ * Reliable delivery (spec 14): limits and timers. Every field has the default of section 20.
+ * @group Nodes
+ */
 export interface ReliabilityOptions {
   /**
    * 'full' (default): section 14 as hubs and servers run it; 'device': the device profile of 14.12
@@ -82,6 +90,7 @@ export interface ReliabilityOptions {
   readonly unreliableWaiting?: UnreliableWaitingOptions;
 }
 
+/** @group Nodes */
 export interface NodeOptions {
   readonly id: string;
   readonly keyring: Keyring;
@@ -126,6 +135,7 @@ export interface NodeOptions {
   readonly admission?: AdmissionOptions;
 }
 
+/** @group Nodes */
 export interface NodeStats {
   readonly drops: Readonly<Record<string, number>>;
   readonly sent: Readonly<SendCounters>;

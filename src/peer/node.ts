@@ -58,6 +58,7 @@ export type { SessionOptions, SessionStats } from './session-mode.js';
  * node.on('reachable', (e) => console.log(e.peer, 'is reachable'));
  * await node.close();
  * ```
+ * @group Nodes
  */
 export class SaltwireNode {
   readonly id: string;

@@ -12,7 +12,10 @@ import type { OutboundContext } from './outbound.js';
 import type { Peer } from './peer.js';
 import type { SessionTimers } from './session-state.js';
 
-/** Session mode configuration of a node (spec 13.1, 13.8). */
+/**
+ * Session mode configuration of a node (spec 13.1, 13.8).
+ * @group Nodes
+ */
 export interface SessionOptions {
   /**
    * Peers in session mode besides configured peers with `mode: 'session'`: 'all', a list of ids, or
@@ -28,6 +31,7 @@ export interface SessionOptions {
   readonly timers?: Partial<SessionTimers>;
 }
 
+/** @group Nodes */
 export interface SessionStats {
   initiationsSent: number;
   responsesSent: number;

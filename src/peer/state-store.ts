@@ -9,6 +9,7 @@ import { CorruptEpochError, type EpochStore } from '../session/epoch.js';
 import { readU32, writeU32 } from '../util/bytes.js';
 import { MemoryJournal, type JournalingStore, type JournalStore } from './journal-store.js';
 
+/** @group Transports, state and time */
 export interface StateStore {
   /** The value stored under `key`, or undefined if none. */
   load(key: string): Promise<Uint8Array | undefined>;
@@ -16,6 +17,7 @@ export interface StateStore {
   save(key: string, value: Uint8Array): Promise<void>;
 }
 
+/** @group Transports, state and time */
 export class MemoryStateStore implements StateStore, JournalingStore {
   private readonly values = new Map<string, Uint8Array>();
   private readonly journals = new Map<string, MemoryJournal>();

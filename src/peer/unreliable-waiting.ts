@@ -9,6 +9,7 @@
 import { OutboxFullError } from '../errors.js';
 import { UNRELIABLE_WAITING, UNRELIABLE_WAITING_TOTAL, UNRELIABLE_WAIT_MS } from '../reliability/constants.js';
 
+/** @group Nodes */
 export interface UnreliableWaitingOptions {
   /** Messages waiting for one peer, default UNRELIABLE_WAITING (1,000). */
   readonly max?: number;
@@ -18,7 +19,10 @@ export interface UnreliableWaitingOptions {
   readonly timeoutMs?: number;
 }
 
-/** What NodeStats.unreliable reports. */
+/**
+ * What NodeStats.unreliable reports.
+ * @group Nodes
+ */
 export interface UnreliableWaitingStats {
   /** Messages waiting now. */
   waiting: number;

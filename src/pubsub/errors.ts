@@ -9,6 +9,7 @@ import { SaltwireError } from '../errors.js';
  * The hub answered a subscription with a failure code (SUBACK [SW-15.3-2]): `0x80` refused by access
  * control (17.8: the code says nothing about why), `0x81` invalid filter, `0x82` over the hub's
  * subscription limit. The subscription has ended; nothing will be delivered to it.
+ * @group Errors
  */
 export class SubscriptionRefusedError extends SaltwireError {
   readonly filter: string;
@@ -25,6 +26,7 @@ export class SubscriptionRefusedError extends SaltwireError {
 /**
  * The subscription ended (unsubscribe, its AbortSignal, or the Client closed) before the hub answered
  * it: `granted` rejects with this, since no QoS was granted [SW-15.5-6].
+ * @group Errors
  */
 export class SubscriptionEndedError extends SaltwireError {
   readonly filter: string;
@@ -34,7 +36,10 @@ export class SubscriptionEndedError extends SaltwireError {
   }
 }
 
-/** Why a hub refused a publication (PUBNACK REASON [SW-15.4-4]). */
+/**
+ * Why a hub refused a publication (PUBNACK REASON [SW-15.4-4]).
+ * @group Errors
+ */
 export type PublicationRefusal = 'refused' | 'limit' | 'not-durable';
 
 /**
@@ -43,6 +48,7 @@ export type PublicationRefusal = 'refused' | 'limit' | 'not-durable';
  * [SW-15.8-2]), 'not-durable' when the hub could not make it durable [SW-18.3-8] (it may have been
  * forwarded to subscribers that were reachable, but the hub does not owe it to them across a
  * crash). A refusal by access control is the subclass AccessDeniedError.
+ * @group Errors
  */
 export class PublicationRefusedError extends SaltwireError {
   readonly topic: string;
@@ -62,6 +68,7 @@ export class PublicationRefusedError extends SaltwireError {
 /**
  * The hub's access control refused a publication (PUBNACK 0x80, [SW-15.4-4], [SW-17.8-4]): it was
  * not delivered, forwarded or kept. Like SUBACK 0x80 it says nothing about why ([SW-17.8-2]).
+ * @group Errors
  */
 export class AccessDeniedError extends PublicationRefusedError {
   constructor(topic: string) {

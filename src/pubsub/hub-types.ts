@@ -41,7 +41,10 @@ export interface PubSubHubOptions extends HubSessionsOptions {
   readonly journalRetryMs?: readonly number[];
 }
 
-/** What the hub tells about the limits it applies (PubSubHub.on). */
+/**
+ * What the hub tells about the limits it applies (PubSubHub.on).
+ * @group Pub/sub
+ */
 export interface PubSubHubEvents {
   /** A publication was not taken [SW-15.4-4]: `told` whether its publisher got a PUBNACK. */
   refused: { readonly peer: string; readonly topic: string; readonly reason: 'denied' | 'retained-limit' | 'retained-quota' | 'not-durable'; readonly told: boolean };
@@ -49,7 +52,10 @@ export interface PubSubHubEvents {
   'delivery-drop': DeliveryDrop;
 }
 
-/** Everything the hub counts ([SW-18.2-3], [SW-15.4-4], [SW-18.3-8]): a snapshot. */
+/**
+ * Everything the hub counts ([SW-18.2-3], [SW-15.4-4], [SW-18.3-8]): a snapshot.
+ * @group Pub/sub
+ */
 export interface PubSubHubStats {
   readonly drops: Readonly<PubSubHubDrops>;
   /** PUBNACKs sent, and refusals that could not be sent. */

@@ -65,7 +65,10 @@ export interface RetainedOptions {
 /** Which limit a retained message would pass: the store's, or its publisher's quota [SW-15.8-2]. */
 export type RetainedLimit = 'topics' | 'bytes' | 'device-topics' | 'device-bytes';
 
-/** Storing a retained message would pass a limit of the store or of its publisher; nothing changed. */
+/**
+ * Storing a retained message would pass a limit of the store or of its publisher; nothing changed.
+ * @group Errors
+ */
 export class RetainedLimitError extends SaltwireError {
   readonly topic: string;
   readonly limit: RetainedLimit;

@@ -16,6 +16,7 @@ import { SaltwireError } from '../errors.js';
  * - `wildcard-in-name`: a topic name contains '+' or '#' [SW-15.1-6];
  * - `misplaced-plus`: in a filter, '+' is not a whole level [SW-15.1-7];
  * - `misplaced-hash`: in a filter, '#' is not the whole last level [SW-15.1-8].
+ * @group Errors
  */
 export type TopicErrorReason =
   | 'not-a-string'
@@ -38,7 +39,10 @@ function quote(value: unknown): string {
   return JSON.stringify(s);
 }
 
-/** A topic name or topic filter breaks a rule of spec 15.1. The message names the topic and the rule. */
+/**
+ * A topic name or topic filter breaks a rule of spec 15.1. The message names the topic and the rule.
+ * @group Errors
+ */
 export class InvalidTopicError extends SaltwireError {
   /** The rejected value, unabridged (not necessarily a string when `reason` is 'not-a-string'). */
   readonly topic: unknown;
@@ -59,6 +63,7 @@ export class InvalidTopicError extends SaltwireError {
 /**
  * A TopicTree already holds its declared maximum of subscriptions (constructor option `maxFilters`).
  * Nothing was added.
+ * @group Errors
  */
 export class SubscriptionLimitError extends SaltwireError {
   readonly limit: number;

@@ -72,24 +72,36 @@ function problem(kind: 'name' | 'filter', value: unknown): Problem | undefined {
   return undefined;
 }
 
-/** Throws InvalidTopicError unless `topic` is a valid topic name, the kind one publishes to [SW-15.1-1..6]. */
+/**
+ * Throws InvalidTopicError unless `topic` is a valid topic name, the kind one publishes to [SW-15.1-1..6].
+ * @group Pub/sub
+ */
 export function validateTopicName(topic: string): void {
   const p = problem('name', topic);
   if (p) throw new InvalidTopicError('name', topic, p[0], p[1]);
 }
 
-/** Throws InvalidTopicError unless `filter` is a valid topic filter, the kind one subscribes to [SW-15.1-1..8]. */
+/**
+ * Throws InvalidTopicError unless `filter` is a valid topic filter, the kind one subscribes to [SW-15.1-1..8].
+ * @group Pub/sub
+ */
 export function validateTopicFilter(filter: string): void {
   const p = problem('filter', filter);
   if (p) throw new InvalidTopicError('filter', filter, p[0], p[1]);
 }
 
-/** True if `topic` is a valid topic name. Never throws, for any value. */
+/**
+ * True if `topic` is a valid topic name. Never throws, for any value.
+ * @group Pub/sub
+ */
 export function isValidTopicName(topic: unknown): topic is string {
   return problem('name', topic) === undefined;
 }
 
-/** True if `filter` is a valid topic filter. Never throws, for any value. */
+/**
+ * True if `filter` is a valid topic filter. Never throws, for any value.
+ * @group Pub/sub
+ */
 export function isValidTopicFilter(filter: unknown): filter is string {
   return problem('filter', filter) === undefined;
 }
@@ -128,6 +140,7 @@ export function topicBytes(topic: string): Uint8Array {
  *
  * Both arguments must be valid (this is the hot path, so it does not validate); on invalid input
  * the result is meaningless but it never throws.
+ * @group Pub/sub
  */
 export function topicMatches(filter: string, topic: string): boolean {
   return matchLevels(topicLevels(filter), topicLevels(topic), true);

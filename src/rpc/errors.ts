@@ -23,7 +23,10 @@ export enum RpcOutcome {
   Timeout = 5,
 }
 
-/** Base class of every RPC outcome error. `peer` is the target of the call. */
+/**
+ * Base class of every RPC outcome error. `peer` is the target of the call.
+ * @group Errors
+ */
 export abstract class RpcError extends SaltwireError {
   readonly peer: string;
   constructor(code: string, peer: string, message: string, options?: { cause?: unknown }) {
@@ -34,14 +37,20 @@ export abstract class RpcError extends SaltwireError {
 
 const q = (s: string): string => JSON.stringify(s);
 
-/** The target peer is known to be unreachable (spec 11): the call failed at once, nothing was sent. */
+/**
+ * The target peer is known to be unreachable (spec 11): the call failed at once, nothing was sent.
+ * @group Errors
+ */
 export class RpcUnreachableError extends RpcError {
   constructor(peer: string) {
     super('ERR_RPC_UNREACHABLE', peer, `peer ${q(peer)} is unreachable: the call was not sent`);
   }
 }
 
-/** The peer has no handler registered for `method`. The handler did not run. */
+/**
+ * The peer has no handler registered for `method`. The handler did not run.
+ * @group Errors
+ */
 export class RpcNoResponderError extends RpcError {
   readonly method: string;
   constructor(peer: string, method: string) {
@@ -54,6 +63,7 @@ export class RpcNoResponderError extends RpcError {
  * No response arrived within `timeoutMs`. `delivered` says whether the request is known to have
  * reached the responder (its reliable delivery was acknowledged): if true the handler may have run
  * (at most once); if false the request may not have arrived at all.
+ * @group Errors
  */
 export class RpcTimeoutError extends RpcError {
   readonly method: string;
@@ -70,7 +80,10 @@ export class RpcTimeoutError extends RpcError {
   }
 }
 
-/** The responder's access control refused the call. The handler did not run. */
+/**
+ * The responder's access control refused the call. The handler did not run.
+ * @group Errors
+ */
 export class RpcRejectedError extends RpcError {
   readonly method: string;
   readonly reason: string;
@@ -81,7 +94,10 @@ export class RpcRejectedError extends RpcError {
   }
 }
 
-/** The handler ran and threw. `remoteCode`, `remoteMessage` and `data` are what the responder sent. */
+/**
+ * The handler ran and threw. `remoteCode`, `remoteMessage` and `data` are what the responder sent.
+ * @group Errors
+ */
 export class RpcRemoteError extends RpcError {
   readonly method: string;
   readonly remoteCode: string;
@@ -96,7 +112,10 @@ export class RpcRemoteError extends RpcError {
   }
 }
 
-/** The caller's AbortSignal fired. Local only: it has no wire outcome. The handler may have run. */
+/**
+ * The caller's AbortSignal fired. Local only: it has no wire outcome. The handler may have run.
+ * @group Errors
+ */
 export class RpcCancelledError extends RpcError {
   readonly method: string;
   readonly reason: unknown;
@@ -107,7 +126,10 @@ export class RpcCancelledError extends RpcError {
   }
 }
 
-/** The caller's table of outstanding calls is full (PendingCalls maxPending); nothing was sent. */
+/**
+ * The caller's table of outstanding calls is full (PendingCalls maxPending); nothing was sent.
+ * @group Errors
+ */
 export class TooManyCallsError extends SaltwireError {
   readonly limit: number;
   constructor(limit: number) {

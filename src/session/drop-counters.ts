@@ -4,7 +4,10 @@
  */
 import { DROP_REASONS, type DropReason } from '../wire/drop-reason.js';
 
-/** What the receive path knows about a dropped datagram, for a debug log. */
+/**
+ * What the receive path knows about a dropped datagram, for a debug log.
+ * @group Events
+ */
 export interface DropInfo {
   readonly reason: DropReason;
   /** Sender id and generation when the header carried them (FULL) or the index resolved them. */

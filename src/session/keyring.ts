@@ -12,6 +12,7 @@ import { Generations } from './generations.js';
 
 export type KeyLookup = { ok: true; pairKey: Uint8Array } | { ok: false; reason: KeyFailure };
 
+/** @group Keys */
 export interface Keyring {
   /** The generations policy this keyring applies. */
   readonly generations: Generations;
@@ -47,6 +48,7 @@ export type KeyFailure = 'UNKNOWN_KEY' | 'RETIRED_KEY';
  *
  * const hub = await startNode({ id: 'hub', keyring: new SiteKeyring(defaultCryptoSuite(), siteKey), stateDir: 'state/hub' });
  * ```
+ * @group Keys
  */
 export class SiteKeyring implements Keyring {
   readonly generations = new Generations();
@@ -110,6 +112,7 @@ export class SiteKeyring implements Keyring {
  *
  * const keyring = new PairKeyring().add('hub', 0, fromHex(process.env.SALTWIRE_KEY!)); // `saltwire derive`
  * ```
+ * @group Keys
  */
 export class PairKeyring implements Keyring {
   private readonly keys = new Map<string, Map<number, Uint8Array>>();
@@ -165,6 +168,7 @@ export class PairKeyring implements Keyring {
  * [SW-3.6-9]; every other peer gets DK(peer, gen) from the site key, with generation 0 current
  * [SW-3.6-8]. Never both for one peer: two keys for one key id would break [SW-3.6-2]. One
  * Generations policy covers both kinds of peer. Check order is that of spec [SW-6.1-6], steps 2-4.
+ * @group Keys
  */
 export class SitePairsKeyring implements Keyring {
   readonly generations: Generations;

@@ -7,14 +7,19 @@
  * @module
  */
 
-/** Milliseconds on a monotonic clock with an arbitrary origin. */
+/**
+ * Milliseconds on a monotonic clock with an arbitrary origin.
+ * @group Transports, state and time
+ */
 export type Millis = number;
 
+/** @group Transports, state and time */
 export interface Timer {
   /** Cancels the timer; a no-op if it already fired or was cancelled. */
   cancel(): void;
 }
 
+/** @group Transports, state and time */
 export interface Scheduler {
   /** The current time. Monotonic, never decreasing. */
   now(): Millis;
@@ -30,7 +35,10 @@ export interface Scheduler {
 
 type Immediate = (fn: () => void) => unknown;
 
-/** Wall-clock scheduler: performance.now() and setTimeout. */
+/**
+ * Wall-clock scheduler: performance.now() and setTimeout.
+ * @group Transports, state and time
+ */
 export class RealScheduler implements Scheduler {
   now(): Millis {
     return performance.now();
@@ -59,6 +67,7 @@ interface Pending {
 /**
  * A virtual clock. Time moves only through advance()/runUntil(); timers run synchronously in
  * deadline order (ties in the order they were set). Deterministic given the same calls.
+ * @group Transports, state and time
  */
 export class VirtualScheduler implements Scheduler {
   private t: Millis;

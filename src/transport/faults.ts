@@ -9,7 +9,10 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Prng, type Seed } from '../util/prng.js';
 
-/** What a path does to the datagrams on it. Every field is optional; the default is a perfect path. */
+/**
+ * What a path does to the datagrams on it. Every field is optional; the default is a perfect path.
+ * @group Transports, state and time
+ */
 export interface FaultConfig {
   /** Probability that a datagram is lost (0 to 1). Decided once per datagram, before duplication. */
   readonly loss?: number;

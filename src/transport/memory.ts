@@ -41,6 +41,7 @@ export interface CapturedDatagram {
 
 export type CaptureHook = (datagram: CapturedDatagram) => void;
 
+/** @group Transports, state and time */
 export interface MemoryNetworkOptions {
   /** Delivers datagrams. Default: a new VirtualScheduler at time 0. */
   readonly scheduler?: Scheduler;
@@ -71,6 +72,7 @@ export interface MemoryNetworkStats {
   noRoute: number;
 }
 
+/** @group Transports, state and time */
 export class MemoryNetwork {
   readonly scheduler: Scheduler;
   /** The shared fault model: default faults, partitions, blackout, counters. */
@@ -223,7 +225,10 @@ export class MemoryNetwork {
   }
 }
 
-/** A transport on a MemoryNetwork. */
+/**
+ * A transport on a MemoryNetwork.
+ * @group Transports, state and time
+ */
 export class MemoryTransport implements Transport {
   readonly mtu: number;
   readonly stats: TransportStats = newTransportStats();

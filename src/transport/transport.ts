@@ -10,6 +10,7 @@
  * A network address. `host` is a literal IP address (IPv4 dotted quad or IPv6 without brackets) for
  * UDP, or any name on a MemoryNetwork; `port` is 0 to 65535. Two addresses are the same endpoint
  * iff their addressKey() is equal.
+ * @group Transports, state and time
  */
 export interface Address {
   readonly host: string;
@@ -21,9 +22,13 @@ export function addressKey(a: Address): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** Called once per received datagram. `data` is owned by the callee (the transport keeps no reference). */
+/**
+ * Called once per received datagram. `data` is owned by the callee (the transport keeps no reference).
+ * @group Transports, state and time
+ */
 export type ReceiveHandler = (data: Uint8Array, from: Address) => void;
 
+/** @group Transports, state and time */
 export interface Transport {
   /** The address this transport is bound to (after bind, with the real port when 0 was asked). */
   readonly local: Address;

@@ -21,6 +21,7 @@ export const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 /** Largest UDP payload: 65535 minus the UDP header, minus the IPv4 header for IPv4. */
 const MAX_PAYLOAD = { IPv4: 65507, IPv6: 65527 } as const;
 
+/** @group Transports, state and time */
 export interface UdpBindOptions {
   /** Literal IP address to bind (no DNS). Default '0.0.0.0'; '::' binds every IPv6 (and, unless ipv6Only, IPv4) address. */
   readonly host?: string;
@@ -65,6 +66,7 @@ export interface UdpTransportStats extends TransportStats {
  * A Transport on one UDP socket. Addresses are literal IPs; an IPv4-mapped IPv6 source
  * (`::ffff:a.b.c.d`) is reported as the IPv4 address (spec 8.2-2). The receive handler runs inside
  * the socket's 'message' event and must not throw: an exception there is uncaught.
+ * @group Transports, state and time
  */
 export class UdpTransport implements Transport {
   readonly local: Address;

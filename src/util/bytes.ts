@@ -6,7 +6,10 @@ import { InvalidArgumentError } from '../errors.js';
 
 const HEX = '0123456789abcdef';
 
-/** Lowercase hex of `bytes`. */
+/**
+ * Lowercase hex of `bytes`.
+ * @group Keys
+ */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) {
@@ -16,7 +19,10 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-/** Parses hex (either case, even length). Throws InvalidArgumentError naming `what`. */
+/**
+ * Parses hex (either case, even length). Throws InvalidArgumentError naming `what`.
+ * @group Keys
+ */
 export function fromHex(hex: string, what = 'hex string'): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
     throw new InvalidArgumentError(`${what} is not valid hex`);

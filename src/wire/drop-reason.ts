@@ -4,6 +4,7 @@
  * @module
  */
 
+/** @group Events */
 export const DROP_REASONS = [
   'TOO_LARGE',
   'MALFORMED',
@@ -33,4 +34,5 @@ export const DROP_REASONS = [
   'UNSOLICITED',
 ] as const;
 
+/** @group Events */
 export type DropReason = (typeof DROP_REASONS)[number];
