@@ -25,6 +25,7 @@ import type { QoS } from '../messaging/ops.js';
 import { isJournalingStore, type JournalStore } from '../peer/journal-store.js';
 import type { SinkPublication } from '../pubsub/hub-sinks.js';
 import { Emitter } from '../util/emitter.js';
+import type { ClusterOptions, HubCluster } from '../cluster/cluster.js';
 import { DedupeCache } from './dedupe.js';
 import { BrokerLink, type BrokerOptions, type LinkFailure } from './link.js';
 import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
@@ -69,6 +70,29 @@ export interface BridgeOptions extends BrokerOptions {
   /** A line for the log (metrics every `logEveryMs`, reconnects); default none. */
   readonly log?: (line: string) => void;
   readonly logEveryMs?: number;
+  /** Join the hubs bridged to this broker in a cluster (`saltwire/cluster`: routes, calls across hubs, take-over); default none. */
+  readonly cluster?: ClusterOptions;
+}
+
+/**
+ * A part that shares the bridge's broker connection (the cluster of `saltwire/cluster`): it
+ * subscribes to its own filters on every connection, takes the broker's publications on the topics
+ * it owns (never injected into the hub) and sees those it watches (injected as usual too). Devices'
+ * publications that map to a topic it owns or watches are refused ('reserved'): a device cannot
+ * speak for the bridge or its hubs.
+ * @group Bridge
+ */
+export interface BridgeExtension {
+  /** Broker filters to subscribe to on every connection (never shared). */
+  subscriptions(): Array<{ filter: string; qos: QoS }>;
+  /** Whether the broker topic is this extension's alone. */
+  owns(topic: string): boolean;
+  /** Whether the extension sees publications on this broker topic too. */
+  watches(topic: string): boolean;
+  /** A publication on a topic it owns or watches. */
+  onMessage(p: IPublishPacket): void;
+  /** The broker connection is up (after the subscriptions were asked for). */
+  up(): void;
 }
 
 export type ReceiptOutcome = 'acked' | 'refused' | 'expired' | 'dropped';
@@ -89,7 +113,7 @@ export interface Receipt {
 export interface BridgeRefusal {
   readonly direction: 'out' | 'in';
   readonly topic: string;
-  readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused';
+  readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused' | 'reserved';
 }
 
 export interface BridgeEvents {
@@ -135,7 +159,10 @@ export class MqttBridge {
   private readonly v5: boolean;
   private readonly presence: Presence | undefined;
   readonly rpc: RpcBridge | undefined;
+  /** The cluster this hub is a member of (`options.cluster`), if any. */
+  cluster: HubCluster | undefined;
   private readonly off: Array<() => void> = [];
+  private readonly extensions = new Set<BridgeExtension>();
   private injecting = false;
   private closed = false;
   private logTimer: NodeJS.Timeout | undefined;
@@ -184,6 +211,10 @@ export class MqttBridge {
       journal = options.journal ?? (isJournalingStore(state) ? await state.journal(BRIDGE_JOURNAL) : undefined);
     }
     const b = new MqttBridge(hub, options, journal);
+    if (options.cluster !== undefined) {
+      const { HubCluster } = await import('../cluster/cluster.js'); // loaded only by cluster members
+      b.cluster = HubCluster.start(hub, b, options.cluster, options);
+    }
     b.link.start();
     if (options.log !== undefined && options.logEveryMs !== 0) {
       b.logTimer = setInterval(() => options.log!(b.statusLine()), options.logEveryMs ?? 10_000);
@@ -234,6 +265,31 @@ export class MqttBridge {
     };
   }
 
+  /**
+   * Shares this bridge's broker connection with `ext` (see BridgeExtension); returns its detach.
+   * Subscribes at once when connected, and on every later connection.
+   */
+  attach(ext: BridgeExtension): () => void {
+    this.extensions.add(ext);
+    const c = this.link.client;
+    if (this.link.connected && c !== undefined) this.subscribeExtension(c, ext);
+    return () => void this.extensions.delete(ext);
+  }
+
+  /**
+   * Publishes on the broker now, not queued (lost if the connection is): false when not connected.
+   * Marked with this bridge's origin (and `msgId` as `sw-msg` if given, so a copy that comes back
+   * through overlapping subscriptions is dropped as a duplicate).
+   */
+  publishDirect(topic: string, payload: Uint8Array | string, options: { qos?: QoS; retain?: boolean; msgId?: string } = {}): boolean {
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    return this.sendDirect(topic, bytes, {
+      qos: options.qos ?? 0,
+      retain: options.retain === true,
+      ...(options.msgId !== undefined && this.v5 && { properties: { userProperties: { [MSG_PROPERTY]: options.msgId } } }),
+    });
+  }
+
   /** One readable line of the metrics (the hub's log). */
   statusLine(): string {
     const s = this.stats();
@@ -248,6 +304,7 @@ export class MqttBridge {
     this.closed = true;
     clearInterval(this.logTimer);
     for (const f of this.off.splice(0)) f();
+    this.cluster?.close();
     this.presence?.close();
     this.rpc?.close();
     const c = this.link.client;
@@ -268,6 +325,9 @@ export class MqttBridge {
       // a topic no rule maps is the normal case for a hub's other traffic: counted, not an event
       this.refuse('out', p.topic, m.refused, m.refused !== 'unmapped' && m.refused !== 'dollar');
       return undefined;
+    }
+    for (const x of this.extensions) {
+      if (x.owns(m.topic) || x.watches(m.topic)) return void this.refuse('out', p.topic, 'reserved', true);
     }
     const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
     return this.enqueue(p.publisher, m.topic, p.payload.slice(), qos, p.retain, m.rule);
@@ -365,6 +425,7 @@ export class MqttBridge {
         if (err) this.o.log?.(`bridge: subscribing to ${filter}: ${err.message}`);
       });
     }
+    for (const x of this.extensions) this.subscribeExtension(c, x);
     c.publish(status, JSON.stringify({ state: 'online', at: new Date().toISOString() }), { qos: 1, retain: true });
     // everything still queued goes again, oldest first: what was in flight on the old connection too
     this.unsent = [...this.outbox.values()].map((e) => e.id);
@@ -372,6 +433,15 @@ export class MqttBridge {
     this.events.emit('connected', { reconnects: Math.max(0, this.link.connects - 1) });
     this.o.log?.(`bridge: connected to ${this.o.url} (${this.link.connects - 1} reconnects)`);
     this.pump();
+  }
+
+  private subscribeExtension(c: MqttClient, x: BridgeExtension): void {
+    for (const { filter, qos } of x.subscriptions()) {
+      c.subscribe(filter, { qos, ...(this.v5 && { nl: true, rap: true }) }, (err) => {
+        if (err) this.o.log?.(`bridge: subscribing to ${filter}: ${err.message}`);
+      });
+    }
+    x.up();
   }
 
   private onDown(): void {
@@ -395,6 +465,10 @@ export class MqttBridge {
     if (origin === this.origin) return void this.refuse('in', topic, 'loop', false);
     const msg = prop(MSG_PROPERTY);
     if (origin !== undefined && msg !== undefined && this.dedupe.seen(`${origin}\u0000${msg}`)) return void this.refuse('in', topic, 'duplicate', false);
+    for (const x of this.extensions) {
+      if (x.owns(topic)) return void x.onMessage(p);
+      if (x.watches(topic)) x.onMessage(p);
+    }
     if (this.rpc?.handles(topic)) return void this.rpc.onMessage(p);
     const m = this.map.inbound(topic);
     if ('refused' in m) return void this.refuse('in', topic, m.refused, true);

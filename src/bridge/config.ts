@@ -14,7 +14,7 @@ const KEYS: Record<string, 'string' | 'number' | 'boolean' | 'object'> = {
   rejectUnauthorized: 'boolean', protocolVersion: 'number', clean: 'boolean', sessionExpirySeconds: 'number',
   keepaliveSeconds: 'number', connectTimeoutMs: 'number', reconnect: 'object', rules: 'object', outbox: 'object',
   origin: 'string', shareGroup: 'string', dedupeSize: 'number', inflight: 'number', presenceTopic: 'string',
-  statusTopic: 'string', receiptTopic: 'string', rpc: 'object', logEveryMs: 'number',
+  statusTopic: 'string', receiptTopic: 'string', rpc: 'object', logEveryMs: 'number', cluster: 'object',
 };
 
 /** BridgeOptions for broker `url` from the config file's `mqtt` object (absent: defaults). */

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-export { MqttBridge, BRIDGE_JOURNAL, ORIGIN_PROPERTY, MSG_PROPERTY, FROM_PROPERTY, type BridgeOptions, type BridgeEvents, type BridgeStats, type BridgeRefusal, type Receipt, type ReceiptOutcome } from './bridge.js';
+export { MqttBridge, type BridgeExtension, BRIDGE_JOURNAL, ORIGIN_PROPERTY, MSG_PROPERTY, FROM_PROPERTY, type BridgeOptions, type BridgeEvents, type BridgeStats, type BridgeRefusal, type Receipt, type ReceiptOutcome } from './bridge.js';
 export { TopicMap, DEFAULT_RULES, type MappingRule, type Direction, type RefusalReason, type Mapped } from './topic-map.js';
 export { Outbox, type OutboxOptions, type OutboxEntry, type NewEntry, type OverflowPolicy, type OutboxStats } from './outbox.js';
 export { DecorrelatedJitter, type BackoffOptions } from './backoff.js';

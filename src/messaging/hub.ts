@@ -107,6 +107,14 @@ export class Hub implements Messaging {
     return this.pubsub.stats();
   }
 
+  /**
+   * The hub's forwarding of calls between nodes, for edge code that joins hubs (`saltwire/cluster`).
+   * @internal
+   */
+  get forwarding(): NonNullable<RpcEngine['forwarding']> {
+    return this.rpc.forwarding!;
+  }
+
   /** The RPC engine's counters: calls made, served and (on a hub) forwarded, by outcome. */
   get rpcCounters(): RpcCounters {
     return this.rpc.counters;

@@ -101,6 +101,15 @@ export class RpcEngine implements RpcEngineLike {
     this.forwarder?.close();
   }
 
+  /**
+   * The forwarding part of a hub (undefined on a client), for edge code that joins hubs (its
+   * RemoteForwarding, deliver(), toCaller()).
+   * @internal
+   */
+  get forwarding(): Forwarder | undefined {
+    return this.forwarder;
+  }
+
   /** Outstanding calls of this node. */
   get outstanding(): number {
     return this.caller.outstanding;

@@ -8,11 +8,16 @@
  * State: only the forwarded CALLs waiting for the target's acknowledgement (to send CALLACK, or
  * Unreachable if the target becomes unreachable first). Nothing is kept per call after that: the
  * target's result cache makes a CALL that arrives twice run once.
+ *
+ * Hubs joined in a cluster (edge code, `saltwire/cluster`) set RemoteForwarding: a CALL whose target
+ * this hub does not hold (or that another hub now holds), and a RESULT whose caller it does not
+ * hold, go to the hub that holds them; what comes from another hub enters through deliver() and
+ * toCaller(), which only ever send to nodes held here (a call crosses hubs at most once: no loop).
  * @module
  */
 import type { AccessControl } from '../acl/acl.js';
 import { DeadlineExceededError, NodeClosedError } from '../errors.js';
-import type { CallOp, ResultOp } from '../messaging/ops.js';
+import type { CallAckOp, CallOp, ResultOp } from '../messaging/ops.js';
 import type { MessagePort } from '../messaging/port.js';
 import { RpcOutcome } from './errors.js';
 import { outcomeOf } from './outcome.js';
@@ -31,18 +36,36 @@ export interface ForwarderCounters {
   undeliverable: number;
   /** CALLACKs, RESULTs and forwarded CALLs that could not be sent. */
   sendFailures: number;
+  /** CALLs and RESULTs handed to another hub (RemoteForwarding). */
+  remote: number;
 }
+
+/** How a hub reaches nodes held by other hubs of its cluster (set by edge code; see the module comment). */
+export interface RemoteForwarding {
+  /** Whether `node` is held by another hub now (it roamed there), even if this hub still has an address for it. */
+  elsewhere(node: string): boolean;
+  /** A CALL (access control passed) for a target not held here: true if handed to its hub, false (Unreachable). */
+  call(caller: string, op: CallOp): boolean;
+  /** A RESULT for a caller not held here: true if handed to its hub, false (undeliverable). */
+  result(op: ResultOp): boolean;
+}
+
+/** What became of a CALL another hub handed over (deliver()). */
+export type DeliverOutcome = 'acked' | RpcOutcome.Rejected | RpcOutcome.Unreachable;
 
 interface AckWait {
   readonly caller: string;
   readonly callId: bigint;
   done: boolean;
+  /** Tells the caller (here or through its hub) what became of the CALL. */
+  readonly settle: (outcome: DeliverOutcome) => void;
 }
 
 export class Forwarder {
-  readonly counters: ForwarderCounters = { forwarded: 0, rejected: 0, unreachable: 0, results: 0, undeliverable: 0, sendFailures: 0 };
+  readonly counters: ForwarderCounters = { forwarded: 0, rejected: 0, unreachable: 0, results: 0, undeliverable: 0, sendFailures: 0, remote: 0 };
   /** Forwarded CALLs not yet acknowledged, by target. */
   private readonly waiting = new Map<string, Set<AckWait>>();
+  private remote: RemoteForwarding | undefined;
 
   constructor(
     private readonly port: MessagePort,
@@ -54,6 +77,11 @@ export class Forwarder {
     this.acl = acl;
   }
 
+  /** Calls and results for nodes of other hubs go through `remote` (undefined: none). */
+  setRemote(remote: RemoteForwarding | undefined): void {
+    this.remote = remote;
+  }
+
   /** A CALL from `caller` (authenticated sender, not revoked) with TO set to another node. */
   onCall(caller: string, op: CallOp): void {
     const target = op.to;
@@ -61,11 +89,47 @@ export class Forwarder {
       this.counters.rejected++;
       return this.reply(caller, op.callId, RpcOutcome.Rejected); // says nothing of why [SW-17.8-2]
     }
-    if (!this.port.knows(target) || this.port.reachability(target) === 'unreachable') {
-      this.counters.unreachable++;
-      return this.reply(caller, op.callId, RpcOutcome.Unreachable);
+    const r = this.remote;
+    if (r !== undefined && (!this.holds(target) || r.elsewhere(target)) && r.call(caller, op)) return void this.counters.remote++;
+    this.forward(caller, op, (outcome) => {
+      if (outcome === 'acked') this.port.send(caller, { op: 'CALLACK', callId: op.callId, to: '' }, { qos: 1 }).catch(this.onSendFailed);
+      else this.reply(caller, op.callId, outcome);
+    });
+  }
+
+  /**
+   * A CALL another hub handed over for `caller` (held there): forwarded to its target if held here,
+   * under this hub's access control too; `done` once the target acknowledged it ('acked') or it
+   * cannot be (Rejected, Unreachable). Never handed on to a third hub. Nothing if the deadline passes.
+   */
+  deliver(caller: string, op: CallOp, done: (outcome: DeliverOutcome) => void): void {
+    if (!this.acl.canCall(caller, op.method) || !this.acl.canServe(op.to, op.method)) {
+      this.counters.rejected++;
+      return done(RpcOutcome.Rejected);
     }
-    const w: AckWait = { caller, callId: op.callId, done: false };
+    this.forward(caller, op, done);
+  }
+
+  /** A CALLACK or RESULT another hub sends to `op.to`, a caller held here: sent on with TO emptied. */
+  toCaller(op: CallAckOp | ResultOp): void {
+    if (!this.port.knows(op.to)) return void this.counters.undeliverable++;
+    if (op.op === 'RESULT') this.counters.results++;
+    this.port.send(op.to, { ...op, to: '' }, { qos: 1 }).catch(this.onSendFailed);
+  }
+
+  /** Whether `node` is held here: an address and not known unreachable. */
+  private holds(node: string): boolean {
+    return this.port.knows(node) && this.port.reachability(node) !== 'unreachable';
+  }
+
+  /** Sends `op` on to its target held here, FROM = caller; `done` as deliver() says. */
+  private forward(caller: string, op: CallOp, done: (outcome: DeliverOutcome) => void): void {
+    const target = op.to;
+    if (!this.holds(target)) {
+      this.counters.unreachable++;
+      return done(RpcOutcome.Unreachable);
+    }
+    const w: AckWait = { caller, callId: op.callId, done: false, settle: done };
     let set = this.waiting.get(target);
     if (set === undefined) this.waiting.set(target, (set = new Set()));
     set.add(w);
@@ -74,8 +138,7 @@ export class Forwarder {
     const fwd: CallOp = { ...op, to: '', from: caller };
     this.port.send(target, fwd, { qos: 1, deadlineMs: op.timeoutMs }).then(
       () => {
-        if (!this.settle(target, w)) return;
-        this.port.send(caller, { op: 'CALLACK', callId: op.callId, to: '' }, { qos: 1 }).catch(this.onSendFailed);
+        if (this.settle(target, w)) done('acked');
       },
       (e: unknown) => {
         if (!this.settle(target, w)) return;
@@ -83,13 +146,15 @@ export class Forwarder {
         if (e instanceof DeadlineExceededError || e instanceof NodeClosedError) return;
         this.counters.sendFailures++;
         this.counters.unreachable++;
-        this.reply(caller, op.callId, RpcOutcome.Unreachable);
+        done(RpcOutcome.Unreachable);
       },
     );
   }
 
-  /** A RESULT from a target, TO = the caller: forwarded with TO emptied [SW-18.4-1]. */
+  /** A RESULT from a target, TO = the caller: forwarded with TO emptied [SW-18.4-1] (to the caller's hub if another holds it). */
   onResult(op: ResultOp): void {
+    const r = this.remote;
+    if (r !== undefined && (!this.holds(op.to) || r.elsewhere(op.to)) && r.result(op)) return void this.counters.remote++;
     if (!this.port.knows(op.to)) return void this.counters.undeliverable++;
     this.counters.results++;
     this.port.send(op.to, { ...op, to: '' }, { qos: 1 }).catch(this.onSendFailed);
@@ -107,7 +172,7 @@ export class Forwarder {
     for (const w of set) {
       w.done = true;
       this.counters.unreachable++;
-      this.reply(w.caller, w.callId, RpcOutcome.Unreachable);
+      w.settle(RpcOutcome.Unreachable);
     }
   }
 

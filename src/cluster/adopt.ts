@@ -1,0 +1,94 @@
+/**
+ * Take-over of a dead hub's bridge outbox. A device's QoS 1/2 publication is acknowledged once the
+ * hub's bridge journaled it (level one of the bridge's contract); if that hub dies for good before
+ * sending it, a surviving member whose storage reaches the dead hub's state directory sends it in
+ * its stead: the pending entries of its `bridge.journal`, in order, each with the dead bridge's
+ * origin and its own message id (`sw-origin`, `sw-msg`), so a bridge that got it before the death
+ * drops the copy as a duplicate; each is removed from the journal once the broker acknowledged it.
+ *
+ * Fence: the dead hub must really be dead, not only cut from the broker (its last will says only
+ * that the connection was lost). A member writes `cluster.pid` (host and pid) in its state directory
+ * when it joins; the outbox is adopted only on that host, and only if that process is gone. On
+ * another host nothing is adopted (the hub's next start sends its outbox, as it always does).
+ * @module
+ */
+import { connectAsync, type IClientOptions } from 'mqtt';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { FROM_PROPERTY, MSG_PROPERTY, ORIGIN_PROPERTY } from '../bridge/bridge.js';
+import type { BrokerOptions } from '../bridge/link.js';
+import { Outbox } from '../bridge/outbox.js';
+import { FileJournal } from '../node/file-journal.js';
+
+/** The fence file a member writes in its state directory: `<host> <pid>`. */
+export const FENCE_FILE = 'cluster.pid';
+
+/** Whether the process named by the fence file in `dir` is known dead: undefined if so, else why not. */
+export function fenceRefusal(dir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, FENCE_FILE), 'utf8');
+  } catch {
+    return `no ${FENCE_FILE} in ${dir}: not adopted`;
+  }
+  const [host, pid] = text.trim().split(' ');
+  if (host !== hostname()) return `${dir} belongs to a hub on ${host ?? '?'}: not adopted`;
+  try {
+    process.kill(Number(pid), 0);
+    return `the hub of ${dir} (pid ${pid}) still runs: not adopted`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH' ? undefined : `pid ${pid}: ${(e as Error).message}: not adopted`;
+  }
+}
+
+/**
+ * Sends the pending entries of the outbox journal `journal` in `dir` as bridge `origin`, through
+ * its own connection to the broker of `broker`. Resolves with how many were sent, or why nothing was.
+ */
+export async function adoptOutbox(dir: string, journal: string, origin: string, broker: BrokerOptions): Promise<{ sent: number; refused?: string }> {
+  const refused = fenceRefusal(dir);
+  if (refused !== undefined) return { sent: 0, refused };
+  const j = await FileJournal.open(join(dir, `${journal}.journal`));
+  const outbox = Outbox.open({ maxCount: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER }, j, () => undefined);
+  const entries = [...outbox.values()];
+  if (entries.length === 0) return void (await outbox.close()), { sent: 0 };
+  const o: IClientOptions = {
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    clientId: `${origin}-adopted-${Math.random().toString(36).slice(2, 8)}`,
+    connectTimeout: broker.connectTimeoutMs ?? 5000,
+    ...(broker.username !== undefined && { username: broker.username }),
+    ...(broker.password !== undefined && { password: broker.password }),
+    ...(broker.ca !== undefined && { ca: broker.ca }),
+    ...(broker.cert !== undefined && { cert: broker.cert }),
+    ...(broker.key !== undefined && { key: broker.key }),
+    ...(broker.rejectUnauthorized !== undefined && { rejectUnauthorized: broker.rejectUnauthorized }),
+  };
+  const c = await connectAsync(broker.url, o);
+  let sent = 0;
+  try {
+    const now = Date.now();
+    // in order, 64 in flight: the broker keeps the order of one client's publications
+    for (let i = 0; i < entries.length; i += 64) {
+      await Promise.all(entries.slice(i, i + 64).map(async (e) => {
+        if (e.expiresAt !== undefined && e.expiresAt <= now) return void outbox.done(e.id);
+        await c.publishAsync(e.topic, Buffer.from(e.payload), {
+          qos: e.qos,
+          retain: e.retain,
+          properties: {
+            userProperties: { ...e.userProperties, [ORIGIN_PROPERTY]: origin, [MSG_PROPERTY]: e.msgId, [FROM_PROPERTY]: e.from },
+            ...(e.contentType !== undefined && { contentType: e.contentType }),
+            ...(e.expiresAt !== undefined && { messageExpiryInterval: Math.max(1, Math.ceil((e.expiresAt - now) / 1000)) }),
+          },
+        });
+        outbox.done(e.id);
+        sent++;
+      }));
+    }
+  } finally {
+    await c.endAsync().catch(() => undefined);
+    await outbox.close();
+  }
+  return { sent };
+}

@@ -1,0 +1,338 @@
+/**
+ * HubCluster: hubs that each hold their own devices, joined through the MQTT broker (or broker
+ * cluster) their bridges connect to. It rides on the hub's MqttBridge (one connection, whose last
+ * will is the hub's death notice) and adds what pub/sub alone does not give:
+ *
+ * - Routes: the hub claims each device whose message layer (Client) runs on it: its SYNC, or it is
+ *   reachable again after one (a retained message of the hub's own, routes.ts), and withdraws the
+ *   claim when the device becomes unreachable; every hub knows which live hub holds which device.
+ * - Calls between devices of different hubs: a CALL whose target another hub holds goes to that hub
+ *   (relay.ts), which forwards it to the target under its own access control; the CALLACK and the
+ *   RESULT come back the same way. A target no live hub holds is RpcUnreachableError at once; a hub
+ *   that dies before its target acknowledged gives its callers RpcUnreachableError (after, their
+ *   timeout: the call may have run).
+ * - Take-over of a dead hub's bridge outbox (adopt.ts), when its state directory is shared.
+ *
+ * Publications need nothing more: each bridge sends its devices' publications to the broker and
+ * injects the broker's into its hub (never back out), so with the bridges' subscriptions not shared
+ * every subscriber on every hub gets each publication once (origin and message id guard against
+ * loops and duplicates). The bridges' `shareGroup` must therefore stay unset in a cluster.
+ * @module
+ */
+import type { IPublishPacket } from 'mqtt';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { BRIDGE_JOURNAL, type BridgeExtension, type BridgeOptions, type MqttBridge } from '../bridge/bridge.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Hub } from '../messaging/hub.js';
+import type { CallOp, ResultOp } from '../messaging/ops.js';
+import { topicMatches } from '../pubsub/topic.js';
+import { RpcOutcome } from '../rpc/errors.js';
+import type { RemoteForwarding } from '../rpc/forwarder.js';
+import { adoptOutbox, FENCE_FILE } from './adopt.js';
+import { decodeRelay, encodeRelay, type RelayCall, type RelayMessage } from './relay.js';
+import { RouteTable } from './routes.js';
+
+export interface ClusterOptions {
+  /** Broker topic prefix of the cluster's own messages (default 'saltwire/cluster'). */
+  readonly prefix?: string;
+  /** This hub's state directory: where it writes its fence file (host and pid) so that others may adopt its outbox. */
+  readonly stateDir?: string;
+  /**
+   * The state directories of other members (shared storage), by their bridge origin: the first
+   * live member (by origin) sends what a dead one's bridge outbox still holds (adopt.ts).
+   */
+  readonly stateDirs?: Readonly<Record<string, string>>;
+  /** While a dead-looking member's process still runs (cut from the broker only), look again this often, ms (default 5000). */
+  readonly adoptRetryMs?: number;
+}
+
+export interface ClusterStats {
+  /** Devices this hub claims now. */
+  readonly held: number;
+  /** Members online (this one included). */
+  readonly members: readonly string[];
+  /** Calls sent to other hubs, calls taken from them, results and acknowledgements relayed. */
+  readonly callsOut: number;
+  readonly callsIn: number;
+  readonly relayed: number;
+  /** Callers answered Unreachable because the target's hub died before acknowledging. */
+  readonly lostHub: number;
+  /** Relay messages that did not decode. */
+  readonly malformed: number;
+  /** Outbox entries of dead members this hub sent (adopt.ts). */
+  readonly adopted: number;
+}
+
+const STATUS_FILTER = 'saltwire/bridge/+/status';
+/** How long a relayed call's bookkeeping outlives its timeout (a late RESULT still finds its way). */
+const SLACK_MS = 5_000;
+
+interface Outgoing {
+  readonly hub: string;
+  acked: boolean;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class HubCluster implements BridgeExtension, RemoteForwarding {
+  readonly routes: RouteTable;
+  readonly prefix: string;
+  private readonly self: string;
+  /** Devices held here (claimed), and those that ever sent this hub their SYNC. */
+  private readonly local = new Set<string>();
+  private readonly clients = new Set<string>();
+  /** Calls this hub sent to another, by caller and call id. */
+  private readonly outgoing = new Map<string, Outgoing>();
+  /** Calls another hub sent here: the hub to answer, by caller and call id. */
+  private readonly incoming = new Map<string, { hub: string; timer: NodeJS.Timeout }>();
+  private readonly adopting = new Set<string>();
+  private readonly off: Array<() => void> = [];
+  private seq = 0;
+  private closed = false;
+  private readonly boot = Math.random().toString(36).slice(2, 10);
+  private readonly counts = { callsOut: 0, callsIn: 0, relayed: 0, lostHub: 0, malformed: 0, adopted: 0 };
+
+  private constructor(private readonly hub: Hub, private readonly bridge: MqttBridge, private readonly o: ClusterOptions, private readonly broker: BridgeOptions) {
+    this.prefix = o.prefix ?? 'saltwire/cluster';
+    if (this.prefix === '' || /[+#]/.test(this.prefix)) throw new InvalidArgumentError(`cluster prefix must be a topic without wildcards, got '${this.prefix}'`);
+    this.self = bridge.origin;
+    this.routes = new RouteTable(this.self);
+    const node = hub.node;
+    this.off.push(
+      // a device is held where its message layer runs: the hub it sent its SYNC to [SW-15.5-2]
+      // (its node may talk to every hub it knows), and again when it comes back there
+      hub.port.on('op', (e) => {
+        if (e.op.op === 'SYNC') this.clients.add(e.peer), this.claim(e.peer);
+      }),
+      node.on('reachable', (e) => {
+        if (this.clients.has(e.peer)) this.claim(e.peer);
+      }),
+      node.on('unreachable', (e) => this.withdraw(e.peer)),
+    );
+    if (o.stateDir !== undefined) writeFileSync(join(o.stateDir, FENCE_FILE), `${hostname()} ${process.pid}\n`);
+    hub.forwarding.setRemote(this);
+    this.off.push(() => hub.forwarding.setRemote(undefined), bridge.attach(this));
+  }
+
+  /** Joins `hub` (bridged by `bridge`, started with `broker`'s options) to the cluster on that broker. */
+  static start(hub: Hub, bridge: MqttBridge, options: ClusterOptions, broker: BridgeOptions): HubCluster {
+    if (broker.shareGroup !== undefined) throw new InvalidArgumentError('a cluster member bridge must not set shareGroup: every hub needs every publication');
+    return new HubCluster(hub, bridge, options, broker);
+  }
+
+  stats(): ClusterStats {
+    return { held: this.local.size, members: this.routes.members(), ...this.counts };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const f of this.off.splice(0)) f();
+    for (const m of [this.outgoing, this.incoming]) for (const w of m.values()) clearTimeout(w.timer);
+  }
+
+  // ---- BridgeExtension ----
+
+  subscriptions(): Array<{ filter: string; qos: 0 | 1 | 2 }> {
+    return [
+      { filter: `${this.prefix}/held/+/+`, qos: 1 },
+      { filter: `${this.prefix}/rpc/${this.self}`, qos: 1 },
+      { filter: STATUS_FILTER, qos: 1 },
+    ];
+  }
+
+  owns(topic: string): boolean {
+    return topic.startsWith(`${this.prefix}/`);
+  }
+
+  watches(topic: string): boolean {
+    return topicMatches(STATUS_FILTER, topic);
+  }
+
+  up(): void {
+    for (const d of this.local) this.announce(d, true); // what was claimed while the broker was away
+  }
+
+  onMessage(p: IPublishPacket): void {
+    const t = p.topic.split('/');
+    const body = typeof p.payload === 'string' ? new TextEncoder().encode(p.payload) : new Uint8Array(p.payload);
+    if (this.watches(p.topic)) return this.onStatus(t[2]!, body);
+    const rest = t.slice(this.prefix.split('/').length);
+    if (rest[0] === 'held' && rest.length === 3) return this.onClaim(rest[1]!, rest[2]!, body);
+    if (rest[0] === 'rpc' && rest[1] === this.self) {
+      const m = decodeRelay(body);
+      if (m === undefined) return void this.counts.malformed++;
+      this.onRelay(m);
+    }
+  }
+
+  // ---- RemoteForwarding ----
+
+  elsewhere(node: string): boolean {
+    const h = this.routes.holder(node);
+    return h !== undefined && h !== this.self;
+  }
+
+  call(caller: string, op: CallOp): boolean {
+    const hub = this.routes.holder(op.to);
+    if (hub === undefined || hub === this.self) return false;
+    const m: RelayCall = { kind: 'call', caller, callId: op.callId, timeoutMs: op.timeoutMs, target: op.to, method: op.method, params: op.params, replyHub: this.self };
+    if (!this.send(hub, m)) return false;
+    const k = key(caller, op.callId);
+    clearTimeout(this.outgoing.get(k)?.timer);
+    this.outgoing.set(k, { hub, acked: false, timer: this.expire(this.outgoing, k, op.timeoutMs) });
+    this.counts.callsOut++;
+    return true;
+  }
+
+  result(op: ResultOp): boolean {
+    const k = key(op.to, op.callId);
+    const hub = this.incoming.get(k)?.hub ?? this.routes.holder(op.to);
+    if (hub === undefined || hub === this.self) return false;
+    clearTimeout(this.incoming.get(k)?.timer);
+    this.incoming.delete(k);
+    this.counts.relayed++;
+    return this.send(hub, { kind: 'result', caller: op.to, callId: op.callId, outcome: op.outcome, body: op.body });
+  }
+
+  // ---- inbound ----
+
+  private onRelay(m: RelayMessage): void {
+    const fwd = this.hub.forwarding;
+    const k = key(m.caller, m.callId);
+    if (m.kind === 'call') {
+      this.counts.callsIn++;
+      clearTimeout(this.incoming.get(k)?.timer);
+      this.incoming.set(k, { hub: m.replyHub, timer: this.expire(this.incoming, k, m.timeoutMs) });
+      const op: CallOp = { op: 'CALL', callId: m.callId, timeoutMs: m.timeoutMs, to: m.target, from: '', method: m.method, params: m.params };
+      return fwd.deliver(m.caller, op, (outcome) => {
+        if (outcome === 'acked') return void this.send(m.replyHub, { kind: 'ack', caller: m.caller, callId: m.callId });
+        this.incoming.delete(k);
+        this.send(m.replyHub, { kind: 'result', caller: m.caller, callId: m.callId, outcome, body: new Uint8Array(0) });
+      });
+    }
+    const w = this.outgoing.get(k);
+    if (m.kind === 'ack') {
+      if (w !== undefined) w.acked = true;
+      return fwd.toCaller({ op: 'CALLACK', callId: m.callId, to: m.caller });
+    }
+    if (w !== undefined) (clearTimeout(w.timer), this.outgoing.delete(k));
+    this.counts.relayed++;
+    fwd.toCaller({ op: 'RESULT', callId: m.callId, to: m.caller, outcome: m.outcome, body: m.body });
+  }
+
+  private onStatus(hub: string, body: Uint8Array): void {
+    let state: unknown;
+    let reason: unknown;
+    try {
+      ({ state, reason } = JSON.parse(new TextDecoder().decode(body)) as { state?: unknown; reason?: unknown });
+    } catch {
+      state = 'offline';
+    }
+    const online = state === 'online';
+    this.routes.member(hub, online);
+    if (online) return void this.adopting.delete(hub);
+    // the callers whose CALL that hub had not acknowledged: Unreachable now, not a timeout later
+    for (const [k, w] of this.outgoing) {
+      if (w.hub !== hub || w.acked) continue;
+      clearTimeout(w.timer);
+      this.outgoing.delete(k);
+      this.counts.lostHub++;
+      const [caller, id] = unkey(k);
+      this.hub.forwarding.toCaller({ op: 'RESULT', callId: id, to: caller, outcome: RpcOutcome.Unreachable, body: new Uint8Array(0) });
+    }
+    if (reason === 'lost') this.maybeAdopt(hub);
+  }
+
+  private onClaim(hub: string, device: string, body: Uint8Array): void {
+    if (hub === this.self) {
+      // a claim of an earlier life of this hub that it does not hold now: withdrawn
+      if (body.length > 0 && !this.local.has(device)) this.bridge.publishDirect(this.claimTopic(device), new Uint8Array(0), { qos: 1, retain: true, msgId: this.msgId() });
+      return;
+    }
+    let at: number | undefined;
+    if (body.length > 0) {
+      try {
+        const v = JSON.parse(new TextDecoder().decode(body)) as { at?: unknown };
+        if (typeof v.at === 'number') at = v.at;
+      } catch {
+        return void this.counts.malformed++;
+      }
+    }
+    this.routes.claim(hub, device, at);
+  }
+
+  // ---- claims ----
+
+  private claim(device: string): void {
+    this.local.add(device);
+    this.announce(device, true);
+  }
+
+  private withdraw(device: string): void {
+    this.local.delete(device);
+    this.announce(device, false);
+  }
+
+  private announce(device: string, held: boolean): void {
+    const at = Date.now();
+    this.routes.claim(this.self, device, held ? at : undefined);
+    const body = held ? JSON.stringify({ at }) : new Uint8Array(0);
+    this.bridge.publishDirect(this.claimTopic(device), body, { qos: 1, retain: true, msgId: this.msgId() });
+  }
+
+  private claimTopic(device: string): string {
+    return `${this.prefix}/held/${this.self}/${device}`;
+  }
+
+  // ---- helpers ----
+
+  private send(hub: string, m: RelayMessage): boolean {
+    return this.bridge.publishDirect(`${this.prefix}/rpc/${hub}`, encodeRelay(m), { qos: 1, msgId: this.msgId() });
+  }
+
+  private msgId(): string {
+    return `c${this.boot}.${++this.seq}`;
+  }
+
+  private expire<V extends { timer: NodeJS.Timeout }>(m: Map<string, V>, k: string, timeoutMs: number): NodeJS.Timeout {
+    const t = setTimeout(() => m.delete(k), timeoutMs + SLACK_MS);
+    t.unref();
+    return t;
+  }
+
+  private maybeAdopt(hub: string): void {
+    const dir = this.o.stateDirs?.[hub];
+    if (dir === undefined || this.adopting.has(hub) || this.closed) return;
+    if (this.routes.members()[0] !== this.self) return; // the first live member adopts
+    this.adopting.add(hub);
+    const log = this.broker.log;
+    adoptOutbox(dir, BRIDGE_JOURNAL, hub, this.broker).then(
+      (r) => {
+        this.counts.adopted += r.sent;
+        log?.(`cluster: ${r.refused ?? `sent ${r.sent} entries of the dead hub ${hub}'s bridge outbox`}`);
+        if (r.refused === undefined || !r.refused.includes('still runs')) return;
+        // cut from the broker but alive: look again while it stays offline
+        const t = setTimeout(() => {
+          this.adopting.delete(hub);
+          if (!this.routes.isOnline(hub)) this.maybeAdopt(hub);
+        }, this.o.adoptRetryMs ?? 5000);
+        t.unref();
+        this.off.push(() => clearTimeout(t));
+      },
+      (e: Error) => {
+        this.adopting.delete(hub);
+        log?.(`cluster: adopting ${hub}'s outbox: ${e.message}`);
+      },
+    );
+  }
+}
+
+function key(caller: string, callId: bigint): string {
+  return `${caller}\u0000${callId}`;
+}
+
+function unkey(k: string): [string, bigint] {
+  const i = k.indexOf('\u0000');
+  return [k.slice(0, i), BigInt(k.slice(i + 1))];
+}

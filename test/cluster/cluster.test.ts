@@ -1,0 +1,136 @@
+// Hubs past one machine, on an existing engine (issue 17): three `saltwire hub` processes (ids hub-a,
+// hub-b, hub-c), each bridged to one mosquitto process with `"cluster"` in its bridge options, and
+// devices in this process, each on its own hub, each able to roam (RoamingClient). Shown: device ids
+// route to the hub holding them; publications reach every subscriber on every hub exactly once;
+// a call from a device on one hub reaches a device on another and its answer comes back (a device
+// no hub holds: RpcUnreachableError at once); and kill -9 of hub-a while its bridge is cut from the
+// broker with 30 acknowledged QoS 1 publications queued: its device roams to hub-b, answers calls
+// there, and hub-b sends what hub-a's bridge outbox held (fenced: not while hub-a still ran), each
+// reaching every subscriber once.
+import { connectAsync, type MqttClient } from 'mqtt';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RoamingClient } from '../../src/cluster/index.js';
+import { deriveDeviceKey, PairKeyring, RpcUnreachableError, startNode, type SaltwireNode } from '../../src/internals.js';
+import { defaultCryptoSuite } from '../../src/node/crypto.js';
+import { MOSQUITTO, Mosquitto } from '../bridge/mosquitto-proc.js';
+import { TcpRelay } from '../bridge/tcp-relay.js';
+import { until } from '../bridge/fixture.js';
+import { hubProcess, procs } from '../messaging/hub-process.js';
+
+const SITE = new Uint8Array(32).fill(9);
+const HUBS = ['hub-a', 'hub-b', 'hub-c'] as const;
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+  for (const p of procs) p.kill('SIGKILL');
+});
+
+/** A device whose node knows the three hubs (same derived key under each id), on `hubs[0]` first. */
+async function device(dir: string, id: string, ports: Record<string, number>, hubs: string[]): Promise<{ node: SaltwireNode; client: RoamingClient }> {
+  const suite = defaultCryptoSuite();
+  const key = deriveDeviceKey(suite, SITE, id, 0);
+  const keyring = new PairKeyring();
+  for (const h of HUBS) keyring.add(h, 0, key);
+  const node = await startNode({
+    id, keyring, suite, listen: { host: '127.0.0.1' }, stateDir: join(dir, id), provisioning: true,
+    // only the hub in use hears from the device (the others would claim it too)
+    peers: HUBS.map((h) => ({ id: h, address: { host: '127.0.0.1', port: ports[h]! }, keepalive: h === hubs[0] })),
+    liveness: { keepaliveMs: 150, probeAfterMs: 300, probeIntervalMs: 100, probeMaxIntervalMs: 200, unreachableAfterMs: 600, recoveryIntervalMs: 500 },
+  });
+  const client = await RoamingClient.start(node, { hubs, readyTimeoutMs: 2000 });
+  cleanup.push(async () => {
+    await client.close();
+    await node.close();
+  });
+  return { node, client };
+}
+
+describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mosquitto', () => {
+  it('routes by device id, delivers every publication once per subscriber, calls across hubs, survives kill -9 of a hub', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-cluster-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const broker = await Mosquitto.start();
+    cleanup.push(() => broker.stop());
+    const relay = await TcpRelay.start(broker.port); // hub-a's way to the broker, cut on demand
+    cleanup.push(() => relay.close());
+    const stateDirs = Object.fromEntries(HUBS.map((h) => [h, join(dir, h)]));
+    const watch: MqttClient = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { protocolVersion: 5 });
+    cleanup.push(() => watch.endAsync(true));
+    const online = new Map<string, string>();
+    const claims = new Map<string, string>();
+    const mqttGot = new Map<string, number>();
+    watch.on('message', (t, p) => {
+      if (process.env.CLUSTER_DEBUG) console.log('MQTT', t, p.toString());
+      const s = t.split('/');
+      if (t.startsWith('saltwire/bridge/')) online.set(s[2]!, p.length === 0 ? 'offline' : (JSON.parse(p.toString()) as { state: string }).state);
+      else if (t.startsWith('saltwire/cluster/held/')) (p.length > 0 ? claims.set(s[4]!, s[3]!) : claims.get(s[4]!) === s[3] && claims.delete(s[4]!));
+      else if (t.startsWith('news/')) mqttGot.set(p.toString(), (mqttGot.get(p.toString()) ?? 0) + 1);
+    });
+    await watch.subscribeAsync(['saltwire/bridge/+/status', 'saltwire/cluster/held/+/+', 'news/#'], { qos: 1 });
+
+    const ports: Record<string, number> = {};
+    let killA: () => Promise<void> = async () => undefined;
+    await Promise.all(HUBS.map(async (h) => {
+      const cfg = join(dir, `${h}.json`);
+      const url = `mqtt://127.0.0.1:${h === 'hub-a' ? relay.port : broker.port}`;
+      writeFileSync(cfg, JSON.stringify({ mqtt: { clientId: h, reconnect: { baseMs: 50, capMs: 200, stableMs: 1000 }, cluster: { stateDir: stateDirs[h], stateDirs, adoptRetryMs: 200 } } }));
+      const p = await hubProcess(SITE, stateDirs[h]!, 0, ['--id', h, '--mqtt', url, '--config', cfg]);
+      ports[h] = p.port;
+      if (h === 'hub-a') cleanup.push(() => void p.child.kill('SIGKILL')), (killA = async () => (p.child.kill('SIGKILL'), await p.exited));
+    }));
+    await until(() => HUBS.every((h) => online.get(h) === 'online'), 8000, 'three bridges online');
+
+    const devs = {
+      a: await device(dir, 'dev-a', ports, ['hub-a', 'hub-b', 'hub-c']),
+      b: await device(dir, 'dev-b', ports, ['hub-b', 'hub-c', 'hub-a']),
+      c: await device(dir, 'dev-c', ports, ['hub-c', 'hub-a', 'hub-b']),
+    };
+    const got: Record<string, Map<string, number>> = {};
+    for (const [k, d] of Object.entries(devs)) {
+      got[k] = new Map();
+      d.client.subscribe('news/#', { qos: 1 }, (p) => got[k]!.set(p.text(), (got[k]!.get(p.text()) ?? 0) + 1));
+      d.client.serve('whoami', () => ({ id: d.node.id, hub: d.client.hub }));
+      await d.client.ready(3000);
+    }
+    // routes: each hub claims its device
+    await until(() => claims.get('dev-a') === 'hub-a' && claims.get('dev-b') === 'hub-b' && claims.get('dev-c') === 'hub-c', 5000, `claims (${[...claims]})`);
+    await new Promise((r) => setTimeout(r, 300)); // subscriptions granted at each hub
+
+    // publications: 20 from each device, every one at every device and the MQTT side exactly once
+    const sent: string[] = [];
+    await Promise.all(Object.entries(devs).map(async ([k, d]) => {
+      for (let i = 0; i < 20; i++) {
+        sent.push(`${k}-${i}`);
+        await d.client.publish(`news/${k}`, `${k}-${i}`, { qos: 1 });
+      }
+    }));
+    for (const k of Object.keys(devs)) await until(() => got[k]!.size === 60, 8000, `60 publications at dev-${k} (has ${got[k]!.size})`);
+    await until(() => mqttGot.size === 60, 5000, '60 at the MQTT subscriber');
+    await new Promise((r) => setTimeout(r, 400)); // a duplicate or a loop would show by now
+    for (const k of Object.keys(devs)) expect([...got[k]!.values()].every((n) => n === 1), `dev-${k} got one copy of each`).toBe(true);
+    expect([...mqttGot.values()].every((n) => n === 1)).toBe(true);
+
+    // calls across hubs, both ways, and to a device no hub holds
+    expect(await devs.a.client.call('dev-c', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-c', hub: 'hub-c' });
+    expect(await devs.c.client.call('dev-b', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-b', hub: 'hub-b' });
+    await expect(devs.b.client.call('dev-nowhere', 'whoami', null, { timeoutMs: 3000 })).rejects.toBeInstanceOf(RpcUnreachableError);
+
+    // hub-a cut from the broker (alive: its outbox must not be adopted), 30 QoS 1 acknowledged into its outbox, then kill -9
+    relay.down();
+    await until(() => online.get('hub-a') === 'offline', 5000, "hub-a's last will");
+    for (let i = 0; i < 30; i++) await devs.a.client.publish('news/a', `late-${i}`, { qos: 1 });
+    await new Promise((r) => setTimeout(r, 500)); // hub-b looked (adoptRetryMs 200) and refused: hub-a runs
+    await killA();
+    const roamed = new Promise<{ to: string }>((r) => devs.a.client.on('roamed', r));
+    expect((await roamed).to).toBe('hub-b');
+    await until(() => claims.get('dev-a') === 'hub-b', 5000, 'hub-b claims dev-a');
+    expect(await devs.c.client.call('dev-a', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-a', hub: 'hub-b' });
+    const late = (m: Map<string, number>): number => [...m.keys()].filter((k) => k.startsWith('late-')).length;
+    await until(() => late(got.b!) === 30 && late(got.c!) === 30 && late(mqttGot) === 30, 8000, `the 30 queued at hub-a (b ${late(got.b!)}, c ${late(got.c!)}, mqtt ${late(mqttGot)})`);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const m of [got.b!, got.c!, mqttGot]) expect([...m].filter(([k, n]) => k.startsWith('late-') && n !== 1)).toEqual([]);
+  });
+});
