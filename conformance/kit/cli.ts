@@ -8,6 +8,7 @@ import { htmlReport, jsonReport, junitReport, summaryLines } from './report.js';
 import { runProperties } from './property.js';
 import { readRequirements } from './spec-text.js';
 import { runVectors } from './vectors.js';
+import { runLiveMode } from './live/cli.js';
 
 export interface KitArgs {
   mode: string;
@@ -25,6 +26,17 @@ export interface KitArgs {
   runs?: number | undefined;
   seed?: number | undefined;
   out?: string | undefined;
+  /** live: the target, its role and keys, the runner's id, commands; all modes: SHOULD misses fail. */
+  target?: string | undefined;
+  role?: string | undefined;
+  keyFile?: string | undefined;
+  siteFile?: string | undefined;
+  id?: string | undefined;
+  targetId?: string | undefined;
+  listen?: string | undefined;
+  restartCommand?: string | undefined;
+  dropsCommand?: string | undefined;
+  strict?: boolean;
 }
 
 export interface KitIo {
@@ -52,8 +64,9 @@ export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
     }
     return res.some((r) => r.status === 'fail') ? 1 : res.every((r) => r.status === 'unsupported') ? 127 : 0;
   }
+  if (a.mode === 'live') return runLiveMode(a, io);
   if (a.mode !== 'vectors') {
-    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors, property, coverage)`);
+    io.err(`saltwire conformance: unknown mode ${JSON.stringify(a.mode)} (modes: vectors, property, live, coverage)`);
     return 1;
   }
   if (a.adapter === undefined) {

@@ -9,7 +9,7 @@ import { EXIT, type Command } from '../command.js';
 
 interface Kit {
   runKit(
-    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; html?: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined; runs?: number | undefined; seed?: number | undefined; out?: string | undefined },
+    a: { mode: string; adapter: string | undefined; json: string | undefined; junit: string | undefined; html?: string | undefined; vectors: string | undefined; files: string[] | undefined; timeoutMs: number | undefined; verbose: boolean; floor?: number | undefined; runs?: number | undefined; seed?: number | undefined; out?: string | undefined; target?: string | undefined; role?: string | undefined; keyFile?: string | undefined; siteFile?: string | undefined; id?: string | undefined; targetId?: string | undefined; listen?: string | undefined; restartCommand?: string | undefined; dropsCommand?: string | undefined; strict?: boolean },
     io: { out(l: string): void; err(l: string): void },
   ): Promise<number>;
 }
@@ -17,8 +17,8 @@ interface Kit {
 export const conformance: Command = {
   spec: {
     name: 'conformance',
-    summary: 'check an implementation through its adapter: conformance vectors --adapter "<command>"',
-    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter; property: generated operations, the adapter against the SDK; coverage: spec ids cited by vectors, scenarios, tests' },
+    summary: 'check an implementation: conformance vectors|property --adapter "<command>", conformance live --target udp://HOST:PORT',
+    positional: { name: 'MODE', help: 'vectors: every vector file through the adapter; property: generated operations, the adapter against the SDK; live: the runner as a peer of a running implementation over UDP; coverage: spec ids cited by vectors, scenarios, tests' },
     flags: {
       '--adapter': { value: 'COMMAND', help: 'the adapter command (run with sh -c): JSON operations on stdin, replies on stdout' },
       '--json': { value: 'FILE', help: 'write the JSON report there' },
@@ -32,6 +32,16 @@ export const conformance: Command = {
       '--seed': { value: 'N', help: 'property: the seed, to replay a run' },
       '--out': { value: 'DIR', help: 'property: where counterexamples are written as vector files (default counterexamples/)' },
       '--floor': { value: 'PERCENT', help: 'coverage: fail below this share of MUST statements covered (default the kit\'s floor)' },
+      '--target': { value: 'udp://HOST:PORT', help: 'live: the running implementation' },
+      '--role': { value: 'ROLE', help: 'live: what the target is, hub (default: the runner plays devices) or device (the runner plays its hub)' },
+      '--key-file': { value: 'FILE', help: 'live: the pair key of the runner\'s id and the target (64 hex characters)' },
+      '--site-file': { value: 'FILE', help: 'live: the site key, from which the runner derives its keys (and plays two devices)' },
+      '--id': { value: 'ID', help: 'live: the runner\'s node id (default live-a against a hub, hub against a device)' },
+      '--target-id': { value: 'ID', help: 'live: the target\'s node id (default hub; required for a device)' },
+      '--listen': { value: 'HOST:PORT', help: 'live, a device target: where the runner\'s hub listens (the address the device sends to)' },
+      '--restart-command': { value: 'COMMAND', help: 'live: restarts the target (sh -c) and returns once it runs again; enables the restart checks' },
+      '--drops-command': { value: 'COMMAND', help: 'live: prints the target\'s drop counters as a JSON object {REASON: count}; drops are then checked for their reason' },
+      '--strict': { help: 'SHOULD-level checks fail instead of passing as NON-STRICT (all modes)' },
     },
     notes: 'exit codes: 0 every supported test passed (coverage: at or above the floor), 1 a failure (or a usage error), 127 the adapter supports nothing.',
   },
@@ -62,6 +72,16 @@ export const conformance: Command = {
         runs: flags.string('--runs') === undefined ? undefined : Number(flags.string('--runs')),
         seed: flags.string('--seed') === undefined ? undefined : Number(flags.string('--seed')),
         out: flags.string('--out'),
+        target: flags.string('--target'),
+        role: flags.string('--role'),
+        keyFile: flags.string('--key-file'),
+        siteFile: flags.string('--site-file'),
+        id: flags.string('--id'),
+        targetId: flags.string('--target-id'),
+        listen: flags.string('--listen'),
+        restartCommand: flags.string('--restart-command'),
+        dropsCommand: flags.string('--drops-command'),
+        strict: flags.bool('--strict'),
       },
       io,
     );
