@@ -41,7 +41,7 @@ describe('FileMaxEpochStore', () => {
     expect((r3.open(dev(5).seal(new Uint8Array(0)), 0) as Accepted).freshness).toBe('fresh'); // the device rebooted
   });
 
-  it('is complete only when created at provisioning and kept since: a wiped directory is not [SW-5.6-6] [SW-12.1-3]', () => {
+  it('is complete only when created at provisioning and kept since: a wiped directory is not [SW-5.6-6] [SW-12.1-3] [SW-5.6-5]', () => {
     const d = tmp();
     const made = new FileMaxEpochStore(join(d, 'provisioned.log'), { provisioning: true });
     expect(made.complete).toBe(true);
