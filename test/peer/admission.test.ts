@@ -205,7 +205,7 @@ describe('the device-key cache (spec 6.4)', () => {
 });
 
 describe('nodes under a flood (virtual time)', () => {
-  it('FULL datagrams naming random valid ids from 200 addresses cost at most the admission budget in derivations [SW-6.4-3] [SW-6.5-5]', async () => {
+  it('FULL datagrams naming random valid ids from 200 addresses cost at most the admission budget in derivations [SW-6.4-3] [SW-6.5-5] [SW-6.5-1]', async () => {
     const cs = counting(suite);
     const h = new Harness(cs);
     const hub = await h.hub({ admission: { deriveRate: 100, deriveBurst: 100 } });
@@ -220,7 +220,8 @@ describe('nodes under a flood (virtual time)', () => {
     }
     await h.run(100);
     const derivations = (cs.sha - before) / 4;
-    // at most the burst and 2 s of refill (each grant: a device key and a traffic key), plus the device's own traffic
+    // at most the burst and 2 s of refill (each grant: a device key and a traffic key), plus the device's own traffic:
+    // no derivation without a grant, and one grant covers both derivations of its datagram [SW-6.5-1]
     expect(derivations).toBeLessThanOrEqual(2 * (100 + 2.1 * 100) + 8);
     expect(hub.stats.drops['DERIVE_LIMIT']! + hub.stats.drops['UNDER_LOAD']!).toBeGreaterThan(N * 0.9);
     expect(hub.stats.admission.cookiesSent).toBeLessThanOrEqual(hub.stats.drops['UNDER_LOAD']!);
