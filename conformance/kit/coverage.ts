@@ -13,11 +13,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const ID = /SW-\d+\.\d+-\d+/g;
 
 /**
- * The floor on covered MUST statements, in percent: a little below the figure measured when it was
- * set (2026-12-06: 258 of 321, 80.4%), so that CI fails when coverage drops, not when the spec grows
- * by a statement or two. Raise it as coverage grows.
+ * The floor on covered MUST statements, in percent: one point below the figure measured when it was
+ * set (2026-12-06: 311 of 328, 94.8%; first set at 78 for 258 of 321, 80.4%), so that CI fails when
+ * coverage drops, not when the spec grows by a statement or two. Raise it as coverage grows.
  */
-export const COVERAGE_FLOOR = 78;
+export const COVERAGE_FLOOR = 93.8;
 
 export interface Citations {
   vectors: string[];
