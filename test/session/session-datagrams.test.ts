@@ -2,7 +2,7 @@
 // window, empty when made and never reset, and an INDEX frame in a session datagram is ignored.
 import { describe, expect, it } from 'vitest';
 import { encodeFrames, parseHeader, SiteKeyring, tweetnaclSuite, type ShortHeader } from '../../src/core.js';
-import { consumeInitiation, consumeResponse, createInitiation } from '../../src/session/handshake/index.js';
+import { consumeInitiation, consumeResponse, createInitiation, REJECT_AFTER_TIME_MS } from '../../src/session/handshake/index.js';
 import { newSessionSlot, openSessionDatagram, sealSessionDatagram, type SessionSlot } from '../../src/session/session-receiver.js';
 
 const suite = tweetnaclSuite;
@@ -24,7 +24,7 @@ function sessions(stamp: number): { i: SessionSlot; r: SessionSlot } {
   return { i, r };
 }
 
-const open = (slot: SessionSlot, d: Uint8Array) => openSessionDatagram(suite, keyring, slot, d, parseHeader(d) as ShortHeader, 1);
+const open = (slot: SessionSlot, d: Uint8Array) => openSessionDatagram(suite, keyring, slot, d, parseHeader(d) as ShortHeader, 1, REJECT_AFTER_TIME_MS);
 const data = (b: number) => encodeFrames([{ type: 'DATAGRAM', data: Uint8Array.of(b) }]);
 
 describe('session datagrams', () => {
