@@ -5,6 +5,7 @@
 // reused after a restart [SW-4.6-1] [SW-5.2-9], an alias beyond the declared limit [SW-15.7-3], a
 // reliability window violated [SW-14.12-14]; frames out of order is a SHOULD [SW-9.4-2]: NON-STRICT,
 // a failure under --strict.
+import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runLive, shell, type LiveOptions, type LiveReport } from '../../conformance/kit/live/run.js';
 import { readRequirements } from '../../conformance/kit/spec-text.js';
 import { runKit } from '../../conformance/kit/cli.js';
+import { defaultCryptoSuite, deriveDeviceKey } from '../../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SITE = '5c'.repeat(32);
@@ -82,6 +84,41 @@ describe('conformance live mode against the SDK hub', () => {
     expect(readFileSync(join(h.dir, 'r.xml'), 'utf8')).toContain('<testcase classname="live.hub" name="restart');
     expect(readFileSync(join(h.dir, 'r.html'), 'utf8')).toContain('Saltwire conformance: live');
   }, 40_000);
+});
+
+const cMissing = ((): string | undefined => {
+  try {
+    execFileSync('sh', ['-c', 'command -v cc && command -v make && printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'cc, make or libsodium missing (Debian: apt-get install -y gcc make libsodium-dev)';
+  }
+})();
+
+describe.skipIf(cMissing !== undefined)('conformance live mode against the C device (conformance/c, build/swdevice --live)', () => {
+  it('passes every check, a restart (SIGKILL, started again from its epoch file) included', async () => {
+    execFileSync('make', ['-C', join(ROOT, 'conformance', 'c'), 'host'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'saltwire-live-cdev-'));
+    const hubPort = await freePort();
+    const key = Buffer.from(deriveDeviceKey(defaultCryptoSuite(), Buffer.from(SITE, 'hex'), 'cdev', 0)).toString('hex');
+    // stdin held open by sleep: the device exits when its stdin ends
+    // ($! of a background pipeline is its last process: the device itself)
+    const launch = `: > ${dir}/log && (sleep 60 </dev/null 2>/dev/null | ${ROOT}/conformance/c/build/swdevice --live --id cdev --key ${key} --connect 127.0.0.1:${hubPort} --state ${dir}/epoch --drops ${dir}/drops.json >> ${dir}/log 2>&1 & echo $! > ${dir}/pid)`;
+    const wait = `for i in $(seq 50); do grep -q listening ${dir}/log && exit 0; sleep 0.1; done; exit 1`;
+    const kill = `kill -9 $(cat ${dir}/pid) 2>/dev/null`;
+    cleanup.push(async () => {
+      await shell(`${kill}; true`).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await shell(`${launch}; ${wait}`);
+    const port = Number(/"port":(\d+)/.exec(readFileSync(join(dir, 'log'), 'utf8'))![1]);
+    const t0 = performance.now();
+    const rep = await live(port, { role: 'device', targetId: 'cdev', id: 'hub', listen: { host: '127.0.0.1', port: hubPort }, dropsCommand: `cat ${dir}/drops.json`, restartCommand: `${kill}; sleep 0.1; ${launch}; ${wait}` });
+    expect(failed(rep)).toEqual([]);
+    const st = status(rep);
+    for (const name of ['first-contact', 'replay', 'drop-truncated', 'pubsub-qos2', 'rpc-ok', 'chaos', 'device-declares', 'restart', 'wire-nonce', 'wire-epoch']) expect(st[name], name).toBe('pass');
+    expect(performance.now() - t0).toBeLessThan(15_000);
+  }, 25_000);
 });
 
 describe('conformance live mode catches a faulty hub under the right spec id', () => {

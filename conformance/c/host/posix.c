@@ -2,7 +2,10 @@
  * on stdin and reporting events as JSON lines on stdout (used by test/conformance/c-device.test.ts).
  *
  *   swdevice --id ID --hub HUBID --key HEX --connect HOST:PORT --state FILE
- *            [--keepalive MS] [--probe-after MS] [--unreachable-after MS]
+ *            [--keepalive MS] [--probe-after MS] [--unreachable-after MS] [--live] [--drops FILE]
+ *   --live: the live application of `saltwire conformance live` (conformance/README.md): subscribes to
+ *           live/down/# at QoS 2 and publishes what it gets there back on live/up/<rest>, same QoS
+ *   --drops: writes the drop counters (spec 6.2) to FILE as one JSON object after each datagram
  *   stdin:  pub QOS RETAIN TOPIC PAYLOAD | sub QOS FILTER | call TO METHOD TIMEOUT_MS [PARAMS_HEX] | exit
  *           stream QOS TOPIC COUNT: publishes "0" .. "COUNT-1" to TOPIC as the outbox takes them
  *   stdout: {"event":"listening"|"message"|"result"|"restart"|"reachable"|"unreachable"|"suback"|"receipt"|"epoch"|"ticket", ...}
@@ -20,8 +23,11 @@
 #include <unistd.h>
 #include "../saltwire.h"
 
-static const char *state_path;
+static const char *state_path, *drops_path;
 static unsigned calls_run;
+static int live_app;
+static sw_node node;
+static uint32_t drops_seen;
 
 static uint32_t now_ms(void) {
   struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -83,6 +89,10 @@ static void on_event(sw_node *n, const sw_event *e) {
   (void)n;
   switch (e->type) {
   case SW_EV_MESSAGE:
+    if (live_app && e->topic.n > 10 && e->topic.n < 120 && !memcmp(e->topic.p, "live/down/", 10)) {
+      char t[128]; snprintf(t, sizeof t, "live/up/%.*s", (int)(e->topic.n - 10), (const char *)e->topic.p + 10);
+      sw_publish(n, node.now, t, e->payload.p, e->payload.n, e->qos, 0);
+    }
     printf("{\"event\":\"message\",\"topic\":"); put_str(e->topic);
     printf(",\"payload\":"); put_str(e->payload);
     printf(",\"qos\":%u,\"retain\":%s,\"from\":", e->qos, e->retain ? "true" : "false"); put_str(e->from); printf("}\n");
@@ -116,6 +126,27 @@ static int h_count(sw_node *n, const sw_str *params, const sw_str *caller, uint8
   return 5;
 }
 
+/* Names of spec 6.2 in the order of enum sw_reason (DROP_OP: an operation the message layer dropped). */
+static const char *const REASON_NAMES[SW_REASONS] = {"OK", "TOO_LARGE", "MALFORMED", "BAD_VERSION", "BAD_FORM", "BAD_FLAGS", "COUNTER_LIMIT",
+  "UNKNOWN_KEY", "RETIRED_KEY", "UNKNOWN_INDEX", "STALE_EPOCH", "TOO_OLD", "REPLAY", "AUTH", "MALFORMED_INNER", "DERIVE_LIMIT", "STORE_FAILED",
+  "UNSOLICITED", "DROP_OP"};
+
+/* The drop counters as {"REASON": count, ...}, rewritten when they change (the live runner reads them). */
+static void write_drops(void) {
+  uint32_t total = 0;
+  for (int r = 1; r < SW_REASONS; r++) total += node.drops[r];
+  if (!drops_path || (total == drops_seen && total)) return;
+  drops_seen = total;
+  char tmp[1024]; snprintf(tmp, sizeof tmp, "%s.tmp", drops_path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return;
+  fputc('{', f);
+  for (int r = 1; r < SW_REASONS; r++) fprintf(f, "%s\"%s\":%u", r > 1 ? "," : "", REASON_NAMES[r], node.drops[r]);
+  fputs("}\n", f);
+  fclose(f);
+  rename(tmp, drops_path);
+}
+
 static int unhex(const char *s, uint8_t *out, size_t cap) {
   size_t n = strlen(s);
   if (n % 2 || n / 2 > cap) return -1;
@@ -123,7 +154,6 @@ static int unhex(const char *s, uint8_t *out, size_t cap) {
   return (int)(n / 2);
 }
 
-static sw_node node;
 static struct { char topic[128]; int qos, next, count; } stream;
 
 static void pump(uint32_t now) {   /* the stream command: as many as the outbox takes now */
@@ -179,6 +209,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--keepalive")) cfg.keepalive_ms = (uint32_t)atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--probe-after")) cfg.probe_after_ms = (uint32_t)atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--unreachable-after")) cfg.unreachable_after_ms = (uint32_t)atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--drops")) drops_path = argv[i + 1];
+    else if (!strcmp(argv[i], "--live")) { live_app = 1; i--; }
   }
   uint8_t key[32];
   if (!id || !keyhex || !connect_to || !state_path || unhex(keyhex, key, 32) != 32) {
@@ -195,6 +227,8 @@ int main(int argc, char **argv) {
   uint32_t now = now_ms();
   int rc = sw_node_start(&node, &cfg, now);
   if (rc) { fprintf(stderr, "start failed: %d\n", rc); return 3; }
+  if (live_app) sw_subscribe(&node, now, "live/down/#", 2);
+  write_drops();
   sw_serve(&node, "echo", h_echo);
   sw_serve(&node, "count", h_count);
   struct sockaddr_in me; socklen_t ml = sizeof me; getsockname(fd, (struct sockaddr *)&me, &ml);
@@ -221,6 +255,7 @@ int main(int argc, char **argv) {
         if (r < 0) break;
         sw_node_input(&node, now, in, (size_t)r);
       }
+      write_drops();
     }
     if (pf[1].revents & (POLLIN | POLLHUP)) {
       ssize_t r = read(0, line + ll, sizeof line - ll - 1);

@@ -192,7 +192,7 @@ const limits: Check[] = [
   limit('limit-window', `no reliable id beyond the WINDOW (${DECLARED.window}) the runner declared and acknowledged`, ['SW-14.12-14'], 'SW-14.12-14'),
   {
     name: 'device-declares',
-    comment: 'the device declares a WINDOW of at most 8 in its SYNC and sends its ACKs at once (DELAY 0)',
+    comment: 'the device declares a WINDOW of at most 8 in its SYNC and advertises no more in its ACKs',
     refs: ['SW-14.12-9'],
     roles: ['device'],
     async run(ctx) {
@@ -201,7 +201,7 @@ const limits: Check[] = [
         if (r.dir !== 'in') continue;
         const o = a.view.open(r);
         for (const op of o?.ops ?? []) if (op.op === 'SYNC' && op.limits.window > 8) return `its SYNC declares a WINDOW of ${op.limits.window}`;
-        for (const f of o?.frames ?? []) if (f.type === 'ACK' && f.delay > 0) return `an ACK with DELAY ${f.delay}`;
+        for (const f of o?.frames ?? []) if (f.type === 'ACK' && f.window > 8) return `an ACK with WINDOW ${f.window}`;
       }
       return undefined;
     },

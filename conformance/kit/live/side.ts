@@ -128,7 +128,8 @@ export class Side {
   }
 
   async close(): Promise<void> {
-    for (const i of this.idents) await (i.client ?? i.hub)!.close().catch(() => undefined);
+    // bounded: a hub drains what it forwards (2 s) and a stopped target answers nothing
+    for (const i of this.idents) await Promise.race([(i.client ?? i.hub)!.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
     for (const d of this.dirs) await rm(d, { recursive: true, force: true });
   }
 }
