@@ -168,9 +168,12 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
 
   // ---- RemoteForwarding ----
 
-  elsewhere(node: string): boolean {
-    const h = this.routes.holder(node);
-    return h !== undefined && h !== this.self;
+  where(node: string): 'here' | 'remote' | 'nowhere' {
+    const h = this.routes.holder(node); // the newest live claim, this hub's own included
+    if (h !== undefined) return h === this.self ? 'here' : 'remote';
+    // a device of the cluster no live hub holds (its hub died, it has not roamed yet) is Unreachable, even
+    // if its node once spoke to this hub; a node no hub ever claimed is none of the cluster's business
+    return this.routes.known(node) || this.clients.has(node) ? 'nowhere' : 'here';
   }
 
   call(caller: string, op: CallOp): boolean {

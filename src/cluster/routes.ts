@@ -55,6 +55,11 @@ export class RouteTable {
     return best;
   }
 
+  /** Whether any hub, live or dead, claims `device`: it is a device of the cluster. */
+  known(device: string): boolean {
+    return this.claims.has(device);
+  }
+
   /** Devices `hub` claims. */
   claimedBy(hub: string): string[] {
     const out: string[] = [];

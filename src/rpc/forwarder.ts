@@ -42,8 +42,12 @@ export interface ForwarderCounters {
 
 /** How a hub reaches nodes held by other hubs of its cluster (set by edge code; see the module comment). */
 export interface RemoteForwarding {
-  /** Whether `node` is held by another hub now (it roamed there), even if this hub still has an address for it. */
-  elsewhere(node: string): boolean;
+  /**
+   * Where `node` is held: 'here' (its message layer runs on this hub), 'remote' (on another hub,
+   * even if this hub still has an address for it: it roamed) or 'nowhere' (no live hub: a CALL for
+   * it is Unreachable, never sent to an address this hub merely knows).
+   */
+  where(node: string): 'here' | 'remote' | 'nowhere';
   /** A CALL (access control passed) for a target not held here: true if handed to its hub, false (Unreachable). */
   call(caller: string, op: CallOp): boolean;
   /** A RESULT for a caller not held here: true if handed to its hub, false (undeliverable). */
@@ -89,8 +93,12 @@ export class Forwarder {
       this.counters.rejected++;
       return this.reply(caller, op.callId, RpcOutcome.Rejected); // says nothing of why [SW-17.8-2]
     }
-    const r = this.remote;
-    if (r !== undefined && (!this.holds(target) || r.elsewhere(target)) && r.call(caller, op)) return void this.counters.remote++;
+    const where = this.remote?.where(target) ?? 'here';
+    if (where === 'remote' && this.remote!.call(caller, op)) return void this.counters.remote++;
+    if (where !== 'here') {
+      this.counters.unreachable++;
+      return this.reply(caller, op.callId, RpcOutcome.Unreachable);
+    }
     this.forward(caller, op, (outcome) => {
       if (outcome === 'acked') this.port.send(caller, { op: 'CALLACK', callId: op.callId, to: '' }, { qos: 1 }).catch(this.onSendFailed);
       else this.reply(caller, op.callId, outcome);
@@ -153,8 +161,7 @@ export class Forwarder {
 
   /** A RESULT from a target, TO = the caller: forwarded with TO emptied [SW-18.4-1] (to the caller's hub if another holds it). */
   onResult(op: ResultOp): void {
-    const r = this.remote;
-    if (r !== undefined && (!this.holds(op.to) || r.elsewhere(op.to)) && r.result(op)) return void this.counters.remote++;
+    if (this.remote?.where(op.to) === 'remote' && this.remote.result(op)) return void this.counters.remote++;
     if (!this.port.knows(op.to)) return void this.counters.undeliverable++;
     this.counters.results++;
     this.port.send(op.to, { ...op, to: '' }, { qos: 1 }).catch(this.onSendFailed);
