@@ -2,6 +2,7 @@
  * Reports of the vector mode: a terminal summary (per file, per group, per spec id with failures,
  * each failure with its spec ids and the requirement's text), a JSON report and JUnit XML.
  */
+import { budgetHtml, budgetLines } from './budget.js';
 import type { Requirement } from './spec-text.js';
 import type { Counts, TestResult, VectorReport } from './vectors.js';
 
@@ -50,7 +51,8 @@ export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requir
     }
   }
   if (failures.length && rep.stderr.trim() !== '') out.push('', 'the adapter\'s stderr (its end):', ...rep.stderr.trimEnd().split('\n').slice(-10).map((l) => `  | ${l}`));
-  out.push('', `total: ${fmtCounts(rep.total)}`, rep.exitCode === 0 ? 'result: PASS' : rep.exitCode === 1 ? 'result: FAIL' : 'result: nothing supported');
+  out.push('', ...budgetLines(rep.budget));
+  out.push(`total: ${fmtCounts(rep.total)}`, rep.exitCode === 0 ? 'result: PASS' : rep.exitCode === 1 ? 'result: FAIL' : 'result: nothing supported');
   return out;
 }
 
@@ -59,7 +61,7 @@ export function jsonReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirem
   const specIds = Object.fromEntries(
     [...bySpecId(rep.results)].sort(([a], [b]) => a.localeCompare(b)).map(([id, c]) => [id, { ...c, level: reqs.get(id)?.level ?? null, text: reqs.get(id)?.text ?? null }]),
   );
-  return `${JSON.stringify({ schema: 'saltwire_conformance_report_v1', mode: 'vectors', adapter: rep.adapter, ms: rep.ms, exitCode: rep.exitCode, total: rep.total, groups: rep.groups, specIds, tests: rep.results }, null, 1)}\n`;
+  return `${JSON.stringify({ schema: 'saltwire_conformance_report_v1', mode: 'vectors', adapter: rep.adapter, ms: rep.ms, exitCode: rep.exitCode, total: rep.total, groups: rep.groups, budget: rep.budget, specIds, tests: rep.results }, null, 1)}\n`;
 }
 
 const xml = (s: string): string => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
@@ -116,7 +118,7 @@ export function htmlReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirem
 body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th{text-align:left}
 .pass{background:#cfc}.fail{background:#fbb}.unsup{background:#eee}pre{background:#f6f6f6;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}details{margin:.3em 0}
 </style></head><body><h1>Saltwire conformance: vectors</h1><p>adapter <code>${e(rep.adapter)}</code>, ${rep.ms} ms, result <b>${rep.exitCode === 0 ? 'PASS' : rep.exitCode === 1 ? 'FAIL' : 'nothing supported'}</b>: ${rep.total.pass} passed, ${rep.total.fail} failed, ${rep.total.unsupported} unsupported</p>
-<h2>Files</h2><table>${head}${rows.join('')}</table><h2>Groups</h2><table>${head}${groups.join('')}</table>
+${budgetHtml(rep.budget)}<h2>Files</h2><table>${head}${rows.join('')}</table><h2>Groups</h2><table>${head}${groups.join('')}</table>
 <h2>Failures (${failures.length})</h2>${failures.join('\n') || '<p>none</p>'}</body></html>
 `;
 }

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAdapter, UNSUPPORTED_EXIT, type Reply } from './adapter-process.js';
+import { budgetOf, type Budget } from './budget.js';
 import { GROUPS, judge, planTest, type GroupName, type Json, type TestPlan } from './protocol.js';
 
 export const VECTOR_DIR = join(import.meta.dirname, '..', 'vectors');
@@ -45,6 +46,8 @@ export interface VectorReport {
   groups: Record<string, Counts & { core: boolean }>;
   /** 0 every supported test passed, 1 a failure, 127 nothing supported. */
   exitCode: number;
+  /** What the adapter's optional `budget` operation reported (budget.ts), asked after every test. */
+  budget: Budget;
 }
 
 const zero = (): Counts => ({ pass: 0, fail: 0, unsupported: 0, outside: 0 });
@@ -77,7 +80,10 @@ export async function runVectors(adapter: string, opts: VectorOptions = {}): Pro
       }
     }
   }
+  // the optional `budget` operation last: in no group, so its answer never fails the run
+  requests.push({ id: requests.length + 1, op: 'budget' });
   const run = await runAdapter(adapter, requests, opts.timeoutMs, opts.progress && ((n) => opts.progress!(n, requests.length)));
+  const budget = budgetOf(run.replies[requests.length - 1]);
   for (const { r, plan, first } of planned) {
     if (plan === undefined) continue;
     const replies: Reply[] = run.replies.slice(first, first + plan.exchanges.length);
@@ -112,5 +118,5 @@ export async function runVectors(adapter: string, opts: VectorOptions = {}): Pro
   const total = zero();
   for (const r of results) total[r.status]++;
   const exitCode = total.fail > 0 ? 1 : total.pass === 0 ? UNSUPPORTED_EXIT : 0;
-  return { adapter, ms: Math.round(run.ms), adapterExit: run.exitCode, stderr: run.stderr.slice(-2000), results, total, groups, exitCode };
+  return { adapter, ms: Math.round(run.ms), adapterExit: run.exitCode, stderr: run.stderr.slice(-2000), results, total, groups, exitCode, budget };
 }
