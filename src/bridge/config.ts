@@ -17,7 +17,10 @@ const KEYS: Record<string, 'string' | 'number' | 'boolean' | 'object'> = {
   statusTopic: 'string', receiptTopic: 'string', rpc: 'object', logEveryMs: 'number', cluster: 'object',
 };
 
-/** BridgeOptions for broker `url` from the config file's `mqtt` object (absent: defaults). */
+/**
+ * BridgeOptions for broker `url` from the config file's `mqtt` object (absent: defaults).
+ * @group Bridge
+ */
 export function bridgeOptionsFromConfig(url: string, cfg: unknown): BridgeOptions {
   if (cfg === undefined) return { url };
   if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new InvalidArgumentError('config "mqtt" must be an object');

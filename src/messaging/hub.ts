@@ -22,6 +22,7 @@ export const HUB_JOURNAL = 'hub';
 /** How often a stopping hub looks whether its node still holds acknowledged messages back. */
 const UNDELIVERED_POLL_MS = 10;
 
+/** @group Client and hub options */
 export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
   /** Access control for publications, subscriptions and calls (spec 17); default open. */
   readonly acl?: AccessControl;
@@ -53,6 +54,7 @@ export interface HubOptions extends Omit<PubSubHubOptions, 'state' | 'acl'> {
  * const hub = await Hub.start(node, { acl: AccessControl.fromConfig({ rules: [{ devices: ['*'], publish: ['sensors/{id}/#'], subscribe: ['#'] }] }) });
  * hub.subscribe('sensors/#', {}, (p) => console.log(p.from, p.topic, p.text()));
  * ```
+ * @group Start here
  */
 export class Hub implements Messaging {
   private closed = false;
