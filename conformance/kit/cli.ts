@@ -89,6 +89,7 @@ export async function runKit(a: KitArgs, io: KitIo): Promise<number> {
     ...(a.files ? { files: a.files } : {}),
     ...(a.timeoutMs ? { timeoutMs: a.timeoutMs } : {}),
     ...(progress ? { progress } : {}),
+    strict: a.strict === true,
   });
   const reqs = readRequirements();
   for (const l of summaryLines(rep, reqs, a.verbose ? Infinity : 20)) io.out(l);

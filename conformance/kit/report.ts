@@ -6,14 +6,15 @@ import { budgetHtml, budgetLines } from './budget.js';
 import type { Requirement } from './spec-text.js';
 import type { Counts, TestResult, VectorReport } from './vectors.js';
 
-const fmtCounts = (c: Counts): string => `${c.pass} passed, ${c.fail} failed, ${c.unsupported} unsupported${c.outside ? `, ${c.outside} outside the protocol` : ''}`;
+const fmtCounts = (c: Counts): string =>
+  `${c.pass} passed, ${c.fail} failed${c.nonstrict ? `, ${c.nonstrict} NON-STRICT (SHOULD: warnings; --strict fails them)` : ''}, ${c.unsupported} unsupported${c.outside ? `, ${c.outside} outside the protocol` : ''}`;
 
 /** Per spec id: the counts of the tests citing it. */
 export function bySpecId(results: readonly TestResult[]): Map<string, Counts> {
   const m = new Map<string, Counts>();
   for (const r of results) {
     for (const id of r.specRefs) {
-      const c = m.get(id) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+      const c = m.get(id) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0, nonstrict: 0 };
       c[r.status]++;
       m.set(id, c);
     }
@@ -25,7 +26,7 @@ export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requir
   const out: string[] = [`saltwire conformance vectors: adapter ${JSON.stringify(rep.adapter)} (${rep.ms} ms, exit ${rep.adapterExit})`, ''];
   const files = new Map<string, Counts>();
   for (const r of rep.results) {
-    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0, nonstrict: 0 };
     c[r.status]++;
     files.set(r.file, c);
   }
@@ -35,6 +36,11 @@ export function summaryLines(rep: VectorReport, reqs: ReadonlyMap<string, Requir
   for (const [g, c] of Object.entries(rep.groups)) {
     const verdict = c.fail ? 'FAIL' : c.pass ? 'PASS' : c.unsupported ? 'UNSUPPORTED' : '-';
     out.push(`  ${g.padEnd(20)} ${verdict.padEnd(11)} ${c.core ? 'core    ' : 'optional'}  ${fmtCounts(c)}`);
+  }
+  const nonstrict = rep.results.filter((r) => r.status === 'nonstrict');
+  if (nonstrict.length) {
+    out.push('', `NON-STRICT (${nonstrict.length}: tests citing SHOULDs only; warnings, failures under --strict):`);
+    for (const r of nonstrict.slice(0, maxFailures)) out.push(`  NON-STRICT ${r.file}#${r.tcId} ${r.type} [${r.specRefs.join(', ')}] ${r.comment}`, `       ${(r.detail ?? '').slice(0, 400)}`);
   }
   const failures = rep.results.filter((r) => r.status === 'fail');
   if (failures.length) {
@@ -79,6 +85,7 @@ export function junitReport(rep: VectorReport, reqs: ReadonlyMap<string, Require
       const name = xml(`#${r.tcId} ${r.comment}`);
       const open = `    <testcase classname="${xml(`${f.replace(/\.json$/, '')}.${r.type}`)}" name="${name}">`;
       if (r.status === 'pass') lines.push(`${open}</testcase>`);
+      else if (r.status === 'nonstrict') lines.push(`${open}<system-out>${xml(`NON-STRICT (SHOULD): ${r.detail ?? ''}`)}</system-out></testcase>`);
       else if (r.status === 'fail') {
         const texts = r.specRefs.map((id) => `[${id}] ${reqs.get(id)?.text ?? ''}`).join('\n');
         lines.push(`${open}<failure message="${xml((r.detail ?? '').slice(0, 500))}">${xml(`${r.detail ?? ''}\nrequest: ${JSON.stringify(r.request)}\n${texts}`)}</failure></testcase>`);
@@ -98,7 +105,7 @@ export function htmlReport(rep: VectorReport, reqs: ReadonlyMap<string, Requirem
   const e = (s: string): string => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
   const files = new Map<string, Counts>();
   for (const r of rep.results) {
-    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0 };
+    const c = files.get(r.file) ?? { pass: 0, fail: 0, unsupported: 0, outside: 0, nonstrict: 0 };
     c[r.status]++;
     files.set(r.file, c);
   }

@@ -312,9 +312,9 @@ static void cookie_step(void *u, const uint8_t *echo, size_t n, int rc) {
   put("}");
 }
 
-/* Writes the reply's fields; returns 0 if the operation is not supported. */
 int sw_adapter_budget(char *buf, size_t cap);   /* test/budget.c */
 
+/* Writes the reply's fields; returns 0 if the operation is not supported. */
 static int answer(const json *j, int r) {
   int op = G("op");
   char s[80], t[80];

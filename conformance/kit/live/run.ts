@@ -46,8 +46,7 @@ export interface LiveReport {
 }
 
 /**
- * A check's level, from the spec's text: MUST when any id it cites is a MUST (or has no keyword),
- * SHOULD when all are SHOULD or MAY. A check of one sentence of a requirement that says more (a
+ * A check's level, from the spec's text: SHOULD when every id it cites is a SHOULD, else MUST. A check of one sentence of a requirement that says more (a
  * sender SHOULD, a receiver MUST) names that sentence (`sentence`, a part of it): its keyword decides.
  */
 export function levelOf(refs: readonly string[], reqs: ReadonlyMap<string, Requirement>, sentence?: string): 'MUST' | 'SHOULD' {
@@ -56,7 +55,7 @@ export function levelOf(refs: readonly string[], reqs: ReadonlyMap<string, Requi
     const s = sentence === undefined ? undefined : text.split(/(?<=\.)\s+/).find((x) => x.includes(sentence));
     return s === undefined ? (reqs.get(id)?.level ?? '') : textLevel(s);
   };
-  return refs.length > 0 && refs.every((r) => ['SHOULD', 'MAY'].includes(level(r))) ? 'SHOULD' : 'MUST';
+  return refs.length > 0 && refs.every((r) => level(r) === 'SHOULD') ? 'SHOULD' : 'MUST';
 }
 
 export async function runLive(o: LiveOptions, reqs: ReadonlyMap<string, Requirement>): Promise<LiveReport> {
