@@ -31,7 +31,11 @@ export interface PublishOptions {
   /** 0 (default), 1 or 2 [SW-15.4-1]. */
   readonly qos?: QoS;
   readonly retain?: boolean;
-  /** QoS 1 and 2: ms until the promise rejects with DeadlineExceededError (default 60 s). */
+  /**
+   * QoS 1 and 2: ms until the promise rejects with DeadlineExceededError (default 60 s). At QoS 2 at
+   * most DEDUPE_WINDOW (5 min; more throws InvalidArgumentError): a retransmission after the hub's
+   * dedupe window would be taken twice [SW-15.6-3].
+   */
   readonly deadlineMs?: number;
 }
 

@@ -15,7 +15,7 @@ import { AliasSender, PubIdCounter } from './alias-sender.js';
 import { IncomingAliases, MAX_TOPIC_ALIASES } from './alias-table.js';
 import { MAX_DATAGRAM } from '../constants.js';
 import { MAX_MESSAGE, RECEIVE_WINDOW } from '../reliability/constants.js';
-import { DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
+import { DEDUPE_WINDOW_MS, DedupeWindow, type DedupeWindowOptions } from './dedupe-window.js';
 import { SubscriptionRefusedError } from './errors.js';
 import { DEFAULT_BUFFER_LIMIT, type LocalSubscription } from './local-subscription.js';
 import { LocalSubscriptions } from './local-subscriptions.js';
@@ -149,6 +149,10 @@ export class PubSubClient {
     try {
       if (this.closed) throw new NodeClosedError();
       const op = this.buildPublish(topic, payload, options);
+      if (op.qos === 2 && options.deadlineMs !== undefined && options.deadlineMs > DEDUPE_WINDOW_MS) {
+        // a retransmission after the hub's dedupe window would be taken as new: a duplicate [SW-15.6-3]
+        throw new InvalidArgumentError(`a QoS 2 publication's deadlineMs is at most DEDUPE_WINDOW (${DEDUPE_WINDOW_MS} ms), got ${options.deadlineMs}`);
+      }
       const sent = this.port.send(this.hub, op, options.deadlineMs === undefined ? SEND_QOS[op.qos] : { qos: op.qos, deadlineMs: options.deadlineMs });
       // QoS 1 and 2: a PUBNACK for its REF turns the acknowledgement into a refusal [SW-15.4-4]
       return op.ref === undefined ? sent : this.refs.settle(op.ref, sent);

@@ -8,6 +8,7 @@
  * journal is told, [SW-18.3-5]). A copy keeps its FORWARD_DEADLINE from the moment it was owed.
  * @module
  */
+import { DEDUPE_WINDOW_MS } from './dedupe-window.js';
 import type { ForwardOutcome, Forwarded, HubForwarder } from './hub-forwarder.js';
 import { DELIVERY_IN_NODE, DELIVERY_QUEUE, DELIVERY_QUEUE_BYTES, DELIVERY_QUEUE_POLICY, DELIVERY_QUEUE_TOTAL, DELIVERY_QUEUE_TOTAL_BYTES, type DeliveryQueuePolicy } from './limits.js';
 
@@ -137,7 +138,10 @@ export class DeliveryQueues {
       const e = q.waiting[q.head++]!;
       const now = this.now();
       // the queue's deadline, or the publication's own expiry if sooner
-      const left = Math.min(this.deadlineMs - (now - e.at), e.f.expiresAt === undefined ? Infinity : e.f.expiresAt - now);
+      // a QoS 2 copy at most DEDUPE_WINDOW: retransmitted later, the subscriber's dedupe window may
+      // have forgotten its PUB_ID and take it twice [SW-15.6-3] [SW-18.2-2]
+      const deadline = e.f.qos === 2 ? Math.min(this.deadlineMs, DEDUPE_WINDOW_MS) : this.deadlineMs;
+      const left = Math.min(deadline - (now - e.at), e.f.expiresAt === undefined ? Infinity : e.f.expiresAt - now);
       if (left <= 0) {
         this.stats.givenUp++;
         this.finish(device, q, e);
