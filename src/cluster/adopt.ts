@@ -21,10 +21,16 @@ import type { BrokerOptions } from '../bridge/link.js';
 import { Outbox } from '../bridge/outbox.js';
 import { FileJournal } from '../node/file-journal.js';
 
-/** The fence file a member writes in its state directory: `<host> <pid>`. */
+/**
+ * The fence file a member writes in its state directory: `<host> <pid>`.
+ * @group Cluster
+ */
 export const FENCE_FILE = 'cluster.pid';
 
-/** Whether the process named by the fence file in `dir` is known dead: undefined if so, else why not. */
+/**
+ * Whether the process named by the fence file in `dir` is known dead: undefined if so, else why not.
+ * @group Cluster
+ */
 export function fenceRefusal(dir: string): string | undefined {
   let text: string;
   try {
@@ -45,6 +51,7 @@ export function fenceRefusal(dir: string): string | undefined {
 /**
  * Sends the pending entries of the outbox journal `journal` in `dir` as bridge `origin`, through
  * its own connection to the broker of `broker`. Resolves with how many were sent, or why nothing was.
+ * @group Cluster
  */
 export async function adoptOutbox(dir: string, journal: string, origin: string, broker: BrokerOptions): Promise<{ sent: number; refused?: string }> {
   const refused = fenceRefusal(dir);

@@ -34,6 +34,7 @@ import { adoptOutbox, FENCE_FILE } from './adopt.js';
 import { decodeRelay, encodeRelay, type RelayCall, type RelayMessage } from './relay.js';
 import { RouteTable } from './routes.js';
 
+/** @group Cluster */
 export interface ClusterOptions {
   /** Broker topic prefix of the cluster's own messages (default 'saltwire/cluster'). */
   readonly prefix?: string;
@@ -48,6 +49,7 @@ export interface ClusterOptions {
   readonly adoptRetryMs?: number;
 }
 
+/** @group Cluster */
 export interface ClusterStats {
   /** Devices this hub claims now. */
   readonly held: number;
@@ -75,6 +77,7 @@ interface Outgoing {
   readonly timer: NodeJS.Timeout;
 }
 
+/** @group Cluster */
 export class HubCluster implements BridgeExtension, RemoteForwarding {
   readonly routes: RouteTable;
   readonly prefix: string;
@@ -94,6 +97,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   private readonly counts = { callsOut: 0, callsIn: 0, relayed: 0, lostHub: 0, malformed: 0, adopted: 0 };
 
   private constructor(private readonly hub: Hub, private readonly bridge: MqttBridge, private readonly o: ClusterOptions, private readonly broker: BridgeOptions) {
+    checkOptions(o);
     this.prefix = o.prefix ?? 'saltwire/cluster';
     if (this.prefix === '' || /[+#]/.test(this.prefix)) throw new InvalidArgumentError(`cluster prefix must be a topic without wildcards, got '${this.prefix}'`);
     this.self = bridge.origin;
@@ -328,6 +332,19 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
         log?.(`cluster: adopting ${hub}'s outbox: ${e.message}`);
       },
     );
+  }
+}
+
+/** Options as a config file gives them (`"mqtt": {"cluster": {...}}`): each key checked, none ignored. */
+function checkOptions(o: ClusterOptions): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidArgumentError('cluster options must be an object');
+  for (const [k, v] of Object.entries(o)) {
+    const ok = k === 'prefix' || k === 'stateDir' ? typeof v === 'string'
+      : k === 'adoptRetryMs' ? Number.isInteger(v) && (v as number) > 0
+      : k === 'stateDirs' ? typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((d) => typeof d === 'string')
+      : undefined;
+    if (ok === undefined) throw new InvalidArgumentError(`cluster: unknown key "${k}"`);
+    if (!ok) throw new InvalidArgumentError(`cluster.${k}: ${k === 'stateDirs' ? 'an object of hub -> directory strings' : k === 'adoptRetryMs' ? 'an integer > 0' : 'a string'}`);
   }
 }
 

@@ -19,4 +19,5 @@ export { HubCluster, type ClusterOptions, type ClusterStats } from './cluster.js
 export { RouteTable } from './routes.js';
 export { RoamingClient, type RoamingClientOptions, type RoamingEvents } from './roaming.js';
 export { adoptOutbox, fenceRefusal, FENCE_FILE } from './adopt.js';
+export type { RemoteForwarding } from '../rpc/forwarder.js';
 export { encodeRelay, decodeRelay, type RelayMessage, type RelayCall, type RelayAck, type RelayResult } from './relay.js';

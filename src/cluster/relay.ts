@@ -14,6 +14,7 @@
  */
 import { decode, encode } from '@msgpack/msgpack';
 
+/** @group Cluster */
 export interface RelayCall {
   readonly kind: 'call';
   readonly caller: string;
@@ -25,12 +26,14 @@ export interface RelayCall {
   readonly replyHub: string;
 }
 
+/** @group Cluster */
 export interface RelayAck {
   readonly kind: 'ack';
   readonly caller: string;
   readonly callId: bigint;
 }
 
+/** @group Cluster */
 export interface RelayResult {
   readonly kind: 'result';
   readonly caller: string;
@@ -39,8 +42,10 @@ export interface RelayResult {
   readonly body: Uint8Array;
 }
 
+/** @group Cluster */
 export type RelayMessage = RelayCall | RelayAck | RelayResult;
 
+/** @group Cluster */
 export function encodeRelay(m: RelayMessage): Uint8Array {
   const id = m.callId.toString();
   switch (m.kind) {
@@ -53,7 +58,10 @@ export function encodeRelay(m: RelayMessage): Uint8Array {
   }
 }
 
-/** The message, or undefined for bytes that are not one (dropped and counted by the caller). */
+/**
+ * The message, or undefined for bytes that are not one (dropped and counted by the caller).
+ * @group Cluster
+ */
 export function decodeRelay(bytes: Uint8Array): RelayMessage | undefined {
   let v: unknown;
   try {

@@ -15,6 +15,7 @@ import { InvalidArgumentError, NodeClosedError } from '../errors.js';
 import type { SaltwireNode } from '../peer/node.js';
 import { Emitter } from '../util/emitter.js';
 
+/** @group Cluster */
 export interface RoamingClientOptions extends Omit<ClientOptions, 'hub' | 'closeNode'> {
   /** The hubs' node ids, in order of preference: the node must know each (peers with addresses, keys). */
   readonly hubs: readonly string[];
@@ -22,6 +23,7 @@ export interface RoamingClientOptions extends Omit<ClientOptions, 'hub' | 'close
   readonly readyTimeoutMs?: number;
 }
 
+/** @group Cluster */
 export interface RoamingEvents {
   /** The client moved from one hub to another. */
   roamed: { readonly from: string; readonly to: string };
@@ -37,6 +39,7 @@ interface Sub {
   current: Subscription | undefined;
 }
 
+/** @group Cluster */
 export class RoamingClient {
   private readonly events = new Emitter<RoamingEvents>();
   private readonly subs = new Set<Sub>();

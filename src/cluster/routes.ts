@@ -9,6 +9,7 @@
  * to well under the time a device takes to roam (NTP).
  * @module
  */
+/** @group Cluster */
 export class RouteTable {
   /** device -> (hub -> claimed at, ms). */
   private readonly claims = new Map<string, Map<string, number>>();
