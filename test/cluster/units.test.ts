@@ -1,0 +1,48 @@
+// The cluster's pure parts: which hub holds a device (routes.ts) and the relay messages (relay.ts).
+import { describe, expect, it } from 'vitest';
+import { decodeRelay, encodeRelay, RouteTable, type RelayMessage } from '../../src/cluster/index.js';
+
+describe('RouteTable', () => {
+  it('the holder is the live hub with the newest claim; a dead hub keeps its claim but holds nothing', () => {
+    const r = new RouteTable('hub-a');
+    r.member('hub-b', true);
+    r.member('hub-c', true);
+    r.claim('hub-b', 'd1', 100);
+    expect(r.holder('d1')).toBe('hub-b');
+    r.claim('hub-c', 'd1', 200); // d1 roamed to hub-c; hub-b has not noticed yet
+    expect(r.holder('d1')).toBe('hub-c');
+    r.member('hub-c', false); // hub-c died: d1 is nowhere until a live hub claims it
+    expect(r.holder('d1')).toBe('hub-b'); // hub-b's claim (it has not withdrawn it) is the newest live one
+    r.claim('hub-b', 'd1', undefined);
+    expect(r.holder('d1')).toBeUndefined();
+    expect(r.known('d1')).toBe(true); // hub-c's claim is kept: a device of the cluster, Unreachable
+    r.claim('hub-a', 'd1', 300);
+    expect(r.holder('d1')).toBe('hub-a');
+    expect(r.members()).toEqual(['hub-a', 'hub-b']);
+    expect(r.known('d2')).toBe(false);
+  });
+
+  it('this hub is always online to itself', () => {
+    const r = new RouteTable('hub-a');
+    r.member('hub-a', false);
+    r.claim('hub-a', 'd', 1);
+    expect(r.holder('d')).toBe('hub-a');
+  });
+});
+
+describe('relay messages', () => {
+  it('round-trip, call ids as u64 included', () => {
+    const ms: RelayMessage[] = [
+      { kind: 'call', caller: 'dev-a', callId: 2n ** 64n - 1n, timeoutMs: 5000, target: 'dev-b', method: 'read', params: new Uint8Array([1, 2]), replyHub: 'hub-a' },
+      { kind: 'ack', caller: 'dev-a', callId: 7n },
+      { kind: 'result', caller: 'dev-a', callId: 7n, outcome: 4, body: new Uint8Array(0) },
+    ];
+    for (const m of ms) expect(decodeRelay(encodeRelay(m))).toEqual(m);
+  });
+
+  it('what is not one decodes to undefined (dropped and counted, never thrown)', () => {
+    for (const b of [new Uint8Array([0xc1]), new Uint8Array(0), encodeRelay({ kind: 'ack', caller: 'x', callId: 1n }).slice(0, 3), new TextEncoder().encode('{"x":1}')]) {
+      expect(decodeRelay(b)).toBeUndefined();
+    }
+  });
+});
