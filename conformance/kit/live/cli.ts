@@ -45,6 +45,8 @@ export async function runLiveMode(a: KitArgs, io: KitIo): Promise<number> {
       ...(a.listen !== undefined && { listen: address(a.listen, '--listen') }),
       ...(a.restartCommand !== undefined && { restartCommand: a.restartCommand }),
       ...(a.dropsCommand !== undefined && { dropsCommand: a.dropsCommand }),
+      // --only: check names here (vector files in vector mode)
+      ...(a.files !== undefined && { only: a.files }),
       strict: a.strict === true,
     } as const;
     if (role === 'device' && (opts.targetId === '' || opts.listen === undefined)) throw new Error('a device target needs --target-id ID and --listen HOST:PORT (where the device sends to its hub)');

@@ -25,7 +25,7 @@ export const conformance: Command = {
       '--junit': { value: 'FILE', help: 'write a JUnit XML report there' },
       '--html': { value: 'FILE', help: 'write a self-contained HTML report there (matrix, failures with spec text and bytes)' },
       '--vectors': { value: 'DIR', help: 'the vector directory (default conformance/vectors)' },
-      '--only': { value: 'FILES', help: 'comma-separated vector file names to run' },
+      '--only': { value: 'NAMES', help: 'comma-separated vector file names to run (live: check names)' },
       '--timeout': { value: 'MS', help: 'how long the whole run may take (default 120000)' },
       '--verbose': { help: 'list every failure, not the first 20 (coverage: list the uncovered MUST statements)' },
       '--runs': { value: 'N', help: 'property: generated cases per property (default 200)' },
