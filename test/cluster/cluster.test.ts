@@ -145,6 +145,12 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     for (const k of Object.keys(devs)) expect([...got[k]!.values()].every((n) => n === 1), `dev-${k} got one copy of each`).toBe(true);
     expect([...mqttGot.values()].every((n) => n === 1)).toBe(true);
 
+    // a device cannot speak for the cluster: claims and hub status are reserved topics (refused at its bridge)
+    await devs.b.client.publish('saltwire/cluster/held/hub-b/dev-evil', '{"at":9e15}', { qos: 1, retain: true });
+    await devs.b.client.publish('saltwire/bridge/hub-c/status', '{"state":"offline"}', { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect([claims.has('dev-evil'), online.get('hub-c')]).toEqual([false, 'online']);
+
     // calls across hubs, both ways, and to a device no hub holds
     expect(await devs.a.client.call('dev-c', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-c', hub: 'hub-c' });
     expect(await devs.c.client.call('dev-b', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-b', hub: 'hub-b' });
