@@ -28,6 +28,17 @@ static unsigned calls_run;
 static int live_app;
 static sw_node node;
 static uint32_t drops_seen;
+/* The live application's echoes that found the outbox full, published again as it takes them. */
+static struct { char topic[128]; uint8_t payload[256]; size_t n; uint8_t qos; } echoes[16];
+static unsigned echo_head, echo_tail;
+
+static void echo_pump(uint32_t now) {
+  while (echo_head != echo_tail) {
+    int rc = sw_publish(&node, now, echoes[echo_head % 16].topic, echoes[echo_head % 16].payload, echoes[echo_head % 16].n, echoes[echo_head % 16].qos, 0);
+    if (rc == SW_ERR_OUTBOX_FULL) return;
+    echo_head++;
+  }
+}
 
 static uint32_t now_ms(void) {
   struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -90,8 +101,13 @@ static void on_event(sw_node *n, const sw_event *e) {
   switch (e->type) {
   case SW_EV_MESSAGE:
     if (live_app && e->topic.n > 10 && e->topic.n < 120 && !memcmp(e->topic.p, "live/down/", 10)) {
-      char t[128]; snprintf(t, sizeof t, "live/up/%.*s", (int)(e->topic.n - 10), (const char *)e->topic.p + 10);
-      sw_publish(n, node.now, t, e->payload.p, e->payload.n, e->qos, 0);
+      /* queued in order behind earlier echoes; a full queue (16) drops the echo */
+      if (echo_tail - echo_head < 16 && e->payload.n <= sizeof echoes[0].payload) {
+        snprintf(echoes[echo_tail % 16].topic, sizeof echoes[0].topic, "live/up/%.*s", (int)(e->topic.n - 10), (const char *)e->topic.p + 10);
+        memcpy(echoes[echo_tail % 16].payload, e->payload.p, e->payload.n);
+        echoes[echo_tail % 16].n = e->payload.n; echoes[echo_tail % 16].qos = e->qos;
+        echo_tail++;
+      }
     }
     printf("{\"event\":\"message\",\"topic\":"); put_str(e->topic);
     printf(",\"payload\":"); put_str(e->payload);
@@ -240,10 +256,11 @@ int main(int argc, char **argv) {
     size_t n;
     while ((n = sw_node_poll(&node, now, out)) > 0) send(fd, out, n, 0);
     pump(now);
+    echo_pump(now);
     while ((n = sw_node_poll(&node, now, out)) > 0) send(fd, out, n, 0);
     uint32_t next = sw_node_next_deadline(&node, now);
     int wait = next == SW_NONE ? 1000 : (int)(next - now);
-    if (stream.next < stream.count && wait > 20) wait = 20;
+    if ((stream.next < stream.count || echo_head != echo_tail) && wait > 20) wait = 20;
     if (wait < 0) wait = 0;
     if (wait > 1000) wait = 1000;
     struct pollfd pf[2] = {{fd, POLLIN, 0}, {0, POLLIN, 0}};
