@@ -26,6 +26,7 @@ import { isJournalingStore, type JournalStore } from '../peer/journal-store.js';
 import type { SinkPublication } from '../pubsub/hub-sinks.js';
 import { Emitter } from '../util/emitter.js';
 import type { ClusterOptions, HubCluster } from '../cluster/cluster.js';
+import { filterCovers } from './covers.js';
 import { DedupeCache } from './dedupe.js';
 import { BrokerLink, type BrokerOptions, type LinkFailure } from './link.js';
 import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
@@ -416,7 +417,8 @@ export class MqttBridge {
 
   private onUp(c: MqttClient, status: string): void {
     const subs = this.map.remoteSubscriptions();
-    if (this.rpc !== undefined) subs.push(...this.rpc.subscriptions());
+    // the RPC's filters that a rule's subscription covers come through it (one copy, not two)
+    if (this.rpc !== undefined) subs.push(...this.rpc.subscriptions().filter((f) => !this.covered(f)));
     const share = this.o.shareGroup;
     for (const { filter, qos } of subs) {
       const shared = share !== undefined && !filter.startsWith('$');
@@ -435,8 +437,15 @@ export class MqttBridge {
     this.pump();
   }
 
+  /** Whether a rule's subscription covers `f` (at its QoS or more); a shared one only for what may be shared. */
+  private covered(f: { filter: string; qos: QoS }, needsAll = false): boolean {
+    if (needsAll && this.o.shareGroup !== undefined) return false;
+    return this.map.remoteSubscriptions().some((r) => r.qos >= f.qos && filterCovers(r.filter, f.filter));
+  }
+
   private subscribeExtension(c: MqttClient, x: BridgeExtension): void {
     for (const { filter, qos } of x.subscriptions()) {
+      if (this.covered({ filter, qos }, true)) continue; // its messages come through the rules' subscription
       c.subscribe(filter, { qos, ...(this.v5 && { nl: true, rap: true }) }, (err) => {
         if (err) this.o.log?.(`bridge: subscribing to ${filter}: ${err.message}`);
       });

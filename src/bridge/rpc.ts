@@ -96,11 +96,21 @@ export class RpcBridge {
   private readonly replyTopic: string;
   private readonly pending = new Map<string, { resolve: (p: IPublishPacket) => void }>();
   private readonly unserve: Array<() => void> = [];
+  /** Whether this hub answers a call of `device` (a cluster: the hub holding it); undefined: always. */
+  private answers: ((device: string) => boolean) | undefined;
 
   constructor(private readonly hub: Hub, origin: string, private readonly o: RpcBridgeOptions, private readonly send: RpcSend) {
     this.callPrefix = o.callPrefix === false ? undefined : (o.callPrefix ?? 'saltwire/call');
     this.replyTopic = `saltwire/reply/${origin}`;
     for (const m of o.serve ?? []) this.unserve.push(hub.serve(m, (params) => this.callOut(m, params)));
+  }
+
+  /**
+   * In a cluster every hub receives each request: only the one `answers` names calls the device and
+   * responds (one response per request), the others drop it.
+   */
+  setAnswers(answers: ((device: string) => boolean) | undefined): void {
+    this.answers = answers;
   }
 
   /** Broker filters this needs. */
@@ -131,6 +141,7 @@ export class RpcBridge {
     const replyTo = props.responseTopic;
     if (replyTo === undefined) return void this.stats.refused++;
     const [device, method] = p.topic.slice(this.callPrefix!.length + 1).split('/') as [string, string];
+    if (this.answers !== undefined && !this.answers(device)) return;
     this.stats.callsIn++;
     const msgpack = props.contentType === 'application/msgpack';
     const kept = requestProperties(props.userProperties);

@@ -12,6 +12,8 @@
  *   that dies before its target acknowledged gives its callers RpcUnreachableError (after, their
  *   timeout: the call may have run).
  * - Take-over of a dead hub's bridge outbox (adopt.ts), when its state directory is shared.
+ * - MQTT 5 requests to devices (the bridge's RPC): every hub receives each; the hub holding the
+ *   device answers, the others stay silent (one response per request).
  *
  * Publications need nothing more: each bridge sends its devices' publications to the broker and
  * injects the broker's into its hub (never back out), so with the bridges' subscriptions not shared
@@ -116,7 +118,13 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     );
     if (o.stateDir !== undefined) writeFileSync(join(o.stateDir, FENCE_FILE), `${hostname()} ${process.pid}\n`);
     hub.forwarding.setRemote(this);
-    this.off.push(() => hub.forwarding.setRemote(undefined), bridge.attach(this));
+    // an MQTT 5 request to a device reaches every hub: the one holding it answers, and for a device
+    // no live hub holds, the first live member (its Unreachable), so one response per request
+    bridge.rpc?.setAnswers((d) => {
+      const h = this.routes.holder(d);
+      return h === undefined ? this.routes.members()[0] === this.self : h === this.self;
+    });
+    this.off.push(() => hub.forwarding.setRemote(undefined), () => bridge.rpc?.setAnswers(undefined), bridge.attach(this));
   }
 
   /** Joins `hub` (bridged by `bridge`, started with `broker`'s options) to the cluster on that broker. */

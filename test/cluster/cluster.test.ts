@@ -156,6 +156,19 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     expect(await devs.c.client.call('dev-b', 'whoami', null, { timeoutMs: 3000 })).toEqual({ id: 'dev-b', hub: 'hub-b' });
     await expect(devs.b.client.call('dev-nowhere', 'whoami', null, { timeoutMs: 3000 })).rejects.toBeInstanceOf(RpcUnreachableError);
 
+    // an MQTT 5 request to a device reaches every hub's bridge: one response, from the hub holding it
+    const responses: Array<{ outcome: unknown; body: string }> = [];
+    watch.on('message', (t, p, packet) => {
+      if (t === 'req/replies') responses.push({ outcome: packet.properties?.userProperties?.['sw-outcome'], body: p.toString() });
+    });
+    await watch.subscribeAsync('req/replies', { qos: 1 });
+    await watch.publishAsync('saltwire/call/dev-c/whoami', '', { qos: 1, properties: { responseTopic: 'req/replies', correlationData: Buffer.from('1') } });
+    await watch.publishAsync('saltwire/call/dev-nowhere/whoami', '', { qos: 1, properties: { responseTopic: 'req/replies', correlationData: Buffer.from('2') } });
+    await until(() => responses.length >= 2, 5000, 'the MQTT responses');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(responses.map((r) => r.outcome).sort()).toEqual(['ok', 'unreachable']);
+    expect(JSON.parse(responses.find((r) => r.outcome === 'ok')!.body)).toEqual({ id: 'dev-c', hub: 'hub-c' });
+
     // hub-a cut from the broker (alive: its outbox must not be adopted), 30 QoS 1 acknowledged into its outbox, then kill -9
     relay.down();
     await until(() => online.get('hub-a') === 'offline', 5000, "hub-a's last will");

@@ -1,5 +1,6 @@
 // The cluster's pure parts: which hub holds a device (routes.ts) and the relay messages (relay.ts).
 import { describe, expect, it } from 'vitest';
+import { filterCovers } from '../../src/bridge/covers.js';
 import { decodeRelay, encodeRelay, RouteTable, type RelayMessage } from '../../src/cluster/index.js';
 
 describe('RouteTable', () => {
@@ -44,5 +45,14 @@ describe('relay messages', () => {
     for (const b of [new Uint8Array([0xc1]), new Uint8Array(0), encodeRelay({ kind: 'ack', caller: 'x', callId: 1n }).slice(0, 3), new TextEncoder().encode('{"x":1}')]) {
       expect(decodeRelay(b)).toBeUndefined();
     }
+  });
+});
+
+describe('filterCovers (the bridge subscribes to what its rules do not cover, once)', () => {
+  it('compares MQTT filters level by level', () => {
+    const yes: Array<[string, string]> = [['#', 'saltwire/call/+/+'], ['#', 'a'], ['a/#', 'a'], ['a/#', 'a/b/#'], ['+/+/status', 'saltwire/x/status'], ['a/+/c', 'a/+/c'], ['saltwire/bridge/+/status', 'saltwire/bridge/+/status']];
+    const no: Array<[string, string]> = [['a/+', 'a/#'], ['a/b', 'a/+'], ['#', '$SYS/x'], ['+/x', '$a/x'], ['a/+', 'a/b/c'], ['a/b/c', 'a/b'], ['sensors/#', 'saltwire/cluster/held/+/+']];
+    for (const [a, b] of yes) expect(filterCovers(a, b), `${a} covers ${b}`).toBe(true);
+    for (const [a, b] of no) expect(filterCovers(a, b), `${a} does not cover ${b}`).toBe(false);
   });
 });
