@@ -130,6 +130,8 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   /** Joins `hub` (bridged by `bridge`, started with `broker`'s options) to the cluster on that broker. */
   static start(hub: Hub, bridge: MqttBridge, options: ClusterOptions, broker: BridgeOptions): HubCluster {
     if (broker.shareGroup !== undefined) throw new InvalidArgumentError('a cluster member bridge must not set shareGroup: every hub needs every publication');
+    // a member's liveness is its bridge's status topic and last will, where the others look for it
+    if (broker.statusTopic !== undefined && broker.statusTopic !== `saltwire/bridge/${bridge.origin}/status`) throw new InvalidArgumentError('a cluster member bridge keeps the default statusTopic (saltwire/bridge/<origin>/status)');
     return new HubCluster(hub, bridge, options, broker);
   }
 
