@@ -20,6 +20,7 @@ import { uniformSource } from '../util/uniform.js';
 import { assertNodeId } from '../wire/node-id.js';
 import type { DropReason } from '../wire/drop-reason.js';
 import { indexedAt, senderFor, SENDER_IDLE_MS } from './parking.js';
+import { ParkQueue } from './park-queue.js';
 import { StaleAnswers, staleAnswerFrames } from './stale.js';
 import { processAccepted } from './inbound.js';
 import { LIVENESS_DEFAULTS, NONE, probeNow, type LivenessConfig, type Reachability } from './liveness.js';
@@ -68,6 +69,8 @@ export class SaltwireNode {
   private readonly receiver: Receiver;
   private readonly table: PeerTable;
   private readonly timers: TimerQueue<Peer>;
+  /** Sets idle senders aside (spec 9.5), one queue and one runtime timer for all peers (park-queue.ts). */
+  private readonly parking: ParkQueue;
   private readonly events = new Emitter<NodeEvents>();
   private readonly cfg: LivenessConfig;
   private readonly out: OutboundContext;
@@ -167,13 +170,19 @@ export class SaltwireNode {
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
     this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
+    this.parking = new ParkQueue(this.scheduler, this.senderIdleMs, () => this.now(), (p) => this.table.get(p.id) === p);
     this.memory = new PeerMemory(o.state, o.rememberPeers ?? true, this.scheduler, (id, address) => this.remember(id, address));
     this.out = {
       suite: o.suite,
       transport: this.admission.watch(o.transport), // FULL datagrams and initiations noted for COOKIEs [SW-6.6-3]
       counters: this.counters,
-      // never a PeerSender for a session-mode peer [SW-13.8-12]
-      sender: (p, now) => (p.session !== undefined ? undefined : senderFor(p, this.o, this.epochValue, this.bootValue, now)),
+      // never a PeerSender for a session-mode peer [SW-13.8-12]; a live sender is set aside once idle
+      sender: (p, now) => {
+        if (p.session !== undefined) return undefined;
+        const s = senderFor(p, this.o, this.epochValue, this.bootValue, now);
+        if (s !== undefined) this.parking.note(p);
+        return s;
+      },
       exhausted: () => void this.renewEpoch(),
       get epoch() {
         return self.epochValue;
@@ -432,6 +441,7 @@ export class SaltwireNode {
     if (this.closed) return;
     this.closed = true;
     this.timers.close();
+    this.parking.close();
     this.reliable.close(this.table.values());
     for (const p of this.table.values()) this.sessions.forget(p); // sessions live in RAM only [SW-13.8-10]
     await this.memory.flush(this.table.values()).catch(() => undefined);
@@ -614,6 +624,7 @@ export class SaltwireNode {
     if (p.session !== undefined) return;
     if (!this.staleAnswers.take(s.peer, s.boot, s.token, now)) return; // spent only by an authenticated datagram [SW-12.4-9]
     const sender = senderFor(p, this.o, this.epochValue, this.bootValue, now);
+    if (sender !== undefined) this.parking.note(p);
     if (sender === undefined || !sendFull(this.out, sender, staleAnswerFrames(s), now, { to: from, budget: AMPLIFICATION_FACTOR * size })) return;
     if (this.staleAnswers.answeredTo(s.peer, s.boot, s.epoch, now)) {
       this.conflicts++;

@@ -1,8 +1,9 @@
 /**
  * What a peer's timer does when it fires (spec 10.2, 11, 12.3, 13.9, 14.4, 14.8) and when it must
- * fire next: the deadline is the earliest of liveness, challenge retry, sender parking, the
- * candidate address's challenge and expiry, session and reliability. The node owns the TimerQueue;
- * this file owns the decisions.
+ * fire next: the deadline is the earliest of liveness, challenge retry, the candidate address's
+ * challenge and expiry, session and reliability. Setting idle senders aside (spec 9.5) is not among
+ * them: the node's ParkQueue does it for all peers (park-queue.ts), so a sender's idle period costs
+ * no peer timer firing. The node owns the TimerQueue; this file owns the decisions.
  * Runtime-agnostic: `now` is passed in.
  * @module
  */
@@ -10,7 +11,7 @@ import { challengeRetryAt } from './challenge.js';
 import { nextDeadline, NONE, tick, type LivenessConfig } from './liveness.js';
 import type { NodeEvents } from './node-events.js';
 import type { Outgoing } from './outbound.js';
-import { dropIndex, parkAt, parkIfIdle } from './parking.js';
+import { dropIndex, parkIfIdle } from './parking.js';
 import { candidateChallengeAt, candidateExpiresAt } from './path.js';
 import type { Peer } from './peer.js';
 import type { ReliableMode } from './reliable-mode.js';
@@ -42,7 +43,7 @@ function retryAt(p: Peer): number {
 
 /** When the peer's timer must fire next. */
 export function peerDeadline(h: PeerTimerHost, p: Peer, now: number): number {
-  return Math.min(nextDeadline(p, h.cfg), retryAt(p), parkAt(p, h.senderIdleMs), candidateChallengeAt(p), candidateExpiresAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
+  return Math.min(nextDeadline(p, h.cfg), retryAt(p), candidateChallengeAt(p), candidateExpiresAt(p), h.sessions.deadline(p), h.reliable.deadline(p, now));
 }
 
 /** The peer's timer fired at `now`: whatever is due then is done (the node then asks peerDeadline again). */
@@ -62,7 +63,7 @@ export function onPeerTimer(h: PeerTimerHost, p: Peer, now: number): void {
   if (a.probe || a.keepalive) h.route(p, { ping: a.probe || (a.keepalive && quiet), probe: a.probe, keepalive: true }, now);
   else if (now >= retryAt(p)) h.route(p, {}, now);
   h.reliable.tick(p, now);
-  parkIfIdle(p, now, h.senderIdleMs);
+  parkIfIdle(p, now, h.senderIdleMs); // idle already: no need to wait for the ParkQueue
   // A learned peer no longer probed needs no token until it is heard again ([SW-12.3-8]): an idle,
   // unreachable peer keeps no challenge state (spec 9.5).
   if (p.reachability === 'unreachable' && p.nextProbeAt === NONE && !p.needsFreshness) p.challenge = undefined;

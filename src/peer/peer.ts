@@ -53,6 +53,8 @@ export class Peer implements LivenessState, PathState, ChallengeState {
   parked: SenderSnapshot | undefined = undefined;
   /** Earliest time for which a liveness timer is queued (timer-queue.ts), NONE when none. */
   timerAt = NONE;
+  /** When the node's ParkQueue expects to set the sender aside (park-queue.ts), NONE when not queued. */
+  parkQueuedAt = NONE;
   /**
    * Session mode only (spec 13): sessions, pending initiation, queue. Declared, not initialised: a
    * peer in the default mode never gets the property, so it costs it no memory at all (spec 9.5).
