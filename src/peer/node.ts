@@ -659,6 +659,11 @@ export class SaltwireNode {
 
   private onTimer(p: Peer, now: number): number {
     if (this.closed || this.table.get(p.id) !== p) return Infinity; // evicted
+    // The queue keeps the earliest time a peer was queued for (timer-queue.ts); a peer heard since
+    // has its liveness deadline later, so most firings of a quiet peer find nothing due. Those cost
+    // one deadline, not the liveness, session and reliability ticks: work follows activity.
+    const due = this.deadline(p);
+    if (due > now) return due;
     onPeerTimer(this.timerHost, p, now);
     return this.deadline(p);
   }
