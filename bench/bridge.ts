@@ -11,7 +11,9 @@
  * 100 B payloads; QoS 1 keeps 500 publications unacknowledged at most; rates are measured at the
  * receiver (first send to last arrival). Prints one table.
  *
- *   npm run bench:bridge [-- --messages N --calls N]
+ *   npm run bench:bridge [-- --messages N --calls N --hub-prof DIR]
+ *
+ * `--hub-prof DIR`: the hub + bridge child runs with `node --cpu-prof` and writes its profile to DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,13 @@ async function hubChild(mqttPort: number, dir: string): Promise<void> {
   const quit = (): void => void hub.close().then(() => bridge.close()).then(() => node.close()).finally(() => process.exit(0));
   process.once('SIGTERM', quit);
   process.stdin.on('end', quit);
+  // 'cpu' on stdin: this process's CPU time so far (user + system, us), for the CPU per message
+  process.stdin.setEncoding('utf8').on('data', (s: string) => {
+    if (s.includes('cpu')) {
+      const u = process.cpuUsage();
+      process.stdout.write(`cpu ${u.user + u.system}\n`);
+    }
+  });
   process.stdin.resume();
 }
 
@@ -127,6 +136,14 @@ async function main(): Promise<void> {
   const { Client, PairKeyring, deriveDeviceKey, startNode } = await import('../src/index.js');
   const { defaultCryptoSuite } = await import('../src/node/crypto.js');
   const ours: Record<string, number> = {};
+  /** The hub + bridge process's CPU per message (per call), us: steadier than rates on a loaded host. */
+  const cpu: Record<string, number> = {};
+  /** This process's (the device's and the MQTT clients') CPU per message, us. */
+  const mine: Record<string, number> = {};
+  const ownCpu = (): number => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   const theirs: Record<string, number> = {};
   const lines: string[] = [];
 
@@ -134,11 +151,20 @@ async function main(): Promise<void> {
   const mPort = await freeTcpPort();
   const m = mosquitto(mPort, dir);
   await waitForTcp(mPort, 5000);
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--hub-child', String(mPort), join(dir, 'hub')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const profIdx = process.argv.indexOf('--hub-prof');
+  const prof = profIdx > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[profIdx + 1]}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', fileURLToPath(import.meta.url), '--hub-child', String(mPort), join(dir, 'hub')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const hubPort = await new Promise<number>((r) => child.stdout!.setEncoding('utf8').on('data', (s: string) => {
     const x = /ready (\d+)/.exec(s);
     if (x) r(Number(x[1]));
   }));
+  let cpuWaiter: ((us: number) => void) | undefined;
+  child.stdout!.on('data', (s: string) => {
+    const x = /cpu (\d+)/.exec(s);
+    if (x) cpuWaiter?.(Number(x[1]));
+  });
+  /** The hub + bridge process's CPU time so far, us. */
+  const hubCpu = (): Promise<number> => new Promise((r) => ((cpuWaiter = r), child.stdin!.write('cpu\n')));
   const suite = defaultCryptoSuite();
   const node = await startNode({ id: 'dev-1', keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, SITE, 'dev-1', 0)), listen: { host: '127.0.0.1' }, stateDir: join(dir, 'dev'), provisioning: true, suite, peers: [{ id: 'hub', address: { host: '127.0.0.1', port: hubPort } }] });
   const dev = await Client.start(node, { hub: 'hub' });
@@ -157,14 +183,22 @@ async function main(): Promise<void> {
     await flow(2000, () => dev.publish(`up/q${qos}`, PAYLOAD, { qos }), () => gotUp, DEVICE_WINDOW); // warm-up
     await new Promise((r) => setTimeout(r, 300));
     gotUp = 0;
+    let cpu0 = await hubCpu();
+    let own0 = ownCpu();
     const up = await flow(N, () => dev.publish(`up/q${qos}`, PAYLOAD, { qos }), () => gotUp, DEVICE_WINDOW);
+    cpu[`up${qos}`] = ((await hubCpu()) - cpu0) / up.got;
+    mine[`up${qos}`] = (ownCpu() - own0) / up.got;
     ours[`up${qos}`] = up.rate;
     ours[`up${qos}got`] = up.got;
     lines.push(`saltwire up qos${qos}: ${up.got}/${N} received${up.failed > 0 ? `, ${up.failed} publish() failed` : ''}`);
     process.stderr.write(`${lines.at(-1)}\n`);
     await new Promise((r) => setTimeout(r, 300));
     gotDown = 0;
+    cpu0 = await hubCpu();
+    own0 = ownCpu();
     const down = await flow(N, () => (qos === 0 ? pub.publish(`down/q${qos}`, Buffer.from(PAYLOAD), { qos }) : pub.publishAsync(`down/q${qos}`, Buffer.from(PAYLOAD), { qos })), () => gotDown);
+    cpu[`down${qos}`] = ((await hubCpu()) - cpu0) / down.got;
+    mine[`down${qos}`] = (ownCpu() - own0) / down.got;
     ours[`down${qos}`] = down.rate;
     ours[`down${qos}got`] = down.got;
     lines.push(`saltwire down qos${qos}: ${down.got}/${N} received`);
@@ -172,7 +206,9 @@ async function main(): Promise<void> {
   }
   const req = await mqtt(mPort, 'req');
   const callOurs = await requester(req, 'saltwire/call/dev-1/echo');
+  const cpu0 = await hubCpu();
   const r1 = await rpc(CALLS, callOurs);
+  cpu['rpc'] = ((await hubCpu()) - cpu0) / (CALLS + 200);
   ours['rpc50'] = r1.p50;
   ours['rpc99'] = r1.p99;
   for (const c of [sub, pub, req]) await c.endAsync(true);
@@ -242,6 +278,8 @@ async function main(): Promise<void> {
   rows.push(['RPC through the bridge, p99', `${Math.round(ours['rpc99']!)} us`, `${Math.round(theirs['rpc99']!)} us`, `${(ours['rpc99']! / theirs['rpc99']!).toFixed(2)}x`]);
   console.log(`${N} messages of 100 B per flow, ${CALLS} calls (after 200 unmeasured); mosquitto both sides, Saltwire's hub and bridge in their own process`);
   for (const l of lines) console.log(`  ${l}`);
+  console.log(`  hub + bridge process CPU per message: up QoS 0 ${cpu['up0']!.toFixed(0)} us, up QoS 1 ${cpu['up1']!.toFixed(0)} us, down QoS 0 ${cpu['down0']!.toFixed(0)} us, down QoS 1 ${cpu['down1']!.toFixed(0)} us, per RPC ${cpu['rpc']!.toFixed(0)} us`);
+  console.log(`  this process (device, MQTT clients) CPU per message: up QoS 0 ${mine['up0']!.toFixed(0)} us, up QoS 1 ${mine['up1']!.toFixed(0)} us, down QoS 0 ${mine['down0']!.toFixed(0)} us, down QoS 1 ${mine['down1']!.toFixed(0)} us`);
   console.log(formatTable(rows));
 }
 

@@ -165,6 +165,7 @@ export class MqttBridge {
   private readonly off: Array<() => void> = [];
   private readonly extensions = new Set<BridgeExtension>();
   private injecting = false;
+  private pumpScheduled = false;
   private closed = false;
   private logTimer: NodeJS.Timeout | undefined;
   private readonly counts = {
@@ -246,7 +247,7 @@ export class MqttBridge {
     }
     const receipt = new Promise<Receipt>((res) => this.waiting.set(r.entry.msgId, res));
     this.unsent.push(r.entry.id);
-    this.pump();
+    this.schedulePump();
     return { queued: r.durable ?? Promise.resolve(), receipt };
   }
 
@@ -347,8 +348,22 @@ export class MqttBridge {
       return qos === 0 ? undefined : Promise.reject(new InvalidArgumentError('bridge outbox full'));
     }
     this.unsent.push(r.entry.id);
-    this.pump();
+    this.schedulePump();
     return r.durable;
+  }
+
+  /**
+   * Pumps once the I/O events of this turn are handled: what they queued goes out together, in one
+   * socket write (MQTT.js corks a publication until the next tick, so a pump per datagram or per
+   * PUBACK made a write system call per message).
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Sends pending entries, oldest first, up to `inflight` unsettled. */
@@ -383,7 +398,7 @@ export class MqttBridge {
           else this.counts.out[e.qos]++;
           this.settle(e, 'acked', (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0);
         }
-        this.pump();
+        this.schedulePump();
       });
     }
   }

@@ -96,6 +96,44 @@ export function describeLinkError(e: Error): { kind: LinkFailure; message: strin
   return { kind: 'other', message: raw };
 }
 
+type Chunk = Buffer | Uint8Array | string;
+
+/**
+ * mqtt-packet writes a packet as many small chunks (about 20 for a PUBLISH with user properties)
+ * between the socket's cork() and an uncork() on the next tick, and Node's Writable keeps an object
+ * per chunk until writev: most of the bridge's cost of a message. Here what is written while corked
+ * is gathered and written as one buffer when the last uncork() comes (or before end()): the same
+ * bytes in the same order, one Writable entry per burst. Back-pressure is the socket's own state.
+ */
+export function coalesceWrites(s: NodeJS.WritableStream & { cork(): void; uncork(): void; writableNeedDrain?: boolean }): void {
+  const write = s.write.bind(s) as (c: Chunk, ...rest: unknown[]) => boolean;
+  const cork = s.cork.bind(s);
+  const uncork = s.uncork.bind(s);
+  const end = s.end.bind(s) as (...a: unknown[]) => unknown;
+  let parts: Buffer[] = [];
+  let depth = 0;
+  const flush = (): void => {
+    if (parts.length === 0) return;
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    parts = [];
+    write(all);
+  };
+  s.cork = () => {
+    depth++;
+    cork();
+  };
+  s.uncork = () => {
+    if (depth > 0 && --depth === 0) flush();
+    uncork();
+  };
+  s.write = ((chunk: Chunk, ...rest: unknown[]) => {
+    if (depth === 0 || rest.some((r) => typeof r === 'function')) return (flush(), write(chunk, ...rest)); // a callback: written as is
+    parts.push(typeof chunk === 'string' ? Buffer.from(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    return s.writableNeedDrain !== true;
+  }) as typeof s.write;
+  s.end = ((...a: unknown[]) => (flush(), end(...a))) as typeof s.end;
+}
+
 type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
 export class BrokerLink {
@@ -134,6 +172,9 @@ export class BrokerLink {
       resubscribe: false,
       queueQoSZero: false,
       will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), qos: 1, retain: true },
+      // MQTT.js logs every packet through `debug` (a call and its arguments per packet even when
+      // off); with DEBUG unset nobody reads it
+      ...(process.env['DEBUG'] === undefined && { log: () => undefined }),
       ...(this.o.clientId !== undefined && { clientId: this.o.clientId }),
       ...(this.o.username !== undefined && { username: this.o.username }),
       ...(this.o.password !== undefined && { password: this.o.password }),
@@ -174,8 +215,11 @@ export class BrokerLink {
       chain = chain.catch(() => undefined);
       done();
     };
+    let coalesced = false;
     c.on('connect', () => {
       if (gen !== this.generation || this.closed) return void c.end(true);
+      const st = c.stream as unknown as Parameters<typeof coalesceWrites>[0];
+      if (!coalesced && typeof st.cork === 'function' && typeof st.uncork === 'function') (coalesceWrites(st), (coalesced = true));
       // TCP_NODELAY: a PUBACK or a response must not wait ~40 ms for Nagle and the peer's delayed ACK
       (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       this.connected = true;

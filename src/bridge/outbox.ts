@@ -14,7 +14,7 @@
  * expiresAt, contentType, userProperties] adds, [2, id] removes. Compacted to the pending adds.
  * @module
  */
-import { decode, encode } from '@msgpack/msgpack';
+import { decode, Encoder } from '@msgpack/msgpack';
 import { InvalidArgumentError } from '../errors.js';
 import type { QoS } from '../messaging/ops.js';
 import type { JournalStore } from '../peer/journal-store.js';
@@ -70,6 +70,9 @@ export interface OutboxStats {
 
 const ADD = 1;
 const DONE = 2;
+/** One encoder for every record (encode() made one, with its 2 KiB buffer, per call); encode() returns a copy. */
+const encoder = new Encoder();
+const encode = (v: unknown): Uint8Array => encoder.encode(v);
 
 function size(e: { topic: string; payload: Uint8Array }): number {
   return e.payload.length + e.topic.length;
@@ -132,8 +135,8 @@ export class Outbox {
     this.entries.delete(id);
     this.stats.depth--;
     this.stats.bytes -= size(e);
-    // not awaited: a crash before it is durable sends the entry again (at least once)
-    if (e.qos > 0) this.commits?.commit(encode([DONE, id])).catch(() => undefined);
+    // nobody waits: a crash before it is durable sends the entry again (at least once)
+    if (e.qos > 0) this.commits?.add(encode([DONE, id]));
   }
 
   get(id: number): OutboxEntry | undefined {

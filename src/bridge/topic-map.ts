@@ -163,9 +163,13 @@ function saltwireTopicProblem(t: string): RefusalReason | undefined {
   }
 }
 
+/** Topics whose mapping a TopicMap remembers (each direction and publisher counted apart). */
+const MAPPED_CACHE = 4096;
+
 /** @group Topic mapping */
 export class TopicMap {
   private readonly rules: Compiled[];
+  private readonly cache = new Map<string, Mapped>();
 
   /** Throws InvalidArgumentError for a rule that cannot map (bad pattern, wildcards that do not correspond). */
   constructor(rules: readonly MappingRule[] = DEFAULT_RULES) {
@@ -185,12 +189,27 @@ export class TopicMap {
 
   /** A local publication by `publisher` to `topic`: its broker topic (first matching outbound rule), or why not. */
   outbound(topic: string, publisher: string): Mapped {
-    return this.map(topic, 'out', publisher);
+    return this.cached(`o${publisher}\u0000${topic}`, topic, 'out', publisher);
   }
 
   /** A broker publication on `topic`: its local topic (first matching inbound rule), or why not. */
   inbound(topic: string): Mapped {
-    return this.map(topic, 'in', undefined);
+    return this.cached(`i${topic}`, topic, 'in', undefined);
+  }
+
+  /**
+   * The result for a topic seen recently: a device publishes to the same few topics again and again,
+   * and matching, capturing and validating them each time was work on every message. Results are
+   * immutable and depend only on the key; the cache is emptied when it reaches MAPPED_CACHE entries.
+   */
+  private cached(key: string, topic: string, dir: 'in' | 'out', publisher: string | undefined): Mapped {
+    let m = this.cache.get(key);
+    if (m === undefined) {
+      if (this.cache.size >= MAPPED_CACHE) this.cache.clear();
+      m = this.map(topic, dir, publisher);
+      this.cache.set(key, m);
+    }
+    return m;
   }
 
   private map(topic: string, dir: 'in' | 'out', publisher: string | undefined): Mapped {

@@ -38,6 +38,8 @@ export class GroupCommit {
   readonly stats = { commits: 0, compactions: 0, records: 0, failures: 0, retries: 0, gaveUp: 0 };
   private pending: Uint8Array[] = [];
   private waiters: Waiter[] = [];
+  /** The promise every caller of the batch being gathered shares (one allocation per commit, not per record). */
+  private shared: Promise<void> | undefined;
   private running: Promise<void> | undefined;
   private compactDue = false;
   private snapshotBytes = 0;
@@ -71,9 +73,9 @@ export class GroupCommit {
   barrier(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.pending.length === 0 && this.running === undefined) return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.shared ??= new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.running ??= this.run();
-    return p;
+    return this.shared;
   }
 
   /** Rewrites the journal as a snapshot with the next commit (now if none is pending). */
@@ -102,6 +104,7 @@ export class GroupCommit {
         const waiters = this.waiters;
         this.pending = [];
         this.waiters = [];
+        this.shared = undefined; // a barrier from now on waits for the next batch
         let failed = false;
         try {
           if (this.compactDue || this.store.size > Math.max(this.minCompactBytes, 2 * this.snapshotBytes)) {

@@ -53,10 +53,16 @@ export class HubRouter {
     const matched = sessions.match(topic);
     matched.delete(self);
     let rec: { seq: number; durable: Promise<void> } | undefined;
+    let unowed: (() => void) | undefined;
     if (ledger !== undefined && (qos > 0 || retain)) {
       const targets = new Map<string, QoS>();
       for (const [device, subQos] of matched) if (subQos > 0 && qos > 0) targets.set(device, minQos(qos, subQos));
-      rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && targets.size > 0 && { expiresAt }) });
+      const record = (): void => void (rec = ledger.publication({ from: publisher, topic, payload, qos, retain, copy: false, targets, ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && targets.size > 0 && { expiresAt }) }));
+      // owed to no one, not retained, no QoS 2 window entry: only the publication itself must be
+      // durable [SW-18.3-3], and a sink that holds it durably (the MQTT bridge's journaled outbox)
+      // is where it is; recorded here only if no sink does (below)
+      if (targets.size > 0 || retain || pubId !== undefined) record();
+      else unowed = record;
     }
     for (const [device, subQos] of matched) {
       const q = minQos(qos, subQos);
@@ -66,7 +72,10 @@ export class HubRouter {
     }
     this.p.local.deliver(topic, payload, qos, false, publisher);
     const sunk = this.p.sinks?.deliver({ publisher, topic, payload, qos, retain });
-    if (sunk === undefined) return { durable: rec?.durable };
+    if (sunk === undefined) {
+      unowed?.();
+      return { durable: rec?.durable };
+    }
     return { durable: rec === undefined ? sunk : Promise.all([rec.durable, sunk]).then(() => undefined) };
   }
 
