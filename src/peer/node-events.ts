@@ -78,4 +78,9 @@ export interface PeerInfo {
   readonly reachability: Reachability;
   readonly lastHeard: number;
   readonly configured: boolean;
+  /**
+   * The peer's newest epoch (spec 5.2) that authenticated at this node since it started; undefined
+   * before any did (a peer only remembered from before a restart). A restart of the peer raises it.
+   */
+  readonly epoch: number | undefined;
 }

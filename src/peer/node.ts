@@ -394,7 +394,7 @@ export class SaltwireNode {
   peer(id: string): PeerInfo | undefined {
     const p = this.table.get(id);
     if (p === undefined) return undefined;
-    return { id, address: p.address, validated: p.validated, reachability: p.reachability, lastHeard: p.lastHeard, configured: p.configured };
+    return { id, address: p.address, validated: p.validated, reachability: p.reachability, lastHeard: p.lastHeard, configured: p.configured, epoch: this.receiver.peerEpoch(id) };
   }
 
   get stats(): NodeStats {

@@ -84,6 +84,13 @@ export class ContextMap {
   *values(): IterableIterator<ReceiveContext> {
     for (let c of this.byPeer.values()) for (; c !== undefined; c = c.next!) yield c;
   }
+
+  /** The highest maxEpoch among `peer`'s contexts (one per key generation); undefined if it has none. */
+  maxEpoch(peer: string): number | undefined {
+    let epoch: number | undefined;
+    for (let c = this.byPeer.get(peer); c !== undefined; c = c.next) if (epoch === undefined || c.maxEpoch > epoch) epoch = c.maxEpoch;
+    return epoch;
+  }
 }
 
 /** Persisted maxEpoch per (peer, gen) [SW-5.6-1]. Synchronous: an implementation caches in memory. */

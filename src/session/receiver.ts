@@ -304,6 +304,11 @@ export class Receiver {
     for (const c of this.contexts.values()) c.floor = null;
   }
 
+  /** The newest epoch of `peer` that authenticated here (any key generation); undefined if none did. */
+  peerEpoch(peer: string): number | undefined {
+    return this.contexts.maxEpoch(peer);
+  }
+
   /** Saved state of one context, or undefined. */
   context(peer: string, gen: number): ContextState | undefined {
     const c = this.contexts.get(peer, gen);

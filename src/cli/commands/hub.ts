@@ -5,6 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { AccessControl } from '../../acl/acl.js';
+import { parseAclConfig } from '../../acl/acl-config.js';
+import { FileStateStore } from '../../node/file-state-store.js';
+import { decodePeers, PEERS_KEY } from '../../peer/state-store.js';
 import { Hub } from '../../messaging/index.js';
 import { defaultCryptoSuite } from '../../node/crypto.js';
 import { startNode } from '../../node/start.js';
@@ -26,6 +29,8 @@ const CONFIG_KEYS = new Set(['acl', 'mqtt']);
 
 export interface HubConfig {
   readonly acl?: AccessControl;
+  /** The device ids access control names (its rules' `devices`, but `*`, and `revoked`): `saltwire status` lists them. */
+  readonly devices?: readonly string[];
   /** The bridge's options (`--mqtt`), checked by bridgeOptionsFromConfig. */
   readonly mqtt?: unknown;
 }
@@ -50,7 +55,9 @@ export async function loadHubConfig(path: string, warn: (line: string) => void):
   const mqtt = o['mqtt'] === undefined ? {} : { mqtt: o['mqtt'] };
   if (o['acl'] === undefined) return mqtt;
   try {
-    return { acl: AccessControl.fromConfig(o['acl']), ...mqtt };
+    const parsed = parseAclConfig(o['acl']);
+    const devices = new Set([...parsed.rules.flatMap((r) => [...(r.devices ?? [])]), ...parsed.revoked]);
+    return { acl: AccessControl.fromConfig(o['acl']), devices: [...devices], ...mqtt };
   } catch (e) {
     throw new UsageError(`--config: ${path}: acl: ${(e as Error).message}`);
   }
@@ -78,7 +85,8 @@ export const hub: Command = {
       'Prints "listening HOST:PORT" (the bound address) on stdout once ready.',
       'The site key comes from --site-file FILE, the environment variable SALTWIRE_SITE_KEY, or --site HEX',
       '  (visible to other users in ps: warns). Devices use keys from `saltwire derive`.',
-      'Serves its status to devices access control lets call "saltwire/status" (saltwire status).',
+      'Serves its status to devices access control lets call "saltwire/status" (saltwire status): the devices',
+      '  heard since it started, those in the peer memory of its state directory, and those its --config names.',
       'SIGINT or SIGTERM: drains, closes and exits 0 (a second signal exits at once with 130).',
     ].join('\n'),
   },
@@ -104,6 +112,8 @@ export const hub: Command = {
     const startedAt = performance.now();
     const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
+    // the devices heard before a restart: the peer memory the node is about to load (spec 12.1)
+    const saved = decodePeers(await new FileStateStore(stateDir).load(PEERS_KEY).catch(() => undefined)).map((p) => p.id);
     let node;
     try {
       // provisioning is never inferred from an empty directory [SW-5.6-5]: a wiped one is empty too
@@ -136,7 +146,9 @@ export const hub: Command = {
       }
     }
     const hubNode = node;
-    h.serve(STATUS_METHOD, () => hubStatus(hubNode, log.seen, startedAt));
+    const acl = config.acl;
+    const known = { heard: log.seen, saved, acl: config.devices ?? [], revoked: (id: string) => acl?.revoked(id) ?? false };
+    h.serve(STATUS_METHOD, () => hubStatus(hubNode, known, startedAt));
     let metrics: MetricsServer | undefined;
     if (metricsAt !== undefined) {
       try {
