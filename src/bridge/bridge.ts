@@ -34,10 +34,16 @@ import { Presence } from './presence.js';
 import { RpcBridge, type RpcBridgeOptions } from './rpc.js';
 import { DEFAULT_RULES, TopicMap, type MappingRule, type RefusalReason } from './topic-map.js';
 
+/** @group Bridge */
 export const ORIGIN_PROPERTY = 'sw-origin';
+/** @group Bridge */
 export const MSG_PROPERTY = 'sw-msg';
+/** @group Bridge */
 export const FROM_PROPERTY = 'sw-from';
-/** The bridge's journal in the hub's StateStore (`bridge.journal` in a state directory). */
+/**
+ * The bridge's journal in the hub's StateStore (`bridge.journal` in a state directory).
+ * @group Bridge
+ */
 export const BRIDGE_JOURNAL = 'bridge';
 /**
  * QoS 0 copies waiting for room at the hub beyond which the bridge stops reading its broker until
@@ -46,6 +52,7 @@ export const BRIDGE_JOURNAL = 'bridge';
  */
 const BRIDGE_QOS0_WAITING = 500;
 
+/** @group Bridge */
 export interface BridgeOptions extends BrokerOptions {
   /** Topic mapping; default every topic both ways under its own name, minus `$` topics (DEFAULT_RULES). */
   readonly rules?: readonly MappingRule[];
@@ -96,8 +103,10 @@ export interface BridgeExtension {
   up(): void;
 }
 
+/** @group Bridge */
 export type ReceiptOutcome = 'acked' | 'refused' | 'expired' | 'dropped';
 
+/** @group Bridge */
 export interface Receipt {
   readonly msgId: string;
   readonly from: string;
@@ -111,12 +120,14 @@ export interface Receipt {
   readonly ms: number;
 }
 
+/** @group Bridge */
 export interface BridgeRefusal {
   readonly direction: 'out' | 'in';
   readonly topic: string;
   readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused' | 'reserved';
 }
 
+/** @group Bridge */
 export interface BridgeEvents {
   receipt: Receipt;
   refused: BridgeRefusal;
@@ -124,6 +135,7 @@ export interface BridgeEvents {
   disconnected: Record<string, never>;
 }
 
+/** @group Bridge */
 export interface BridgeStats {
   readonly connected: boolean;
   readonly connects: number;
@@ -144,6 +156,7 @@ function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.length);
 }
 
+/** @group Bridge */
 export class MqttBridge {
   readonly map: TopicMap;
   readonly origin: string;
@@ -165,9 +178,9 @@ export class MqttBridge {
   private readonly off: Array<() => void> = [];
   private readonly extensions = new Set<BridgeExtension>();
   private injecting = false;
-  private pumpScheduled = false;
   private closed = false;
   private logTimer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
   private readonly counts = {
     out: [0, 0, 0] as [number, number, number],
     in: [0, 0, 0] as [number, number, number],
