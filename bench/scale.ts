@@ -20,6 +20,7 @@
  *       npm run bench:scale -- --mix               20% sleepy, 10% RPC, 20% QoS 1 (HEAVY_MIX)
  * Flags: --systems saltwire,mosquitto,mosquitto-tls  --period MS (5000)  --window MS (10000)
  *        --idle MS (3000)  --payload B (50)  --workers K  --save-as NAME (results file prefix)
+ *        --plot-only (redraws the SVGs from the results files)
  *        HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the Saltwire hub.
  * Writes bench/results/<prefix>-n<N>.json and, from every results file, one SVG per figure against N.
  */
@@ -284,6 +285,11 @@ function plots(): void {
 
 const all: Row[] = [];
 mkdirSync(RESULTS, { recursive: true });
+if (process.argv.includes('--plot-only')) {
+  plots(); // from the results files already there
+  console.log(`plots in ${RESULTS}`);
+  process.exit(0);
+}
 console.log(`bench:scale: ${SYSTEMS.join(', ')}; N = ${NS.join(', ')}; publish ${PAYLOAD} B every ${PERIOD} ms; mix ${JSON.stringify(MIX)}; window ${WINDOW} ms`);
 console.log('NATS: skipped (nats-server is installed but the `nats` client package is not; the bench adds no dependency)');
 if (SYSTEMS.includes('saltwire')) {
