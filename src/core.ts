@@ -143,6 +143,8 @@ export type { HubForwarder, Forwarded, ForwardOutcome } from './pubsub/hub-forwa
 export type { HubLedger } from './pubsub/hub-ledger.js';
 export type { GroupCommit } from './pubsub/group-commit.js';
 export type { StoredPublication, StoredWill } from './pubsub/hub-records.js';
+// the bridge's opt-in envelope of MQTT 5 properties (an application-level convention, not wire)
+export { encodeBridged, decodeBridged, InvalidEnvelopeError, MAX_BRIDGED_BYTES, MAX_BRIDGED_USER_PROPERTIES, type Bridged, type EnvelopeProblem } from './bridge/envelope.js';
 export type { JournalStore, JournalingStore } from './peer/journal-store.js';
 export type { ParsedAcl, CompiledRule, CompiledPatterns, CompiledPattern } from './acl/acl-config.js';
 export type { Qos as RetainedQos } from './pubsub/retained-store.js';

@@ -59,6 +59,8 @@ export type { Publication, PublishOptions, SubscribeOptions, Subscription, CallO
 export type { QoS } from './messaging/ops.js';
 export { validateTopicName, validateTopicFilter, isValidTopicName, isValidTopicFilter, topicMatches } from './pubsub/topic.js';
 export type { PubSubHubStats, PubSubHubEvents } from './pubsub/hub-pubsub.js';
+// the MQTT bridge's opt-in envelope of MQTT 5 properties, what a device reads and writes (saltwire/bridge has the bridge)
+export { encodeBridged, decodeBridged, InvalidEnvelopeError, MAX_BRIDGED_BYTES, MAX_BRIDGED_USER_PROPERTIES, type Bridged, type EnvelopeProblem } from './bridge/envelope.js';
 
 // nodes and peers (spec 9-14)
 export { SaltwireNode, type NodeOptions, type PeerConfig, type NodeStats } from './peer/node.js';

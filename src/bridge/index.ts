@@ -18,4 +18,5 @@ export { DecorrelatedJitter, type BackoffOptions } from './backoff.js';
 export { DedupeCache } from './dedupe.js';
 export { RpcBridge, OUTCOME_PROPERTY, REASON_PROPERTY, type RpcBridgeOptions, type RpcSend } from './rpc.js';
 export { bridgeOptionsFromConfig } from './config.js';
+export { encodeBridged, decodeBridged, InvalidEnvelopeError, MAX_BRIDGED_BYTES, MAX_BRIDGED_USER_PROPERTIES, type Bridged, type EnvelopeProblem } from './envelope.js';
 export { describeLinkError, type BrokerOptions, type LinkFailure } from './link.js';
