@@ -26,8 +26,10 @@ import { isJournalingStore, type JournalStore } from '../peer/journal-store.js';
 import type { SinkPublication } from '../pubsub/hub-sinks.js';
 import { Emitter } from '../util/emitter.js';
 import type { ClusterOptions, HubCluster } from '../cluster/cluster.js';
+import { carried, envelopeOf, type CarriedProperties } from './carry.js';
 import { filterCovers } from './covers.js';
 import { DedupeCache } from './dedupe.js';
+import { decodeBridged, InvalidEnvelopeError, type Bridged } from './envelope.js';
 import { BrokerLink, type BrokerOptions, type LinkFailure } from './link.js';
 import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
 import { Presence } from './presence.js';
@@ -124,7 +126,8 @@ export interface Receipt {
 export interface BridgeRefusal {
   readonly direction: 'out' | 'in';
   readonly topic: string;
-  readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused' | 'reserved';
+  /** 'envelope': on a rule with `properties: "envelope"`, a device's payload that is not an envelope (out) or properties an envelope cannot carry (in). */
+  readonly reason: RefusalReason | 'outbox-full' | 'loop' | 'duplicate' | 'expired' | 'hub-refused' | 'reserved' | 'envelope';
 }
 
 /** @group Bridge */
@@ -154,6 +157,16 @@ export interface BridgeStats {
 
 function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+/** The MQTT.js form of an entry's carried properties other than user properties. */
+function mqttProperties(e: CarriedProperties): NonNullable<IClientPublishOptions['properties']> {
+  return {
+    ...(e.contentType !== undefined && { contentType: e.contentType }),
+    ...(e.payloadFormat !== undefined && { payloadFormatIndicator: e.payloadFormat === 1 }),
+    ...(e.responseTopic !== undefined && { responseTopic: e.responseTopic }),
+    ...(e.correlationData !== undefined && { correlationData: toBuffer(e.correlationData) }),
+  };
 }
 
 /** @group Bridge */
@@ -345,16 +358,24 @@ export class MqttBridge {
       if (x.owns(m.topic) || x.watches(m.topic)) return void this.refuse('out', p.topic, 'reserved', true);
     }
     const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
-    return this.enqueue(p.publisher, m.topic, p.payload.slice(), qos, p.retain, m.rule);
+    if (m.rule.properties !== 'envelope') return this.enqueue(p.publisher, m.topic, p.payload.slice(), qos, p.retain, m.rule);
+    let env: Bridged;
+    try {
+      env = decodeBridged(p.payload); // copies: nothing shares the hub's buffer
+    } catch (e) {
+      // never forwarded garbled: refused, counted, and a QoS 1/2 publisher gets its PUBNACK
+      this.refuse('out', p.topic, 'envelope', true);
+      return p.qos === 0 ? undefined : Promise.reject(e as InvalidEnvelopeError);
+    }
+    return this.enqueue(p.publisher, m.topic, env.payload, qos, p.retain, m.rule, env);
   }
 
-  private enqueue(from: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, rule?: MappingRule): Promise<void> | undefined {
+  private enqueue(from: string, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, rule?: MappingRule, env?: Bridged): Promise<void> | undefined {
     const now = Date.now();
     const r = this.outbox.add({
       topic, payload, qos, retain, from, queuedAt: now,
       ...(rule?.expirySeconds !== undefined && { expiresAt: now + rule.expirySeconds * 1000 }),
-      ...(rule?.contentType !== undefined && { contentType: rule.contentType }),
-      ...(rule?.userProperties !== undefined && { userProperties: rule.userProperties }),
+      ...(rule !== undefined && carried(rule, env)),
     });
     if (r === 'full') {
       this.refuse('out', topic, 'outbox-full', true);
@@ -421,7 +442,7 @@ export class MqttBridge {
     if (!this.v5) return o;
     o.properties = {
       userProperties: { ...e.userProperties, [ORIGIN_PROPERTY]: this.origin, [MSG_PROPERTY]: e.msgId, [FROM_PROPERTY]: e.from },
-      ...(e.contentType !== undefined && { contentType: e.contentType }),
+      ...mqttProperties(e),
       // what is left of its expiry (MQTT 5 3.3.2.3.3: the time it waited is taken off)
       ...(e.expiresAt !== undefined && { messageExpiryInterval: Math.max(1, Math.ceil((e.expiresAt - now) / 1000)) }),
     };
@@ -510,7 +531,13 @@ export class MqttBridge {
     const m = this.map.inbound(topic);
     if ('refused' in m) return void this.refuse('in', topic, m.refused, true);
     const qos = Math.min(p.qos, m.rule.maxQos ?? 2) as QoS;
-    const payload = new Uint8Array(p.payload as Buffer);
+    let payload: Uint8Array;
+    try {
+      payload = m.rule.properties === 'envelope' ? envelopeOf(p) : new Uint8Array(p.payload as Buffer);
+    } catch (e) {
+      if (!(e instanceof InvalidEnvelopeError)) throw e;
+      return void this.refuse('in', topic, 'envelope', true); // too large with its properties, say
+    }
     const expiry = p.properties?.messageExpiryInterval;
     return this.inject(m.topic, payload, qos, p.retain, expiry === undefined ? undefined : expiry * 1000).then(
       () => void this.counts.in[qos]++,

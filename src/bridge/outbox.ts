@@ -11,7 +11,9 @@
  * reported to `onDrop` (a 'dropped' receipt). Both are counted.
  *
  * Journal records (MessagePack arrays): [1, id, msgId, topic, payload, qos, retain, from, queuedAt,
- * expiresAt, contentType, userProperties] adds, [2, id] removes. Compacted to the pending adds.
+ * expiresAt, contentType, userProperties, payloadFormat, responseTopic, correlationData] adds (the
+ * last three only when one is set, by a rule with `properties: "envelope"`), [2, id] removes.
+ * Compacted to the pending adds.
  * @module
  */
 import { decode, Encoder } from '@msgpack/msgpack';
@@ -19,6 +21,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { QoS } from '../messaging/ops.js';
 import type { JournalStore } from '../peer/journal-store.js';
 import { GroupCommit } from '../pubsub/group-commit.js';
+import type { CarriedProperties } from './carry.js';
 
 /** @group Bridge building blocks */
 export type OverflowPolicy = 'refuse-new' | 'drop-oldest';
@@ -34,7 +37,7 @@ export interface OutboxOptions {
 }
 
 /** @group Bridge building blocks */
-export interface OutboxEntry {
+export interface OutboxEntry extends CarriedProperties {
   /** Position in the outbox (order of sending). */
   readonly id: number;
   /** Unique across restarts: the `sw-msg` user property receivers deduplicate by. */
@@ -50,8 +53,6 @@ export interface OutboxEntry {
   readonly queuedAt: number;
   /** Wall-clock ms after which it is not sent (MQTT 5 message expiry), if any. */
   readonly expiresAt?: number;
-  readonly contentType?: string;
-  readonly userProperties?: Readonly<Record<string, string>>;
 }
 
 /** @group Bridge building blocks */
@@ -171,7 +172,10 @@ export class Outbox {
 }
 
 function addRecord(e: OutboxEntry): Uint8Array {
-  return encode([ADD, e.id, e.msgId, e.topic, e.payload, e.qos, e.retain, e.from, e.queuedAt, e.expiresAt ?? null, e.contentType ?? null, e.userProperties ?? null]);
+  const r = [ADD, e.id, e.msgId, e.topic, e.payload, e.qos, e.retain, e.from, e.queuedAt, e.expiresAt ?? null, e.contentType ?? null, e.userProperties ?? null];
+  // 12 fields unless an envelope's properties are there: a journal written without them reads as before
+  if (e.payloadFormat !== undefined || e.responseTopic !== undefined || e.correlationData !== undefined) r.push(e.payloadFormat ?? null, e.responseTopic ?? null, e.correlationData ?? null);
+  return encode(r);
 }
 
 /** The pending entries a journal describes; records it cannot read are skipped. */
@@ -186,13 +190,18 @@ function replay(records: readonly Uint8Array[]): OutboxEntry[] {
     }
     if (!Array.isArray(v)) continue;
     if (v[0] === DONE) m.delete(v[1] as number);
-    else if (v[0] === ADD && v.length === 12) {
-      const [, id, msgId, topic, payload, qos, retain, from, queuedAt, expiresAt, contentType, userProperties] = v as [number, number, string, string, Uint8Array, QoS, boolean, string, number, number | null, string | null, Record<string, string> | null];
+    else if (v[0] === ADD && (v.length === 12 || v.length === 15)) {
+      const [, id, msgId, topic, payload, qos, retain, from, queuedAt, expiresAt, contentType, userProperties, payloadFormat = null, responseTopic = null, correlationData = null] = v as [
+        number, number, string, string, Uint8Array, QoS, boolean, string, number, number | null, string | null, Record<string, string | string[]> | null, (0 | 1 | null)?, (string | null)?, (Uint8Array | null)?,
+      ];
       m.set(id, {
         id, msgId, topic, payload, qos, retain, from, queuedAt,
         ...(expiresAt !== null && { expiresAt }),
         ...(contentType !== null && { contentType }),
         ...(userProperties !== null && { userProperties }),
+        ...(payloadFormat !== null && { payloadFormat }),
+        ...(responseTopic !== null && { responseTopic }),
+        ...(correlationData !== null && { correlationData }),
       });
     }
   }

@@ -43,6 +43,15 @@ export interface MappingRule {
   readonly userProperties?: Readonly<Record<string, string>>;
   /** Outbound: MQTT 5 Message Expiry (s) of what this rule maps; also how long it may wait queued. */
   readonly expirySeconds?: number;
+  /**
+   * The MQTT 5 properties a Saltwire PUBLISH has no field for (content type, user properties,
+   * payload format indicator, response topic, correlation data). 'drop' (default): payloads pass
+   * untouched, those properties are not carried. 'envelope': inbound the device receives
+   * encodeBridged() of the MQTT payload and its properties; outbound the device's payload must be
+   * such an envelope, published as its payload with its properties (one that is not is refused,
+   * 'envelope'). See envelope.ts for the bytes.
+   */
+  readonly properties?: 'drop' | 'envelope';
 }
 
 /**
@@ -102,6 +111,7 @@ function compile(rule: MappingRule): Compiled {
   const hasId = (ls: Level[]): boolean => ls.some((l) => l.kind === 'id');
   // inbound, a local {id} can only come from the remote topic
   if (dir !== 'out' && hasId(local) && !hasId(remote)) throw new InvalidArgumentError(`rule ${rule.local} <-> ${rule.remote}: inbound, {id} must be in the remote pattern`);
+  if (rule.properties !== undefined && rule.properties !== 'drop' && rule.properties !== 'envelope') throw new InvalidArgumentError(`properties must be drop or envelope, got ${String(rule.properties)}`);
   if (rule.maxQos !== undefined && rule.maxQos !== 0 && rule.maxQos !== 1 && rule.maxQos !== 2) throw new InvalidArgumentError('maxQos must be 0, 1 or 2');
   if (rule.expirySeconds !== undefined && (!Number.isInteger(rule.expirySeconds) || rule.expirySeconds < 1 || rule.expirySeconds > 0xffffffff)) {
     throw new InvalidArgumentError('expirySeconds must be an integer from 1 to 4294967295');
