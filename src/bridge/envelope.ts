@@ -93,7 +93,9 @@ function fail(problem: EnvelopeProblem, message: string): never {
   throw new InvalidEnvelopeError(problem, message);
 }
 
-function checkText(name: string, s: string, bytes: number): void {
+function checkText(name: string, s: string): void {
+  // a UTF-16 unit is at most 3 UTF-8 bytes: only a long string is measured
+  const bytes = s.length * 3 <= MAX_FIELD_BYTES ? 0 : utf8.encode(s).length;
   if (bytes > MAX_FIELD_BYTES) fail('too-long', `${name} is ${bytes} bytes; at most ${MAX_FIELD_BYTES}`);
   if (s.includes('\u0000')) fail('null-character', `${name} contains U+0000`);
 }
@@ -136,7 +138,7 @@ export function encodeBridged(m: Bridged): Uint8Array {
   const o: Record<string, unknown> = { d: m.payload };
   if (m.contentType !== undefined) {
     if (typeof m.contentType !== 'string') fail('bad-type', 'contentType must be a string');
-    checkText('contentType', m.contentType, utf8.encode(m.contentType).length);
+    checkText('contentType', m.contentType);
     o['ct'] = m.contentType;
   }
   if (m.payloadFormat !== undefined) {
@@ -149,14 +151,14 @@ export function encodeBridged(m: Bridged): Uint8Array {
     if (m.userProperties.length > MAX_BRIDGED_USER_PROPERTIES) fail('too-many-properties', `${m.userProperties.length} user properties; at most ${MAX_BRIDGED_USER_PROPERTIES}`);
     for (const p of m.userProperties) {
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') fail('bad-type', 'a user property must be [string, string]');
-      checkText('a user property key', p[0], utf8.encode(p[0]).length);
-      checkText('a user property value', p[1], utf8.encode(p[1]).length);
+      checkText('a user property key', p[0]);
+      checkText('a user property value', p[1]);
     }
     o['up'] = m.userProperties;
   }
   if (m.responseTopic !== undefined) {
     if (typeof m.responseTopic !== 'string') fail('bad-type', 'responseTopic must be a string');
-    checkText('responseTopic', m.responseTopic, utf8.encode(m.responseTopic).length);
+    checkText('responseTopic', m.responseTopic);
     checkTopic(m.responseTopic);
     o['rt'] = m.responseTopic;
   }
