@@ -48,18 +48,22 @@ export function envelopeOf(p: IPublishPacket): Uint8Array {
  * (`sw-origin`, `sw-msg`, `sw-from`) replace any of those names when it publishes.
  */
 export function carried(rule: MappingRule, m: Bridged | undefined): CarriedProperties {
+  if (m === undefined) {
+    // the default rule, every message: the rule's own objects, nothing built
+    return { ...(rule.contentType !== undefined && { contentType: rule.contentType }), ...(rule.userProperties !== undefined && { userProperties: rule.userProperties }) };
+  }
   // a Map, then fromEntries: a key such as `__proto__` stays a key
   const up = new Map<string, string | string[]>(Object.entries(rule.userProperties ?? {}));
-  for (const [k, v] of m?.userProperties ?? []) {
+  for (const [k, v] of m.userProperties ?? []) {
     const had = up.get(k);
     up.set(k, had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v]);
   }
-  const ct = m?.contentType ?? rule.contentType;
+  const ct = m.contentType ?? rule.contentType;
   return {
     ...(ct !== undefined && { contentType: ct }),
     ...(up.size > 0 && { userProperties: Object.fromEntries(up) }),
-    ...(m?.payloadFormat !== undefined && { payloadFormat: m.payloadFormat }),
-    ...(m?.responseTopic !== undefined && { responseTopic: m.responseTopic }),
-    ...(m?.correlationData !== undefined && { correlationData: m.correlationData }),
+    ...(m.payloadFormat !== undefined && { payloadFormat: m.payloadFormat }),
+    ...(m.responseTopic !== undefined && { responseTopic: m.responseTopic }),
+    ...(m.correlationData !== undefined && { correlationData: m.correlationData }),
   };
 }
