@@ -29,12 +29,26 @@ export async function loseState(c: LossCase, d: LossDirs): Promise<void> {
   if (c === 'restore-hub') await cp(d.snapHub, d.hub, { recursive: true });
 }
 
-/** Takes the old copies a later round restores: both directories as they are now. */
+/**
+ * Takes the old copies a later round restores: both directories as they are now. The processes run
+ * meanwhile, so a store's temporary file (written, then renamed over its record) can vanish between
+ * the copy's listing and its read: temporary files are left out, as a backup of an atomically
+ * written store would, and a copy that still races is taken again.
+ */
 export async function snapshot(d: LossDirs): Promise<void> {
-  await rm(d.snapHub, { recursive: true, force: true });
-  await rm(d.snapDev, { recursive: true, force: true });
-  await cp(d.hub, d.snapHub, { recursive: true });
-  await cp(d.dev, d.snapDev, { recursive: true });
+  const copy = async (from: string, to: string): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      await rm(to, { recursive: true, force: true });
+      try {
+        await cp(from, to, { recursive: true, filter: (src) => !src.endsWith('.tmp') });
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 4) throw e;
+      }
+    }
+  };
+  await copy(d.hub, d.snapHub);
+  await copy(d.dev, d.snapDev);
 }
 
 /** `base`, calling `onSeal(key, nonce)` before each seal. */
