@@ -21,6 +21,8 @@
  * Flags: --systems saltwire,mosquitto,mosquitto-tls  --period MS (5000)  --window MS (10000)
  *        --idle MS (3000)  --payload B (50)  --workers K  --save-as NAME (results file prefix)
  *        --plot-only (redraws the SVGs from the results files)
+ *        --same-address (Saltwire devices all on 127.0.0.1, as behind one NAT; default: each its own
+ *        127.1.x.y, since the hub paces first contacts per source address, SOURCE_RATE 20/s)
  *        HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the Saltwire hub.
  * Writes bench/results/<prefix>-n<N>.json and, from every results file, one SVG per figure against N.
  */
@@ -149,6 +151,7 @@ async function runOne(system: SystemName, n: number): Promise<Row> {
         mix: MIX,
         connectBatch: 50,
         connectTimeoutMs: 30_000,
+        ownAddresses: !process.argv.includes('--same-address'),
       };
       workers.push(startWorker(cfg));
     }

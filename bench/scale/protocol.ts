@@ -43,6 +43,8 @@ export interface WorkerConfig {
   /** Devices connecting at once. */
   readonly connectBatch: number;
   readonly connectTimeoutMs: number;
+  /** Saltwire devices each bind their own loopback address (127.1.x.y), else all 127.0.0.1. */
+  readonly ownAddresses: boolean;
 }
 
 export type ToWorker = { cmd: 'start' } | { cmd: 'report'; from: number; to: number } | { cmd: 'close' };

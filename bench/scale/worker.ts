@@ -4,7 +4,8 @@
  * behaviour, and drives them on one schedule (a heap of due times, one 10 ms tick for all).
  *
  * - Saltwire: a SaltwireNode (device defaults, in-memory state, one shared RealScheduler) and its
- *   Client, the SDK's device path; QoS 0 `publish`, QoS 1, or `call('sink', 'echo')` through the hub.
+ *   Client, the SDK's device path, each on its own loopback address 127.1.x.y (--same-address: all
+ *   on 127.0.0.1, as devices behind one NAT); QoS 0 `publish`, QoS 1, or `call('sink', 'echo')` through the hub.
  * - MQTT: one MQTT.js connection per device (3.1.1, plain or TLS); RPC is a request on q/<id>
  *   answered by the subscriber process on r/<id>, as MQTT request/response is done.
  *
@@ -61,7 +62,9 @@ async function saltwireDevices(): Promise<(i: number) => Promise<Device>> {
       id,
       keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0)),
       suite,
-      transport: await UdpTransport.bind({ host: '127.0.0.1' }),
+      // its own address, as devices have: all of 127/8 is loopback on Linux. From one address, the
+      // hub's per-source admission limit (SOURCE_RATE, 20 a second, spec 20.2) paces first contacts.
+      transport: await UdpTransport.bind({ host: cfg.ownAddresses ? `127.1.${(i >> 8) & 255}.${i & 255}` : '127.0.0.1' }),
       state: new MemoryStateStore(),
       provisioning: true,
       scheduler,
