@@ -50,7 +50,7 @@ export interface WorkerConfig {
 export type ToWorker = { cmd: 'start' } | { cmd: 'report'; from: number; to: number } | { cmd: 'close' };
 
 export interface WorkerReport {
-  /** Publications (and calls) made since start. */
+  /** Publications made since start (calls not included). */
   readonly sent: number;
   /** Publications made with their send time in the window [from, to]. */
   readonly sentInWindow: number;

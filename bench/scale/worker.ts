@@ -174,7 +174,7 @@ send({ ev: 'ready', connected: devices.length, failed, ms: performance.now() - t
 // ---- the schedule: a min-heap of devices by due time, one tick for all
 const heap: Device[] = [];
 const lagsMs: number[] = [];
-const sendTimes: number[] = []; // ns, one per publication or call
+const sendTimes: number[] = []; // ns, one per publication (calls are in rpcStarts)
 let tick: NodeJS.Timeout | undefined;
 
 function push(d: Device): void {
@@ -220,7 +220,7 @@ function start(): void {
       const d = pop();
       lagsMs.push(t - d.next);
       const p = makePayload(cfg.payloadBytes, d.i, d.seq++);
-      sendTimes.push(payloadTime(p));
+      if (d.kind !== 'rpc') sendTimes.push(payloadTime(p)); // calls are counted by their round trips
       d.act(p).catch(fail);
       d.next += d.period;
       push(d);
