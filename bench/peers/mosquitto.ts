@@ -16,11 +16,12 @@
  *
  * Usage: `const b = await startMosquitto({ tuned: true }); ... b.port ...; await b.stop();`
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { makeServerCerts } from './certs.js';
 import { freeTcpPort, sleep, waitForTcp } from './util.js';
 
 export interface MosquittoOptions {
@@ -163,7 +164,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
 
 async function startOnce(bin: string, port: number, opts: MosquittoOptions): Promise<MosquittoBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'saltwire-mosquitto-'));
-  if (opts.tls === true) makeCerts(dir);
+  if (opts.tls === true) makeServerCerts(dir);
   const config = configText(port, opts, dir);
   const confPath = join(dir, 'mosquitto.conf');
   await writeFile(confPath, config);
@@ -219,17 +220,3 @@ async function startOnce(bin: string, port: number, opts: MosquittoOptions): Pro
   return { host: '127.0.0.1', port, pid: child.pid!, config, ...(ca !== undefined && { ca }), stop };
 }
 
-/** A throwaway CA and a server certificate for 127.0.0.1 (EC P-256, 2 days), by openssl, in `dir`. */
-function makeCerts(dir: string): void {
-  const run = (args: string[]): void => {
-    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.error?.message ?? r.stderr}`);
-  };
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=saltwire-bench-ca']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
-  // mosquitto started as root drops to the user mosquitto, which must read them (throwaway keys)
-  chmodSync(dir, 0o755);
-  for (const f of ['ca.pem', 'server.pem', 'server.key']) chmodSync(join(dir, f), 0o644);
-}
