@@ -14,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCryptoSuite, deriveDeviceKey, Hub, SiteKeyring, startClient, startHub, startNode, type Client } from '../../src/index.js';
 import { ChaosProxy } from '../../src/transport/chaos-proxy.js';
 import { hubProcess, procs } from '../messaging/hub-process.js';
+import { cToolchainMissing } from './c-toolchain.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CDIR = join(ROOT, 'conformance', 'c');
@@ -23,21 +24,6 @@ const key = (id: string): Uint8Array => deriveDeviceKey(suite, SITE, id, 0);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function missing(): string | undefined {
-  for (const tool of ['cc', 'make']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (Debian: apt-get install -y gcc make libsodium-dev)`;
-    }
-  }
-  try {
-    execFileSync('sh', ['-c', 'printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
-  } catch {
-    return 'libsodium is not installed (Debian: apt-get install -y libsodium-dev)';
-  }
-  return undefined;
-}
 
 type Ev = Record<string, unknown> & { event: string };
 
@@ -143,7 +129,7 @@ async function roundTrip(dev: CDevice, client: Client, got: string[], tag: strin
 }
 
 describe('conformance/c: our own C device against the SDK', () => {
-  const why = missing();
+  const why = cToolchainMissing();
   const skip = why !== undefined;
   const note = why ? ` (skipped: ${why})` : '';
   beforeAll(() => {

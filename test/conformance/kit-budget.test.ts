@@ -9,20 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { summaryLines, jsonReport } from '../../conformance/kit/report.js';
 import { readRequirements } from '../../conformance/kit/spec-text.js';
 import { runVectors } from '../../conformance/kit/vectors.js';
+import { cToolchainMissing } from './c-toolchain.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CDIR = join(ROOT, 'conformance', 'c');
 const TSX = `node --import tsx ${join(ROOT, 'conformance', 'kit', 'adapters', 'sdk.ts')}`;
 const reqs = readRequirements();
 
-const cMissing = ((): string | undefined => {
-  try {
-    execFileSync('sh', ['-c', 'command -v cc && command -v make && printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'cc, make or libsodium missing';
-  }
-})();
+const cMissing = cToolchainMissing();
 
 describe('conformance budgets', () => {
   it.skipIf(cMissing !== undefined)('the C adapter reports the device build: code, RAM per peer within about 2.4 KB, no allocation', async () => {

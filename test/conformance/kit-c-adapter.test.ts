@@ -8,26 +8,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runProperties } from '../../conformance/kit/property.js';
 import { runVectors } from '../../conformance/kit/vectors.js';
+import { cToolchainMissing } from './c-toolchain.js';
 
 const CDIR = join(import.meta.dirname, '..', '..', 'conformance', 'c');
 
-function missing(): string | undefined {
-  for (const tool of ['cc', 'make']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed (Debian: apt-get install -y gcc make libsodium-dev)`;
-    }
-  }
-  try {
-    execFileSync('sh', ['-c', 'printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
-  } catch {
-    return 'libsodium is not installed (Debian: apt-get install -y libsodium-dev)';
-  }
-  return undefined;
-}
 
-const why = missing();
+const why = cToolchainMissing();
 const note = why ? ` (skipped: ${why})` : '';
 
 describe('conformance vectors --adapter conformance/c/build/adapter', () => {

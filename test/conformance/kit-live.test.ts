@@ -15,6 +15,7 @@ import { runLive, shell, type LiveOptions, type LiveReport } from '../../conform
 import { readRequirements } from '../../conformance/kit/spec-text.js';
 import { run } from '../../src/cli/main.js';
 import { defaultCryptoSuite, deriveDeviceKey } from '../../src/index.js';
+import { cToolchainMissing } from './c-toolchain.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SITE = '5c'.repeat(32);
@@ -90,14 +91,7 @@ describe('conformance live mode against the SDK hub', () => {
   }, 40_000);
 });
 
-const cMissing = ((): string | undefined => {
-  try {
-    execFileSync('sh', ['-c', 'command -v cc && command -v make && printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'cc, make or libsodium missing (Debian: apt-get install -y gcc make libsodium-dev)';
-  }
-})();
+const cMissing = cToolchainMissing();
 
 describe.skipIf(cMissing !== undefined)('conformance live mode against the C device (conformance/c, build/swdevice --live)', () => {
   it('passes every check, a restart (SIGKILL, started again from its epoch file) included', async () => {

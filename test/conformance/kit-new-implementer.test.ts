@@ -10,17 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runVectors } from '../../conformance/kit/vectors.js';
+import { cToolchainMissing } from './c-toolchain.js';
 
 const CDIR = join(import.meta.dirname, '..', '..', 'conformance', 'c');
 
-function missing(): string | undefined {
-  try {
-    execFileSync('sh', ['-c', 'printf "#include <sodium.h>\\nint main(void){return sodium_init();}" | cc -x c - -o /dev/null -lsodium'], { stdio: 'ignore' });
-  } catch {
-    return 'cc or libsodium is not installed (Debian: apt-get install -y gcc libsodium-dev)';
-  }
-  return undefined;
-}
 
 /** What the implementer writes in answer(): HMAC-SHA-512 and HKDF-SHA-512, then (full) secretbox. */
 const HMAC_HKDF = `
@@ -53,7 +46,7 @@ const SECRETBOX = `
     return 1;
   }`;
 
-const why = missing();
+const why = cToolchainMissing(['cc']);
 const tmp = mkdtempSync(join(tmpdir(), 'saltwire-implementer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
