@@ -102,7 +102,10 @@ export class GroupEndpoint {
     const e = new GroupEndpoint(o, socket, epoch, suite.randomBytes(BOOT_LEN), suite);
     for (const gid of o.gids ?? []) await e.receiver.restore(gid);
     socket.onMessage((d, from) => {
-      if (d.length < 2 || d[0] !== 0x70 || (d[1] !== 0x03 && d[1] !== 0x04)) return; // discovery is not ours
+      // SCOUT and ANNOUNCE are discovery's (a responder may share the group and port); every other
+      // datagram is judged and, if dropped, counted by the receiver: a reserved TYPE, a short
+      // datagram or another form included [SW-19.1-2] [SW-19.1-3]
+      if (d.length >= 2 && d[0] === 0x70 && (d[1] === 0x01 || d[1] === 0x02)) return;
       if (o.inboundFilter !== undefined && !o.inboundFilter(d)) return;
       void e.receiver.receive(d, e.now()).then((r) => {
         if (!r.ok) return;

@@ -8,7 +8,10 @@ import dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519.js';
 import { tweetnaclSuite } from '../../src/crypto/tweetnacl.js';
+import { GTYPE_DATA } from '../../src/multicast/constants.js';
+import { encodeGroupMessage } from '../../src/multicast/frames.js';
 import { encodeGrant } from '../../src/multicast/grant.js';
+import { encodeGroupHeader, groupNonce } from '../../src/multicast/header.js';
 import { deriveSenderKey } from '../../src/multicast/keys.js';
 import { GroupManager } from '../../src/multicast/manager.js';
 import type { GroupDelivery } from '../../src/multicast/receiver.js';
@@ -86,6 +89,30 @@ describe('secured multicast over UDP on loopback', () => {
     expect(await until(() => ['a', 'b', 'c'].every((id) => s.got.get(id)!.some((d) => d.tier === 'signed')))).toBe(true);
     attacker.close();
     await z.close();
+    await s.close();
+  });
+
+  it('on the wire, an insider’s hand-built command in the group tier is refused and junk on the group is counted, each under one reason [SW-19.5-6] [SW-19.1-2] [SW-19.1-3]', async () => {
+    const n = net();
+    const s = await site(n, ['a', 'b', 'c']);
+    const a = s.eps.get('a')!;
+    // a member seals a COMMAND in GROUP_DATA under its own sender key, bypassing its sender's refusal
+    const grant = a.receiver.membership(1).sending(Date.now())!.grant;
+    const epoch = a.currentEpoch + 1;
+    const boot = suite.randomBytes(8);
+    const header = encodeGroupHeader({ type: GTYPE_DATA, gid: 1, gen: grant.gen, member: grant.member, epoch, counter: 0, boot });
+    const key = deriveSenderKey(suite, grant.key, 1, grant.gen, grant.member, epoch, boot);
+    const forged = suite.seal(key, groupNonce(header), encodeGroupMessage({ kind: 'command', name: 'door/open', params: new Uint8Array(0) }), header);
+    const attacker = await raw(n);
+    await attacker.send(forged);
+    await attacker.send(Uint8Array.of(0x70, 0x05, ...new Uint8Array(60))); // a reserved TYPE
+    await attacker.send(Uint8Array.of(0x70)); // shorter than 2 bytes
+    await attacker.send(Uint8Array.of(0x40, 0x03, ...new Uint8Array(60))); // another form (unicast FULL)
+    const want = { WRONG_TIER: 1, BAD_TYPE: 1, MALFORMED: 1, BAD_FORM: 1 };
+    expect(await until(() => ['hub', 'b', 'c'].every((id) => s.eps.get(id)!.receiver.drops.total >= 4))).toBe(true);
+    for (const id of ['hub', 'b', 'c']) expect(s.eps.get(id)!.receiver.drops.snapshot()).toEqual(want);
+    for (const id of ['hub', 'b', 'c']) expect(s.got.get(id)!).toEqual([]); // nothing delivered, the command least of all
+    attacker.close();
     await s.close();
   });
 
