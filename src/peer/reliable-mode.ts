@@ -84,8 +84,12 @@ export class ReliableMode {
   private readonly reassembly: ReassemblyBudget;
   /** Promises of reliable messages in flight, per link and ticket. */
   private readonly waiters = new Map<ReliableLink, Map<number, Waiter>>();
-  /** Peers whose link had work that no datagram could carry: retried after STALL_RETRY_MS. */
-  private readonly stalled = new Set<Peer>();
+  /**
+   * Peers whose link had work that no datagram could carry, and when to retry (the stall's time +
+   * STALL_RETRY_MS). A fixed time, not "now + STALL_RETRY_MS" each time deadline() is asked: the
+   * node's timer skips its work while the deadline lies ahead, and a moving one would never be due.
+   */
+  private readonly stalled = new Map<Peer, number>();
   /** Peers to pump once the datagrams at hand are handled (pumpSoon). */
   private readonly soonPeers = new Set<Peer>();
   /** Peers to pump at the end of the current task's sends (pumpAfterSends). */
@@ -333,7 +337,7 @@ export class ReliableMode {
     for (;;) {
       for (; sent < PUMP_LIMIT && link.due(now); sent++) {
         if (!this.host.route(p, now)) {
-          this.stalled.add(p);
+          this.stalled.set(p, now + STALL_RETRY_MS);
           return;
         }
       }
@@ -361,7 +365,8 @@ export class ReliableMode {
   deadline(p: Peer, now: number): number {
     if (p.link === undefined || this.soonPeers.has(p) || this.microPeers.has(p)) return Infinity;
     const at = p.link.nextDeadline(now);
-    return Math.min(at <= now && this.stalled.has(p) ? now + STALL_RETRY_MS : at, this.waiting.nextExpiry(p));
+    const retry = at <= now ? this.stalled.get(p) : undefined;
+    return Math.min(retry ?? at, this.waiting.nextExpiry(p));
   }
 
   /** [SW-14.1-1] the peer's reliability state starts empty; [SW-14.7-4] ours towards it acts as if unacknowledged. */
