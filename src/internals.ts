@@ -18,6 +18,7 @@ export { discoverHub, startDiscoveryResponder, type DiscoverHubOptions, type Dis
 export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './node/group-endpoint.js';
 export { GroupController, joinGroup, GRANT_METHOD, JOIN_METHOD, type RotationReport } from './node/group-controller.js';
 export { MulticastSocket, isScopedGroup, type MulticastSocketOptions, type MulticastSocketStats, type MulticastHandler } from './node/multicast-socket.js';
+export type { InterfaceLister } from './node/interface-watch.js';
 export {
   UdpTransport,
   UDP_MTU_IPV4,

@@ -87,8 +87,10 @@ export const SCOUT_RETRY_MS = 250;
 export const SCOUT_MAX_INTERVAL_MS = 8_000;
 /** Without an announcement for this long a device uses its configured or remembered hub address (19.9). */
 export const DISCOVERY_FALLBACK_MS = 1_500;
-/** Without a way to observe interfaces, a node joins its groups again this often [SW-19.9-2]. */
+/** A node joins its groups again this often whatever it observes (what a router forgot) [SW-19.9-2]. */
 export const REJOIN_INTERVAL_MS = 60_000;
+/** The Node SDK looks for an interface that came back or changed this often, and joins again [SW-19.9-2]. */
+export const INTERFACE_POLL_MS = 1_000;
 /** Default multicast group and port (19.9): administratively scoped IPv4, and FF02 for IPv6. */
 export const DEFAULT_GROUP_V4 = '239.255.83.87';
 export const DEFAULT_GROUP_V6 = 'ff02::5357';

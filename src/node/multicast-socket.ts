@@ -1,15 +1,17 @@
 /**
  * A UDP socket joined to a multicast group (spec 19.9), on node:dgram. Administratively scoped
  * groups only (239/8, ff02::/16, ff05::/16), TTL 1 by default, loopback and interface
- * configurable; it joins again every `rejoinMs` (IGMP/MLD reports an access point or a rebooted
- * router may have forgotten) and on rejoin(). On a host's loopback,
+ * configurable; it joins again when its interface comes back or changes (polled every
+ * `watchInterfacesMs`), every `rejoinMs` (IGMP/MLD reports an access point or a rebooted router may
+ * have forgotten) and on rejoin(). On a host's loopback,
  * `interface: '127.0.0.1'` keeps everything on lo (the tests do).
  * @module
  */
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
-import { REJOIN_INTERVAL_MS } from '../multicast/constants.js';
+import { INTERFACE_POLL_MS, REJOIN_INTERVAL_MS } from '../multicast/constants.js';
+import { watchInterfaces, type InterfaceLister } from './interface-watch.js';
 
 export interface MulticastSocketOptions {
   /** The group to join; undefined: a plain socket on an ephemeral port that only sends to groups (a scouting node's unicast side). */
@@ -24,6 +26,10 @@ export interface MulticastSocketOptions {
   readonly loopback?: boolean;
   /** Join again this often; default 60 s, 0 never [SW-19.9-2]. */
   readonly rejoinMs?: number;
+  /** Look for the interface coming back or changing this often, and join again when it does; default 1 s, 0 never [SW-19.9-2]. */
+  readonly watchInterfacesMs?: number;
+  /** Tests only: what lists the host's interfaces (default os.networkInterfaces). */
+  readonly listInterfaces?: InterfaceLister;
 }
 
 export type MulticastHandler = (data: Uint8Array, from: { readonly host: string; readonly port: number }) => void;
@@ -34,6 +40,8 @@ export interface MulticastSocketStats {
   received: number;
   bytesReceived: number;
   joins: number;
+  /** Joins caused by an interface that came back or changed. */
+  interfaceRejoins: number;
   errors: number;
 }
 
@@ -45,9 +53,10 @@ export function isScopedGroup(group: string): boolean {
 }
 
 export class MulticastSocket {
-  readonly stats: MulticastSocketStats = { sent: 0, bytesSent: 0, received: 0, bytesReceived: 0, joins: 0, errors: 0 };
+  readonly stats: MulticastSocketStats = { sent: 0, bytesSent: 0, received: 0, bytesReceived: 0, joins: 0, interfaceRejoins: 0, errors: 0 };
   private handler: MulticastHandler | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private unwatch: (() => void) | undefined;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -87,6 +96,13 @@ export class MulticastSocket {
         s.timer = setInterval(() => s.rejoin(), every);
         s.timer.unref();
       }
+      const poll = o.watchInterfacesMs ?? INTERFACE_POLL_MS;
+      if (poll > 0) {
+        s.unwatch = watchInterfaces(v6 ? 'IPv6' : 'IPv4', o.interface, poll, () => {
+          s.stats.interfaceRejoins++;
+          s.rejoin();
+        }, o.listInterfaces);
+      }
     }
     return s;
   }
@@ -124,6 +140,7 @@ export class MulticastSocket {
 
   close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.unwatch?.();
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 
