@@ -112,6 +112,8 @@ export function reliabilityVectors(): VectorFile {
       'RelFrameTest: a plaintext made only of spec 14.2 frames; valid ones give the decoded frames (MSG data in hex).',
       'RelScenario: steps in order; a datagram not delivered is lost. random is the value every random draw returns.',
       'expect.sender is the sender A after the step: RTO, SRTT (null before a sample), cwnd, bytes in flight, next deadline.',
+      'ACK ranges: end is exclusive, one past the last id of the range (a range covers start to end - 1).',
+      'Steps and expectations (config.room, send with size, fill and opts, where opts.deadline is in ms after the step, poll, deliver, tick, heard, ticket, nextDeadline): conformance/README.md, RelScenario; spec 14.11.',
     ],
     {
       Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-8], [SW-14.2-10].' },
