@@ -97,6 +97,7 @@ export { GroupEndpoint, type GroupEndpointOptions, type GroupListener } from './
 export type { GroupRepairOptions, GroupRepairStats } from './node/group-repair.js';
 export { GroupController, joinGroup, GRANT_METHOD, JOIN_METHOD, type RotationReport } from './node/group-controller.js';
 export { GroupManager, type GroupManagerOptions } from './multicast/manager.js';
+export type { GroupDrop } from './multicast/drop.js';
 export type { GroupDelivery } from './multicast/receiver.js';
 export type { GroupGrant } from './multicast/grant.js';
 

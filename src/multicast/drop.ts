@@ -40,15 +40,25 @@ export const GROUP_DROP_REASONS = [
   'UNSOLICITED',
 ] as const;
 
+/**
+ * Why a GROUP datagram was dropped (spec 19.1): counted per reason, and heard by `onDrop`.
+ * @group Multicast and discovery
+ */
 export type GroupDrop = (typeof GROUP_DROP_REASONS)[number];
 
-/** Counts per reason; `snapshot()` lists the non-zero ones. */
+/**
+ * Counts per reason; `snapshot()` lists the non-zero ones. `onDrop`, when set, hears each drop as
+ * it is counted (the unicast 'drop' event's counterpart); it must not throw and must send nothing
+ * [SW-19.1-3].
+ */
 export class GroupDropCounters {
   private readonly counts = new Map<GroupDrop, number>();
   total = 0;
+  onDrop: ((reason: GroupDrop) => void) | undefined;
   add(reason: GroupDrop): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
     this.total++;
+    this.onDrop?.(reason);
   }
   get(reason: GroupDrop): number {
     return this.counts.get(reason) ?? 0;

@@ -8,6 +8,7 @@ import type { CryptoSuite } from '../crypto/suite.js';
 import { HubUnreachableError } from '../errors.js';
 import { DEFAULT_GROUP_PORT, DEFAULT_GROUP_V4, DISCOVERY_FALLBACK_MS } from '../multicast/constants.js';
 import { DiscoveryResponder, type ResponderOptions } from '../multicast/responder.js';
+import type { GroupDrop } from '../multicast/drop.js';
 import { Scouter } from '../multicast/scout.js';
 import type { Keyring } from '../session/keyring.js';
 import { defaultCryptoSuite } from './crypto.js';
@@ -119,6 +120,8 @@ export interface DiscoveryResponderOptions extends DiscoveryNetwork {
   readonly suite?: CryptoSuite;
   readonly clock?: () => number;
   readonly responder?: Partial<Pick<ResponderOptions, 'random' | 'deriveRate' | 'replyRate' | 'replySourceRate'>>;
+  /** Hears each unanswered scout's reason as it is counted (counts: `responder.drops.snapshot()`) [SW-19.1-3]. */
+  readonly onDrop?: (reason: GroupDrop) => void;
 }
 
 /** @group Multicast and discovery */
@@ -136,6 +139,7 @@ export async function startDiscoveryResponder(o: DiscoveryResponderOptions): Pro
   const suite = o.suite ?? defaultCryptoSuite();
   const clock = o.clock ?? (() => performance.now());
   const responder = new DiscoveryResponder({ suite, hubId: o.hubId, keyring: o.keyring, announce: o.announce, ...o.responder });
+  responder.drops.onDrop = o.onDrop;
   const socket = await MulticastSocket.open({
     group: o.group ?? DEFAULT_GROUP_V4,
     port: o.port ?? DEFAULT_GROUP_PORT,

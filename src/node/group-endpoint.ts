@@ -20,6 +20,7 @@ import { topicMatches, validateTopicFilter } from '../pubsub/topic.js';
 import { defaultCryptoSuite } from './crypto.js';
 import { GroupRepair, type GroupRepairOptions, type GroupRepairStats } from './group-repair.js';
 import { MulticastSocket } from './multicast-socket.js';
+import type { GroupDrop } from '../multicast/drop.js';
 
 /** @group Multicast and discovery */
 export interface GroupEndpointOptions {
@@ -38,6 +39,8 @@ export interface GroupEndpointOptions {
   /** Wall-clock ms (grants' times are persisted); default Date.now. */
   readonly clock?: () => number;
   readonly receiver?: Omit<GroupReceiverOptions, 'suite' | 'store' | 'ed25519'>;
+  /** Hears each dropped group datagram's reason as it is counted (counts: `receiver.drops.snapshot()`) [SW-19.1-3]. */
+  readonly onDrop?: (reason: GroupDrop) => void;
   /**
    * Tests only: a lossy path. An inbound group datagram for which it returns false is dropped
    * before the receiver sees it, as if the network had lost it.
@@ -87,6 +90,7 @@ export class GroupEndpoint {
     private readonly suite: CryptoSuite,
   ) {
     this.receiver = new GroupReceiver({ ...o.receiver, suite, store: o.store, ed25519: o.ed25519 ?? tweetnaclEd25519 });
+    this.receiver.drops.onDrop = o.onDrop;
   }
 
   /** Starts an epoch (durably, [SW-5.2-9]), draws BOOT, restores `gids`, joins the group. */

@@ -83,7 +83,8 @@ describe('discovery over UDP multicast on loopback', () => {
 
   it('nothing answers an unauthenticated scout or a flood of junk: zero bytes sent, every datagram counted [SW-19.7-1] [SW-19.1-3]', async () => {
     const n = net();
-    const resp = await startDiscoveryResponder({ ...n, hubId: 'hub', keyring: new SiteKeyring(suite, site), announce: { port: 4000 }, suite });
+    const heard: string[] = [];
+    const resp = await startDiscoveryResponder({ ...n, hubId: 'hub', keyring: new SiteKeyring(suite, site), announce: { port: 4000 }, suite, onDrop: (r) => heard.push(r) });
     const attacker = await probe(n);
     const wrongSite = new Scouter({ suite, id: 'sensor-1', pairKey: suite.randomBytes(32) });
     for (let i = 0; i < 10; i++) await attacker.send(wrongSite.next());
@@ -99,6 +100,8 @@ describe('discovery over UDP multicast on loopback', () => {
     for (let t = 0; t < 50 && resp.responder.drops.total !== resp.socket.stats.received; t++) await sleep(20);
     expect(resp.socket.stats.received).toBeGreaterThan(1_000);
     expect(resp.responder.drops.total).toBe(resp.socket.stats.received); // each dropped GROUP datagram counted once [SW-19.1-3]
+    expect(heard).toHaveLength(resp.responder.drops.total); // and each one heard by onDrop, with its reason
+    expect(heard.filter((r) => r === 'AUTH').length).toBe(resp.responder.drops.get('AUTH'));
     expect(resp.socket.stats.bytesSent).toBe(0);
     expect(attacker.bytes).toBe(0);
     attacker.close();

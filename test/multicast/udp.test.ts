@@ -103,6 +103,9 @@ describe('secured multicast over UDP on loopback', () => {
     const header = encodeGroupHeader({ type: GTYPE_DATA, gid: 1, gen: grant.gen, member: grant.member, epoch, counter: 0, boot });
     const key = deriveSenderKey(suite, grant.key, 1, grant.gen, grant.member, epoch, boot);
     const forged = suite.seal(key, groupNonce(header), encodeGroupMessage({ kind: 'command', name: 'door/open', params: new Uint8Array(0) }), header);
+    const heard: string[] = [];
+    const watcher = await GroupEndpoint.open({ ...n, store: new MemoryStateStore(), gids: [1], suite, onDrop: (r) => heard.push(r) });
+    await watcher.grant(encodeGrant(s.mgr.grantFor('b'))); // b's grant: a receiver only
     const attacker = await raw(n);
     await attacker.send(forged);
     await attacker.send(Uint8Array.of(0x70, 0x05, ...new Uint8Array(60))); // a reserved TYPE
@@ -112,6 +115,9 @@ describe('secured multicast over UDP on loopback', () => {
     expect(await until(() => ['hub', 'b', 'c'].every((id) => s.eps.get(id)!.receiver.drops.total >= 4))).toBe(true);
     for (const id of ['hub', 'b', 'c']) expect(s.eps.get(id)!.receiver.drops.snapshot()).toEqual(want);
     for (const id of ['hub', 'b', 'c']) expect(s.got.get(id)!).toEqual([]); // nothing delivered, the command least of all
+    expect(await until(() => heard.length >= 4)).toBe(true);
+    expect(heard.sort()).toEqual(Object.keys(want).sort()); // onDrop hears each drop's reason as it is counted
+    await watcher.close();
     attacker.close();
     await s.close();
   });
