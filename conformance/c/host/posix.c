@@ -9,6 +9,7 @@
  *   stdin:  pub QOS RETAIN TOPIC PAYLOAD | sub QOS FILTER | call TO METHOD TIMEOUT_MS [PARAMS_HEX] | exit
  *           stream QOS TOPIC COUNT: publishes "0" .. "COUNT-1" to TOPIC as the outbox takes them
  *   stdout: {"event":"listening"|"message"|"result"|"restart"|"reachable"|"unreachable"|"suback"|"receipt"|"epoch"|"ticket", ...}
+ *           a sub command answers {"event":"subscribed","rc","req"}: its SUBACK is the suback of that req
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -201,7 +202,8 @@ static int command(char *line, uint32_t now) {
     pump(now);
   } else if (!strcmp(cmd, "sub")) {
     char *q = strtok(NULL, " "), *f = strtok(NULL, " \n");
-    if (q && f) printf("{\"event\":\"subscribed\",\"rc\":%d}\n", sw_subscribe(&node, now, f, (uint8_t)atoi(q)));
+    /* req: the SUBSCRIBE's, so that a driver waits for its SUBACK, not for a SYNC's answered meanwhile */
+    if (q && f) { int rc = sw_subscribe(&node, now, f, (uint8_t)atoi(q)); printf("{\"event\":\"subscribed\",\"rc\":%d,\"req\":%u}\n", rc, (unsigned)node.req); }
   } else if (!strcmp(cmd, "call")) {
     char *to = strtok(NULL, " "), *m = strtok(NULL, " "), *tm = strtok(NULL, " \n"), *ph = strtok(NULL, " \n");
     uint8_t params[256]; int pn = ph ? unhex(ph, params, sizeof params) : 0; uint64_t id = 0;
