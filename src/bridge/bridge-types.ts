@@ -5,7 +5,7 @@
  */
 import type { IPublishPacket } from 'mqtt';
 import type { QoS } from '../messaging/ops.js';
-import type { ClusterOptions } from '../cluster/cluster.js';
+import type { ClusterOptions } from '../cluster/options.js';
 import type { JournalStore } from '../peer/journal-store.js';
 import type { BrokerOptions, LinkFailure } from './link.js';
 import type { OutboxOptions } from './outbox.js';

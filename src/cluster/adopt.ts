@@ -1,5 +1,8 @@
 /**
- * Take-over of a dead hub's bridge outbox. A device's QoS 1/2 publication is acknowledged once the
+ * Take-over of a dead hub: Adopter decides who takes it over and when; this module sends its bridge
+ * outbox, owed.ts hands over the copies its journal owed its devices.
+ *
+ * The bridge outbox. A device's QoS 1/2 publication is acknowledged once the
  * hub's bridge journaled it (level one of the bridge's contract); if that hub dies for good before
  * sending it, a surviving member whose storage reaches the dead hub's state directory sends it in
  * its stead: the pending entries of its `bridge.journal`, in order, each with the dead bridge's
@@ -16,10 +19,12 @@ import { connectAsync, type IClientOptions } from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { FROM_PROPERTY, MSG_PROPERTY, ORIGIN_PROPERTY } from '../bridge/bridge.js';
+import { BRIDGE_JOURNAL, FROM_PROPERTY, MSG_PROPERTY, ORIGIN_PROPERTY, type BridgeOptions } from '../bridge/bridge-types.js';
 import type { BrokerOptions } from '../bridge/link.js';
 import { Outbox } from '../bridge/outbox.js';
 import { FileJournal } from '../node/file-journal.js';
+import type { OwedHandover } from './owed.js';
+import type { RouteTable } from './routes.js';
 
 /**
  * The fence file a member writes in its state directory: `<host> <pid>`.
@@ -98,4 +103,81 @@ export async function adoptOutbox(dir: string, journal: string, origin: string, 
     await outbox.close();
   }
   return { sent };
+}
+
+/**
+ * What an Adopter needs of its cluster member.
+ * @group Cluster
+ */
+export interface AdopterParts {
+  readonly routes: RouteTable;
+  readonly owed: OwedHandover;
+  readonly broker: BridgeOptions;
+  /** Members' state directories, by origin (ClusterOptions.stateDirs). */
+  readonly stateDirs: Readonly<Record<string, string>>;
+  /** While a dead-looking member's process still runs, look again this often, ms. */
+  readonly retryMs: number;
+}
+
+/**
+ * Adopts members whose bridge was lost (their last will), when this member is the first live one
+ * (by origin) and their state directory is shared: the journal's copies (owed.ts), then the outbox,
+ * both behind the fence; while the process still runs (cut from the broker only), it looks again.
+ * @group Cluster
+ */
+export class Adopter {
+  /** Outbox entries of dead members sent. */
+  adopted = 0;
+  private readonly adopting = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly p: AdopterParts) {}
+
+  /** `hub`'s bridge connection was lost. */
+  lost(hub: string): void {
+    const dir = this.p.stateDirs[hub];
+    if (dir === undefined || this.adopting.has(hub) || this.closed) return;
+    if (this.p.routes.members()[0] !== this.p.routes.self) return; // the first live member adopts
+    this.adopting.add(hub);
+    void this.adopt(hub, dir);
+  }
+
+  /** `hub` is online (again): nothing of it to adopt, and what was adopted is its own again. */
+  online(hub: string): void {
+    this.adopting.delete(hub);
+    void this.p.owed.revived(hub);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private async adopt(hub: string, dir: string): Promise<void> {
+    const log = this.p.broker.log;
+    let refused: string | undefined;
+    try {
+      const o = await this.p.owed.adopt(hub, dir);
+      if ((refused = o.refused) === undefined) {
+        if (o.owed > 0) log?.(`cluster: took over ${o.owed} copies the dead hub ${hub} owed its devices`);
+        const r = await adoptOutbox(dir, BRIDGE_JOURNAL, hub, this.p.broker);
+        this.adopted += r.sent;
+        refused = r.refused;
+        if (r.sent > 0) log?.(`cluster: sent ${r.sent} entries of the dead hub ${hub}'s bridge outbox`);
+      }
+      if (refused !== undefined) log?.(`cluster: ${refused}`);
+    } catch (e) {
+      this.adopting.delete(hub);
+      return void log?.(`cluster: adopting ${hub}: ${(e as Error).message}`);
+    }
+    if (refused === undefined || !refused.includes('still runs')) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.adopting.delete(hub);
+      if (!this.p.routes.isOnline(hub)) this.lost(hub);
+    }, this.p.retryMs);
+    t.unref();
+    this.timers.add(t);
+  }
 }

@@ -11,7 +11,8 @@
  *   RESULT come back the same way. A target no live hub holds is RpcUnreachableError at once; a hub
  *   that dies before its target acknowledged gives its callers RpcUnreachableError (after, their
  *   timeout: the call may have run).
- * - Take-over of a dead hub's bridge outbox (adopt.ts), when its state directory is shared.
+ * - Take-over of a dead hub, when its state directory is shared: its bridge outbox (adopt.ts), and
+ *   the copies its journal still owed its devices, handed to the hubs they roam to (owed.ts).
  * - MQTT 5 requests to devices (the bridge's RPC): every hub receives each; the hub holding the
  *   device answers, the others stay silent (one response per request).
  *
@@ -25,49 +26,18 @@ import type { IPublishPacket } from 'mqtt';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BRIDGE_JOURNAL, type BridgeExtension, type BridgeOptions, type MqttBridge } from '../bridge/bridge.js';
+import { type BridgeExtension, type BridgeOptions, type MqttBridge } from '../bridge/bridge.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Hub } from '../messaging/hub.js';
 import type { CallOp, ResultOp } from '../messaging/ops.js';
 import { topicMatches } from '../pubsub/topic.js';
 import { RpcOutcome } from '../rpc/errors.js';
 import type { RemoteForwarding } from '../rpc/forwarder.js';
-import { adoptOutbox, FENCE_FILE } from './adopt.js';
+import { Adopter, FENCE_FILE } from './adopt.js';
+import { checkOptions, type ClusterOptions, type ClusterStats } from './options.js';
+import { OwedHandover } from './owed.js';
 import { decodeRelay, encodeRelay, type RelayCall, type RelayMessage } from './relay.js';
 import { RouteTable } from './routes.js';
-
-/** @group Cluster */
-export interface ClusterOptions {
-  /** Broker topic prefix of the cluster's own messages (default 'saltwire/cluster'). */
-  readonly prefix?: string;
-  /** This hub's state directory: where it writes its fence file (host and pid) so that others may adopt its outbox. */
-  readonly stateDir?: string;
-  /**
-   * The state directories of other members (shared storage), by their bridge origin: the first
-   * live member (by origin) sends what a dead one's bridge outbox still holds (adopt.ts).
-   */
-  readonly stateDirs?: Readonly<Record<string, string>>;
-  /** While a dead-looking member's process still runs (cut from the broker only), look again this often, ms (default 5000). */
-  readonly adoptRetryMs?: number;
-}
-
-/** @group Cluster */
-export interface ClusterStats {
-  /** Devices this hub claims now. */
-  readonly held: number;
-  /** Members online (this one included). */
-  readonly members: readonly string[];
-  /** Calls sent to other hubs, calls taken from them, results and acknowledgements relayed. */
-  readonly callsOut: number;
-  readonly callsIn: number;
-  readonly relayed: number;
-  /** Callers answered Unreachable because the target's hub died before acknowledging. */
-  readonly lostHub: number;
-  /** Relay messages that did not decode. */
-  readonly malformed: number;
-  /** Outbox entries of dead members this hub sent (adopt.ts). */
-  readonly adopted: number;
-}
 
 const STATUS_FILTER = 'saltwire/bridge/+/status';
 /** How long a relayed call's bookkeeping outlives its timeout (a late RESULT still finds its way). */
@@ -91,12 +61,12 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   private readonly outgoing = new Map<string, Outgoing>();
   /** Calls another hub sent here: the hub to answer, by caller and call id. */
   private readonly incoming = new Map<string, { hub: string; timer: NodeJS.Timeout }>();
-  private readonly adopting = new Set<string>();
+  private readonly owed: OwedHandover;
+  private readonly adopter: Adopter;
   private readonly off: Array<() => void> = [];
   private seq = 0;
-  private closed = false;
   private readonly boot = Math.random().toString(36).slice(2, 10);
-  private readonly counts = { callsOut: 0, callsIn: 0, relayed: 0, lostHub: 0, malformed: 0, adopted: 0 };
+  private readonly counts = { callsOut: 0, callsIn: 0, relayed: 0, lostHub: 0, malformed: 0 };
 
   private constructor(private readonly hub: Hub, private readonly bridge: MqttBridge, private readonly o: ClusterOptions, private readonly broker: BridgeOptions) {
     checkOptions(o);
@@ -104,6 +74,15 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     if (this.prefix === '' || /[+#]/.test(this.prefix)) throw new InvalidArgumentError(`cluster prefix must be a topic without wildcards, got '${this.prefix}'`);
     this.self = bridge.origin;
     this.routes = new RouteTable(this.self);
+    this.owed = new OwedHandover({
+      self: this.self,
+      holder: (d) => this.routes.holder(d),
+      send: (h, bytes) => bridge.publishDirect(`${this.prefix}/owed/${h}`, bytes, { qos: 1, msgId: this.msgId() }),
+      take: (d, c) => hub.pubsub.oweCopy(d, c),
+      retryMs: o.adoptRetryMs ?? 5000,
+      ...(broker.log !== undefined && { log: broker.log }),
+    });
+    this.adopter = new Adopter({ routes: this.routes, owed: this.owed, broker, stateDirs: o.stateDirs ?? {}, retryMs: o.adoptRetryMs ?? 5000 });
     const node = hub.node;
     this.off.push(
       // a device is held where its message layer runs: the hub it sent its SYNC to [SW-15.5-2]
@@ -136,13 +115,15 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   }
 
   stats(): ClusterStats {
-    return { held: this.local.size, members: this.routes.members(), ...this.counts };
+    const o = this.owed.stats;
+    return { held: this.local.size, members: this.routes.members(), ...this.counts, adopted: this.adopter.adopted, owedHanded: o.handed, owedTaken: o.taken, owedLeft: this.owed.left };
   }
 
   close(): void {
-    this.closed = true;
+    this.adopter.close();
     for (const f of this.off.splice(0)) f();
     for (const m of [this.outgoing, this.incoming]) for (const w of m.values()) clearTimeout(w.timer);
+    void this.owed.close();
   }
 
   // ---- BridgeExtension ----
@@ -151,6 +132,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     return [
       { filter: `${this.prefix}/held/+/+`, qos: 1 },
       { filter: `${this.prefix}/rpc/${this.self}`, qos: 1 },
+      { filter: `${this.prefix}/owed/${this.self}`, qos: 1 },
       { filter: STATUS_FILTER, qos: 1 },
     ];
   }
@@ -173,6 +155,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     if (this.watches(p.topic)) return this.onStatus(t[2]!, body);
     const rest = t.slice(this.prefix.split('/').length);
     if (rest[0] === 'held' && rest.length === 3) return this.onClaim(rest[1]!, rest[2]!, body);
+    if (rest[0] === 'owed' && rest[1] === this.self) return this.owed.onMessage(body);
     if (rest[0] === 'rpc' && rest[1] === this.self) {
       const m = decodeRelay(body);
       if (m === undefined) return void this.counts.malformed++;
@@ -248,7 +231,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     }
     const online = state === 'online';
     this.routes.member(hub, online);
-    if (online) return void this.adopting.delete(hub);
+    if (online) return this.adopter.online(hub);
     // the callers whose CALL that hub had not acknowledged: Unreachable now, not a timeout later
     for (const [k, w] of this.outgoing) {
       if (w.hub !== hub || w.acked) continue;
@@ -258,7 +241,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
       const [caller, id] = unkey(k);
       this.hub.forwarding.toCaller({ op: 'RESULT', callId: id, to: caller, outcome: RpcOutcome.Unreachable, body: new Uint8Array(0) });
     }
-    if (reason === 'lost') this.maybeAdopt(hub);
+    if (reason === 'lost') this.adopter.lost(hub);
   }
 
   private onClaim(hub: string, device: string, body: Uint8Array): void {
@@ -277,6 +260,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
       }
     }
     this.routes.claim(hub, device, at);
+    this.owed.claimed(device);
   }
 
   // ---- claims ----
@@ -294,6 +278,7 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   private announce(device: string, held: boolean): void {
     const at = Date.now();
     this.routes.claim(this.self, device, held ? at : undefined);
+    if (held) this.owed.claimed(device);
     const body = held ? JSON.stringify({ at }) : new Uint8Array(0);
     this.bridge.publishDirect(this.claimTopic(device), body, { qos: 1, retain: true, msgId: this.msgId() });
   }
@@ -316,45 +301,6 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     const t = setTimeout(() => m.delete(k), timeoutMs + SLACK_MS);
     t.unref();
     return t;
-  }
-
-  private maybeAdopt(hub: string): void {
-    const dir = this.o.stateDirs?.[hub];
-    if (dir === undefined || this.adopting.has(hub) || this.closed) return;
-    if (this.routes.members()[0] !== this.self) return; // the first live member adopts
-    this.adopting.add(hub);
-    const log = this.broker.log;
-    adoptOutbox(dir, BRIDGE_JOURNAL, hub, this.broker).then(
-      (r) => {
-        this.counts.adopted += r.sent;
-        log?.(`cluster: ${r.refused ?? `sent ${r.sent} entries of the dead hub ${hub}'s bridge outbox`}`);
-        if (r.refused === undefined || !r.refused.includes('still runs')) return;
-        // cut from the broker but alive: look again while it stays offline
-        const t = setTimeout(() => {
-          this.adopting.delete(hub);
-          if (!this.routes.isOnline(hub)) this.maybeAdopt(hub);
-        }, this.o.adoptRetryMs ?? 5000);
-        t.unref();
-        this.off.push(() => clearTimeout(t));
-      },
-      (e: Error) => {
-        this.adopting.delete(hub);
-        log?.(`cluster: adopting ${hub}'s outbox: ${e.message}`);
-      },
-    );
-  }
-}
-
-/** Options as a config file gives them (`"mqtt": {"cluster": {...}}`): each key checked, none ignored. */
-function checkOptions(o: ClusterOptions): void {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidArgumentError('cluster options must be an object');
-  for (const [k, v] of Object.entries(o)) {
-    const ok = k === 'prefix' || k === 'stateDir' ? typeof v === 'string'
-      : k === 'adoptRetryMs' ? Number.isInteger(v) && (v as number) > 0
-      : k === 'stateDirs' ? typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((d) => typeof d === 'string')
-      : undefined;
-    if (ok === undefined) throw new InvalidArgumentError(`cluster: unknown key "${k}"`);
-    if (!ok) throw new InvalidArgumentError(`cluster.${k}: ${k === 'stateDirs' ? 'an object of hub -> directory strings' : k === 'adoptRetryMs' ? 'an integer > 0' : 'a string'}`);
   }
 }
 

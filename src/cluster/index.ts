@@ -15,9 +15,11 @@
  * ```
  * @module
  */
-export { HubCluster, type ClusterOptions, type ClusterStats } from './cluster.js';
+export { HubCluster } from './cluster.js';
+export type { ClusterOptions, ClusterStats } from './options.js';
+export { OwedHandover, type OwedParts } from './owed.js';
 export { RouteTable } from './routes.js';
 export { RoamingClient, type RoamingClientOptions, type RoamingEvents } from './roaming.js';
-export { adoptOutbox, fenceRefusal, FENCE_FILE } from './adopt.js';
+export { adoptOutbox, Adopter, fenceRefusal, FENCE_FILE, type AdopterParts } from './adopt.js';
 export type { RemoteForwarding } from '../rpc/forwarder.js';
 export { encodeRelay, decodeRelay, type RelayMessage, type RelayCall, type RelayAck, type RelayResult } from './relay.js';

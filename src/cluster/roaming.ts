@@ -50,6 +50,7 @@ export class RoamingClient {
   private moved!: Promise<void>;
   private signalMoved!: () => void;
   private closed = false;
+  private roaming: Promise<void> | undefined;
   private readonly off: () => void;
 
   private constructor(readonly node: SaltwireNode, private readonly o: RoamingClientOptions) {
@@ -125,9 +126,18 @@ export class RoamingClient {
     await this.client.setWill(topic, payload, options);
   }
 
-  /** Moves to the next hub of the list now (what an unreachable hub does by itself). */
-  async roam(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Moves to the next hub of the list now (what an unreachable hub does by itself). While a move is
+   * under way another call joins it: a hub that is both unreachable and silent past readyTimeoutMs
+   * (a device waking to a dead hub) moves the client once, not twice with two Clients attached.
+   */
+  roam(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.roaming ??= this.move().finally(() => (this.roaming = undefined));
+    return this.roaming;
+  }
+
+  private async move(): Promise<void> {
     const from = this.hub;
     this.index = (this.index + 1) % this.o.hubs.length;
     await this.client.close();

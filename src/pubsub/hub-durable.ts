@@ -47,3 +47,32 @@ export function resendOwed(ledger: HubLedger, queues: DeliveryQueues): void {
     }
   }
 }
+
+/**
+ * A copy owed to one device as another hub's journal held it: what a cluster member that took over
+ * a dead hub's journal hands to the hub the device moved to. `expiresAt` is on the wall clock.
+ */
+export interface OwedCopy {
+  readonly from: string;
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly qos: 1 | 2;
+  /** A retained copy for a new subscription: delivered with RETAIN set. */
+  readonly copy: boolean;
+  readonly pubId?: bigint;
+  readonly expiresAt?: number;
+}
+
+/**
+ * Owes `c` to `device` as a restarted hub owes what its journal held [SW-18.3-5] [SW-18.3-9]: recorded (deliveries
+ * only: no retained nor QoS 2 window effect here) and queued; resolves once the record is durable
+ * (at once without a journal). `now` is the scheduler's time, `wall` the wall clock's.
+ */
+export function oweCopy(ledger: HubLedger | undefined, queues: DeliveryQueues, device: string, c: OwedCopy, now: number, wall: number): Promise<void> {
+  const expiresAt = c.expiresAt === undefined ? undefined : now + (c.expiresAt - wall);
+  const pubId = c.qos === 2 ? c.pubId : undefined;
+  const more = { ...(pubId !== undefined && { pubId }), ...(expiresAt !== undefined && { expiresAt }) };
+  const rec = ledger?.publication({ from: c.from, topic: c.topic, payload: c.payload, qos: c.qos, retain: false, copy: c.copy, owedOnly: true, targets: new Map([[device, c.qos]]), ...more });
+  queues.owe(device, { topic: c.topic, payload: c.payload, qos: c.qos, retain: c.copy, from: c.from, ...more }, rec?.seq);
+  return rec?.durable ?? Promise.resolve();
+}

@@ -25,7 +25,7 @@ import { DRAIN_TIMEOUT_MS, FORWARD_DEADLINE_MS, HubForwarder } from './hub-forwa
 import { HubPersistence, loadHubState } from './hub-persist.js';
 import { HubLedger, loadLedger } from './hub-ledger.js';
 import type { StoredWill } from './hub-records.js';
-import { durably, resendOwed } from './hub-durable.js';
+import { durably, oweCopy, resendOwed, type OwedCopy } from './hub-durable.js';
 import { DeliveryQueues } from './delivery-queue.js';
 import { HubRouter } from './hub-router.js';
 import { HubSinks, type HubSink } from './hub-sinks.js';
@@ -41,6 +41,7 @@ import { topicMatches, validateTopicName } from './topic.js';
 
 export const PRESENCE_PREFIX = '$presence/';
 export type { PubSubHubOptions, PubSubHubEvents, PubSubHubStats, PubSubHubDrops } from './hub-types.js';
+export type { OwedCopy } from './hub-durable.js';
 
 export class PubSubHub {
   readonly drops: PubSubHubDrops = { revoked: 0, denied: 0, alias: 0, duplicate: 0, retainedLimit: 0, retainedQuota: 0, unexpected: 0, corruptRecord: 0, notDurable: 0 };
@@ -163,6 +164,15 @@ export class PubSubHub {
     const r = this.router.route(this.port.self, topic, payloadBytes(payload), qos, options.retain === true, pubId, expiresAt);
     if (r.refused !== undefined) throw r.refused; // RetainedLimitError: the store is full [SW-15.8-2]
     await r.durable;
+  }
+
+  /**
+   * Owes `device` a copy another hub owed it (a dead cluster member's journal, taken over:
+   * saltwire/cluster), journaled and queued as this hub's own would be; resolves once durable.
+   */
+  oweCopy(device: string, c: OwedCopy): Promise<void> {
+    if (this.closed) return Promise.reject(new NodeClosedError());
+    return oweCopy(this.ledger, this.queues, device, c, this.now(), (this.options.wallClock ?? Date.now)());
   }
 
   /**

@@ -6,7 +6,10 @@
 // no hub holds: RpcUnreachableError at once); and kill -9 of hub-a while its bridge is cut from the
 // broker with 30 acknowledged QoS 1 publications queued: its device roams to hub-b, answers calls
 // there, and hub-b sends what hub-a's bridge outbox held (fenced: not while hub-a still ran), each
-// reaching every subscriber once.
+// reaching every subscriber once. Two devices of hub-a asleep while it acknowledged 15 publications
+// for them (QoS 1 and 2, owed in its hub.journal) wake after the kill and roam, one to hub-b (which
+// adopted hub-a's journal), one to hub-c (handed over through the broker): each gets all 15, once
+// [SW-18.3-9].
 import { connectAsync, type MqttClient } from 'mqtt';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +62,7 @@ afterEach(async () => {
 });
 
 /** A device whose node knows the three hubs (same derived key under each id), on `hubs[0]` first. */
-async function device(dir: string, id: string, ports: Record<string, number>, hubs: string[]): Promise<{ node: SaltwireNode; client: RoamingClient }> {
+async function device(dir: string, id: string, ports: Record<string, number>, hubs: string[], readyTimeoutMs = 2000): Promise<{ node: SaltwireNode; client: RoamingClient }> {
   const suite = defaultCryptoSuite();
   const key = deriveDeviceKey(suite, SITE, id, 0);
   const keyring = new PairKeyring();
@@ -70,7 +73,7 @@ async function device(dir: string, id: string, ports: Record<string, number>, hu
     peers: HUBS.map((h) => ({ id: h, address: { host: '127.0.0.1', port: ports[h]! }, keepalive: h === hubs[0] })),
     liveness: { keepaliveMs: 150, probeAfterMs: 300, probeIntervalMs: 100, probeMaxIntervalMs: 200, unreachableAfterMs: 600, recoveryIntervalMs: 500 },
   });
-  const client = await RoamingClient.start(node, { hubs, readyTimeoutMs: 2000 });
+  const client = await RoamingClient.start(node, { hubs, readyTimeoutMs });
   cleanup.push(async () => {
     await client.close();
     await node.close();
@@ -169,6 +172,21 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     expect(responses.map((r) => r.outcome).sort()).toEqual(['ok', 'unreachable']);
     expect(JSON.parse(responses.find((r) => r.outcome === 'ok')!.body)).toEqual({ id: 'dev-c', hub: 'hub-c' });
 
+    // two devices of hub-a subscribed to alerts/# go to sleep (their nodes stop), and dev-a publishes 10 QoS 1
+    // and 5 QoS 2 alerts: hub-a acknowledges each once its journal owes them a copy (hub.journal)
+    const sleepers = ['dev-s', 'dev-t'];
+    for (const id of sleepers) {
+      const s = await device(dir, id, ports, ['hub-a', 'hub-b', 'hub-c']);
+      s.client.subscribe('alerts/#', { qos: 2 }, () => undefined);
+      await s.client.ready(3000);
+      await until(() => claims.get(id) === 'hub-a', 5000, `hub-a claims ${id}`);
+      await new Promise((r) => setTimeout(r, 300)); // the subscription granted
+      await s.client.close();
+      await s.node.close();
+    }
+    const alerts = [...Array.from({ length: 10 }, (_, i) => `q1-${i}`), ...Array.from({ length: 5 }, (_, i) => `q2-${i}`)];
+    for (const a of alerts) await devs.a.client.publish(`alerts/${a}`, a, { qos: a.startsWith('q2') ? 2 : 1 });
+
     // hub-a cut from the broker (alive: its outbox must not be adopted), 30 QoS 1 acknowledged into its outbox, then kill -9
     relay.down();
     await until(() => online.get('hub-a') === 'offline', 5000, "hub-a's last will");
@@ -187,9 +205,23 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
       if (answer === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(answer).toEqual({ id: 'dev-a', hub: 'hub-b' });
+    // the sleepers wake after hub-a's death and roam: dev-s to hub-b (the member that adopted hub-a, which
+    // owes them itself), dev-t to hub-c (hub-b hands its copies over through the broker): every alert
+    // hub-a acknowledged reaches each, once
+    const woke: Record<string, Map<string, number>> = {};
+    await Promise.all(sleepers.map(async (id) => {
+      const m = (woke[id] = new Map<string, number>());
+      const s = await device(dir, id, ports, id === 'dev-s' ? ['hub-a', 'hub-b', 'hub-c'] : ['hub-a', 'hub-c', 'hub-b'], 1000);
+      if (process.env.CLUSTER_DEBUG) s.client.on('roamed', (e) => console.log(id, 'roamed', e, Date.now()));
+      s.client.subscribe('alerts/#', { qos: 2 }, (p) => m.set(p.text(), (m.get(p.text()) ?? 0) + 1));
+    }));
+    for (const id of sleepers) await until(() => woke[id]!.size === alerts.length, 8000, `the alerts hub-a owed ${id} (has ${[...woke[id]!.keys()]})`);
+    expect(claims.get('dev-s')).toBe('hub-b');
+    expect(claims.get('dev-t')).toBe('hub-c');
     await until(() => late(got.b!) === 30 && late(got.c!) === 30 && late(mqttGot) === 30, 8000, `the 30 queued at hub-a (b ${late(got.b!)}, c ${late(got.c!)}, mqtt ${late(mqttGot)})`);
     await new Promise((r) => setTimeout(r, 300));
     for (const m of [got.b!, got.c!, mqttGot]) expect([...m].filter(([k, n]) => k.startsWith('late-') && n !== 1)).toEqual([]);
+    for (const id of sleepers) expect([...woke[id]!].filter(([, n]) => n !== 1), `${id} got each alert once`).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });

@@ -1,7 +1,9 @@
-// The cluster's pure parts: which hub holds a device (routes.ts) and the relay messages (relay.ts).
+// The cluster's pure parts: which hub holds a device (routes.ts), the relay messages (relay.ts) and the
+// holder's side of a dead hub's copies handed over (owed.ts).
 import { describe, expect, it } from 'vitest';
 import { filterCovers } from '../../src/bridge/covers.js';
-import { decodeRelay, encodeRelay, RouteTable, type RelayMessage } from '../../src/cluster/index.js';
+import { decode, encode } from '@msgpack/msgpack';
+import { decodeRelay, encodeRelay, OwedHandover, RouteTable, type RelayMessage } from '../../src/cluster/index.js';
 
 describe('RouteTable', () => {
   it('the holder is the live hub with the newest claim; a dead hub keeps its claim but holds nothing', () => {
@@ -54,5 +56,33 @@ describe('filterCovers (the bridge subscribes to what its rules do not cover, on
     const no: Array<[string, string]> = [['a/+', 'a/#'], ['a/b', 'a/+'], ['#', '$SYS/x'], ['+/x', '$a/x'], ['a/+', 'a/b/c'], ['a/b/c', 'a/b'], ['sensors/#', 'saltwire/cluster/held/+/+']];
     for (const [a, b] of yes) expect(filterCovers(a, b), `${a} covers ${b}`).toBe(true);
     for (const [a, b] of no) expect(filterCovers(a, b), `${a} does not cover ${b}`).toBe(false);
+  });
+});
+
+describe('OwedHandover, the holder of a device a dead hub owed copies', () => {
+  it('owes an offered copy once, answers every offer once it is durable, leaves a device it does not hold to its holder, counts junk', async () => {
+    const sent: Array<[string, unknown]> = [];
+    const took: string[] = [];
+    let holder: string | undefined = 'hub-c';
+    const h = new OwedHandover({
+      self: 'hub-c',
+      holder: () => holder,
+      send: (hub, b) => (sent.push([hub, decode(b)]), true),
+      take: async (d, c) => void took.push(`${d} ${c.topic} q${c.qos} ${c.pubId} ${c.expiresAt}`),
+      retryMs: 1000,
+    });
+    const offer = (key: string): Uint8Array => encode([1, 'hub-b', key, 'dev-t', 'dev-a', 'alerts/x', new Uint8Array([1]), 2, false, '18446744073709551615', 1e15]);
+    h.onMessage(offer('hub-a:7'));
+    h.onMessage(offer('hub-a:7')); // offered again (the answer was lost): owed once, answered again
+    await new Promise((r) => setTimeout(r, 0));
+    expect(took).toEqual(['dev-t alerts/x q2 18446744073709551615 1000000000000000']);
+    expect(sent).toEqual([['hub-b', [2, 'hub-a:7', 'dev-t']], ['hub-b', [2, 'hub-a:7', 'dev-t']]]);
+    holder = 'hub-b'; // dev-t moved on: the adopter offers its copies to hub-b
+    h.onMessage(offer('hub-a:8'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect([took.length, sent.length]).toEqual([1, 2]);
+    for (const junk of [new Uint8Array([0xc1]), encode([1, 'hub-b']), encode([1, 'hub-b', 'k', 'd', 'f', 't', new Uint8Array(0), 0, false, null, null]), encode([2, 'k'])]) h.onMessage(junk);
+    expect(h.stats).toEqual({ handed: 0, taken: 1, malformed: 4 });
+    await h.close();
   });
 });
