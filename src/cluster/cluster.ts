@@ -10,7 +10,8 @@
  *   (relay.ts), which forwards it to the target under its own access control; the CALLACK and the
  *   RESULT come back the same way. A target no live hub holds is RpcUnreachableError at once; a hub
  *   that dies before its target acknowledged gives its callers RpcUnreachableError (after, their
- *   timeout: the call may have run).
+ *   timeout: the call may have run). The hub's own calls (hub.call) to a device another hub holds go
+ *   the same way, the hub itself the caller (under the other hub's access control).
  * - Take-over of a dead hub, when its state directory is shared: its bridge outbox (adopt.ts), and
  *   the copies its journal still owed its devices, handed to the hubs they roam to (owed.ts).
  * - MQTT 5 requests to devices (the bridge's RPC): every hub receives each; the hub holding the
@@ -168,6 +169,8 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
   where(node: string): 'here' | 'remote' | 'nowhere' {
     const h = this.routes.holder(node); // the newest live claim, this hub's own included
     if (h !== undefined) return h === this.self ? 'here' : 'remote';
+    // another hub whose own call (hub.call) this hub relayed to a device: its RESULT goes back over the broker
+    if (node !== this.self && this.routes.isOnline(node) && [...this.incoming.values()].some((w) => w.hub === node)) return 'remote';
     // a device of the cluster no live hub holds (its hub died, it has not roamed yet) is Unreachable, even
     // if its node once spoke to this hub; a node no hub ever claimed is none of the cluster's business
     return this.routes.known(node) || this.clients.has(node) ? 'nowhere' : 'here';

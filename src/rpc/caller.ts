@@ -12,6 +12,7 @@ import type { MessagePort } from '../messaging/port.js';
 import type { Timer } from '../time/scheduler.js';
 import { isValidNodeId } from '../wire/node-id.js';
 import { RpcCancelledError, RpcUnreachableError, type RpcError } from './errors.js';
+import type { RemoteForwarding } from './forwarder.js';
 import { encodeValue, whyNotEncodable } from './params.js';
 import { settlementOf } from './outcome.js';
 import { PendingCalls, timeoutErrorOf, type PendingCall } from './pending-calls.js';
@@ -27,6 +28,8 @@ interface CallCtx {
   /** Where the CALL went: the target itself, or the hub that forwards it. */
   readonly hop: string;
   readonly viaHub: boolean;
+  /** A hub's call to a node another hub of its cluster holds: its CALLACK and RESULT come through onRemote(). */
+  readonly remote: boolean;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   unlisten?: () => void;
@@ -61,6 +64,8 @@ export class Caller {
     /** Role client: the hub through which calls to unknown peers go. */
     private readonly hub: string | undefined,
     maxPending?: number,
+    /** Role hub in a cluster: how nodes other hubs hold are reached (Forwarder's RemoteForwarding). */
+    private readonly remote?: () => RemoteForwarding | undefined,
   ) {
     this.pending = new PendingCalls<CallCtx>(maxPending === undefined ? {} : { maxPending });
     this.unrenew = port.onRenewedOp?.((_peer, op) => this.restamp(op));
@@ -103,15 +108,19 @@ export class Caller {
     if (signal?.aborted === true) throw new RpcCancelledError(peer, method, signal.reason);
     const bytes = encodeValue(params);
     if (bytes === undefined) throw new InvalidArgumentError(`params cannot be encoded as MessagePack: ${whyNotEncodable(params)}`);
+    // A hub of a cluster: a node another hub holds is called through that hub; one no live hub holds is Unreachable.
+    const remote = this.remote?.();
+    const where = remote?.where(peer) ?? 'here';
+    if (where === 'nowhere') throw new RpcUnreachableError(peer);
     // Direct when we can address the target; otherwise through the hub, with TO = target [SW-16.1-1].
-    const viaHub = !this.port.knows(peer);
-    const hop = viaHub ? this.hub : peer;
+    const viaHub = where === 'remote' || !this.port.knows(peer);
+    const hop = where === 'remote' ? '' : viaHub ? this.hub : peer;
     // Known unreachable: fail at once and send nothing [SW-16.1-3].
-    if (hop === undefined || !this.port.knows(hop) || this.port.reachability(hop) === 'unreachable') throw new RpcUnreachableError(peer);
+    if (where === 'here' && (hop === undefined || !this.port.knows(hop) || this.port.reachability(hop) === 'unreachable')) throw new RpcUnreachableError(peer);
 
     const now = this.port.scheduler.now();
     return new Promise<unknown>((resolve, reject) => {
-      const ctx: CallCtx = { fullId: 0n, hop, viaHub, resolve, reject };
+      const ctx: CallCtx = { fullId: 0n, hop: hop!, viaHub, remote: where === 'remote', resolve, reject };
       const n = this.pending.add(peer, method, timeout, now, ctx); // TooManyCallsError: rejects, nothing sent
       const fullId = (BigInt(this.port.epoch()) << 32n) | BigInt(n);
       ctx.fullId = fullId;
@@ -122,7 +131,12 @@ export class Caller {
         ctx.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       const op = { op: 'CALL', callId: fullId, timeoutMs: Math.ceil(timeout), to: viaHub ? peer : '', from: '', method, params: bytes } as const;
-      this.port.send(hop, op, { qos: 1, deadlineMs: timeout }).then(
+      if (ctx.remote) {
+        // its hub's CALLACK says it reached the target; no way there now (the hub just died): Unreachable
+        if (!remote!.call(this.port.self, op)) this.finish(n, fullId, new RpcUnreachableError(peer));
+        return;
+      }
+      this.port.send(ctx.hop, op, { qos: 1, deadlineMs: timeout }).then(
         // A direct CALL acknowledged has reached the target [SW-16.1-3]; through a hub only CALLACK says so.
         () => void (!viaHub && this.isCurrent(n, ctx.fullId) && this.pending.markDelivered(n)),
         (err: unknown) => {
@@ -151,6 +165,17 @@ export class Caller {
     if (c === undefined) return void this.counters.lateAcks++;
     if (!c.context.viaHub || from !== c.context.hop) return void this.counters.foreignResults++;
     c.delivered = true;
+  }
+
+  /** A CALLACK or RESULT another hub of the cluster sends for a call of this hub's to a node it holds. */
+  onRemote(op: CallAckOp | ResultOp): void {
+    const c = this.lookup(op.callId);
+    if (c === undefined) return void (op.op === 'RESULT' ? this.counters.lateResults++ : this.counters.lateAcks++);
+    if (!c.context.remote) return void this.counters.foreignResults++;
+    if (op.op === 'CALLACK') return void (c.delivered = true);
+    const s = settlementOf(op.outcome, op.body, c);
+    if (s === 'malformed') return void this.counters.malformedResults++;
+    this.finish(c.callId, op.callId, s.ok ? undefined : s.error, s.ok ? s.value : undefined);
   }
 
   /** The calls whose next hop is `peer` can no longer complete: they fail with Unreachable. */

@@ -56,9 +56,10 @@ export class RpcEngine implements RpcEngineLike {
     if (options.role !== 'client' && options.role !== 'hub') throw new InvalidArgumentError(`role must be 'client' or 'hub'`);
     if (options.hub !== undefined && !isValidNodeId(options.hub)) throw new InvalidArgumentError(`hub must be a node id, got ${JSON.stringify(options.hub)}`);
     this.acl = options.acl ?? AccessControl.open();
-    this.caller = new Caller(port, options.role === 'client' ? options.hub : undefined, options.maxPending);
+    // a hub's own calls to nodes other hubs of its cluster hold go through the forwarder's RemoteForwarding
+    this.caller = new Caller(port, options.role === 'client' ? options.hub : undefined, options.maxPending, () => this.forwarder?.remoteForwarding);
     this.responder = new Responder(port, options.resultCache);
-    this.forwarder = options.role === 'hub' ? new Forwarder(port, this.acl) : undefined;
+    this.forwarder = options.role === 'hub' ? new Forwarder(port, this.acl, (op) => this.caller.onRemote(op)) : undefined;
     this.off = [
       port.on('op', (e) => this.onOp(e.peer, e.op)),
       port.on('unreachable', (e) => {

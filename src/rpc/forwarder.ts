@@ -48,7 +48,11 @@ export interface RemoteForwarding {
    * it is Unreachable, never sent to an address this hub merely knows).
    */
   where(node: string): 'here' | 'remote' | 'nowhere';
-  /** A CALL (access control passed) for a target not held here: true if handed to its hub, false (Unreachable). */
+  /**
+   * A CALL (access control passed) for a target not held here: true if handed to its hub, false
+   * (Unreachable). `caller` is this hub itself for its own calls: their CALLACK and RESULT come
+   * back through toCaller().
+   */
   call(caller: string, op: CallOp): boolean;
   /** A RESULT for a caller not held here: true if handed to its hub, false (undeliverable). */
   result(op: ResultOp): boolean;
@@ -74,7 +78,14 @@ export class Forwarder {
   constructor(
     private readonly port: MessagePort,
     private acl: AccessControl,
+    /** The CALLACKs and RESULTs another hub sends for this hub's own calls (Caller.onRemote). */
+    private readonly own?: (op: CallAckOp | ResultOp) => void,
   ) {}
+
+  /** The RemoteForwarding set (undefined: none): the hub's own calls to nodes of other hubs use it too. */
+  get remoteForwarding(): RemoteForwarding | undefined {
+    return this.remote;
+  }
 
   /** Later CALLs are decided by `acl` [SW-17.5-6]. */
   setAcl(acl: AccessControl): void {
@@ -118,8 +129,9 @@ export class Forwarder {
     this.forward(caller, op, done);
   }
 
-  /** A CALLACK or RESULT another hub sends to `op.to`, a caller held here: sent on with TO emptied. */
+  /** A CALLACK or RESULT another hub sends to `op.to`, a caller held here (or this hub: its own call): sent on with TO emptied. */
   toCaller(op: CallAckOp | ResultOp): void {
+    if (op.to === this.port.self) return void this.own?.(op);
     if (!this.port.knows(op.to)) return void this.counters.undeliverable++;
     if (op.op === 'RESULT') this.counters.results++;
     this.port.send(op.to, { ...op, to: '' }, { qos: 1 }).catch(this.onSendFailed);
