@@ -10,6 +10,10 @@
  *   responder (its own process) publishes the payload back to the Response Topic; MQTT.js both ends.
  * - NATS request/reply through nats-server (defaults): a PUB with a reply subject from one wildcard
  *   inbox, as the official client does, over bench/peers/nats-mini.ts (the nats package is not here).
+ * - udp-relay, the floor: the same three processes with plain node:dgram sockets and no protocol
+ *   (bench/scale/udp-floor.ts relay and responder): the caller's 100 B go to the relay, on to the
+ *   responder, back to the relay and to the caller: the hub's two datagrams in and two out, with
+ *   nothing else. What Node.js and the kernel cost before any Saltwire code runs.
  *
  * Per run and system: 2,000 unmeasured calls, then 5,000 sequential calls timed one by one; hub or
  * broker CPU per call is utime + stime of its process (/proc/PID/stat) over the measured calls, and
@@ -24,7 +28,8 @@
  *        HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (the caller: node --cpu-prof --import tsx ...)
  *        SALTWIRE_CRYPTO=tweetnacl: the pure-JS backend in every Saltwire process.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -34,7 +39,7 @@ import mqtt from 'mqtt';
 import { defaultCryptoSuite, deriveDeviceKey, startClient, startHub, UdpTransport, type Client } from '../src/index.js';
 import { NatsMini, startNatsServer } from './peers/nats-mini.js';
 import { startMosquitto } from './peers/mosquitto.js';
-import { percentile, runId, withTimeout } from './peers/util.js';
+import { percentile, runId, sleep, withTimeout } from './peers/util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -46,8 +51,8 @@ const flag = (name: string): string | undefined => {
   const k = process.argv.indexOf(name);
   return k < 0 ? undefined : process.argv[k + 1];
 };
-type System = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'nats';
-const SYSTEMS = (flag('--systems') ?? 'saltwire,mosquitto,mosquitto-tls,nats').split(',') as System[];
+type System = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'nats' | 'udp-relay';
+const SYSTEMS = (flag('--systems') ?? 'saltwire,mosquitto,mosquitto-tls,nats,udp-relay').split(',') as System[];
 const RUNS = Number(flag('--runs') ?? 3);
 const CALLS = Number(flag('--calls') ?? 5000);
 const WARM = Number(flag('--warm') ?? 2000);
@@ -295,8 +300,57 @@ async function runNats(): Promise<RunResult> {
   }
 }
 
+/** A udp-floor.ts process in `mode`; resolves with it and its port once it listens. */
+async function floorProcess(mode: string, ...args: string[]): Promise<{ c: ChildProcess; port: number }> {
+  const c = spawn(process.execPath, ['--import', TSX, join(resolve(SELF, '..'), 'scale/udp-floor.ts'), mode, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const kill = (): boolean => c.kill('SIGKILL');
+  process.once('exit', kill);
+  c.once('exit', () => process.removeListener('exit', kill));
+  const port = await new Promise<number>((res, rej) => {
+    let out = '';
+    c.stdout!.setEncoding('utf8');
+    c.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /listening [\d.]+:(\d+)/.exec(out);
+      if (m !== null) res(Number(m[1]));
+    });
+    c.once('exit', (code) => rej(new Error(`udp-floor ${mode} exited (${code})`)));
+  });
+  return { c, port };
+}
+
+async function runUdpRelay(): Promise<RunResult> {
+  const relay = await floorProcess('relay');
+  let responder: ChildProcess | undefined;
+  const sock = createSocket('udp4');
+  try {
+    responder = (await floorProcess('responder', String(relay.port))).c;
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+    const request = Buffer.concat([Buffer.from([1]), PAYLOAD]);
+    let pending: (() => void) | undefined;
+    sock.on('message', (m) => {
+      if (m.length === request.length && pending !== undefined) {
+        const p = pending;
+        pending = undefined;
+        p();
+      }
+    });
+    await sleep(200); // the responder's hello has reached the relay
+    const call = (): Promise<void> =>
+      new Promise((resolve) => {
+        pending = resolve;
+        sock.send(request, relay.port, '127.0.0.1');
+      });
+    return await measure('udp-relay', call, { hub: relay.c.pid!, responder: responder.pid! });
+  } finally {
+    sock.close();
+    responder?.kill('SIGTERM');
+    relay.c.kill('SIGTERM');
+  }
+}
+
 function runSystem(s: System): Promise<RunResult> {
-  const p = s === 'saltwire' ? runSaltwire() : s === 'nats' ? runNats() : runMqtt(s === 'mosquitto-tls');
+  const p = s === 'saltwire' ? runSaltwire() : s === 'nats' ? runNats() : s === 'udp-relay' ? runUdpRelay() : runMqtt(s === 'mosquitto-tls');
   return withTimeout(p, RUN_LIMIT_MS, `${s} run`);
 }
 
@@ -346,7 +400,7 @@ async function main(): Promise<void> {
     const p50 = median(rs.map((r) => r.p50));
     const p99 = median(rs.map((r) => r.p99));
     const cpu = median(rs.map((r) => r.hubCpu));
-    const name = s === 'saltwire' ? `Saltwire (${crypto}, defaults)` : s === 'mosquitto' ? 'MQTT 5 via mosquitto, plain' : s === 'mosquitto-tls' ? 'MQTT 5 via mosquitto, TLS' : 'NATS request/reply';
+    const name = s === 'saltwire' ? `Saltwire (${crypto}, defaults)` : s === 'mosquitto' ? 'MQTT 5 via mosquitto, plain' : s === 'mosquitto-tls' ? 'MQTT 5 via mosquitto, TLS' : s === 'udp-relay' ? 'floor: raw node:dgram relay, no protocol' : 'NATS request/reply';
     console.log(
       `| ${name} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${cpu.toFixed(0)} (${median(rs.map((r) => r.hubSys)).toFixed(0)}) | ${median(rs.map((r) => r.responderCpu)).toFixed(0)} | ${median(rs.map((r) => r.callerCpu)).toFixed(0)} | ${ratio(p50, refP50)} | ${ratio(p99, refP99)} | ${ratio(cpu, refCpu)} |`,
     );

@@ -26,22 +26,20 @@
  *        HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the Saltwire hub.
  * Writes bench/results/<prefix>-n<N>.json and, from every results file, one SVG per figure against N.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { percentile, sleep } from './peers/util.js';
-import { HEAVY_MIX, NO_MIX, nowNs, payloadTime, type FromWorker, type Mix, type ToWorker, type WorkerConfig, type WorkerReport } from './scale/protocol.js';
+import { HEAVY_MIX, NO_MIX, nowNs, payloadTime, type Mix, type WorkerConfig, type WorkerReport } from './scale/protocol.js';
 import { buildHub, cpuSeconds, rssBytes, startServer, type Server, type SystemName } from './scale/servers.js';
 import { startSink, type Sink } from './scale/sink.js';
 import { lineChart } from './scale/svg.js';
+import { bounded, startWorker, type Worker } from './scale/fleet.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = join(HERE, 'results');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function flag(name: string): string | undefined {
   const k = process.argv.indexOf(name);
@@ -98,31 +96,6 @@ export interface Row {
   genWorkerCpuPct: number;
   sinkCpuPct: number;
   loadAvg: number;
-}
-
-interface Worker {
-  readonly child: ChildProcess;
-  next(): Promise<FromWorker>;
-  tell(m: ToWorker): void;
-}
-
-function startWorker(cfg: WorkerConfig): Worker {
-  const child = fork(join(HERE, 'scale/worker.ts'), [JSON.stringify(cfg)], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const kill = (): void => void child.kill('SIGKILL');
-  process.once('exit', kill);
-  child.once('exit', () => process.removeListener('exit', kill));
-  const queue: FromWorker[] = [];
-  const waiting: Array<(m: FromWorker) => void> = [];
-  child.on('message', (m: FromWorker) => (waiting.length > 0 ? waiting.shift()!(m) : queue.push(m)));
-  return {
-    child,
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r))),
-    tell: (m) => void child.send(m),
-  };
-}
-
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: nothing after ${ms} ms`)))]);
 }
 
 const mb = (b: number): number => b / 2 ** 20;

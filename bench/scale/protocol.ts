@@ -45,6 +45,10 @@ export interface WorkerConfig {
   readonly connectTimeoutMs: number;
   /** Saltwire devices each bind their own loopback address (127.1.x.y), else all 127.0.0.1. */
   readonly ownAddresses: boolean;
+  /** udp-recv and udp-echo devices: the keepalive interval, ms (bench/idle.ts; Saltwire's default, 25 s). */
+  readonly keepaliveMs?: number;
+  /** udp-recv and udp-echo devices: the keepalive's size, bytes. */
+  readonly keepaliveBytes?: number;
 }
 
 export type ToWorker = { cmd: 'start' } | { cmd: 'report'; from: number; to: number } | { cmd: 'close' };

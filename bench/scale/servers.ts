@@ -21,7 +21,7 @@ import { makeServerCerts } from '../peers/certs.js';
 import { findMosquitto } from '../peers/mosquitto.js';
 import { freeTcpPort, sleep, waitForTcp } from '../peers/util.js';
 
-export type SystemName = 'saltwire' | 'mosquitto' | 'mosquitto-tls';
+export type SystemName = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'udp-recv' | 'udp-echo';
 
 export interface Server {
   readonly system: SystemName;
@@ -141,6 +141,29 @@ export async function startMosquittoFor(tls: boolean): Promise<Server> {
   return { system: tls ? 'mosquitto-tls' : 'mosquitto', pid: child.pid!, port, ...(ca !== undefined && { ca }), stop };
 }
 
+/** The raw UDP floor (udp-floor.ts, bench/idle.ts): a plain node:dgram socket that only receives, or echoes. */
+export async function startUdpFloor(mode: 'recv' | 'echo'): Promise<Server> {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bench/scale/udp-floor.ts'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = track(child, `udp-floor ${mode}`, () => undefined);
+  const port = await new Promise<number>((res, rej) => {
+    const t = setTimeout(() => rej(new Error('udp-floor: no "listening" line in 20 s')), 20_000);
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /listening [\d.]+:(\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(t);
+        res(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`udp-floor exited (${code})`)));
+  });
+  return { system: mode === 'recv' ? 'udp-recv' : 'udp-echo', pid: child.pid!, port, stop };
+}
+
 export function startServer(system: SystemName, siteHex: string): Promise<Server> {
+  if (system === 'udp-recv' || system === 'udp-echo') return startUdpFloor(system === 'udp-recv' ? 'recv' : 'echo');
   return system === 'saltwire' ? startSaltwireHub(siteHex) : startMosquittoFor(system === 'mosquitto-tls');
 }

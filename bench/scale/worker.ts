@@ -150,9 +150,44 @@ async function mqttDevices(): Promise<(i: number) => Promise<Device>> {
   };
 }
 
+/**
+ * The raw floor's devices (bench/idle.ts): a UDP socket on its own loopback address that sends
+ * `keepaliveBytes` to the server every `keepaliveMs` from a random phase, and does nothing else.
+ */
+async function udpDevices(): Promise<(i: number) => Promise<Device>> {
+  const { createSocket } = await import('node:dgram');
+  const every = cfg.keepaliveMs ?? 25_000;
+  const bytes = Buffer.alloc(cfg.keepaliveBytes ?? 40, 0x5a);
+  return async (i) => {
+    const s = createSocket('udp4');
+    s.on('error', fail);
+    s.on('message', () => undefined);
+    await new Promise<void>((r) => s.bind(0, cfg.ownAddresses ? `127.1.${(i >> 8) & 255}.${i & 255}` : '127.0.0.1', r));
+    const ping = (): void => s.send(bytes, cfg.port, '127.0.0.1');
+    let interval: NodeJS.Timeout | undefined;
+    const phase = setTimeout(() => {
+      ping();
+      interval = setInterval(ping, every);
+    }, Math.random() * every);
+    return {
+      i,
+      kind: 'plain',
+      period: cfg.periodMs,
+      next: 0,
+      seq: 0,
+      act: async () => ping(),
+      close: async () => {
+        clearTimeout(phase);
+        clearInterval(interval);
+        s.close();
+      },
+    };
+  };
+}
+
 // ---- connect every device, `connectBatch` at a time (a pool: one slow first contact holds up no other)
 const t0 = performance.now();
-const make = cfg.system === 'saltwire' ? await saltwireDevices() : await mqttDevices();
+const make = cfg.system === 'saltwire' ? await saltwireDevices() : cfg.system === 'udp-recv' || cfg.system === 'udp-echo' ? await udpDevices() : await mqttDevices();
 const devices: Device[] = [];
 let failed = 0;
 let nextId = cfg.from;
