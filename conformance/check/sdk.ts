@@ -19,6 +19,7 @@ import {
   sealDatagram,
   toHex,
   trafficKeyInfo,
+  VERSION,
   type CryptoSuite,
 } from '../../src/core.js';
 import { buildReceiver, NOW, renderOpen, type OpenGroup } from '../sdk-adapter.js';
@@ -130,8 +131,10 @@ export function checkSdk(vectorDir: string, suite: CryptoSuite): FileResult[] {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((file) => {
-      const v = JSON.parse(readFileSync(join(vectorDir, file), 'utf8')) as { testGroups: Group[] };
+      const v = JSON.parse(readFileSync(join(vectorDir, file), 'utf8')) as { specVersion?: unknown; testGroups: Group[] };
       const failures: string[] = [];
+      // The file's specVersion is the SDK's wire version (spec README "Versioning": "1", frozen).
+      if (v.specVersion !== String(VERSION)) failures.push(`specVersion ${JSON.stringify(v.specVersion)} is not "${VERSION}"`);
       let tests = 0;
       for (const g of v.testGroups) {
         for (const t of g.tests) {

@@ -29,7 +29,7 @@ const file = (algorithm: string, schema: string, type: string, group: Obj, test:
   algorithm: `counterexample: ${algorithm}`,
   schema,
   generatorVersion: 'kit-property',
-  specVersion: '1-draft1',
+  specVersion: '1',
   numberOfTests: 1,
   header: ['Found by saltwire conformance property: the adapter under test and the SDK disagreed here (shrunk by fast-check).'],
   notes: {},

@@ -1,6 +1,6 @@
 // File-level shape of a vector file (conformance/README.md "Common shape").
 // Contract: checkShape(file, json, specIds) returns one message per violation of:
-// - the top-level fields and their types; specVersion "1-draft1" (spec/README.md: version 1, draft 1);
+// - the top-level fields and their types; specVersion "1" (spec/README.md "Versioning": version 1, frozen);
 // - numberOfTests equal to the real number of tests;
 // - tcId 1, 2, 3, … continuous within the file, in file order;
 // - every test's flags are keys of `notes`; every note has bugType and description strings;
@@ -36,7 +36,7 @@ export function checkShape(file: string, doc: unknown, specIds: Set<string>): st
   if (!isObj(doc)) return ['file is not a JSON object'];
   for (const k of ['algorithm', 'schema', 'generatorVersion', 'specVersion'])
     if (typeof doc[k] !== 'string') f.push(`top-level ${k} missing or not a string`);
-  if (doc.specVersion !== undefined && doc.specVersion !== '1-draft1') f.push(`specVersion ${JSON.stringify(doc.specVersion)} is not "1-draft1"`);
+  if (doc.specVersion !== undefined && doc.specVersion !== '1') f.push(`specVersion ${JSON.stringify(doc.specVersion)} is not "1"`);
   if (!Array.isArray(doc.header) || !doc.header.every((h) => typeof h === 'string')) f.push('header is not an array of strings');
   const notes = isObj(doc.notes) ? doc.notes : {};
   if (!isObj(doc.notes)) f.push('notes missing or not an object');

@@ -9,7 +9,7 @@ import type { ActorSpec, Duration, Expectation, FrameSpec, LivenessSpec, Match, 
 
 /** Bump when any generated file changes. */
 export const GENERATOR_VERSION = 'scenarios-1.0.0';
-export const SPEC_VERSION = '1-draft1';
+export const SPEC_VERSION = '1';
 
 /** 32 bytes from a fixed label: the same file every time. */
 export function seededKey(label: string): string {
