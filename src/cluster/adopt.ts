@@ -123,12 +123,16 @@ export interface AdopterParts {
  * Adopts members whose bridge was lost (their last will), when this member is the first live one
  * (by origin) and their state directory is shared: the journal's copies (owed.ts), then the outbox,
  * both behind the fence; while the process still runs (cut from the broker only), it looks again.
+ * Once it adopted one, it adopts again every member lost before it: the copies a dead adopter was
+ * still handing over are in those members' journals (marked done only once handed over).
  * @group Cluster
  */
 export class Adopter {
   /** Outbox entries of dead members sent. */
   adopted = 0;
   private readonly adopting = new Set<string>();
+  /** Members whose connection was lost and that have not come back. */
+  private readonly dead = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -136,6 +140,11 @@ export class Adopter {
 
   /** `hub`'s bridge connection was lost. */
   lost(hub: string): void {
+    this.dead.add(hub);
+    this.try(hub);
+  }
+
+  private try(hub: string): void {
     const dir = this.p.stateDirs[hub];
     if (dir === undefined || this.adopting.has(hub) || this.closed) return;
     if (this.p.routes.members()[0] !== this.p.routes.self) return; // the first live member adopts
@@ -145,6 +154,7 @@ export class Adopter {
 
   /** `hub` is online (again): nothing of it to adopt, and what was adopted is its own again. */
   online(hub: string): void {
+    this.dead.delete(hub);
     this.adopting.delete(hub);
     void this.p.owed.revived(hub);
   }
@@ -171,11 +181,13 @@ export class Adopter {
       this.adopting.delete(hub);
       return void log?.(`cluster: adopting ${hub}: ${(e as Error).message}`);
     }
+    // a dead adopter's take-overs die with it: what the members dead before it still owe is taken again
+    if (refused === undefined) for (const d of this.dead) if (d !== hub) this.try(d);
     if (refused === undefined || !refused.includes('still runs')) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.adopting.delete(hub);
-      if (!this.p.routes.isOnline(hub)) this.lost(hub);
+      if (!this.p.routes.isOnline(hub)) this.try(hub);
     }, this.p.retryMs);
     t.unref();
     this.timers.add(t);

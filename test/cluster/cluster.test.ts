@@ -9,7 +9,7 @@
 // reaching every subscriber once. Two devices of hub-a asleep while it acknowledged 15 publications
 // for them (QoS 1 and 2, owed in its hub.journal) wake after the kill and roam, one to hub-b (which
 // adopted hub-a's journal), one to hub-c (handed over through the broker): each gets all 15, once
-// [SW-18.3-9].
+// [SW-18.3-9]; a third wakes only after hub-b too was killed with -9 and gets them from hub-c.
 import { connectAsync, type MqttClient } from 'mqtt';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,7 +105,7 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     await watch.subscribeAsync(['saltwire/bridge/+/status', 'saltwire/cluster/held/+/+', 'news/#'], { qos: 1 });
 
     const ports: Record<string, number> = {};
-    let killA: () => Promise<void> = async () => undefined;
+    const kill: Record<string, () => Promise<void>> = {};
     await Promise.all(HUBS.map(async (h) => {
       const cfg = join(dir, `${h}.json`);
       const url = `mqtt://127.0.0.1:${h === 'hub-a' ? relay.port : broker.port}`;
@@ -113,7 +113,7 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
       const p = await hubProcess(h, stateDirs[h]!, ['--mqtt', url, '--config', cfg]);
       ports[h] = p.port;
       cleanup.push(p.kill9);
-      if (h === 'hub-a') killA = p.kill9;
+      kill[h] = p.kill9;
     }));
     await until(() => HUBS.every((h) => online.get(h) === 'online'), 8000, 'three bridges online');
     const t0 = Date.now(); // the hubs run: what follows is what the test shows (the starts take 3-15 s of tsx)
@@ -175,7 +175,7 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     // two devices of hub-a subscribed to alerts/# go to sleep (their nodes stop), and dev-a publishes 10 QoS 1
     // and 5 QoS 2 alerts: hub-a acknowledges each once its journal owes them a copy (hub.journal)
     const sleepers = ['dev-s', 'dev-t'];
-    for (const id of sleepers) {
+    for (const id of [...sleepers, 'dev-u']) {
       const s = await device(dir, id, ports, ['hub-a', 'hub-b', 'hub-c']);
       s.client.subscribe('alerts/#', { qos: 2 }, () => undefined);
       await s.client.ready(3000);
@@ -194,7 +194,7 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     await new Promise((r) => setTimeout(r, 500)); // hub-b looked (adoptRetryMs 200) and refused: hub-a runs
     const late = (m: Map<string, number>): number => [...m.keys()].filter((k) => k.startsWith('late-')).length;
     expect(late(got.b!) + late(got.c!) + late(mqttGot), 'nothing adopted from a hub that still runs').toBe(0);
-    await killA();
+    await kill['hub-a']!();
     const roamed = new Promise<{ to: string }>((r) => devs.a.client.on('roamed', r));
     expect((await roamed).to).toBe('hub-b');
     await until(() => claims.get('dev-a') === 'hub-b', 5000, 'hub-b claims dev-a');
@@ -222,6 +222,19 @@ describe.skipIf(MOSQUITTO === undefined)('cluster: three hubs joined through mos
     await new Promise((r) => setTimeout(r, 300));
     for (const m of [got.b!, got.c!, mqttGot]) expect([...m].filter(([k, n]) => k.startsWith('late-') && n !== 1)).toEqual([]);
     for (const id of sleepers) expect([...woke[id]!].filter(([, n]) => n !== 1), `${id} got each alert once`).toEqual([]);
+
+    // hub-b, which took hub-a's journal over, dies too (kill -9) while dev-u still sleeps: hub-c adopts
+    // hub-b, then hub-a again (what hub-b was still handing over is in hub-a's journal), and dev-u,
+    // waking, roams to hub-c and gets the 15 once
+    await kill['hub-b']!();
+    await until(() => online.get('hub-b') === 'offline', 5000, "hub-b's last will");
+    const u = new Map<string, number>();
+    const du = await device(dir, 'dev-u', ports, ['hub-a', 'hub-b', 'hub-c'], 1000);
+    if (process.env.CLUSTER_DEBUG) du.client.on('roamed', (e) => console.log('dev-u roamed', e, Date.now()));
+    du.client.subscribe('alerts/#', { qos: 2 }, (p) => u.set(p.text(), (u.get(p.text()) ?? 0) + 1));
+    await until(() => u.size === alerts.length, 10_000, `the alerts hub-a owed dev-u (has ${[...u.keys()]})`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect([claims.get('dev-u'), [...u].filter(([, n]) => n !== 1)]).toEqual(['hub-c', []]);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });
