@@ -1,8 +1,10 @@
 /**
- * Senders set aside (spec 9.5): a hub rarely sends to most of its devices, and a sender costs a
- * traffic key and an object per peer. After SENDER_IDLE_MS without sending, the node keeps only the
- * sender's counter and receiver index (a SenderSnapshot) and derives the key again on the next send:
- * one HKDF, never a repeated counter. These helpers apply receive-side events to whichever form the
+ * Senders set aside (spec 9.5): a hub rarely sends to most of its devices, and a sender costs an
+ * object per peer. After SENDER_IDLE_MS without sending, the node keeps only the sender's counter,
+ * receiver index and 32-byte traffic key (a SenderSnapshot), and rebuilds the sender from them on
+ * the next send: no derivation (a hub answering 10,000 devices' keepalives every 25 s re-derived a
+ * device key and a traffic key per answer: a fifth of its idle CPU, bench:idle), never a repeated
+ * counter. Revocation and retirement are still checked on every rebuild (Keyring.status). These helpers apply receive-side events to whichever form the
  * sender is in, so receiving from an idle peer never rebuilds its sender.
  * @module
  */
@@ -18,7 +20,7 @@ export const SENDER_IDLE_MS = 10_000;
 /** Sets the peer's sender aside if it has not sent for SENDER_IDLE_MS. */
 export function parkIfIdle(p: Peer, now: number, idleMs: number = SENDER_IDLE_MS): void {
   if (p.sender !== undefined && p.lastSent >= 0 && now - p.lastSent >= idleMs) {
-    p.parked = p.sender.park();
+    p.parked = p.sender.park(true);
     p.sender = undefined;
   }
 }
@@ -67,8 +69,17 @@ export function applyIndex(p: Peer, f: IndexFrame, now: number, evidence = true)
 export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring: Keyring }, epoch: number, boot: Uint8Array, now: number): PeerSender | undefined {
   const gen = o.keyring.generations.current(p.id);
   if (p.sender !== undefined && p.sender.epoch === epoch && p.sender.gen === gen) return p.sender;
-  const key = o.keyring.lookup(p.id, gen, now);
-  if (!key.ok) return undefined;
+  const parked0 = p.parked;
+  // A parked sender of this very key and start keeps its traffic key: only check the key is still good.
+  const kept = p.sender === undefined && parked0?.trafficKey !== undefined && parked0.gen === gen && parked0.epoch === epoch;
+  let pairKey: Uint8Array | undefined;
+  if (kept) {
+    if (o.keyring.status(p.id, gen, now) !== 'ok') return undefined;
+  } else {
+    const key = o.keyring.lookup(p.id, gen, now);
+    if (!key.ok) return undefined;
+    pairKey = key.pairKey;
+  }
   // A live sender of this epoch under an older generation: the peer was rotated, and nothing is sealed
   // under the old generation again [SW-3.6-3]. The new key starts at counter 0 with no index (FULL
   // first); what the peer showed of this start (heard, INDEX of this epoch) carries over.
@@ -78,6 +89,6 @@ export function senderFor(p: Peer, o: { suite: CryptoSuite; id: string; keyring:
   const resume =
     rotated ?? (parked !== undefined && parked.gen === gen && parked.epoch === epoch ? { ...parked, lastHeard: Math.max(parked.lastHeard, p.lastHeard) } : undefined);
   p.parked = undefined;
-  p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, pairKey: key.pairKey, gen, epoch, boot, resume });
+  p.sender = new PeerSender({ suite: o.suite, selfId: o.id, peerId: p.id, ...(pairKey !== undefined && { pairKey }), gen, epoch, boot, resume });
   return p.sender;
 }

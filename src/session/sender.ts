@@ -18,8 +18,11 @@ export interface PeerSenderOptions {
   readonly suite: CryptoSuite;
   readonly selfId: string;
   readonly peerId: string;
-  /** The pair key shared with the peer at `gen`. */
-  readonly pairKey: Uint8Array;
+  /**
+   * The pair key shared with the peer at `gen`, from which the traffic key is derived. May be left
+   * out only when `resume` holds the traffic key of this very (gen, epoch) (park(true)).
+   */
+  readonly pairKey?: Uint8Array;
   readonly gen: number;
   /** The node's current, persisted epoch (session/epoch.ts). */
   readonly epoch: number;
@@ -42,6 +45,12 @@ export interface SenderSnapshot {
   readonly lastHeard: number;
   /** The peer gave an INDEX naming this epoch: it accepted this start's datagrams ([SW-12.4-5]). */
   readonly indexed?: boolean;
+  /**
+   * The traffic key of exactly this (gen, epoch) and the start's BOOT, kept by park(true): a sender
+   * rebuilt from the snapshot reuses it instead of deriving it again (two HKDFs on a hub that derives
+   * device keys; spec 9.5 allows either). A snapshot relabelled to another gen or epoch MUST drop it.
+   */
+  readonly trafficKey?: Uint8Array;
 }
 
 // Scratch shared by every sender: seal() copies the header into its output and consumes the nonce
@@ -76,7 +85,6 @@ export class PeerSender {
   constructor(o: PeerSenderOptions) {
     assertNodeId(o.selfId);
     assertNodeId(o.peerId);
-    assertKey(o.pairKey, 'pair key');
     assertGeneration(o.gen);
     if (!Number.isInteger(o.epoch) || o.epoch < 1 || o.epoch > 0xffffffff) {
       throw new InvalidArgumentError(`epoch must be in [1, 2^32-1], got ${o.epoch}`);
@@ -88,7 +96,15 @@ export class PeerSender {
     this.epoch = o.epoch;
     assertBoot(o.boot);
     this.boot = o.boot;
-    this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch, o.boot);
+    const kept = o.resume?.trafficKey;
+    if (kept !== undefined && o.resume!.gen === o.gen && o.resume!.epoch === o.epoch) {
+      assertKey(kept, 'kept traffic key');
+      this.trafficKey = kept;
+    } else {
+      if (o.pairKey === undefined) throw new InvalidArgumentError('a pair key is needed: the snapshot holds no traffic key of this generation and epoch');
+      assertKey(o.pairKey, 'pair key');
+      this.trafficKey = deriveTrafficKey(o.suite, o.pairKey, o.selfId, o.peerId, o.epoch, o.boot);
+    }
     if (o.resume !== undefined) {
       this.nextCounter = o.resume.counter;
       this.index = o.resume.index;
@@ -185,13 +201,15 @@ export class PeerSender {
   }
 
   /**
-   * Sets this sender aside: returns the state to rebuild it with (options.resume, same gen and epoch)
-   * and erases its traffic key. The sender must not be used afterwards.
+   * Sets this sender aside: returns the state to rebuild it with (options.resume, same gen and epoch).
+   * With `keepKey`, the snapshot holds the traffic key (32 bytes) so the rebuild derives nothing;
+   * without, the key is erased. The sender must not be used afterwards either way.
    */
-  park(): SenderSnapshot {
-    const snapshot = { gen: this.gen, epoch: this.epoch, counter: this.nextCounter, index: this.index, lastHeard: this.lastHeard, indexed: this.indexedOnce };
+  park(keepKey = false): SenderSnapshot {
+    const snapshot: SenderSnapshot = { gen: this.gen, epoch: this.epoch, counter: this.nextCounter, index: this.index, lastHeard: this.lastHeard, indexed: this.indexedOnce };
+    this.nextCounter = COUNTER_LIMIT; // any further seal() fails: the snapshot now owns the counter
+    if (keepKey) return { ...snapshot, trafficKey: this.trafficKey };
     wipe(this.trafficKey);
-    this.nextCounter = COUNTER_LIMIT; // any further seal() fails instead of sealing under a zero key
     return snapshot;
   }
 
