@@ -9,9 +9,10 @@
  * hub's journal, so a copy is lost neither by the adopter's death (the journal still owes it) nor
  * by a lost message (offered again every `retryMs` until answered) [SW-18.3-9].
  *
- * At least once, QoS 2 included: a copy the device took from the dead hub whose DONE was not yet
- * durable arrives again, and its PUB_ID and FROM are kept but the device's new Client has no dedupe
- * window of the old one; a holder that took a copy twice (a lost answer) keeps one per adopted copy.
+ * A copy the device took from the dead hub whose DONE was not yet durable arrives again, FROM and
+ * PUB_ID kept: QoS 1 at least once; QoS 2 exactly once for a device whose RoamingClient ran on (one
+ * QoS 2 window across its hubs), at least once for one that lost its window (restarted, slept).
+ * A holder offered a copy twice (a lost answer) owes it once.
  *
  * Messages, MessagePack arrays (a PUB_ID as a decimal string, nil when absent):
  *   [1, adopter, key, device, from, topic, payload, qos, copy, pubId, expiresAt]  owe this copy to device

@@ -5,13 +5,16 @@
  * (the node's liveness, spec 11.3) or does not answer a new Client in `readyTimeoutMs`, moves to the
  * next in the list, taking its subscriptions, served methods and will along (the new hub claims the
  * device, so calls and routes follow it). A QoS 1/2 publish() the old hub had not acknowledged is
- * sent again to the new one (at least once; what a hub acknowledged is its bridge's to deliver,
- * even if it dies: adopt.ts). Calls in flight when it moves fail as they would (typed errors).
+ * sent again to the new one (at least once; what a hub acknowledged is its bridge's and journal's
+ * to deliver, even if it dies: adopt.ts, owed.ts). One QoS 2 window serves every hub, so a QoS 2
+ * copy a dead hub delivered and the next one owes again is dropped. Calls in flight when it moves
+ * fail as they would (typed errors).
  * @module
  */
 import { Client, type ClientOptions } from '../messaging/client.js';
 import type { CallOptions, Handler, Publication, PublishOptions, SubscribeOptions, Subscription, WillOptions } from '../messaging/api.js';
 import { InvalidArgumentError, NodeClosedError } from '../errors.js';
+import { DedupeWindow } from '../pubsub/dedupe-window.js';
 import type { SaltwireNode } from '../peer/node.js';
 import { Emitter } from '../util/emitter.js';
 
@@ -52,8 +55,11 @@ export class RoamingClient {
   private closed = false;
   private roaming: Promise<void> | undefined;
   private readonly off: () => void;
+  /** One QoS 2 window for every hub: a copy a dead hub delivered and the next one owes again is dropped [SW-18.3-9]. */
+  private readonly window: DedupeWindow;
 
   private constructor(readonly node: SaltwireNode, private readonly o: RoamingClientOptions) {
+    this.window = o.dedupe instanceof DedupeWindow ? o.dedupe : new DedupeWindow(o.dedupe);
     this.off = node.on('unreachable', (e) => {
       if (e.peer === this.hub) void this.roam();
     });
@@ -155,7 +161,7 @@ export class RoamingClient {
 
   private async attach(): Promise<void> {
     const { hubs: _h, readyTimeoutMs: _r, ...rest } = this.o;
-    const c = await Client.start(this.node, { ...rest, hub: this.hub });
+    const c = await Client.start(this.node, { ...rest, hub: this.hub, dedupe: this.window });
     this.client = c;
     for (const s of this.subs) s.current = c.subscribe(s.filter, s.options, s.callback);
     for (const [m, s] of this.served) s.stop = c.serve(m, s.handler);

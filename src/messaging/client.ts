@@ -9,7 +9,7 @@
 import { assertNodeId } from '../wire/node-id.js';
 import type { SaltwireNode } from '../peer/node.js';
 import { PubSubClient, type PubSubClientDrops } from '../pubsub/client-pubsub.js';
-import type { DedupeWindowOptions } from '../pubsub/dedupe-window.js';
+import type { DedupeWindow, DedupeWindowOptions } from '../pubsub/dedupe-window.js';
 import { RpcEngine } from '../rpc/engine.js';
 import { addressKey } from '../transport/transport.js';
 import type { CallOptions, Handler, Messaging, Publication, PublishOptions, RpcEngineOptions, SubscribeOptions, Subscription, WillOptions } from './api.js';
@@ -27,7 +27,12 @@ export interface ClientOptions {
   readonly limits?: Partial<PeerLimits>;
   /** Buffer of each subscription's iterator, default 1024 (api.ts). */
   readonly bufferLimit?: number;
-  readonly dedupe?: DedupeWindowOptions;
+  /**
+   * The bounds of the QoS 2 window (15.6), or a window shared with another message layer of this
+   * node: a RoamingClient (saltwire/cluster) keeps one across its hubs, so a QoS 2 copy that a hub
+   * which died had delivered, and that the next hub owes again [SW-18.3-9], is dropped.
+   */
+  readonly dedupe?: DedupeWindowOptions | DedupeWindow;
   readonly maxPending?: RpcEngineOptions['maxPending'];
   readonly resultCache?: RpcEngineOptions['resultCache'];
   /** close() closes the node too, after the message layer (startClient sets it). Default false. */

@@ -37,7 +37,8 @@ export interface PubSubClientOptions {
   readonly aliases?: number;
   /** Default bufferLimit of subscriptions (api.ts), default 1024. */
   readonly bufferLimit?: number;
-  readonly dedupe?: DedupeWindowOptions;
+  /** The QoS 2 window's bounds, or a window to share with this node's other message layers (RoamingClient's, across hubs). */
+  readonly dedupe?: DedupeWindowOptions | DedupeWindow;
   /**
    * What this node takes from the hub, declared in every SYNC [SW-15.5-8]; default its node's receive
    * limits (the port's), else MAX_DATAGRAM, MAX_MESSAGE and RECEIVE_WINDOW, and `aliases`.
@@ -105,7 +106,7 @@ export class PubSubClient {
     };
     this.local = new LocalSubscriptions(options.bufferLimit ?? DEFAULT_BUFFER_LIMIT);
     this.out = new AliasSender(port, this.hub, options.aliases);
-    this.dedupe = new DedupeWindow(options.dedupe);
+    this.dedupe = options.dedupe instanceof DedupeWindow ? options.dedupe : new DedupeWindow(options.dedupe);
     this.off.push(
       port.on('op', (e) => this.onOp(e.peer, e.op)),
       port.on('restart', (e) => this.onRestart(e.peer)),
