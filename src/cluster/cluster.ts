@@ -234,7 +234,10 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
     }
     const online = state === 'online';
     this.routes.member(hub, online);
-    if (online) return this.adopter.online(hub);
+    if (online) {
+      for (const d of this.routes.claimedBy(hub)) this.owed.claimed(d); // its claims count from now on
+      return this.adopter.online(hub);
+    }
     // the callers whose CALL that hub had not acknowledged: Unreachable now, not a timeout later
     for (const [k, w] of this.outgoing) {
       if (w.hub !== hub || w.acked) continue;

@@ -7,7 +7,8 @@
  * itself (PubSubHub.oweCopy), or the holder through the broker (`<prefix>/owed/<hub>`, MQTT QoS 1),
  * which journals it before it answers. Only then is the copy marked delivered (DONE) in the dead
  * hub's journal, so a copy is lost neither by the adopter's death (the journal still owes it) nor
- * by a lost message (offered again every `retryMs` until answered) [SW-18.3-9].
+ * by a lost message (offered again every `retryMs` until answered) [SW-18.3-9]. A copy whose device
+ * no live hub holds yet is offered when a hub claims the device.
  *
  * A copy the device took from the dead hub whose DONE was not yet durable arrives again, FROM and
  * PUB_ID kept: QoS 1 at least once; QoS 2 exactly once for a device whose RoamingClient ran on (one
@@ -63,6 +64,10 @@ export class OwedHandover {
   /** Dead hubs' journals adopted here, and how many of their copies are still to hand over. */
   private readonly ledgers = new Map<string, { ledger: HubLedger; left: number }>();
   private readonly pending = new Map<string, Pending>();
+  /** The same, by device (a claim offers that device's copies only). */
+  private readonly byDevice = new Map<string, Set<Pending>>();
+  /** Offered to another hub, not answered yet: offered again every retryMs. */
+  private readonly unanswered = new Set<Pending>();
   private readonly taken = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -94,7 +99,11 @@ export class OwedHandover {
         }
         const qos = pub.targets.get(device) === 2 ? 2 : 1;
         const copy: OwedCopy = { from: pub.from, topic: pub.topic, payload: pub.payload, qos, copy: pub.copy, ...(pub.pubId !== undefined && { pubId: pub.pubId }), ...(pub.expiresAt !== undefined && { expiresAt: pub.expiresAt }) };
-        this.pending.set(id(`${hub}:${pub.seq}`, device), { hub, seq: pub.seq, device, copy, busy: false });
+        const w: Pending = { hub, seq: pub.seq, device, copy, busy: false };
+        this.pending.set(id(`${hub}:${pub.seq}`, device), w);
+        let set = this.byDevice.get(device);
+        if (set === undefined) this.byDevice.set(device, (set = new Set()));
+        set.add(w);
         owed++;
       }
     }
@@ -104,9 +113,11 @@ export class OwedHandover {
       return { owed };
     }
     this.ledgers.set(hub, { ledger, left: owed });
-    this.offerAll();
+    for (const w of this.pending.values()) if (w.hub === hub) this.offer(w);
     if (this.timer === undefined) {
-      this.timer = setInterval(() => this.offerAll(), this.p.retryMs);
+      this.timer = setInterval(() => {
+        for (const w of [...this.unanswered]) this.offer(w);
+      }, this.p.retryMs);
       this.timer.unref();
     }
     return { owed };
@@ -114,7 +125,7 @@ export class OwedHandover {
 
   /** A claim on `device` changed: its copies go to its holder now, if it has one. */
   claimed(device: string): void {
-    for (const w of this.pending.values()) if (w.device === device) this.offer(w);
+    for (const w of this.byDevice.get(device) ?? []) this.offer(w);
   }
 
   /** The dead hub `hub` is back (restarted on its state directory): it owes its copies itself. */
@@ -122,7 +133,7 @@ export class OwedHandover {
     const l = this.ledgers.get(hub);
     if (l === undefined) return;
     this.ledgers.delete(hub);
-    for (const [k, w] of this.pending) if (w.hub === hub) this.pending.delete(k);
+    for (const w of [...this.pending.values()]) if (w.hub === hub) this.forget(w);
     await l.ledger.close();
   }
 
@@ -149,19 +160,19 @@ export class OwedHandover {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.pending.clear();
+    this.byDevice.clear();
+    this.unanswered.clear();
     for (const l of this.ledgers.values()) await l.ledger.close();
     this.ledgers.clear();
-  }
-
-  private offerAll(): void {
-    for (const w of this.pending.values()) this.offer(w);
   }
 
   private offer(w: Pending): void {
     if (w.busy) return;
     const h = this.p.holder(w.device);
-    if (h === undefined) return; // the device has not roamed to a live hub yet
+    this.unanswered.delete(w);
+    if (h === undefined) return; // the device has not roamed to a live hub yet: offered when it is claimed
     if (h !== this.p.self) {
+      this.unanswered.add(w);
       const c = w.copy;
       this.p.send(h, encode([1, this.p.self, `${w.hub}:${w.seq}`, w.device, c.from, c.topic, c.payload, c.qos, c.copy, c.pubId?.toString() ?? null, c.expiresAt ?? null]));
       return; // answered by [2], else offered again at the next retry
@@ -170,8 +181,16 @@ export class OwedHandover {
     this.p.take(w.device, w.copy).then(() => this.done(w), () => (w.busy = false));
   }
 
+  /** Removes `w` from the pending copies; false if it was not there. */
+  private forget(w: Pending): boolean {
+    const set = this.byDevice.get(w.device);
+    if (set?.delete(w) === true && set.size === 0) this.byDevice.delete(w.device);
+    this.unanswered.delete(w);
+    return this.pending.delete(id(`${w.hub}:${w.seq}`, w.device));
+  }
+
   private done(w: Pending): void {
-    if (!this.pending.delete(id(`${w.hub}:${w.seq}`, w.device))) return;
+    if (!this.forget(w)) return;
     this.stats.handed++;
     const l = this.ledgers.get(w.hub);
     if (l === undefined) return;

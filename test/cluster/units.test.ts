@@ -1,6 +1,12 @@
 // The cluster's pure parts: which hub holds a device (routes.ts), the relay messages (relay.ts) and the
 // holder's side of a dead hub's copies handed over (owed.ts).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileJournal } from '../../src/node/file-journal.js';
+import { loadLedger } from '../../src/pubsub/hub-ledger.js';
 import { filterCovers } from '../../src/bridge/covers.js';
 import { decode, encode } from '@msgpack/msgpack';
 import { decodeRelay, encodeRelay, OwedHandover, RouteTable, type RelayMessage } from '../../src/cluster/index.js';
@@ -84,5 +90,53 @@ describe('OwedHandover, the holder of a device a dead hub owed copies', () => {
     for (const junk of [new Uint8Array([0xc1]), encode([1, 'hub-b']), encode([1, 'hub-b', 'k', 'd', 'f', 't', new Uint8Array(0), 0, false, null, null]), encode([2, 'k'])]) h.onMessage(junk);
     expect(h.stats).toEqual({ handed: 0, taken: 1, malformed: 4 });
     await h.close();
+  });
+});
+
+describe('OwedHandover, the adopter of a dead hub journal', () => {
+  it('offers each copy to the holder once its device is claimed, again until answered, and marks it done in the dead journal only then', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-owed-'));
+    try {
+      const clock = { now: Date.now, wall: Date.now };
+      const { ledger } = await loadLedger(await FileJournal.open(join(dir, 'hub.journal')), clock);
+      await ledger.publication({ from: 'dev-p', topic: 'a/1', payload: new Uint8Array([1]), qos: 1, retain: false, copy: false, targets: new Map([['dev-x', 1], ['dev-y', 1]]) }).durable;
+      await ledger.close();
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+      writeFileSync(join(dir, 'cluster.pid'), `${hostname()} ${gone}\n`);
+      const sent: Array<[string, unknown[]]> = [];
+      const holders = new Map<string, string>();
+      const h = new OwedHandover({ self: 'hub-b', holder: (d) => holders.get(d), send: (hub, b) => (sent.push([hub, decode(b) as unknown[]]), true), take: async () => undefined, retryMs: 30 });
+      expect(await h.adopt('hub-a', dir)).toEqual({ owed: 2 });
+      expect([sent.length, h.left]).toEqual([0, 2]); // nobody holds dev-x or dev-y yet
+      holders.set('dev-x', 'hub-c');
+      h.claimed('dev-x');
+      await new Promise((r) => setTimeout(r, 100)); // unanswered: offered again
+      expect(sent.length).toBeGreaterThan(1);
+      expect(sent.every(([hub, m]) => hub === 'hub-c' && m[0] === 1 && m[3] === 'dev-x' && m[5] === 'a/1')).toBe(true);
+      h.onMessage(encode([2, sent[0]![1][2], 'dev-x']));
+      const n = sent.length;
+      holders.set('dev-y', 'hub-b'); // roamed to the adopter itself: owed here, no message
+      h.claimed('dev-y');
+      await new Promise((r) => setTimeout(r, 100));
+      expect([sent.length, h.left, h.stats.handed]).toEqual([n, 0, 2]);
+      await new Promise((r) => setTimeout(r, 50)); // the dead journal closed after its DONEs
+      const again = await loadLedger(await FileJournal.open(join(dir, 'hub.journal')), clock);
+      expect(again.ledger.owed()).toEqual([]);
+      await again.ledger.close();
+      await h.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('adopts nothing while the process of the fence file runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-owed-'));
+    try {
+      writeFileSync(join(dir, 'cluster.pid'), `${hostname()} ${process.pid}\n`);
+      const h = new OwedHandover({ self: 'hub-b', holder: () => undefined, send: () => true, take: async () => undefined, retryMs: 30 });
+      expect((await h.adopt('hub-a', dir)).refused).toContain('still runs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
