@@ -40,6 +40,7 @@ import { defaultCryptoSuite, deriveDeviceKey, startClient, startHub, UdpTranspor
 import { NatsMini, startNatsServer } from './peers/nats-mini.js';
 import { startMosquitto } from './peers/mosquitto.js';
 import { percentile, runId, sleep, withTimeout } from './peers/util.js';
+import { listeningPort } from './scale/servers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -306,16 +307,7 @@ async function floorProcess(mode: string, ...args: string[]): Promise<{ c: Child
   const kill = (): boolean => c.kill('SIGKILL');
   process.once('exit', kill);
   c.once('exit', () => process.removeListener('exit', kill));
-  const port = await new Promise<number>((res, rej) => {
-    let out = '';
-    c.stdout!.setEncoding('utf8');
-    c.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening [\d.]+:(\d+)/.exec(out);
-      if (m !== null) res(Number(m[1]));
-    });
-    c.once('exit', (code) => rej(new Error(`udp-floor ${mode} exited (${code})`)));
-  });
+  const port = await listeningPort(c, `udp-floor ${mode}`);
   return { c, port };
 }
 

@@ -67,6 +67,30 @@ function track(child: ChildProcess, what: string, cleanup: () => void): () => Pr
     })());
 }
 
+/**
+ * The port of a child that prints `listening HOST:PORT` on its stdout (the hub, udp-floor.ts), or
+ * an error naming `what` (and `detail()`, a log's tail) if it exits first or says nothing in 20 s.
+ */
+export function listeningPort(child: ChildProcess, what: string, detail: () => string = () => ''): Promise<number> {
+  return new Promise<number>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${what}: no "listening" line in 20 s ${detail()}`)), 20_000);
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /listening [\d.]+:(\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(t);
+        res(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      rej(new Error(`${what} exited (${code}) ${detail()}`));
+    });
+  });
+}
+
 /** Where the hub is compiled to (inside the checkout, so node_modules resolve; .scratch is ignored by git). */
 const BUILD = join(ROOT, '.scratch/scale-build');
 
@@ -91,20 +115,7 @@ export async function startSaltwireHub(siteHex: string): Promise<Server> {
     stdio: ['ignore', 'pipe', log],
   });
   const stop = track(child, 'saltwire hub', () => rmSync(dir, { recursive: true, force: true }));
-  const port = await new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`saltwire hub: no "listening" line in 20 s (log ${dir}/hub.log)`)), 20_000);
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening [\d.]+:(\d+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(t);
-        res(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`saltwire hub exited (${code}): ${readFileSync(join(dir, 'hub.log'), 'utf8').slice(-2000)}`)));
-  });
+  const port = await listeningPort(child, 'saltwire hub', () => `log ${dir}/hub.log: ${readFileSync(join(dir, 'hub.log'), 'utf8').slice(-2000)}`);
   return { system: 'saltwire', pid: child.pid!, port, stop };
 }
 
@@ -146,20 +157,7 @@ export async function startUdpFloor(mode: 'recv' | 'echo'): Promise<Server> {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bench/scale/udp-floor.ts'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = track(child, `udp-floor ${mode}`, () => undefined);
-  const port = await new Promise<number>((res, rej) => {
-    const t = setTimeout(() => rej(new Error('udp-floor: no "listening" line in 20 s')), 20_000);
-    let out = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening [\d.]+:(\d+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(t);
-        res(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`udp-floor exited (${code})`)));
-  });
+  const port = await listeningPort(child, `udp-floor ${mode}`);
   return { system: mode === 'recv' ? 'udp-recv' : 'udp-echo', pid: child.pid!, port, stop };
 }
 
