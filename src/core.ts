@@ -116,7 +116,7 @@ export type { SessionSlot, IndexHolder } from './session/session-receiver.js';
 export type { TraceStep } from './session/handshake/symmetric.js';
 export type { EphemeralKeyPair } from './session/handshake/ephemeral.js';
 export type { SendCounters } from './peer/outbound.js';
-export type { SenderSnapshot } from './session/sender.js';
+export type { PackedKey, SenderSnapshot } from './session/sender.js';
 export type { ParsedHandshake } from './session/handshake/messages.js';
 export type { KeyFailure } from './session/keyring.js';
 export type { IndexTable } from './session/context.js';

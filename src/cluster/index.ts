@@ -18,6 +18,7 @@
 export { HubCluster } from './cluster.js';
 export type { ClusterOptions, ClusterStats } from './options.js';
 export { OwedHandover, type OwedParts } from './owed.js';
+export type { OwedCopy } from '../pubsub/hub-durable.js';
 export { RouteTable } from './routes.js';
 export { RoamingClient, type RoamingClientOptions, type RoamingEvents } from './roaming.js';
 export { adoptOutbox, Adopter, fenceRefusal, FENCE_FILE, type AdopterParts } from './adopt.js';
