@@ -1,157 +1,138 @@
 /**
- * Reliable delivery throughput (spec 14) over real UDP on loopback: 100-byte ordered reliable
- * messages from a device (this process) to a hub (a child process, as a broker is one; see
- * reliable-hub.ts), directly and through the ChaosProxy at 0%, 1%, 5%, 10% and 20%
- * loss (both directions), with msgs/s (acknowledged messages per second, measured at the sender as
- * the time until every promise settled) and the goodput ratio against the loss-free proxy run. Then,
- * if bench/peers/ is there, MQTT QoS 1 throughput of mosquitto (defaults, tuned) and aedes with the
- * same payload, and the ratio Saltwire / peer. Bounded: each Saltwire run stops after RUN_MS, each
- * MQTT run after 8 s (each row the median of REPS runs), a watchdog ends the whole bench after 300 s.
- * Run: npm run bench:reliable    (SKIP_MQTT=1 to leave the MQTT rows out)
+ * QoS 1 publish/subscribe throughput, like with like (issue 17): publisher -> hub or broker ->
+ * subscriber, each in its own process on loopback (bench/pubsub-procs.ts), two acknowledged legs
+ * for every system, 100 B payloads, every default:
+ *
+ * - Saltwire: `saltwire hub` with its defaults, two startClient() devices with theirs; the
+ *   publisher's QoS 1 publish settles on the hub's acknowledgement, the hub owes each copy to the
+ *   subscriber until it acknowledges it (spec 15).
+ * - MQTT 3.1.1 QoS 1 (PUBACK both legs) through mosquitto with its defaults, plain TCP and TLS, and
+ *   aedes (own process).
+ *
+ * Every publisher keeps at most WINDOW publications unacknowledged (default 64: a Saltwire node's
+ * default outbox, OUTBOX_MESSAGES; the MQTT clients get the same window). Rate = distinct messages
+ * at the subscriber / (last arrival - first publish); lost, duplicated and reordered deliveries are
+ * counted from a sequence number in each payload.
+ *
+ * Then Saltwire under loss: a ChaosProxy (in this process) between both devices and the hub, so
+ * both legs lose datagrams in both directions, at 0%, 1%, 5%, 10% and 20%; goodput against the 0%
+ * proxy run. MQTT is not run under loss: TCP on loopback cannot be made lossy without changing the
+ * kernel's loopback for every process on the machine (netem).
+ *
+ * Each row: the median of REPS runs of MESSAGES (time limit RUN_MS each, LOSS_RUN_MS under loss)
+ * after a warm-up run of WARMUP (for each system; the lossy rows share one hub, warmed up once); a
+ * watchdog ends the bench after 400 s.
+ * Run: npm run bench:reliable   (env MESSAGES, WARMUP, REPS, RUN_MS, LOSS_RUN_MS, WINDOW; SYSTEMS=saltwire,...;
+ *   LOSSES=0,0.01,0.05,0.1,0.2 (LOSSES= none); SALTWIRE_CRYPTO=tweetnacl)
  */
-import { deriveDeviceKey, PairKeyring } from '../src/core.js';
-import { defaultCryptoSuite } from '../src/node/crypto.js';
-import { SaltwireNode, type ReliabilityOptions } from '../src/peer/node.js';
-import { MemoryStateStore } from '../src/peer/state-store.js';
-import { startHubChild } from './reliable-hub.js';
-import { UdpTransport } from '../src/transport/udp.js';
+import { loadavg } from 'node:os';
+import { defaultCryptoSuite } from '../src/index.js';
+import { ChaosProxy } from '../src/transport/chaos-proxy.js';
+import { startSession, SYSTEM_NAMES, type RunResult, type Session, type System } from './pubsub-procs.js';
+import { formatTable } from './peers/util.js';
 
-const MESSAGES = Number(process.env['MESSAGES'] ?? 60_000);
-const RUN_MS = Number(process.env['RUN_MS'] ?? 6_000);
-/** Each row is the median of REPS runs: one loopback run varies by +-20% with the machine's load. */
-const REPS = Number(process.env['REPS'] ?? 5);
-const PAYLOAD = 100;
-const SITE = new Uint8Array(32).fill(7);
-const suite = defaultCryptoSuite();
+const MESSAGES = Number(process.env['MESSAGES'] ?? 30_000);
+const WARMUP = Number(process.env['WARMUP'] ?? 10_000);
+const REPS = Number(process.env['REPS'] ?? 3);
+const RUN_MS = Number(process.env['RUN_MS'] ?? 12_000);
+const LOSS_RUN_MS = Number(process.env['LOSS_RUN_MS'] ?? 6_000);
+const WINDOW = Number(process.env['WINDOW'] ?? 64);
+const SYSTEMS = (process.env['SYSTEMS'] ?? 'saltwire,mosquitto,mosquitto-tls,aedes').split(',').filter(Boolean) as System[];
+const LOSSES = (process.env['LOSSES'] ?? '0,0.01,0.05,0.1,0.2').split(',').filter(Boolean).map(Number);
+
 const watchdog = setTimeout(() => {
-  console.error('bench:reliable: watchdog: still running after 300 s, giving up');
+  console.error('bench:reliable: watchdog: still running after 400 s, giving up');
   process.exit(2);
-}, 300_000);
+}, 400_000);
 watchdog.unref();
 
-/**
- * Datagram budget 1200 (DATAGRAM_BUDGET); receive window 1024 ids (the default 64 caps a fast link at
- * 64 per round trip); the application keeps OUTBOX messages queued or in flight.
- */
-const OUTBOX = Number(process.env["OUTBOX"] ?? 2048);
-const WINDOW = Number(process.env["WINDOW"] ?? 1024);
-const RELIABILITY: ReliabilityOptions = { send: { outboxMessages: OUTBOX }, receive: { window: WINDOW, maxRanges: 1024, holdBackBytes: 4 << 20 } };
+const crypto = defaultCryptoSuite().name;
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`QoS 1, 100 B, publisher -> hub/broker -> subscriber, three processes on loopback, every default; window ${WINDOW}; Saltwire crypto ${crypto}`);
+console.log(`warm-up run of ${WARMUP}, then ${REPS} runs of ${MESSAGES} per row (time limit ${RUN_MS / 1000} s a run); load average ${load()}\n`);
 
-interface Run {
-  readonly name: string;
-  readonly loss: number;
-  readonly acked: number;
-  readonly delivered: number;
-  readonly ms: number;
-  readonly msgsPerSec: number;
-  readonly datagrams: number;
-  readonly timedOut: boolean;
+interface Row {
+  name: string;
+  loss?: number;
+  runs: RunResult[];
 }
 
-async function run(name: string, loss: number | undefined): Promise<Run> {
-  const hubChild = await startHubChild(SITE, loss, RELIABILITY);
-  const devT = await UdpTransport.bind({ host: '127.0.0.1' });
-  const dev = await SaltwireNode.start({
-    id: 'dev-bench',
-    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, SITE, 'dev-bench', 0)),
-    suite,
-    transport: devT,
-    state: new MemoryStateStore(),
-    provisioning: true,
-    peers: [{ id: 'hub', address: { host: '127.0.0.1', port: hubChild.port } }],
-    peerMaxDatagram: 1200,
-    reliability: RELIABILITY,
-  });
-  // first contact (challenge, echo) outside the measurement
-  await dev.send('hub', new Uint8Array(PAYLOAD), { reliable: true, deadlineMs: 10_000 }).catch(() => undefined);
-  const before = await hubChild.delivered();
-  const data = new Uint8Array(PAYLOAD).fill(1);
-  let acked = 0;
-  let failed = 0;
-  let sent = 0;
-  const t0 = performance.now();
-  // the application keeps the outbox fed: a new message each time one is acknowledged
-  const one = (): void => {
-    if (sent >= MESSAGES) return;
-    sent++;
-    dev.send('hub', data, { reliable: true, ordered: true, deadlineMs: RUN_MS + 5_000 }).then(
-      () => {
-        acked++;
-        one();
-      },
-      () => void failed++,
+/** A warm-up run, then REPS measured runs at `loss` (set on the proxy before each row, if any). */
+async function measure(name: string, s: Session, o: { warm: boolean; runMs: number; proxy?: ChaosProxy; loss?: number }): Promise<Row> {
+  if (o.proxy !== undefined) o.proxy.faults.setFaults({ loss: o.loss ?? 0 });
+  if (o.warm) await s.run({ messages: WARMUP, qos: 1, window: WINDOW, timeLimitMs: o.runMs });
+  const runs: RunResult[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const r = await s.run({ messages: MESSAGES, qos: 1, window: WINDOW, timeLimitMs: o.runMs });
+    console.log(
+      `${name} run ${i + 1}: ${r.msgsPerSec.toFixed(0)} msgs/s, server CPU ${r.serverCpuUs.toFixed(1)} µs/msg, sent ${r.sent}, received ${r.received}, lost ${r.lost}, dup ${r.duplicates}, reordered ${r.outOfOrder}, failed ${r.failed}, outbox full ${r.outboxFull}${r.timedOut ? ', TIME-LIMITED' : ''}`,
     );
-  };
-  for (let i = 0; i < OUTBOX; i++) one();
-  while (acked + failed < MESSAGES && performance.now() - t0 < RUN_MS) await new Promise((r) => setTimeout(r, 5));
-  const ms = performance.now() - t0;
-  const datagrams = dev.stats.sent.datagrams;
-  const delivered = (await hubChild.delivered()) - before;
-  await dev.close(); // rejects what is left (NodeClosedError): counted as failed, not acked
-  await hubChild.stop();
-  return { name, loss: loss ?? 0, acked, delivered, ms, msgsPerSec: (acked * 1000) / ms, datagrams, timedOut: acked < MESSAGES };
+    runs.push(r);
+  }
+  return { name, ...(o.loss !== undefined && { loss: o.loss }), runs };
 }
 
-async function median(name: string, loss: number | undefined): Promise<Run> {
-  const runs: Run[] = [];
-  for (let i = 0; i < REPS; i++) runs.push(await run(name, loss));
-  runs.sort((a, b) => a.msgsPerSec - b.msgsPerSec);
-  return runs[Math.floor(runs.length / 2)]!;
-}
+const median = (runs: RunResult[]): RunResult => [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec)[Math.floor(runs.length / 2)]!;
+const sum = (runs: RunResult[], k: 'lost' | 'duplicates' | 'outOfOrder' | 'sent' | 'failed'): number => runs.reduce((a, r) => a + r[k], 0);
+const range = (runs: RunResult[]): string => `${Math.min(...runs.map((r) => r.msgsPerSec)).toFixed(0)}-${Math.max(...runs.map((r) => r.msgsPerSec)).toFixed(0)}`;
 
-const rows: Run[] = [];
-rows.push(await median('direct', undefined));
-for (const loss of [0, 0.01, 0.05, 0.1, 0.2]) rows.push(await median('proxy', loss));
-const base = rows[1]!.msgsPerSec;
-
-const table: string[][] = [['path', 'loss', 'acked', 'delivered', 'time s', 'msgs/s', 'goodput vs 0%', 'datagrams']];
-for (const r of rows) {
-  table.push([
-    r.name,
-    `${(r.loss * 100).toFixed(0)}%`,
-    `${r.acked}${r.timedOut ? '*' : ''}`,
-    String(r.delivered),
-    (r.ms / 1000).toFixed(2),
-    r.msgsPerSec.toFixed(0),
-    r.name === 'direct' ? '-' : (r.msgsPerSec / base).toFixed(2),
-    String(r.datagrams),
-  ]);
-}
-const fmt = (t: string[][]): string => {
-  const w = t[0]!.map((_, i) => Math.max(...t.map((r) => (r[i] ?? '').length)));
-  return t.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).join('\n');
-};
-console.log(`Saltwire reliable ordered delivery, ${PAYLOAD} B messages, ${MESSAGES} per run, median of ${REPS} runs (time limit ${RUN_MS / 1000} s, * = not all acknowledged in time),`);
-console.log(`real UDP on loopback, ChaosProxy loss in both directions, budget 1200 B, receive window 1024, crypto ${suite.name}\n`);
-console.log(fmt(table));
-
-if (process.env['SKIP_MQTT'] !== '1') {
+const direct: Row[] = [];
+for (const system of SYSTEMS) {
+  const s = await startSession(system);
   try {
-    const { brokerVariants } = await import('./peers/run.js');
-    const { qos1Throughput } = await import('./peers/mqtt-load.js');
-    const wanted = ['mosquitto', 'mosquitto tuned', 'aedes'];
-    const peerRows: string[][] = [['peer (MQTT QoS 1, loopback TCP, no loss)', 'msgs/s', 'Saltwire 0% proxy / peer', 'Saltwire direct / peer']];
-    for (const v of brokerVariants().filter((x) => wanted.includes(x.name))) {
-      if (v.unavailable !== undefined) {
-        peerRows.push([v.name, `skipped: ${v.unavailable}`, '', '']);
-        continue;
-      }
-      const broker = await v.start();
-      try {
-        const results = [];
-        for (let i = 0; i < REPS; i++) results.push(await qos1Throughput(broker, { messages: MESSAGES, inflight: 500, timeLimitMs: 8_000, noDelay: v.clientNoDelay, payloadBytes: PAYLOAD }));
-        results.sort((a, b) => a.msgsPerSec - b.msgsPerSec);
-        const r = results[Math.floor(results.length / 2)]!;
-        peerRows.push([v.name, r.msgsPerSec.toFixed(0) + (r.timedOut ? '*' : ''), (base / r.msgsPerSec).toFixed(2), (rows[0]!.msgsPerSec / r.msgsPerSec).toFixed(2)]);
-      } catch (e) {
-        peerRows.push([v.name, `failed: ${e instanceof Error ? e.message : String(e)}`, '', '']);
-      } finally {
-        await broker.stop();
-      }
-    }
-    console.log('\n' + fmt(peerRows));
-  } catch (e) {
-    console.log(`\nMQTT peers left out: ${e instanceof Error ? e.message : String(e)}`);
+    direct.push(await measure(system === 'saltwire' ? `${SYSTEM_NAMES.saltwire} (${crypto})` : SYSTEM_NAMES[system], s, { warm: true, runMs: RUN_MS }));
+  } finally {
+    await s.close();
   }
 }
+
+// One hub and its two devices for every loss rate: the proxy's loss changes between rows (the
+// warm-up at the first rate only). Lossy runs are bounded by LOSS_RUN_MS: at a high rate most of
+// them end by time, and their rate counts what arrived by then.
+const lossy: Row[] = [];
+if (LOSSES.length > 0) {
+  let proxy: ChaosProxy | undefined;
+  const via = async (port: number): Promise<number> => {
+    proxy = await ChaosProxy.start({ target: { host: '127.0.0.1', port }, maxCapture: 0, seed: 7, faults: { loss: LOSSES[0]! } });
+    return proxy.address.port;
+  };
+  const s = await startSession('saltwire', via);
+  try {
+    for (const [i, loss] of LOSSES.entries()) lossy.push(await measure(`Saltwire via ChaosProxy, ${(loss * 100).toFixed(0)}% loss`, s, { warm: i === 0, runMs: LOSS_RUN_MS, proxy: proxy!, loss }));
+  } finally {
+    await s.close();
+    await proxy?.close();
+  }
+}
+
+const refs = direct.filter((r) => r.name.startsWith('MQTT'));
+const rate = (r: Row): number => median(r.runs).msgsPerSec;
+console.log(`\nmedian run of ${REPS} (range); lost, duplicated, reordered: summed over the runs; load average at end ${load()}\n`);
+console.log(
+  formatTable([
+    ['two QoS 1 legs, no loss', 'msgs/s', 'range', 'lost', 'dup', 'reordered', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')}`)],
+    ...direct.map((r) => [r.name, rate(r).toFixed(0), range(r.runs), `${sum(r.runs, 'lost')} of ${sum(r.runs, 'sent')}`, String(sum(r.runs, 'duplicates')), String(sum(r.runs, 'outOfOrder')), ...refs.map((x) => (rate(r) / rate(x)).toFixed(2))]),
+  ]),
+);
+if (lossy.length > 0) {
+  const base = lossy.find((r) => r.loss === 0);
+  console.log(`\nSaltwire, both devices through one ChaosProxy (loss on both legs, both directions, seed 7)\n`);
+  console.log(
+    formatTable([
+      ['loss', 'msgs/s', 'range', 'goodput vs 0% proxy', 'lost', 'dup', 'reordered', 'failed', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')} (no loss)`)],
+      ...lossy.map((r) => [
+        `${(r.loss! * 100).toFixed(0)}%`,
+        rate(r).toFixed(0),
+        range(r.runs),
+        base === undefined ? '-' : (rate(r) / rate(base)).toFixed(2),
+        `${sum(r.runs, 'lost')} of ${sum(r.runs, 'sent')}`,
+        String(sum(r.runs, 'duplicates')),
+        String(sum(r.runs, 'outOfOrder')),
+        String(sum(r.runs, 'failed')),
+        ...refs.map((x) => (rate(r) / rate(x)).toFixed(2)),
+      ]),
+    ]),
+  );
+}
 clearTimeout(watchdog);
+process.exit(0);
