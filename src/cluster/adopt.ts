@@ -138,7 +138,7 @@ export class Adopter {
 
   constructor(private readonly p: AdopterParts) {}
 
-  /** `hub`'s bridge connection was lost. */
+  /** `hub`'s bridge connection was lost (its last will), or it stopped gracefully: adopt it once its process is gone. */
   lost(hub: string): void {
     this.dead.add(hub);
     this.try(hub);

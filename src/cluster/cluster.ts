@@ -247,7 +247,9 @@ export class HubCluster implements BridgeExtension, RemoteForwarding {
       const [caller, id] = unkey(k);
       this.hub.forwarding.toCaller({ op: 'RESULT', callId: id, to: caller, outcome: RpcOutcome.Unreachable, body: new Uint8Array(0) });
     }
-    if (reason === 'lost') this.adopter.lost(hub);
+    // its last will ('lost'), or a graceful stop ('stopped') of a hub that may never come back: either
+    // way what it owed is adopted once its process is gone (the fence), and is its own again if it returns
+    if (reason === 'lost' || reason === 'stopped') this.adopter.lost(hub);
   }
 
   private onClaim(hub: string, device: string, body: Uint8Array): void {
