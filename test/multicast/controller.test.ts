@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { groupPort } from './group-port.js';
 import { deriveDeviceKey } from '../../src/crypto/keys.js';
 import { tweetnaclSuite } from '../../src/crypto/tweetnacl.js';
 import type { Client } from '../../src/messaging/client.js';
@@ -35,7 +36,7 @@ const until = async (f: () => boolean, ms = 3_000) => {
 
 describe('grants over unicast (GroupController, joinGroup)', () => {
   it('join, re-grant after a lost store with the epoch floor, and removal with grants pushed by RPC [SW-19.3-1] [SW-19.3-4] [SW-19.5-11] [SW-19.8-1]', async () => {
-    const net = { group: `239.253.${1 + Math.floor(Math.random() * 250)}.9`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' };
+    const net = { group: `239.253.${1 + Math.floor(Math.random() * 250)}.9`, port: groupPort(), interface: '127.0.0.1' };
     const hub = await startHub({ listen: '127.0.0.1:0', siteKey: site, stateDir: tmp(), suite });
     const addr = `127.0.0.1:${hub.port.node.local.port}`;
     const manager = new GroupManager({ suite, gid: 1, activateMs: 100, graceMs: 200 });
@@ -92,7 +93,7 @@ describe('grants over unicast (GroupController, joinGroup)', () => {
   }, 30_000);
 
   it('a hub that restarts with its store continues the generation its members hold, and rotates from there', async () => {
-    const net = { group: `239.253.${1 + Math.floor(Math.random() * 250)}.10`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' };
+    const net = { group: `239.253.${1 + Math.floor(Math.random() * 250)}.10`, port: groupPort(), interface: '127.0.0.1' };
     const hubDir = tmp();
     const groupStore = new FileStateStore(join(hubDir, 'group'));
     const options = { suite, gid: 2, activateMs: 50, graceMs: 100 };

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { groupPort } from './group-port.js';
 import { deriveDeviceKey } from '../../src/crypto/keys.js';
 import { tweetnaclSuite } from '../../src/crypto/tweetnacl.js';
 import { encodeGrant } from '../../src/multicast/grant.js';
@@ -27,7 +28,7 @@ const tmp = () => {
   return d;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const net = () => ({ group: `239.254.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' });
+const net = () => ({ group: `239.254.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: groupPort(), interface: '127.0.0.1' });
 
 /** A socket on the LAN that sends to the group and counts what comes back to it. */
 async function probe(n: { group: string; port: number }) {

@@ -2,6 +2,7 @@
 // list replaced by a fake one (the real kernel case, a re-created veth, is in netns.test.ts).
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { groupPort } from './group-port.js';
 import { interfaceFingerprint } from '../../src/node/interface-watch.js';
 import { MulticastSocket } from '../../src/node/multicast-socket.js';
 
@@ -28,7 +29,7 @@ describe('interface watch [SW-19.9-2]', () => {
   it('a group socket joins again when its interface goes away and when it comes back, and not otherwise', async () => {
     let list: NodeJS.Dict<NetworkInterfaceInfo[]> = { lo: [v4('127.0.0.1', '00:00:00:00:00:00')] };
     const group = `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-    const s = await MulticastSocket.open({ group, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1', rejoinMs: 0, watchInterfacesMs: 20, listInterfaces: () => list });
+    const s = await MulticastSocket.open({ group, port: groupPort(), interface: '127.0.0.1', rejoinMs: 0, watchInterfacesMs: 20, listInterfaces: () => list });
     try {
       expect(s.stats.joins).toBe(1);
       await new Promise((r) => setTimeout(r, 100)); // several polls, nothing changed

@@ -3,6 +3,7 @@
 // with repair on it receives every one exactly once, with repair off it misses them.
 // setMulticastInterface('127.0.0.1') keeps it on lo.
 import { afterEach, describe, expect, it } from 'vitest';
+import { groupPort } from './group-port.js';
 import { tweetnaclSuite as suite } from '../../src/crypto/tweetnacl.js';
 import { encodeGrant } from '../../src/multicast/grant.js';
 import { GroupManager } from '../../src/multicast/manager.js';
@@ -44,7 +45,7 @@ afterEach(async () => {
 });
 
 async function run(repair: boolean) {
-  const net = { group: `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' };
+  const net = { group: `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: groupPort(), interface: '127.0.0.1' };
   const mgr = new GroupManager({ suite, gid: 1 });
   const { lost, twice } = lossPlan();
   const copies = new Map<number, number>(); // a's counter -> copies that reached b's path

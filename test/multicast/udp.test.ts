@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
+import { groupPort } from './group-port.js';
 import { tweetnaclEd25519 } from '../../src/crypto/ed25519.js';
 import { tweetnaclSuite } from '../../src/crypto/tweetnacl.js';
 import { GTYPE_DATA } from '../../src/multicast/constants.js';
@@ -24,7 +25,7 @@ const suite = tweetnaclSuite;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const net = () => ({ group: `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: 40_000 + Math.floor(Math.random() * 20_000), interface: '127.0.0.1' });
+const net = () => ({ group: `239.255.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`, port: groupPort(), interface: '127.0.0.1' });
 const until = async (f: () => boolean, ms = 2_000) => {
   const end = Date.now() + ms;
   while (!f() && Date.now() < end) await sleep(5);
