@@ -8,6 +8,7 @@
  *   with every default (no bench-only outbox, window or datagram option).
  * - MQTT 3.1.1 through mosquitto with its defaults, plain TCP and TLS (openssl-made CA), and aedes
  *   (its own process, defaults): MQTT.js publisher and subscriber, clean sessions.
+ * (The clients of both: bench/pubsub-clients.ts.)
  *
  * One session per system: the server and both clients start once, then each run() publishes
  * `messages` payloads of PAYLOAD bytes on a topic of its own. Each payload carries its sequence
@@ -24,16 +25,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import mqtt from 'mqtt';
-import { defaultCryptoSuite, deriveDeviceKey, startClient, toHex, type Client } from '../src/index.js';
+import { toHex } from '../src/index.js';
 import { startAedesProcess } from './peers/aedes.js';
+import { connect, SITE, type ClientArgs } from './pubsub-clients.js';
 import { buildHub, cpuSeconds, startMosquittoFor, startSaltwireHub } from './scale/servers.js';
 
 export type System = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'aedes';
 export const PAYLOAD = 100;
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const SITE = new Uint8Array(32).fill(23);
 const now = (): number => performance.timeOrigin + performance.now();
 type Msg = { type: string; [k: string]: unknown };
 
@@ -57,6 +57,9 @@ export interface RunResult {
   readonly publishedPerSec: number;
   /** CPU (user + system) of the hub or broker process over the run, per distinct message received, µs */
   readonly serverCpuUs: number;
+  /** the same for the publisher's and the subscriber's processes */
+  readonly pubCpuUs: number;
+  readonly subCpuUs: number;
 }
 
 export interface Session {
@@ -148,7 +151,7 @@ export async function startSession(system: System, via?: (port: number) => Promi
       const topic = `bench/${process.pid}/${++seq}`;
       s.send({ type: 'arm', topic, qos: o.qos });
       await next(s, 'armed', 10_000);
-      const cpu0 = cpuSeconds(server.pid);
+      const cpu0 = [server.pid, p.pid!, s.pid!].map(cpuSeconds);
       p.send({ type: 'go', topic, ...o });
       const done = await next(p, 'done', o.timeLimitMs + 15_000);
       const sent = done['sent'] as number;
@@ -156,7 +159,7 @@ export async function startSession(system: System, via?: (port: number) => Promi
       s.send({ type: 'drain', expect: sent });
       const got = await next(s, 'drained', 15_000);
       const received = got['received'] as number;
-      const cpu = cpuSeconds(server.pid) - cpu0;
+      const cpu = [server.pid, p.pid!, s.pid!].map((pid, i) => ((cpuSeconds(pid) - cpu0[i]!) * 1e6) / Math.max(1, received));
       const elapsedMs = received > 0 ? (got['last'] as number) - (done['t0'] as number) : NaN;
       return {
         sent,
@@ -170,7 +173,9 @@ export async function startSession(system: System, via?: (port: number) => Promi
         failed: done['failed'] as number,
         outboxFull: done['full'] as number,
         publishedPerSec: (sent * 1000) / ((done['tEnd'] as number) - (done['t0'] as number)),
-        serverCpuUs: (cpu * 1e6) / Math.max(1, received),
+        serverCpuUs: cpu[0]!,
+        pubCpuUs: cpu[1]!,
+        subCpuUs: cpu[2]!,
       };
     },
     async close() {
@@ -183,57 +188,7 @@ export async function startSession(system: System, via?: (port: number) => Promi
 
 // ---- the client processes ----
 
-interface ChildArgs {
-  system: System;
-  port: number;
-  dir: string;
-  id: string;
-  ca?: string;
-}
-
-/** A client of either protocol, as the two roles need it. */
-interface AnyClient {
-  subscribe(topic: string, qos: 0 | 1, on: (payload: Uint8Array) => void): Promise<void>;
-  unsubscribe(topic: string): Promise<void>;
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function connect(a: ChildArgs): Promise<AnyClient> {
-  if (a.system === 'saltwire') {
-    const c: Client = await startClient({ hub: `127.0.0.1:${a.port}`, id: a.id, key: deriveDeviceKey(defaultCryptoSuite(), SITE, a.id, 0), stateDir: join(a.dir, a.id) });
-    const subs = new Map<string, { unsubscribe(): Promise<void> }>();
-    return {
-      async subscribe(topic, qos, on) {
-        const s = c.subscribe(topic, { qos }, (p) => on(p.payload));
-        subs.set(topic, s);
-        await s.granted;
-      },
-      async unsubscribe(topic) {
-        await subs.get(topic)?.unsubscribe();
-        subs.delete(topic);
-      },
-      publish: (topic, payload, qos) => c.publish(topic, payload, { qos }),
-      close: () => c.close(),
-    };
-  }
-  const tls = a.system === 'mosquitto-tls';
-  const m = await mqtt.connectAsync(`${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${a.port}`, { protocolVersion: 4, clean: true, reconnectPeriod: 0, clientId: `${a.id}-${process.pid}`, ...(a.ca !== undefined && { ca: a.ca }) });
-  const handlers = new Map<string, (payload: Uint8Array) => void>();
-  m.on('message', (topic, payload) => handlers.get(topic)?.(payload));
-  return {
-    async subscribe(topic, qos, on) {
-      handlers.set(topic, on);
-      await m.subscribeAsync(topic, { qos });
-    },
-    async unsubscribe(topic) {
-      handlers.delete(topic);
-      await m.unsubscribeAsync(topic);
-    },
-    publish: (topic, payload, qos) => new Promise((res, rej) => void m.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos }, (e) => (e ? rej(e) : res()))),
-    close: () => m.endAsync(),
-  };
-}
+type ChildArgs = ClientArgs & { system: System };
 
 async function subscriberRole(a: ChildArgs): Promise<void> {
   const c = await connect(a);

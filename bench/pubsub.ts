@@ -52,7 +52,7 @@ for (const system of SYSTEMS) {
     const runs: RunResult[] = [];
     for (let i = 0; i < REPS; i++) {
       const r = await s.run({ messages: MESSAGES, qos: 0, window: 1, timeLimitMs: TIME_LIMIT_MS });
-      console.log(`${system.padEnd(13)} run ${i + 1}: ${r.msgsPerSec.toFixed(0)} msgs/s (published ${r.publishedPerSec.toFixed(0)}/s), server CPU ${r.serverCpuUs.toFixed(1)} µs/msg, sent ${r.sent}, received ${r.received}, lost ${r.lost} (${((100 * r.lost) / Math.max(1, r.sent)).toFixed(2)}%), dup ${r.duplicates}, reordered ${r.outOfOrder}${r.timedOut ? ', TIME-LIMITED' : ''}`);
+      console.log(`${system.padEnd(13)} run ${i + 1}: ${r.msgsPerSec.toFixed(0)} msgs/s (published ${r.publishedPerSec.toFixed(0)}/s), CPU µs/msg hub/broker ${r.serverCpuUs.toFixed(1)} pub ${r.pubCpuUs.toFixed(1)} sub ${r.subCpuUs.toFixed(1)}, sent ${r.sent}, received ${r.received}, lost ${r.lost} (${((100 * r.lost) / Math.max(1, r.sent)).toFixed(2)}%), dup ${r.duplicates}, reordered ${r.outOfOrder}${r.timedOut ? ', TIME-LIMITED' : ''}`);
       runs.push(r);
     }
     rows.push({ system, runs });

@@ -54,22 +54,28 @@ console.log(`warm-up run of ${WARMUP}, then ${REPS} runs of ${MESSAGES} per row 
 interface Row {
   name: string;
   loss?: number;
+  /** datagrams the proxy dropped of those it got, both directions, over the measured runs */
+  dropped?: string;
   runs: RunResult[];
 }
 
 /** A warm-up run, then REPS measured runs at `loss` (set on the proxy before each row, if any). */
 async function measure(name: string, s: Session, o: { warm: boolean; runMs: number; proxy?: ChaosProxy; loss?: number }): Promise<Row> {
-  if (o.proxy !== undefined) o.proxy.faults.setFaults({ loss: o.loss ?? 0 });
+  if (o.proxy !== undefined) o.proxy.setFaults({ loss: o.loss ?? 0 }); // both directions (faults.setFaults would change only the model default)
+  const seen = (): [number, number] => (o.proxy === undefined ? [0, 0] : [o.proxy.stats.toTarget.received + o.proxy.stats.toClient.received, o.proxy.stats.toTarget.dropped + o.proxy.stats.toClient.dropped]);
   if (o.warm) await s.run({ messages: WARMUP, qos: 1, window: WINDOW, timeLimitMs: o.runMs });
   const runs: RunResult[] = [];
+  const before = seen();
   for (let i = 0; i < REPS; i++) {
     const r = await s.run({ messages: MESSAGES, qos: 1, window: WINDOW, timeLimitMs: o.runMs });
     console.log(
-      `${name} run ${i + 1}: ${r.msgsPerSec.toFixed(0)} msgs/s, server CPU ${r.serverCpuUs.toFixed(1)} µs/msg, sent ${r.sent}, received ${r.received}, lost ${r.lost}, dup ${r.duplicates}, reordered ${r.outOfOrder}, failed ${r.failed}, outbox full ${r.outboxFull}${r.timedOut ? ', TIME-LIMITED' : ''}`,
+      `${name} run ${i + 1}: ${r.msgsPerSec.toFixed(0)} msgs/s, CPU µs/msg hub/broker ${r.serverCpuUs.toFixed(1)} pub ${r.pubCpuUs.toFixed(1)} sub ${r.subCpuUs.toFixed(1)}, sent ${r.sent}, received ${r.received}, lost ${r.lost}, dup ${r.duplicates}, reordered ${r.outOfOrder}, failed ${r.failed}, outbox full ${r.outboxFull}${r.timedOut ? ', TIME-LIMITED' : ''}`,
     );
     runs.push(r);
   }
-  return { name, ...(o.loss !== undefined && { loss: o.loss }), runs };
+  const after = seen();
+  const datagrams = after[0] - before[0];
+  return { name, ...(o.loss !== undefined && { loss: o.loss, dropped: `${after[1] - before[1]} of ${datagrams}` }), runs };
 }
 
 const median = (runs: RunResult[]): RunResult => [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec)[Math.floor(runs.length / 2)]!;
@@ -119,9 +125,10 @@ if (lossy.length > 0) {
   console.log(`\nSaltwire, both devices through one ChaosProxy (loss on both legs, both directions, seed 7)\n`);
   console.log(
     formatTable([
-      ['loss', 'msgs/s', 'range', 'goodput vs 0% proxy', 'lost', 'dup', 'reordered', 'failed', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')} (no loss)`)],
+      ['loss', 'datagrams dropped', 'msgs/s', 'range', 'goodput vs 0% proxy', 'lost', 'dup', 'reordered', 'failed', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')} (no loss)`)],
       ...lossy.map((r) => [
         `${(r.loss! * 100).toFixed(0)}%`,
+        r.dropped ?? '-',
         rate(r).toFixed(0),
         range(r.runs),
         base === undefined ? '-' : (rate(r) / rate(base)).toFixed(2),
