@@ -123,6 +123,7 @@ export function reliabilityVectors(): VectorFile {
       FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window reduction [SW-14.4-4], [SW-14.5-9].' },
       Karn: { bugType: 'FUNCTIONALITY', description: 'No RTT sample from an ACK that also acknowledges a later retransmission [SW-14.4-7].' },
       Probe: { bugType: 'FUNCTIONALITY', description: 'The probe timeout resends the newest fragment when a lost tail leaves no later ACK, without reducing cwnd [SW-14.4-6].' },
+      HeadOfLine: { bugType: 'FUNCTIONALITY', description: 'A probe with nothing declared lost resends the oldest fragment in flight first, before new ones [SW-14.4-6].' },
       TimeThreshold: { bugType: 'FUNCTIONALITY', description: 'Loss declared by the time threshold when fewer than DUP_THRESH later fragments were acknowledged; the random-loss reduction [SW-14.4-5], [SW-14.5-9].' },
       Duplicate: { bugType: 'FUNCTIONALITY', description: 'A duplicate is not delivered again and is acknowledged again [SW-14.3-1].' },
       Ordering: { bugType: 'FUNCTIONALITY', description: 'Ordered delivery with hold-back [SW-14.7-3].' },
@@ -279,6 +280,18 @@ export function reliabilityVectors(): VectorFile {
     ['Probe'],
     ['SW-14.4-6', 'SW-14.4-7', 'SW-14.3-6'],
     'the tail is lost: no later ACK can find it, so the probe timeout (SRTT + 4 RTTVAR + MAX_ACK_DELAY for a lone fragment = 440) resends the newest fragment, without a congestion response',
+  );
+  scenario(
+    big,
+    [
+      send(0, 100), poll(0, 'A'), deliver(5, 'A1'), poll(5, 'B'), tick(25, 'B'), poll(25, 'B'), deliver(30, 'B1'), poll(30, 'A'),
+      ...[0, 1, 2, 3, 4].map((k) => send(30, 1000, {}, 0x40 + k)),
+      ...[30, 31, 33, 34, 40].flatMap((t) => [tick(t, 'A'), poll(t, 'A')]),
+      tick(64, 'A'), poll(64, 'A'), deliver(70, 'A6'), poll(70, 'B'), tick(90, 'B'), poll(90, 'B'), deliver(95, 'B2'), poll(95, 'A'),
+    ],
+    ['Probe', 'HeadOfLine'],
+    ['SW-14.4-6', 'SW-14.4-5'],
+    'an RTT of 10 ms (PTO 30, RTO 200): four 1000-byte messages in flight (ids 2-5), a fifth waiting for cwnd, and no ACK comes back (as from a receiver that holds back what follows a lost one and acknowledges nothing until it can deliver): the probe at 34 + 30 carries the oldest fragment in flight (id 2), not the new fifth, without a congestion response; its ACK lets the time threshold declare ids 3-5 lost at 95',
   );
   scenario(
     base,

@@ -163,6 +163,22 @@ export class FragmentBook {
   }
 
   /**
+   * Declares the oldest fragment in flight (lowest id) lost if it fits `room`, so that a probe
+   * carries it again first; the caller makes no congestion response: a probe is not a loss
+   * [SW-14.4-6]. The head of the line is the one a receiver that holds back what follows a gap, and
+   * acknowledges nothing until it can deliver (deferred acknowledgements, a hub's durable QoS 1),
+   * is waiting for: no later ACK will ever name it missing. Returns the bytes marked.
+   */
+  markOldestLost(room: number): number {
+    for (const f of this.inFlightFrags()) {
+      if (f.size > room) return 0;
+      this.markLost(f);
+      return f.size;
+    }
+    return 0;
+  }
+
+  /**
    * Declares the newest fragments in flight lost (as many as fit `room`) so that a probe carries them
    * again; the caller makes no congestion response: a probe is not a loss [SW-14.4-6].
    */

@@ -367,7 +367,13 @@ export class SendState implements LinkSender {
     room = this.unreliable.take(room, out, this.cap);
     if (!this.mayTransmit(now)) return out;
     const probe = this.probe.owed;
-    if (probe && this.book.lostCount === 0 && this.nextCandidate() === undefined) this.book.markNewestLost(room); // a probe with nothing new resends the newest [SW-14.4-6]
+    // a probe with nothing declared lost resends the oldest fragment in flight first, then what is new;
+    // with nothing new, the newest as room allows [SW-14.4-6]
+    if (probe && this.book.lostCount === 0) {
+      const fresh = this.nextCandidate() !== undefined;
+      const used = this.book.markOldestLost(room);
+      if (!fresh) this.book.markNewestLost(room - used);
+    }
     let sent = 0;
     for (let guard = 0; guard < 1 << 16; guard++) {
       const c = this.nextCandidate();

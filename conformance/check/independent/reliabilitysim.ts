@@ -343,6 +343,19 @@ export class RelSender {
       frames.push(this.msgFrame(f));
       room -= f.frameLen; bytes += f.frameLen;
     };
+    if (listening && probe && !this.scan().some((x) => x.lost && !x.acked)) {
+      // [SW-14.4-6] nothing declared lost: the oldest fragment in flight first (the head of the line a
+      // receiver holding back what follows it waits for), then new fragments; with none new, the newest
+      // in flight as many as fit; all lowest id first (14.10).
+      const inflight = this.scan().filter((x) => x.inflight).sort((a, b) => a.id - b.id);
+      const next = this.candidates()[0];
+      const hasNew = next !== undefined && next.id < this.cum + this.peerWindow;
+      const pick: Frag[] = [];
+      let left = room;
+      if (inflight.length > 0 && inflight[0]!.frameLen <= left) { pick.push(inflight[0]!); left -= inflight[0]!.frameLen; }
+      if (pick.length > 0 && !hasNew) for (const f of this.scan().filter((x) => x.inflight && x !== pick[0]).reverse()) { if (f.frameLen > left) break; pick.push(f); left -= f.frameLen; }
+      for (const f of pick.sort((a, b) => a.id - b.id)) transmit(f);
+    }
     if (listening && (probe || this.pacingAt === null || this.paceAt() <= now)) {
       for (;;) {
         const c = this.candidates()[0];
@@ -364,7 +377,7 @@ export class RelSender {
     }
     if (probe && bytes > 0) this.probes++;
     if (frames.length === 0) return null;
-    if (bytes > 0 && this.srtt !== null) this.pacingAt = now + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]
+    if (bytes > 0 && this.srtt !== null) this.pacingAt = Math.max(this.pacingAt ?? now, now) + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]: from the later of now and the last unrounded due time
     else if (bytes > 0) this.pacingAt = null;
     return frames;
   }
