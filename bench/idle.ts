@@ -27,8 +27,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './peers/util.js';
-import { bounded, startWorker, type Worker } from './scale/fleet.js';
-import { NO_MIX, type WorkerConfig } from './scale/protocol.js';
+import { bounded, startWorkers, type Worker } from './scale/fleet.js';
+import { NO_MIX } from './scale/protocol.js';
 import { buildHub, cpuSeconds, rssBytes, startServer, type SystemName } from './scale/servers.js';
 
 const flag = (name: string): string | undefined => {
@@ -67,27 +67,27 @@ async function runOne(system: SystemName): Promise<IdleRow> {
     await sleep(1000);
     const rssIdle = rssBytes(server.pid);
     const k = N <= 1000 ? 1 : N <= 4000 ? 2 : 4;
-    const per = Math.ceil(N / k);
-    for (let w = 0; w < k; w++) {
-      const cfg: WorkerConfig = {
-        system,
-        port: server.port,
-        ...(server.ca !== undefined && { ca: server.ca }),
-        siteHex: SITE_HEX,
-        from: w * per,
-        to: Math.min(N, (w + 1) * per),
-        periodMs: 5000,
-        sleepyPeriodMs: 30_000,
-        payloadBytes: 50,
-        mix: NO_MIX,
-        connectBatch: 50,
-        connectTimeoutMs: 30_000,
-        ownAddresses: true,
-        keepaliveMs: KEEPALIVE,
-        keepaliveBytes: BYTES,
-      };
-      workers.push(startWorker(cfg));
-    }
+    workers.push(
+      ...startWorkers(
+        {
+          system,
+          port: server.port,
+          ...(server.ca !== undefined && { ca: server.ca }),
+          siteHex: SITE_HEX,
+          periodMs: 5000,
+          sleepyPeriodMs: 30_000,
+          payloadBytes: 50,
+          mix: NO_MIX,
+          connectBatch: 50,
+          connectTimeoutMs: 30_000,
+          ownAddresses: true,
+          keepaliveMs: KEEPALIVE,
+          keepaliveBytes: BYTES,
+        },
+        N,
+        k,
+      ),
+    );
     let connected = 0;
     for (const w of workers) {
       const m = await bounded(w.next(), 60_000 + N * 20, `${system} worker connecting`);

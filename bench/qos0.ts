@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deriveDeviceKey, startClient, startHub, tweetnaclSuite, type Client } from '../src/index.js';
+import { nextMessage, type ChildMsg } from './peers/util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SITE = new Uint8Array(32).fill(11);
@@ -47,7 +48,7 @@ function rcvbufErrors(): number {
   }
 }
 
-type Msg = { type: string; [k: string]: unknown };
+type Msg = ChildMsg;
 
 function child(role: string, args: unknown): ChildProcess {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -56,18 +57,7 @@ function child(role: string, args: unknown): ChildProcess {
   return c;
 }
 
-function next(c: ChildProcess, type: string, timeoutMs = 60_000): Promise<Msg> {
-  return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no ${type} in ${timeoutMs} ms`)), timeoutMs);
-    const on = (m: unknown): void => {
-      if ((m as Msg).type !== type) return;
-      clearTimeout(t);
-      c.off('message', on);
-      res(m as Msg);
-    };
-    c.on('message', on);
-  });
-}
+const next = (c: ChildProcess, type: string, timeoutMs = 60_000): Promise<Msg> => nextMessage(c, type, timeoutMs);
 
 const send = (m: Msg): void => void process.send?.(m);
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

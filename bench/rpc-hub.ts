@@ -39,7 +39,7 @@ import mqtt from 'mqtt';
 import { defaultCryptoSuite, deriveDeviceKey, startClient, startHub, UdpTransport, type Client } from '../src/index.js';
 import { NatsMini, startNatsServer } from './peers/nats-mini.js';
 import { startMosquitto } from './peers/mosquitto.js';
-import { percentile, runId, sleep, withTimeout } from './peers/util.js';
+import { nextMessage, percentile, runId, sleep, withTimeout, type ChildMsg } from './peers/util.js';
 import { listeningPort } from './scale/servers.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -61,7 +61,7 @@ const BUDGET_MS = Number(flag('--budget-ms') ?? 115_000);
 const TAP = process.argv.includes('--tap');
 const RUN_LIMIT_MS = 40_000; // one system's run: setup, warm-up and measured calls
 
-type Msg = { type: string; [k: string]: unknown };
+type Msg = ChildMsg;
 const send = (m: Msg): void => void process.send?.(m);
 
 /** utime + stime of a process, in µs (all its threads). */
@@ -96,19 +96,7 @@ function child(role: string, args: unknown, nodeArgs = ''): ChildProcess {
   return c;
 }
 
-function next(c: ChildProcess, type: string, timeoutMs = 20_000): Promise<Msg> {
-  return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no ${type} from child in ${timeoutMs} ms`)), timeoutMs);
-    const on = (m: unknown): void => {
-      if ((m as Msg).type !== type) return;
-      clearTimeout(t);
-      c.off('message', on);
-      res(m as Msg);
-    };
-    c.on('message', on);
-    c.once('exit', (code) => rej(new Error(`child exited (${code}) before ${type}`)));
-  });
-}
+const next = (c: ChildProcess, type: string, timeoutMs = 20_000): Promise<Msg> => nextMessage(c, type, timeoutMs);
 
 /** Ends a child politely (disconnect: it closes its node, which writes a --cpu-prof), then by force. */
 async function end(c: ChildProcess): Promise<void> {

@@ -32,11 +32,11 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, sleep } from './peers/util.js';
-import { HEAVY_MIX, NO_MIX, nowNs, payloadTime, type Mix, type WorkerConfig, type WorkerReport } from './scale/protocol.js';
+import { HEAVY_MIX, NO_MIX, nowNs, type Mix, type WorkerReport } from './scale/protocol.js';
 import { buildHub, cpuSeconds, rssBytes, startServer, type Server, type SystemName } from './scale/servers.js';
 import { startSink, type Sink } from './scale/sink.js';
 import { lineChart } from './scale/svg.js';
-import { bounded, startWorker, type Worker } from './scale/fleet.js';
+import { bounded, startWorkers, type Worker } from './scale/fleet.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS = join(HERE, 'results');
@@ -109,25 +109,25 @@ async function runOne(system: SystemName, n: number): Promise<Row> {
     const rssIdle = rssBytes(server.pid);
     sink = await startSink(system, server, SITE_HEX);
     const k = Number(flag('--workers') ?? (n <= 100 ? 1 : n <= 1000 ? 2 : 4));
-    const per = Math.ceil(n / k);
-    for (let w = 0; w < k; w++) {
-      const cfg: WorkerConfig = {
-        system,
-        port: server.port,
-        ...(server.ca !== undefined && { ca: server.ca }),
-        siteHex: SITE_HEX,
-        from: w * per,
-        to: Math.min(n, (w + 1) * per),
-        periodMs: PERIOD,
-        sleepyPeriodMs: PERIOD * 6,
-        payloadBytes: PAYLOAD,
-        mix: MIX,
-        connectBatch: 50,
-        connectTimeoutMs: 30_000,
-        ownAddresses: !process.argv.includes('--same-address'),
-      };
-      workers.push(startWorker(cfg));
-    }
+    workers.push(
+      ...startWorkers(
+        {
+          system,
+          port: server.port,
+          ...(server.ca !== undefined && { ca: server.ca }),
+          siteHex: SITE_HEX,
+          periodMs: PERIOD,
+          sleepyPeriodMs: PERIOD * 6,
+          payloadBytes: PAYLOAD,
+          mix: MIX,
+          connectBatch: 50,
+          connectTimeoutMs: 30_000,
+          ownAddresses: !process.argv.includes('--same-address'),
+        },
+        n,
+        k,
+      ),
+    );
     let connected = 0;
     let connectMs = 0;
     for (const w of workers) {

@@ -140,3 +140,24 @@ export function fmtRatio(ours: number, theirs: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0) return '-';
   return `${(ours / theirs).toFixed(2)}x`;
 }
+
+/** A message of a forked child: `type` names it. */
+export type ChildMsg = { type: string; [k: string]: unknown };
+
+/**
+ * The next IPC message of `type` from child `c`; rejects after `timeoutMs`, or at once if the child
+ * exits first.
+ */
+export function nextMessage(c: import('node:child_process').ChildProcess, type: string, timeoutMs: number): Promise<ChildMsg> {
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no ${type} from child in ${timeoutMs} ms`)), timeoutMs);
+    const on = (m: unknown): void => {
+      if ((m as ChildMsg).type !== type) return;
+      clearTimeout(t);
+      c.off('message', on);
+      res(m as ChildMsg);
+    };
+    c.on('message', on);
+    c.once('exit', (code) => rej(new Error(`child exited (${code}) before ${type}`)));
+  });
+}

@@ -37,3 +37,9 @@ export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: nothing after ${ms} ms`)))]);
 }
 
+
+/** Starts `k` workers holding devices [0, n) between them in equal runs, each with `base` otherwise. */
+export function startWorkers(base: Omit<WorkerConfig, 'from' | 'to'>, n: number, k: number): Worker[] {
+  const per = Math.ceil(n / k);
+  return Array.from({ length: k }, (_, w) => startWorker({ ...base, from: w * per, to: Math.min(n, (w + 1) * per) }));
+}
