@@ -15,7 +15,7 @@ import { UnreliableQueue } from './unreliable-queue.js';
 import { cutFragment, type CutMessage } from './fragment-cut.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
 import { Outbox } from './outbox.js';
-import { fragmentPayload, SEND_DEFAULTS, type Pending, type RetransmitCounters, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
+import { fragmentPayload, sendConfig, type Pending, type RetransmitCounters, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 import type { LinkSender, SenderHandover } from './sender.js';
 import { SleepSchedule } from './sleepy.js';
 import { concat } from '../util/bytes.js';
@@ -88,7 +88,25 @@ export class DeviceSendState implements LinkSender {
     private readonly random: () => number,
     resume?: SenderHandover,
   ) {
-    this.config = { ...SEND_DEFAULTS, window: DEVICE_WINDOW, maxBackoffMs: DEVICE_MAX_BACKOFF_MS, ...config };
+    // one literal, not a spread merge: every device sender's configuration shares one hidden class (sendConfig)
+    const b = sendConfig(config);
+    this.config = {
+      peer: b.peer,
+      datagramBudget: b.datagramBudget,
+      peerMaxMessage: b.peerMaxMessage,
+      outboxMessages: b.outboxMessages,
+      outboxBytes: b.outboxBytes,
+      controlReserveMessages: b.controlReserveMessages,
+      controlReserveBytes: b.controlReserveBytes,
+      defaultDeadlineMs: b.defaultDeadlineMs,
+      initialPeerWindow: b.initialPeerWindow,
+      rtt: b.rtt,
+      jitter: b.jitter,
+      fragmentLifetimeMs: b.fragmentLifetimeMs,
+      lastMessageId: b.lastMessageId,
+      window: config.window ?? DEVICE_WINDOW,
+      maxBackoffMs: config.maxBackoffMs ?? DEVICE_MAX_BACKOFF_MS,
+    };
     const c = this.config;
     if (!Number.isInteger(c.datagramBudget) || c.datagramBudget < MIN_DATAGRAM_BUDGET || c.datagramBudget > 65_507) {
       throw new InvalidArgumentError(`datagramBudget must be an integer in [${MIN_DATAGRAM_BUDGET}, 65507]`);

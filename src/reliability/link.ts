@@ -7,7 +7,7 @@
 import { ACK_EVERY_DATAGRAMS, SLEEP_FRAME_LEN } from './constants.js';
 import type { RelFrame, SleepFrame } from './frames.js';
 import type { ReassemblyBudget } from './reassembly.js';
-import { ReceiveState, type Delivered, type ReceiveConfig } from './receive-state.js';
+import { ReceiveState, receiveConfig, type Delivered, type ReceiveConfig } from './receive-state.js';
 import { SendState, type SendEvent, type SendOptions } from './send-state.js';
 import type { RetransmitCounters } from './send-types.js';
 import { DEVICE_RECEIVE_WINDOW, DEVICE_WINDOW } from './device-constants.js';
@@ -45,7 +45,7 @@ export class ReliableLink {
   /** The peer's profile; a switch of the sending rules it asks for waits until the sender is idle. */
   private peerProfile: ReliabilityProfile;
   /** The receive configuration: the profile's defaults, then the link's own. */
-  private readonly receiveConfig: Partial<ReceiveConfig>;
+  private readonly receiveConfig: ReceiveConfig;
   private announceSleep: boolean;
 
   constructor(
@@ -56,7 +56,7 @@ export class ReliableLink {
     this.peerProfile = config.peerProfile ?? 'full';
     const send = { ...profileSendDefaults(config.profile), ...config.send, peer: config.peer };
     this.sender = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), random) : new SendState(send, random);
-    this.receiveConfig = { ...profileReceiveDefaults(config.profile), ...config.receive };
+    this.receiveConfig = receiveConfig({ ...profileReceiveDefaults(config.profile), ...config.receive });
     this.receiver = new ReceiveState(this.receiveConfig, budget);
     this.announceSleep = config.sleep !== undefined;
   }

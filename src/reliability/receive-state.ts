@@ -61,6 +61,26 @@ export const RECEIVE_DEFAULTS: ReceiveConfig = {
   ackDelayMs: Math.min(ACK_DELAY_MS, MAX_ACK_DELAY_MS),
 };
 
+/**
+ * RECEIVE_DEFAULTS completed by `c`, as one object literal with every field in a fixed order: a spread
+ * merge gave each link's configuration a hidden class of its own in V8 (see sendConfig). An
+ * undefined field takes the default.
+ */
+export function receiveConfig(c: Partial<ReceiveConfig>): ReceiveConfig {
+  const d = RECEIVE_DEFAULTS;
+  return {
+    window: c.window ?? d.window,
+    maxRanges: c.maxRanges ?? d.maxRanges,
+    holdBackMessages: c.holdBackMessages ?? d.holdBackMessages,
+    holdBackBytes: c.holdBackBytes ?? d.holdBackBytes,
+    maxMessage: c.maxMessage ?? d.maxMessage,
+    reassemblyPerPeer: c.reassemblyPerPeer ?? d.reassemblyPerPeer,
+    fragmentLifetimeMs: c.fragmentLifetimeMs ?? d.fragmentLifetimeMs,
+    ackDelayMs: c.ackDelayMs ?? d.ackDelayMs,
+    deferAcks: c.deferAcks,
+  };
+}
+
 /** Frames not taken, by reason (none of them is acknowledged, so the sender sends them again). */
 export interface ReceiveCounters {
   duplicates: number;
@@ -108,7 +128,7 @@ export class ReceiveState {
   };
 
   constructor(config: Partial<ReceiveConfig>, budget: ReassemblyBudget) {
-    this.config = { ...RECEIVE_DEFAULTS, ...config };
+    this.config = receiveConfig(config);
     const c = this.config;
     this.ids = new ReceivedIds(c.window, c.maxRanges);
     this.reassembly = new Reassembly(budget, c.reassemblyPerPeer, c.maxMessage, c.fragmentLifetimeMs);

@@ -31,7 +31,7 @@ import { RttEstimator } from './rtt.js';
 import type { LinkSender, SenderHandover } from './sender.js';
 import { SleepSchedule } from './sleepy.js';
 import { FragmentBook, type Frag } from './fragment-book.js';
-import { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
+import { fragmentPayload, sendConfig, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 
 // The public shapes live in send-types.ts; re-exported so importers of this module keep working.
 export { fragmentPayload, SEND_DEFAULTS, type Pending, type SendConfig, type RetransmitCounters, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
@@ -66,7 +66,7 @@ export class SendState implements LinkSender {
     config: Partial<SendConfig> & { peer: string },
     private readonly random: () => number,
   ) {
-    this.config = { ...SEND_DEFAULTS, ...config };
+    this.config = sendConfig(config);
     const c = this.config;
     if (!Number.isInteger(c.datagramBudget) || c.datagramBudget < MIN_DATAGRAM_BUDGET || c.datagramBudget > 65_507) {
       throw new InvalidArgumentError(`datagramBudget must be an integer in [${MIN_DATAGRAM_BUDGET}, 65507]`);
