@@ -1,17 +1,19 @@
 /**
  * The clients of bench/pubsub-procs.ts's publisher and subscriber processes, one shape for both
  * protocols: a Saltwire startClient() device with every default, or an MQTT.js 3.1.1 client (clean
- * session, no reconnect; TLS with the broker's CA when `ca` is given).
+ * session, no reconnect; TLS with the broker's CA when `ca` is given), or a NATS one
+ * (bench/pubsub-nats.ts: core NATS, and JetStream for QoS 1).
  */
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { defaultCryptoSuite, deriveDeviceKey, startClient, type Client } from '../src/index.js';
+import { connectNats } from './pubsub-nats.js';
 
 /** The site every Saltwire bench device's key derives from (the hub gets it as SALTWIRE_SITE_KEY). */
 export const SITE = new Uint8Array(32).fill(23);
 
 export interface ClientArgs {
-  /** 'saltwire', or an MQTT broker's name ('mosquitto-tls': over TLS) */
+  /** 'saltwire', 'nats', 'nats-js', or an MQTT broker's name ('mosquitto-tls': over TLS) */
   system: string;
   port: number;
   /** Saltwire: the state directory's parent */
@@ -30,6 +32,7 @@ export interface AnyClient {
 }
 
 export async function connect(a: ClientArgs): Promise<AnyClient> {
+  if (a.system === 'nats' || a.system === 'nats-js') return connectNats(a);
   if (a.system === 'saltwire') {
     const c: Client = await startClient({ hub: `127.0.0.1:${a.port}`, id: a.id, key: deriveDeviceKey(defaultCryptoSuite(), SITE, a.id, 0), stateDir: join(a.dir, a.id) });
     const subs = new Map<string, { unsubscribe(): Promise<void> }>();

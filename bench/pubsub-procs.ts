@@ -8,7 +8,8 @@
  *   with every default (no bench-only outbox, window or datagram option).
  * - MQTT 3.1.1 through mosquitto with its defaults, plain TCP and TLS (openssl-made CA), and aedes
  *   (its own process, defaults): MQTT.js publisher and subscriber, clean sessions.
- * (The clients of both: bench/pubsub-clients.ts.)
+ * - nats-server, defaults ('nats': core NATS, QoS 0 only; 'nats-js': -js, QoS 1 through JetStream),
+ *   bench/pubsub-nats.ts. The clients of all: bench/pubsub-clients.ts.
  *
  * One session per system: the server and both clients start once, then each run() publishes
  * `messages` payloads of PAYLOAD bytes on a topic of its own. Each payload carries its sequence
@@ -28,9 +29,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toHex } from '../src/index.js';
 import { startAedesProcess } from './peers/aedes.js';
 import { connect, SITE, type ClientArgs } from './pubsub-clients.js';
+import { startNatsFor } from './pubsub-nats.js';
 import { buildHub, cpuSeconds, startMosquittoFor, startSaltwireHub } from './scale/servers.js';
 
-export type System = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'aedes';
+export type System = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'aedes' | 'nats' | 'nats-js';
 export const PAYLOAD = 100;
 const SELF = fileURLToPath(import.meta.url);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -75,6 +77,8 @@ export const SYSTEM_NAMES: Record<System, string> = {
   mosquitto: 'MQTT via mosquitto, plain TCP',
   'mosquitto-tls': 'MQTT via mosquitto, TLS',
   aedes: 'MQTT via aedes (own process), plain TCP',
+  nats: 'NATS core via nats-server',
+  'nats-js': 'NATS JetStream via nats-server -js',
 };
 
 function child(role: string, args: unknown): ChildProcess {
@@ -127,7 +131,8 @@ export async function startSession(system: System, via?: (port: number) => Promi
   } else if (system === 'aedes') {
     const a = await startAedesProcess();
     server = { pid: a.where as number, port: a.port, stop: () => a.stop() };
-  } else server = await startMosquittoFor(system === 'mosquitto-tls');
+  } else if (system === 'nats' || system === 'nats-js') server = await startNatsFor(system, dir);
+  else server = await startMosquittoFor(system === 'mosquitto-tls');
   let sub: ChildProcess | undefined;
   let pub: ChildProcess | undefined;
   try {
@@ -236,8 +241,8 @@ async function subscriberRole(a: ChildArgs): Promise<void> {
 
 async function publisherRole(a: ChildArgs): Promise<void> {
   const c = await connect(a);
-  // first contact outside the measurement
-  await c.publish(`bench/${process.pid}/hello`, new Uint8Array(PAYLOAD), 1);
+  // first contact outside the measurement (core NATS has no QoS 1)
+  await c.publish(`bench/${process.pid}/hello`, new Uint8Array(PAYLOAD), a.system === 'nats' ? 0 : 1);
   process.on('message', (m: Msg) => {
     if (m.type !== 'go') return;
     const topic = m['topic'] as string;

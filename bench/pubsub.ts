@@ -5,11 +5,15 @@
  *
  * - Saltwire: `saltwire hub` with its defaults, two startClient() devices with theirs (no bench-only
  *   outbox, receive window or datagram size: every option is the default);
- * - MQTT 3.1.1 through mosquitto with its defaults, plain TCP and TLS, and aedes (own process).
+ * - MQTT 3.1.1 through mosquitto with its defaults, plain TCP and TLS, and aedes (own process);
+ * - core NATS publish/subscribe through nats-server with its defaults (bench/pubsub-nats.ts over
+ *   bench/peers/nats-mini.ts): no acknowledgement; a subscriber that falls too far behind is a slow
+ *   consumer, whose connection the server closes (the bench prints it, and counts what was lost).
  *
  * 100 B payloads; the publisher publishes as fast as its client lets it (Saltwire: publish waits for
- * room in the hub's queue [SW-14.8-6]; MQTT.js: TCP back-pressure). What a QoS 0 hub or broker
- * cannot forward it drops: "lost" counts those (published - distinct received at the subscriber).
+ * room in the hub's queue [SW-14.8-6]; MQTT.js and nats-mini: TCP back-pressure). What a QoS 0 hub
+ * or broker cannot forward it drops: "lost" counts those (published - distinct received at the
+ * subscriber).
  * Rate = distinct messages received / (last arrival - first publish).
  *
  * Steady state, for every system alike: one unmeasured warm-up run of WARMUP, then REPS runs of
@@ -20,7 +24,7 @@
  * request/response crossed the broker twice. `npm run bench:rpc-hub` measures device -> hub -> device
  * in three processes beside mosquitto (plain, TLS), NATS and a raw UDP relay.
  *
- * Run: npm run bench:pubsub   (env MESSAGES=N, WARMUP=N, REPS=N, SYSTEMS=saltwire,mosquitto,...;
+ * Run: npm run bench:pubsub   (env MESSAGES=N, WARMUP=N, REPS=N, SYSTEMS=saltwire,mosquitto,mosquitto-tls,aedes,nats;
  *   SALTWIRE_CRYPTO=tweetnacl for the pure-JS backend in every Saltwire process)
  */
 import { loadavg } from 'node:os';
@@ -32,7 +36,7 @@ const MESSAGES = Number(process.env['MESSAGES'] ?? 300_000);
 const WARMUP = Number(process.env['WARMUP'] ?? 100_000);
 const REPS = Number(process.env['REPS'] ?? 3);
 const TIME_LIMIT_MS = Number(process.env['TIME_LIMIT_MS'] ?? 15_000);
-const SYSTEMS = (process.env['SYSTEMS'] ?? 'saltwire,mosquitto,mosquitto-tls,aedes').split(',') as System[];
+const SYSTEMS = (process.env['SYSTEMS'] ?? 'saltwire,mosquitto,mosquitto-tls,aedes,nats').split(',') as System[];
 
 const watchdog = setTimeout(() => {
   console.error('bench:pubsub: watchdog: still running after 400 s, giving up');
@@ -66,7 +70,7 @@ const ref = (sys: System): number | undefined => {
   const r = rows.find((x) => x.system === sys);
   return r === undefined ? undefined : median(r.runs).msgsPerSec;
 };
-const refs: System[] = ['mosquitto', 'mosquitto-tls', 'aedes'];
+const refs: System[] = ['mosquitto', 'mosquitto-tls', 'aedes', 'nats'];
 console.log(`\nmedian run of ${REPS} (range of the runs); lost = published - received, summed over the runs; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 console.log(
   formatTable([

@@ -8,21 +8,25 @@
  *   subscriber until it acknowledges it (spec 15).
  * - MQTT 3.1.1 QoS 1 (PUBACK both legs) through mosquitto with its defaults, plain TCP and TLS, and
  *   aedes (own process).
+ * - NATS JetStream, its at-least-once (core NATS has none): nats-server -js with its defaults, a
+ *   stream on the subjects (file storage), the publisher waiting for each PubAck, the subscriber an
+ *   ephemeral push consumer acknowledging each message (bench/pubsub-nats.ts).
  *
  * Every publisher keeps at most WINDOW publications unacknowledged (default 64: a Saltwire node's
- * default outbox, OUTBOX_MESSAGES; the MQTT clients get the same window). Rate = distinct messages
+ * default outbox, OUTBOX_MESSAGES; the MQTT and NATS clients get the same window). Rate = distinct messages
  * at the subscriber / (last arrival - first publish); lost, duplicated and reordered deliveries are
  * counted from a sequence number in each payload.
  *
  * Then Saltwire under loss: a ChaosProxy (in this process) between both devices and the hub, so
  * both legs lose datagrams in both directions, at 0%, 1%, 5%, 10% and 20%; goodput against the 0%
- * proxy run. MQTT is not run under loss: TCP on loopback cannot be made lossy without changing the
- * kernel's loopback for every process on the machine (netem).
+ * proxy run. MQTT and NATS are not run under loss: the proxy drops UDP datagrams, and TCP on
+ * loopback cannot be made lossy without changing the kernel's loopback for every process on the
+ * machine (netem).
  *
  * Each row: the median of REPS runs of MESSAGES (time limit RUN_MS each, LOSS_RUN_MS under loss)
  * after a warm-up run of WARMUP (for each system; the lossy rows share one hub, warmed up once); a
  * watchdog ends the bench after 400 s.
- * Run: npm run bench:reliable   (env MESSAGES, WARMUP, REPS, RUN_MS, LOSS_RUN_MS, WINDOW; SYSTEMS=saltwire,...;
+ * Run: npm run bench:reliable   (env MESSAGES, WARMUP, REPS, RUN_MS, LOSS_RUN_MS, WINDOW; SYSTEMS=saltwire,mosquitto,mosquitto-tls,aedes,nats-js;
  *   LOSSES=0,0.01,0.05,0.1,0.2 (LOSSES= none); SALTWIRE_CRYPTO=tweetnacl)
  */
 import { loadavg } from 'node:os';
@@ -37,7 +41,11 @@ const REPS = Number(process.env['REPS'] ?? 3);
 const RUN_MS = Number(process.env['RUN_MS'] ?? 12_000);
 const LOSS_RUN_MS = Number(process.env['LOSS_RUN_MS'] ?? 6_000);
 const WINDOW = Number(process.env['WINDOW'] ?? 64);
-const SYSTEMS = (process.env['SYSTEMS'] ?? 'saltwire,mosquitto,mosquitto-tls,aedes').split(',').filter(Boolean) as System[];
+const SYSTEMS = (process.env['SYSTEMS'] ?? 'saltwire,mosquitto,mosquitto-tls,aedes,nats-js').split(',').filter(Boolean) as System[];
+if (SYSTEMS.includes('nats')) {
+  console.error('bench:reliable: core NATS has no QoS 1; its at-least-once is JetStream: SYSTEMS=nats-js');
+  process.exit(2);
+}
 const LOSSES = (process.env['LOSSES'] ?? '0,0.01,0.05,0.1,0.2').split(',').filter(Boolean).map(Number);
 
 const watchdog = setTimeout(() => {
@@ -111,12 +119,12 @@ if (LOSSES.length > 0) {
   }
 }
 
-const refs = direct.filter((r) => r.name.startsWith('MQTT'));
+const refs = direct.filter((r) => r.name.startsWith('MQTT') || r.name.startsWith('NATS'));
 const rate = (r: Row): number => median(r.runs).msgsPerSec;
 console.log(`\nmedian run of ${REPS} (range); lost, duplicated, reordered: summed over the runs; load average at end ${load()}\n`);
 console.log(
   formatTable([
-    ['two QoS 1 legs, no loss', 'msgs/s', 'range', 'lost', 'dup', 'reordered', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')}`)],
+    ['two QoS 1 legs, no loss', 'msgs/s', 'range', 'lost', 'dup', 'reordered', ...refs.map((r) => `vs ${r.name.replace(/^MQTT via /, '').replace(/ via nats-server.*$/, '')}`)],
     ...direct.map((r) => [r.name, rate(r).toFixed(0), range(r.runs), `${sum(r.runs, 'lost')} of ${sum(r.runs, 'sent')}`, String(sum(r.runs, 'duplicates')), String(sum(r.runs, 'outOfOrder')), ...refs.map((x) => (rate(r) / rate(x)).toFixed(2))]),
   ]),
 );
@@ -125,7 +133,7 @@ if (lossy.length > 0) {
   console.log(`\nSaltwire, both devices through one ChaosProxy (loss on both legs, both directions, seed 7)\n`);
   console.log(
     formatTable([
-      ['loss', 'datagrams dropped', 'msgs/s', 'range', 'goodput vs 0% proxy', 'lost', 'dup', 'reordered', 'failed', ...refs.map((r) => `vs ${r.name.replace('MQTT via ', '')} (no loss)`)],
+      ['loss', 'datagrams dropped', 'msgs/s', 'range', 'goodput vs 0% proxy', 'lost', 'dup', 'reordered', 'failed', ...refs.map((r) => `vs ${r.name.replace(/^MQTT via /, '').replace(/ via nats-server.*$/, '')} (no loss)`)],
       ...lossy.map((r) => [
         `${(r.loss! * 100).toFixed(0)}%`,
         r.dropped ?? '-',

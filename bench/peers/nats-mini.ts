@@ -1,12 +1,13 @@
 /**
  * A minimal NATS client over node:net, for benchmarks only (the `nats` package is not installed and
- * there is no network to fetch it): the text protocol's CONNECT, PING/PONG, SUB, PUB with a reply
- * subject and MSG parsing; no headers, no TLS, no reconnect, no queue groups. It does what the
+ * there is no network to fetch it): the text protocol's CONNECT, PING/PONG, SUB, UNSUB, PUB with a
+ * reply subject and MSG parsing; no headers, no TLS, no reconnect, no queue groups. It does what the
  * official client does on the hot path of request/reply: one TCP connection with TCP_NODELAY, one
- * wildcard inbox subscription for all replies, each request a PUB with a unique reply subject.
+ * wildcard inbox subscription for all replies, each request a PUB with a unique reply subject
+ * (request(); JetStream's API and PubAcks are such requests, bench/pubsub-nats.ts).
  *
  * Also starts nats-server (/usr/sbin/nats-server, or $NATS_SERVER_BIN) on a free loopback port with
- * its defaults.
+ * its defaults, optionally with JetStream (-js) storing in a given directory.
  *
  * Usage: `const c = await NatsMini.connect(port); c.subscribe('s', (m) => ...); c.publish('s', data, reply)`
  */
@@ -30,11 +31,17 @@ export class NatsMini {
   private readonly subs = new Map<number, (m: NatsMsg) => void>();
   private pongs: Array<() => void> = [];
   private error: Error | undefined;
+  private inbox: string | undefined;
+  private nextReq = 1;
+  private readonly requests = new Map<string, (m: NatsMsg) => void>();
+  /** Resolves when the connection closes, with the last error or -ERR line if there was one. */
+  readonly closed: Promise<Error | undefined>;
 
   private constructor(private readonly sock: Socket) {
     sock.setNoDelay(true);
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', (e) => (this.error = e));
+    this.closed = new Promise((r) => sock.once('close', () => r(this.error)));
   }
 
   /** Connects, sends CONNECT and waits for the PONG of a first PING (the server accepted CONNECT). */
@@ -51,13 +58,15 @@ export class NatsMini {
     return c;
   }
 
-  /** PING, resolved at its PONG: everything written before it was processed by the server. */
+  /** PING, resolved at its PONG: everything written before it was processed by the server. Rejects if the connection closes first. */
   flush(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
-    return new Promise((r) => {
+    if (this.sock.destroyed) return Promise.reject(new Error('nats: connection closed'));
+    const pong = new Promise<void>((r) => {
       this.pongs.push(r);
       this.sock.write('PING\r\n');
     });
+    return Promise.race([pong, this.closed.then((e) => Promise.reject(e ?? new Error('nats: connection closed')))]);
   }
 
   subscribe(subject: string, cb: (m: NatsMsg) => void): number {
@@ -67,9 +76,52 @@ export class NatsMini {
     return sid;
   }
 
+  unsubscribe(sid: number): void {
+    this.subs.delete(sid);
+    this.sock.write(`UNSUB ${sid}\r\n`);
+  }
+
+  /** PUB (past the socket's buffer, wait for drained() before more: back-pressure). */
   publish(subject: string, data: Uint8Array, reply?: string): void {
     const head = reply === undefined ? `PUB ${subject} ${data.length}\r\n` : `PUB ${subject} ${reply} ${data.length}\r\n`;
+    // what is written in one tick leaves in one write, as the official client's outbound buffer (and
+    // MQTT.js's cork until nextTick) do: a PUB per write() would be a syscall per message
+    if (this.sock.writableCorked === 0) {
+      this.sock.cork();
+      process.nextTick(() => this.sock.uncork());
+    }
     this.sock.write(Buffer.concat([Buffer.from(head), data, CRLF]));
+  }
+
+  /** Resolves once the socket's write buffer has drained (at once if it is not full). */
+  drained(): Promise<void> {
+    if (!this.sock.writableNeedDrain) return Promise.resolve();
+    return new Promise((r) => this.sock.once('drain', r));
+  }
+
+  /** PUB with a reply subject of the one inbox subscription; the first reply, or a rejection after timeoutMs. */
+  request(subject: string, data: Uint8Array, timeoutMs = 5000): Promise<NatsMsg> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.inbox === undefined) {
+      this.inbox = `_INBOX.${Math.random().toString(36).slice(2, 12)}`;
+      this.subscribe(`${this.inbox}.*`, (m) => {
+        const r = this.requests.get(m.subject);
+        this.requests.delete(m.subject);
+        r?.(m);
+      });
+    }
+    const reply = `${this.inbox}.${this.nextReq++}`;
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => {
+        this.requests.delete(reply);
+        rej(new Error(`nats: no reply to ${subject} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.requests.set(reply, (m) => {
+        clearTimeout(t);
+        res(m);
+      });
+      this.publish(subject, data, reply);
+    });
   }
 
   close(): void {
@@ -122,12 +174,16 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** nats-server with its defaults on a free 127.0.0.1 port (no monitoring port, no cluster, no JetStream). */
-export async function startNatsServer(): Promise<NatsServer> {
+/**
+ * nats-server with its defaults on a free 127.0.0.1 port (no monitoring port, no cluster); with
+ * `jetStreamDir`, JetStream enabled (-js) with its defaults, storing there (-sd).
+ */
+export async function startNatsServer(o: { jetStreamDir?: string } = {}): Promise<NatsServer> {
   const bin = findNatsServer();
   if (bin === undefined) throw new Error('nats-server not found (set NATS_SERVER_BIN)');
   const port = await freeTcpPort();
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const js = o.jetStreamDir === undefined ? [] : ['-js', '-sd', o.jetStreamDir];
+  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), ...js], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
