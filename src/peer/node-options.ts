@@ -86,6 +86,11 @@ export interface ReliabilityOptions {
   readonly receive?: Partial<ReceiveConfig>;
   /** Reassembly bytes for all peers together ([SW-14.6-3]); default REASSEMBLY_TOTAL (8 MiB). */
   readonly reassemblyTotal?: number;
+  /**
+   * A quiescent link unused for this long is set aside and rebuilt when needed (spec 14.13); default
+   * LINK_IDLE_MS (2 s); Infinity keeps every link live.
+   */
+  readonly linkIdleMs?: number;
   /** Bounds on unreliable messages waiting for room in a full queue (sendUnreliableWaiting, [SW-14.8-6]). */
   readonly unreliableWaiting?: UnreliableWaitingOptions;
 }
@@ -164,6 +169,11 @@ export interface NodeStats {
   readonly admission: Readonly<AdmissionStats>;
   /** Reliable fragments sent and sent again, and losses found (spec 14.4), over every peer this node has had. */
   readonly retransmits: Readonly<RetransmitCounters>;
+  /**
+   * Reliable links (spec 14): live now, set aside now because quiescent (spec 14.13), and how many
+   * times a link was set aside in all.
+   */
+  readonly links: { readonly live: number; readonly parked: number; readonly parks: number };
   /**
    * The node's reassembly budget (spec 14.6): bytes reserved now, partial messages evicted to make
    * room for a peer within its fair share, and new messages refused because they would take their

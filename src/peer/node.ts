@@ -134,6 +134,8 @@ export class SaltwireNode {
       route: (p, now) => this.route(p, {}, now),
       receipt: (peer, ticket) => this.events.emit('receipt', { peer, ticket }),
       soon: this.scheduler.soon?.bind(this.scheduler),
+      scheduler: this.scheduler,
+      current: (p) => this.table.get(p.id) === p,
       now: () => this.now(),
       reschedule: (p) => this.timers.schedule(p, this.deadline(p)),
       idsExhausted: () => void this.renewEpoch(),
@@ -412,6 +414,7 @@ export class SaltwireNode {
       reassembly: this.reliable.reassemblyStats,
       unreliable: { ...this.reliable.unreliableStats },
       retransmits: this.reliable.retransmits(this.table.values()),
+      links: this.reliable.links(this.table.values()),
     };
   }
 

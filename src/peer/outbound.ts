@@ -88,7 +88,7 @@ function framesFor(ctx: OutboundContext, peer: Peer, to: Address, out: Outgoing,
   if (rel && peer.link !== undefined) {
     // whatever the link owes rides on this datagram (piggybacking, [SW-14.10-1])
     // the peer's declared MAX_DATAGRAM, where it is below the node's budget [SW-4.6-7]
-    let room = Math.min(ctx.budget ?? DATAGRAM_BUDGET, peer.link.sender.datagramBudget) - HEADER_AND_TAG - (out.data !== undefined ? 1 + out.data.length : 0);
+    let room = Math.min(ctx.budget ?? DATAGRAM_BUDGET, peer.link.datagramBudget) - HEADER_AND_TAG - (out.data !== undefined ? 1 + out.data.length : 0);
     for (const f of frames) room -= frameSize(f);
     const rel = room > 0 ? peer.link.poll(now, room, true) : undefined;
     if (rel !== undefined) frames.push(...rel);
@@ -122,7 +122,7 @@ export function transmit(ctx: OutboundContext, peer: Peer, out: Outgoing, now: n
     peer.flushDue = false;
     return false; // nothing owed after all (a challenge resent too recently, say)
   }
-  if (sender.noteAsk !== undefined && asksAnswer(frames)) sender.noteAsk(now, peer.link?.sender.rtt.srtt !== undefined ? peer.link.sender.rtt.rto : undefined);
+  if (sender.noteAsk !== undefined && asksAnswer(frames)) sender.noteAsk(now, peer.link?.rto);
   const d = seal(ctx, sender, frames, now, sealer !== undefined);
   if (d === undefined) return false;
   if (dest !== undefined ? d.length > dest.budget : !maySend(peer, d.length)) {

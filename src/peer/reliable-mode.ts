@@ -7,11 +7,11 @@
  */
 import { DeadlineExceededError, InvalidArgumentError, NodeClosedError, UnknownPeerError } from '../errors.js';
 import { MIN_MAX_DATAGRAM } from '../constants.js';
-import { REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
+import { LINK_IDLE_MS, REASSEMBLY_TOTAL, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { DEVICE_RECEIVE_WINDOW } from '../reliability/device-constants.js';
 import type { RelFrame } from '../reliability/frames.js';
 import type { RetransmitCounters } from '../reliability/send-types.js';
-import { ReliableLink } from '../reliability/link.js';
+import { ReliableLink, type LinkConfig } from '../reliability/link.js';
 import { ReassemblyBudget } from '../reliability/reassembly.js';
 import type { Delivered } from '../reliability/receive-state.js';
 import type { SendEvent } from '../reliability/send-state.js';
@@ -19,6 +19,9 @@ import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { NodeOptions, ReliableSendOptions } from './node-options.js';
 import type { Peer } from './peer.js';
 import { UnreliableWaiting, type UnreliableWaitingStats } from './unreliable-waiting.js';
+import type { Scheduler } from '../time/scheduler.js';
+import { IdleQueue } from './idle-queue.js';
+import { NONE } from './liveness.js';
 
 /** What reliable delivery needs from the node. */
 export interface ReliableHost {
@@ -31,6 +34,10 @@ export interface ReliableHost {
   receipt(peer: string, ticket: number): void;
   /** Runs work after the datagrams already received (Scheduler.soon), if the runtime has it. */
   readonly soon: ((fn: () => void) => void) | undefined;
+  /** The node's timers: quiescent links are set aside LINK_IDLE after their last use (spec 14.13). */
+  readonly scheduler: Scheduler;
+  /** Whether the peer is still the node's (not evicted or replaced). */
+  current(p: Peer): boolean;
   now(): number;
   /** Sets the peer's timer from its deadlines again. */
   reschedule(p: Peer): void;
@@ -103,7 +110,17 @@ export class ReliableMode {
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
     this.waiting = new UnreliableWaiting(host.options.reliability?.unreliableWaiting);
+    const idleMs = host.options.reliability?.linkIdleMs ?? LINK_IDLE_MS;
+    this.idleLinks = new IdleQueue<Peer>(host.scheduler, () => host.now(), {
+      queuedAt: (p) => p.link?.queuedAt ?? NONE,
+      setQueuedAt: (p, at) => void (p.link !== undefined && (p.link.queuedAt = at)),
+      dueAt: (p) => (p.link !== undefined && !p.link.parked && host.current(p) ? p.link.lastActive + idleMs : Infinity),
+      idle: (p, now) => void (host.current(p) && this.park(p, now)),
+    });
   }
+
+  /** Links in use, to be set aside once quiescent and unused for LINK_IDLE (spec 14.13). */
+  private readonly idleLinks: IdleQueue<Peer>;
 
   /**
    * Queues `data` on the peer's link and sends what is due. Arguments were checked by the node. The
@@ -236,7 +253,7 @@ export class ReliableMode {
   /** Reliable messages of `peers` acknowledged but not delivered yet (ReceiveState.undelivered). */
   undelivered(peers: Iterable<Peer>): number {
     let n = 0;
-    for (const p of peers) n += p.link?.receiver.undelivered ?? 0;
+    for (const p of peers) n += p.link?.undelivered ?? 0;
     return n;
   }
 
@@ -331,6 +348,8 @@ export class ReliableMode {
     const link = p.link;
     if (link === undefined) return;
     this.stalled.delete(p);
+    if (link.parked && !link.due(now)) return; // nothing is owed on a parked link (spec 14.13)
+    this.idleLinks.note(p); // set aside once quiescent and unused for LINK_IDLE
     // ids used up and everything sent of this epoch settled: a new epoch lets the outbox go on
     if (link.sender.idsExhausted && link.sender.outbox.length > 0 && link.sender.settled) this.host.idsExhausted();
     let sent = 0;
@@ -390,7 +409,7 @@ export class ReliableMode {
 
   /** The peer echoed our token (spec 12.3): it hears this node, the silence backoff ends [SW-14.4-9]. */
   echoed(p: Peer): void {
-    p.link?.sender.heardUs();
+    p.link?.heardUs();
   }
 
   /** [SW-14.8-3] an unreachable peer's outbox waits; a reachable one flows again. */
@@ -415,6 +434,7 @@ export class ReliableMode {
 
   /** The node closes: every promise rejects with NodeClosedError. */
   close(peers: Iterable<Peer>): void {
+    this.idleLinks.close();
     for (const p of this.waiting.peers()) this.waiting.drop(p, () => new NodeClosedError());
     for (const p of peers) if (p.link !== undefined) this.dropLink(p.link, () => new NodeClosedError());
   }
@@ -471,9 +491,11 @@ export class ReliableMode {
     // window is never refused for want of hold-back room: a refused fragment backs its timer off
     // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
     const window = r?.receive?.window ?? (profile === 'device' ? DEVICE_RECEIVE_WINDOW : RECEIVE_WINDOW);
-    const receive = { holdBackMessages: window, ...r?.receive, deferAcks: this.deferredChannels };
+    // one send and one receive configuration for all links (a link merges its profile's defaults once per configuration object)
+    this.receiveOptions ??= { holdBackMessages: window, ...r?.receive, deferAcks: this.deferredChannels };
+    this.sendOptions ??= { ...r?.send, datagramBudget: this.host.budget };
     const peerProfile = r?.devicePeers?.includes(p.id) === true ? 'device' : 'full';
-    p.link = new ReliableLink({ peer: p.id, profile, peerProfile, send: { ...r?.send, datagramBudget: this.host.budget }, receive }, this.host.random, this.reassembly);
+    p.link = new ReliableLink({ peer: p.id, profile, peerProfile, send: this.sendOptions, receive: this.receiveOptions }, this.host.random, this.reassembly);
     p.link.setReachable(p.reachability !== 'unreachable');
     return p.link;
   }
@@ -505,15 +527,44 @@ export class ReliableMode {
    */
   retransmits(peers: Iterable<Peer>): RetransmitCounters {
     const t = { ...this.retired };
-    for (const p of peers) if (p.link !== undefined) addCounters(t, p.link.sender.counters);
+    for (const p of peers) if (p.link !== undefined) addCounters(t, p.link.counters);
     return t;
   }
 
   private readonly retired: RetransmitCounters = { transmissions: 0, retransmissions: 0, fastLosses: 0, timeouts: 0, reductions: 0, collapses: 0 };
 
+  /**
+   * Sets the peer's link aside if it is quiescent and nothing of this node's waits on it (spec 14.13):
+   * called by the idle queue LINK_IDLE after the link's last use (pump() queues it). Returns whether
+   * the link is parked now.
+   */
+  park(p: Peer, now: number): boolean {
+    const link = p.link;
+    if (link === undefined) return false;
+    if (link.parked) return true;
+    if (this.waiters.has(link) || this.waiting.has(p) || this.stalled.has(p) || this.soonPeers.has(p) || this.microPeers.has(p)) return false;
+    const parked = link.park(now);
+    if (parked) this.parkedLinks++;
+    return parked;
+  }
+
+  private receiveOptions: LinkConfig['receive'];
+  private sendOptions: LinkConfig['send'];
+
+  /** Links set aside so far (spec 14.13), for NodeStats. */
+  parkedLinks = 0;
+
+  /** Live and parked links of `peers` now, and parks so far (NodeStats.links). */
+  links(peers: Iterable<Peer>): { live: number; parked: number; parks: number } {
+    let live = 0;
+    let parked = 0;
+    for (const p of peers) if (p.link !== undefined) p.link.parked ? parked++ : live++;
+    return { live, parked, parks: this.parkedLinks };
+  }
+
   /** Rejects every promise of a link that goes away. */
   private dropLink(link: ReliableLink, error: (ticket: number) => Error): void {
-    addCounters(this.retired, link.sender.counters);
+    addCounters(this.retired, link.counters);
     const m = this.waiters.get(link);
     this.waiters.delete(link);
     for (const [ticket, w] of m ?? []) w.reject(error(ticket));

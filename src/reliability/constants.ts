@@ -90,6 +90,13 @@ export const HOLD_BACK_BYTES = 256 * 1024;
 export const MAX_MESSAGE = 65_536;
 export const REASSEMBLY_PER_PEER = 131_072;
 export const REASSEMBLY_TOTAL = 8 * 1024 * 1024;
+
+/**
+ * A quiescent link unused this long is set aside (spec 14.13); SDK default. Long enough that a burst
+ * of messages keeps its link (rebuilding one costs about twenty objects), short enough that a hub
+ * whose devices report every few seconds keeps most of their links parked.
+ */
+export const LINK_IDLE_MS = 2_000;
 /** Evicted messages a receiver remembers per peer [SW-14.6-6]; a peer with this many is not evicted again. */
 export const REASSEMBLY_TOMBSTONES = 64;
 /** A receiver answering a burst with one ACK [SW-14.3-8] still sends one after this many datagrams of data. */

@@ -36,6 +36,13 @@ export class DeviceRtt {
     this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * this.rttvar)));
   }
 
+  /** Takes an estimate kept while a link was set aside ([SW-14.13-2]); RTO follows as in sample(). */
+  restore(srtt: number, rttvar: number): void {
+    this.srtt = srtt;
+    this.rttvar = rttvar;
+    this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, srtt + Math.max(CLOCK_GRANULARITY_MS, 4 * rttvar)));
+  }
+
   /**
    * The timer after `k` expiries without progress, with random byte `b` (0-255) [SW-14.12-6]:
    * T = min(cap, RTO x 2^max(0, k - DEVICE_FAST_STEPS)), then T + T x b div 1024 (up to +25%).

@@ -127,6 +127,15 @@ export class DeviceSendState implements LinkSender {
     }
   }
 
+  /** The device rules have no congestion window, so no slow-start threshold. */
+  get ssthresh(): number {
+    return Infinity;
+  }
+
+  restoreEstimates(srtt: number | undefined, rttvar: number | undefined): void {
+    if (srtt !== undefined && rttvar !== undefined) this.rtt.restore(srtt, rttvar);
+  }
+
   handover(): SenderHandover | undefined {
     if (!this.settled || this.outbox.length > 0 || this.unreliable.length > 0) return undefined;
     return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.rtt.srtt };

@@ -5,7 +5,7 @@
  * @module
  */
 import { ACK_EVERY_DATAGRAMS, SLEEP_FRAME_LEN } from './constants.js';
-import type { RelFrame, SleepFrame } from './frames.js';
+import type { MsgFrame, RelFrame, SleepFrame } from './frames.js';
 import type { ReassemblyBudget } from './reassembly.js';
 import { ReceiveState, receiveConfig, type Delivered, type ReceiveConfig } from './receive-state.js';
 import { SendState, type SendEvent, type SendOptions } from './send-state.js';
@@ -15,6 +15,7 @@ import { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
 import { profileReceiveDefaults, profileSendDefaults } from './profile.js';
 import type { LinkSender, ReliabilityProfile } from './sender.js';
 import type { SleepDeclaration } from './sleepy.js';
+import { parkLink, quiescent, resumeReceiver, type ParkedLink } from './parked-link.js';
 
 export interface LinkConfig {
   readonly peer: string;
@@ -39,9 +40,30 @@ export interface Received {
   readonly events: SendEvent[];
 }
 
+const NO_EVENTS: SendEvent[] = [];
+
+/** Merged receive configurations by the object a node passes to all its links: one per node, not one per link. */
+const merged = { full: new WeakMap<object, ReceiveConfig>(), device: new WeakMap<object, ReceiveConfig>() };
+
+function mergedReceiveConfig(config: LinkConfig): ReceiveConfig {
+  const make = (): ReceiveConfig => receiveConfig({ ...profileReceiveDefaults(config.profile), ...config.receive });
+  if (config.receive === undefined) return make();
+  const cache = merged[config.profile ?? 'full'];
+  let c = cache.get(config.receive);
+  if (c === undefined) cache.set(config.receive, (c = make()));
+  return c;
+}
+
 export class ReliableLink {
-  sender: LinkSender;
-  receiver: ReceiveState;
+  /** The live halves; undefined while the link is set aside (`rest`). */
+  private s: LinkSender | undefined;
+  private r: ReceiveState | undefined;
+  /** The link set aside while quiescent (spec 14.13), or undefined while live. */
+  private rest: ParkedLink | undefined;
+  /** When the link was last used (a send, a frame received or sent, a timer), for setting it aside. */
+  lastActive = 0;
+  /** When the node's idle queue expects to set it aside (its IdleQueue slot), -1 when not queued. */
+  queuedAt = -1;
   /** The peer's profile; a switch of the sending rules it asks for waits until the sender is idle. */
   private peerProfile: ReliabilityProfile;
   /** The receive configuration: the profile's defaults, then the link's own. */
@@ -55,10 +77,94 @@ export class ReliableLink {
   ) {
     this.peerProfile = config.peerProfile ?? 'full';
     const send = { ...profileSendDefaults(config.profile), ...config.send, peer: config.peer };
-    this.sender = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), random) : new SendState(send, random);
-    this.receiveConfig = receiveConfig({ ...profileReceiveDefaults(config.profile), ...config.receive });
-    this.receiver = new ReceiveState(this.receiveConfig, budget);
+    this.s = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), random) : new SendState(send, random);
+    this.receiveConfig = mergedReceiveConfig(config);
+    this.r = new ReceiveState(this.receiveConfig, budget);
     this.announceSleep = config.sleep !== undefined;
+  }
+
+  /** The sending half; a parked link is rebuilt first (spec 14.13). */
+  get sender(): LinkSender {
+    if (this.rest !== undefined) this.unpark();
+    return this.s!;
+  }
+
+  /** The receiving half; a parked link is rebuilt first (spec 14.13). */
+  get receiver(): ReceiveState {
+    if (this.rest !== undefined) this.unpark();
+    return this.r!;
+  }
+
+  /** Replaces the receiving half (a new epoch of this node keeps what the peer sent, spec 14.1). */
+  set receiver(r: ReceiveState) {
+    if (this.rest !== undefined) this.unpark();
+    this.r = r;
+  }
+
+  /** Whether the link is set aside (spec 14.13). */
+  get parked(): boolean {
+    return this.rest !== undefined;
+  }
+
+  /**
+   * Sets the link aside if it is quiescent ([SW-14.13-1]): from now on it keeps a ParkedLink record
+   * instead of its two halves, until something needs them (a send, a reliable frame from the peer,
+   * a restart). Returns whether the link is parked.
+   */
+  park(now: number): boolean {
+    if (this.rest !== undefined) return true;
+    const s = this.s!;
+    const r = this.r!;
+    if (this.announceSleep || !quiescent(s, r, now)) return false;
+    this.rest = parkLink(s, r);
+    if (this.rest === undefined) return false;
+    this.s = undefined;
+    this.r = undefined;
+    return true;
+  }
+
+  /** Rebuilds both halves from the record, under the rules the link runs now ([SW-14.13-2]). */
+  private unpark(): void {
+    const p = this.rest!;
+    this.rest = undefined;
+    const h = p.handover();
+    const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
+    const s = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
+    s.restoreEstimates(p.srtt, p.rttvar, p.ssthresh);
+    this.s = this.carryOver(s, { reachable: p.reachable, counters: p.sendCounters, sleep: p.sleep });
+    this.r = resumeReceiver(p, this.receiveConfig, this.budget);
+  }
+
+  /** What a new sender takes over from the one it replaces: reachability, totals, budget cap, the peer's sleep. */
+  private carryOver(s: LinkSender, old: Pick<LinkSender, 'reachable' | 'counters' | 'sleep'>): LinkSender {
+    s.setReachable(old.reachable);
+    const c = s.counters as { -readonly [K in keyof RetransmitCounters]: number };
+    for (const k of Object.keys(c) as Array<keyof RetransmitCounters>) c[k] += old.counters[k]; // totals run on
+    if (this.budgetCap !== undefined) s.capDatagramBudget(this.budgetCap);
+    s.sleep.declare(old.sleep.declared);
+    if (old.sleep.lastHeard !== undefined) s.sleep.heard(old.sleep.lastHeard);
+    return s;
+  }
+
+  /** The sender's totals, parked or live (read without rebuilding the link). */
+  get counters(): Readonly<RetransmitCounters> {
+    return this.rest?.sendCounters ?? this.s!.counters;
+  }
+
+  /** The largest datagram to build towards the peer now (LinkSender.datagramBudget), parked or live. */
+  get datagramBudget(): number {
+    return this.rest?.datagramBudget ?? this.s!.datagramBudget;
+  }
+
+  /** RTO before backoff, or undefined before any RTT sample; parked or live. */
+  get rto(): number | undefined {
+    if (this.rest !== undefined) return this.rest.srtt === undefined ? undefined : this.rest.rto;
+    return this.s!.rtt.srtt === undefined ? undefined : this.s!.rtt.rto;
+  }
+
+  /** Reliable messages acknowledged and not delivered yet (none while parked). */
+  get undelivered(): number {
+    return this.rest === undefined ? this.r!.undelivered : 0;
   }
 
   /** Whether this link sends by the device profile's rules: its own profile, or its peer's [SW-14.12-14]. */
@@ -94,23 +200,19 @@ export class ReliableLink {
   }
 
   private switchRules(): void {
+    if (this.rest !== undefined) return; // rebuilt under the link's rules when needed
     const device = this.sendsByDeviceRules();
     if (device === (this.sender.profile === 'device')) return;
     const h = this.sender.handover();
     if (h === undefined) return;
     const old = this.sender;
     const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
-    this.sender = device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
-    this.sender.setReachable(old.reachable);
-    const c = this.sender.counters as { -readonly [K in keyof RetransmitCounters]: number };
-    for (const k of Object.keys(c) as Array<keyof RetransmitCounters>) c[k] += old.counters[k]; // totals run on
-    if (this.budgetCap !== undefined) this.sender.capDatagramBudget(this.budgetCap);
-    this.sender.sleep.declare(old.sleep.declared);
-    if (old.sleep.lastHeard !== undefined) this.sender.sleep.heard(old.sleep.lastHeard);
+    this.s = this.carryOver(device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h), old);
   }
 
   /** Queues a message; see SendState.send for the errors it throws. Returns the message's ticket. */
   send(data: Uint8Array, opts: SendOptions, now: number): number {
+    this.lastActive = now;
     this.switchRules();
     return this.sender.send(data, opts, now);
   }
@@ -121,6 +223,11 @@ export class ReliableLink {
    */
   receive(frames: readonly RelFrame[], now: number): Received {
     this.heard(now);
+    // unreliable messages need no reliability state: a parked link delivers them as it is
+    if (this.rest !== undefined && frames.every((f) => f.type === 'MSG' && f.id === undefined)) {
+      return { delivered: frames.map((f) => ({ channel: (f as MsgFrame).channel, data: (f as MsgFrame).data.slice(), reliable: false, ordered: false })), events: NO_EVENTS };
+    }
+    this.lastActive = now;
     const delivered: Delivered[] = [];
     const events: SendEvent[] = [];
     let data = false;
@@ -147,11 +254,18 @@ export class ReliableLink {
 
   /** Every authenticated datagram from the peer, with or without reliability frames. */
   heard(now: number): void {
-    this.sender.heard(now);
+    if (this.rest !== undefined) this.rest.sleep.heard(now);
+    else this.s!.heard(now);
   }
 
   setReachable(reachable: boolean): void {
-    this.sender.setReachable(reachable);
+    if (this.rest !== undefined) this.rest.reachable = reachable;
+    else this.s!.setReachable(reachable);
+  }
+
+  /** The peer echoed this node's token: its silence backoff ends ([SW-14.4-9]); a parked link has none. */
+  heardUs(): void {
+    this.s?.heardUs();
   }
 
   /** The peer restarted (spec 12.2): the node also replaces this link's receiver (see resetReceiver). */
@@ -175,6 +289,8 @@ export class ReliableLink {
 
   /** Deadlines and timers: returns failures; the node calls it at nextDeadline(). */
   tick(now: number): SendEvent[] {
+    if (this.rest !== undefined) return NO_EVENTS; // no timer runs on a parked link
+    this.lastActive = now;
     this.switchRules();
     this.receiver.tick(now);
     return this.sender.tick(now);
@@ -186,17 +302,20 @@ export class ReliableLink {
    * the sender's whole window waiting for a probe.
    */
   ackUrgent(): boolean {
+    if (this.rest !== undefined) return false;
     return this.receiver.ackPending && this.receiver.datagramsSinceAck >= ACK_EVERY_DATAGRAMS;
   }
 
   /** Whether a datagram is due now for this link's sake. */
   due(now: number): boolean {
-    return this.announceSleep || this.receiver.ackDue(now) || this.sender.wantsDatagram(now);
+    if (this.rest !== undefined) return this.announceSleep;
+    return this.announceSleep || this.r!.ackDue(now) || this.s!.wantsDatagram(now);
   }
 
   /** The earliest time at which tick() or poll() has work, or Infinity. */
   nextDeadline(now: number): number {
     if (this.due(now)) return now;
+    if (this.rest !== undefined) return Infinity;
     return Math.min(this.sender.nextDeadline(now), Math.max(now, this.receiver.nextDeadline()));
   }
 
@@ -207,6 +326,7 @@ export class ReliableLink {
    */
   poll(now: number, room: number, piggyback = false): RelFrame[] | undefined {
     if (!piggyback && !this.due(now)) return undefined;
+    if (this.rest !== undefined && !this.announceSleep) return undefined; // nothing is owed on a parked link
     // no closure per datagram: each frame taken is pushed and its size subtracted from the room
     const out: RelFrame[] = [];
     const ack = this.receiver.takeAck(now, room);
@@ -227,6 +347,8 @@ export class ReliableLink {
       this.announceSleep = false;
     }
     for (const m of this.sender.takeMessages(now, room)) out.push(m);
-    return out.length === 0 ? undefined : out;
+    if (out.length === 0) return undefined;
+    this.lastActive = now;
+    return out;
   }
 }

@@ -206,6 +206,11 @@ export class Reassembly {
     return n;
   }
 
+  /** No partial message and no tombstone. */
+  get idle(): boolean {
+    return this.partials.size === 0 && this.tombstones.size === 0;
+  }
+
   nextDeadline(): number {
     let d = Infinity;
     for (const p of this.partials.values()) d = Math.min(d, p.created + this.lifetimeMs);

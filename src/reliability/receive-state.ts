@@ -134,6 +134,19 @@ export class ReceiveState {
     this.reassembly = new Reassembly(budget, c.reassemblyPerPeer, c.maxMessage, c.fragmentLifetimeMs);
   }
 
+  /** Each ordered channel's last delivered id (kept when the link is set aside, [SW-14.13-2]). */
+  get lastDeliveredIds(): Map<number, number> {
+    return this.lastDelivered;
+  }
+
+  /**
+   * Nothing to keep but the sequences ([SW-14.13-1]): no ACK owed, nothing held back, withheld or
+   * being reassembled, no evicted message remembered, and no gap in the ids received.
+   */
+  get idle(): boolean {
+    return !this.ackOwed && this.hold.size === 0 && this.withheldIds.size === 0 && this.ids.rangeCount === 0 && this.reassembly.idle;
+  }
+
   get heldMessages(): number {
     return this.hold.size;
   }

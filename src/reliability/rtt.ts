@@ -48,6 +48,14 @@ export class RttEstimator {
     this.rto = Math.min(c.maxRtoMs, Math.max(c.minRtoMs, this.srtt + Math.max(c.granularityMs, 4 * this.rttvar)));
   }
 
+  /** Takes an estimate kept while a link was set aside ([SW-14.13-2]); RTO follows from it as in sample(). */
+  restore(srtt: number, rttvar: number): void {
+    this.srtt = srtt;
+    this.rttvar = rttvar;
+    const c = this.config;
+    this.rto = Math.min(c.maxRtoMs, Math.max(c.minRtoMs, srtt + Math.max(c.granularityMs, 4 * rttvar)));
+  }
+
   /**
    * The probe timeout [SW-14.4-6] before backoff: SRTT + max(G, 4 RTTVAR), plus MAX_ACK_DELAY when a
    * lone fragment is in flight (its receiver may hold the ACK that long), or undefined before any

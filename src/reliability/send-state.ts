@@ -450,6 +450,15 @@ export class SendState implements LinkSender {
     return s;
   }
 
+  get ssthresh(): number {
+    return this.cong.ssthresh;
+  }
+
+  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number): void {
+    if (srtt !== undefined && rttvar !== undefined) this.rtt.restore(srtt, rttvar);
+    this.cong.ssthresh = ssthresh;
+  }
+
   handover(): SenderHandover | undefined {
     if (!this.settled || this.outbox.length > 0 || this.unreliable.length > 0) return undefined;
     return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.rtt.srtt };

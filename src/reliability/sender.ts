@@ -30,8 +30,17 @@ export interface LinkSender {
   readonly profile: ReliabilityProfile;
   readonly sleep: SleepSchedule;
   readonly outbox: Outbox<Pending>;
-  /** SRTT (undefined before a sample) and RTO before backoff, ms. */
-  readonly rtt: { readonly srtt: number | undefined; readonly rto: number };
+  /** SRTT and RTTVAR (undefined before a sample) and RTO before backoff, ms. */
+  readonly rtt: { readonly srtt: number | undefined; readonly rttvar: number | undefined; readonly rto: number };
+  /** The receiver's cumulative point, from the newest ACK. */
+  readonly peerCum: number;
+  /** The slow-start threshold (Infinity before the first loss, and for the device rules, which have none). */
+  readonly ssthresh: number;
+  /**
+   * Takes the RTT estimate (and slow-start threshold) of a link set aside ([SW-14.13-2]) as they
+   * were, where resuming from a handover alone would start them from SRTT.
+   */
+  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number): void;
   readonly counters: RetransmitCounters;
   /** False while liveness reports the peer unreachable [SW-14.8-3]. */
   readonly reachable: boolean;

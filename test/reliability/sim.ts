@@ -34,6 +34,8 @@ export interface SimResult {
   /** ticket -> virtual time it was handed to A, and of its first delivery at B. */
   sentAt: Map<number, number>;
   deliveredAt: Map<number, number>;
+  /** Times a link was set aside (cfg.park), both links together. */
+  parks: number;
 }
 
 const ROOM = (budget: number): number => budget - 51 - 16 - 29;
@@ -50,7 +52,7 @@ export function simulate(
   seed: number,
   ch: Channel,
   messages: AppMessage[],
-  cfg: { budget: number; a?: Partial<LinkConfig>; b?: Partial<LinkConfig>; horizon: number; reassemblyTotal?: number },
+  cfg: { budget: number; a?: Partial<LinkConfig>; b?: Partial<LinkConfig>; horizon: number; reassemblyTotal?: number; park?: boolean },
 ): SimResult {
   const rnd = new Prng(seed);
   const budgetB = new ReassemblyBudget(cfg.reassemblyTotal ?? 1 << 20);
@@ -72,6 +74,7 @@ export function simulate(
     endTime: 0,
     sentAt: new Map(),
     deliveredAt: new Map(),
+    parks: 0,
   };
   const numberOf = new Map<number, number>();
   const ticketOf = new Map<number, number>();
@@ -144,9 +147,12 @@ export function simulate(
       if (!l.due(now) && l.nextDeadline(now) <= now) throw new Error(`${name} busy at ${now}: nextDeadline is now with nothing due`);
     }
     r.maxReassembly = Math.max(r.maxReassembly, budgetB.reserved);
-    r.maxHold = Math.max(r.maxHold, b.receiver.heldMessages);
-    r.maxOutbox = Math.max(r.maxOutbox, a.sender.outbox.length);
-    r.maxInflightIds = Math.max(r.maxInflightIds, a.sender.snapshot().inflightIds);
+    // a parked link holds nothing (reading its halves would rebuild it)
+    if (!b.parked) r.maxHold = Math.max(r.maxHold, b.receiver.heldMessages);
+    if (!a.parked) r.maxOutbox = Math.max(r.maxOutbox, a.sender.outbox.length);
+    if (!a.parked) r.maxInflightIds = Math.max(r.maxInflightIds, a.sender.snapshot().inflightIds);
+    // set aside at every chance (spec 14.13): each link is rebuilt by whatever needs it next
+    if (cfg.park === true) for (const l of [a, b]) if (!l.parked && l.park(now)) r.parks++;
   }
   r.endTime = now;
   return r;
