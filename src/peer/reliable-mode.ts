@@ -404,7 +404,7 @@ export class ReliableMode {
 
   /** The peer challenged this node: what it ignored goes again with the ECHO [SW-14.10-4]. */
   challenged(p: Peer, now: number): void {
-    p.link?.sender.challenged(now);
+    p.link?.challenged(now);
   }
 
   /** The peer echoed our token (spec 12.3): it hears this node, the silence backoff ends [SW-14.4-9]. */

@@ -263,6 +263,15 @@ export class ReliableLink {
     else this.s!.setReachable(reachable);
   }
 
+  /**
+   * The peer challenged this node: what it ignored goes again with the ECHO [SW-14.10-4]. A parked
+   * link has nothing in flight and owes no FORWARD (its floor is acknowledged), so there is nothing
+   * to send again: it stays parked (a device's keepalive carries a CHALLENGE every 25 s).
+   */
+  challenged(now: number): void {
+    this.s?.challenged(now);
+  }
+
   /** The peer echoed this node's token: its silence backoff ends ([SW-14.4-9]); a parked link has none. */
   heardUs(): void {
     this.s?.heardUs();

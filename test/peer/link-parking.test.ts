@@ -36,6 +36,12 @@ describe('reliable links set aside while quiescent (spec 14.13)', () => {
       expect(hub.stats.links.parked).toBe(3);
     }
     expect(hub.stats.links.parks).toBeGreaterThanOrEqual(9);
+    // a minute of keepalives (each device's PING every second, its CHALLENGEs for freshness): answered
+    // without rebuilding a parked link, so none is set aside again
+    const parks = hub.stats.links.parks;
+    await h.run(60_000);
+    expect(hub.stats.links.parks).toBe(parks);
+    expect(hub.stats.links.parked).toBe(3);
     for (const d of devs) {
       expect(reliableTexts(h.inbox.get('hub')!, 4).filter((t) => t.startsWith(`${d.id}-`))).toEqual([0, 1, 2].flatMap((r) => [0, 1, 2, 3, 4].map((i) => `${d.id}-${r}-${i}`)));
       expect(reliableTexts(h.inbox.get(d.id)!, 5)).toEqual([0, 1, 2].flatMap((r) => [0, 1, 2].map((i) => `hub-${r}-${i}`)));

@@ -108,6 +108,16 @@ describe('a quiescent link set aside (spec 14.13)', () => {
     expect(b.due(r.now + 1_000)).toBe(true); // the ACK goes again at once
   });
 
+  it('a CHALLENGE from the peer leaves a parked link parked, with nothing due [SW-14.10-4]', () => {
+    const { a, settle } = pair();
+    a.send(new Uint8Array([1]), { reliable: true, ordered: false, channel: 0, receipt: true }, 0);
+    const r = settle(0, 5_000);
+    expect(a.park(r.now)).toBe(true);
+    a.challenged(r.now + 100);
+    expect(a.parked).toBe(true);
+    expect(a.nextDeadline(r.now + 100)).toBe(Infinity);
+  });
+
   it('an unreliable message is delivered by the parked link as it is, without rebuilding it', () => {
     const { a, b, settle } = pair();
     a.send(new Uint8Array([1]), { reliable: true, ordered: false, channel: 0, receipt: true }, 0);
