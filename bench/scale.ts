@@ -6,6 +6,11 @@
  * runs against the Saltwire hub (`saltwire hub`, defaults), mosquitto (defaults, plain TCP) and
  * mosquitto over TLS with MQTT.js clients, one connection per device. nats-server is installed but
  * the `nats` client package is not (no new dependency), so NATS is left out and the bench says so.
+ * `udp-relay` (not default), the raw floor: a plain node:dgram relay (udp-floor.ts publish-relay; no
+ * crypto, no state but the sink's address) sends each device's 50 B datagram on to the sink, and
+ * answers each device's 40 B keepalive, sent every 25 s (a publishing Saltwire device sends none,
+ * but probes a hub unheard for 30 s). What is left is node:dgram and the kernel; a line after the
+ * table gives saltwire's CPU per publication against it. Its RSS includes tsx (the relay's loader).
  *
  * Per system and N, in phases: the server alone (RSS idle); N devices connected and silent for
  * --idle ms (CPU idle: the cost of holding them); publishing, one --period (warm-up), then the
@@ -18,7 +23,7 @@
  *       npm run bench:scale -- --n 100
  *       npm run bench:scale -- --n 10000           bench-only; about 4 minutes
  *       npm run bench:scale -- --mix               20% sleepy, 10% RPC, 20% QoS 1 (HEAVY_MIX)
- * Flags: --systems saltwire,mosquitto,mosquitto-tls  --period MS (5000)  --window MS (10000)
+ * Flags: --systems saltwire,mosquitto,mosquitto-tls(,udp-relay)  --period MS (5000)  --window MS (10000)
  *        --idle MS (3000)  --payload B (50)  --workers K  --save-as NAME (results file prefix)
  *        --plot-only (redraws the SVGs from the results files)
  *        --same-address (Saltwire devices all on 127.0.0.1, as behind one NAT; default: each its own
@@ -296,6 +301,10 @@ for (const n of NS) {
 }
 console.log('');
 console.log(table(all));
+for (const r of all.filter((x) => x.system === 'saltwire')) {
+  const floor = all.find((x) => x.n === r.n && x.system === 'udp-relay');
+  if (floor !== undefined) console.log(`N=${r.n}: saltwire CPU per publication ${f(r.cpuPerMsgUs, 0)} µs = ${ratio(r.cpuPerMsgUs, floor.cpuPerMsgUs)} udp-relay's ${f(floor.cpuPerMsgUs, 0)} µs`);
+}
 plots();
 console.log(`\nresults and plots in ${RESULTS}`);
 process.exit(0);

@@ -45,9 +45,9 @@ export interface WorkerConfig {
   readonly connectTimeoutMs: number;
   /** Saltwire devices each bind their own loopback address (127.1.x.y), else all 127.0.0.1. */
   readonly ownAddresses: boolean;
-  /** udp-recv and udp-echo devices: the keepalive interval, ms (bench/idle.ts; Saltwire's default, 25 s). */
+  /** udp-recv, udp-echo and udp-relay devices: the keepalive interval, ms (bench/idle.ts; Saltwire's default, 25 s). */
   readonly keepaliveMs?: number;
-  /** udp-recv and udp-echo devices: the keepalive's size, bytes. */
+  /** The same devices: the keepalive's size, bytes (udp-relay: at least 12, udp-floor.ts tells it by bytes 8..11). */
   readonly keepaliveBytes?: number;
 }
 

@@ -3,7 +3,7 @@
  * reads of them from /proc:
  *
  * - the Saltwire hub a user runs: `saltwire hub` (src/cli/main.ts under tsx) with its defaults, a
- *   fresh state directory, the site key in SALTWIRE_SITE_KEY; HUB_NODE_ARGS adds node flags (e.g.
+ *   fresh state directory, the site key in SALTWIRE_SITE_KEY; HUB_ARGS adds hub flags (e.g. --metrics HOST:PORT), HUB_NODE_ARGS node flags (e.g.
  *   "--cpu-prof --cpu-prof-dir=/tmp/prof"); its stderr log (one line per first contact) goes to a file;
  * - mosquitto with its defaults on a plain TCP listener, and on a TLS listener with a self-signed CA
  *   and server certificate made by openssl in the run's temp directory.
@@ -21,7 +21,7 @@ import { makeServerCerts } from '../peers/certs.js';
 import { findMosquitto } from '../peers/mosquitto.js';
 import { freeTcpPort, sleep, waitForTcp } from '../peers/util.js';
 
-export type SystemName = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'udp-recv' | 'udp-echo';
+export type SystemName = 'saltwire' | 'mosquitto' | 'mosquitto-tls' | 'udp-recv' | 'udp-echo' | 'udp-relay';
 
 export interface Server {
   readonly system: SystemName;
@@ -110,7 +110,8 @@ export async function startSaltwireHub(siteHex: string): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'saltwire-scale-hub-'));
   const log = openSync(join(dir, 'hub.log'), 'w');
   const extra = process.env['HUB_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, join(BUILD, 'src/cli/main.js'), 'hub', '--listen', '127.0.0.1:0', '--state', join(dir, 'state')], {
+  const args = process.env['HUB_ARGS']?.split(' ').filter(Boolean) ?? []; // e.g. HUB_ARGS="--metrics 127.0.0.1:9464"
+  const child = spawn(process.execPath, [...extra, join(BUILD, 'src/cli/main.js'), 'hub', '--listen', '127.0.0.1:0', '--state', join(dir, 'state'), ...args], {
     env: { ...process.env, SALTWIRE_SITE_KEY: siteHex },
     stdio: ['ignore', 'pipe', log],
   });
@@ -152,16 +153,20 @@ export async function startMosquittoFor(tls: boolean): Promise<Server> {
   return { system: tls ? 'mosquitto-tls' : 'mosquitto', pid: child.pid!, port, ...(ca !== undefined && { ca }), stop };
 }
 
-/** The raw UDP floor (udp-floor.ts, bench/idle.ts): a plain node:dgram socket that only receives, or echoes. */
-export async function startUdpFloor(mode: 'recv' | 'echo'): Promise<Server> {
+/**
+ * The raw UDP floor (udp-floor.ts): a plain node:dgram socket that only receives, or echoes
+ * (bench/idle.ts), or relays publications to the sink and echoes keepalives (bench/scale.ts).
+ */
+export async function startUdpFloor(mode: 'recv' | 'echo' | 'publish-relay'): Promise<Server> {
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bench/scale/udp-floor.ts'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = track(child, `udp-floor ${mode}`, () => undefined);
   const port = await listeningPort(child, `udp-floor ${mode}`);
-  return { system: mode === 'recv' ? 'udp-recv' : 'udp-echo', pid: child.pid!, port, stop };
+  return { system: mode === 'recv' ? 'udp-recv' : mode === 'echo' ? 'udp-echo' : 'udp-relay', pid: child.pid!, port, stop };
 }
 
 export function startServer(system: SystemName, siteHex: string): Promise<Server> {
   if (system === 'udp-recv' || system === 'udp-echo') return startUdpFloor(system === 'udp-recv' ? 'recv' : 'echo');
+  if (system === 'udp-relay') return startUdpFloor('publish-relay');
   return system === 'saltwire' ? startSaltwireHub(siteHex) : startMosquittoFor(system === 'mosquitto-tls');
 }

@@ -2,7 +2,8 @@
  * The subscriber of bench/scale.ts: one client subscribed to every device's topic (d/#, QoS 1 so
  * QoS 1 publications stay QoS 1), recording each delivery's send time and latency; it also answers
  * the mix's RPC: Saltwire serves `echo` (devices call 'sink' through the hub), MQTT answers q/<id>
- * on r/<id>.
+ * on r/<id>. For udp-relay (the raw floor) it is a plain UDP socket that says a 1-byte hello to the
+ * relay, waits for it back (bounded, 5 s), then takes every datagram as a payload.
  */
 import { nowNs, payloadTime } from './protocol.js';
 import type { Server, SystemName } from './servers.js';
@@ -64,6 +65,7 @@ export async function startSink(system: SystemName, server: Server, siteHex: str
     await client.subscribe('d/#', { qos: 1 }, (p) => d.add(p.payload)).granted;
     return { inWindow: (a, b) => d.inWindow(a, b), close: () => client.close().then(() => node.close()) };
   }
+  if (system === 'udp-relay') return udpSink(server.port, d);
   const mqtt = await import('mqtt');
   const c = await mqtt.connectAsync({
     host: '127.0.0.1',
@@ -79,4 +81,20 @@ export async function startSink(system: SystemName, server: Server, siteHex: str
   });
   await c.subscribeAsync({ 'd/#': { qos: 1 }, 'q/+': { qos: 0 } });
   return { inWindow: (a, b) => d.inWindow(a, b), close: () => c.endAsync(true) };
+}
+
+async function udpSink(port: number, d: Deliveries): Promise<Sink> {
+  const { createSocket } = await import('node:dgram');
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error('udp-relay: no answer to the sink hello in 5 s')), 5000);
+    s.once('message', () => {
+      clearTimeout(t);
+      s.on('message', (m) => d.add(m));
+      res();
+    });
+    s.send(Buffer.from([0]), port, '127.0.0.1');
+  });
+  return { inWindow: (a, b) => d.inWindow(a, b), close: () => new Promise<void>((r) => s.close(() => r())) };
 }

@@ -151,13 +151,17 @@ async function mqttDevices(): Promise<(i: number) => Promise<Device>> {
 }
 
 /**
- * The raw floor's devices (bench/idle.ts): a UDP socket on its own loopback address that sends
- * `keepaliveBytes` to the server every `keepaliveMs` from a random phase, and does nothing else.
+ * The raw floor's devices: a UDP socket on its own loopback address that sends `keepaliveBytes` of
+ * 0x5a to the server every `keepaliveMs` from a random phase (udp-recv, udp-echo: bench/idle.ts;
+ * that is all they do). udp-relay (bench/scale.ts) devices also send each publication's payload,
+ * as it is, in one datagram to the server on the schedule, and keep their keepalive all along:
+ * the publication pattern with nothing of a protocol around it.
  */
 async function udpDevices(): Promise<(i: number) => Promise<Device>> {
   const { createSocket } = await import('node:dgram');
   const every = cfg.keepaliveMs ?? 25_000;
   const bytes = Buffer.alloc(cfg.keepaliveBytes ?? 40, 0x5a);
+  const relay = cfg.system === 'udp-relay';
   return async (i) => {
     const s = createSocket('udp4');
     s.on('error', fail);
@@ -175,7 +179,7 @@ async function udpDevices(): Promise<(i: number) => Promise<Device>> {
       period: cfg.periodMs,
       next: 0,
       seq: 0,
-      act: async () => ping(),
+      act: relay ? async (p) => s.send(p, cfg.port, '127.0.0.1') : async () => ping(),
       close: async () => {
         clearTimeout(phase);
         clearInterval(interval);
@@ -187,7 +191,7 @@ async function udpDevices(): Promise<(i: number) => Promise<Device>> {
 
 // ---- connect every device, `connectBatch` at a time (a pool: one slow first contact holds up no other)
 const t0 = performance.now();
-const make = cfg.system === 'saltwire' ? await saltwireDevices() : cfg.system === 'udp-recv' || cfg.system === 'udp-echo' ? await udpDevices() : await mqttDevices();
+const make = cfg.system === 'saltwire' ? await saltwireDevices() : cfg.system.startsWith('udp-') ? await udpDevices() : await mqttDevices();
 const devices: Device[] = [];
 let failed = 0;
 let nextId = cfg.from;
