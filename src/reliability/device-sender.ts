@@ -132,6 +132,10 @@ export class DeviceSendState implements LinkSender {
     return Infinity;
   }
 
+  get cwnd(): number {
+    return Infinity;
+  }
+
   restoreEstimates(srtt: number | undefined, rttvar: number | undefined): void {
     if (srtt !== undefined && rttvar !== undefined) this.rtt.restore(srtt, rttvar);
   }

@@ -130,7 +130,7 @@ export class ReliableLink {
     const h = p.handover();
     const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
     const s = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
-    s.restoreEstimates(p.srtt, p.rttvar, p.ssthresh);
+    s.restoreEstimates(p.srtt, p.rttvar, p.ssthresh, p.cwnd);
     this.s = this.carryOver(s, { reachable: p.reachable, counters: p.sendCounters, sleep: p.sleep });
     this.r = resumeReceiver(p, this.receiveConfig, this.budget);
   }

@@ -64,6 +64,10 @@ export class ParkedLink {
     /** Each ordered channel's last delivered id. */
     readonly delivered: Pairs,
     readonly receiveCounters: ReceiveCounters,
+    /** When the highest received id first arrived, -1 if none: the DELAY of the next ACK [SW-14.3-6]. */
+    readonly largestAt: number,
+    /** The congestion window when set aside: the rebuilt one is min(INITIAL_CWND, it) (RFC 5681 4.1's restart window). */
+    readonly cwnd: number,
   ) {}
 
   /** The sequences the rebuilt sender continues ([SW-14.12-14]'s handover). */
@@ -104,6 +108,8 @@ export function parkLink(s: LinkSender, r: ReceiveState): ParkedLink | undefined
     r.senderFloor,
     toPairs(r.lastDeliveredIds),
     r.counters,
+    r.largestAt,
+    s.cwnd,
   );
 }
 
@@ -114,5 +120,6 @@ export function resumeReceiver(p: ParkedLink, config: Partial<ReceiveConfig>, bu
   r.senderFloor = p.senderFloor;
   for (const [ch, id] of fromPairs(p.delivered)) r.lastDeliveredIds.set(ch, id);
   Object.assign(r.counters, p.receiveCounters);
+  r.largestAt = p.largestAt;
   return r;
 }

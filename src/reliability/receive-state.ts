@@ -115,8 +115,8 @@ export class ReceiveState {
   private unacked = 0;
   /** Datagrams that brought reliable MSG frames since the last ACK (see ACK_EVERY_DATAGRAMS). */
   datagramsSinceAck = 0;
-  /** When the highest received id arrived, or -1 before any. */
-  private largestAt = -1;
+  /** When the highest received id first arrived, or -1 before any: ACK's DELAY [SW-14.3-6]; kept while the link is set aside. */
+  largestAt = -1;
   readonly counters: ReceiveCounters = {
     duplicates: 0,
     beyondWindow: 0,

@@ -454,9 +454,14 @@ export class SendState implements LinkSender {
     return this.cong.ssthresh;
   }
 
-  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number): void {
+  get cwnd(): number {
+    return this.cong.cwnd;
+  }
+
+  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number, cwnd: number): void {
     if (srtt !== undefined && rttvar !== undefined) this.rtt.restore(srtt, rttvar);
     this.cong.ssthresh = ssthresh;
+    this.cong.cwnd = Math.min(this.cong.cwnd, cwnd); // RFC 5681 4.1: restart at min(IW, cwnd), never above it
   }
 
   handover(): SenderHandover | undefined {

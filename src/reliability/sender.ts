@@ -36,11 +36,13 @@ export interface LinkSender {
   readonly peerCum: number;
   /** The slow-start threshold (Infinity before the first loss, and for the device rules, which have none). */
   readonly ssthresh: number;
+  /** The congestion window in bytes (Infinity for the device rules, which have none: their window is WINDOW ids). */
+  readonly cwnd: number;
   /**
    * Takes the RTT estimate (and slow-start threshold) of a link set aside ([SW-14.13-2]) as they
    * were, where resuming from a handover alone would start them from SRTT.
    */
-  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number): void;
+  restoreEstimates(srtt: number | undefined, rttvar: number | undefined, ssthresh: number, cwnd: number): void;
   readonly counters: RetransmitCounters;
   /** False while liveness reports the peer unreachable [SW-14.8-3]. */
   readonly reachable: boolean;

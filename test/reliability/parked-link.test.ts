@@ -108,6 +108,34 @@ describe('a quiescent link set aside (spec 14.13)', () => {
     expect(b.due(r.now + 1_000)).toBe(true); // the ACK goes again at once
   });
 
+  it('the ACK of a late duplicate after a rebuild is the one a link never set aside sends, DELAY included [SW-14.3-6]', () => {
+    const acks = (park: boolean): RelFrame[] => {
+      const { a, b, settle } = pair();
+      a.send(new Uint8Array([7]), { reliable: true, ordered: true, channel: 1, receipt: true }, 0);
+      const r = settle(0, 5_000);
+      const old = msgs(r.sent)[0]!;
+      if (park) expect(b.park(r.now)).toBe(true);
+      b.receive([old], r.now + 60_000);
+      return b.poll(r.now + 60_000, ROOM)!;
+    };
+    const kept = acks(false);
+    expect(kept.find((f) => f.type === 'ACK')).toMatchObject({ type: 'ACK', delay: 200 }); // MAX_ACK_DELAY since it arrived
+    expect(acks(true)).toEqual(kept);
+  });
+
+  it('the congestion window restarts at min(INITIAL_CWND, cwnd), never above what it was (RFC 5681 4.1) [SW-14.13-3]', () => {
+    for (const factor of [0.5, 10]) {
+      const { a, settle } = pair();
+      a.send(new Uint8Array([1]), { reliable: true, ordered: false, channel: 0, receipt: true }, 0);
+      const r = settle(0, 5_000);
+      const cong = (a.sender as unknown as { cong: { cwnd: number } }).cong;
+      const initial = new ReliableLink({ peer: 'X' }, Math.random, new ReassemblyBudget(1 << 20)).sender.cwnd;
+      cong.cwnd = initial * factor;
+      expect(a.park(r.now)).toBe(true);
+      expect(a.sender.cwnd).toBe(Math.min(initial, initial * factor));
+    }
+  });
+
   it('a CHALLENGE from the peer leaves a parked link parked, with nothing due [SW-14.10-4]', () => {
     const { a, settle } = pair();
     a.send(new Uint8Array([1]), { reliable: true, ordered: false, channel: 0, receipt: true }, 0);
