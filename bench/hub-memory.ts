@@ -12,44 +12,17 @@
  * Run: npm run bench:hub-memory       SNAP=file.heapsnapshot writes a heap snapshot at the end.
  */
 import { writeHeapSnapshot } from 'node:v8';
-import { deriveDeviceKey, PairKeyring, SiteKeyring } from '../src/core.js';
 import { Client } from '../src/messaging/client.js';
 import { Hub } from '../src/messaging/hub.js';
-import { defaultCryptoSuite } from '../src/node/crypto.js';
-import { SaltwireNode } from '../src/peer/node.js';
-import { MemoryStateStore } from '../src/peer/state-store.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
+import { heapAfterGc, memoryDevice, memoryHub } from './memory-hub.js';
 
 const N = Number(process.env['PEERS'] ?? 3000);
 const QOS = Number(process.env['QOS'] ?? 0) as 0 | 1;
 const IDLE_MS = Number(process.env['IDLE_MS'] ?? 20_000);
 const LINK_IDLE = process.env['LINK_IDLE_MS'] === undefined ? undefined : Number(process.env['LINK_IDLE_MS']);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:hub-memory)');
-
-function used(): number {
-  gc!();
-  gc!();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-const suite = defaultCryptoSuite();
-const site = new Uint8Array(32).fill(9);
-const net = new MemoryNetwork({ seed: 1 });
-const hubAddr = { host: 'hub', port: 4000 };
-const node = await SaltwireNode.start({
-  id: 'hub',
-  keyring: new SiteKeyring(suite, site),
-  suite,
-  transport: net.bind(hubAddr),
-  state: new MemoryStateStore(),
-  provisioning: true,
-  scheduler: net.scheduler,
-  maxPeers: N + 300,
-  rememberPeers: false,
-  ...(LINK_IDLE !== undefined && { reliability: { linkIdleMs: LINK_IDLE } }),
-});
+const used = (): number => heapAfterGc('bench:hub-memory');
+const h = await memoryHub(N, LINK_IDLE !== undefined ? { reliability: { linkIdleMs: LINK_IDLE } } : {});
+const { suite, net, node } = h;
 const hub = await Hub.start(node, { persist: false });
 let got = 0;
 hub.subscribe('#', {}, () => void got++);
@@ -64,16 +37,7 @@ async function run(ms: number): Promise<void> {
 
 async function oneDevice(i: number): Promise<void> {
   const id = `d${i}`;
-  const dev = await SaltwireNode.start({
-    id,
-    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0)),
-    suite,
-    transport: net.bind({ host: id }),
-    state: new MemoryStateStore(),
-    provisioning: true,
-    scheduler: net.scheduler,
-    peers: [{ id: 'hub', address: hubAddr }],
-  });
+  const dev = await memoryDevice(h, id);
   const c = await Client.start(dev, { hub: 'hub' });
   const ready = c.ready({ timeoutMs: 5000 });
   await run(100);

@@ -8,55 +8,20 @@
  * after a forced GC, divided by the number of peers. Bounded: 10,000 peers, about 10 s.
  * Run: npm run bench:memory   (node --expose-gc)
  */
-import { deriveDeviceKey, PairKeyring, SiteKeyring } from '../src/core.js';
-import { defaultCryptoSuite } from '../src/node/crypto.js';
-import { SaltwireNode } from '../src/peer/node.js';
-import { MemoryStateStore } from '../src/peer/state-store.js';
 import { VirtualScheduler } from '../src/time/scheduler.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
+import { heapAfterGc, memoryDevice, memoryHub } from './memory-hub.js';
 
 const N = Number(process.env['PEERS'] ?? 10_000);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench:memory)');
-
-function used(): number {
-  gc!();
-  gc!();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-const suite = defaultCryptoSuite();
-const site = new Uint8Array(32).fill(9);
-const net = new MemoryNetwork({ seed: 1 });
-const hubAddr = { host: 'hub', port: 4000 };
-const hub = await SaltwireNode.start({
-  id: 'hub',
-  keyring: new SiteKeyring(suite, site),
-  suite,
-  transport: net.bind(hubAddr),
-  state: new MemoryStateStore(),
-  provisioning: true,
-  scheduler: net.scheduler,
-  maxPeers: N + 300, // the 200 warm-up devices stay in the table too (N + 10 refused the last 190: PEER_LIMIT)
-  rememberPeers: false,
-});
+const used = (): number => heapAfterGc('bench:memory');
+const h = await memoryHub(N);
+const { suite, net, node: hub } = h;
 let delivered = 0;
 hub.on('message', () => delivered++);
 
 async function oneDevice(i: number): Promise<void> {
   const id = `dev-${i}`;
   const sched = new VirtualScheduler(net.scheduler.now());
-  const dev = await SaltwireNode.start({
-    id,
-    keyring: new PairKeyring().add('hub', 0, deriveDeviceKey(suite, site, id, 0)),
-    suite,
-    transport: net.bind({ host: id }),
-    state: new MemoryStateStore(),
-    provisioning: true,
-    scheduler: sched,
-    peers: [{ id: 'hub', address: hubAddr }],
-  });
+  const dev = await memoryDevice(h, id, sched);
   sched.advance(0); // the start-up PING
   net.advance(0); // deliveries: the whole first contact happens at one virtual instant
   dev.send('hub', new Uint8Array([i & 0xff]));
