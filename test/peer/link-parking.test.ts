@@ -50,6 +50,33 @@ describe('reliable links set aside while quiescent (spec 14.13)', () => {
     expect(r.transmissions).toBeGreaterThanOrEqual(27); // the totals of parked links are still counted
   });
 
+  it('a new epoch of the hub replaces its parked links: the new ids start at 1, what the devices send still arrives once and in order [SW-14.13-4]', async () => {
+    const h = new Harness(undefined, 11);
+    const hub = await h.hub();
+    const devs = await Promise.all(['d1', 'd2'].map((id) => h.device(id)));
+    await h.run(200);
+    const round = async (tag: string): Promise<void> => {
+      const sends = devs.flatMap((d) => [
+        d.send('hub', text(`${d.id}-${tag}`), { reliable: true, ordered: true, channel: 4 }),
+        hub.send(d.id, text(`hub-${tag}`), { reliable: true, ordered: true, channel: 5 }),
+      ]);
+      await h.run(2_000);
+      await Promise.all(sends);
+    };
+    await round('a');
+    await h.run(4_000);
+    expect(hub.stats.links.parked).toBe(2);
+    const epoch = hub.epoch;
+    await (hub as unknown as { renewEpoch(): Promise<void> }).renewEpoch();
+    expect(hub.epoch).toBeGreaterThan(epoch);
+    await h.run(2_000);
+    await round('b');
+    for (const d of devs) {
+      expect(reliableTexts(h.inbox.get('hub')!, 4).filter((t) => t.startsWith(`${d.id}-`))).toEqual([`${d.id}-a`, `${d.id}-b`]);
+      expect(reliableTexts(h.inbox.get(d.id)!, 5)).toEqual(['hub-a', 'hub-b']);
+    }
+  });
+
   it('a device that lost its state while its link was parked receives what follows, in order', async () => {
     const h = new Harness(undefined, 5);
     const hub = await h.hub();
