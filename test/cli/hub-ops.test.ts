@@ -89,6 +89,9 @@ describe('saltwire hub: log, metrics, status', () => {
     expect(metrics).toMatch(/^# TYPE saltwire_datagrams_received_total counter$/m);
     expect(metrics).toMatch(/^saltwire_hub_drops_total\{reason="denied"\} [1-9]/m);
     expect(metrics).toMatch(/^saltwire_peers_by_reachability\{state="reachable"\} [1-9]/m);
+    // the sensor's and the operator's links: live, or already set aside if the scrape came LINK_IDLE later
+    const links = (state: string): number => Number(new RegExp(`^saltwire_reliable_links\\{state="${state}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(links('live') + links('parked')).toBeGreaterThanOrEqual(2);
 
     await sensor.close();
     stop('SIGTERM');
