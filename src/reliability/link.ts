@@ -13,7 +13,7 @@ import type { RetransmitCounters } from './send-types.js';
 import { DEVICE_RECEIVE_WINDOW, DEVICE_WINDOW } from './device-constants.js';
 import { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
 import { profileReceiveDefaults, profileSendDefaults } from './profile.js';
-import type { LinkSender, ReliabilityProfile } from './sender.js';
+import type { LinkSender, ReliabilityProfile, SenderHandover } from './sender.js';
 import type { SleepDeclaration } from './sleepy.js';
 import { parkLink, quiescent, resumeReceiver, type ParkedLink } from './parked-link.js';
 
@@ -76,8 +76,7 @@ export class ReliableLink {
     private readonly budget: ReassemblyBudget,
   ) {
     this.peerProfile = config.peerProfile ?? 'full';
-    const send = { ...profileSendDefaults(config.profile), ...config.send, peer: config.peer };
-    this.s = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), random) : new SendState(send, random);
+    this.s = this.newSender(undefined);
     this.receiveConfig = mergedReceiveConfig(config);
     this.r = new ReceiveState(this.receiveConfig, budget);
     this.announceSleep = config.sleep !== undefined;
@@ -127,9 +126,7 @@ export class ReliableLink {
   private unpark(): void {
     const p = this.rest!;
     this.rest = undefined;
-    const h = p.handover();
-    const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
-    const s = this.sendsByDeviceRules() ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h);
+    const s = this.newSender(p.handover());
     s.restoreEstimates(p.srtt, p.rttvar, p.ssthresh, p.cwnd);
     this.s = this.carryOver(s, { reachable: p.reachable, counters: p.sendCounters, sleep: p.sleep });
     this.r = resumeReceiver(p, this.receiveConfig, this.budget);
@@ -165,6 +162,16 @@ export class ReliableLink {
   /** Reliable messages acknowledged and not delivered yet (none while parked). */
   get undelivered(): number {
     return this.rest === undefined ? this.r!.undelivered : 0;
+  }
+
+  /**
+   * A sender under the rules the link runs now (sendsByDeviceRules), continuing `h` if given: at the
+   * start, when the rules switch, and when a parked link is rebuilt.
+   */
+  private newSender(h: SenderHandover | undefined): LinkSender {
+    if (this.sendsByDeviceRules()) return new DeviceSendState(this.deviceRulesConfig(), this.random, h);
+    const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
+    return h === undefined ? new SendState(send, this.random) : SendState.resume(send, this.random, h);
   }
 
   /** Whether this link sends by the device profile's rules: its own profile, or its peer's [SW-14.12-14]. */
@@ -206,8 +213,7 @@ export class ReliableLink {
     const h = this.sender.handover();
     if (h === undefined) return;
     const old = this.sender;
-    const send = { ...profileSendDefaults(this.config.profile), ...this.config.send, peer: this.config.peer };
-    this.s = this.carryOver(device ? new DeviceSendState(this.deviceRulesConfig(), this.random, h) : SendState.resume(send, this.random, h), old);
+    this.s = this.carryOver(this.newSender(h), old);
   }
 
   /** Queues a message; see SendState.send for the errors it throws. Returns the message's ticket. */
