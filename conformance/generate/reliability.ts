@@ -30,21 +30,25 @@ export type ScriptStep =
   | { t: number; do: 'poll'; who: Who }
   | { t: number; do: 'deliver'; datagram: string }
   | { t: number; do: 'tick'; who: Who }
-  | { t: number; do: 'heard'; who: Who };
+  | { t: number; do: 'heard'; who: Who }
+  | { t: number; do: 'release'; who: 'B'; id: number };
 
 export interface ScenarioConfig {
   /** Plaintext room the node leaves for reliability frames in each datagram. */
   room: number;
   random: number;
   A: Omit<LinkConfig, 'peer'>;
-  B: Omit<LinkConfig, 'peer'>;
+  /** `deferAcks`: channels whose messages B acknowledges only once a `release` step names their id [SW-14.3-9]. */
+  B: Omit<LinkConfig, 'peer'> & { deferAcks?: number[] };
 }
 
 /** Runs a script against the SDK; returns each step with what happened (`expect`). */
 export function playScenario(cfg: ScenarioConfig, script: ScriptStep[]): Array<ScriptStep & { expect: Record<string, unknown> }> {
+  const { deferAcks, ...b } = cfg.B;
+  const bConfig = deferAcks === undefined ? b : { ...b, receive: { ...b.receive, deferAcks: new Set(deferAcks) } };
   const links = {
     A: new ReliableLink({ ...cfg.A, peer: 'B' }, () => cfg.random, new ReassemblyBudget(1 << 24)),
-    B: new ReliableLink({ ...cfg.B, peer: 'A' }, () => cfg.random, new ReassemblyBudget(1 << 24)),
+    B: new ReliableLink({ ...bConfig, peer: 'A' }, () => cfg.random, new ReassemblyBudget(1 << 24)),
   };
   const sent = new Map<string, { to: Who; bytes: Uint8Array }>();
   const count = { A: 0, B: 0 };
@@ -89,6 +93,10 @@ export function playScenario(cfg: ScenarioConfig, script: ScriptStep[]): Array<S
         links[s.who].heard(s.t);
         expect = {};
         break;
+      case 'release':
+        links.B.receiver.release(s.id, s.t); // an id B does not withhold, or not handed over yet, changes nothing [SW-14.3-9]
+        expect = {};
+        break;
     }
     const a = links.A.sender.snapshot();
     expect.sender = { rto: a.rto, srtt: a.srtt ?? null, cwnd: a.cwnd, inflightBytes: a.inflightBytes, nextDeadline: nullIfInf(links.A.nextDeadline(s.t)) };
@@ -102,6 +110,7 @@ const send = (t: number, size: number, opts: SendOptions = {}, fill = 0x61): Scr
 const poll = (t: number, who: Who): ScriptStep => ({ t, do: 'poll', who });
 const deliver = (t: number, datagram: string): ScriptStep => ({ t, do: 'deliver', datagram });
 const tick = (t: number, who: Who): ScriptStep => ({ t, do: 'tick', who });
+const release = (t: number, id: number): ScriptStep => ({ t, do: 'release', who: 'B', id });
 
 export function reliabilityVectors(): VectorFile {
   const f = new VectorFile(
@@ -131,6 +140,7 @@ export function reliabilityVectors(): VectorFile {
       Deadline: { bugType: 'FUNCTIONALITY', description: 'A deadline passes; FORWARD moves the receiver [SW-14.8-4].' },
       Limits: { bugType: 'EDGE_CASE', description: 'Refusal at the sender [SW-14.6-5].' },
       Sleepy: { bugType: 'FUNCTIONALITY', description: 'No transmission while a sleepy peer sleeps [SW-14.9-3].' },
+      HeldNotMissing: { bugType: 'FUNCTIONALITY', description: 'A receiver that defers its acknowledgements holds back fragments it does not acknowledge; its WINDOW counts them, and the sender neither declares them lost nor probes with them [SW-14.4-12].' },
     },
   );
 
@@ -306,6 +316,38 @@ export function reliabilityVectors(): VectorFile {
     ['Karn'],
     ['SW-14.4-7', 'SW-14.3-1'],
     'the only ACK of two messages is lost; the retransmission of id 1 draws an ACK that also covers id 2 (sent once): no RTT sample, since id 1 was sent after id 2',
+  );
+  // ---- held, not missing [SW-14.4-12]: B defers channel 0 (as a hub its QoS 1 publications) ----
+  const deferring: ScenarioConfig = { ...base, B: { deferAcks: [0] } };
+  const warm = [send(0, 100, { ordered: true }), poll(0, 'A'), deliver(10, 'A1'), release(10, 1), poll(10, 'B'), deliver(20, 'B1')];
+  scenario(
+    deferring,
+    [
+      ...warm,
+      ...[0, 1, 2, 3, 4].flatMap((k) => [send(20 + k, 100, { ordered: true }, 0x40 + k), poll(20 + k, 'A')]),
+      ...[3, 5, 6].flatMap((k) => [deliver(27 + k, `A${k}`), poll(27 + k, 'B')]),
+      ...[2, 3, 4].map((k) => deliver(40 + k, `B${k}`)),
+      tick(84, 'A'), poll(84, 'A'), poll(84, 'A'),
+      deliver(94, 'A7'), release(94, 2), release(94, 3), poll(94, 'B'), deliver(104, 'B5'), poll(104, 'A'), poll(104, 'A'),
+      deliver(114, 'A8'), ...[4, 5, 6].map((id) => release(114, id)), poll(114, 'B'), deliver(124, 'B6'), poll(124, 'A'),
+    ],
+    ['HeldNotMissing', 'HeadOfLine'],
+    ['SW-14.4-12', 'SW-14.4-6', 'SW-14.4-5', 'SW-14.3-9', 'SW-14.5-1'],
+    'an RTT of 20 ms; ids 2-6 go in five datagrams and 2 and 4 are lost; B holds 3, 5 and 6 and acknowledges none (CUM 2, WINDOW 63 down to 61, no ranges), so Wmax 64 gives H = 3: of the 5 in flight it can be missing 2, and the probe at 24 + 60 carries ids 2 and 3, not the newest it holds (without [SW-14.4-12]: 2, 6, 5, 4, 3). B delivers 2 and 3 and, released, acknowledges them (CUM 4, WINDOW 62, H = 2): of 4, 5 and 6, sent before the acknowledged retransmission of 3, the time threshold takes only 4 (without [SW-14.4-12]: 4, 5 and 6)',
+  );
+  scenario(
+    { ...base, B: { deferAcks: [0] }, A: { send: { datagramBudget: 1200, initialPeerWindow: 16 } } },
+    [
+      send(0, 100, { ordered: true }), poll(0, 'A'), deliver(10, 'A1'), tick(210, 'B'), poll(210, 'B'), release(210, 1), poll(210, 'B'), deliver(220, 'B1'), deliver(220, 'B2'),
+      ...[0, 1, 2, 3].map((k) => send(220, 1000, { ordered: true }, 0x30 + k)),
+      ...[0, 3, 6, 9].map((d) => poll(220 + d, 'A')),
+      deliver(233, 'A3'), poll(233, 'B'), deliver(239, 'A5'), poll(239, 'B'), deliver(243, 'B3'), deliver(249, 'B4'),
+      tick(289, 'A'), poll(289, 'A'), deliver(299, 'A6'), release(299, 5), release(299, 2), release(299, 3), poll(299, 'B'), deliver(309, 'B5'),
+      poll(309, 'A'), tick(315, 'A'), poll(315, 'A'), deliver(319, 'A7'), release(319, 4), release(319, 5), poll(319, 'B'), deliver(329, 'B6'), poll(330, 'A'),
+    ],
+    ['HeldNotMissing', 'TimeThreshold'],
+    ['SW-14.4-12', 'SW-14.4-5', 'SW-14.3-9', 'SW-14.3-4'],
+    'B acknowledges nothing of id 1 before it is released: its ACK at MAX_ACK_DELAY says CUM 1. Then ids 2-5 of 1000 bytes each in its own datagram; 2 and 4 are lost; B holds 3 and 5 without acknowledging them (a release of 5, still held back, changes nothing); the probe at 229 + 60 resends 2; B delivers 2 and 3 and, released, acknowledges them: CUM 4, WINDOW 63 (it holds 5), H = 1. Of ids 4 and 5, in flight and sent before the retransmission of 2, the thresholds take only the lowest, 4: A resends 4 and keeps 5 in flight (without [SW-14.4-12]: 4, then 5 at 315); 4 brings 5 with it',
   );
   return f;
 }

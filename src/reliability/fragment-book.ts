@@ -163,19 +163,22 @@ export class FragmentBook {
   }
 
   /**
-   * Declares the oldest fragment in flight (lowest id) lost if it fits `room`, so that a probe
-   * carries it again first; the caller makes no congestion response: a probe is not a loss
+   * Declares the oldest `max` fragments in flight (lowest ids) lost, as many as fit `room`, so that a
+   * probe carries them again first; the caller makes no congestion response: a probe is not a loss
    * [SW-14.4-6]. The head of the line is the one a receiver that holds back what follows a gap, and
    * acknowledges nothing until it can deliver (deferred acknowledgements, a hub's durable QoS 1),
    * is waiting for: no later ACK will ever name it missing. Returns the bytes marked.
    */
-  markOldestLost(room: number): number {
-    for (const f of this.inFlightFrags()) {
-      if (f.size > room) return 0;
+  markOldestLost(room: number, max = 1): number {
+    let used = 0;
+    let n = 0;
+    for (const f of this.inFlightFrags()) { // markLost leaves the map as it is: safe while iterating
+      if (n >= max || f.size > room - used) break;
       this.markLost(f);
-      return f.size;
+      used += f.size;
+      n++;
     }
-    return 0;
+    return used;
   }
 
   /**

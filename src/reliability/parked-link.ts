@@ -68,11 +68,13 @@ export class ParkedLink {
     readonly largestAt: number,
     /** The congestion window when set aside: the rebuilt one is min(INITIAL_CWND, it) (RFC 5681 4.1's restart window). */
     readonly cwnd: number,
+    /** The largest WINDOW the peer advertised ([SW-14.4-12]), 0 if the sender did not keep it. */
+    readonly peerWindowMax: number,
   ) {}
 
   /** The sequences the rebuilt sender continues ([SW-14.12-14]'s handover). */
   handover(): SenderHandover {
-    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: fromPairs(this.ordered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.srtt };
+    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: fromPairs(this.ordered), peerCum: this.peerCum, peerWindow: this.peerWindow, peerWindowMax: this.peerWindowMax, srtt: this.srtt };
   }
 }
 
@@ -110,6 +112,7 @@ export function parkLink(s: LinkSender, r: ReceiveState): ParkedLink | undefined
     r.counters,
     r.largestAt,
     s.cwnd,
+    h.peerWindowMax ?? 0,
   );
 }
 

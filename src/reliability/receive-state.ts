@@ -246,10 +246,13 @@ export class ReceiveState {
 
   /**
    * The application released the acknowledgement of `id` (Delivered.withheld): it is acknowledged
-   * at once [SW-14.3-9]. Unknown ids (released twice, or settled by FORWARD) change nothing.
+   * at once [SW-14.3-9]. Other ids (released twice, settled by FORWARD, or of a message still held
+   * back, not handed over yet) change nothing.
    */
   release(id: number, now: number): boolean {
-    if (!this.withheldIds.delete(id)) return false;
+    if (!this.withheldIds.has(id)) return false;
+    for (const h of this.hold.values()) if (h.withheld === id) return false; // not handed over yet: nothing to release
+    this.withheldIds.delete(id);
     this.oweAck(now, true);
     return true;
   }

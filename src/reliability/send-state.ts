@@ -19,7 +19,7 @@ import { BudgetCap } from './budget-cap.js';
 import { UnreliableQueue } from './unreliable-queue.js';
 import { Congestion, congestionConfig } from './congestion.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
-import { scanLosses } from './loss-detection.js';
+import { heldByPeer, lossCeiling, scanLosses } from './loss-detection.js';
 import { ProbeTimer } from './probe-timer.js';
 import { Outbox } from './outbox.js';
 import { Slab } from '../util/slab.js';
@@ -60,6 +60,9 @@ export class SendState implements LinkSender {
   /** The latest transmission (seq) ever acknowledged, and when the time threshold next has work [SW-14.4-5]. */
   private largestAckedSeq = 0;
   private lossTimer = Infinity;
+  /** The largest WINDOW the peer advertised since its restart (Wmax), and H of its latest ACK [SW-14.4-12]. */
+  private peerWindowMax = 0;
+  private peerHeld = 0;
   /** The probe timeout [SW-14.4-6]. */
   readonly probe = new ProbeTimer();
   constructor(
@@ -169,6 +172,8 @@ export class SendState implements LinkSender {
   peerRestarted(now = 0): void {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
+    this.peerWindowMax = 0;
+    this.peerHeld = 0;
     this.forward.due(true);
     this.silence.heard();
     for (const f of [...this.book.inFlightFrags()]) this.book.markLost(f);
@@ -196,6 +201,8 @@ export class SendState implements LinkSender {
       this.peerWindow = a.window;
     }
     const largest = a.ranges.length > 0 ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
+    this.peerWindowMax = Math.max(this.peerWindowMax, a.window);
+    this.peerHeld = heldByPeer(this.peerWindowMax, a);
     const ackedSeqs: number[] = [];
     // frags are in id order: only those up to the largest id reported can be acknowledged
     let r = 0;
@@ -246,7 +253,8 @@ export class SendState implements LinkSender {
   /** Declares lost what the thresholds of [SW-14.4-4] and [SW-14.4-5] show lost, reducing cwnd once [SW-14.5-6]. */
   private detectLosses(ackedSeqs: readonly number[], now: number): void {
     const candidates = this.book.sentBefore(this.largestAckedSeq);
-    const scan = scanLosses(candidates, ackedSeqs, this.largestAckedSeq, now, this.rtt.lossDelay(LOSS_TIME_THRESHOLD));
+    const ceiling = lossCeiling(candidates, this.peerHeld); // [SW-14.4-12]
+    const scan = scanLosses(candidates, ackedSeqs, this.largestAckedSeq, now, this.rtt.lossDelay(LOSS_TIME_THRESHOLD), ceiling);
     this.lossTimer = scan.lossTimer;
     for (const f of scan.lost) {
       this.book.markLost(f);
@@ -368,11 +376,15 @@ export class SendState implements LinkSender {
     if (!this.mayTransmit(now)) return out;
     const probe = this.probe.owed;
     // a probe with nothing declared lost resends the oldest fragment in flight first, then what is new;
-    // with nothing new, the newest as room allows [SW-14.4-6]
+    // with nothing new, the newest as room allows [SW-14.4-6]; but when the peer holds some, the
+    // lowest it can be missing and none of the newest, which it likely holds [SW-14.4-12]
     if (probe && this.book.lostCount === 0) {
       const fresh = this.nextCandidate() !== undefined;
-      const used = this.book.markOldestLost(room);
-      if (!fresh) this.book.markNewestLost(room - used);
+      if (this.peerHeld > 0) this.book.markOldestLost(room, Math.max(1, this.book.inFlight - this.peerHeld));
+      else {
+        const used = this.book.markOldestLost(room);
+        if (!fresh) this.book.markNewestLost(room - used);
+      }
     }
     let sent = 0;
     for (let guard = 0; guard < 1 << 16; guard++) {
@@ -446,6 +458,7 @@ export class SendState implements LinkSender {
     for (const [ch, id] of h.lastOrdered) s.lastOrdered.set(ch, id);
     s.peerCum = h.peerCum;
     s.peerWindow = h.peerWindow;
+    s.peerWindowMax = h.peerWindowMax ?? 0;
     if (h.srtt !== undefined) s.rtt.sample(h.srtt);
     return s;
   }
@@ -466,7 +479,7 @@ export class SendState implements LinkSender {
 
   handover(): SenderHandover | undefined {
     if (!this.settled || this.outbox.length > 0 || this.unreliable.length > 0) return undefined;
-    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.rtt.srtt };
+    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, peerWindowMax: this.peerWindowMax, srtt: this.rtt.srtt };
   }
 
   snapshot(): SendSnapshot {

@@ -23,6 +23,8 @@ export interface SenderHandover {
   readonly lastOrdered: ReadonlyMap<number, number>;
   readonly peerCum: number;
   readonly peerWindow: number;
+  /** The largest WINDOW the peer advertised since its restart ([SW-14.4-12]); absent from a device-profile sender, which does not keep it. */
+  readonly peerWindowMax?: number;
   readonly srtt: number | undefined;
 }
 

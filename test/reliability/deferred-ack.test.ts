@@ -31,6 +31,10 @@ describe('deferred acknowledgements [SW-14.3-9]', () => {
     const r = state([2]);
     expect(r.onMsg(msg(2, 2, 1), 0)).toEqual([]); // held back for id 1
     expect(r.takeAck(0, 100)).toMatchObject({ cum: 1, ranges: [] });
+    // not handed over yet, so nothing to release: it stays withheld and no ACK is owed
+    expect(r.release(2, 0)).toBe(false);
+    expect(r.withheld).toBe(1);
+    expect(r.ackDue(0)).toBe(false);
     const d = r.onMsg(msg(1, 2, 0), 0);
     expect(d.map((x) => x.withheld)).toEqual([1, 2]);
     r.release(2, 1);

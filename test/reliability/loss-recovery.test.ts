@@ -13,7 +13,7 @@ import { RttEstimator } from '../../src/reliability/rtt.js';
 import { SendState } from '../../src/reliability/send-state.js';
 import { MinHeap } from '../../src/util/min-heap.js';
 
-const frag = (seq: number, sentAt: number): InFlight => ({ seq, sentAt, sackedAbove: 0 });
+const frag = (seq: number, sentAt: number, id = seq): InFlight => ({ id, seq, sentAt, sackedAbove: 0 });
 
 describe('loss detection [SW-14.4-4] [SW-14.4-5]', () => {
   it('packet threshold: lost once DUP_THRESH later transmissions are acknowledged, counted across ACKs', () => {

@@ -36,6 +36,10 @@ export interface SimResult {
   deliveredAt: Map<number, number>;
   /** Times a link was set aside (cfg.park), both links together. */
   parks: number;
+  /** Reliable MSG frames A sent that the channel dropped (the network's losses). */
+  framesLostAtoB: number;
+  /** A's retransmission totals at the end. */
+  countersA: ReliableLink['counters'] | undefined;
 }
 
 const ROOM = (budget: number): number => budget - 51 - 16 - 29;
@@ -52,12 +56,24 @@ export function simulate(
   seed: number,
   ch: Channel,
   messages: AppMessage[],
-  cfg: { budget: number; a?: Partial<LinkConfig>; b?: Partial<LinkConfig>; horizon: number; reassemblyTotal?: number; park?: boolean },
+  cfg: {
+    budget: number;
+    a?: Partial<LinkConfig>;
+    b?: Partial<LinkConfig>;
+    horizon: number;
+    reassemblyTotal?: number;
+    park?: boolean;
+    /** B defers the acknowledgement of these channels and releases each message `releaseMs` after its delivery, as a hub's journal does [SW-14.3-9]. */
+    deferB?: { channels: readonly number[]; releaseMs: number };
+    /** Called after each step (diagnostics). */
+    trace?: (now: number, a: ReliableLink, b: ReliableLink, sent: Array<{ to: 'A' | 'B'; lost: boolean; bytes: Uint8Array }>) => void;
+  },
 ): SimResult {
   const rnd = new Prng(seed);
   const budgetB = new ReassemblyBudget(cfg.reassemblyTotal ?? 1 << 20);
   const a = new ReliableLink({ peer: 'B', ...cfg.a, send: { datagramBudget: cfg.budget, ...cfg.a?.send } }, () => rnd.next(), new ReassemblyBudget(1 << 20));
-  const b = new ReliableLink({ peer: 'A', ...cfg.b, send: { datagramBudget: cfg.budget, ...cfg.b?.send } }, () => rnd.next(), budgetB);
+  const deferAcks = cfg.deferB === undefined ? undefined : new Set(cfg.deferB.channels);
+  const b = new ReliableLink({ peer: 'A', ...cfg.b, ...(deferAcks === undefined ? {} : { receive: { ...cfg.b?.receive, deferAcks } }), send: { datagramBudget: cfg.budget, ...cfg.b?.send } }, () => rnd.next(), budgetB);
   const inFlight: Array<{ at: number; to: 'A' | 'B'; bytes: Uint8Array }> = [];
   const r: SimResult = {
     deliveries: new Map(),
@@ -75,13 +91,22 @@ export function simulate(
     sentAt: new Map(),
     deliveredAt: new Map(),
     parks: 0,
+    framesLostAtoB: 0,
+    countersA: undefined,
   };
+  const releases: Array<{ at: number; id: number }> = [];
   const numberOf = new Map<number, number>();
   const ticketOf = new Map<number, number>();
   const pending = [...messages].sort((x, y) => x.at - y.at);
+  const sent: Array<{ to: 'A' | 'B'; lost: boolean; bytes: Uint8Array }> = [];
   const put = (to: 'A' | 'B', bytes: Uint8Array, now: number): void => {
     if (to === 'B') r.datagramsAtoB++;
-    if (rnd.next() < ch.loss) return;
+    const lost = rnd.next() < ch.loss;
+    if (cfg.trace) sent.push({ to, lost, bytes });
+    if (lost) {
+      if (to === 'B') for (const f of decodeRelFrames(bytes) ?? []) if (f.type === 'MSG' && f.id !== undefined) r.framesLostAtoB++;
+      return;
+    }
     const copies = rnd.next() < ch.dup ? 2 : 1;
     for (let k = 0; k < copies; k++) inFlight.push({ at: now + ch.delay + Math.floor(rnd.next() * (ch.jitter + 1)), to, bytes });
   };
@@ -103,6 +128,7 @@ export function simulate(
     let t = Infinity;
     if (pending.length > 0) t = Math.min(t, pending[0]!.at);
     for (const d of inFlight) t = Math.min(t, d.at);
+    for (const x of releases) t = Math.min(t, x.at);
     t = Math.min(t, a.nextDeadline(now), b.nextDeadline(now));
     if (!(t < Infinity) || t > cfg.horizon) break;
     now = Math.max(now, t);
@@ -119,6 +145,7 @@ export function simulate(
         r.refused++;
       }
     }
+    for (let i = releases.length - 1; i >= 0; i--) if (releases[i]!.at <= now) b.receiver.release(releases.splice(i, 1)[0]!.id, now);
     // arrivals
     const arriving = inFlight.filter((d) => d.at <= now);
     for (let i = inFlight.length - 1; i >= 0; i--) if (inFlight[i]!.at <= now) inFlight.splice(i, 1);
@@ -134,6 +161,7 @@ export function simulate(
           const ticket = ticketOf.get(new DataView(m.data.buffer, m.data.byteOffset).getUint32(0))!;
           r.deliveries.set(ticket, (r.deliveries.get(ticket) ?? 0) + 1);
           if (!r.deliveredAt.has(ticket)) r.deliveredAt.set(ticket, now);
+          if (m.withheld !== undefined) releases.push({ at: now + cfg.deferB!.releaseMs, id: m.withheld });
           if (m.ordered) r.orderedDelivery.set(m.channel, [...(r.orderedDelivery.get(m.channel) ?? []), ticket]);
         }
       }
@@ -142,6 +170,7 @@ export function simulate(
     onEvents(b.tick(now));
     flush(a, 'B', now);
     flush(b, 'A', now);
+    if (cfg.trace) cfg.trace(now, a, b, sent.splice(0));
     // a link with nothing due must not name now as its next deadline: a node would wake at once, forever
     for (const [name, l] of [['A', a], ['B', b]] as const) {
       if (!l.due(now) && l.nextDeadline(now) <= now) throw new Error(`${name} busy at ${now}: nextDeadline is now with nothing due`);
@@ -155,5 +184,6 @@ export function simulate(
     if (cfg.park === true) for (const l of [a, b]) if (!l.parked && l.park(now)) r.parks++;
   }
   r.endTime = now;
+  r.countersA = { ...a.counters };
   return r;
 }

@@ -15,6 +15,7 @@ import { encodeRelFrame, parseRelFrames, type RelFrame } from './reliabilityfram
 const encodeAll = (frames: RelFrame[]): Uint8Array => concat(...frames.map((f, k) => encodeRelFrame(f, k === frames.length - 1)));
 import { GAPS, type GapId } from './reliabilitygaps.js';
 import { D, RefusedSend, RelReceiver, RelSender, type SenderConfig } from './reliabilitysim.js';
+import { DeferredAcks } from './reliabilitydefer.js';
 
 export const evalRelFrame: Evaluator = (_g, t) => {
   const r = new Report();
@@ -51,7 +52,7 @@ export const evalRelScenario: Evaluator = (_g, t) => {
   for (const k of Object.keys(cfg)) if (!['room', 'random', 'A', 'B'].includes(k)) r.fail(`config.${k}: unknown to this checker`);
   for (const k of Object.keys(cfg.A ?? {})) if (k !== 'send') r.fail(`config.A.${k}: unknown to this checker`);
   for (const k of Object.keys(cfg.A?.send ?? {})) if (!SEND_KEYS.includes(k)) r.fail(`config.A.send.${k}: unknown to this checker`);
-  for (const k of Object.keys(cfg.B ?? {})) if (k !== 'sleep') r.fail(`config.B.${k}: unknown to this checker`);
+  for (const k of Object.keys(cfg.B ?? {})) if (k !== 'sleep' && k !== 'deferAcks') r.fail(`config.B.${k}: unknown to this checker`);
   if (typeof cfg.room !== 'number' || typeof cfg.random !== 'number' || !(cfg.random >= 0 && cfg.random < 1)) { r.fail('config.room / config.random missing or out of range'); return r.failures; }
   const s = cfg.A?.send ?? {};
   const sc: SenderConfig = {
@@ -62,7 +63,9 @@ export const evalRelScenario: Evaluator = (_g, t) => {
     outboxBytes: s.outboxBytes ?? D.OUTBOX_BYTES,
   };
   const A = new RelSender(sc, cfg.room, cfg.random, gap);
-  const B = new RelReceiver(cfg.room, cfg.B?.sleep ?? null, gap);
+  const deferAcks = cfg.B?.deferAcks ?? [];
+  if (!Array.isArray(deferAcks) || !deferAcks.every((c: unknown) => Number.isInteger(c) && (c as number) >= 0 && (c as number) <= 255)) { r.fail('config.B.deferAcks: not an array of channels'); return r.failures; }
+  const B = new RelReceiver(cfg.room, cfg.B?.sleep ?? null, gap, new DeferredAcks(deferAcks));
   const sent = new Map<string, Uint8Array>();
   const count = { A: 0, B: 0 };
   let ticket = 0;
@@ -122,6 +125,12 @@ export const evalRelScenario: Evaluator = (_g, t) => {
       case 'heard': {
         if (st.who === 'A') A.heard(now);
         else r.fail(`${where}: heard by B is not modelled`);
+        break;
+      }
+      case 'release': { // [SW-14.3-9]: B's application releases a withheld id; B owes an ACK at once
+        if (st.who !== 'B') r.fail(`${where}: release by ${st.who} is not modelled`);
+        else B.release(now, st.id); // an id B does not withhold, or of a message not handed over yet, changes nothing
+        for (const k of Object.keys(e)) if (k !== 'sender') r.fail(`${where}: expect.${k} on a release step`);
         break;
       }
       default:

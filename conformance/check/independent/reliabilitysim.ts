@@ -7,6 +7,8 @@
 import { type AckFrame, type MsgFrame, type RelFrame, ACK_FIXED_LEN, ACK_RANGE_LEN, FORWARD_FRAME_LEN, SLEEP_FRAME_LEN, msgFrameLen } from './reliabilityframes.js';
 import { toHex } from './bytes.js';
 import type { GapId } from './reliabilitygaps.js';
+import { DeferredAcks, toRanges } from './reliabilitydefer.js';
+import { HeldEstimate } from './reliabilityheld.js';
 
 export const D = {
   FIRST_MESSAGE_ID: 1,
@@ -35,7 +37,6 @@ export const D = {
   DEFAULT_DEADLINE: 60_000,
   CLOCK_GRANULARITY: 1,
   LOSS_TIME_THRESHOLD: 9 / 8, // [SW-14.4-5]
-  PTO_BACKOFF_CAP: 6, // PTO × 2^min(k, 6) [SW-14.4-6]
   RANDOM_LOSS_BACKLOG: 3, // datagram budgets [SW-14.5-9]
   RANDOM_LOSS_BETA: 0.9,
   CONGESTION_BETA: 0.7,
@@ -92,6 +93,8 @@ export class RelSender {
   private lastPrevOnChannel = new Map<number, number>();
   private peerSleep: { wake: number; awake: number } | null = null;
   private heardAt: number | null = null;
+  /** [SW-14.4-12]: Wmax and H, what the peer holds and leaves out of its ACKs. */
+  private readonly held = new HeldEstimate();
   readonly events: unknown[] = [];
 
   constructor(readonly cfg: SenderConfig, readonly room: number, readonly random: number, readonly gap: GapFn) {
@@ -192,7 +195,7 @@ export class RelSender {
    * ([SW-14.4-8]: 9/8 × 90 = 101.25 after 0 is due at 102).
    */
   private lossTime(f: Frag, now: number): { at: number; exact: number } | null {
-    if (!this.scan().some((g) => g.acked && !g.givenUp && g.tx > 0 && g.seq > f.seq)) return null;
+    if (!this.eligible().has(f)) return null; // no later transmission acknowledged, or held [SW-14.4-12]
     const delay = this.lossDelay();
     if (delay === null) return null; // no time threshold before the first RTT sample [SW-14.4-5]
     const exact = f.sentAt + delay;
@@ -204,11 +207,15 @@ export class RelSender {
     return [...this.frags.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /** The fragments [SW-14.4-4] and [SW-14.4-5] may declare lost: F less what the peer holds ([SW-14.4-12]). */
+  private eligible(): Set<Frag> { return this.held.eligible(this.scan()); }
+
   /** [SW-14.4-4] and [SW-14.4-5]: declares losses found by acknowledgements, then reduces once ([SW-14.5-6]). */
   private detectLosses(now: number): void {
     const ackedSeqs = this.scan().filter((f) => f.acked && !f.givenUp && f.tx > 0).map((f) => f.seq);
     const lost: Frag[] = [];
-    for (const f of this.scan().filter((x) => x.inflight)) {
+    const eligible = this.eligible();
+    for (const f of this.scan().filter((x) => x.inflight && eligible.has(x))) {
       const later = ackedSeqs.filter((s) => s > f.seq).length;
       let isLost = later >= D.DUP_THRESH;
       if (!isLost) {
@@ -247,7 +254,7 @@ export class RelSender {
     const inflight = this.scan().filter((f) => f.inflight).length;
     if (inflight === 0) return null;
     const pto = this.srtt + Math.max(D.CLOCK_GRANULARITY, 4 * this.rttvar) + (inflight === 1 ? D.MAX_ACK_DELAY : 0);
-    return this.lastTxAt + pto * 2 ** Math.min(this.probes, D.PTO_BACKOFF_CAP);
+    return this.lastTxAt + Math.min(D.MAX_RTO, pto * 2 ** this.probes); // no other cap on the doubling [SW-14.4-6]
   }
 
   private timerFor(n: number): number {
@@ -348,12 +355,14 @@ export class RelSender {
       // receiver holding back what follows it waits for), then new fragments; with none new, the newest
       // in flight as many as fit; all lowest id first (14.10).
       const inflight = this.scan().filter((x) => x.inflight).sort((a, b) => a.id - b.id);
+      const heldPick = this.held.probePick(inflight, room); // [SW-14.4-12]: while the peer holds some
       const next = this.candidates()[0];
       const hasNew = next !== undefined && next.id < this.cum + this.peerWindow;
       const pick: Frag[] = [];
       let left = room;
-      if (inflight.length > 0 && inflight[0]!.frameLen <= left) { pick.push(inflight[0]!); left -= inflight[0]!.frameLen; }
-      if (pick.length > 0 && !hasNew) for (const f of this.scan().filter((x) => x.inflight && x !== pick[0]).reverse()) { if (f.frameLen > left) break; pick.push(f); left -= f.frameLen; }
+      if (heldPick) pick.push(...heldPick);
+      else if (inflight.length > 0 && inflight[0]!.frameLen <= left) { pick.push(inflight[0]!); left -= inflight[0]!.frameLen; }
+      if (!heldPick && pick.length > 0 && !hasNew) for (const f of this.scan().filter((x) => x.inflight && x !== pick[0]).reverse()) { if (f.frameLen > left) break; pick.push(f); left -= f.frameLen; }
       for (const f of pick.sort((a, b) => a.id - b.id)) transmit(f);
     }
     if (listening && (probe || this.pacingAt === null || this.paceAt() <= now)) {
@@ -368,7 +377,7 @@ export class RelSender {
         transmit(f);
       }
     }
-    if (probe && bytes === 0) {
+    if (probe && bytes === 0 && this.held.h === 0) {
       // Neither lost nor new fragments: the newest in flight (latest transmissions), as many as fit, lowest id first (14.10).
       const pick: Frag[] = [];
       let left = room;
@@ -393,6 +402,7 @@ export class RelSender {
 
   private onAck(now: number, a: AckFrame): void {
     if (a.cum >= this.cum) { this.cum = a.cum; this.peerWindow = a.window; }
+    this.held.onAck(a.window, a.ranges); // [SW-14.4-12]: Wmax and H from every ACK processed
     const isAcked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
     const newly: Frag[] = [];
     for (const f of [...this.frags.values()].sort((x, y) => x.id - y.id)) {
@@ -469,7 +479,8 @@ export class RelSender {
 export interface Delivered { channel: number; id?: number; ordered: boolean; length: number }
 
 interface Partial { channel: number; ordered: boolean; prev: number; count: number; total: number; unit: number | null; got: Map<number, number>; bad: boolean }
-interface Complete { channel: number; id: number; ordered: boolean; prev: number; length: number }
+/** A complete message; `last` is the id of the fragment that completed it ([SW-14.3-9]). */
+interface Complete { channel: number; id: number; ordered: boolean; prev: number; length: number; last: number }
 
 export class RelReceiver {
   private base = 1;
@@ -487,17 +498,17 @@ export class RelReceiver {
   private sentFirst = false;
   private delayedAck = false;
 
-  constructor(readonly room: number, readonly sleep: { wakeIntervalMs: number; awakeMs: number } | null, readonly gap: GapFn) {}
+  constructor(readonly room: number, readonly sleep: { wakeIntervalMs: number; awakeMs: number } | null, readonly gap: GapFn, private readonly deferred = new DeferredAcks([])) {}
+
+  /** [SW-14.3-9]: the application releases the message completed by `id`; an ACK is owed at once. */
+  release(now: number, id: number): boolean {
+    if (!this.deferred.release(id)) return false;
+    this.ackOwed = true; this.ackDue = now; this.delayedAck = false;
+    return true;
+  }
 
   private rangesAboveBase(): { start: number; end: number }[] {
-    const ids = [...this.received].filter((i) => i >= this.base).sort((a, b) => a - b);
-    const out: { start: number; end: number }[] = [];
-    for (const i of ids) {
-      const last = out[out.length - 1];
-      if (last && last.end === i) last.end++;
-      else out.push({ start: i, end: i + 1 });
-    }
-    return out;
+    return toRanges([...this.received].filter((i) => i >= this.base).sort((a, b) => a - b));
   }
 
   private deliverable(c: Complete): boolean {
@@ -509,6 +520,7 @@ export class RelReceiver {
   }
 
   private complete(c: Complete, out: Delivered[]): void {
+    this.deferred.completed(c.channel, c.last); // withheld until delivered and released [SW-14.3-9]
     if (!this.deliverable(c)) { this.held.push(c); return; }
     this.hand(c, out);
     for (let again = true; again;) {
@@ -520,6 +532,7 @@ export class RelReceiver {
   private hand(c: Complete, out: Delivered[]): void {
     if (c.ordered) this.lastOrdered.set(c.channel, Math.max(this.lastOrdered.get(c.channel) ?? 0, c.id));
     out.push({ channel: c.channel, id: c.id, ordered: c.ordered, length: c.length });
+    this.deferred.delivered(c.last);
   }
 
   receive(now: number, frames: RelFrame[]): Delivered[] {
@@ -545,7 +558,7 @@ export class RelReceiver {
         if (!inOrder || this.unacked >= 2) { this.ackDue = now; this.delayedAck = false; }
         else if (this.ackDue === Infinity) { this.ackDue = now + D.ACK_DELAY; this.delayedAck = true; }
         const ordered = f.prev !== undefined, prev = f.prev ?? 0;
-        if (!f.frag) { this.complete({ channel: f.channel, id, ordered, prev, length: len }, out); continue; }
+        if (!f.frag) { this.complete({ channel: f.channel, id, ordered, prev, length: len, last: id }, out); continue; }
         const first = id - f.frag.index;
         let p = this.partials.get(first);
         if (!p) { p = { channel: f.channel, ordered, prev, count: f.frag.count, total: f.frag.total, unit: null, got: new Map(), bad: false }; this.partials.set(first, p); }
@@ -558,10 +571,11 @@ export class RelReceiver {
           const unit = p.unit ?? 0;
           const lastLen = p.got.get(p.count - 1)!;
           if (p.bad || lastLen !== p.total - (p.count - 1) * unit || lastLen < 1 || lastLen > unit) continue; // [SW-14.6-2]
-          this.complete({ channel: p.channel, id: first, ordered: p.ordered, prev: p.prev, length: p.total }, out);
+          this.complete({ channel: p.channel, id: first, ordered: p.ordered, prev: p.prev, length: p.total, last: id }, out);
         }
       } else if (f.type === 'FORWARD') { // [SW-14.3-7]
         this.senderFloor = Math.max(this.senderFloor, f.floor);
+        this.deferred.forward(f.floor); // a FORWARD past a withheld id settles it [SW-14.3-9]
         if (f.floor > this.base) {
           this.base = f.floor;
           for (const i of [...this.received]) if (i < this.base) this.received.delete(i);
@@ -585,9 +599,9 @@ export class RelReceiver {
     if (this.sleep && !this.sentFirst) { frames.push({ type: 'SLEEP', ...this.sleep }); room -= SLEEP_FRAME_LEN; }
     if (this.ackOwed && (now >= this.ackDue || frames.length > 0)) {
       let delay = this.highestId === 0 ? 0 : Math.min(now - this.highestAt, D.MAX_ACK_DELAY);
-      const ranges = this.rangesAboveBase();
+      const { cum, ranges } = this.deferred.view(this.base, this.received); // [SW-14.3-4] [SW-14.3-9]
       const fit = Math.max(0, Math.floor((room - ACK_FIXED_LEN) / ACK_RANGE_LEN));
-      frames.unshift({ type: 'ACK', cum: this.base, window: Math.max(1, D.RECEIVE_WINDOW - this.held.length), delay, ranges: ranges.slice(0, Math.min(fit, 255)) });
+      frames.unshift({ type: 'ACK', cum, window: Math.max(1, D.RECEIVE_WINDOW - this.held.length), delay, ranges: ranges.slice(0, Math.min(fit, 255)) });
       this.ackOwed = false; this.ackDue = Infinity; this.unacked = 0; this.delayedAck = false;
     }
     if (frames.length === 0) {
