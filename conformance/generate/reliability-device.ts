@@ -20,7 +20,8 @@ export type DeviceStep =
   | { t: number; do: 'tick'; who: Who }
   | { t: number; do: 'heard'; who: Who }
   | { t: number; do: 'reachable'; reachable: boolean }
-  | { t: number; do: 'echoed' };
+  | { t: number; do: 'echoed' }
+  | { t: number; do: 'release'; who: 'B'; id: number };
 
 export interface DeviceScenarioConfig {
   /** Plaintext bytes a datagram leaves for reliability frames. */
@@ -28,7 +29,8 @@ export interface DeviceScenarioConfig {
   /** The byte b every random draw returns ([SW-14.12-6]). */
   randomByte: number;
   A: Omit<LinkConfig, 'peer'>;
-  B: Omit<LinkConfig, 'peer'>;
+  /** `deferAcks`: channels whose messages B (full profile) acknowledges only once a `release` step names their id [SW-14.3-9]. */
+  B: Omit<LinkConfig, 'peer'> & { deferAcks?: number[] };
 }
 
 const nullIfInf = (n: number): number | null => (Number.isFinite(n) ? n : null);
@@ -36,9 +38,11 @@ const nullIfInf = (n: number): number | null => (Number.isFinite(n) ? n : null);
 /** Runs a script against the SDK; returns each step with what happened (`expect`). */
 export function playDeviceScenario(cfg: DeviceScenarioConfig, script: DeviceStep[]): Array<DeviceStep & { expect: Record<string, unknown> }> {
   const random = (): number => cfg.randomByte / 256; // randomByte() of the SDK gives back exactly b
+  const { deferAcks, ...b } = cfg.B;
+  const bConfig = deferAcks === undefined ? b : { ...b, receive: { ...b.receive, deferAcks: new Set(deferAcks) } };
   const links = {
     A: new ReliableLink({ ...cfg.A, peer: 'B' }, random, new ReassemblyBudget(1 << 24)),
-    B: new ReliableLink({ ...cfg.B, peer: 'A' }, random, new ReassemblyBudget(1 << 24)),
+    B: new ReliableLink({ ...bConfig, peer: 'A' }, random, new ReassemblyBudget(1 << 24)),
   };
   const sent = new Map<string, { to: Who; bytes: Uint8Array }>();
   const count = { A: 0, B: 0 };
@@ -88,6 +92,9 @@ export function playDeviceScenario(cfg: DeviceScenarioConfig, script: DeviceStep
       case 'echoed':
         links.A.sender.heardUs();
         break;
+      case 'release':
+        links.B.receiver.release(s.id, s.t); // an id B does not withhold, or not handed over yet, changes nothing [SW-14.3-9]
+        break;
     }
     const a = links.A.sender;
     if (!(a instanceof DeviceSendState)) throw new Error('A must run the device profile');
@@ -107,6 +114,7 @@ const send = (t: number, size: number, opts: SendOptions = {}, fill = 0x61): Dev
 const poll = (t: number, who: Who): DeviceStep => ({ t, do: 'poll', who });
 const deliver = (t: number, datagram: string): DeviceStep => ({ t, do: 'deliver', datagram });
 const tick = (t: number, who: Who): DeviceStep => ({ t, do: 'tick', who });
+const release = (t: number, id: number): DeviceStep => ({ t, do: 'release', who: 'B', id });
 
 export function reliabilityDeviceVectors(): VectorFile {
   const f = new VectorFile(
@@ -132,6 +140,7 @@ export function reliabilityDeviceVectors(): VectorFile {
       Limits: { bugType: 'EDGE_CASE', description: 'A message over the peer MAX_MESSAGE is refused; one within it is fragmented [SW-14.12-11].' },
       Unreachable: { bugType: 'FUNCTIONALITY', description: 'No transmission and no timer expiry while the peer is unreachable [SW-14.8-3].' },
       FullPeer: { bugType: 'FUNCTIONALITY', description: 'A device sender and a full-profile receiver, which delays its ACK [SW-14.12-1].' },
+      HeldNotMissing: { bugType: 'FUNCTIONALITY', description: 'Towards a receiver that holds fragments back without acknowledging them (a hub for QoS 1): the early retransmission, and an expiry that declares lost only what the receiver can be missing [SW-14.12-20].' },
     },
   );
 
@@ -247,6 +256,25 @@ export function reliabilityDeviceVectors(): VectorFile {
     ['FullPeer'],
     ['SW-14.12-1', 'SW-14.3-6', 'SW-14.12-5'],
     'a full-profile receiver holds the lone in-order ACK ACK_DELAY (20 ms) and declares DELAY 20: the sample is 60 - 0 - 20 = 40',
+  );
+  // ---- held, not missing [SW-14.12-20]: B is a full-profile hub that defers channel 0 ----
+  const one = (t: number, fill: number): DeviceStep[] => [send(t, 100, { ordered: true }, fill), poll(t, 'A')];
+  scenario(
+    { ...base, B: { deferAcks: [0] } },
+    [
+      ...one(0, 0x30), deliver(20, 'A1'), release(20, 1), poll(20, 'B'), deliver(40, 'B1'), // SRTT 40
+      ...one(40, 0x31), ...one(41, 0x32), ...one(42, 0x33), ...one(43, 0x34), // ids 2-5; A2 (id 2) is lost
+      deliver(61, 'A3'), poll(61, 'B'), deliver(62, 'A4'), poll(62, 'B'), deliver(63, 'A5'), poll(63, 'B'),
+      deliver(75, 'B2'), deliver(81, 'B3'), poll(81, 'A'),
+      deliver(101, 'A6'), ...[2, 3, 4, 5].map((id) => release(101, id)), poll(101, 'B'), deliver(121, 'B4'), poll(121, 'A'), deliver(121, 'B5'),
+      ...one(130, 0x35), ...one(131, 0x36), ...one(132, 0x37), ...one(133, 0x38), // ids 6-9; A7 (id 6) is lost, and the ACKs but the first
+      deliver(151, 'A8'), poll(151, 'B'), deliver(152, 'A9'), poll(152, 'B'), deliver(153, 'A10'), poll(153, 'B'),
+      deliver(165, 'B6'), tick(371, 'A'), poll(371, 'A'),
+      deliver(391, 'A11'), ...[6, 7, 8, 9].map((id) => release(391, id)), poll(391, 'B'), deliver(411, 'B9'), poll(411, 'A'),
+    ],
+    ['HeldNotMissing', 'FullPeer'],
+    ['SW-14.12-20', 'SW-14.12-6', 'SW-14.12-16', 'SW-14.3-9', 'SW-14.5-1'],
+    'an RTT of 40 ms to a hub that defers channel 0: ids 2-5 go in four datagrams and 2 is lost; the hub holds 3-5 and acknowledges none (WINDOW 63, 62, 61: Wmax 64, H = 1 to 3). Its first ACK comes 35 ms after id 2 was sent, less than SRTT: nothing; the next at 41 ms: id 2, sent once, is declared lost and sent at once (without [SW-14.12-20]: at TIMER, 40 + RTO); the third, late, finds its retransmission 40 ms old but leaves it alone (a retransmission never goes early). Then ids 6-9, 6 lost and every ACK but the first (H = 1): at the expiry only max(1, 4 - 1) = 3 of the 4 in flight are declared lost, 6, 7 and 8, not 9',
   );
   return f;
 }

@@ -14,6 +14,7 @@ import { BudgetCap } from './budget-cap.js';
 import { UnreliableQueue } from './unreliable-queue.js';
 import { cutFragment, type CutMessage } from './fragment-cut.js';
 import { msgHeaderSize, type AckFrame, type ForwardFrame, type MsgFrame } from './frames.js';
+import { heldByPeer } from './loss-detection.js';
 import { Outbox } from './outbox.js';
 import { fragmentPayload, sendConfig, type Pending, type RetransmitCounters, type SendConfig, type SendEvent, type SendOptions, type SendSnapshot } from './send-types.js';
 import type { LinkSender, SenderHandover } from './sender.js';
@@ -70,6 +71,9 @@ export class DeviceSendState implements LinkSender {
   private nextTicket = 1;
   peerCum = FIRST_MESSAGE_ID;
   peerWindow: number;
+  /** Wmax, the largest WINDOW the peer advertised since its restart, and H of its latest ACK [SW-14.12-20]. */
+  private peerWindowMax = 0;
+  private peerHeld = 0;
   reachable = true;
   /** Timer expiries since the peer last showed it hears this node (the backoff exponent) [SW-14.12-6]. */
   backoff = 0;
@@ -123,6 +127,7 @@ export class DeviceSendState implements LinkSender {
       for (const [ch, id] of resume.lastOrdered) this.lastOrdered.set(ch, id);
       this.peerCum = resume.peerCum;
       this.peerWindow = Math.min(resume.peerWindow, c.window);
+      this.peerWindowMax = resume.peerWindowMax ?? 0;
       if (resume.srtt !== undefined) this.rtt.sample(Math.max(1, Math.round(resume.srtt)));
     }
   }
@@ -142,7 +147,7 @@ export class DeviceSendState implements LinkSender {
 
   handover(): SenderHandover | undefined {
     if (!this.settled || this.outbox.length > 0 || this.unreliable.length > 0) return undefined;
-    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, srtt: this.rtt.srtt };
+    return { nextId: this.nextId, nextTicket: this.nextTicket, lastOrdered: new Map(this.lastOrdered), peerCum: this.peerCum, peerWindow: this.peerWindow, peerWindowMax: this.peerWindowMax, srtt: this.rtt.srtt };
   }
 
   get fragmentPayload(): number {
@@ -245,6 +250,8 @@ export class DeviceSendState implements LinkSender {
   peerRestarted(): void {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
+    this.peerWindowMax = 0;
+    this.peerHeld = 0;
     this.resetBackoff();
     let reopened = false;
     for (const m of this.msgs.values()) {
@@ -302,6 +309,8 @@ export class DeviceSendState implements LinkSender {
       this.peerWindow = a.window;
     }
     const largest = a.ranges.length > 0 ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
+    this.peerWindowMax = Math.max(this.peerWindowMax, a.window);
+    this.peerHeld = heldByPeer(this.peerWindowMax, a);
     const newly: DFrag[] = [];
     let r = 0;
     for (const f of this.frags.values()) {
@@ -336,12 +345,33 @@ export class DeviceSendState implements LinkSender {
         }
       }
     }
+    this.earlyRetransmit(now);
     if (progress) {
       this.backoff = 0;
       this.stepOwed = false;
       this.timerAt = this.inFlight > 0 || this.forwardOwed ? now + this.rtt.timer(0, randomByte(this.random)) : Infinity;
     }
     return events;
+  }
+
+  /**
+   * Held, not missing [SW-14.12-20]: while the peer holds messages back behind a gap (H > 0), the
+   * lowest fragment sent and unacknowledged, if it is in flight, was sent once and at least SRTT ago,
+   * is declared lost. Only a first
+   * transmission qualifies, so the ACKs its duplicates draw never make it go again (no answer loop).
+   */
+  private earlyRetransmit(now: number): void {
+    const srtt = this.rtt.srtt;
+    if (this.peerHeld === 0 || srtt === undefined) return;
+    // the lowest fragment sent and unacknowledged; one already declared lost explains what the peer holds
+    for (const f of this.frags.values()) {
+      if (f.transmissions === 0) continue;
+      if (!f.lost && f.transmissions === 1 && now - f.sentAt >= srtt) {
+        this.markLost(f);
+        this.counters.fastLosses++;
+      }
+      return;
+    }
   }
 
   /** Deadlines, the fragment lifetime, and the one timer [SW-14.12-6], [SW-14.8-4]. */
@@ -363,7 +393,9 @@ export class DeviceSendState implements LinkSender {
       if (this.inFlight > 0 || this.forwardOwed) {
         this.backoff = Math.min(this.backoff + 1, DEVICE_MAX_BACKOFF_STEPS);
         this.counters.timeouts++;
-        for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) this.markLost(f);
+        // every fragment in flight, but no more than the peer can be missing when it holds some [SW-14.12-20]
+        let n = Math.max(1, this.inFlight - this.peerHeld);
+        for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost && n-- > 0) this.markLost(f);
         this.stepOwed = true;
       }
     }

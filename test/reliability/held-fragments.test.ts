@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AckFrame } from '../../src/reliability/frames.js';
 import { heldByPeer, lossCeiling, scanLosses, type InFlight } from '../../src/reliability/loss-detection.js';
+import { DeviceSendState } from '../../src/reliability/device-sender.js';
 import { SendState } from '../../src/reliability/send-state.js';
 import { simulate } from './sim.js';
 
@@ -126,5 +127,77 @@ describe('QoS 1 to a deferring receiver under loss (simulated, virtual time)', (
 
   it('towards a receiver that does not defer, the same loads retransmit about what was dropped', () => {
     expect(run(0.1, false)).toBeLessThan(1.2);
+  });
+});
+
+describe('the device profile towards a receiver that holds back without acknowledging [SW-14.12-20]', () => {
+  /** A device sender with SRTT 10 (from id 1) and ids 2..n+1 in flight, sent at 10. */
+  const device = (n: number): DeviceSendState => {
+    const s = new DeviceSendState({ peer: 'p', datagramBudget: 512 }, () => 0);
+    s.send(new Uint8Array(100), { ordered: true }, 0);
+    expect(s.takeMessages(0, 400).map((f) => f.id)).toEqual([1]);
+    s.onAck(ack(2, 64), 10);
+    for (let i = 0; i < n; i++) s.send(new Uint8Array(100), { ordered: true }, 10);
+    expect(s.takeMessages(10, 400).map((f) => f.id)).toEqual(Array.from({ length: n }, (_, i) => i + 2).slice(0, 3));
+    if (n > 3) expect(s.takeMessages(10, 400).map((f) => f.id)).toEqual(Array.from({ length: n - 3 }, (_, i) => i + 5));
+    return s;
+  };
+
+  it('an ACK that shows held messages declares the lowest in flight lost once it is SRTT old, and only once', () => {
+    const s = device(5); // ids 2..6, 2 lost, 3..6 held
+    s.onAck(ack(2, 63), 15); // H = 1, but id 2 is only 5 ms old: it may still be on its way
+    expect(s.inFlightIds).toEqual([2, 3, 4, 5, 6]);
+    s.onAck(ack(2, 60), 20); // SRTT (10) old: declared lost
+    expect(s.inFlightIds).toEqual([3, 4, 5, 6]);
+    expect(s.takeMessages(20, 400).map((f) => f.id)).toEqual([2]);
+    // the duplicates' ACKs keep showing H > 0; a retransmission never goes early again
+    s.onAck(ack(2, 60), 40);
+    s.onAck(ack(2, 60), 60);
+    expect(s.inFlightIds).toEqual([2, 3, 4, 5, 6]);
+    expect(s.counters.retransmissions).toBe(1);
+  });
+
+  it('an expiry declares lost only as many of the lowest as the peer can be missing', () => {
+    const s = device(5);
+    s.onAck(ack(2, 61), 11); // H = 3 of 5 in flight; id 2 too young for the early retransmission
+    const at = s.nextDeadline(11);
+    s.tick(at);
+    expect(s.inFlightIds).toEqual([4, 5, 6]); // 2 and 3 declared lost (without [SW-14.12-20]: all five)
+    expect(s.takeMessages(at, 400).map((f) => f.id)).toEqual([2, 3]);
+  });
+
+  it('QoS 1 from a device to a deferring receiver under loss: few spurious retransmissions, and no RTO per loss', () => {
+    // 300 ordered messages of 100 B, one every 2 ms, window 8, to a receiver that releases each 1 ms after delivery
+    const run = (loss: number): { ratio: number; lastMs: number } => {
+      let dropped = 0;
+      let retransmitted = 0;
+      let last = 0;
+      for (let seed = 1; seed <= 6; seed++) {
+        const msgs = [
+          { at: 0, size: 20, opts: { reliable: true, channel: 2 } },
+          ...Array.from({ length: 300 }, (_, i) => ({ at: 50 + i * 2, size: 100, opts: { reliable: true, ordered: true, channel: 1 } })),
+        ];
+        const r = simulate(seed, { loss, dup: 0, delay: 1, jitter: 0 }, msgs, {
+          budget: 512,
+          horizon: 600_000,
+          a: { profile: 'device', send: { outboxMessages: 512, outboxBytes: 1 << 20 } },
+          deferB: { channels: [1], releaseMs: 1 },
+        });
+        for (const t of r.tickets) expect(r.deliveries.get(t.ticket)).toBe(1);
+        expect(r.orderedDelivery.get(1)).toEqual(r.tickets.filter((t) => t.opts.channel === 1).map((t) => t.ticket));
+        dropped += r.framesLostAtoB;
+        retransmitted += r.countersA!.retransmissions;
+        last += Math.max(...r.deliveredAt.values());
+      }
+      return { ratio: retransmitted / dropped, lastMs: last / 6 };
+    };
+    // without [SW-14.12-20]: 1.71 and 1.52 retransmissions per drop, the last message at 1,537 and 3,865 ms
+    // (towards a receiver that does not defer: 649 and 862 ms)
+    const five = run(0.05);
+    expect(five.ratio).toBeLessThan(1.3);
+    expect(five.lastMs).toBeLessThan(1000);
+    const ten = run(0.1);
+    expect(ten.ratio).toBeLessThan(1.35);
+    expect(ten.lastMs).toBeLessThan(2200);
   });
 });

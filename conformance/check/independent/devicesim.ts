@@ -2,8 +2,12 @@
 // limits, written from the spec text only (no SDK code), in whole numbers.
 // Contract: DevSender and DevReceiver are driven by evaldevice.ts with explicit times in ms; every
 // decision names the requirement it follows. Constants: 20.3 (the device table and the SDK defaults).
+// The sender reads held fragments by [SW-14.12-20] (Wmax and H of [SW-14.4-12], reliabilityheld.ts);
+// the receiver may defer acknowledgements on some channels ([SW-14.3-9], reliabilitydefer.ts).
 import { type AckFrame, type MsgFrame, type RelFrame, ACK_FIXED_LEN, ACK_RANGE_LEN, FORWARD_FRAME_LEN, msgFrameLen } from './reliabilityframes.js';
 import { toHex } from './bytes.js';
+import { DeferredAcks } from './reliabilitydefer.js';
+import { HeldEstimate } from './reliabilityheld.js';
 
 export const DEV = {
   WINDOW: 8, // DEVICE_WINDOW [SW-14.12-4]
@@ -52,6 +56,8 @@ export class DevSender {
   private reachable = true;
   private stepOwed = false;
   private forwardFresh = false;
+  /** Wmax and H [SW-14.12-20], taken as [SW-14.4-12] says (the peer never restarts in these vectors). */
+  private readonly heldEst = new HeldEstimate();
 
   constructor(readonly cfg: DevSenderConfig, readonly room: number, readonly b: number) {
     this.peerWindow = cfg.initialPeerWindow;
@@ -110,7 +116,9 @@ export class DevSender {
       this.timer = null;
       if (this.inFlight().length > 0 || this.forwardOwed()) {
         this.k = Math.min(this.k + 1, DEV.MAX_K);
-        for (const f of this.inFlight()) f.lost = true;
+        // every fragment in flight, or while H > 0 only the max(1, I − H) lowest [SW-14.12-20]
+        const flying = this.inFlight();
+        for (const f of flying.slice(0, this.heldEst.h > 0 ? Math.max(1, flying.length - this.heldEst.h) : flying.length)) f.lost = true;
         this.stepOwed = true;
       }
     }
@@ -191,6 +199,7 @@ export class DevSender {
       if (fr.type !== 'ACK') continue;
       const a: AckFrame = fr;
       let progress = false;
+      this.heldEst.onAck(a.window, a.ranges); // Wmax, then H, before the ACK's rules run [SW-14.12-20]
       if (a.cum >= this.cum) { progress = a.cum > this.cum; this.cum = a.cum; this.peerWindow = a.window; }
       const largest = a.ranges.length ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
       const acked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
@@ -205,11 +214,22 @@ export class DevSender {
         }
         for (const g of this.frags) if (g.id < top.id && g.tx > 0 && !g.lost && g.sentAt <= top.sentAt) g.lost = true; // gap rule
       }
+      if (this.heldEst.h > 0) this.earlyRetransmission(now);
       if (progress) {
         this.k = 0; this.stepOwed = false;
         this.timer = this.inFlight().length > 0 || this.forwardOwed() ? now + this.duration(0) : null;
       }
     }
+  }
+
+  /**
+   * [SW-14.12-20] early retransmission, after an ACK's gap rule and before its progress sets the timer:
+   * the lowest fragment sent and not acknowledged is declared lost if it is in flight, was transmitted
+   * exactly once, and was sent at least SRTT ms ago (with an RTT sample taken).
+   */
+  private earlyRetransmission(now: number): void {
+    const f = this.frags.find((x) => x.tx > 0); // frags holds only unacknowledged fragments, in id order
+    if (f && !f.lost && f.tx === 1 && this.srtt !== null && now - f.sentAt >= this.srtt) f.lost = true;
   }
 
   private sample(r: number): void { // [SW-14.12-5]
@@ -221,7 +241,7 @@ export class DevSender {
 
 export interface DevReceiverConfig { window: number; maxRanges: number; ackDelay: number; holdBackMessages: number; holdBackBytes: number; maxMessage: number; perPeer: number }
 export interface Delivered { channel: number; id: number | null; ordered: boolean; length: number }
-interface Held { id: number; channel: number; prev: number; length: number }
+interface Held { id: number; last: number; channel: number; prev: number; length: number } // last: the completing id [SW-14.3-9]
 interface Partial { count: number; total: number; got: Set<number> }
 
 /** A receiver of 14.3, 14.6 and 14.7 with the limits of `cfg` (a device's, [SW-14.12-9], or the full profile's defaults). */
@@ -238,7 +258,13 @@ export class DevReceiver {
   private senderFloor = 1;
   private partials = new Map<number, Partial>();
 
-  constructor(readonly cfg: DevReceiverConfig, readonly room: number) {}
+  constructor(readonly cfg: DevReceiverConfig, readonly room: number, private readonly deferred = new DeferredAcks([])) {}
+
+  /** [SW-14.3-9]: the application releases the message completed by `id`; an ACK is owed at once. */
+  release(now: number, id: number): void {
+    if (!this.deferred.release(id)) return; // an id not withheld, or of a message not handed over yet
+    this.owed = true; this.dueAt = now;
+  }
 
   private ranges(): { start: number; end: number }[] {
     const out: { start: number; end: number }[] = [];
@@ -259,7 +285,7 @@ export class DevReceiver {
   private drain(out: Delivered[]): void {
     for (let again = true; again;) {
       again = false;
-      for (const h of this.held) if (this.deliverable(h.channel, h.prev)) { this.held = this.held.filter((x) => x !== h); this.lastDelivered.set(h.channel, h.id); out.push({ channel: h.channel, id: h.id, ordered: true, length: h.length }); again = true; break; }
+      for (const h of this.held) if (this.deliverable(h.channel, h.prev)) { this.held = this.held.filter((x) => x !== h); this.lastDelivered.set(h.channel, h.id); out.push({ channel: h.channel, id: h.id, ordered: true, length: h.length }); this.deferred.delivered(h.last); again = true; break; }
     }
   }
 
@@ -270,6 +296,7 @@ export class DevReceiver {
         this.oweAck(now, true);
         if (f.floor <= this.senderFloor) continue;
         this.senderFloor = f.floor;
+        this.deferred.forward(f.floor); // a FORWARD past a withheld id settles it [SW-14.3-9]
         if (f.floor > this.base) { this.base = f.floor; for (const i of [...this.ids]) if (i < this.base) this.ids.delete(i); }
         while (this.ids.has(this.base)) { this.ids.delete(this.base); this.base++; }
         for (const k of [...this.partials.keys()]) if (k < f.floor) this.partials.delete(k);
@@ -306,10 +333,12 @@ export class DevReceiver {
         if (p.got.size < p.count) continue;
         this.partials.delete(first);
       }
-      if (!ordered) { out.push({ channel: f.channel, id: first, ordered: false, length: size }); continue; }
-      if (!this.deliverable(f.channel, f.prev!)) { this.held.push({ id: first, channel: f.channel, prev: f.prev!, length: size }); continue; }
+      this.deferred.completed(f.channel, id); // withheld until delivered and released [SW-14.3-9]
+      if (!ordered) { out.push({ channel: f.channel, id: first, ordered: false, length: size }); this.deferred.delivered(id); continue; }
+      if (!this.deliverable(f.channel, f.prev!)) { this.held.push({ id: first, last: id, channel: f.channel, prev: f.prev!, length: size }); continue; }
       this.lastDelivered.set(f.channel, first);
       out.push({ channel: f.channel, id: first, ordered: true, length: size });
+      this.deferred.delivered(id);
       this.drain(out);
     }
     return out;
@@ -321,6 +350,7 @@ export class DevReceiver {
     const fit = Math.max(0, div(this.room - ACK_FIXED_LEN, ACK_RANGE_LEN));
     const window = this.held.length >= this.cfg.holdBackMessages ? 1 : Math.max(1, this.cfg.window - this.held.length); // [SW-14.5-1]
     this.owed = false; this.dueAt = Infinity; this.unacked = 0;
-    return [{ type: 'ACK', cum: this.base, window, delay, ranges: this.ranges().slice(0, fit) }];
+    const { cum, ranges } = this.deferred.view(this.base, this.ids); // [SW-14.3-4] [SW-14.3-9]
+    return [{ type: 'ACK', cum, window, delay, ranges: ranges.slice(0, fit) }];
   }
 }

@@ -1,11 +1,13 @@
 // Evaluator for RelDeviceScenario (reliability_device.json): spec 14.12, the device profile.
 // A device-profile sender A (devicesim.ts DevSender) and a receiver B (DevReceiver, with a device's
-// limits or the full profile's defaults) run the steps; after each step every field of `expect` is
+// limits or the full profile's defaults, deferring the ACKs of `config.B.deferAcks` until a `release`
+// step, [SW-14.3-9]) run the steps; after each step every field of `expect` is
 // compared, and every number of the vector must be whole ([SW-14.12-15]).
 import { concat } from './bytes.js';
 import { Report, type Evaluator, type Json } from './evalcommon.js';
 import { encodeRelFrame, parseRelFrames, type RelFrame } from './reliabilityframes.js';
 import { DEV, DevReceiver, DevSender, Refused } from './devicesim.js';
+import { DeferredAcks } from './reliabilitydefer.js';
 
 const encodeAll = (frames: RelFrame[]): Uint8Array => concat(...frames.map((f, k) => encodeRelFrame(f, k === frames.length - 1)));
 
@@ -27,7 +29,7 @@ export const evalRelDeviceScenario: Evaluator = (_g, t) => {
   if (cfg.A?.profile !== 'device') r.fail('config.A.profile: A must run the device profile');
   for (const k of Object.keys(cfg.A ?? {})) if (k !== 'profile' && k !== 'send') r.fail(`config.A.${k}: unknown to this checker`);
   for (const k of Object.keys(cfg.A?.send ?? {})) if (!SEND_KEYS.includes(k)) r.fail(`config.A.send.${k}: unknown to this checker`);
-  for (const k of Object.keys(cfg.B ?? {})) if (k !== 'profile' && k !== 'receive') r.fail(`config.B.${k}: unknown to this checker`);
+  for (const k of Object.keys(cfg.B ?? {})) if (!['profile', 'receive', 'deferAcks'].includes(k)) r.fail(`config.B.${k}: unknown to this checker`);
   for (const k of Object.keys(cfg.B?.receive ?? {})) if (k !== 'maxMessage' && k !== 'reassemblyPerPeer') r.fail(`config.B.receive.${k}: unknown to this checker`);
   if (typeof cfg.room !== 'number' || !Number.isInteger(cfg.randomByte) || cfg.randomByte < 0 || cfg.randomByte > 255) { r.fail('config.room / config.randomByte missing or out of range'); return r.failures; }
   const s = cfg.A?.send ?? {};
@@ -41,11 +43,13 @@ export const evalRelDeviceScenario: Evaluator = (_g, t) => {
     window: DEV.WINDOW,
     initialPeerWindow: DEV.WINDOW,
   }, cfg.room, cfg.randomByte);
+  const deferAcks = cfg.B?.deferAcks ?? []; // [SW-14.3-9]: channels whose messages B acknowledges once released
+  if (!Array.isArray(deferAcks) || !deferAcks.every((c: unknown) => Number.isInteger(c) && (c as number) >= 0 && (c as number) <= 255)) { r.fail('config.B.deferAcks: not an array of channels'); return r.failures; }
   const device = cfg.B?.profile === 'device';
   const rc = cfg.B?.receive ?? {}; // B's declared MAX_MESSAGE and reassembly limit, over its profile's defaults
   const B = new DevReceiver(device
     ? { window: DEV.RECEIVE_WINDOW, maxRanges: DEV.MAX_ACK_RANGES, ackDelay: 0, holdBackMessages: DEV.RECEIVE_WINDOW, holdBackBytes: DEV.HOLD_BACK_BYTES, maxMessage: rc.maxMessage ?? DEV.MAX_MESSAGE, perPeer: rc.reassemblyPerPeer ?? DEV.MAX_MESSAGE }
-    : { window: 64, maxRanges: 32, ackDelay: 20, holdBackMessages: 64, holdBackBytes: 256 * 1024, maxMessage: rc.maxMessage ?? 65536, perPeer: rc.reassemblyPerPeer ?? 128 * 1024 }, cfg.room); // 20.3: the SDK defaults
+    : { window: 64, maxRanges: 32, ackDelay: 20, holdBackMessages: 64, holdBackBytes: 256 * 1024, maxMessage: rc.maxMessage ?? 65536, perPeer: rc.reassemblyPerPeer ?? 128 * 1024 }, cfg.room, new DeferredAcks(deferAcks)); // 20.3: the SDK defaults
   const sent = new Map<string, Uint8Array>();
   const count = { A: 0, B: 0 };
   let ticket = 0;
@@ -89,6 +93,11 @@ export const evalRelDeviceScenario: Evaluator = (_g, t) => {
       case 'tick':
         if (st.who === 'A') A.tick(now);
         events = A.events;
+        break;
+      case 'release': // [SW-14.3-9]: B's application releases a withheld id; B owes an ACK at once
+        if (st.who !== 'B') r.fail(`${where}: release by ${st.who} is not modelled`);
+        else B.release(now, st.id);
+        for (const k of Object.keys(e)) if (k !== 'sender') r.fail(`${where}: expect.${k} on a release step`);
         break;
       case 'heard':
         break; // no sleep schedule in these vectors: hearing the peer changes nothing of A's
