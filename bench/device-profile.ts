@@ -19,26 +19,30 @@ import { MemoryNetwork } from '../src/transport/memory.js';
 import { simulate } from '../test/reliability/sim.js';
 
 const LOSSY = { loss: 0.3, dup: 0.05, delay: 20, jitter: 30 };
-const PAIRS: Array<[string, Partial<LinkConfig>, Partial<LinkConfig>]> = [
+// the last two: a hub that acknowledges a QoS 1 publication only once it is durable [SW-14.3-9]
+// (released 2 ms after delivery), the reading of held fragments of [SW-14.12-20] and [SW-14.4-12]
+const PAIRS: Array<[string, Partial<LinkConfig>, Partial<LinkConfig>, boolean?]> = [
   ['device -> device', { profile: 'device' }, { profile: 'device' }],
   ['full (device rules) -> device', { peerProfile: 'device' }, { profile: 'device' }],
   ['full (window 8 only) -> device', { send: { initialPeerWindow: 8 } }, { profile: 'device' }],
   ['full (full rules) -> device', {}, { profile: 'device' }],
   ['device -> full', { profile: 'device' }, {}],
   ['full -> full', {}, {}],
+  ['device -> hub (deferring)', { profile: 'device' }, {}, true],
+  ['full -> hub (deferring)', {}, {}, true],
 ];
 
 function delivery(n: number, gapMs: number): void {
   console.log(`\n${n} ordered messages of 40-160 bytes, ${gapMs === 0 ? 'all at once' : `one every ${gapMs} ms`}, 30% loss both ways, 5% duplication, 20-50 ms one way`);
   console.log(`${'sender -> receiver'.padEnd(32)} ${'msgs/s'.padStart(7)} ${'longest stall'.padStart(14)} ${'datagrams/msg'.padStart(14)}`);
-  for (const [name, a, b] of PAIRS) {
+  for (const [name, a, b, defer] of PAIRS) {
     let time = 0;
     let stall = 0;
     let datagrams = 0;
     const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     for (const seed of seeds) {
       const msgs = Array.from({ length: n }, (_, i) => ({ at: i * gapMs, size: 40 + (i % 7) * 20, opts: { ordered: true, channel: 2, deadline: 10_000_000 } }));
-      const r = simulate(seed, LOSSY, msgs, { budget: 512, a: { ...a, send: { outboxMessages: 1000, outboxBytes: 1 << 20, ...a.send } }, b, horizon: 3_600_000 });
+      const r = simulate(seed, LOSSY, msgs, { budget: 512, a: { ...a, send: { outboxMessages: 1000, outboxBytes: 1 << 20, ...a.send } }, b, horizon: 3_600_000, ...(defer === true && { deferB: { channels: [2], releaseMs: 2 } }) });
       if (r.deliveries.size !== n || [...r.deliveries.values()].some((k) => k !== 1)) throw new Error(`${name}: not exactly once`);
       let last = 0;
       for (const t of r.orderedDelivery.get(2)!) {

@@ -226,7 +226,7 @@ typedef struct {
 typedef struct {
   uint32_t next_id, cum, window, floor, timer, peer_max_message;
   uint16_t srtt, rttvar, rto, ticket, budget, used;
-  uint16_t wmax, held;                      /* Wmax and H of [SW-14.12-20] */
+  uint16_t wmax;                            /* Wmax of [SW-14.12-20] */
   uint8_t has_sample, timer_on, k, fwd_owed, fwd_now, step, nmsg, reachable, random_byte;
   uint8_t ch[SW_CHANNELS]; uint32_t ch_prev[SW_CHANNELS];
   uint16_t outbox_msgs, outbox_bytes, reserve_msgs, reserve_bytes;

@@ -140,7 +140,7 @@ export function reliabilityDeviceVectors(): VectorFile {
       Limits: { bugType: 'EDGE_CASE', description: 'A message over the peer MAX_MESSAGE is refused; one within it is fragmented [SW-14.12-11].' },
       Unreachable: { bugType: 'FUNCTIONALITY', description: 'No transmission and no timer expiry while the peer is unreachable [SW-14.8-3].' },
       FullPeer: { bugType: 'FUNCTIONALITY', description: 'A device sender and a full-profile receiver, which delays its ACK [SW-14.12-1].' },
-      HeldNotMissing: { bugType: 'FUNCTIONALITY', description: 'Towards a receiver that holds fragments back without acknowledging them (a hub for QoS 1): the early retransmission, and an expiry that declares lost only what the receiver can be missing [SW-14.12-20].' },
+      HeldNotMissing: { bugType: 'FUNCTIONALITY', description: 'Towards a receiver that holds fragments back without acknowledging them (a hub for QoS 1): the early retransmission of the lowest fragment, once, when SRTT old [SW-14.12-20].' },
     },
   );
 
@@ -274,7 +274,7 @@ export function reliabilityDeviceVectors(): VectorFile {
     ],
     ['HeldNotMissing', 'FullPeer'],
     ['SW-14.12-20', 'SW-14.12-6', 'SW-14.12-16', 'SW-14.3-9', 'SW-14.5-1'],
-    'an RTT of 40 ms to a hub that defers channel 0: ids 2-5 go in four datagrams and 2 is lost; the hub holds 3-5 and acknowledges none (WINDOW 63, 62, 61: Wmax 64, H = 1 to 3). Its first ACK comes 35 ms after id 2 was sent, less than SRTT: nothing; the next at 41 ms: id 2, sent once, is declared lost and sent at once (without [SW-14.12-20]: at TIMER, 40 + RTO); the third, late, finds its retransmission 40 ms old but leaves it alone (a retransmission never goes early). Then ids 6-9, 6 lost and every ACK but the first (H = 1): at the expiry only max(1, 4 - 1) = 3 of the 4 in flight are declared lost, 6, 7 and 8, not 9',
+    'an RTT of 40 ms to a hub that defers channel 0: ids 2-5 go in four datagrams and 2 is lost; the hub holds 3-5 and acknowledges none (WINDOW 63, 62, 61: Wmax 64, H = 1 to 3). Its first ACK comes 35 ms after id 2 was sent, less than SRTT: nothing; the next at 41 ms: id 2, sent once, is declared lost and sent at once (without [SW-14.12-20]: at TIMER, 40 + RTO); the third, late, finds its retransmission 40 ms old but leaves it alone (a retransmission never goes early). Then ids 6-9, 6 lost and every ACK but the first (H = 1, its ACK too early for id 6): at the expiry all four are declared lost, as [SW-14.12-6] says; H does not limit an expiry',
   );
   return f;
 }

@@ -71,9 +71,8 @@ export class DeviceSendState implements LinkSender {
   private nextTicket = 1;
   peerCum = FIRST_MESSAGE_ID;
   peerWindow: number;
-  /** Wmax, the largest WINDOW the peer advertised since its restart, and H of its latest ACK [SW-14.12-20]. */
+  /** Wmax, the largest WINDOW the peer advertised since its restart [SW-14.12-20]. */
   private peerWindowMax = 0;
-  private peerHeld = 0;
   reachable = true;
   /** Timer expiries since the peer last showed it hears this node (the backoff exponent) [SW-14.12-6]. */
   backoff = 0;
@@ -251,7 +250,6 @@ export class DeviceSendState implements LinkSender {
     this.peerCum = FIRST_MESSAGE_ID;
     this.peerWindow = this.config.initialPeerWindow;
     this.peerWindowMax = 0;
-    this.peerHeld = 0;
     this.resetBackoff();
     let reopened = false;
     for (const m of this.msgs.values()) {
@@ -310,7 +308,6 @@ export class DeviceSendState implements LinkSender {
     }
     const largest = a.ranges.length > 0 ? a.ranges[a.ranges.length - 1]!.end - 1 : a.cum - 1;
     this.peerWindowMax = Math.max(this.peerWindowMax, a.window);
-    this.peerHeld = heldByPeer(this.peerWindowMax, a);
     const newly: DFrag[] = [];
     let r = 0;
     for (const f of this.frags.values()) {
@@ -345,7 +342,7 @@ export class DeviceSendState implements LinkSender {
         }
       }
     }
-    this.earlyRetransmit(now);
+    if (heldByPeer(this.peerWindowMax, a) > 0) this.earlyRetransmit(now);
     if (progress) {
       this.backoff = 0;
       this.stepOwed = false;
@@ -362,7 +359,7 @@ export class DeviceSendState implements LinkSender {
    */
   private earlyRetransmit(now: number): void {
     const srtt = this.rtt.srtt;
-    if (this.peerHeld === 0 || srtt === undefined) return;
+    if (srtt === undefined) return;
     // the lowest fragment sent and unacknowledged; one already declared lost explains what the peer holds
     for (const f of this.frags.values()) {
       if (f.transmissions === 0) continue;
@@ -393,9 +390,7 @@ export class DeviceSendState implements LinkSender {
       if (this.inFlight > 0 || this.forwardOwed) {
         this.backoff = Math.min(this.backoff + 1, DEVICE_MAX_BACKOFF_STEPS);
         this.counters.timeouts++;
-        // every fragment in flight, but no more than the peer can be missing when it holds some [SW-14.12-20]
-        let n = Math.max(1, this.inFlight - this.peerHeld);
-        for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost && n-- > 0) this.markLost(f);
+        for (const f of this.frags.values()) if (f.transmissions > 0 && !f.lost) this.markLost(f);
         this.stepOwed = true;
       }
     }

@@ -106,10 +106,7 @@ void sw_tx_tick(sw_rel_tx *t, uint32_t now, const sw_rel_cb *cb) {
     t->timer_on = 0;
     if (any_state(t, INFLIGHT, INFLIGHT) || t->fwd_owed) {
       if (t->k < 16) t->k++;
-      uint32_t n = 0;                                               /* no more than max(1, I - H) [SW-14.12-20] */
-      for (uint32_t id = t->floor; id != t->next_id; id++) n += t->fl[id % SW_WINDOW].state == INFLIGHT;
-      n = n > t->held + 1u ? n - t->held : 1;
-      for (uint32_t id = t->floor; id != t->next_id && n; id++) if (t->fl[id % SW_WINDOW].state == INFLIGHT) { t->fl[id % SW_WINDOW].state = LOST; n--; }
+      for (uint32_t id = t->floor; id != t->next_id; id++) if (t->fl[id % SW_WINDOW].state == INFLIGHT) t->fl[id % SW_WINDOW].state = LOST;
       t->step = 1;
     }
   }
@@ -130,7 +127,7 @@ void sw_tx_on_ack(sw_rel_tx *t, uint32_t now, const sw_frame *a, const sw_rel_cb
   uint32_t covered = 0;                                             /* H [SW-14.12-20] */
   for (int k = 0; k < a->nranges; k++) { sw_ack_range_get(a, k, &s, &e); covered += e - s; }
   if (a->b > t->wmax) t->wmax = (uint16_t)a->b;
-  t->held = (uint16_t)(t->wmax > a->b + covered ? t->wmax - a->b - covered : 0);
+  int held = t->wmax > a->b + covered;                              /* H > 0 */
   for (uint32_t id = t->floor; id != t->next_id; id++) {
     sw_rel_frag *f = &t->fl[id % SW_WINDOW];
     if (f->state != INFLIGHT && f->state != LOST) continue;
@@ -166,7 +163,7 @@ void sw_tx_on_ack(sw_rel_tx *t, uint32_t now, const sw_frame *a, const sw_rel_cb
       if (f->state == INFLIGHT && (int32_t)(fs - f->sent) >= 0) f->state = LOST;
     }
   }
-  if (t->held && t->has_sample) {                                   /* early retransmission [SW-14.12-20] */
+  if (held && t->has_sample) {                                   /* early retransmission [SW-14.12-20] */
     for (uint32_t id = t->floor; id != t->next_id; id++) {
       sw_rel_frag *f = &t->fl[id % SW_WINDOW];
       if (f->state != INFLIGHT && f->state != LOST) continue;      /* the lowest sent and unacknowledged */
@@ -193,7 +190,7 @@ void sw_tx_end_backoff(sw_rel_tx *t) {                               /* [SW-14.1
 }
 
 void sw_tx_peer_restart(sw_rel_tx *t) {                              /* [SW-14.7-4], [SW-14.7-11] */
-  t->cum = 1; t->window = SW_WINDOW; t->wmax = t->held = 0;
+  t->cum = 1; t->window = SW_WINDOW; t->wmax = 0;
   for (uint32_t id = t->floor; id != t->next_id; id++) {
     sw_rel_frag *f = &t->fl[id % SW_WINDOW];
     sw_rel_msg *m = owner(t, id);
@@ -208,7 +205,7 @@ void sw_tx_renumber(sw_rel_tx *t) {
   for (int i = 0; i < SW_OUTBOX_MSGS + SW_RESERVE_MSGS; i++) { t->m[i].flags &= (uint8_t)~HAS_IDS; t->m[i].acked = t->m[i].sent = 0; }
   memset(t->fl, 0, sizeof t->fl);
   memset(t->ch, 0, sizeof t->ch);
-  t->next_id = t->cum = t->floor = 1; t->window = SW_WINDOW; t->wmax = t->held = 0;
+  t->next_id = t->cum = t->floor = 1; t->window = SW_WINDOW; t->wmax = 0;
   t->k = 0; t->step = 0; t->timer_on = 0; t->fwd_owed = t->fwd_now = 0;
 }
 

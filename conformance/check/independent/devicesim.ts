@@ -116,9 +116,9 @@ export class DevSender {
       this.timer = null;
       if (this.inFlight().length > 0 || this.forwardOwed()) {
         this.k = Math.min(this.k + 1, DEV.MAX_K);
-        // every fragment in flight, or while H > 0 only the max(1, I − H) lowest [SW-14.12-20]
+        // every fragment in flight [SW-14.12-6]
         const flying = this.inFlight();
-        for (const f of flying.slice(0, this.heldEst.h > 0 ? Math.max(1, flying.length - this.heldEst.h) : flying.length)) f.lost = true;
+        for (const f of flying) f.lost = true;
         this.stepOwed = true;
       }
     }
