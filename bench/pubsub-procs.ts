@@ -18,7 +18,9 @@
  * waits for room [SW-14.8-6]) and an MQTT.js one once written (window 1 = TCP back-pressure);
  * QoS 1, on the hub's or broker's acknowledgement. Rate = distinct messages received / (last arrival
  * - first publish), both read from the same clock (performance.timeOrigin + now) in two processes;
- * lost = published - distinct received. Every wait is bounded, and a child left behind dies with us.
+ * lost = published - distinct received once the subscriber has them all, or nothing came for 1 s (QoS 0)
+ * or 5 s (QoS 1: acknowledged, so they must come), or 10 s (QoS 0) or 30 s (QoS 1) passed. Every wait
+ * is bounded, and a child left behind dies with us.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,9 +162,9 @@ export async function startSession(system: System, via?: (port: number) => Promi
       p.send({ type: 'go', topic, ...o });
       const done = await next(p, 'done', o.timeLimitMs + 15_000);
       const sent = done['sent'] as number;
-      // the subscriber is done when it has them all, or nothing more came for 1 s, or 10 s passed
+      // the subscriber is done when it has them all, or nothing more came for 1 s (QoS 1: 5 s), or 10 s (30 s) passed
       s.send({ type: 'drain', expect: sent });
-      const got = await next(s, 'drained', 15_000);
+      const got = await next(s, 'drained', 35_000);
       const received = got['received'] as number;
       const cpu = [server.pid, p.pid!, s.pid!].map((pid, i) => ((cpuSeconds(pid) - cpu0[i]!) * 1e6) / Math.max(1, received));
       const elapsedMs = received > 0 ? (got['last'] as number) - (done['t0'] as number) : NaN;
@@ -198,6 +200,7 @@ type ChildArgs = ClientArgs & { system: System };
 async function subscriberRole(a: ChildArgs): Promise<void> {
   const c = await connect(a);
   let topic: string | undefined;
+  let qos = 0;
   let seen = new Uint8Array(0);
   let received = 0;
   let duplicates = 0;
@@ -221,6 +224,7 @@ async function subscriberRole(a: ChildArgs): Promise<void> {
       if (m.type === 'arm') {
         if (topic !== undefined) await c.unsubscribe(topic);
         topic = m['topic'] as string;
+        qos = m['qos'] as number;
         seen = new Uint8Array(2_000_000);
         received = duplicates = outOfOrder = 0;
         highest = -1;
@@ -230,7 +234,10 @@ async function subscriberRole(a: ChildArgs): Promise<void> {
       } else if (m.type === 'drain') {
         const expect = m['expect'] as number;
         const t0 = now();
-        while (received < expect && now() - Math.max(last, t0) < 1000 && now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+        // QoS 1 publications were acknowledged, so they must come: a retransmission backoff under
+        // heavy loss can be silent for seconds, which a 1 s quiet rule would count as loss
+        const [quiet, cap] = qos >= 1 ? [5_000, 30_000] : [1_000, 10_000];
+        while (received < expect && now() - Math.max(last, t0) < quiet && now() - t0 < cap) await new Promise((r) => setTimeout(r, 5));
         process.send!({ type: 'drained', received, duplicates, outOfOrder, last });
       }
     })();

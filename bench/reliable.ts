@@ -25,7 +25,7 @@
  *
  * Each row: the median of REPS runs of MESSAGES (time limit RUN_MS each, LOSS_RUN_MS under loss)
  * after a warm-up run of WARMUP (for each system; the lossy rows share one hub, warmed up once); a
- * watchdog ends the bench after 400 s.
+ * watchdog ends the bench after 600 s.
  * Run: npm run bench:reliable   (env MESSAGES, WARMUP, REPS, RUN_MS, LOSS_RUN_MS, WINDOW; SYSTEMS=saltwire,mosquitto,mosquitto-tls,aedes,nats-js;
  *   LOSSES=0,0.01,0.05,0.1,0.2 (LOSSES= none); SALTWIRE_CRYPTO=tweetnacl)
  */
@@ -49,9 +49,9 @@ if (SYSTEMS.includes('nats')) {
 const LOSSES = (process.env['LOSSES'] ?? '0,0.01,0.05,0.1,0.2').split(',').filter(Boolean).map(Number);
 
 const watchdog = setTimeout(() => {
-  console.error('bench:reliable: watchdog: still running after 400 s, giving up');
+  console.error('bench:reliable: watchdog: still running after 600 s, giving up');
   process.exit(2);
-}, 400_000);
+}, 600_000);
 watchdog.unref();
 
 const crypto = defaultCryptoSuite().name;
