@@ -58,6 +58,40 @@ describe('reliable delivery on a lossy, duplicating, reordering channel', () => 
     );
   });
 
+  it('the same towards a receiver that defers its acknowledgements (a hub), both sending profiles [SW-14.3-9] [SW-14.4-12] [SW-14.12-20]', () => {
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        channel,
+        fc.array(message, { minLength: 1, maxLength: 25 }),
+        fc.constantFrom<'full' | 'device'>('full', 'device'),
+        fc.subarray([0, 1, 2], { minLength: 1 }),
+        fc.integer({ min: 0, max: 50 }),
+        (seed, ch, msgs, profile, deferred, releaseMs) => {
+          const r = simulate(seed, ch, msgs as AppMessage[], {
+            budget: 600,
+            horizon: 200_000,
+            a: { profile, send: { outboxMessages: 8, peerMaxMessage: 2_500 } },
+            b: { receive: { holdBackMessages: HOLD, reassemblyPerPeer: REASSEMBLY_PEER, window: 16, maxRanges: 4 } },
+            deferB: { channels: deferred, releaseMs },
+          });
+          expect(r.tickets.length + r.refused).toBe(msgs.length);
+          for (const { ticket } of r.tickets) {
+            const n = r.deliveries.get(ticket) ?? 0;
+            expect(n, `ticket ${ticket} delivered ${n} times`).toBeLessThanOrEqual(1);
+            const failed = r.failed.has(ticket);
+            expect(failed !== r.receipts.has(ticket), `ticket ${ticket}: exactly one outcome`).toBe(true);
+            if (!failed) expect(n, `ticket ${ticket} acknowledged but not delivered`).toBe(1);
+          }
+          for (const [, order] of r.orderedDelivery) for (let i = 1; i < order.length; i++) expect(order[i]!).toBeGreaterThan(order[i - 1]!);
+          expect(r.maxHold).toBeLessThanOrEqual(HOLD);
+          expect(r.maxInflightIds).toBeLessThanOrEqual(16);
+        },
+      ),
+      { numRuns: 80, seed: 20261206 },
+    );
+  });
+
   it('on a clean channel every message arrives and none fails', () => {
     const msgs: AppMessage[] = Array.from({ length: 40 }, (_, i) => ({
       at: i * 5,
