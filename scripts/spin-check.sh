@@ -35,6 +35,7 @@ checks=(
   "answers: no answer loop|answers.pml|np|pass|$ANS"
   "answers: no loop against a hub that never echoes|answers.pml|np|pass|$ANS -DBUGGY_H"
   "answers: no loop across a restart with state loss|answers.pml|np|pass|$ANS -DRESTARTS=1 -DTIMERS=2"
+  "answers: no loop towards a hub that withholds its ACKs, early retransmission|answers.pml|np|pass|$ANS -DDEFER"
   "restarts: no nonce twice, no false conflict|restarts.pml|safety|pass|$RST -DREPLAYS=0 -DSENDS=3 -DNB=2 -DNREC=5"
   "restarts: no datagram delivered twice, hub restart|restarts.pml|safety|pass|$RST -DLOSSES=0 -DREPLAYS=2 -DRRESTARTS=1 -DSENDS=1 -DNB=2 -DNREC=4 -DTIMERS=1"
   "restarts: no datagram delivered twice, hub store wiped|restarts.pml|safety|pass|$RST -DLOSSES=0 -DREPLAYS=2 -DRRESTARTS=1 -DRWIPE -DSENDS=1 -DNB=2 -DNREC=4 -DTIMERS=1"
@@ -43,6 +44,7 @@ checks=(
   "reliability: delivered or told, no deadlock|reliability.pml|safety|pass|-DLIVE"
   "reliability: delivered or told, no livelock|reliability.pml|np|pass|-DLIVE"
   "guard: the pre-fix answer rules loop|answers.pml|np|fail:non-progress cycle|"
+  "guard: an early retransmission not limited to the first transmission loops|answers.pml|np|fail:non-progress cycle|$ANS -DDEFER -DEARLY_ANY"
   "guard: the pre-fix epoch rules reuse a nonce|restarts.pml|safety|fail:sealed|-DFIX_STALE -DREPLAYS=0 -DSENDS=3 -DNB=2 -DNREC=5"
   "guard: the pre-fix STALE rules report a false conflict|restarts.pml|safety|fail:conflict|-DFIX_EPOCH -DREPLAYS=0 -DSENDS=2 -DNB=2 -DNREC=5"
 )

@@ -31,6 +31,10 @@
  *  - -DNOROTATE: no new token after CHALLENGE_ATTEMPTS sends (which rules make the loop).
  *  - -DBUGGY_H: the hub never echoes (the implementation's bug in the issue's trace): checks
  *    that the FIXED rules stop loops even against a peer that breaks [SW-12.3-3].
+ *  - -DDEFER: a receiver that withholds the acknowledgement of what it took until a release
+ *    event ([SW-14.3-9], a hub's QoS 1), so a duplicate draws an ACK that does not cover it.
+ *  - -DEARLY_ANY: the early retransmission of [SW-14.12-20] on every such ACK, not only on a
+ *    message's first transmission: with -DDEFER it loops (a guard).
  */
 
 #define D 0
@@ -80,8 +84,10 @@ byte owedEcho[2];  /* the peer's token this node owes an ECHO of */
 bit  ackOwed[2];
 bit  fwdOwed[2];   /* FLOOR above the CUM of the newest ACK [SW-14.7-5] */
 bit  inflight[2];  /* a reliable message of this node is in flight */
+bit  early[2];     /* its one early retransmission is spent, or it went again already ([SW-14.4-12], [SW-14.12-20]) */
 bit  settled[2];   /* some id of this epoch is settled (acknowledged or given up) */
 bit  got[2];       /* received the peer's current message (delivered once) */
+bit  wh[2];        /* -DDEFER: its acknowledgement is withheld until released [SW-14.3-9] */
 bit  fwdSeen[2];   /* processed the peer's current FORWARD */
 bit  unk[2];       /* the context for the peer is freshness-unknown [SW-5.6-3] */
 bit  hasFloor[2];     /* the context has a freshness floor [SW-5.6-6], [SW-12.3-7] */
@@ -133,7 +139,7 @@ inline newMsg(n) {
   :: j < q[1-n].cnt -> q[1-n].s[j].am = 0; j++
   :: else -> break
   od;
-  got[1-n] = 0
+  got[1-n] = 0; wh[1-n] = 0
 }
 inline newFloor(n) {
   j = 0;
@@ -149,7 +155,7 @@ inline start(n) {
   clr(out);
   out.ep = myEp[n];
   if :: owedEcho[n] != NONE -> out.echo = owedEcho[n]; owedEcho[n] = NONE :: else fi;
-  if :: ackOwed[n] -> out.ack = 1; out.am = got[n]; out.af = fwdSeen[n]; ackOwed[n] = 0 :: else fi;
+  if :: ackOwed[n] -> out.ack = 1; out.am = (got[n] && !wh[n] -> 1 : 0); out.af = fwdSeen[n]; ackOwed[n] = 0 :: else fi;
   if :: fwdOwed[n] -> out.fwd = 1 :: else fi
 }
 /* Put the outstanding token in; after CHALLENGE_ATTEMPTS sends it is replaced [SW-12.3-2]. */
@@ -257,6 +263,9 @@ inline receive(n) {
        :: in.msg ->
             if
             :: !got[n] -> got[n] = 1; ackOwed[n] = 1;           /* delivered, once [SW-14.3-1] */
+#ifdef DEFER
+                 wh[n] = 1;                                         /* acknowledged once released [SW-14.3-9] */
+#endif
                  if :: ackNow -> due = 1 :: else fi                 /* at once, or after ACK_DELAY */
             :: else -> ackOwed[n] = 1; due = 1                      /* duplicate: ACK at once */
             fi
@@ -266,7 +275,15 @@ inline receive(n) {
        if
        :: in.ack ->
             if :: in.am && inflight[n] -> inflight[n] = 0; settled[n] = 1 :: else fi;
-            if :: in.af -> fwdOwed[n] = 0 :: else fi
+            if :: in.af -> fwdOwed[n] = 0 :: else fi;
+            /* an ACK that does not cover the message in flight may show the peer holding others
+             * behind it (H > 0): the message goes again at once, on its first transmission only
+             * ([SW-14.12-20]; taken whenever allowed, the most a sender may send) */
+#ifdef EARLY_ANY
+            if :: !in.am && inflight[n] -> rexmit = 1; due = 1 :: else fi
+#else
+            if :: !in.am && inflight[n] && !early[n] -> early[n] = 1; rexmit = 1; due = 1 :: else fi
+#endif
        :: else
        fi;
 #ifndef FIXED
@@ -308,7 +325,7 @@ inline probe(n) {
   :: d_step { timers > 0 && tok[n] && !probing[n] ->  /* CHALLENGE_RETRY [SW-12.3-2] */ \
        timers--; start(n); putChal(n); emit(n) } \
   :: d_step { timers > 0 && inflight[n] ->            /* RTO [SW-14.4-3] */ \
-       timers--; start(n); out.msg = 1; emit(n) } \
+       timers--; early[n] = 1; start(n); out.msg = 1; emit(n) } \
   :: d_step { timers > 0 && inflight[n] ->            /* deadline: give up [SW-14.7-1] */ \
        timers--; inflight[n] = 0; settled[n] = 1; fwdOwed[n] = 1; newFloor(n); \
        start(n); emit(n) }                            /* FORWARD at once [SW-14.7-5] */ \
@@ -316,6 +333,8 @@ inline probe(n) {
        timers--; start(n); emit(n) } \
   :: d_step { timers > 0 && ackOwed[n] ->             /* ACK delay up [SW-14.3-6] */ \
        timers--; start(n); emit(n) } \
+  :: d_step { timers > 0 && wh[n] ->                  /* released: an ACK at once [SW-14.3-9] */ \
+       timers--; wh[n] = 0; ackOwed[n] = 1; start(n); emit(n) } \
   :: d_step { apps > 0 && !inflight[n] ->             /* the application sends */ \
        apps--; appSend(n) } \
   :: d_step { restarts > 0 -> restarts--; restart(n) }
@@ -329,7 +348,7 @@ inline probe(n) {
 #define NET(n, I) RECV(n, I, 0) RECV(n, I, 1) LOSE(n, I)
 
 inline appSend(n) {
-  inflight[n] = 1; newMsg(n);
+  inflight[n] = 1; early[n] = 0; newMsg(n);
   start(n); out.msg = 1; emit(n)
 }
 /* Restart with state loss [SW-12.2-1]: new epoch, RAM gone, no floors; then the hint. */
