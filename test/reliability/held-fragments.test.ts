@@ -6,6 +6,8 @@ import type { AckFrame } from '../../src/reliability/frames.js';
 import { heldByPeer, lossCeiling, scanLosses, type InFlight } from '../../src/reliability/loss-detection.js';
 import { DeviceSendState } from '../../src/reliability/device-sender.js';
 import { SendState } from '../../src/reliability/send-state.js';
+import { parkLink } from '../../src/reliability/parked-link.js';
+import { ReassemblyBudget, ReceiveState } from '../../src/reliability/index.js';
 import { simulate } from './sim.js';
 
 const ack = (cum: number, window: number, ranges: Array<[number, number]> = []): AckFrame => ({ type: 'ACK', cum, window, delay: 0, ranges: ranges.map(([start, end]) => ({ start, end })) });
@@ -88,6 +90,9 @@ describe('the sender towards a receiver that holds back without acknowledging', 
     expect(s.handover()?.peerWindowMax).toBe(64);
     const r = SendState.resume({ peer: 'p', datagramBudget: 1200 }, () => 0, s.handover()!);
     expect(r.handover()?.peerWindowMax).toBe(64);
+    // and across a link set aside (14.13)
+    const parked = parkLink(r, new ReceiveState({}, new ReassemblyBudget(1 << 16)));
+    expect(parked?.handover().peerWindowMax).toBe(64);
     r.peerRestarted(20);
     expect(r.handover()?.peerWindowMax).toBe(0);
   });
