@@ -128,7 +128,7 @@ export function reliabilityVectors(): VectorFile {
       Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-8], [SW-14.2-10].' },
       Malformed: { bugType: 'MALFORMED_INPUT', description: 'A bad frame rejects the whole plaintext [SW-14.2-6].' },
       Ack: { bugType: 'FUNCTIONALITY', description: 'Acknowledgements, delayed and piggybacked [SW-14.3-6].' },
-      Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout with backoff, Karn rule [SW-14.4-3].' },
+      Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout, RTO for the first RTO_FAST_RETRANSMISSIONS retransmissions, Karn rule [SW-14.4-13].' },
       FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window reduction [SW-14.4-4], [SW-14.5-9].' },
       Karn: { bugType: 'FUNCTIONALITY', description: 'No RTT sample from an ACK that also acknowledges a later retransmission [SW-14.4-7].' },
       Probe: { bugType: 'FUNCTIONALITY', description: 'The probe timeout resends the newest fragment when a lost tail leaves no later ACK, without reducing cwnd [SW-14.4-6].' },
@@ -224,10 +224,10 @@ export function reliabilityVectors(): VectorFile {
   );
   scenario(
     base,
-    [send(0, 10), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(3000, 'A'), poll(3000, 'A'), deliver(3050, 'A3'), tick(3070, 'B'), poll(3070, 'B'), deliver(3120, 'B1')],
+    [send(0, 10), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(2000, 'A'), poll(2000, 'A'), deliver(2050, 'A3'), tick(2070, 'B'), poll(2070, 'B'), deliver(2120, 'B1')],
     ['Retransmit'],
-    ['SW-14.4-3', 'SW-14.4-7', 'SW-14.5-10'],
-    'lost twice: retransmitted after RTO then 2 RTO with the same id; no RTT sample (Karn); the timeout collapses cwnd',
+    ['SW-14.4-13', 'SW-14.4-7', 'SW-14.5-10', 'SW-14.4-9'],
+    'lost twice: retransmitted after RTO, then after RTO again with the same id (the timer doubles only after RTO_FAST_RETRANSMISSIONS retransmissions; the silence backoff allows the second step, 1 RTO after the first); no RTT sample (Karn); the timeout collapses cwnd',
   );
   const big: ScenarioConfig = { ...base, A: { send: { datagramBudget: 1200, initialPeerWindow: 16 } } };
   scenario(

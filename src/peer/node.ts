@@ -101,7 +101,7 @@ export class SaltwireNode {
   private readonly reliable: ReliableMode;
   /** peer-timer.ts's view of this node (what a peer's timer decides, spec 11). */
   private readonly timerHost: PeerTimerHost;
-  /** Timer jitter (probes [SW-11.2-1], retransmissions [SW-14.4-3]), pooled: not a system call per timer. */
+  /** Timer jitter (probes [SW-11.2-1], retransmissions [SW-14.4-13]), pooled: not a system call per timer. */
   private readonly random: () => number;
 
   /** Starts a node: persists a new epoch first (never sends if that fails [SW-5.2-2]), then listens. */

@@ -48,7 +48,7 @@ export interface ReliableHost {
    * the ids it put in it again under the new epoch [SW-15.6-4] [SW-16.1-5]; returns the bytes to send.
    */
   restamp?(peer: string, channel: number, data: Uint8Array): Uint8Array;
-  /** Uniform in [0, 1), for the timer jitter [SW-14.4-3]. */
+  /** Uniform in [0, 1), for the timer jitter [SW-14.4-13]. */
   readonly random: () => number;
 }
 
@@ -367,7 +367,7 @@ export class ReliableMode {
     }
   }
 
-  /** Deadlines and retransmission timers [SW-14.4-3], [SW-14.8-4], then whatever they let go. */
+  /** Deadlines and retransmission timers [SW-14.4-13], [SW-14.8-4], then whatever they let go. */
   tick(p: Peer, now: number): void {
     this.waiting.expire(p, p.id, now);
     if (p.link === undefined) return;
@@ -489,7 +489,7 @@ export class ReliableMode {
     const profile = r?.profile ?? 'full';
     // The hold-back buffer holds as many messages as the window admits, so an ordered message inside the
     // window is never refused for want of hold-back room: a refused fragment backs its timer off
-    // ([SW-14.4-3]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
+    // ([SW-14.4-13]) and, when it later becomes the one that unblocks the channel, stalls it for that long.
     const window = r?.receive?.window ?? (profile === 'device' ? DEVICE_RECEIVE_WINDOW : RECEIVE_WINDOW);
     // one send and one receive configuration for all links (a link merges its profile's defaults once per configuration object)
     this.receiveOptions ??= { holdBackMessages: window, ...r?.receive, deferAcks: this.deferredChannels };

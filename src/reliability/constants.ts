@@ -116,6 +116,8 @@ export const SILENCE_MAX_STEP_MS = 4_000;
 export const CLOCK_GRANULARITY_MS = 1;
 /** Retransmission timers are spread by up to this fraction, from an injected random number. */
 export const RTO_JITTER = 0.25;
+/** Retransmissions of a fragment whose timer stays at RTO before it doubles per transmission [SW-14.4-13]. */
+export const RTO_FAST_RETRANSMISSIONS = 8;
 /** Congestion window, in datagram budgets: initial and floor. */
 export const INITIAL_CWND_DATAGRAMS = 4;
 export const MIN_CWND_DATAGRAMS = 2;

@@ -4,7 +4,7 @@
  * only from messages transmitted once). Pure: no clock; the caller passes measured samples.
  * @module
  */
-import { CLOCK_GRANULARITY_MS, INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS } from './constants.js';
+import { CLOCK_GRANULARITY_MS, INITIAL_RTO_MS, MAX_RTO_MS, MIN_RTO_MS, RTO_FAST_RETRANSMISSIONS } from './constants.js';
 
 export interface RttConfig {
   readonly initialRtoMs: number;
@@ -74,11 +74,21 @@ export class RttEstimator {
   }
 
   /**
-   * The timeout of a transmission that is the `n`-th of its message (n >= 1): RTO doubled per earlier
-   * transmission (RFC 6298 5.5), capped at the maximum, then spread by `jitter` * `random` (random in [0, 1)).
+   * RTO doubled per earlier step `n` (n >= 1: RTO itself; RFC 6298 5.5), capped at the maximum, then
+   * spread by `jitter` * `random` (random in [0, 1)): the silence backoff's steps and FORWARD's.
    */
   backedOff(n: number, jitter: number, random: number): number {
     const base = Math.min(this.config.maxRtoMs, this.rto * 2 ** Math.min(Math.max(n - 1, 0), 30));
     return base * (1 + jitter * random);
+  }
+
+  /**
+   * The timer of a fragment's `n`-th transmission (n >= 1) [SW-14.4-13]: RTO for its first
+   * RTO_FAST_RETRANSMISSIONS retransmissions, then doubled per transmission, capped and spread as
+   * backedOff. A peer that answers while a fragment keeps being lost (a lossy radio) is not left
+   * waiting 2^n RTO; one that does not answer is held by the silence backoff ([SW-14.4-9]).
+   */
+  fragmentTimeout(n: number, jitter: number, random: number): number {
+    return this.backedOff(Math.max(1, n - RTO_FAST_RETRANSMISSIONS), jitter, random);
   }
 }

@@ -264,7 +264,7 @@ export class SendState implements LinkSender {
     this.book.keepBefore(candidates);
   }
 
-  /** Deadlines, the fragment lifetime and retransmission timers [SW-14.4-3], [SW-14.8-4]. */
+  /** Deadlines, the fragment lifetime and retransmission timers [SW-14.4-13], [SW-14.8-4]. */
   tick(now: number): SendEvent[] {
     const events: SendEvent[] = [];
     for (const p of this.outbox.expire(now)) {
@@ -399,7 +399,7 @@ export class SendState implements LinkSender {
       const f = c;
       if (f.transmissions > 0) this.counters.retransmissions++;
       this.counters.transmissions++;
-      const rtxAt = now + this.rtt.backedOff(f.transmissions + 1, this.config.jitter, this.random()); // [SW-14.4-3]
+      const rtxAt = now + this.rtt.fragmentTimeout(f.transmissions + 1, this.config.jitter, this.random()); // [SW-14.4-13]
       this.book.transmitted(f, now, this.nextSeq++, rtxAt);
       sent += f.size;
       out.push(f.frame);

@@ -1,6 +1,6 @@
 /**
  * Uniform numbers in [0, 1) for timer jitter (liveness probes [SW-11.2-1], retransmissions
- * [SW-14.4-3]), drawn from the crypto suite's random source 64 at a time. One draw from the suite per
+ * [SW-14.4-13]), drawn from the crypto suite's random source 64 at a time. One draw from the suite per
  * use was a system call (getrandom) per timer on Node: about a thousand a second on a busy node.
  * Jitter only spreads timers apart; it protects no secret, so pooling is safe. Runtime-agnostic.
  * @module

@@ -265,18 +265,19 @@ describe('sender: acknowledgements, fast retransmit, backoff and deadlines', () 
     expect(s.rtt.srtt).toBe(60);
   });
 
-  it('backs off: the n-th transmission waits RTO * 2^(n-1) * (1 + jitter * random)', () => {
+  it('a fragment timer: RTO for RTO_FAST_RETRANSMISSIONS retransmissions, then doubling, spread by jitter [SW-14.4-13]', () => {
     const s = new SendState({ peer: 'p', jitter: 0.25 }, () => 0.5);
+    expect([1, 2, 9, 10, 11, 12].map((n) => s.rtt.fragmentTimeout(n, 0.25, 0.5))).toEqual([1125, 1125, 1125, 2250, 4500, 9000]);
+    // towards a peer that never answers, the silence backoff spaces the datagrams: steps of 1, 2, then 4 s [SW-14.4-9]
     s.send(new Uint8Array(1), {}, 0);
     const times: number[] = [];
     let now = 0;
-    for (let i = 0; i < 4; i++) {
-      expect(s.takeMessages(now, 2000).length).toBe(1);
-      times.push(now);
+    for (let i = 0; i < 12 && times.length < 6; i++) {
+      if (s.takeMessages(now, 2000).length === 1) times.push(now);
       now = s.nextDeadline(now);
       s.tick(now);
     }
-    expect(times).toEqual([0, 1125, 1125 + 2250, 1125 + 2250 + 4500]);
+    expect(times).toEqual([0, 1125, 2250, 4250, 8250, 12250]);
   });
 
   it('reports DeadlineExceeded for a queued and for an in-flight message, and owes a FORWARD past the abandoned ids', () => {

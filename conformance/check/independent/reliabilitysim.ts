@@ -29,6 +29,7 @@ export const D = {
   MIN_RTO: 200,
   MAX_RTO: 60_000,
   RTO_JITTER: 0.25,
+  RTO_FAST_RETRANSMISSIONS: 8, // retransmissions at RTO before the timer doubles [SW-14.4-13]
   INITIAL_CWND: 4,
   MIN_CWND: 2,
   PACING_GAIN: 1.25,
@@ -227,7 +228,7 @@ export class RelSender {
     for (const f of lost) this.reduce(false, f, now);
   }
 
-  /** Timers: deadlines [SW-14.8-4], fragment lifetime [SW-14.6-4], retransmission timers [SW-14.4-3]. */
+  /** Timers: deadlines [SW-14.8-4], fragment lifetime [SW-14.6-4], retransmission timers [SW-14.4-13]. */
   tick(now: number): void {
     for (const m of [...this.outbox, ...this.assigned]) {
       if (m.done) continue;
@@ -258,7 +259,7 @@ export class RelSender {
   }
 
   private timerFor(n: number): number {
-    return Math.min(D.MAX_RTO, this.rto * 2 ** (n - 1)) * (1 + D.RTO_JITTER * this.random);
+    return Math.min(D.MAX_RTO, this.rto * 2 ** Math.max(0, n - 1 - D.RTO_FAST_RETRANSMISSIONS)) * (1 + D.RTO_JITTER * this.random); // [SW-14.4-13]
   }
 
   private cwndAllows(bytes: number, extra: number): boolean {
