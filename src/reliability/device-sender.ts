@@ -352,10 +352,10 @@ export class DeviceSendState implements LinkSender {
   }
 
   /**
-   * Held, not missing [SW-14.12-20]: while the peer holds messages back behind a gap (H > 0), the
-   * lowest fragment sent and unacknowledged, if it is in flight, was sent once and at least SRTT ago,
-   * is declared lost. Only a first
-   * transmission qualifies, so the ACKs its duplicates draw never make it go again (no answer loop).
+   * Held, not missing [SW-14.12-20]: called while the peer holds messages back behind a gap (H > 0).
+   * The lowest fragment sent and unacknowledged is declared lost if it is in flight, was sent once and
+   * at least SRTT ago. Only a first transmission qualifies, so the ACKs its duplicates draw never make
+   * it go again (no answer loop; spec/model/answers.pml -DDEFER).
    */
   private earlyRetransmit(now: number): void {
     const srtt = this.rtt.srtt;
