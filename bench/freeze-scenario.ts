@@ -8,7 +8,7 @@
  * the device is reachable again (a QoS 1 publication made after the release acknowledged, a call from
  * the observer answered), acknowledged vs received publications, and the hub's CPU time after.
  *
- * Before the fix of c72c3a6 ([SW-9.4-4], [SW-12.3-2], [SW-12.3-9], [SW-14.4-9], [SW-14.7-10]) hub
+ * Before the fix of c72c3a6 ([SW-9.4-4], [SW-12.3-2], [SW-12.3-9], [SW-14.4-14], [SW-14.7-10]) hub
  * and device went on exchanging 50-75k datagrams/s each way and the device stayed unreachable.
  * Every process is killed on every exit path (finally); every wait is bounded.
  */

@@ -226,7 +226,7 @@ export function reliabilityVectors(): VectorFile {
     base,
     [send(0, 10), poll(0, 'A'), tick(1000, 'A'), poll(1000, 'A'), tick(2000, 'A'), poll(2000, 'A'), deliver(2050, 'A3'), tick(2070, 'B'), poll(2070, 'B'), deliver(2120, 'B1')],
     ['Retransmit'],
-    ['SW-14.4-13', 'SW-14.4-7', 'SW-14.5-10', 'SW-14.4-9'],
+    ['SW-14.4-13', 'SW-14.4-7', 'SW-14.5-10', 'SW-14.4-14'],
     'lost twice: retransmitted after RTO, then after RTO again with the same id (the timer doubles only after RTO_FAST_RETRANSMISSIONS retransmissions; the silence backoff allows the second step, 1 RTO after the first); no RTT sample (Karn); the timeout collapses cwnd',
   );
   const big: ScenarioConfig = { ...base, A: { send: { datagramBudget: 1200, initialPeerWindow: 16 } } };

@@ -32,7 +32,7 @@ export interface InboundEffects {
   readonly candidate: boolean;
   /** The path became validated (or fell back to the validated address) with this datagram. */
   readonly validated: boolean;
-  /** The datagram echoed our token: the peer hears this node now (ends the silence backoff, [SW-14.4-9]). */
+  /** The datagram echoed our token: the peer hears this node now (ends the silence backoff, [SW-14.4-14]). */
   readonly echoed: boolean;
   /**
    * The datagram carried a CHALLENGE: the peer could not tell our datagrams fresh, so it ignored

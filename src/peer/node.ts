@@ -500,7 +500,7 @@ export class SaltwireNode {
     }
     const delivered = this.reliable.receive(p, fx.rel, fx.fresh, now);
     if (fx.challenged && fx.fresh) this.reliable.challenged(p, now); // resent with the ECHO [SW-14.10-4]
-    if (fx.echoed) this.reliable.echoed(p); // [SW-14.4-9]
+    if (fx.echoed) this.reliable.echoed(p); // [SW-14.4-14]
     if (fx.moved || fx.validated) {
       this.memory.changed(() => this.table.values(), p);
       this.events.emit('address', { peer: p.id, address: p.address!, validated: p.validated, change: fx.moved ? 'moved' : 'validated' });

@@ -407,7 +407,7 @@ export class ReliableMode {
     p.link?.challenged(now);
   }
 
-  /** The peer echoed our token (spec 12.3): it hears this node, the silence backoff ends [SW-14.4-9]. */
+  /** The peer echoed our token (spec 12.3): it hears this node, the silence backoff ends [SW-14.4-14]. */
   echoed(p: Peer): void {
     p.link?.heardUs();
   }

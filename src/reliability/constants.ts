@@ -108,11 +108,13 @@ export const INITIAL_RTO_MS = 1_000;
 export const MIN_RTO_MS = 200;
 export const MAX_RTO_MS = 60_000;
 /**
- * Longest step of the silence backoff [SW-14.4-9]: PROBE_MAX_INTERVAL's 4 s. Towards a silent peer
+ * Longest step of the silence backoff [SW-14.4-14]: PROBE_MAX_INTERVAL's 4 s. Towards a silent peer
  * liveness already probes this often; a path that comes back (a flood ends, the peer thaws) is used
  * again within it, not after up to MAX_RTO.
  */
 export const SILENCE_MAX_STEP_MS = 4_000;
+/** Steps of the silence backoff kept RTO apart before the distance doubles [SW-14.4-14]. */
+export const SILENCE_FAST_STEPS = 8;
 export const CLOCK_GRANULARITY_MS = 1;
 /** Retransmission timers are spread by up to this fraction, from an injected random number. */
 export const RTO_JITTER = 0.25;

@@ -278,7 +278,7 @@ export class ReliableLink {
     this.s?.challenged(now);
   }
 
-  /** The peer echoed this node's token: its silence backoff ends ([SW-14.4-9]); a parked link has none. */
+  /** The peer echoed this node's token: its silence backoff ends ([SW-14.4-14]); a parked link has none. */
   heardUs(): void {
     this.s?.heardUs();
   }

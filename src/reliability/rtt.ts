@@ -86,7 +86,7 @@ export class RttEstimator {
    * The timer of a fragment's `n`-th transmission (n >= 1) [SW-14.4-13]: RTO for its first
    * RTO_FAST_RETRANSMISSIONS retransmissions, then doubled per transmission, capped and spread as
    * backedOff. A peer that answers while a fragment keeps being lost (a lossy radio) is not left
-   * waiting 2^n RTO; one that does not answer is held by the silence backoff ([SW-14.4-9]).
+   * waiting 2^n RTO; one that does not answer is held by the silence backoff ([SW-14.4-14]).
    */
   fragmentTimeout(n: number, jitter: number, random: number): number {
     return this.backedOff(Math.max(1, n - RTO_FAST_RETRANSMISSIONS), jitter, random);

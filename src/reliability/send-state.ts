@@ -154,7 +154,7 @@ export class SendState implements LinkSender {
     this.sleep.heard(now);
   }
 
-  /** The peer echoed this node's token: it hears this node, the silence backoff ends [SW-14.4-9]. */
+  /** The peer echoed this node's token: it hears this node, the silence backoff ends [SW-14.4-14]. */
   heardUs(): void {
     this.silence.heard();
   }
@@ -276,12 +276,12 @@ export class SendState implements LinkSender {
       for (const f of this.book.dueTimeouts(now)) {
         this.book.markLost(f);
         this.counters.timeouts++;
-        this.silence.timedOut(f.sentAt, now, this.rtt); // [SW-14.4-9]
+        this.silence.timedOut(f.sentAt, now, this.rtt); // [SW-14.4-14]
         // a peer that fell asleep did not lose the datagram to congestion [SW-14.9-4]
         if (awake && this.cong.onTimeout(f.sentAt, now)) this.counters.collapses++;
       }
     }
-    // a step deferred by timeouts that came too early counts on time when no timer is left to count it [SW-14.4-11]
+    // a step deferred by timeouts that came too early counts on time when no timer is left to count it [SW-14.4-15]
     if (this.reachable && this.book.earliestTimeout() === Infinity) this.silence.tick(now);
     if (this.lossTimer <= now) this.detectLosses([], now);
     if (this.reachable && this.sleep.awake(now) && !this.probe.owed && this.probe.at(this.rtt, this.book.inFlight) <= now) this.probe.fire();

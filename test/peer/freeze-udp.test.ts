@@ -2,7 +2,7 @@
 // with SIGSTOP for 30 s while a device publishes QoS 1 every 200 ms, then SIGCONT. Before the fix
 // (c72c3a6) hub and device went on exchanging tens of thousands of datagrams a second and the device
 // stayed unreachable; now traffic is back to normal from the second after the burst.
-// [SW-9.4-4] [SW-12.3-2] [SW-12.3-9] [SW-14.4-9] [SW-14.7-10]. The virtual-time version of all
+// [SW-9.4-4] [SW-12.3-2] [SW-12.3-9] [SW-14.4-14] [SW-14.7-10]. The virtual-time version of all
 // outages is storm.test.ts; the long runs (45 s, 120 s, a held path) are bench/freeze.ts. About 45 s.
 import { afterAll, describe, expect, it } from 'vitest';
 import { killChildren } from '../../bench/freeze-procs.js';
@@ -10,7 +10,7 @@ import { runScenario } from '../../bench/freeze-scenario.js';
 
 afterAll(() => killChildren());
 
-describe('no storm after the hub was frozen, over UDP (issue 14) [SW-9.4-4] [SW-12.3-2] [SW-14.4-9]', () => {
+describe('no storm after the hub was frozen, over UDP (issue 14) [SW-9.4-4] [SW-12.3-2] [SW-14.4-14]', () => {
   it('hub SIGSTOPped 30 s: from 1 s after SIGCONT at most 3x the normal rate, the device reachable, nothing acknowledged missing', async () => {
     const r = await runScenario({ kind: 'freeze', outageMs: 30_000, warmupMs: 3000, afterMs: 5000, drainMs: 1000 });
     const info = JSON.stringify(r);

@@ -118,7 +118,7 @@ describe('no storm after an outage that ends in a burst (issue 14) [SW-9.4-4] [S
       expect(r.failedAfter, info).toBe(0);
       expect(r.lost, info).toBe(0);
       expect(r.delivered, info).toBe(r.ok); // every acknowledged publication arrived, none twice
-      // towards a silent hub: backed off, not a datagram per publication or per RTO [SW-14.4-9] [SW-14.7-9]
+      // towards a silent hub: backed off, not a datagram per publication or per RTO [SW-14.4-14] [SW-14.7-9]
       // (held traffic: the hub, hearing nothing, probes the device, whose answers are held too)
       expect(Math.max(...r.outageSent.slice(1)), info).toBeLessThanOrEqual(kind === 'freeze' ? 5 : 20);
     }, 60_000);

@@ -1,8 +1,8 @@
-// The sender towards a silent peer (spec 14.4, 14.7): the silence backoff of [SW-14.4-9] and the
+// The sender towards a silent peer (spec 14.4, 14.7): the silence backoff of [SW-14.4-14] and the
 // FORWARD backoff of [SW-14.7-10]. Before them an application publishing every 200 ms towards a
 // frozen hub had each new message bring its own short timer, and a FORWARD went every RTO.
 import { describe, expect, it } from 'vitest';
-import { MAX_RTO_MS, SILENCE_MAX_STEP_MS } from '../../src/reliability/constants.js';
+import { MAX_RTO_MS, SILENCE_FAST_STEPS, SILENCE_MAX_STEP_MS } from '../../src/reliability/constants.js';
 import type { AckFrame } from '../../src/reliability/frames.js';
 import { SendState } from '../../src/reliability/send-state.js';
 import { simulate } from './sim.js';
@@ -20,8 +20,8 @@ function silentPeer(s: SendState, ms: number, everyMs: number, from = 0, size = 
   return sent;
 }
 
-describe('a sender towards a silent peer [SW-14.4-9] [SW-14.7-10]', () => {
-  it('sends one datagram per step of the silence backoff, the steps doubling up to SILENCE_MAX_STEP, whatever the application hands over', () => {
+describe('a sender towards a silent peer [SW-14.4-14] [SW-14.7-10]', () => {
+  it('sends one datagram per step of the silence backoff, 8 steps RTO apart then doubling up to SILENCE_MAX_STEP, whatever the application hands over', () => {
     const s = new SendState({ peer: 'p', jitter: 0, outboxMessages: 1000 }, () => 0);
     // an RTT sample first: RTO becomes MIN_RTO-ish, as on a LAN
     s.send(new Uint8Array(20), {}, 0);
@@ -29,8 +29,9 @@ describe('a sender towards a silent peer [SW-14.4-9] [SW-14.7-10]', () => {
     s.onAck(ack(2), 2);
     const sent = silentPeer(s, 60_000, 200, 10);
     const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
-    // a handful at first (the first transmissions before any timeout), then ever longer gaps
-    expect(sent.length).toBeLessThan(20);
+    // a handful at first (the first transmissions and SILENCE_FAST_STEPS steps RTO apart), then ever longer gaps
+    expect(sent.length).toBeLessThan(30);
+    expect(sent.filter((t) => t < 5_000).length).toBeLessThanOrEqual(2 + SILENCE_FAST_STEPS + 3);
     expect(sent.filter((t) => t > 30_000).length).toBeLessThanOrEqual(8); // one per SILENCE_MAX_STEP at most
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(SILENCE_MAX_STEP_MS);
   });
@@ -77,7 +78,7 @@ describe('a sender towards a silent peer [SW-14.4-9] [SW-14.7-10]', () => {
     expect(s.forwardOwed).toBe(false);
   });
 
-  it('a step that the last timeouts came too early for is counted when its time comes: no sender is left without a timer [SW-14.4-11]', () => {
+  it('a step that the last timeouts came too early for is counted when its time comes: no sender is left without a timer [SW-14.4-15]', () => {
     // 30% loss both ways towards a window of 8: with seed 9 the fragments of the fifth step's datagram
     // (their 4th transmissions, timers of 8 RTO) all timed out before the step's 16 RTO had passed,
     // counted nothing, and left no timer: 37 messages waited for their deadline, nothing ever sent

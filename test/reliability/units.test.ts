@@ -268,16 +268,17 @@ describe('sender: acknowledgements, fast retransmit, backoff and deadlines', () 
   it('a fragment timer: RTO for RTO_FAST_RETRANSMISSIONS retransmissions, then doubling, spread by jitter [SW-14.4-13]', () => {
     const s = new SendState({ peer: 'p', jitter: 0.25 }, () => 0.5);
     expect([1, 2, 9, 10, 11, 12].map((n) => s.rtt.fragmentTimeout(n, 0.25, 0.5))).toEqual([1125, 1125, 1125, 2250, 4500, 9000]);
-    // towards a peer that never answers, the silence backoff spaces the datagrams: steps of 1, 2, then 4 s [SW-14.4-9]
+    // towards a peer that never answers the fragment's timer and the silence backoff's steps stay RTO
+    // apart for 8 retransmissions, then double [SW-14.4-13] [SW-14.4-14]
     s.send(new Uint8Array(1), {}, 0);
     const times: number[] = [];
     let now = 0;
-    for (let i = 0; i < 12 && times.length < 6; i++) {
+    for (let i = 0; i < 30 && times.length < 12; i++) {
       if (s.takeMessages(now, 2000).length === 1) times.push(now);
       now = s.nextDeadline(now);
       s.tick(now);
     }
-    expect(times).toEqual([0, 1125, 2250, 4250, 8250, 12250]);
+    expect(times).toEqual([0, 1125, 2250, 3375, 4500, 5625, 6750, 7875, 9000, 10125, 12375, 16875]);
   });
 
   it('reports DeadlineExceeded for a queued and for an in-flight message, and owes a FORWARD past the abandoned ids', () => {
