@@ -7,7 +7,7 @@ import { heldByPeer, lossCeiling, scanLosses, type InFlight } from '../../src/re
 import { DeviceSendState } from '../../src/reliability/device-sender.js';
 import { SendState } from '../../src/reliability/send-state.js';
 import { parkLink } from '../../src/reliability/parked-link.js';
-import { ReassemblyBudget, ReceiveState } from '../../src/reliability/index.js';
+import { ReassemblyBudget, ReceiveState, type LinkConfig } from '../../src/reliability/index.js';
 import { simulate } from './sim.js';
 
 const ack = (cum: number, window: number, ranges: Array<[number, number]> = []): AckFrame => ({ type: 'ACK', cum, window, delay: 0, ranges: ranges.map(([start, end]) => ({ start, end })) });
@@ -98,32 +98,40 @@ describe('the sender towards a receiver that holds back without acknowledging', 
   });
 });
 
+/**
+ * QoS 1 on the simulator, 6 seeds: a first message gives the sender its RTT sample, then `count`
+ * ordered messages of 100 B every `gapMs`, to a receiver that (if `defer`) releases each 1 ms after
+ * delivery, as a hub's journal does. Asserts exactly once and in order; returns retransmissions per
+ * fragment the network dropped and the mean time of the last delivery.
+ */
+function qos1Run(o: { loss: number; count: number; gapMs: number; budget: number; a: Partial<LinkConfig>; defer: boolean }): { ratio: number; lastMs: number } {
+  let dropped = 0;
+  let retransmitted = 0;
+  let last = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const msgs = [
+      { at: 0, size: 20, opts: { reliable: true, channel: 2 } },
+      ...Array.from({ length: o.count }, (_, i) => ({ at: 50 + i * o.gapMs, size: 100, opts: { reliable: true, ordered: true, channel: 1 } })),
+    ];
+    const r = simulate(seed, { loss: o.loss, dup: 0, delay: 1, jitter: 0 }, msgs, {
+      budget: o.budget,
+      horizon: 600_000,
+      a: o.a,
+      ...(o.defer ? { deferB: { channels: [1], releaseMs: 1 } } : {}),
+    });
+    expect(r.tickets.length).toBe(o.count + 1);
+    for (const t of r.tickets) expect(r.deliveries.get(t.ticket)).toBe(1);
+    expect(r.orderedDelivery.get(1)).toEqual(r.tickets.filter((t) => t.opts.channel === 1).map((t) => t.ticket));
+    dropped += r.framesLostAtoB;
+    retransmitted += r.countersA!.retransmissions;
+    last += Math.max(...r.deliveredAt.values());
+  }
+  return { ratio: retransmitted / dropped, lastMs: last / 6 };
+}
+
 describe('QoS 1 to a deferring receiver under loss (simulated, virtual time)', () => {
-  // 2,000 ordered messages of 100 B, 10 per ms, to a receiver that defers their acknowledgement and
-  // releases each 1 ms after delivery (a hub's journal); a first message gives the sender its RTT sample
-  const run = (loss: number, defer: boolean) => {
-    let dropped = 0;
-    let retransmitted = 0;
-    for (let seed = 1; seed <= 6; seed++) {
-      const msgs = [
-        { at: 0, size: 20, opts: { reliable: true, channel: 2 } },
-        ...Array.from({ length: 2000 }, (_, i) => ({ at: 50 + i * 0.1, size: 100, opts: { reliable: true, ordered: true, channel: 1 } })),
-      ];
-      const r = simulate(seed, { loss, dup: 0, delay: 1, jitter: 0 }, msgs, {
-        budget: 1200,
-        horizon: 600_000,
-        a: { send: { outboxMessages: 4096 } },
-        ...(defer ? { deferB: { channels: [1], releaseMs: 1 } } : {}),
-      });
-      // exactly once, in order
-      expect(r.tickets.length).toBe(2001);
-      for (const t of r.tickets) expect(r.deliveries.get(t.ticket)).toBe(1);
-      expect(r.orderedDelivery.get(1)).toEqual(r.tickets.filter((t) => t.opts.channel === 1).map((t) => t.ticket));
-      dropped += r.framesLostAtoB;
-      retransmitted += r.countersA!.retransmissions;
-    }
-    return retransmitted / dropped;
-  };
+  // 2,000 ordered messages of 100 B, 10 per ms
+  const run = (loss: number, defer: boolean): number => qos1Run({ loss, count: 2000, gapMs: 0.1, budget: 1200, a: { send: { outboxMessages: 4096 } }, defer }).ratio;
 
   it.each([0.01, 0.05, 0.1, 0.2])('at %s loss it retransmits at most 1.5 fragments per fragment the network dropped', (loss) => {
     // without [SW-14.4-12]: 8.7 at 1%, 4.7 at 5%, 3.2 at 10%, 2.5 at 20%; with it 1.23, 1.34, 1.26, 1.34
@@ -163,30 +171,9 @@ describe('the device profile towards a receiver that holds back without acknowle
   });
 
   it('QoS 1 from a device to a deferring receiver under loss: fewer retransmissions, and no RTO per loss', () => {
-    // 300 ordered messages of 100 B, one every 2 ms, window 8, to a receiver that releases each 1 ms after delivery
-    const run = (loss: number): { ratio: number; lastMs: number } => {
-      let dropped = 0;
-      let retransmitted = 0;
-      let last = 0;
-      for (let seed = 1; seed <= 6; seed++) {
-        const msgs = [
-          { at: 0, size: 20, opts: { reliable: true, channel: 2 } },
-          ...Array.from({ length: 300 }, (_, i) => ({ at: 50 + i * 2, size: 100, opts: { reliable: true, ordered: true, channel: 1 } })),
-        ];
-        const r = simulate(seed, { loss, dup: 0, delay: 1, jitter: 0 }, msgs, {
-          budget: 512,
-          horizon: 600_000,
-          a: { profile: 'device', send: { outboxMessages: 512, outboxBytes: 1 << 20 } },
-          deferB: { channels: [1], releaseMs: 1 },
-        });
-        for (const t of r.tickets) expect(r.deliveries.get(t.ticket)).toBe(1);
-        expect(r.orderedDelivery.get(1)).toEqual(r.tickets.filter((t) => t.opts.channel === 1).map((t) => t.ticket));
-        dropped += r.framesLostAtoB;
-        retransmitted += r.countersA!.retransmissions;
-        last += Math.max(...r.deliveredAt.values());
-      }
-      return { ratio: retransmitted / dropped, lastMs: last / 6 };
-    };
+    // 300 ordered messages of 100 B, one every 2 ms, window 8
+    const run = (loss: number): { ratio: number; lastMs: number } =>
+      qos1Run({ loss, count: 300, gapMs: 2, budget: 512, a: { profile: 'device', send: { outboxMessages: 512, outboxBytes: 1 << 20 } }, defer: true });
     // without [SW-14.12-20]: 1.71 and 1.52 retransmissions per drop, the last message at 1,537 and 3,865 ms;
     // with it 1.25 and 1.39, 884 and 1,953 ms (towards a receiver that does not defer: 649 and 862 ms)
     const five = run(0.05);

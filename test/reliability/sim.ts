@@ -65,8 +65,6 @@ export function simulate(
     park?: boolean;
     /** B defers the acknowledgement of these channels and releases each message `releaseMs` after its delivery, as a hub's journal does [SW-14.3-9]. */
     deferB?: { channels: readonly number[]; releaseMs: number };
-    /** Called after each step (diagnostics). */
-    trace?: (now: number, a: ReliableLink, b: ReliableLink, sent: Array<{ to: 'A' | 'B'; lost: boolean; bytes: Uint8Array }>) => void;
   },
 ): SimResult {
   const rnd = new Prng(seed);
@@ -98,11 +96,9 @@ export function simulate(
   const numberOf = new Map<number, number>();
   const ticketOf = new Map<number, number>();
   const pending = [...messages].sort((x, y) => x.at - y.at);
-  const sent: Array<{ to: 'A' | 'B'; lost: boolean; bytes: Uint8Array }> = [];
   const put = (to: 'A' | 'B', bytes: Uint8Array, now: number): void => {
     if (to === 'B') r.datagramsAtoB++;
     const lost = rnd.next() < ch.loss;
-    if (cfg.trace) sent.push({ to, lost, bytes });
     if (lost) {
       if (to === 'B') for (const f of decodeRelFrames(bytes) ?? []) if (f.type === 'MSG' && f.id !== undefined) r.framesLostAtoB++;
       return;
@@ -170,7 +166,6 @@ export function simulate(
     onEvents(b.tick(now));
     flush(a, 'B', now);
     flush(b, 'A', now);
-    if (cfg.trace) cfg.trace(now, a, b, sent.splice(0));
     // a link with nothing due must not name now as its next deadline: a node would wake at once, forever
     for (const [name, l] of [['A', a], ['B', b]] as const) {
       if (!l.due(now) && l.nextDeadline(now) <= now) throw new Error(`${name} busy at ${now}: nextDeadline is now with nothing due`);
