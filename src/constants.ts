@@ -91,6 +91,11 @@ export const INDEX_TIMEOUT_MS = 60_000;
  * FULL until it hears again: a peer that crashed lost the index (spec 4.8-8).
  */
 export const INDEX_SILENCE_MS = 1_000;
+/**
+ * Longest a node's timers wait for its own input to be read [SW-8.4-3]: while datagrams keep
+ * arriving faster than the node reads them, its timers still run at least this often (spec 8.4).
+ */
+export const INPUT_WAIT_MAX_MS = 1_000;
 /** Least time between two STALE answers to one peer (spec 12.4). */
 export const STALE_ANSWER_INTERVAL_MS = 1_000;
 /** STALE answers a node sends per second at most, all peers together (spec 12.4). */

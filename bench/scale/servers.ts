@@ -108,7 +108,8 @@ export function buildHub(): void {
 /** `saltwire hub --listen 127.0.0.1:0` with the defaults; resolves when it prints its address. */
 export async function startSaltwireHub(siteHex: string): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'saltwire-scale-hub-'));
-  const log = openSync(join(dir, 'hub.log'), 'w');
+  const logPath = process.env['HUB_LOG'] ?? join(dir, 'hub.log'); // HUB_LOG: keep the hub's log (diagnostics)
+  const log = openSync(logPath, 'w');
   const extra = process.env['HUB_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
   const args = process.env['HUB_ARGS']?.split(' ').filter(Boolean) ?? []; // e.g. HUB_ARGS="--metrics 127.0.0.1:9464"
   const child = spawn(process.execPath, [...extra, join(BUILD, 'src/cli/main.js'), 'hub', '--listen', '127.0.0.1:0', '--state', join(dir, 'state'), ...args], {
@@ -116,7 +117,7 @@ export async function startSaltwireHub(siteHex: string): Promise<Server> {
     stdio: ['ignore', 'pipe', log],
   });
   const stop = track(child, 'saltwire hub', () => rmSync(dir, { recursive: true, force: true }));
-  const port = await listeningPort(child, 'saltwire hub', () => `log ${dir}/hub.log: ${readFileSync(join(dir, 'hub.log'), 'utf8').slice(-2000)}`);
+  const port = await listeningPort(child, 'saltwire hub', () => `log ${logPath}: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
   return { system: 'saltwire', pid: child.pid!, port, stop };
 }
 

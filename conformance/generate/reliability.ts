@@ -112,6 +112,22 @@ const deliver = (t: number, datagram: string): ScriptStep => ({ t, do: 'deliver'
 const tick = (t: number, who: Who): ScriptStep => ({ t, do: 'tick', who });
 const release = (t: number, id: number): ScriptStep => ({ t, do: 'release', who: 'B', id });
 
+/**
+ * `script`, then `who` ticked and polled at each deadline it states (expect.sender.nextDeadline
+ * after the step before, A only: the snapshot is A's) until `until`: the times come from the SDK
+ * run itself, and the vector states them, so a checker replays them as any other step.
+ */
+function followDeadlines(cfg: ScenarioConfig, script: ScriptStep[], who: 'A', until: number): ScriptStep[] {
+  const steps = [...script];
+  for (;;) {
+    const played = playScenario(cfg, steps);
+    const next = (played[played.length - 1]!.expect['sender'] as { nextDeadline: number | null }).nextDeadline;
+    if (next === null || next > until) return steps;
+    if (steps.length > 400) throw new Error(`followDeadlines: no end by ${until} ms`);
+    steps.push(tick(next, who), poll(next, who));
+  }
+}
+
 export function reliabilityVectors(): VectorFile {
   const f = new VectorFile(
     'reliability.json',
@@ -128,6 +144,7 @@ export function reliabilityVectors(): VectorFile {
       Codec: { bugType: 'BASIC', description: 'Frame layout and exact lengths [SW-14.2-8], [SW-14.2-10].' },
       Malformed: { bugType: 'MALFORMED_INPUT', description: 'A bad frame rejects the whole plaintext [SW-14.2-6].' },
       Ack: { bugType: 'FUNCTIONALITY', description: 'Acknowledgements, delayed and piggybacked [SW-14.3-6].' },
+      SilenceBackoff: { bugType: 'FUNCTIONALITY', description: 'Towards a silent peer one datagram per step, the steps RTO apart for SILENCE_FAST_STEPS and then doubling up to SILENCE_MAX_STEP [SW-14.4-14], [SW-14.4-15].' },
       Retransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission on timeout, RTO for the first RTO_FAST_RETRANSMISSIONS retransmissions, Karn rule [SW-14.4-13].' },
       FastRetransmit: { bugType: 'FUNCTIONALITY', description: 'Retransmission after 3 later acknowledgements and the window reduction [SW-14.4-4], [SW-14.5-9].' },
       Karn: { bugType: 'FUNCTIONALITY', description: 'No RTT sample from an ACK that also acknowledges a later retransmission [SW-14.4-7].' },
@@ -316,6 +333,19 @@ export function reliabilityVectors(): VectorFile {
     ['Karn'],
     ['SW-14.4-7', 'SW-14.3-1'],
     'the only ACK of two messages is lost; the retransmission of id 1 draws an ACK that also covers id 2 (sent once): no RTT sample, since id 1 was sent after id 2',
+  );
+  // ---- the silence backoff [SW-14.4-14], [SW-14.4-15]: B never answers; A is ticked and polled at each
+  // deadline it states, so the vector pins every transmission's time towards a silent peer ----
+  const silentWarm = [send(0, 100), poll(0, 'A'), deliver(50, 'A1'), tick(250, 'B'), poll(250, 'B'), deliver(300, 'B1')];
+  const silent = followDeadlines(base, [...silentWarm, send(300, 100), poll(300, 'A'), send(450, 100), poll(450, 'A')], 'A', 30_000);
+  const lastA = playScenario(base, silent).filter((s) => s.do === 'poll' && s.who === 'A' && s.expect['datagram'] !== null).pop()!.expect['datagram'] as string;
+  const tEnd = silent[silent.length - 1]!.t;
+  scenario(
+    base,
+    [...silent, deliver(tEnd + 50, lastA), poll(tEnd + 50, 'B'), deliver(tEnd + 100, 'B2'), send(tEnd + 100, 100), poll(tEnd + 100, 'A')],
+    ['SilenceBackoff', 'Retransmit'],
+    ['SW-14.4-14', 'SW-14.4-15', 'SW-14.4-13', 'SW-14.5-10'],
+    'an RTT sample of 100 ms (300 at A less the 200 ms DELAY of the ACK: RTO 300), then two messages at 300 and 450, and B silent: A is ticked and polled at each deadline it states, to 30 s. One datagram of reliable fragments per step of the silence backoff; its first SILENCE_FAST_STEPS (8) steps are RTO apart, then the distance doubles up to SILENCE_MAX_STEP (4 s); a timeout before the step distance has passed is counted when it has, if no timer is left running [SW-14.4-15]. Then B gets the last retransmission and acknowledges both: the backoff ends, and a new message goes at once',
   );
   // ---- held, not missing [SW-14.4-12]: B defers channel 0 (as a hub its QoS 1 publications) ----
   const deferring: ScenarioConfig = { ...base, B: { deferAcks: [0] } };

@@ -5,7 +5,7 @@
  * node is runtime-agnostic: time comes from the Scheduler, bytes from the Transport.
  * @module
  */
-import { AMPLIFICATION_FACTOR, BOOT_LEN, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
+import { AMPLIFICATION_FACTOR, BOOT_LEN, INPUT_WAIT_MAX_MS, MAX_DATAGRAM, MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, NodeClosedError, PeerUnreachableError, UnknownPeerError } from '../errors.js';
 import { DATAGRAM_BUDGET, MAX_MESSAGE, RECEIVE_WINDOW } from '../reliability/constants.js';
 import { DEVICE_WINDOW } from '../reliability/device-constants.js';
@@ -171,7 +171,9 @@ export class SaltwireNode {
       derivation: (d: Uint8Array, now: number) => this.admission.derivation(d, this.dropFrom!, now), // [SW-6.5-1]
     } as ConstructorParameters<typeof Receiver>[0]);
     this.table = new PeerTable(o.maxPeers ?? 16384);
-    this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now));
+    // the peers' timers run once the input already received is read [SW-8.4-3]
+    const t = o.transport;
+    this.timers = new TimerQueue<Peer>(this.scheduler, (p, now) => this.onTimer(p, now), t.afterInput && ((run) => t.afterInput!(run, INPUT_WAIT_MAX_MS)));
     this.parking = new ParkQueue(this.scheduler, this.senderIdleMs, () => this.now(), (p) => this.table.get(p.id) === p);
     this.memory = new PeerMemory(o.state, o.rememberPeers ?? true, this.scheduler, (id, address) => this.remember(id, address));
     this.out = {

@@ -22,10 +22,18 @@ export class TimerQueue<T extends Timed> {
   private timerFor = Infinity;
   private closed = false;
 
-  /** `fire(item, now)` runs when the item's deadline passes and returns its next deadline (or Infinity). */
+  /** Counts arms: a gated run of a timer superseded meanwhile does nothing. */
+  private armed = 0;
+
+  /**
+   * `fire(item, now)` runs when the item's deadline passes and returns its next deadline (or
+   * Infinity). `gate`, if given, is passed each run when its timer fires and calls it when the run
+   * may go: the node's gate waits for the input already received to be read first [SW-8.4-3].
+   */
   constructor(
     private readonly scheduler: Scheduler,
     private readonly fire: (item: T, now: number) => number,
+    private readonly gate?: (run: () => void) => void,
   ) {}
 
   /** Makes sure `item` fires at or before `at`. */
@@ -69,7 +77,10 @@ export class TimerQueue<T extends Timed> {
     if (this.closed || top === undefined || top >= this.timerFor) return;
     this.timer?.cancel();
     this.timerFor = top;
-    this.timer = this.scheduler.at(top, () => this.run());
+    const gate = this.gate;
+    if (gate === undefined) return void (this.timer = this.scheduler.at(top, () => this.run()));
+    const token = ++this.armed;
+    this.timer = this.scheduler.at(top, () => gate(() => void (this.armed === token && this.run())));
   }
 
   private swap(i: number, j: number): void {

@@ -52,4 +52,12 @@ export interface Transport {
   onReceive(handler: ReceiveHandler): void;
   /** Stops receiving and releases the socket. Idempotent. After close, send() rejects. */
   close(): Promise<void>;
+  /**
+   * Optional [SW-8.4-3]: runs `fn` once the datagrams that had arrived when it was called have been
+   * handed to the receive handler (a read found the socket empty), or after `maxWaitMs` if input
+   * keeps coming faster than it is read. A node runs its timers through it: after a stall of its
+   * process, a timer would otherwise judge a peer silent, or a fragment lost, while the answer waits
+   * unread in its own receive buffer. Without it, timers run at once.
+   */
+  afterInput?(fn: () => void, maxWaitMs: number): void;
 }

@@ -18,6 +18,11 @@ export const UDP_MTU_IPV4 = 1472;
 export const UDP_MTU_IPV6 = 1452;
 /** Default receive buffer requested (SO_RCVBUF); spec 8.4 explains the number. */
 export const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+/**
+ * Datagrams libuv reads from one socket per turn of the event loop (uv__udp_recvmsg, without
+ * recvmmsg, which Node does not enable): a turn that read this many may have left more unread.
+ */
+export const UV_READS_PER_TURN = 32;
 /** Largest UDP payload: 65535 minus the UDP header, minus the IPv4 header for IPv4. */
 const MAX_PAYLOAD = { IPv4: 65507, IPv6: 65527 } as const;
 
@@ -60,6 +65,13 @@ export interface UdpTransportStats extends TransportStats {
   socketErrors: number;
   /** Event loop turns spent busy polling (busyPollUs): the CPU that polling costs, in turns. */
   busyPollTurns: number;
+  /**
+   * Turns of the event loop that afterInput() waited because the socket had more to read: each is
+   * a timer run that would have judged peers by datagrams not read yet [SW-8.4-3].
+   */
+  inputWaits: number;
+  /** afterInput() calls that gave up waiting after maxWaitMs, input still coming faster than read. */
+  inputWaitsExpired: number;
 }
 
 /**
@@ -74,13 +86,16 @@ export class UdpTransport implements Transport {
   readonly family: 'IPv4' | 'IPv6';
   /** True for a '::' socket that also carries IPv4. */
   readonly dualStack: boolean;
-  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0, busyPollTurns: 0 };
+  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0, busyPollTurns: 0, inputWaits: 0, inputWaitsExpired: 0 };
   private handler: ReceiveHandler | undefined;
   private closing: Promise<void> | undefined;
   /** busyPollUs in ms; 0 = off. */
   private readonly pollMs: number;
   private pollUntil = 0;
   private polling = false;
+  /** Datagrams read in the current turn of the event loop; `turnOpen` until that turn's immediates run. */
+  private turnReads = 0;
+  private turnOpen = false;
 
   private constructor(
     private readonly sock: SocketAsPromised,
@@ -214,11 +229,42 @@ export class UdpTransport implements Transport {
     }
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += msg.length;
+    if (!this.turnOpen) {
+      this.turnOpen = true;
+      this.turnReads = 0;
+      setImmediate(this.closeTurn);
+    }
+    this.turnReads++;
     if (this.pollMs > 0) this.keepPolling();
     // a plain Uint8Array view, never the Buffer: Buffer#slice shares memory where Uint8Array#slice
     // copies, and code above the transport relies on slice() being a copy
     h(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { host: canonicalHost(rinfo.address), port: rinfo.port });
   };
+
+  private readonly closeTurn = (): void => {
+    this.turnOpen = false;
+  };
+
+  /**
+   * [SW-8.4-3] Runs `fn` in the check phase of the event loop, after the poll phase has read the
+   * socket: if that read found it empty (fewer than UV_READS_PER_TURN datagrams), what had arrived
+   * before the call has been handled; otherwise it waits another turn, up to `maxWaitMs`. An
+   * immediate queued here runs before the turn's closeTurn (queued by the poll phase after it), so
+   * `turnReads` is that poll's count while `turnOpen`, and no datagram came in the turn otherwise.
+   */
+  afterInput(fn: () => void, maxWaitMs: number): void {
+    const start = performance.now();
+    const check = (): void => {
+      if (!this.turnOpen || this.turnReads < UV_READS_PER_TURN || this.closing !== undefined) return fn();
+      if (performance.now() - start >= maxWaitMs) {
+        this.stats.inputWaitsExpired++;
+        return fn();
+      }
+      this.stats.inputWaits++;
+      setImmediate(check);
+    };
+    setImmediate(check);
+  }
 
   /**
    * Keeps the event loop turning (an immediate each turn, so libuv polls the socket without

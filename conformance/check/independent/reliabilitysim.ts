@@ -9,6 +9,7 @@ import { toHex } from './bytes.js';
 import type { GapId } from './reliabilitygaps.js';
 import { DeferredAcks, toRanges } from './reliabilitydefer.js';
 import { HeldEstimate } from './reliabilityheld.js';
+import { ForwardBackoff, SilenceBackoff } from './reliabilitysilence.js';
 
 export const D = {
   FIRST_MESSAGE_ID: 1,
@@ -90,7 +91,9 @@ export class RelSender {
   private paceAt(): number {
     return this.pacingAt === null ? -Infinity : Math.ceil(this.pacingAt - 1e-9) - 1;
   }
-  private lastForwardAt: number | null = null;
+  /** [SW-14.4-14] [SW-14.4-15] and [SW-14.7-10] (reliabilitysilence.ts). */
+  private readonly silence = new SilenceBackoff();
+  private readonly fwd = new ForwardBackoff();
   private lastPrevOnChannel = new Map<number, number>();
   private peerSleep: { wake: number; awake: number } | null = null;
   private heardAt: number | null = null;
@@ -242,7 +245,11 @@ export class RelSender {
     for (const f of expired) {
       f.inflight = false; f.lost = true; this.inflightBytes -= f.frameLen;
       if (this.listening(now)) this.reduce(true, f, now); // [SW-14.5-10]; [SW-14.9-4]: not while the peer sleeps
+      this.silence.onTimeout(now, f.seq, this.rto, this.seq); // [SW-14.4-14]
     }
+    this.silence.onTick(now, this.scan().some((f) => f.inflight), this.seq); // [SW-14.4-15]
+    const due = this.probeAt(now); // a probe the silence backoff holds counts in k, unsent (reliabilitysilence.ts)
+    if (due !== null && due <= now && !this.silence.maySend()) this.probes++;
   }
 
   /**
@@ -312,7 +319,7 @@ export class RelSender {
   }
 
   private sendable(now: number): boolean {
-    if (!this.listening(now)) return false;
+    if (!this.listening(now) || !this.silence.maySend()) return false;
     const c = this.candidates()[0];
     if (!c) return false;
     if (c.frag === undefined && c.id >= this.cum + this.peerWindow) return false;
@@ -326,14 +333,14 @@ export class RelSender {
     let room = this.room;
     const listening = this.listening(now);
     const due = this.probeAt(now);
-    const probe = due !== null && due <= now; // [SW-14.4-6]: one datagram, whatever cwnd and pacing say
+    const probe = due !== null && due <= now && this.silence.maySend(); // [SW-14.4-6]: one datagram, whatever cwnd and pacing say
     if (listening && this.forwardOwed()) {
-      const standAloneDue = this.lastForwardAt === null ? now : this.lastForwardAt + this.rto;
+      const standAloneDue = this.fwd.dueAt(now, this.rto, D.MAX_RTO); // [SW-14.7-10]
       const other = probe || this.unreliable.length > 0 || (this.sendable(now) && (this.pacingAt === null || this.paceAt() <= now));
       if (other || standAloneDue <= now) {
         frames.push({ type: 'FORWARD', floor: this.floor() });
         room -= FORWARD_FRAME_LEN;
-        this.lastForwardAt = now;
+        this.fwd.sent(now);
       }
     }
     for (const m of [...this.unreliable]) {
@@ -366,7 +373,7 @@ export class RelSender {
       if (!heldPick && pick.length > 0 && !hasNew) for (const f of this.scan().filter((x) => x.inflight && x !== pick[0]).reverse()) { if (f.frameLen > left) break; pick.push(f); left -= f.frameLen; }
       for (const f of pick.sort((a, b) => a.id - b.id)) transmit(f);
     }
-    if (listening && (probe || this.pacingAt === null || this.paceAt() <= now)) {
+    if (listening && this.silence.maySend() && (probe || this.pacingAt === null || this.paceAt() <= now)) {
       for (;;) {
         const c = this.candidates()[0];
         if (!c || c.frameLen > room) break;
@@ -386,6 +393,7 @@ export class RelSender {
       for (const f of pick.sort((a, b) => a.id - b.id)) transmit(f);
     }
     if (probe && bytes > 0) this.probes++;
+    if (bytes > 0) this.silence.sent(); // the step's one datagram [SW-14.4-14]
     if (frames.length === 0) return null;
     if (bytes > 0 && this.srtt !== null) this.pacingAt = Math.max(this.pacingAt ?? now, now) + bytes / ((D.PACING_GAIN * this.cwnd) / this.srtt); // [SW-14.5-8]: from the later of now and the last unrounded due time
     else if (bytes > 0) this.pacingAt = null;
@@ -402,6 +410,7 @@ export class RelSender {
   }
 
   private onAck(now: number, a: AckFrame): void {
+    if (a.cum > this.cum) this.fwd.cumRaised(); // [SW-14.7-10]
     if (a.cum >= this.cum) { this.cum = a.cum; this.peerWindow = a.window; }
     this.held.onAck(a.window, a.ranges); // [SW-14.4-12]: Wmax and H from every ACK processed
     const isAcked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
@@ -415,7 +424,7 @@ export class RelSender {
     // RTT sample [SW-14.4-7]: the highest id, sent once, and no later transmission acknowledged with it
     const highest = a.ranges.length ? a.ranges[a.ranges.length - 1].end - 1 : a.cum - 1;
     const hf = this.frags.get(highest);
-    if (newly.some((f) => !f.givenUp)) this.probes = 0; // [SW-14.4-6]: k counts since this
+    if (newly.some((f) => !f.givenUp)) { this.probes = 0; this.silence.reset(); } // [SW-14.4-6] k, [SW-14.4-14] s
     if (hf && newly.includes(hf) && hf.tx === 1 && !newly.some((g) => g.seq > hf.seq)) {
       const r = Math.max(1, now - hf.sentAt - Math.min(a.delay, D.MAX_ACK_DELAY));
       this.latestRtt = r;
@@ -463,11 +472,13 @@ export class RelSender {
       c.push(this.pacingAt === null ? now : Math.max(now, this.paceAt())); // [SW-14.5-8]
     }
     if (this.unreliable.length) c.push(now);
-    if (this.listening(now) && this.forwardOwed()) c.push(this.lastForwardAt === null ? now : this.lastForwardAt + this.rto);
+    if (this.listening(now) && this.forwardOwed()) c.push(this.fwd.dueAt(now, this.rto, D.MAX_RTO));
     for (const f of this.frags.values()) if (f.inflight) c.push(f.timerAt);
     for (const f of this.scan()) if (f.inflight) { const lt = this.lossTime(f, now); if (lt) c.push(lt.at); }
     const due = this.probeAt(now);
-    if (due !== null) c.push(due);
+    if (due !== null && (due > now || this.silence.maySend())) c.push(due); // a held probe is spent at a tick
+    const step = this.silence.deadline(this.scan().some((f) => f.inflight)); // [SW-14.4-15]
+    if (step !== null) c.push(step);
     for (const m of [...this.outbox, ...this.assigned]) if (!m.done) {
       c.push(m.deadline);
       if (m.frags && m.frags.length > 1 && m.firstTxAt !== null) c.push(m.firstTxAt + D.FRAGMENT_LIFETIME);
