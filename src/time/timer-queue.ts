@@ -22,8 +22,8 @@ export class TimerQueue<T extends Timed> {
   private timerFor = Infinity;
   private closed = false;
 
-  /** Counts arms: a gated run of a timer superseded meanwhile does nothing. */
-  private armed = 0;
+  /** A run waits at the gate: a timer firing meanwhile adds none (that run takes whatever is due then). */
+  private gated = false;
 
   /**
    * `fire(item, now)` runs when the item's deadline passes and returns its next deadline (or
@@ -79,8 +79,16 @@ export class TimerQueue<T extends Timed> {
     this.timerFor = top;
     const gate = this.gate;
     if (gate === undefined) return void (this.timer = this.scheduler.at(top, () => this.run()));
-    const token = ++this.armed;
-    this.timer = this.scheduler.at(top, () => gate(() => void (this.armed === token && this.run())));
+    // at most one run waits at the gate, however often the queue is armed meanwhile: bounded work
+    // while the node is behind on its input, when it can least afford more
+    this.timer = this.scheduler.at(top, () => {
+      if (this.gated) return;
+      this.gated = true;
+      gate(() => {
+        this.gated = false;
+        this.run();
+      });
+    });
   }
 
   private swap(i: number, j: number): void {
