@@ -22,8 +22,10 @@ int firmware_main(const sw_config *cfg) {
   sw_subscribe(&node, board_millis(), "cmd/#", 1);
   for (uint32_t i = 0;; i++) {
     uint32_t now = board_millis();
-    size_t n = board_recv(buf, sizeof buf);
-    if (n) sw_node_input(&node, now, buf, n);
+    size_t n;
+    /* [SW-8.4-3] every datagram the radio holds before the timers sw_node_poll runs: after a long
+     * flash write, the ACKs that came meanwhile are read before a retransmission timer judges */
+    while ((n = board_recv(buf, sizeof buf)) > 0) sw_node_input(&node, now, buf, n);
     if (i % 1000 == 0) sw_publish(&node, now, "sensors/t", (const uint8_t *)"21.5", 4, 1, 0);
     if (i % 5000 == 0) sw_call(&node, now, "hub", "time", 0, 0, 2000, 0);
     while ((n = sw_node_poll(&node, now, buf)) > 0) board_send(buf, n);

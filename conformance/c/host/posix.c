@@ -256,6 +256,16 @@ int main(int argc, char **argv) {
   for (;;) {
     now = now_ms();
     size_t n;
+    /* [SW-8.4-3] input first: after a stall of this process, the timers sw_node_poll runs must not
+     * judge the peer by datagrams still waiting in the socket (a burst, then one round of answers) */
+    int got = 0;
+    for (;;) {
+      ssize_t r = recv(fd, in, sizeof in, MSG_DONTWAIT);
+      if (r < 0) break;
+      sw_node_input(&node, now, in, (size_t)r);
+      got = 1;
+    }
+    if (got) write_drops();
     while ((n = sw_node_poll(&node, now, out)) > 0) send(fd, out, n, 0);
     pump(now);
     echo_pump(now);
@@ -267,15 +277,7 @@ int main(int argc, char **argv) {
     if (wait > 1000) wait = 1000;
     struct pollfd pf[2] = {{fd, POLLIN, 0}, {0, POLLIN, 0}};
     if (poll(pf, 2, wait) < 0 && errno != EINTR) return 4;
-    now = now_ms();
-    if (pf[0].revents & POLLIN) {
-      for (;;) {   /* a burst: every datagram waiting, then one round of answers ([SW-14.3-8]) */
-        ssize_t r = recv(fd, in, sizeof in, MSG_DONTWAIT);
-        if (r < 0) break;
-        sw_node_input(&node, now, in, (size_t)r);
-      }
-      write_drops();
-    }
+    /* a datagram that woke poll() is read at the top of the loop, before the timers run */
     if (pf[1].revents & (POLLIN | POLLHUP)) {
       ssize_t r = read(0, line + ll, sizeof line - ll - 1);
       if (r <= 0) return 0;
