@@ -182,4 +182,10 @@ export interface NodeStats {
   readonly reassembly: { readonly reserved: number; readonly evicted: number; readonly refusedOverShare: number };
   /** Unreliable messages that waited for room in their peer's queue [SW-14.8-6]: waiting now, queued after waiting, refused, expired. */
   readonly unreliable: Readonly<UnreliableWaitingStats>;
+  /**
+   * [SW-8.4-3] Turns of the event loop the peers' timers waited for the transport to read the input
+   * already there (`waits`), and waits cut at INPUT_WAIT_MAX with input still coming (`expired`):
+   * a node that keeps waiting is behind its own socket. Zero for a transport without afterInput.
+   */
+  readonly input: { readonly waits: number; readonly expired: number };
 }

@@ -60,4 +60,10 @@ export interface Transport {
    * unread in its own receive buffer. Without it, timers run at once.
    */
   afterInput?(fn: () => void, maxWaitMs: number): void;
+  /**
+   * Optional, with afterInput: turns of the event loop that afterInput waited because more input
+   * was waiting (`waits`), and waits that ended at maxWaitMs with input still coming (`expired`). A
+   * node that keeps waiting is behind its own input: overloaded (NodeStats.input).
+   */
+  readonly inputStats?: { readonly waits: number; readonly expired: number };
 }

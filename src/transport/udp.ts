@@ -241,6 +241,10 @@ export class UdpTransport implements Transport {
     h(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { host: canonicalHost(rinfo.address), port: rinfo.port });
   };
 
+  get inputStats(): { readonly waits: number; readonly expired: number } {
+    return { waits: this.stats.inputWaits, expired: this.stats.inputWaitsExpired };
+  }
+
   private readonly closeTurn = (): void => {
     this.turnOpen = false;
   };

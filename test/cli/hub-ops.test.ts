@@ -92,6 +92,9 @@ describe('saltwire hub: log, metrics, status', () => {
     // the sensor's and the operator's links: live, or already set aside if the scrape came LINK_IDLE later
     const links = (state: string): number => Number(new RegExp(`^saltwire_reliable_links\\{state="${state}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     expect(links('live') + links('parked')).toBeGreaterThanOrEqual(2);
+    // [SW-8.4-3] whether the hub is behind its socket, for the operator
+    expect(metrics).toMatch(/^saltwire_input_waits_total\{outcome="waited"\} \d+$/m);
+    expect(metrics).toMatch(/^saltwire_input_waits_total\{outcome="expired"\} \d+$/m);
 
     await sensor.close();
     stop('SIGTERM');
