@@ -134,11 +134,13 @@ export class DiscoveryResponder {
    * is about to answer, this hub stays silent. Unauthenticated announcements suppress nothing.
    */
   observe(d: Uint8Array): boolean {
+    // every one that suppresses nothing is a counted drop [SW-19.1-3]: a junk datagram that merely
+    // began like an ANNOUNCE went uncounted (1 in 65,536 random datagrams)
     const h = parseAnnounce(d);
-    if (typeof h === 'string') return false;
+    if (typeof h === 'string') return void this.drops.add(h), false;
     const p = this.pending.get(hexOf(h.scoutId));
-    if (p === undefined || p.suppressed) return false;
-    if (this.o.suite.open(p.announceKey, d.subarray(0, ANNOUNCE_HEADER_LEN), d.subarray(ANNOUNCE_HEADER_LEN)) === null) return false;
+    if (p === undefined || p.suppressed) return void this.drops.add('UNSOLICITED'), false;
+    if (this.o.suite.open(p.announceKey, d.subarray(0, ANNOUNCE_HEADER_LEN), d.subarray(ANNOUNCE_HEADER_LEN)) === null) return void this.drops.add('AUTH'), false;
     p.suppressed = true;
     return true;
   }

@@ -95,6 +95,25 @@ for (const suite of suites) {
       expect(b.stats.suppressed).toBe(1);
     });
 
+    it('an ANNOUNCE that suppresses nothing is a counted drop: forged, unsolicited, malformed [SW-19.7-4] [SW-19.1-3]', () => {
+      const a = hub('hub-a');
+      const b = hub('hub-b');
+      const scout = device().next();
+      const ra = a.onScout(scout, '10.0.0.5:5000', 0);
+      const rb = b.onScout(scout, '10.0.0.5:5000', 0);
+      if (!ra.ok || !rb.ok) throw new Error('both should schedule');
+      const forged = ra.reply.slice();
+      forged[forged.length - 1]! ^= 1;
+      const before = b.drops.total;
+      expect(b.observe(forged)).toBe(false);
+      expect(b.drops.get('AUTH')).toBe(1);
+      const c = hub('hub-c'); // waits for no scout
+      expect(c.observe(ra.reply)).toBe(false);
+      expect(c.drops.get('UNSOLICITED')).toBe(1);
+      expect(b.observe(Uint8Array.of(0x70, 0x02, 0x00))).toBe(false); // junk that begins like an ANNOUNCE
+      expect(b.drops.total).toBe(before + 2);
+    });
+
     it('a device accepts only authentic answers to its own outstanding scouts [SW-19.6-8]', () => {
       const h = hub();
       const dev = device();
