@@ -59,7 +59,9 @@ export function playScenario(cfg: ScenarioConfig, script: ScriptStep[]): Array<S
     switch (s.do) {
       case 'send':
         try {
-          expect = { ticket: links.A.send(new Uint8Array(s.size).fill(s.fill), s.opts, s.t) };
+          // opts.deadline is relative, ms after the step (spec 14.11); the link takes an absolute time
+          const opts = s.opts.deadline === undefined ? s.opts : { ...s.opts, deadline: s.t + s.opts.deadline };
+          expect = { ticket: links.A.send(new Uint8Array(s.size).fill(s.fill), opts, s.t) };
         } catch (e) {
           expect = { error: (e as { code?: string }).code ?? 'unknown' };
         }
@@ -346,6 +348,20 @@ export function reliabilityVectors(): VectorFile {
     ['SilenceBackoff', 'Retransmit'],
     ['SW-14.4-14', 'SW-14.4-15', 'SW-14.4-13', 'SW-14.5-10'],
     'an RTT sample of 100 ms (300 at A less the 200 ms DELAY of the ACK: RTO 300), then two messages at 300 and 450, and B silent: A is ticked and polled at each deadline it states, to 30 s. One datagram of reliable fragments per step of the silence backoff; its first SILENCE_FAST_STEPS (8) steps are RTO apart, then the distance doubles up to SILENCE_MAX_STEP (4 s); a timeout before the step distance has passed is counted when it has, if no timer is left running [SW-14.4-15]. Then B gets the last retransmission and acknowledges both: the backoff ends, and a new message goes at once',
+  );
+  // the backoff ends when CUM rises: a message given up during the silence leaves nothing in flight to
+  // time out and count a step; the peer's ACK of the FORWARD shows it hears this node [SW-14.4-14]
+  scenario(
+    base,
+    [
+      ...silentWarm, send(300, 100, { deadline: 1200 }), poll(300, 'A'),
+      ...[600, 900, 1200, 1500].flatMap((t) => [tick(t, 'A'), poll(t, 'A')]),
+      send(1600, 100), poll(1600, 'A'), tick(1800, 'A'), poll(1800, 'A'),
+      deliver(1850, 'A7'), tick(2050, 'B'), poll(2050, 'B'), deliver(2100, 'B2'), poll(2100, 'A'), deliver(2150, 'A8'), tick(2350, 'B'), poll(2350, 'B'), deliver(2400, 'B3'), poll(2400, 'A'),
+    ],
+    ['SilenceBackoff', 'Deadline'],
+    ['SW-14.4-14', 'SW-14.7-1', 'SW-14.8-4'],
+    'B silent from 300: the message sent then is retransmitted at each step (RTO 300) and given up at its deadline, 1500, leaving nothing in flight; a message handed over at 1600 waits, since the backoff allows one datagram per step and no timer is left to count one; the FORWARD at 1800 reaches B, whose ACK raises CUM past the given-up id: B hears A, the backoff ends, and the waiting message goes at once (before [SW-14.4-14] named a rising CUM, it waited for its deadline)',
   );
   // ---- held, not missing [SW-14.4-12]: B defers channel 0 (as a hub its QoS 1 publications) ----
   const deferring: ScenarioConfig = { ...base, B: { deferAcks: [0] } };

@@ -196,7 +196,14 @@ export class SendState implements LinkSender {
   onAck(a: AckFrame, now: number): SendEvent[] {
     const events: SendEvent[] = [];
     if (a.cum >= this.peerCum) {
-      if (a.cum > this.peerCum) this.forward.progress();
+      if (a.cum > this.peerCum) {
+        this.forward.progress();
+        // the peer took fragments or a FORWARD of this node's: it hears this node [SW-14.4-14]. Without
+        // this, a sender whose messages were all given up during a silence kept the backoff, with
+        // nothing in flight to time out and count a step, and never sent a new message to a peer that
+        // answered its FORWARD
+        this.silence.heard();
+      }
       this.peerCum = a.cum;
       this.peerWindow = a.window;
     }

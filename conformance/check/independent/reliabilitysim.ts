@@ -410,7 +410,7 @@ export class RelSender {
   }
 
   private onAck(now: number, a: AckFrame): void {
-    if (a.cum > this.cum) this.fwd.cumRaised(); // [SW-14.7-10]
+    if (a.cum > this.cum) { this.fwd.cumRaised(); this.silence.reset(); } // [SW-14.7-10]; [SW-14.4-14]: a higher CUM, the peer hears this node
     if (a.cum >= this.cum) { this.cum = a.cum; this.peerWindow = a.window; }
     this.held.onAck(a.window, a.ranges); // [SW-14.4-12]: Wmax and H from every ACK processed
     const isAcked = (id: number): boolean => id < a.cum || a.ranges.some((r) => id >= r.start && id < r.end);
