@@ -137,11 +137,13 @@ export class DiscoveryResponder {
     // every one that suppresses nothing is a counted drop [SW-19.1-3]: a junk datagram that merely
     // began like an ANNOUNCE went uncounted (1 in 65,536 random datagrams)
     const h = parseAnnounce(d);
-    if (typeof h === 'string') return void this.drops.add(h), false;
-    const p = this.pending.get(hexOf(h.scoutId));
-    if (p === undefined || p.suppressed) return void this.drops.add('UNSOLICITED'), false;
-    if (this.o.suite.open(p.announceKey, d.subarray(0, ANNOUNCE_HEADER_LEN), d.subarray(ANNOUNCE_HEADER_LEN)) === null) return void this.drops.add('AUTH'), false;
-    p.suppressed = true;
+    const p = typeof h === 'string' ? undefined : this.pending.get(hexOf(h.scoutId));
+    const reason = typeof h === 'string' ? h : p === undefined || p.suppressed ? 'UNSOLICITED' : this.o.suite.open(p.announceKey, d.subarray(0, ANNOUNCE_HEADER_LEN), d.subarray(ANNOUNCE_HEADER_LEN)) === null ? 'AUTH' : undefined;
+    if (reason !== undefined) {
+      this.drops.add(reason);
+      return false;
+    }
+    p!.suppressed = true;
     return true;
   }
 

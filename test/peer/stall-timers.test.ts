@@ -34,9 +34,7 @@ describe('a stalled process reads its input before its timers judge [SW-8.4-3]',
     const before = (await dev.request({ cmd: 'stats' }, 'stats'))['retransmits'] as Retransmits;
     for (let round = 0; round < 3; round++) await dev.request({ cmd: 'burst', to: 'hub', count: 20, stallMs: 700 }, 'burst', 10_000);
     const after = (await dev.request({ cmd: 'stats' }, 'stats'))['retransmits'] as Retransmits;
-    const transport = (await dev.request({ cmd: 'stats' }, 'stats'))['transport'] as { inputWaits: number };
     expect(after.transmissions - before.transmissions, '60 messages, in a few datagrams').toBeGreaterThan(0);
     expect({ retransmissions: after.retransmissions - before.retransmissions, timeouts: after.timeouts - before.timeouts, collapses: after.collapses - before.collapses }).toEqual({ retransmissions: 0, timeouts: 0, collapses: 0 });
-    expect(transport.inputWaits).toBeGreaterThanOrEqual(0); // counted, not asserted: a few ACKs fit in one read
   });
 });

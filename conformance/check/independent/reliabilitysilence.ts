@@ -6,8 +6,9 @@
 // step's own datagram, sent in the same ms just after the step, is after it) and at least the step's
 // distance, min(SILENCE_MAX_STEP, RTO × 2^max(0, s − 1 − SILENCE_FAST_STEPS)), passed since the
 // previous step; the first timeout (s = 0, no previous step) always counts. While s > 0 at most one
-// datagram with reliable fragments goes per step. An ACK that acknowledges something new sets s to 0
-// (the scenarios have no ECHO, restart or CHALLENGE step; a `heard` keepalive does not end it).
+// datagram with reliable fragments goes per step. An ACK that acknowledges something new, or whose CUM
+// is higher than any before, sets s to 0 (the scenarios have no ECHO, restart or CHALLENGE step; a
+// `heard` keepalive does not end it). The readings below are now stated in the spec's text.
 //
 // Open points: the spec text admits more than one reading; the one taken here, and why:
 // 1. s in the distance formula is the number of steps counted so far, before this one (so steps 1 to
@@ -82,7 +83,7 @@ export class SilenceBackoff {
   /** A datagram with reliable fragments went: the step's datagram, if the backoff runs. */
   sent(): void { this.owed = false; }
 
-  /** The peer hears this node ([SW-14.4-14]): an ACK that acknowledges something new. */
+  /** The peer hears this node ([SW-14.4-14]): an ACK that acknowledges something new or raises CUM. */
   reset(): void {
     this.s = 0;
     this.stepAt = null;
