@@ -62,8 +62,11 @@ interface Waiter {
 /** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
 const PUMP_LIMIT = 64;
 /**
- * Waiting unreliable messages are ACK-clocked [SW-14.8-7]: every CLOCK_BATCH-th of them goes in a
- * reliable MSG (a marker), and no more are admitted while CLOCK_MARKERS markers are unacknowledged.
+ * Waiting unreliable messages are ACK-clocked [SW-14.8-7]: no more are admitted while
+ * CLOCK_MARKERS * CLOCK_BATCH unreliable messages handed to the link are not covered by an ACK
+ * (ReliableLink.clock: any acknowledged reliable fragment covers what was transmitted before it).
+ * Every CLOCK_BATCH-th goes in a reliable MSG (a marker) unless the outbox is half full (its
+ * messages, transmitted later, will cover them), so that an ACK comes where no other traffic is.
  */
 const CLOCK_BATCH = 64;
 const CLOCK_MARKERS = 8;
@@ -104,8 +107,11 @@ export class ReliableMode {
 
   /** Unreliable messages waiting for room in their peer's queue [SW-14.8-6]. */
   private readonly waiting: UnreliableWaiting<Peer>;
-  /** Per link: the reliable markers among the waiting messages sent, not yet settled [SW-14.8-7]. */
-  private readonly clocks = new WeakMap<ReliableLink, { markers: Set<number>; since: number }>();
+  /**
+   * Per link: the reliable markers among the waiting messages sent, not yet settled, each with the
+   * clock position it covers if given up; and the clocked messages since the last marker [SW-14.8-7].
+   */
+  private readonly clocks = new WeakMap<ReliableLink, { markers: Map<number, number>; since: number }>();
 
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
@@ -200,28 +206,38 @@ export class ReliableMode {
     return this.waiting.admit(p, p.id, room, now, (data, channel, expires) => this.sendClocked(link, data, channel, now, expires)) > 0;
   }
 
-  /** Unreliable messages the link's ACK clock lets go now [SW-14.8-7] (Infinity towards a device-profile peer). */
+  /**
+   * Unreliable messages the link's ACK clock lets go now [SW-14.8-7] (Infinity towards a
+   * device-profile peer). When the clock is closed and nothing sent or queued could open it (no
+   * reliable fragment whose ACK would cover more, nothing in the outbox, which holds the markers),
+   * one message may go, as a marker: without it the clock would stay closed for good.
+   */
   private clockRoom(link: ReliableLink): number {
     if (link.sender.profile !== 'full') return Infinity;
-    const c = this.clocks.get(link);
-    if (c === undefined) return CLOCK_MARKERS * CLOCK_BATCH;
-    return (CLOCK_MARKERS - c.markers.size) * CLOCK_BATCH - c.since;
+    const room = CLOCK_MARKERS * CLOCK_BATCH - link.clock.uncovered;
+    if (room > 0) return room;
+    return link.sender.outbox.length === 0 && !link.clock.pending ? 1 : 0;
   }
 
   /**
-   * Queues one unreliable message of the clocked stream [SW-14.8-7]: every CLOCK_BATCH-th goes in a
-   * reliable MSG (a marker, given up at `deadline`), whose acknowledgement opens the clock again.
+   * Queues one unreliable message of the clocked stream [SW-14.8-7]. It goes in a reliable MSG (a
+   * marker, given up at `deadline`) every CLOCK_BATCH-th message while the outbox is less than half
+   * full, and whenever the clock is closed with nothing that could open it (clockRoom). A marker's
+   * ACK covers what was sent before it, like any reliable fragment's; a marker given up covers what
+   * was handed over before it, so that a silent peer does not close the clock for good.
    */
   private sendClocked(link: ReliableLink, data: Uint8Array, channel: number, now: number, deadline: number): void {
     const s = link.sender;
     let c = this.clocks.get(link);
-    if (c === undefined) this.clocks.set(link, (c = { markers: new Set(), since: 0 }));
-    if (s.profile !== 'full' || ++c.since < CLOCK_BATCH || s.outbox.length >= s.outbox.maxMessages / 2) {
+    if (c === undefined) this.clocks.set(link, (c = { markers: new Map(), since: 0 }));
+    const closed = s.profile === 'full' && link.clock.uncovered >= CLOCK_MARKERS * CLOCK_BATCH;
+    if (s.profile !== 'full' || (!closed && (++c.since < CLOCK_BATCH || s.outbox.length >= s.outbox.maxMessages / 2))) {
       link.send(data, { reliable: false, channel }, now);
       return;
     }
     c.since = 0;
-    c.markers.add(link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline }, now));
+    const position = link.clock.handed;
+    c.markers.set(link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline }, now), position);
   }
 
   /**
@@ -507,7 +523,14 @@ export class ReliableMode {
       const w = m?.get(e.ticket);
       if (w === undefined) {
         // a waiting unreliable message carried in a reliable MSG as a clock marker (admitWaiting)
-        if (this.clocks.get(link)?.markers.delete(e.ticket) === true && e.type === 'failed') this.waiting.stats.givenUp++;
+        const c = this.clocks.get(link);
+        const position = c?.markers.get(e.ticket);
+        if (position === undefined) continue;
+        c!.markers.delete(e.ticket);
+        if (e.type === 'failed') {
+          this.waiting.stats.givenUp++;
+          link.clock.cover(position);
+        }
         continue;
       }
       m!.delete(e.ticket);

@@ -15,6 +15,7 @@ import { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
 import { profileReceiveDefaults, profileSendDefaults } from './profile.js';
 import type { LinkSender, ReliabilityProfile, SenderHandover } from './sender.js';
 import type { SleepDeclaration } from './sleepy.js';
+import { AckClock } from './ack-clock.js';
 import { parkLink, quiescent, resumeReceiver, type ParkedLink } from './parked-link.js';
 
 export interface LinkConfig {
@@ -69,6 +70,11 @@ export class ReliableLink {
   /** The receive configuration: the profile's defaults, then the link's own. */
   private readonly receiveConfig: ReceiveConfig;
   private announceSleep: boolean;
+  /**
+   * What the peer has shown it handled of this link's unreliable messages [SW-14.8-7]. The link's,
+   * not a sender's: it outlives a switch of the sending rules and a park (spec 14.13).
+   */
+  readonly clock = new AckClock();
 
   constructor(
     readonly config: LinkConfig,
@@ -220,7 +226,9 @@ export class ReliableLink {
   send(data: Uint8Array, opts: SendOptions, now: number): number {
     this.lastActive = now;
     this.switchRules();
-    return this.sender.send(data, opts, now);
+    const ticket = this.sender.send(data, opts, now);
+    if (opts.reliable === false) this.clock.handed++;
+    return ticket;
   }
 
   /**
@@ -245,6 +253,7 @@ export class ReliableLink {
           break;
         case 'ACK':
           events.push(...this.sender.onAck(f, now));
+          this.clock.acked(f);
           break;
         case 'FORWARD':
           delivered.push(...this.receiver.onForward(f.floor, now));
@@ -286,6 +295,7 @@ export class ReliableLink {
   /** The peer restarted (spec 12.2): the node also replaces this link's receiver (see resetReceiver). */
   peerRestarted(): void {
     this.sender.peerRestarted();
+    this.clock.reset();
   }
 
   /**
@@ -361,8 +371,10 @@ export class ReliableLink {
       room -= SLEEP_FRAME_LEN;
       this.announceSleep = false;
     }
-    for (const m of this.sender.takeMessages(now, room)) out.push(m);
+    const msgs = this.sender.takeMessages(now, room);
+    for (const m of msgs) out.push(m);
     if (out.length === 0) return undefined;
+    this.clock.transmitted(msgs);
     this.lastActive = now;
     return out;
   }

@@ -20,12 +20,70 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
     for (let i = 0; i < N; i++) dev.sendWhenRoom('hub', text(`u${i}`))?.catch(() => void failed++);
     await h.run(300);
     const during = h.texts('hub').filter((t) => t.startsWith('u')).length;
-    expect(during).toBe(8 * 64); // before the clock: 1000
+    // 8 * 64 unreliable frames no ACK covers, and the 8 markers sent among them (reliable MSGs,
+    // which the windows govern, not the clock); before the clock: 1000
+    expect(during).toBe(8 * 64 + 8);
     h.net.heal();
     await h.run(3_000);
     const got = h.texts('hub').filter((t) => t.startsWith('u'));
     expect(failed).toBe(0);
     expect(new Set(got).size).toBe(N);
     expect(got.length).toBe(N); // each once
+  });
+
+  // Found at 10,000 devices (issue 17): a batch boundary passed while the outbox was half full made
+  // no marker, and the count since the last one went on growing, so the clock closed with no marker
+  // to open it, and every QoS 0 message to that peer was refused from then on. Now every reliable
+  // fragment's ACK covers the unreliable messages sent before it.
+  it('reliable traffic clocks the stream: a backlog that made no marker does not close the clock for good [SW-14.8-7]', async () => {
+    const h = new Harness(undefined, 7);
+    const hub = await h.hub();
+    const dev = await h.device('dev-a');
+    const hello = dev.send('hub', text('hello'), { reliable: true });
+    await h.run(300);
+    await hello;
+    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true }); // the hub's ACKs are lost
+    const reliable: Promise<void>[] = [];
+    for (let i = 0; i < 64; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true }));
+    await h.run(50); // those fill the hub's window; the next 64 wait in the outbox
+    for (let i = 64; i < 128; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true }));
+    let failed = 0;
+    for (let i = 0; i < 600; i++) dev.sendWhenRoom('hub', text(`u${i}`))?.catch(() => void failed++);
+    await h.run(300);
+    h.net.heal();
+    await h.run(3_000);
+    await Promise.all(reliable);
+    for (let i = 0; i < 300; i++) dev.sendWhenRoom('hub', text(`v${i}`))?.catch(() => void failed++);
+    await h.run(3_000);
+    const got = h.texts('hub');
+    expect(got.filter((t) => t.startsWith('v')).length).toBe(300); // before: 0, all expired
+    expect(got.filter((t) => t.startsWith('u')).length).toBe(600);
+    expect(failed).toBe(0);
+    expect(dev.stats.unreliable.expired).toBe(0);
+  });
+
+  it('a closed clock that nothing in flight or queued could open sends one marker [SW-14.8-7]', async () => {
+    const h = new Harness(undefined, 7);
+    const hub = await h.hub();
+    const dev = await h.device('dev-a');
+    const hello = dev.send('hub', text('hello'), { reliable: true });
+    await h.run(300);
+    await hello;
+    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true });
+    const reliable: Promise<unknown>[] = [];
+    for (let i = 0; i < 64; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true }));
+    await h.run(50);
+    // these make the batch boundaries skip their markers, then are given up unsent: no ACK of
+    // theirs will ever cover the unreliable messages sent meanwhile
+    for (let i = 64; i < 128; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true, deadlineMs: 1_000 }).catch((e: Error) => e));
+    let failed = 0;
+    for (let i = 0; i < 600; i++) dev.sendWhenRoom('hub', text(`u${i}`))?.catch(() => void failed++);
+    await h.run(1_500);
+    h.net.heal();
+    await h.run(3_000);
+    await Promise.all(reliable);
+    const got = h.texts('hub').filter((t) => t.startsWith('u'));
+    expect(new Set(got).size).toBe(600); // without the marker: 512, the rest expired waiting
+    expect(failed).toBe(0);
   });
 });
