@@ -177,7 +177,7 @@ export class ReliableMode {
   sendUnreliableWaiting(p: Peer, data: Uint8Array, channel: number, now: number): Promise<void> | undefined {
     const link = this.linkOf(p);
     if (!this.waiting.has(p) && link.sender.unreliableRoom > 0 && this.clockRoom(link) > 0) {
-      this.sendClocked(link, data, channel, now, now + this.waiting.timeoutMs);
+      this.sendClocked(link, data, channel, now);
       this.pumpAfterSends(p);
       return undefined;
     }
@@ -203,7 +203,7 @@ export class ReliableMode {
     if (link === undefined || !this.waiting.has(p)) return false;
     const room = Math.min(link.sender.unreliableRoom, this.clockRoom(link));
     if (room <= 0) return false;
-    return this.waiting.admit(p, p.id, room, now, (data, channel, expires) => this.sendClocked(link, data, channel, now, expires)) > 0;
+    return this.waiting.admit(p, p.id, room, now, (data, channel) => this.sendClocked(link, data, channel, now)) > 0;
   }
 
   /**
@@ -221,12 +221,15 @@ export class ReliableMode {
 
   /**
    * Queues one unreliable message of the clocked stream [SW-14.8-7]. It goes in a reliable MSG (a
-   * marker, given up at `deadline`) every CLOCK_BATCH-th message while the outbox is less than half
-   * full, and whenever the clock is closed with nothing that could open it (clockRoom). A marker's
-   * ACK covers what was sent before it, like any reliable fragment's; a marker given up covers what
-   * was handed over before it, so that a silent peer does not close the clock for good.
+   * marker) every CLOCK_BATCH-th message while the outbox is less than half full, and whenever the
+   * clock is closed with nothing that could open it (clockRoom). A marker's ACK covers what was sent
+   * before it, like any reliable fragment's. A marker is given up UNRELIABLE_WAIT after it is made
+   * (not at the end of its message's own wait, which may be a moment away: markers given up at once
+   * would reopen the clock at the pace messages are offered), and then covers what was handed over
+   * before it: a silent peer does not close the clock for good, and opens it one window per wait.
    */
-  private sendClocked(link: ReliableLink, data: Uint8Array, channel: number, now: number, deadline: number): void {
+  private sendClocked(link: ReliableLink, data: Uint8Array, channel: number, now: number): void {
+    const deadline = now + this.waiting.timeoutMs;
     const s = link.sender;
     let c = this.clocks.get(link);
     if (c === undefined) this.clocks.set(link, (c = { markers: new Map(), since: 0 }));

@@ -86,4 +86,26 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
     expect(new Set(got).size).toBe(600); // without the marker: 512, the rest expired waiting
     expect(failed).toBe(0);
   });
+
+  // Markers given up (no ACK within the message's wait, UNRELIABLE_WAIT) cover what was handed over
+  // before them: evidence that never comes must not close the clock for good, and it reopens one
+  // window per wait, no faster (the pace the first version had).
+  it('a given-up marker reopens the clock, one window per UNRELIABLE_WAIT [SW-14.8-7] [SW-14.8-6]', async () => {
+    const h = new Harness(undefined, 7);
+    const hub = await h.hub();
+    const dev = await h.device('dev-a');
+    const hello = dev.send('hub', text('hello'), { reliable: true });
+    await h.run(300);
+    await hello;
+    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true }); // the hub's ACKs are lost for 12 s
+    let k = 0;
+    for (let t = 0; t < 12_000; t += 50) {
+      for (let i = 0; i < 20; i++) dev.sendWhenRoom('hub', text(`u${k++}`))?.catch(() => undefined);
+      await h.run(50);
+    }
+    const during = h.texts('hub').filter((x) => x.startsWith('u')).length;
+    // one window at once, then one more each time the markers' 5 s wait ends (at 5 and 10 s)
+    expect(during).toBeGreaterThan(2 * 520); // without the cover: 520
+    expect(during).toBeLessThanOrEqual(3 * 520);
+  });
 });
