@@ -57,6 +57,7 @@ export function samples(s: MetricsSource): Array<{ name: string; help: string; t
     { name: 'saltwire_unreliable_waiting', help: 'QoS 0 messages waiting for room in a full queue now (spec 14.8)', type: 'gauge', values: [[{}, st.unreliable.waiting]] },
     { name: 'saltwire_unreliable_waits_total', help: 'QoS 0 messages that found a full queue, by outcome (spec 14.8)', labels: ['outcome'], type: 'counter', values: [[{ outcome: 'queued' }, st.unreliable.waited], [{ outcome: 'refused' }, st.unreliable.refused], [{ outcome: 'expired' }, st.unreliable.expired], [{ outcome: 'given-up' }, st.unreliable.givenUp]] },
     { name: 'saltwire_input_waits_total', help: "Event-loop turns the node's timers waited for its socket to be read (spec 8.4): rising means the hub is behind its input", labels: ['outcome'], type: 'counter', values: [[{ outcome: 'waited' }, st.input.waits], [{ outcome: 'expired' }, st.input.expired]] },
+    { name: 'saltwire_input_buffer_shrinks_total', help: 'Times the receive buffer shrank because every read found more waiting for 200 ms (spec 8.4): the kernel then drops what the hub cannot handle in time', type: 'counter', values: [[{}, st.input.shrinks]] },
     { name: 'saltwire_stale_answers_total', help: 'Stale datagrams answered (spec 12.4)', type: 'counter', values: [[{}, st.stale.answered]] },
     { name: 'saltwire_conflicts_total', help: 'Two processes under one id reported (spec 12.4)', type: 'counter', values: [[{}, st.stale.conflicts]] },
   ];

@@ -185,7 +185,8 @@ export interface NodeStats {
   /**
    * [SW-8.4-3] Turns of the event loop the peers' timers waited for the transport to read the input
    * already there (`waits`), and waits cut at INPUT_WAIT_MAX with input still coming (`expired`):
-   * a node that keeps waiting is behind its own socket. Zero for a transport without afterInput.
+   * a node that keeps waiting is behind its own socket; and times its receive buffer shrank
+   * because it stayed behind (`shrinks`, [SW-8.4-4]). Zero for a transport without afterInput.
    */
-  readonly input: { readonly waits: number; readonly expired: number };
+  readonly input: { readonly waits: number; readonly expired: number; readonly shrinks: number };
 }

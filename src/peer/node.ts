@@ -417,7 +417,7 @@ export class SaltwireNode {
       unreliable: { ...this.reliable.unreliableStats },
       retransmits: this.reliable.retransmits(this.table.values()),
       links: this.reliable.links(this.table.values()),
-      input: { ...(this.o.transport.inputStats ?? { waits: 0, expired: 0 }) },
+      input: { waits: 0, expired: 0, shrinks: 0, ...this.o.transport.inputStats },
     };
   }
 

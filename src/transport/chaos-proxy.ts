@@ -145,7 +145,8 @@ export class ChaosProxy {
     const upstreamHost = options.upstreamHost ?? (loopback ? (v6 ? '::1' : '127.0.0.1') : v6 ? '::' : '0.0.0.0');
     const faults = new FaultModel({ seed: options.seed ?? 0, faults: options.faults ?? {} });
     const host = options.host ?? '127.0.0.1';
-    const listen = await UdpTransport.bind({ host, port: options.port ?? 0, mtu: maxPayload(host) });
+    // standingQueueMs 0: the proxy models a network; its own socket must not shed load beyond its faults [SW-8.4-4]
+    const listen = await UdpTransport.bind({ host, port: options.port ?? 0, mtu: maxPayload(host), standingQueueMs: 0 });
     const target = Object.freeze({ host: t.host, port: t.port });
     return new ChaosProxy(listen, target, upstreamHost, options.scheduler ?? new RealScheduler(), maxMappings, maxCapture, faults);
   }
@@ -323,7 +324,7 @@ export class ChaosProxy {
   private async openUpstream(m: Mapping): Promise<UdpTransport | undefined> {
     let up: UdpTransport;
     try {
-      up = await UdpTransport.bind({ host: this.upstreamHost, port: 0, mtu: maxPayload(this.upstreamHost) });
+      up = await UdpTransport.bind({ host: this.upstreamHost, port: 0, mtu: maxPayload(this.upstreamHost), standingQueueMs: 0 });
     } catch {
       this.stats.sendErrors++;
       return undefined;

@@ -63,7 +63,8 @@ export interface Transport {
   /**
    * Optional, with afterInput: turns of the event loop that afterInput waited because more input
    * was waiting (`waits`), and waits that ended at maxWaitMs with input still coming (`expired`). A
-   * node that keeps waiting is behind its own input: overloaded (NodeStats.input).
+   * node that keeps waiting is behind its own input: overloaded (NodeStats.input). `shrinks`: times
+   * the receive buffer shrank because the node stayed behind its input [SW-8.4-4] (absent: never).
    */
-  readonly inputStats?: { readonly waits: number; readonly expired: number };
+  readonly inputStats?: { readonly waits: number; readonly expired: number; readonly shrinks?: number };
 }

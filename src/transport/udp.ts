@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { MIN_MAX_DATAGRAM } from '../constants.js';
 import { InvalidArgumentError, TransportError } from '../errors.js';
+import { STANDING_QUEUE_MS, StandingQueueLimit, UDP_RECV_BUFFER_BEHIND } from './standing-queue.js';
 import { newTransportStats, type TransportStats } from './memory.js';
 import type { Address, ReceiveHandler, Transport } from './transport.js';
 
@@ -58,6 +59,15 @@ export interface UdpBindOptions {
    * 1,000,000 (1 s).
    */
   readonly busyPollUs?: number;
+  /**
+   * [SW-8.4-4] Once every read of the socket has found more waiting for this long (ms), the receive
+   * buffer shrinks to `behindRecvBufferSize` until a read finds it empty, so that a node behind its
+   * input handles datagrams a fraction of a second old instead of seconds. Default
+   * STANDING_QUEUE_MS (200); 0 never shrinks. Applies only when recvBufferSize is larger.
+   */
+  readonly standingQueueMs?: number;
+  /** The receive buffer requested while behind (see standingQueueMs). Default UDP_RECV_BUFFER_BEHIND (256 KiB). */
+  readonly behindRecvBufferSize?: number;
 }
 
 /** TransportStats plus errors the socket reported outside any send(). */
@@ -72,6 +82,8 @@ export interface UdpTransportStats extends TransportStats {
   inputWaits: number;
   /** afterInput() calls that gave up waiting after maxWaitMs, input still coming faster than read. */
   inputWaitsExpired: number;
+  /** Times the receive buffer shrank because the node stayed behind its input [SW-8.4-4]. */
+  inputShrinks: number;
 }
 
 /**
@@ -86,7 +98,7 @@ export class UdpTransport implements Transport {
   readonly family: 'IPv4' | 'IPv6';
   /** True for a '::' socket that also carries IPv4. */
   readonly dualStack: boolean;
-  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0, busyPollTurns: 0, inputWaits: 0, inputWaitsExpired: 0 };
+  readonly stats: UdpTransportStats = { ...newTransportStats(), socketErrors: 0, busyPollTurns: 0, inputWaits: 0, inputWaitsExpired: 0, inputShrinks: 0 };
   private handler: ReceiveHandler | undefined;
   private closing: Promise<void> | undefined;
   /** busyPollUs in ms; 0 = off. */
@@ -96,6 +108,8 @@ export class UdpTransport implements Transport {
   /** Datagrams read in the current turn of the event loop; `turnOpen` until that turn's immediates run. */
   private turnReads = 0;
   private turnOpen = false;
+  /** Bounds the standing queue in the receive buffer [SW-8.4-4]; undefined when off. */
+  private queueLimit: StandingQueueLimit | undefined;
 
   private constructor(
     private readonly sock: SocketAsPromised,
@@ -138,6 +152,9 @@ export class UdpTransport implements Transport {
     if (options.ipv6Only !== undefined && !wildcard6) throw new InvalidArgumentError("bind: ipv6Only applies to host '::' only");
     const ipv6Only = options.ipv6Only ?? false;
     const busyPollUs = options.busyPollUs ?? 0;
+    const standingQueueMs = options.standingQueueMs ?? STANDING_QUEUE_MS;
+    if (!Number.isInteger(standingQueueMs) || standingQueueMs < 0 || standingQueueMs > 60_000) throw new InvalidArgumentError(`bind: standingQueueMs must be an integer from 0 to 60000, got ${standingQueueMs}`);
+    const behind = checkBufferSize(options.behindRecvBufferSize ?? UDP_RECV_BUFFER_BEHIND, 'behindRecvBufferSize');
     if (!Number.isInteger(busyPollUs) || busyPollUs < 0 || busyPollUs > 1_000_000) throw new InvalidArgumentError(`bind: busyPollUs must be an integer from 0 to 1000000, got ${busyPollUs}`);
 
     const sock = DgramAsPromised.createSocket(family === 'IPv4' ? { type: 'udp4', lookup: literalLookup } : { type: 'udp6', ipv6Only, lookup: literalLookup });
@@ -145,7 +162,12 @@ export class UdpTransport implements Transport {
       const info = await sock.bind({ port, address: host, exclusive: true });
       if (rcv > 0) requestBuffer((n) => sock.setRecvBufferSize(n), rcv);
       if (snd > 0) requestBuffer((n) => sock.setSendBufferSize(n), snd);
-      return new UdpTransport(sock, Object.freeze({ host: info.address, port: info.port }), family, mtu, wildcard6 && !ipv6Only, busyPollUs);
+      const t = new UdpTransport(sock, Object.freeze({ host: info.address, port: info.port }), family, mtu, wildcard6 && !ipv6Only, busyPollUs);
+      if (standingQueueMs > 0 && rcv > behind) {
+        // requestBuffer never throws: a size refused (or a socket closed meanwhile) is skipped
+        t.queueLimit = new StandingQueueLimit({ full: rcv, behind, afterMs: standingQueueMs }, (n) => requestBuffer((k) => sock.setRecvBufferSize(k), n));
+      }
+      return t;
     } catch (e) {
       try {
         sock.socket.close();
@@ -241,12 +263,21 @@ export class UdpTransport implements Transport {
     h(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { host: canonicalHost(rinfo.address), port: rinfo.port });
   };
 
-  get inputStats(): { readonly waits: number; readonly expired: number } {
-    return { waits: this.stats.inputWaits, expired: this.stats.inputWaitsExpired };
+  get inputStats(): { readonly waits: number; readonly expired: number; readonly shrinks: number } {
+    return { waits: this.stats.inputWaits, expired: this.stats.inputWaitsExpired, shrinks: this.stats.inputShrinks };
+  }
+
+  /** Whether the receive buffer is shrunk now because the node stays behind its input [SW-8.4-4]. */
+  get inputBehind(): boolean {
+    return this.queueLimit?.shrunk ?? false;
   }
 
   private readonly closeTurn = (): void => {
     this.turnOpen = false;
+    const q = this.queueLimit;
+    if (q === undefined || this.closing !== undefined) return;
+    q.turn(this.turnReads < UV_READS_PER_TURN, performance.now());
+    this.stats.inputShrinks = q.shrinks;
   };
 
   /**
