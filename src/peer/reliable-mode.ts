@@ -18,6 +18,7 @@ import type { SendEvent } from '../reliability/send-state.js';
 import type { ReliabilityProfile } from '../reliability/sender.js';
 import type { NodeOptions, ReliableSendOptions } from './node-options.js';
 import type { Peer } from './peer.js';
+import { ClockMarkers } from './clock-markers.js';
 import { UnreliableWaiting, type UnreliableWaitingStats } from './unreliable-waiting.js';
 import type { Scheduler } from '../time/scheduler.js';
 import { IdleQueue } from './idle-queue.js';
@@ -61,15 +62,6 @@ interface Waiter {
 
 /** Datagrams one pump may send for a link's sake; the link's windows and pacing bound it first. */
 const PUMP_LIMIT = 64;
-/**
- * Waiting unreliable messages are ACK-clocked [SW-14.8-7]: no more are admitted while
- * CLOCK_MARKERS * CLOCK_BATCH unreliable messages handed to the link are not covered by an ACK
- * (ReliableLink.clock: any acknowledged reliable fragment covers what was transmitted before it).
- * Every CLOCK_BATCH-th goes in a reliable MSG (a marker) unless the outbox is half full (its
- * messages, transmitted later, will cover them), so that an ACK comes where no other traffic is.
- */
-const CLOCK_BATCH = 64;
-const CLOCK_MARKERS = 8;
 /** Retry interval for a link with work that could not be sent (no key, no session yet, amplification). */
 const STALL_RETRY_MS = 100;
 
@@ -107,15 +99,13 @@ export class ReliableMode {
 
   /** Unreliable messages waiting for room in their peer's queue [SW-14.8-6]. */
   private readonly waiting: UnreliableWaiting<Peer>;
-  /**
-   * Per link: the reliable markers among the waiting messages sent, not yet settled, each with the
-   * clock position it covers if given up; and the clocked messages since the last marker [SW-14.8-7].
-   */
-  private readonly clocks = new WeakMap<ReliableLink, { markers: Map<number, number>; since: number }>();
+  /** The ACK clock's markers [SW-14.8-7]. */
+  private readonly markers: ClockMarkers;
 
   constructor(private readonly host: ReliableHost) {
     this.reassembly = new ReassemblyBudget(host.options.reliability?.reassemblyTotal ?? REASSEMBLY_TOTAL);
     this.waiting = new UnreliableWaiting(host.options.reliability?.unreliableWaiting);
+    this.markers = new ClockMarkers(this.waiting.timeoutMs);
     const idleMs = host.options.reliability?.linkIdleMs ?? LINK_IDLE_MS;
     this.idleLinks = new IdleQueue<Peer>(host.scheduler, () => host.now(), {
       queuedAt: (p) => p.link?.queuedAt ?? NONE,
@@ -176,8 +166,8 @@ export class ReliableMode {
    */
   sendUnreliableWaiting(p: Peer, data: Uint8Array, channel: number, now: number): Promise<void> | undefined {
     const link = this.linkOf(p);
-    if (!this.waiting.has(p) && link.sender.unreliableRoom > 0 && this.clockRoom(link) > 0) {
-      this.sendClocked(link, data, channel, now);
+    if (!this.waiting.has(p) && link.sender.unreliableRoom > 0 && this.markers.room(link) > 0) {
+      this.markers.send(link, data, channel, now);
       this.pumpAfterSends(p);
       return undefined;
     }
@@ -201,46 +191,9 @@ export class ReliableMode {
   private admitWaiting(p: Peer, now: number): boolean {
     const link = p.link;
     if (link === undefined || !this.waiting.has(p)) return false;
-    const room = Math.min(link.sender.unreliableRoom, this.clockRoom(link));
+    const room = Math.min(link.sender.unreliableRoom, this.markers.room(link));
     if (room <= 0) return false;
-    return this.waiting.admit(p, p.id, room, now, (data, channel) => this.sendClocked(link, data, channel, now)) > 0;
-  }
-
-  /**
-   * Unreliable messages the link's ACK clock lets go now [SW-14.8-7] (Infinity towards a
-   * device-profile peer). When the clock is closed and nothing sent or queued could open it (no
-   * reliable fragment whose ACK would cover more, nothing in the outbox, which holds the markers),
-   * one message may go, as a marker: without it the clock would stay closed for good.
-   */
-  private clockRoom(link: ReliableLink): number {
-    if (link.sender.profile !== 'full') return Infinity;
-    const room = CLOCK_MARKERS * CLOCK_BATCH - link.clock.uncovered;
-    if (room > 0) return room;
-    return link.sender.outbox.length === 0 && !link.clock.pending ? 1 : 0;
-  }
-
-  /**
-   * Queues one unreliable message of the clocked stream [SW-14.8-7]. It goes in a reliable MSG (a
-   * marker) every CLOCK_BATCH-th message while the outbox is less than half full, and whenever the
-   * clock is closed with nothing that could open it (clockRoom). A marker's ACK covers what was sent
-   * before it, like any reliable fragment's. A marker is given up UNRELIABLE_WAIT after it is made
-   * (not at the end of its message's own wait, which may be a moment away: markers given up at once
-   * would reopen the clock at the pace messages are offered), and then covers what was handed over
-   * before it: a silent peer does not close the clock for good, and opens it one window per wait.
-   */
-  private sendClocked(link: ReliableLink, data: Uint8Array, channel: number, now: number): void {
-    const deadline = now + this.waiting.timeoutMs;
-    const s = link.sender;
-    let c = this.clocks.get(link);
-    if (c === undefined) this.clocks.set(link, (c = { markers: new Map(), since: 0 }));
-    const closed = s.profile === 'full' && link.clock.uncovered >= CLOCK_MARKERS * CLOCK_BATCH;
-    if (s.profile !== 'full' || (!closed && (++c.since < CLOCK_BATCH || s.outbox.length >= s.outbox.maxMessages / 2))) {
-      link.send(data, { reliable: false, channel }, now);
-      return;
-    }
-    c.since = 0;
-    const position = link.clock.handed;
-    c.markers.set(link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline }, now), position);
+    return this.waiting.admit(p, p.id, room, now, (data, channel) => this.markers.send(link, data, channel, now)) > 0;
   }
 
   /**
@@ -526,14 +479,7 @@ export class ReliableMode {
       const w = m?.get(e.ticket);
       if (w === undefined) {
         // a waiting unreliable message carried in a reliable MSG as a clock marker (admitWaiting)
-        const c = this.clocks.get(link);
-        const position = c?.markers.get(e.ticket);
-        if (position === undefined) continue;
-        c!.markers.delete(e.ticket);
-        if (e.type === 'failed') {
-          this.waiting.stats.givenUp++;
-          link.clock.cover(position);
-        }
+        if (this.markers.settled(link, e.ticket, e.type === 'failed') && e.type === 'failed') this.waiting.stats.givenUp++;
         continue;
       }
       m!.delete(e.ticket);
