@@ -3,18 +3,27 @@
 // sender that overruns its receiver (here: a receiver whose acknowledgements are lost) stops
 // instead of sending into its socket buffer; once acknowledgements come back, the rest follows.
 import { describe, expect, it } from 'vitest';
+import type { SaltwireNode } from '../../src/peer/node.js';
 import { Harness, HUB, text } from './harness.js';
+
+/**
+ * A hub and a device that know each other (one reliable message both ways), then the hub's ACKs
+ * lost: the device's datagrams still arrive, nothing it sends is acknowledged.
+ */
+async function ackless(): Promise<{ h: Harness; dev: SaltwireNode }> {
+  const h = new Harness(undefined, 7);
+  const hub = await h.hub();
+  const dev = await h.device('dev-a');
+  const hello = dev.send('hub', text('hello'), { reliable: true });
+  await h.run(300);
+  await hello;
+  h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true });
+  return { h, dev };
+}
 
 describe('ACK-clocked unreliable messages (spec 14.8)', () => {
   it('stop after 8 batches of 64 while nothing is acknowledged, and all arrive once ACKs return [SW-14.8-7] [SW-14.8-6]', async () => {
-    const h = new Harness(undefined, 7);
-    const hub = await h.hub();
-    const dev = await h.device('dev-a');
-    const hello = dev.send('hub', text('hello'), { reliable: true }); // first contact: both know each other
-    await h.run(300);
-    await hello;
-    const devAddr = hub.peer('dev-a')!.address!;
-    h.net.partition(HUB, devAddr, { oneWay: true }); // the hub's ACKs are lost; the device's datagrams go
+    const { h, dev } = await ackless();
     const N = 1_000;
     let failed = 0;
     for (let i = 0; i < N; i++) dev.sendWhenRoom('hub', text(`u${i}`))?.catch(() => void failed++);
@@ -36,13 +45,7 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
   // to open it, and every QoS 0 message to that peer was refused from then on. Now every reliable
   // fragment's ACK covers the unreliable messages sent before it.
   it('reliable traffic clocks the stream: a backlog that made no marker does not close the clock for good [SW-14.8-7]', async () => {
-    const h = new Harness(undefined, 7);
-    const hub = await h.hub();
-    const dev = await h.device('dev-a');
-    const hello = dev.send('hub', text('hello'), { reliable: true });
-    await h.run(300);
-    await hello;
-    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true }); // the hub's ACKs are lost
+    const { h, dev } = await ackless();
     const reliable: Promise<void>[] = [];
     for (let i = 0; i < 64; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true }));
     await h.run(50); // those fill the hub's window; the next 64 wait in the outbox
@@ -63,13 +66,7 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
   });
 
   it('a closed clock that nothing in flight or queued could open sends one marker [SW-14.8-7]', async () => {
-    const h = new Harness(undefined, 7);
-    const hub = await h.hub();
-    const dev = await h.device('dev-a');
-    const hello = dev.send('hub', text('hello'), { reliable: true });
-    await h.run(300);
-    await hello;
-    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true });
+    const { h, dev } = await ackless();
     const reliable: Promise<unknown>[] = [];
     for (let i = 0; i < 64; i++) reliable.push(dev.send('hub', text(`r${i}`), { reliable: true }));
     await h.run(50);
@@ -91,13 +88,7 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
   // before them: evidence that never comes must not close the clock for good, and it reopens one
   // window per wait, no faster (the pace the first version had).
   it('a given-up marker reopens the clock, one window per UNRELIABLE_WAIT [SW-14.8-7] [SW-14.8-6]', async () => {
-    const h = new Harness(undefined, 7);
-    const hub = await h.hub();
-    const dev = await h.device('dev-a');
-    const hello = dev.send('hub', text('hello'), { reliable: true });
-    await h.run(300);
-    await hello;
-    h.net.partition(HUB, hub.peer('dev-a')!.address!, { oneWay: true }); // the hub's ACKs are lost for 12 s
+    const { h, dev } = await ackless();
     let k = 0;
     for (let t = 0; t < 12_000; t += 50) {
       for (let i = 0; i < 20; i++) dev.sendWhenRoom('hub', text(`u${k++}`))?.catch(() => undefined);

@@ -3,8 +3,9 @@
  * waits until a read of the socket found it empty, bounded by maxWaitMs. The datagrams come from
  * another process, so they queue in the socket while this one is busy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { busy, floodSender, sleep } from './udp-flood.js';
 import { UdpTransport, UV_READS_PER_TURN } from '../../src/transport/udp.js';
 
 const children: ChildProcess[] = [];
@@ -14,22 +15,6 @@ afterEach(async () => {
   for (const t of transports.splice(0)) await t.close();
 });
 
-/** A process that sends `count` 40-byte datagrams to `port` (at most `perMs` a millisecond) once told "go". */
-function sender(port: number, count: number, perMs: number): Promise<ChildProcess> {
-  const code = `
-    const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(40, 7); let left = ${count};
-    const burst = () => { for (let k = 0; k < ${perMs} && left > 0; k++, left--) s.send(b, ${port}, '127.0.0.1'); if (left > 0) setTimeout(burst, 1); };
-    process.stdin.once('data', () => burst()); process.stdout.write('ready\\n');`;
-  const c = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(c);
-  return new Promise((res) => c.stdout!.once('data', () => res(c)));
-}
-
-const busy = (ms: number): void => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('UdpTransport.afterInput [SW-8.4-3]', () => {
   it('runs at once (next check phase) when nothing is queued', async () => {
@@ -46,7 +31,7 @@ describe('UdpTransport.afterInput [SW-8.4-3]', () => {
     transports.push(t);
     let received = 0;
     t.onReceive(() => void received++);
-    const c = await sender(t.local.port, 3000, 3000);
+    const c = await floodSender(children, t.local.port, { count: 3000, perMs: 3000, size: 40 });
     const seen = await new Promise<number>((res) => {
       setImmediate(() => {
         c.stdin!.write('go\n');
@@ -65,7 +50,7 @@ describe('UdpTransport.afterInput [SW-8.4-3]', () => {
     const t = await UdpTransport.bind({ host: '127.0.0.1' });
     transports.push(t);
     t.onReceive(() => busy(0.2)); // 32 a turn take 6.4 ms; 60 arrive meanwhile
-    const c = await sender(t.local.port, 40_000, 10);
+    const c = await floodSender(children, t.local.port, { count: 40_000, perMs: 10, size: 40 });
     c.stdin!.write('go\n');
     await sleep(200);
     const t0 = performance.now();

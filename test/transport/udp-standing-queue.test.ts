@@ -5,8 +5,9 @@
  * once the input stops and the socket drains, the large buffer is back. The datagrams carry their
  * send time, so the test measures the age of what the receiver handles.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { busy, floodSender, sleep } from './udp-flood.js';
 import { UdpTransport } from '../../src/transport/udp.js';
 
 const children: ChildProcess[] = [];
@@ -16,22 +17,6 @@ afterEach(async () => {
   for (const t of transports.splice(0)) await t.close();
 });
 
-/** Sends `count` 64-byte datagrams to `port`, `perMs` a millisecond, each carrying Date.now() as a float64. */
-function sender(port: number, count: number, perMs: number): Promise<ChildProcess> {
-  const code = `
-    const s = require('node:dgram').createSocket('udp4'); let left = ${count};
-    const burst = () => { for (let k = 0; k < ${perMs} && left > 0; k++, left--) { const b = Buffer.alloc(64); b.writeDoubleLE(Date.now(), 0); s.send(b, ${port}, '127.0.0.1'); } if (left > 0) setTimeout(burst, 1); else process.stdout.write('done\\n'); };
-    process.stdin.once('data', () => burst()); process.stdout.write('ready\\n');`;
-  const c = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(c);
-  return new Promise((res) => c.stdout!.once('data', () => res(c)));
-}
-
-const busy = (ms: number): void => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Receives for `ms` while busy 0.2 ms per datagram; the ages (ms) of what was handled in the last second. */
 async function behind(t: UdpTransport, ms: number): Promise<number[]> {
@@ -41,7 +26,7 @@ async function behind(t: UdpTransport, ms: number): Promise<number[]> {
     const now = Date.now();
     ages.push([now, now - new DataView(d.buffer, d.byteOffset, d.length).getFloat64(0, true)]);
   });
-  const c = await sender(t.local.port, 100_000, 10);
+  const c = await floodSender(children, t.local.port, { count: 100_000, perMs: 10, size: 64, stamp: true });
   const start = Date.now();
   c.stdin!.write('go\n');
   await sleep(ms);
