@@ -6,6 +6,7 @@
  * marker and what a marker given up covers.
  * @module
  */
+import { OutboxFullError } from '../errors.js';
 import type { ReliableLink } from '../reliability/link.js';
 
 /** A marker every CLOCK_BATCH clocked messages [SW-14.8-7]. */
@@ -26,22 +27,23 @@ export class ClockMarkers {
 
   /**
    * Unreliable messages the link's clock lets go now (Infinity towards a peer the device rules
-   * apply to). When the clock is closed and nothing sent or queued could open it (no reliable
-   * fragment whose ACK would cover more, nothing in the outbox, which holds the markers), one
-   * message may go, as a marker: without it the clock would stay closed for good.
+   * apply to). When the clock is closed with no marker outstanding, one message may go, as a
+   * marker, if the outbox has room for it: without it the clock could stay closed for good (nothing
+   * in flight, or only fragments whose ACK a receiver withholds, [SW-14.3-9], or that are given up).
+   * One at a time: the window is passed by at most that one reliable message.
    */
   room(link: ReliableLink): number {
     if (link.sender.profile !== 'full') return Infinity;
     const room = WINDOW - link.clock.uncovered;
     if (room > 0) return room;
-    return link.sender.outbox.length === 0 && !link.clock.pending ? 1 : 0;
+    const out = link.sender.outbox;
+    return (this.links.get(link)?.markers.size ?? 0) === 0 && out.length < out.maxMessages ? 1 : 0;
   }
 
   /**
    * Queues one clocked message on the link. It goes in a reliable MSG (a marker) every
    * CLOCK_BATCH-th message while the outbox is less than half full (a fuller outbox's messages,
-   * sent later, will cover it), and whenever the clock is closed with nothing that could open it
-   * (room() allowed it). A marker is given up `waitMs` after it is made, not at the end of its
+   * sent later, will cover it), and whenever the clock is closed (room() let one go). A marker is given up `waitMs` after it is made, not at the end of its
    * message's own wait, which may be a moment away: markers given up at once would reopen the clock
    * at the pace messages are offered. Throws as ReliableLink.send does.
    */
@@ -56,7 +58,15 @@ export class ClockMarkers {
     }
     c.since = 0;
     const position = link.clock.handed;
-    c.markers.set(link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline: now + this.waitMs }, now), position);
+    let ticket: number;
+    try {
+      ticket = link.send(data, { reliable: true, ordered: false, channel, receipt: true, deadline: now + this.waitMs }, now);
+    } catch (e) {
+      if (!(e instanceof OutboxFullError)) throw e;
+      link.send(data, { reliable: false, channel }, now); // the outbox's bytes are full: no marker this time
+      return;
+    }
+    c.markers.set(ticket, position);
   }
 
   /**

@@ -54,12 +54,12 @@ export class AckClock {
   }
 
   /**
-   * Counts everything handed over before `position` as covered: a marker given up (the peer did not
-   * answer in the marker's wait) must not close the clock for good; the peer's silence is liveness's
-   * business, not the clock's.
+   * Counts everything handed over before `position` and transmitted as covered: a marker given up
+   * (the peer did not answer in the marker's wait) must not close the clock for good; the peer's
+   * silence is liveness's business, not the clock's. What is still queued waits for a later cover.
    */
   cover(position: number): void {
-    this.covered = Math.max(this.covered, Math.min(position, this.handed));
+    this.covered = Math.max(this.covered, Math.min(position, this.sent));
   }
 
   /** The peer restarted, or this link's ids started again: its buffer starts empty and old ids mean nothing. */

@@ -7,8 +7,11 @@
  * every read has found more waiting for STANDING_QUEUE ms, the buffer shrinks to
  * UDP_RECV_BUFFER_BEHIND: the kernel drops what comes beyond it (the senders' reliability sends it
  * again, at the pace of ACKs that are now timely), and the queue holds a fraction of a second. The
- * first read that finds the socket empty, or a report after a gap (the socket or the process was
- * idle), restores the large buffer for the next burst.
+ * first read that finds the socket empty restores the large buffer for the next burst. A long turn
+ * (a stall of the process) changes nothing: a read that found more waiting is always followed by
+ * another, so an idle socket is always first found empty; a stall with input waiting is not idle.
+ * Only the node's next datagrams feel the change: Linux drops new arrivals beyond the smaller
+ * buffer, and what is queued already drains first.
  *
  * Pure: the transport reports each turn of its event loop that read datagrams, with the time.
  * @module
@@ -35,7 +38,6 @@ export class StandingQueueLimit {
   shrunk = false;
   /** Since when every turn has read a full batch (the socket had more), or undefined. */
   private behindSince: number | undefined;
-  private lastReport = -Infinity;
 
   constructor(
     private readonly o: StandingQueueOptions,
@@ -48,10 +50,8 @@ export class StandingQueueLimit {
    * (fewer than a full batch), at `now` (ms, monotonic).
    */
   turn(drained: boolean, now: number): void {
-    const gap = now - this.lastReport > this.o.afterMs;
-    this.lastReport = now;
-    if (drained || gap) {
-      this.behindSince = drained ? undefined : now;
+    if (drained) {
+      this.behindSince = undefined;
       if (this.shrunk) {
         this.shrunk = false;
         this.request(this.o.full);

@@ -99,4 +99,31 @@ describe('ACK-clocked unreliable messages (spec 14.8)', () => {
     expect(during).toBeGreaterThan(2 * 520); // without the cover: 520
     expect(during).toBeLessThanOrEqual(3 * 520);
   });
+
+  // A receiver that withholds its acknowledgements ([SW-14.3-9], Message.hold) of an ordered stream
+  // fills its window with fragments whose ACK never comes: no marker can pass it either, so the
+  // clock opens as with no ACK at all, one window per UNRELIABLE_WAIT (markers given up), never
+  // shut for good, and what waits longer than that is refused, counted.
+  it('a window the receiver fills with withheld messages: the clock opens one window per wait [SW-14.8-7]', async () => {
+    const h = new Harness(undefined, 7);
+    const hub = await h.hub();
+    hub.deferAcks(9);
+    hub.on('message', (m) => void (m.channel === 9 && m.hold?.())); // held for good: never released
+    const dev = await h.device('dev-a');
+    const hello = dev.send('hub', text('hello'), { reliable: true });
+    await h.run(300);
+    await hello;
+    for (let i = 0; i < 64; i++) dev.send('hub', text(`r${i}`), { reliable: true, ordered: true, channel: 9 }).catch(() => undefined);
+    await h.run(200);
+    let failed = 0;
+    let k = 0;
+    for (let t = 0; t < 12_000; t += 50) {
+      for (let i = 0; i < 20; i++) dev.sendWhenRoom('hub', text(`u${k++}`))?.catch(() => void failed++);
+      await h.run(50);
+    }
+    const got = new Set(h.texts('hub').filter((t) => t.startsWith('u'))).size;
+    expect(got).toBeGreaterThan(2 * 512); // a window at once, then one per wait
+    expect(got).toBeLessThanOrEqual(3 * 520);
+    expect(failed).toBe(dev.stats.unreliable.refused + dev.stats.unreliable.expired); // the rest refused, counted
+  });
 });
