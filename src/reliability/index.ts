@@ -15,6 +15,7 @@ export { SendState, SEND_DEFAULTS, fragmentPayload, type SendConfig, type Retran
 export { ProbeTimer } from './probe-timer.js';
 export { ReceiveState, RECEIVE_DEFAULTS, type Delivered, type ReceiveConfig, type ReceiveCounters } from './receive-state.js';
 export { ReliableLink, type LinkConfig, type Received } from './link.js';
+export { AckClock } from './ack-clock.js';
 export * from './device-constants.js';
 export { DeviceRtt } from './device-rtt.js';
 export { DeviceSendState, type DeviceSendConfig } from './device-sender.js';
