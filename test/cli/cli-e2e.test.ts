@@ -193,6 +193,7 @@ describe('saltwire CLI, end to end', () => {
       [['call', '--hub', 'localhost', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm'], /--hub must be HOST:PORT/],
       [['hub', '--listen', '127.0.0.1:99999', '--site', key], /--listen must be HOST:PORT .*from 0 to 65535/],
       [['hub', '--listen', '127.0.0.1:0', '--site', key, '--busy-poll-us', '-5'], /--busy-poll-us must be an integer from 0 to 1000000, got "-5"/],
+      [['hub', '--listen', '127.0.0.1:0', '--site', key, '--standing-queue-ms', '-1'], /--standing-queue-ms must be an integer from 0 to 60000, got "-1"/],
       [['call', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm', '--busy-poll-us', '2e6'], /--busy-poll-us must be an integer from 0 to 1000000, got "2e6"/],
       [['serve', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--echo', '--verbose'], /unknown flag --verbose for "saltwire serve"/],
       [['call', '--hub', '127.0.0.1:9', '--id', 'x', '--key', key, '--to', 'y', '--method', 'm', '--params', '{x'], /--params is not valid JSON/],

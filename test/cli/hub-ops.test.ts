@@ -95,6 +95,7 @@ describe('saltwire hub: log, metrics, status', () => {
     // [SW-8.4-3] whether the hub is behind its socket, for the operator
     expect(metrics).toMatch(/^saltwire_input_waits_total\{outcome="waited"\} \d+$/m);
     expect(metrics).toMatch(/^saltwire_input_waits_total\{outcome="expired"\} \d+$/m);
+    expect(metrics).toMatch(/^saltwire_input_buffer_shrinks_total \d+$/m); // [SW-8.4-4]
 
     await sensor.close();
     stop('SIGTERM');

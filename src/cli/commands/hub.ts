@@ -14,6 +14,7 @@ import { startNode } from '../../node/start.js';
 import { SiteKeyring } from '../../session/keyring.js';
 import { DELIVERY_QUEUE } from '../../pubsub/limits.js';
 import { addressKey } from '../../transport/transport.js';
+import { STANDING_QUEUE_MS } from '../../transport/standing-queue.js';
 import { UdpTransport } from '../../transport/udp.js';
 import { UsageError } from '../args.js';
 import { EXIT, type Command } from '../command.js';
@@ -75,6 +76,7 @@ export const hub: Command = {
       '--config': { value: 'FILE', help: 'JSON file {"acl": <access control, spec 17.9>}; without it every device may do everything' },
       '--debug': { help: 'log dropped datagrams to stderr (wrong key, unknown id, ...)' },
       '--busy-poll-us': { value: 'N', help: BUSY_POLL_HELP },
+      '--standing-queue-ms': { value: 'N', help: `shrink the receive buffer once every read has found more waiting for N ms, until one finds it empty (default ${STANDING_QUEUE_MS}; 0: never) [SW-8.4-4]` },
       '--max-queued': { value: 'N', help: `QoS 1/2 copies owed to one subscriber, waiting or in flight (default ${DELIVERY_QUEUE}, as mosquitto's max_queued_messages) [SW-18.2-3]` },
       '--queue-policy': { value: 'refuse|drop-oldest', help: 'past --max-queued: refuse the new copy (default) or drop the oldest waiting one; each drop is counted' },
       '--log-format': { value: 'text|json', help: 'the log on stderr (first contact, reachable, unreachable, restart, address, conflict, denied): text (default) or JSON lines' },
@@ -99,6 +101,7 @@ export const hub: Command = {
     const config = configPath === undefined ? {} : await loadHubConfig(configPath, io.err);
     const suite = defaultCryptoSuite();
     const busyPollUs = flags.int('--busy-poll-us', 0, 1_000_000, 0);
+    const standingQueueMs = flags.int('--standing-queue-ms', 0, 60_000, STANDING_QUEUE_MS);
     const maxQueued = flags.int('--max-queued', 1, 10_000_000, DELIVERY_QUEUE);
     const policy = flags.string('--queue-policy') ?? 'refuse';
     if (policy !== 'refuse' && policy !== 'drop-oldest') throw new UsageError(`--queue-policy must be refuse or drop-oldest, not ${policy}`);
@@ -110,7 +113,7 @@ export const hub: Command = {
     warnings.forEach((w) => io.err(w));
     const log = new HubLog(logFormat, io.err);
     const startedAt = performance.now();
-    const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs });
+    const transport = await UdpTransport.bind({ host: listen.host, port: listen.port, busyPollUs, standingQueueMs });
     const stateDir = flags.string('--state') ?? hubStateDir(transport.local.port, io.env);
     // the devices heard before a restart: the peer memory the node is about to load (spec 12.1)
     const saved = decodePeers(await new FileStateStore(stateDir).load(PEERS_KEY).catch(() => undefined)).map((p) => p.id);
