@@ -150,14 +150,21 @@ export type ChildMsg = { type: string; [k: string]: unknown };
  */
 export function nextMessage(c: import('node:child_process').ChildProcess, type: string, timeoutMs: number): Promise<ChildMsg> {
   return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`no ${type} from child in ${timeoutMs} ms`)), timeoutMs);
-    const on = (m: unknown): void => {
-      if ((m as ChildMsg).type !== type) return;
+    // every listener is removed however it ends: a bench that waits for hundreds of messages from one
+    // child would otherwise pile up 'exit' listeners (MaxListenersExceededWarning)
+    const done = (): void => {
       clearTimeout(t);
       c.off('message', on);
+      c.off('exit', exited);
+    };
+    const t = setTimeout(() => (done(), rej(new Error(`no ${type} from child in ${timeoutMs} ms`))), timeoutMs);
+    const on = (m: unknown): void => {
+      if ((m as ChildMsg).type !== type) return;
+      done();
       res(m as ChildMsg);
     };
+    const exited = (code: number | null): void => (done(), rej(new Error(`child exited (${code}) before ${type}`)));
     c.on('message', on);
-    c.once('exit', (code) => rej(new Error(`child exited (${code}) before ${type}`)));
+    c.once('exit', exited);
   });
 }
