@@ -43,9 +43,10 @@ export class ClockMarkers {
   /**
    * Queues one clocked message on the link. It goes in a reliable MSG (a marker) every
    * CLOCK_BATCH-th message while the outbox is less than half full (a fuller outbox's messages,
-   * sent later, will cover it), and whenever the clock is closed (room() let one go). A marker is given up `waitMs` after it is made, not at the end of its
-   * message's own wait, which may be a moment away: markers given up at once would reopen the clock
-   * at the pace messages are offered. Throws as ReliableLink.send does.
+   * sent later, will cover it), and whenever the clock is closed (room() let one go). A marker is
+   * given up `waitMs` after it is made, not at the end of its message's own wait, which may be a
+   * moment away: markers given up at once would reopen the clock at the pace messages are offered.
+   * Throws as ReliableLink.send does.
    */
   send(link: ReliableLink, data: Uint8Array, channel: number, now: number): void {
     const s = link.sender;

@@ -29,12 +29,6 @@ export class AckClock {
     return this.handed - this.covered;
   }
 
-  /** Whether an ACK of a fragment already transmitted would cover more than `covered`. */
-  get pending(): boolean {
-    for (const s of this.stamps.values()) if (s > this.covered) return true;
-    return false;
-  }
-
   /** The MSG frames of one datagram, in the order they were put in it (unreliable ones first, [SW-14.10-1]). */
   transmitted(frames: readonly MsgFrame[]): void {
     for (const f of frames) {
